@@ -1,0 +1,69 @@
+# verge: one non-recursive Makefile. Each component adds its rules in its
+# own module.mk; everything is built out of tree under $(O).
+
+O       ?= build
+CACHE   ?= .cache
+CROSS   ?= aarch64-linux-gnu-
+QEMU    ?= qemu-system-aarch64
+PYTEST  ?= python3 -m pytest
+# V=1 shows every command.
+Q       := $(if $(V),,@)
+
+HOSTCC  ?= cc
+HOST_CFLAGS ?= -O2 -g
+HOST_CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wvla \
+	-Wmissing-prototypes -Wstrict-prototypes
+ifneq ($(SANITIZE),)
+HOST_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+HOST_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+# The arm64 libfdt, unpacked from Debian's libfdt-dev:arm64 by `make fixtures`.
+FDT_ARM64 := $(CACHE)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
+FIXTURES  := $(CACHE)/Image $(CACHE)/initrd.gz $(CACHE)/virt.dtb $(FDT_ARM64)
+
+.PHONY: all deps fixtures check check-unit check-hv check-linux demo bench \
+	clean format-check
+all:
+
+include hypervisor/module.mk
+include tests/unit/module.mk
+include tests/guest/module.mk
+
+deps:
+	scripts/deps.sh
+	$(MAKE) fixtures
+
+fixtures: $(FIXTURES)
+$(FDT_ARM64) $(CACHE)/Image $(CACHE)/busybox:
+	CACHE=$(CACHE) scripts/fetch-fixtures.sh
+$(CACHE)/initrd.gz: scripts/mkinitramfs.sh tests/linux/init $(CACHE)/busybox
+	scripts/mkinitramfs.sh $(CACHE)/busybox tests/linux/init $@
+$(CACHE)/virt.dtb:
+	$(QEMU) -M virt,virtualization=on,gic-version=3,dumpdtb=$@ \
+		-cpu cortex-a57 -smp 2 -m 1G -nographic >/dev/null
+
+# Each tier prints its own summary and appends "tier passed failed" to
+# $(O)/results; the last line of `make check` adds them up.
+check: all fixtures
+	@rm -f $(O)/results; mkdir -p $(O)
+	-@$(MAKE) --no-print-directory check-unit
+	-@$(MAKE) --no-print-directory check-hv
+	-@$(MAKE) --no-print-directory check-linux
+	@scripts/summary.sh $(O)/results
+
+check-unit: $(UNIT_TESTS)
+	@scripts/run-unit.sh $(O)/results $(UNIT_TESTS)
+check-hv: $(HV_BIN) $(GUEST_BIN) fixtures
+	@scripts/run-pytest.sh $(O)/results hv tests/hv
+check-linux: $(HV_BIN) fixtures
+	@scripts/run-pytest.sh $(O)/results linux tests/linux
+
+demo: $(HV_BIN) fixtures
+	scripts/demo.sh
+
+bench: $(HV_BIN) fixtures
+	python3 bench/boot.py
+
+clean:
+	rm -rf $(O)

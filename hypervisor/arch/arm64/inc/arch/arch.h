@@ -1,0 +1,31 @@
+/* The arm64 hooks the core calls. */
+#ifndef ARCH_ARCH_H
+#define ARCH_ARCH_H
+#include <stdbool.h>
+#include <stdint.h>
+
+struct trap_frame;
+
+struct smc_result {
+	uint64_t x0, x1, x2, x3;
+};
+
+/* SMCCC call from EL2 (QEMU implements PSCI for it). */
+struct smc_result smc_call(const uint64_t args[8]);
+
+/* Exceptions injected into the guest's EL1, as the hardware would. */
+void inject_undef(struct trap_frame *f);
+void inject_abort(struct trap_frame *f, bool instruction, bool write,
+		  uint64_t far);
+
+/* EL2 stage-1: identity map, device below 1 GiB, normal memory above. */
+void mmu_init(void);
+void mmu_enable(void);
+
+/* Per-CPU EL2 controls for running the guest with the given stage-2. */
+void arch_guest_init(uint64_t stage2_root);
+/* Sets SP to sp and erets to EL1h at entry with x0; x1-x30 zero. */
+void guest_enter(uint64_t entry, uint64_t x0, uint64_t sp)
+	__attribute__((noreturn));
+void dcache_clean_range(uint64_t start, uint64_t size);
+#endif

@@ -1,0 +1,54 @@
+/* AArch64 system register access and the EL2 register values verge uses. */
+#ifndef ARCH_SYSREG_H
+#define ARCH_SYSREG_H
+
+#define HCR_VM		(1UL << 0)
+#define HCR_SWIO	(1UL << 1)
+#define HCR_FMO		(1UL << 3)
+#define HCR_IMO		(1UL << 4)
+#define HCR_FB		(1UL << 9)
+#define HCR_BSU_IS	(1UL << 10)
+#define HCR_TSC		(1UL << 19)
+#define HCR_RW		(1UL << 31)
+#define HCR_GUEST	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_FB | \
+			 HCR_BSU_IS | HCR_TSC | HCR_RW)
+
+/* CPTR_EL2 (nVHE): RES1 bits 13:12 and 9:0; TFP (bit 10) clear. */
+#define CPTR_EL2_DEFAULT	0x33ff
+/* SCTLR_EL2: RES1 bits plus M, C, SA, I. */
+#define SCTLR_EL2_RES1		0x30c50830UL
+#define SCTLR_EL2_ON		(SCTLR_EL2_RES1 | (1 << 0) | (1 << 2) | \
+				 (1 << 3) | (1 << 12))
+/* SCTLR_EL1 as after reset with the MMU and caches off (RES1 bits). */
+#define SCTLR_EL1_RESET		0x30d00800UL
+/* EL1h with D, A, I, F masked: how a guest is entered. */
+#define SPSR_EL1H_MASKED	0x3c5
+#define SPSR_MODE_MASK		0xfUL
+#define SPSR_MODE_EL0T		0x0UL
+#define SPSR_MODE_EL1T		0x4UL
+#define SPSR_MODE_EL1H		0x5UL
+
+#define CNTHCTL_EL1PCTEN	(1UL << 0)
+#define CNTHCTL_EL1PCEN		(1UL << 1)
+#define CNT_CTL_ENABLE		(1UL << 0)
+#define CNT_CTL_IMASK		(1UL << 1)
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+#define read_sysreg(r) ({ uint64_t __v; \
+	__asm__ volatile("mrs %0, " #r : "=r"(__v)); __v; })
+#define write_sysreg(r, v) do { uint64_t __w = (uint64_t)(v); \
+	__asm__ volatile("msr " #r ", %0" : : "r"(__w)); } while (0)
+/* GIC registers have no name in older assemblers' tables on every core;
+ * the generic S3_* spelling works everywhere. */
+#define isb()	__asm__ volatile("isb" ::: "memory")
+#define dsb(o)	__asm__ volatile("dsb " #o ::: "memory")
+#define wfi()	__asm__ volatile("wfi" ::: "memory")
+
+static inline unsigned cpu_current_el(void)
+{
+	return (read_sysreg(CurrentEL) >> 2) & 3;
+}
+#endif
+#endif

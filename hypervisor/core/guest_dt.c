@@ -1,0 +1,180 @@
+/* Rewriting the machine DT into the guest's (libfdt). */
+#include <core/guest_dt.h>
+#include <libfdt.h>
+
+#define MEM_MAX_RANGES	16
+
+size_t guest_dt_size(const void *fdt, const struct guest_dt_params *prm)
+{
+	return fdt_totalsize(fdt) + strlen(prm->cmdline) + 1024;
+}
+
+static void put_cells(fdt32_t *p, uint64_t v, int n)
+{
+	while (n--) {
+		p[n] = cpu_to_fdt32((uint32_t)v);
+		v >>= 32;
+	}
+}
+
+static uint64_t get_cells(const fdt32_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = (v << 32) | fdt32_to_cpu(*p++);
+	return v;
+}
+
+/* Appends [base, end) minus the hypervisor's range to out (ac/sc cells). */
+static int carve(fdt32_t *out, int *n, uint64_t base, uint64_t end,
+		 const struct guest_dt_params *prm, int ac, int sc)
+{
+	uint64_t piece[2][2] = {
+		{ base, end < prm->hv_base ? end : prm->hv_base },
+		{ base > prm->hv_end ? base : prm->hv_end, end },
+	};
+
+	for (int i = 0; i < 2; i++) {
+		if (piece[i][0] >= piece[i][1])
+			continue;
+		if (*n == MEM_MAX_RANGES)
+			return -ENOSPC;
+		put_cells(out + *n * (ac + sc), piece[i][0], ac);
+		put_cells(out + *n * (ac + sc) + ac, piece[i][1] - piece[i][0], sc);
+		(*n)++;
+	}
+	return 0;
+}
+
+static int rewrite_memory_node(void *fdt, int node,
+			       const struct guest_dt_params *prm,
+			       struct hv_err *err)
+{
+	int ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0);
+	fdt32_t out[MEM_MAX_RANGES * 4];
+	const fdt32_t *reg;
+	int len, n = 0, r;
+
+	reg = fdt_getprop(fdt, node, "reg", &len);
+	if (!reg || ac < 1 || ac > 2 || sc < 1 || sc > 2 || len % (4 * (ac + sc))) {
+		hv_err_set(err, "guest DT: malformed /memory reg");
+		return -EINVAL;
+	}
+	for (; len > 0; len -= 4 * (ac + sc), reg += ac + sc) {
+		uint64_t base = get_cells(reg, ac);
+		uint64_t end = base + get_cells(reg + ac, sc);
+
+		if (carve(out, &n, base, end, prm, ac, sc) < 0) {
+			hv_err_set(err, "guest DT: too many memory ranges");
+			return -ENOSPC;
+		}
+	}
+	if (n == 0)
+		r = fdt_del_node(fdt, node);
+	else
+		r = fdt_setprop(fdt, node, "reg", out, n * 4 * (ac + sc));
+	if (r < 0) {
+		hv_err_set(err, "guest DT: /memory: %s", fdt_strerror(r));
+		return -EINVAL;
+	}
+	return n == 0;
+}
+
+static int rewrite_memory(void *fdt, const struct guest_dt_params *prm,
+			  struct hv_err *err)
+{
+	int node = fdt_node_offset_by_prop_value(fdt, -1, "device_type",
+						 "memory", sizeof("memory"));
+	int r;
+
+	while (node >= 0) {
+		r = rewrite_memory_node(fdt, node, prm, err);
+		if (r < 0)
+			return r;
+		/* A deleted node (r == 1) shifts offsets: search from the start;
+		 * rewriting a node twice is harmless. */
+		node = fdt_node_offset_by_prop_value(fdt, r ? -1 : node,
+						     "device_type", "memory",
+						     sizeof("memory"));
+	}
+	return 0;
+}
+
+static int delete_compatible(void *fdt, const char *compat)
+{
+	int node, r;
+
+	while ((node = fdt_node_offset_by_compatible(fdt, -1, compat)) >= 0) {
+		r = fdt_del_node(fdt, node);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* With the ITS gone the guest has no MSI controller: drop references. */
+static int delete_msi_refs(void *fdt)
+{
+	static const char *const props[] = { "msi-parent", "msi-map" };
+	int node, r;
+
+	for (node = fdt_next_node(fdt, -1, NULL); node >= 0;
+	     node = fdt_next_node(fdt, node, NULL))
+		for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
+			r = fdt_delprop(fdt, node, props[i]);
+			if (r < 0 && r != -FDT_ERR_NOTFOUND)
+				return r;
+		}
+	return 0;
+}
+
+static int set_cmdline(void *fdt, const char *cmdline)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+
+	if (chosen < 0)
+		chosen = fdt_add_subnode(fdt, 0, "chosen");
+	if (chosen < 0)
+		return chosen;
+	return fdt_setprop_string(fdt, chosen, "bootargs", cmdline);
+}
+
+static int remove_hv_devices(void *fdt)
+{
+	static const char *const owned[] = {
+		"virtio,mmio", "qemu,fw-cfg-mmio", "arm,gic-v3-its",
+	};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(owned); i++) {
+		r = delete_compatible(fdt, owned[i]);
+		if (r < 0)
+			return r;
+	}
+	return delete_msi_refs(fdt);
+}
+
+int guest_dt_build(const void *fdt, void *out, size_t outlen,
+		   const struct guest_dt_params *prm, struct hv_err *err)
+{
+	int r;
+
+	if (outlen < guest_dt_size(fdt, prm) || outlen > INT32_MAX) {
+		hv_err_set(err, "guest DT: buffer too small");
+		return -ENOSPC;
+	}
+	r = fdt_open_into(fdt, out, (int)outlen);
+	if (r == 0)
+		r = remove_hv_devices(out);
+	if (r == 0)
+		r = set_cmdline(out, prm->cmdline);
+	if (r < 0) {
+		hv_err_set(err, "guest DT: %s", fdt_strerror(r));
+		return -EINVAL;
+	}
+	r = rewrite_memory(out, prm, err);
+	if (r < 0)
+		return r;
+	return fdt_pack(out) ? -EINVAL : 0;
+}

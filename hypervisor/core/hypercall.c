@@ -1,0 +1,32 @@
+/*
+ * verge's own hypercalls: HVC #0 from EL1 with an SMCCC function ID in
+ * the vendor-specific hypervisor service range (owner 6). Documented in
+ * docs/hypercalls.md.
+ */
+#include <core/cpu.h>
+#include <core/hv.h>
+#include <core/trap.h>
+
+#define VERGE_HC_INFO		0xc6000000u
+#define VERGE_HC_TICKS		0xc6000001u
+#define SMCCC_NOT_SUPPORTED	((uint64_t)-1)
+
+void hypercall_handle(struct cpu *c, struct trap_frame *f)
+{
+	switch ((uint32_t)f->x[0]) {
+	case VERGE_HC_INFO:
+		f->x[0] = 0;
+		f->x[1] = hv.base;
+		f->x[2] = hv.end - hv.base;
+		f->x[3] = VERGE_VERSION_NUM;
+		break;
+	case VERGE_HC_TICKS:
+		f->x[0] = 0;
+		f->x[1] = c->ticks;
+		f->x[2] = hv.cfg.tick_hz;
+		break;
+	default:
+		f->x[0] = SMCCC_NOT_SUPPORTED;
+		break;
+	}
+}

@@ -1,0 +1,21 @@
+/*
+ * /chosen/bootargs: "verge.opt=value ... -- guest command line".
+ * Unknown options and bad values are errors: verge-hv refuses to boot.
+ */
+#ifndef CORE_BOOTARGS_H
+#define CORE_BOOTARGS_H
+#include <core/compat.h>
+
+#define BOOTARGS_MAX	2048
+
+struct hv_config {
+	uint64_t kernel;	/* verge.kernel: guest Image address (required) */
+	unsigned tick_hz;	/* verge.tick: hypervisor tick, 1..1000 Hz */
+	unsigned stats_s;	/* verge.stats: print exit counters every N s */
+	char guest_cmdline[BOOTARGS_MAX];
+};
+
+/* Parses args into *ret; on error fills err and leaves *ret untouched. */
+int bootargs_parse(const char *args, struct hv_config *ret,
+		   struct hv_err *err);
+#endif

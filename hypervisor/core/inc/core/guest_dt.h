@@ -1,0 +1,22 @@
+/*
+ * The guest's device tree, rewritten from the machine's with libfdt:
+ * the hypervisor's RAM leaves /memory, /chosen/bootargs becomes the guest
+ * command line, and the devices the hypervisor owns (virtio-mmio, fw-cfg,
+ * the GIC ITS) disappear, with the MSI references to them.
+ */
+#ifndef CORE_GUEST_DT_H
+#define CORE_GUEST_DT_H
+#include <core/compat.h>
+
+struct guest_dt_params {
+	uint64_t hv_base, hv_end;	/* hypervisor memory [base, end) */
+	const char *cmdline;		/* guest command line */
+};
+
+/* Extra room the guest DT needs over the machine DT's size. */
+size_t guest_dt_size(const void *fdt, const struct guest_dt_params *prm);
+
+/* Writes the guest DT into out (outlen bytes, packed afterwards). */
+int guest_dt_build(const void *fdt, void *out, size_t outlen,
+		   const struct guest_dt_params *prm, struct hv_err *err);
+#endif

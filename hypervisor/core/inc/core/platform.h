@@ -1,0 +1,43 @@
+/*
+ * What verge-hv learns from the machine's device tree before the guest
+ * starts: RAM, the devices the guest may reach, the GIC, the CPUs.
+ */
+#ifndef CORE_PLATFORM_H
+#define CORE_PLATFORM_H
+#include <core/compat.h>
+
+#define PLAT_MAX_REGIONS	96
+#define PLAT_MAX_CPUS		8
+
+enum region_kind {
+	REGION_RAM,		/* guest RAM, minus the hypervisor's */
+	REGION_DEVICE,		/* guest-owned device window: mapped 1:1 */
+	REGION_GICD,		/* trapped and forwarded, never mapped */
+	REGION_GICR,		/* trapped and forwarded, never mapped */
+	REGION_HV_DEVICE,	/* hypervisor-owned: hidden from the guest */
+};
+
+struct region {
+	uint64_t base;
+	uint64_t size;
+	enum region_kind kind;
+};
+
+struct platform {
+	struct region regions[PLAT_MAX_REGIONS];
+	unsigned nregions;
+	uint64_t cpu_mpidr[PLAT_MAX_CPUS];
+	unsigned ncpus;
+	uint64_t ram_base;	/* lowest RAM address */
+	uint64_t uart;		/* PL011 base, 0 if none */
+	uint64_t gicd;
+	uint64_t gicr, gicr_size;
+	uint64_t initrd_start, initrd_end;	/* 0 if no initrd */
+	const char *bootargs;	/* points into the DTB; "" if none */
+};
+
+/* Reads the machine DT. Fills *ret; on error fills err. */
+int platform_probe(const void *fdt, struct platform *ret, struct hv_err *err);
+const struct region *platform_find(const struct platform *p, uint64_t addr);
+const char *region_kind_name(enum region_kind k);
+#endif

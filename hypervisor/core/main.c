@@ -1,0 +1,204 @@
+/*
+ * verge-hv boot: CPU 0 reads the machine DT and its options, builds the
+ * guest's DT and stage-2, then every CPU sets itself up and enters the
+ * guest (CPU 0 at the kernel, the others when the guest asks PSCI).
+ */
+#include <arch/arch.h>
+#include <arch/gic.h>
+#include <arch/sysreg.h>
+#include <core/console.h>
+#include <core/cpu.h>
+#include <core/guest_dt.h>
+#include <core/hv.h>
+#include <core/panic.h>
+#include <core/stage2.h>
+#include <core/tick.h>
+#include <libfdt.h>
+
+#define S2_POOL_TABLES	64
+#define IMAGE_MAGIC	0x644d5241u	/* "ARM\x64" */
+#define PSCI_SYSTEM_OFF	0x84000008u
+
+struct image_header {
+	uint32_t code0, code1;
+	uint64_t text_offset, image_size, flags;
+	uint64_t res2, res3, res4;
+	uint32_t magic, res5;
+};
+
+struct hv hv;
+struct cpu hv_cpus[HV_MAX_CPUS];
+uint8_t hv_stacks[HV_MAX_CPUS][HV_STACK_SIZE] __attribute__((aligned(16)));
+extern char __hv_image_start[], __hv_end[];
+
+static uint64_t s2_root[S2_ROOT_ENTRIES] __attribute__((aligned(8192)));
+static uint64_t s2_pool[S2_POOL_TABLES][512] __attribute__((aligned(4096)));
+static unsigned s2_used;
+
+static void *s2_alloc(void *ctx)
+{
+	(void)ctx;
+	return s2_used < S2_POOL_TABLES ? s2_pool[s2_used++] : NULL;
+}
+
+static struct stage2 s2 = { s2_root, s2_alloc, NULL, 0 };
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* The guest Image: header checks when it has one. Returns its size. */
+static int check_kernel(uint64_t *ret_size, struct hv_err *err)
+{
+	uint64_t k = hv.cfg.kernel;
+	const struct region *r = platform_find(&hv.plat, k);
+	const struct image_header *h = (const void *)(uintptr_t)k;
+	uint64_t size = 0;
+
+	if (!r || r->kind != REGION_RAM || (k >= hv.base && k < hv.end)) {
+		hv_err_set(err, "verge.kernel=0x%lx: not in guest RAM", k);
+		return -EINVAL;
+	}
+	if (h->magic != IMAGE_MAGIC) {
+		hv_log("no arm64 Image header at 0x%lx: entering a raw EL1 image", k);
+	} else {
+		size = h->image_size;
+		if (!IS_ALIGNED(k - h->text_offset, SZ_2M) && !(h->flags & 8)) {
+			hv_err_set(err, "verge.kernel=0x%lx: this Image must sit at a 2 MiB boundary + 0x%lx",
+				   k, h->text_offset);
+			return -EINVAL;
+		}
+		if (k + size > r->base + r->size) {
+			hv_err_set(err, "verge.kernel=0x%lx: Image (%lu bytes) runs past RAM",
+				   k, size);
+			return -EINVAL;
+		}
+	}
+	*ret_size = size;
+	return 0;
+}
+
+/* The guest DT goes at the top of the first RAM bank. */
+static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
+{
+	struct guest_dt_params prm = { hv.base, hv.end, hv.cfg.guest_cmdline };
+	const struct region *ram = platform_find(&hv.plat, hv.base);
+	uint64_t size = ALIGN_UP(guest_dt_size(fdt, &prm), SZ_4K);
+	uint64_t at = (ram->base + ram->size - size) & ~(SZ_2M - 1);
+	uint64_t initrd = hv.plat.initrd_start;
+	uint64_t ilen = hv.plat.initrd_end - initrd;
+	int r;
+
+	if (size > SZ_2M || at < hv.end ||
+	    overlaps(at, size, hv.cfg.kernel, ksize ? ksize : 1) ||
+	    overlaps(at, size, initrd, ilen) ||
+	    overlaps(at, size, (uintptr_t)fdt, fdt_totalsize(fdt))) {
+		hv_err_set(err, "no room for the guest DT at 0x%lx (kernel, initrd or DTB there)", at);
+		return -ENOSPC;
+	}
+	r = guest_dt_build(fdt, (void *)(uintptr_t)at, size, &prm, err);
+	if (r < 0)
+		return r;
+	dcache_clean_range(at, size);
+	hv.guest_dtb = at;
+	return 0;
+}
+
+static int check_initrd(struct hv_err *err)
+{
+	uint64_t s = hv.plat.initrd_start, e = hv.plat.initrd_end;
+
+	if (s == e)
+		return 0;
+	if (overlaps(s, e - s, hv.base, hv.end - hv.base)) {
+		hv_err_set(err, "initrd 0x%lx-0x%lx overlaps hypervisor memory", s, e);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int boot_prepare(const void *fdt, struct hv_err *err)
+{
+	uint64_t ksize;
+	int r;
+
+	r = platform_probe(fdt, &hv.plat, err);
+	if (r < 0)
+		return r;
+	console_init(hv.plat.uart);
+	r = bootargs_parse(hv.plat.bootargs, &hv.cfg, err);
+	if (r < 0)
+		return r;
+	hv.base = hv.plat.ram_base;
+	hv.end = (uintptr_t)__hv_end;
+	if (hv.base + 0x80000 != (uintptr_t)__hv_image_start) {
+		hv_err_set(err, "RAM starts at 0x%lx; this build needs 0x%lx",
+			   hv.base, (uintptr_t)__hv_image_start - 0x80000);
+		return -EINVAL;
+	}
+	hv_log("hv memory 0x%lx-0x%lx, %u CPUs, tick %u Hz", hv.base, hv.end,
+	       hv.plat.ncpus, hv.cfg.tick_hz);
+	r = check_kernel(&ksize, err);
+	if (r == 0)
+		r = check_initrd(err);
+	if (r == 0)
+		r = place_guest_dt(fdt, ksize, err);
+	if (r == 0)
+		r = stage2_build(&s2, &hv.plat, hv.base, hv.end, err);
+	hv.cntfrq = read_sysreg(cntfrq_el0);
+	return r;
+}
+
+static void __attribute__((noreturn)) refuse_boot(const struct hv_err *err)
+{
+	uint64_t off[8] = { PSCI_SYSTEM_OFF };
+
+	hv_log("%s", err->msg);
+	hv_log("refusing to boot the guest; powering off");
+	smc_call(off);
+	hv_halt();
+}
+
+static uint64_t stack_top(unsigned id)
+{
+	return (uintptr_t)&hv_stacks[id][HV_STACK_SIZE];
+}
+
+static void cpu_start(struct cpu *c)
+{
+	c->mpidr = read_sysreg(mpidr_el1);
+	if (gic_cpu_init(hv.plat.gicr, hv.plat.gicr_size, c->mpidr, &c->gicr))
+		hv_panic("no GIC redistributor for MPIDR 0x%lx", c->mpidr);
+	vgic_cpu_init(c);
+	arch_guest_init((uintptr_t)s2_root);
+	tick_start(c);
+	c->online = true;
+}
+
+void hv_main(uint64_t dtb);
+void hv_main(uint64_t dtb)
+{
+	struct hv_err err = { "" };
+
+	mmu_init();
+	mmu_enable();
+	hv_log("version %s starting at EL2", VERGE_VERSION);
+	if (boot_prepare((const void *)(uintptr_t)dtb, &err) < 0)
+		refuse_boot(&err);
+	gic_dist_init(hv.plat.gicd);
+	tick_init();
+	cpu_start(&hv_cpus[0]);
+	hv_log("guest at 0x%lx, DT at 0x%lx, stage-2 %u tables, command line \"%s\"",
+	       hv.cfg.kernel, hv.guest_dtb, s2.tables, hv.cfg.guest_cmdline);
+	guest_enter(hv.cfg.kernel, hv.guest_dtb, stack_top(0));
+}
+
+void hv_secondary_main(unsigned id);
+void hv_secondary_main(unsigned id)
+{
+	struct cpu *c = &hv_cpus[id];
+
+	cpu_start(c);
+	guest_enter(c->entry, c->context, stack_top(id));
+}

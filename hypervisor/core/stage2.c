@@ -1,0 +1,187 @@
+/* Building the guest's stage-2 tables. Pure code: host-tested. */
+#include <core/stage2.h>
+
+#define DESC_VALID	1UL
+#define DESC_TABLE	3UL	/* table (levels 1-2) or page (level 3) */
+
+static unsigned level_shift(int level)
+{
+	return 39 - 9 * level;	/* level 1: 30, 2: 21, 3: 12 */
+}
+
+static uint64_t *desc_table(uint64_t d)
+{
+	return (uint64_t *)(uintptr_t)(d & S2_ADDR_MASK);
+}
+
+static bool is_table(uint64_t d, int level)
+{
+	return level < 3 && (d & 3) == DESC_TABLE;
+}
+
+static int map_leaf(uint64_t *slot, uint64_t pa, uint64_t attrs, int level)
+{
+	uint64_t d = pa | attrs | (level == 3 ? DESC_TABLE : DESC_VALID);
+
+	if ((*slot & DESC_VALID) && *slot != d)
+		return -EEXIST;
+	*slot = d;
+	return 0;
+}
+
+static uint64_t *next_table(struct stage2 *s2, uint64_t *slot, int level)
+{
+	uint64_t *t;
+
+	if (*slot & DESC_VALID)
+		return is_table(*slot, level) ? desc_table(*slot) : NULL;
+	t = s2->alloc(s2->ctx);
+	if (!t)
+		return NULL;
+	s2->tables++;
+	*slot = (uint64_t)(uintptr_t)t | DESC_TABLE;
+	return t;
+}
+
+static int map_level(struct stage2 *s2, uint64_t *table, int level,
+		     uint64_t ipa, uint64_t pa, uint64_t size, uint64_t attrs)
+{
+	uint64_t block = 1UL << level_shift(level);
+	unsigned mask = level == 1 ? S2_ROOT_ENTRIES - 1 : 511;
+
+	while (size) {
+		uint64_t *slot = &table[(ipa >> level_shift(level)) & mask];
+		uint64_t chunk = block - (ipa & (block - 1));
+		int r;
+
+		if (chunk > size)
+			chunk = size;
+		if (chunk == block && IS_ALIGNED(pa, block)) {
+			r = map_leaf(slot, pa, attrs, level);
+		} else {
+			uint64_t *t = next_table(s2, slot, level);
+			r = t ? map_level(s2, t, level + 1, ipa, pa, chunk, attrs)
+			      : (*slot & DESC_VALID) ? -EEXIST : -ENOMEM;
+		}
+		if (r < 0)
+			return r;
+		ipa += chunk;
+		pa += chunk;
+		size -= chunk;
+	}
+	return 0;
+}
+
+int stage2_map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size,
+	       uint64_t attrs)
+{
+	if (!IS_ALIGNED(ipa | pa | size, SZ_4K) || !size ||
+	    ipa + size > (1UL << S2_IPA_BITS) || ipa + size < ipa ||
+	    (pa + size) > (1UL << 48))
+		return -EINVAL;
+	return map_level(s2, s2->root, 1, ipa, pa, size, attrs & S2_ATTR_MASK);
+}
+
+int stage2_translate(const struct stage2 *s2, uint64_t ipa, uint64_t *ret_pa,
+		     uint64_t *ret_attrs)
+{
+	const uint64_t *table = s2->root;
+
+	if (ipa >> S2_IPA_BITS)
+		return -ENOENT;
+	for (int level = 1; level <= 3; level++) {
+		unsigned shift = level_shift(level);
+		unsigned mask = level == 1 ? S2_ROOT_ENTRIES - 1 : 511;
+		uint64_t d = table[(ipa >> shift) & mask];
+
+		if (!(d & DESC_VALID) || (level == 3 && (d & 3) != DESC_TABLE))
+			return -ENOENT;
+		if (is_table(d, level)) {
+			table = desc_table(d);
+			continue;
+		}
+		*ret_pa = (d & S2_ADDR_MASK & ~((1UL << shift) - 1)) |
+			  (ipa & ((1UL << shift) - 1));
+		*ret_attrs = d & S2_ATTR_MASK;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
+{
+	return a < b_end && b < a_end;
+}
+
+/* A guest device page must not share a page with what the guest may not
+ * touch (the GIC, the hypervisor's devices and memory). */
+static int check_device(const struct platform *p, uint64_t base, uint64_t end,
+			uint64_t hv_base, uint64_t hv_end, struct hv_err *err)
+{
+	if (overlaps(base, end, hv_base, hv_end)) {
+		hv_err_set(err, "device at 0x%llx overlaps hypervisor memory",
+			   (unsigned long long)base);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < p->nregions; i++) {
+		const struct region *o = &p->regions[i];
+
+		if (o->kind == REGION_RAM || o->kind == REGION_DEVICE)
+			continue;
+		if (overlaps(base, end, o->base, o->base + o->size)) {
+			hv_err_set(err, "device page 0x%llx is shared with the %s at 0x%llx",
+				   (unsigned long long)base,
+				   region_kind_name(o->kind),
+				   (unsigned long long)o->base);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int map_ram(struct stage2 *s2, const struct region *r,
+		   uint64_t hv_base, uint64_t hv_end)
+{
+	uint64_t base = ALIGN_UP(r->base, SZ_4K);
+	uint64_t end = (r->base + r->size) & ~(SZ_4K - 1);
+	uint64_t lo_end = end < hv_base ? end : hv_base;
+	uint64_t hi = base > hv_end ? base : hv_end;
+	int ret = 0;
+
+	if (base < lo_end)
+		ret = stage2_map(s2, base, base, lo_end - base, S2_NORMAL);
+	if (ret == 0 && hi < end)
+		ret = stage2_map(s2, hi, hi, end - hi, S2_NORMAL);
+	return ret;
+}
+
+int stage2_build(struct stage2 *s2, const struct platform *p,
+		 uint64_t hv_base, uint64_t hv_end, struct hv_err *err)
+{
+	for (unsigned i = 0; i < p->nregions; i++) {
+		const struct region *r = &p->regions[i];
+		uint64_t base = r->base & ~(SZ_4K - 1);
+		uint64_t end = ALIGN_UP(r->base + r->size, SZ_4K);
+		int ret = 0;
+
+		if (r->kind == REGION_RAM) {
+			ret = map_ram(s2, r, hv_base, hv_end);
+		} else if (r->kind == REGION_DEVICE) {
+			ret = check_device(p, base, end, hv_base, hv_end, err);
+			if (ret < 0)
+				return ret;
+			ret = stage2_map(s2, base, base, end - base, S2_DEVICE);
+		}
+		if (ret < 0) {
+			hv_err_set(err, "stage-2: cannot map %s 0x%llx-0x%llx (%s)",
+				   region_kind_name(r->kind),
+				   (unsigned long long)base,
+				   (unsigned long long)end,
+				   ret == -ENOMEM ? "out of tables" :
+				   ret == -EEXIST ? "overlaps another region" :
+				   "outside the 40-bit IPA space");
+			return ret;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* The EL2 tick and the periodic exit report. */
+#include <arch/sysreg.h>
+#include <core/console.h>
+#include <core/cpu.h>
+#include <core/hv.h>
+#include <core/tick.h>
+
+static uint64_t period;
+
+void tick_init(void)
+{
+	period = hv.cntfrq / hv.cfg.tick_hz;
+}
+
+static void arm(struct cpu *c)
+{
+	write_sysreg(cnthp_cval_el2, c->next_tick);
+	write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
+	isb();
+}
+
+void tick_start(struct cpu *c)
+{
+	c->next_tick = read_sysreg(cntpct_el0) + period;
+	arm(c);
+}
+
+void tick_handle(struct cpu *c)
+{
+	uint64_t now = read_sysreg(cntpct_el0);
+	uint64_t every = (uint64_t)hv.cfg.tick_hz * hv.cfg.stats_s;
+
+	c->ticks++;
+	c->next_tick += period;
+	if (c->next_tick <= now)	/* we were late: do not catch up */
+		c->next_tick = now + period;
+	arm(c);
+	if (c->id == 0 && every && c->ticks % every == 0)
+		stats_print();
+}
+
+uint64_t tick_now_ms(void)
+{
+	return read_sysreg(cntpct_el0) / (hv.cntfrq / 1000);
+}
+
+void stats_print(void)
+{
+	static const char *const names[EXIT_NCLASSES] = {
+		[EXIT_IRQ] = "irq", [EXIT_SGI] = "sgi", [EXIT_TICK] = "tick",
+		[EXIT_MAINT] = "maint", [EXIT_HVC] = "hvc", [EXIT_SMC] = "smc",
+		[EXIT_SYSREG] = "sysreg", [EXIT_DABT] = "dabt",
+		[EXIT_IABT] = "iabt", [EXIT_OTHER] = "other",
+	};
+	uint64_t sum[EXIT_NCLASSES] = { 0 }, total = 0;
+	char line[320];
+	int n;
+
+	for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+		total += hv_cpus[i].stats.total;
+		for (unsigned k = 0; k < EXIT_NCLASSES; k++)
+			sum[k] += hv_cpus[i].stats.by_class[k];
+	}
+	n = snprintf(line, sizeof(line), "exits t_ms=%lu total=%lu",
+		     tick_now_ms(), total);
+	for (unsigned k = 0; k < EXIT_NCLASSES && n < (int)sizeof(line); k++)
+		n += snprintf(line + n, sizeof(line) - n, " %s=%lu", names[k],
+			      sum[k]);
+	hv_log("%s", line);
+}

@@ -1,0 +1,11 @@
+/* The errno values verge-hv returns (negated), same numbers as Linux. */
+#ifndef VERGE_ERRNO_H
+#define VERGE_ERRNO_H
+#define ENOENT	2
+#define E2BIG	7
+#define ENOMEM	12
+#define EEXIST	17
+#define EINVAL	22
+#define ENOSPC	28
+#define ERANGE	34
+#endif

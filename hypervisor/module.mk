@@ -1,0 +1,52 @@
+# verge-hv.bin: freestanding AArch64 EL2 image, linked with Debian's arm64
+# libfdt (called only before the guest starts, where FP may be used).
+
+HV_BIN  := $(O)/verge-hv.bin
+HV_ELF  := $(O)/hypervisor/verge-hv.elf
+HV_CC   := $(CROSS)gcc
+HV_GCC_INC := $(shell $(HV_CC) -print-file-name=include 2>/dev/null)
+
+HV_CFLAGS := -std=c11 -ffreestanding -mgeneral-regs-only -mstrict-align \
+	-fno-stack-protector -fno-pie -fno-common -fno-builtin -mno-outline-atomics \
+	-O2 -g -Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes \
+	-Wstrict-prototypes -nostdinc -isystem $(HV_GCC_INC) \
+	-Ihypervisor/lib/inc -Ihypervisor/core/inc -Ihypervisor/arch/arm64/inc \
+	-Ihypervisor/drivers/inc -I$(O)/hypervisor/gen \
+	-I$(CACHE)/arm64/usr/include -MMD -MP
+HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--build-id=none \
+	-Wl,--no-warn-rwx-segments -T hypervisor/arch/arm64/linker.ld
+
+HV_SRCS := $(wildcard hypervisor/arch/arm64/*.S hypervisor/arch/arm64/*.c \
+	hypervisor/core/*.c hypervisor/drivers/*.c hypervisor/lib/*.c)
+HV_SRCS := $(filter-out hypervisor/arch/arm64/asm-offsets.c,$(HV_SRCS))
+HV_OBJS := $(patsubst %,$(O)/%.o,$(HV_SRCS))
+
+all: $(HV_BIN)
+
+$(HV_BIN): $(HV_ELF)
+	@echo "  OBJCOPY $@"
+	$(Q)$(CROSS)objcopy -O binary $< $@
+
+$(HV_ELF): $(HV_OBJS) $(FDT_ARM64) hypervisor/arch/arm64/linker.ld
+	@echo "  LD      $@"
+	$(Q)$(HV_CC) $(HV_CFLAGS) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(FDT_ARM64) -lgcc
+
+# Structure offsets used by assembly come from C.
+$(O)/hypervisor/gen/asm-offsets.h: hypervisor/arch/arm64/asm-offsets.c
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(HV_CC) $(HV_CFLAGS) -MF /dev/null -S -o $@.s $<
+	$(Q)sed -n 's/.*@@\([A-Z_0-9]*\) #\{0,1\}\(-\{0,1\}[0-9]*\).*/#define \1 \2/p' $@.s > $@
+	$(Q)rm -f $@.s
+
+$(O)/hypervisor/%.S.o: hypervisor/%.S $(O)/hypervisor/gen/asm-offsets.h
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(HV_CC) $(HV_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
+
+$(O)/hypervisor/%.c.o: hypervisor/%.c | $(FDT_ARM64)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(HV_CC) $(HV_CFLAGS) -c -o $@ $<
+
+-include $(HV_OBJS:.o=.d)

@@ -1,0 +1,38 @@
+#!/bin/sh
+# Fetch the arm64 fixtures from the configured Debian archive into $CACHE
+# (git-ignored): the current Debian arm64 kernel, busybox-static and the
+# arm64 libfdt that the hypervisor links. Nothing here is installed.
+set -eu
+CACHE=${CACHE:-.cache}
+mkdir -p "$CACHE/debs"
+CACHE=$(cd "$CACHE" && pwd)
+cd "$CACHE/debs"
+
+dpkg --print-foreign-architectures | grep -qx arm64 || {
+	echo "fetch-fixtures: dpkg has no arm64 architecture; run 'make deps'" >&2
+	exit 1
+}
+# linux-image-arm64 is a meta package: follow it to the real kernel.
+kpkg=$(apt-cache depends linux-image-arm64:arm64 |
+	sed -n 's/^ *Depends: \(linux-image-[0-9][^: ]*\).*/\1/p' | head -n 1)
+[ -n "$kpkg" ] || { echo "fetch-fixtures: no linux-image-arm64 in apt" >&2; exit 1; }
+for p in "$kpkg" busybox-static libfdt-dev; do
+	ls ./"$p"_*_arm64.deb >/dev/null 2>&1 || apt-get download "$p:arm64"
+done
+
+rm -rf "$CACHE/arm64" "$CACHE/kernel" "$CACHE/bb"
+dpkg-deb -x libfdt-dev_*_arm64.deb "$CACHE/arm64"
+dpkg-deb -x "$kpkg"_*_arm64.deb "$CACHE/kernel"
+dpkg-deb -x busybox-static_*_arm64.deb "$CACHE/bb"
+
+img=$(ls "$CACHE"/kernel/boot/vmlinuz-* | head -n 1)
+# Debian's arm64 vmlinuz is a plain Image on some releases, gzip on others.
+if gzip -t "$img" 2>/dev/null; then
+	gzip -dc "$img" > "$CACHE/Image.tmp"
+else
+	cp "$img" "$CACHE/Image.tmp"
+fi
+mv "$CACHE/Image.tmp" "$CACHE/Image"
+cp "$CACHE/bb/bin/busybox" "$CACHE/busybox"
+rm -rf "$CACHE/kernel/lib" "$CACHE/bb"
+echo "fetch-fixtures: $kpkg, busybox-static and libfdt-dev (arm64) in $CACHE"

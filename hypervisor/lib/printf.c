@@ -73,7 +73,7 @@ static int64_t take_signed(va_list *ap, int lng)
 
 static const char *conv(struct out *o, const char *f, va_list *ap)
 {
-	int width = 0, lng = 0, left = 0;
+	int width = 0, lng = 0, left = 0, prec = -1;
 	char pad = ' ';
 
 	for (; *f == '0' || *f == '-'; f++)
@@ -83,6 +83,15 @@ static const char *conv(struct out *o, const char *f, va_list *ap)
 			left = 1;
 	for (; *f >= '0' && *f <= '9'; f++)
 		width = width * 10 + (*f - '0');
+	if (*f == '.') {
+		f++;
+		if (*f == '*') {
+			prec = va_arg(*ap, int);
+			f++;
+		}
+		for (prec = prec < 0 ? 0 : prec; *f >= '0' && *f <= '9'; f++)
+			prec = prec * 10 + (*f - '0');
+	}
 	for (; *f == 'l' || *f == 'z'; f++)
 		lng += *f == 'z' ? 2 : 1;
 
@@ -94,7 +103,8 @@ static const char *conv(struct out *o, const char *f, va_list *ap)
 		const char *s = va_arg(*ap, const char *);
 		if (!s)
 			s = "(null)";
-		put_padded(o, s, strlen(s), width, ' ', left);
+		put_padded(o, s, prec >= 0 ? strnlen(s, prec) : strlen(s),
+			   width, ' ', left);
 		break;
 	}
 	case 'd':

@@ -1,0 +1,135 @@
+/* Common definitions of the bare-metal EL1 test guest. */
+#ifndef GUEST_H
+#define GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define read_sysreg(r) __extension__({ uint64_t v_; \
+	__asm__ volatile("mrs %0, " #r : "=r"(v_)); v_; })
+#define write_sysreg(r, v) \
+	__asm__ volatile("msr " #r ", %0" : : "r"((uint64_t)(v)) : "memory")
+
+static inline void isb(void) { __asm__ volatile("isb" : : : "memory"); }
+static inline void dsb(void) { __asm__ volatile("dsb sy" : : : "memory"); }
+static inline void wfi(void) { __asm__ volatile("wfi" : : : "memory"); }
+static inline void irq_enable(void)
+{
+	__asm__ volatile("msr daifclr, #2" : : : "memory");
+}
+
+static inline void irq_disable(void)
+{
+	__asm__ volatile("msr daifset, #2" : : : "memory");
+}
+
+/* Single loads and stores without writeback, so a trap has a valid ISS. */
+static inline uint32_t mmio_read32(uintptr_t a)
+{
+	uint32_t v;
+	__asm__ volatile("ldr %w0, [%1]" : "=r"(v) : "r"(a) : "memory");
+	return v;
+}
+
+static inline void mmio_write32(uintptr_t a, uint32_t v)
+{
+	__asm__ volatile("str %w0, [%1]" : : "rZ"(v), "r"(a) : "memory");
+}
+
+static inline uint64_t mmio_read64(uintptr_t a)
+{
+	uint64_t v;
+	__asm__ volatile("ldr %0, [%1]" : "=r"(v) : "r"(a) : "memory");
+	return v;
+}
+
+#define MPIDR_AFF_MASK 0xff00ffffffULL
+
+static inline unsigned cpu_id(void)
+{
+	return read_sysreg(mpidr_el1) & 0xff;
+}
+
+/* uart.c, print.c */
+void uart_putc(char c);
+void printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vprintf(const char *fmt, va_list ap);
+
+/* main.c: the test runner */
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool expect_eq(const char *what, uint64_t got, uint64_t want);
+const char *current_test(void);
+void __attribute__((noreturn)) finish(void);
+
+/* exceptions.c: catching one expected synchronous exception */
+struct fault {
+	uint64_t esr;
+	uint64_t far;
+	uint64_t elr;
+};
+
+#define ESR_EC(esr)	(((esr) >> 26) & 0x3f)
+#define ESR_WNR		(1u << 6)
+#define EC_UNKNOWN	0x00
+#define EC_IABT_CUR	0x21
+#define EC_DABT_CUR	0x25
+#define FSC_SEA		0x10
+
+extern char vectors[];
+void vectors_install(void);
+void probe_arm(void);
+bool probe_result(struct fault *ret_fault);
+uint32_t irq_unexpected(void);
+
+/* timer.c: CNTVCT time and the periodic virtual timer (PPI 27) */
+#define VTIMER_PPI 27
+uint64_t timer_now(void);
+uint64_t timer_freq(void);
+uint64_t ms_to_ticks(uint64_t ms);
+void delay_ms(uint64_t ms);
+bool wait_change(const volatile uint32_t *p, uint32_t old, uint64_t ms);
+void vtimer_start(uint32_t hz);
+void vtimer_stop(void);
+void vtimer_irq(void);
+uint32_t vtimer_count(void);
+
+/* smp.c: the secondary vCPU, which only records and never prints */
+struct smp_state {
+	volatile uint64_t ctx;
+	volatile uint64_t el;
+	volatile uint64_t fault_esr;
+	volatile uint32_t started;
+	volatile uint32_t gic_ok;
+	volatile uint32_t sgi_count;
+	volatile uint32_t last_sgi;
+	volatile uint32_t sgi_mask;	/* SGIs seen on CPU 0 */
+};
+
+#define CPU1_MPIDR	1	/* QEMU virt: Aff0 = CPU index */
+
+extern struct smp_state smp;
+void secondary_entry(uint64_t ctx);
+void secondary_main(uint64_t ctx, uint64_t el);
+void smp_sgi(uint32_t intid);
+
+/* tests_*.c */
+void test_boot_el(void);
+void test_lr_overflow(void);
+void test_psci_version(void);
+void test_cpu_on(void);
+void test_hv_info(void);
+void test_unknown_hvc(void);
+void test_hv_memory_fault(void);
+void test_hv_memory_exec(void);
+void test_hv_ppi_hidden(void);
+void test_hv_tick(void);
+void test_vtimer_rate(void);
+void test_sgi_cross_cpu(void);
+
+extern uint64_t boot_el;
+extern int gic_status;	/* GIC set-up on CPU 0: 0 or negative */
+
+#endif

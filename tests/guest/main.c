@@ -1,0 +1,122 @@
+/*
+ * The test runner: every test prints "PASS name" or one "FAIL name:
+ * reason" line per failed check; the run ends with "N passed, N failed"
+ * and PSCI SYSTEM_OFF. Only CPU 0 prints.
+ */
+#include "gic.h"
+#include "psci.h"
+
+struct test {
+	const char *name;
+	void (*run)(void);
+};
+
+/* tests/hv/test_guest.py keeps the same list. */
+static const struct test tests[] = {
+	{ "boot_el", test_boot_el },
+	{ "psci_version", test_psci_version },
+	{ "unknown_hvc", test_unknown_hvc },
+	{ "hv_info", test_hv_info },
+	{ "hv_memory_fault", test_hv_memory_fault },
+	{ "hv_memory_exec", test_hv_memory_exec },
+	{ "cpu_on", test_cpu_on },
+	{ "vtimer_rate", test_vtimer_rate },
+	{ "sgi_cross_cpu", test_sgi_cross_cpu },
+	{ "lr_overflow", test_lr_overflow },
+	{ "hv_ppi_hidden", test_hv_ppi_hidden },
+	{ "hv_tick_survives_guest_disable", test_hv_tick },
+};
+
+static const char *cur_name = "boot";
+static bool cur_failed;
+static bool in_test;
+static unsigned passed, failed;
+int gic_status;
+
+const char *current_test(void)
+{
+	return cur_name;
+}
+
+void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL %s: ", cur_name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	cur_failed = true;
+}
+
+void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("INFO %s: ", cur_name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+bool expect_eq(const char *what, uint64_t got, uint64_t want)
+{
+	if (got == want)
+		return true;
+	fail("%s = 0x%lx, expected 0x%lx", what, got, want);
+	return false;
+}
+
+void finish(void)
+{
+	static bool finishing;
+
+	if (finishing)	/* a fault while powering off: nothing left to do */
+		for (;;)
+			wfi();
+	finishing = true;
+	if (in_test)
+		failed++;
+	printf("%u passed, %u failed\n", passed, failed);
+	psci_system_off();
+}
+
+static void run_test(const struct test *t)
+{
+	cur_name = t->name;
+	cur_failed = false;
+	in_test = true;
+	t->run();
+	in_test = false;
+	if (cur_failed) {
+		failed++;
+	} else {
+		passed++;
+		printf("PASS %s\n", t->name);
+	}
+}
+
+int main(void);
+
+int main(void)
+{
+	bool hv;
+
+	vectors_install();
+	hv = hv_present();
+	psci_use_smc(hv);
+	printf("verge test guest: CurrentEL 0x%lx, %s, PSCI via %s\n", boot_el,
+	       hv ? "verge hypervisor present" : "no hypervisor",
+	       hv ? "SMC" : "HVC");
+	gic_status = gic_init_dist();
+	if (gic_status == 0)
+		gic_status = gic_init_cpu();
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		run_test(&tests[i]);
+		if (i == 0 && cur_failed)
+			break;	/* not at EL1: nothing else is meaningful */
+	}
+	finish();
+}

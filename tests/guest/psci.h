@@ -1,0 +1,41 @@
+/* SMCCC calls: PSCI (SMC under verge-hv) and verge hypercalls (HVC #0). */
+#ifndef PSCI_H
+#define PSCI_H
+
+#include "guest.h"
+
+#define PSCI_VERSION		0x84000000u
+#define PSCI_SYSTEM_OFF		0x84000008u
+#define PSCI_CPU_ON		0xc4000003u
+#define PSCI_AFFINITY_INFO	0xc4000004u
+#define PSCI_ALREADY_ON		(-4)
+
+#define VERGE_HC_INFO		0xc6000000u
+#define VERGE_HC_TICKS		0xc6000001u
+#define SMCCC_NOT_SUPPORTED	UINT64_MAX
+
+struct smccc_res {
+	uint64_t a0, a1, a2, a3;
+};
+
+void smccc_hvc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3,
+	       struct smccc_res *res);
+void smccc_smc(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3,
+	       struct smccc_res *res);
+
+void psci_use_smc(bool smc);
+int64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
+void __attribute__((noreturn)) psci_system_off(void);
+
+struct hv_info {
+	uint64_t base;
+	uint64_t size;
+	uint64_t version;
+};
+
+bool hv_call(uint64_t fn, struct smccc_res *ret_res);
+bool hv_present(void);
+bool hv_get_info(struct hv_info *ret_info);
+bool hv_require(void);
+
+#endif

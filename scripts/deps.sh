@@ -1,19 +1,32 @@
 #!/bin/sh
-# Install what verge's build and tests need on Debian 12 (as root or with sudo).
+# Install what verge's build and tests need on Debian 12 (as root or with
+# sudo). Does nothing when everything is already there, so `make check`
+# and `make demo` can call it every time.
 set -eu
+PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	qemu-system-arm ipxe-qemu
+	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev
+	libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
+	python3 python3-pytest device-tree-compiler cpio gzip
+	pkg-config ca-certificates"
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+has_arm64=1
+dpkg --print-foreign-architectures | grep -qx arm64 || has_arm64=0
+[ -z "$missing" ] && [ $has_arm64 = 1 ] && exit 0
+
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 # The arm64 architecture lets apt fetch the guest kernel, busybox and the
 # arm64 libfdt from the configured Debian archive (they are unpacked, never
 # installed: see fetch-fixtures.sh).
-dpkg --print-foreign-architectures | grep -qx arm64 ||
-	$SUDO dpkg --add-architecture arm64
+[ $has_arm64 = 1 ] || $SUDO dpkg --add-architecture arm64
+echo "deps: installing:${missing:- (none; adding arm64 lists)}"
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends \
-	make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
-	qemu-system-arm ipxe-qemu \
-	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev \
-	libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev \
-	python3 python3-pytest device-tree-compiler cpio gzip \
-	pkg-config ca-certificates
+# shellcheck disable=SC2086
+[ -z "$missing" ] || $SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,52 @@
+#!/bin/sh
+# mkinitramfs.sh BUSYBOX INIT OUT
+# Build a gzip'd newc cpio initramfs holding a static busybox (with its
+# applet links), INIT as /init, and the /dev /proc /sys /tmp mount points.
+# No root needed: ownership is forced to 0:0 by cpio. The output is
+# deterministic (fixed mtimes, sorted names, no gzip name or time stamp).
+set -eu
+umask 022
+[ $# -eq 3 ] || { echo "usage: $0 BUSYBOX INIT OUT" >&2; exit 2; }
+busybox=$1 init=$2 out=$3
+for f in "$busybox" "$init"; do
+	[ -r "$f" ] || { echo "mkinitramfs: $f: not readable" >&2; exit 1; }
+done
+case $(od -An -tx1 -j18 -N2 "$busybox" | tr -d ' ') in
+b700) ;;	# e_machine EM_AARCH64
+*) echo "mkinitramfs: $busybox: not an arm64 ELF" >&2; exit 1 ;;
+esac
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkinitramfs.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+root=$tmp/root
+mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
+	"$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/root" \
+	"$root/etc" "$root/run"
+chmod 1777 "$root/tmp"
+cp "$busybox" "$root/bin/busybox"
+cp "$init" "$root/init"
+chmod 755 "$root/bin/busybox" "$root/init"
+
+# The applet list comes from the arm64 binary's own --list-full when it can
+# run here (binfmt/qemu-user); otherwise /init runs `busybox --install -s`.
+if "$root/bin/busybox" --list-full >"$tmp/applets" 2>/dev/null &&
+	[ -s "$tmp/applets" ]; then
+	while read -r a; do
+		[ "$a" = bin/busybox ] && continue
+		[ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
+	done <"$tmp/applets"
+else
+	ln -s busybox "$root/bin/sh"
+fi
+
+# Deterministic archive: one fixed time stamp, names sorted in C order.
+find "$root" -exec touch -h -d @0 {} +
+mkdir -p "$(dirname "$out")"
+repro=
+cpio --help 2>/dev/null | grep -q -- --reproducible && repro=--reproducible
+(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+	cpio -o -H newc -R 0:0 --quiet $repro) >"$tmp/initrd.cpio"
+gzip -9 -n <"$tmp/initrd.cpio" >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "mkinitramfs: $out ($(wc -c <"$out") bytes)"

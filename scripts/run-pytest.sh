@@ -1,0 +1,48 @@
+#!/bin/sh
+# run-pytest.sh RESULTS NAME DIR
+# Run the pytest tier in DIR, show its output, print "NAME: P passed,
+# F failed" and append "NAME P F" to RESULTS. Errors count as failed; no
+# tests collected, or pytest ending badly with no failure counted, counts
+# as 1 failed. $PYTHON picks the interpreter; by default the first of
+# python3 and /usr/bin/python3 (Debian's python3-pytest) that has pytest.
+set -u
+[ $# -eq 3 ] || { echo "usage: $0 RESULTS NAME DIR" >&2; exit 2; }
+results=$1 name=$2 dir=$3
+PYTEST_TIMEOUT=${PYTEST_TIMEOUT:-3600}
+
+if [ -z "${PYTHON:-}" ]; then
+	for PYTHON in python3 /usr/bin/python3; do
+		"$PYTHON" -c 'import pytest' 2>/dev/null && break
+	done
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-pytest.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
+
+{
+	timeout -s INT -k 30 "$PYTEST_TIMEOUT" \
+		"$PYTHON" -m pytest -q -p no:cacheprovider "$dir" 2>&1
+	echo $? >"$tmp/rc"
+} | tee "$tmp/out"
+rc=$(cat "$tmp/rc")
+
+# pytest's last line: "2 failed, 5 passed, 1 skipped, 1 error in 9.87s".
+last=$(grep -E '[0-9]+ (passed|failed|errors?)|no tests ran' "$tmp/out" |
+	tail -n 1)
+count() {
+	echo "$last" | grep -oE "[0-9]+ $1" | awk '{ s += $1 } END { print s + 0 }'
+}
+passed=$(count passed)
+failed=$(( $(count failed) + $(count 'errors?') ))
+if [ "$rc" -eq 5 ]; then
+	echo "$name: no tests collected in $dir; counted as 1 failed"
+	failed=$((failed + 1))
+elif [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "$name: pytest exit status $rc with no failed test; counted as 1 failed"
+	failed=1
+fi
+
+echo "$name: $passed passed, $failed failed"
+mkdir -p "$(dirname "$results")"
+echo "$name $passed $failed" >>"$results"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,249 @@
+"""Run one QEMU with a Linux guest and talk to its serial console.
+
+Shared by tests/linux (pytest) and bench/boot.py; standard library only.
+QEMU's console is its stdout (-nographic); we type into its stdin (a pipe).
+Every QEMU runs under coreutils `timeout` in a session of its own, so
+kill() ends both by the process-group id (= the pid we started), and a VM
+left behind by a killed test run still dies at its time limit.
+"""
+
+import codecs
+import os
+import re
+import select
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+# What the hypervisor prints on the console (the expectations that are
+# specific to verge-hv; everything else is plain Linux).
+HV_BANNER = "verge-hv: version"
+HV_MEM_RE = r"verge-hv: .*hv memory (0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)"
+HV_KERNEL_ADDR = "0x44000000"
+USERSPACE_UP = "verge-init: userspace up"
+PROMPT = "verge# "
+
+# Boot to userspace under TCG on a shared 2-core machine.
+BOOT_TIMEOUT = 90
+# Hard limit for any one QEMU (the coreutils `timeout` around it).
+QEMU_LIMIT = 600
+
+# VERGE_LINUX_BARE=1: run the Linux tests on bare QEMU (no hypervisor) to
+# check the tests themselves; the hypervisor's expectations are skipped.
+BARE = os.environ.get("VERGE_LINUX_BARE", "") not in ("", "0")
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def repo_path(env, default):
+    """A directory from the environment, relative to the repository root."""
+    p = Path(os.environ.get(env, default))
+    return p if p.is_absolute() else REPO / p
+
+
+def build_dir():
+    return repo_path("VERGE_BUILD", "build")
+
+
+def cache_dir():
+    return repo_path("VERGE_CACHE", ".cache")
+
+
+def qemu_bin():
+    return os.environ.get("QEMU", "qemu-system-aarch64")
+
+
+def hv_cmd(cpu="cortex-a57", smp=2, hv_opts="", guest_append="console=ttyAMA0",
+           no_reboot=True, mem="1G"):
+    """QEMU running verge-hv.bin, which boots the Debian kernel at EL1.
+
+    The hypervisor's options come before `--`, the guest's command line
+    after it."""
+    cache = cache_dir()
+    append = " ".join(x for x in ("verge.kernel=" + HV_KERNEL_ADDR, hv_opts,
+                                  "--", guest_append) if x)
+    cmd = [qemu_bin(), "-M", "virt,virtualization=on,gic-version=3",
+           "-cpu", cpu, "-smp", str(smp), "-m", mem, "-nographic",
+           "-kernel", str(build_dir() / "verge-hv.bin"),
+           "-device", "loader,file=%s,addr=%s,force-raw=on"
+           % (cache / "Image", HV_KERNEL_ADDR),
+           "-initrd", str(cache / "initrd.gz"), "-append", append]
+    if no_reboot:
+        cmd.append("-no-reboot")
+    return cmd
+
+
+def bare_cmd(cpu="cortex-a57", smp=2, virtualization=True,
+             guest_append="console=ttyAMA0", no_reboot=True, mem="1G"):
+    """The same kernel and initramfs on QEMU with no hypervisor.
+
+    With virtualization=on QEMU enters Linux at EL2 (same emulated
+    machine as under verge-hv); without it, at EL1."""
+    cache = cache_dir()
+    machine = "virt,gic-version=3"
+    if virtualization:
+        machine = "virt,virtualization=on,gic-version=3"
+    cmd = [qemu_bin(), "-M", machine, "-cpu", cpu, "-smp", str(smp),
+           "-m", mem, "-nographic", "-kernel", str(cache / "Image"),
+           "-initrd", str(cache / "initrd.gz"), "-append", guest_append]
+    if no_reboot:
+        cmd.append("-no-reboot")
+    return cmd
+
+
+class VMError(AssertionError):
+    """A console expectation failed; the message ends with the console tail."""
+
+
+class VM:
+    def __init__(self, cmd, limit=QEMU_LIMIT):
+        self.cmd = list(cmd)
+        self.text = ""          # everything QEMU printed, \r and ANSI removed
+        self.pos = 0            # expect() searches from here
+        self.start = time.monotonic()
+        self._dec = codecs.getincrementaldecoder("utf-8")("replace")
+        self._eof = False
+        self.proc = subprocess.Popen(
+            ["timeout", "-s", "KILL", str(limit)] + self.cmd,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, start_new_session=True)
+        os.set_blocking(self.proc.stdout.fileno(), False)
+
+    # -- reading ---------------------------------------------------------
+    def _pump(self, timeout):
+        """Read what is available within timeout; False at EOF."""
+        if self._eof:
+            return False
+        fd = self.proc.stdout.fileno()
+        r, _, _ = select.select([fd], [], [], max(timeout, 0))
+        if not r:
+            return True
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return True
+        if not data:
+            self._eof = True
+            self.text += self._dec.decode(b"", final=True)
+            return False
+        chunk = self._dec.decode(data)
+        self.text += _ANSI.sub("", chunk.replace("\r", ""))
+        return True
+
+    def tail(self, n=40):
+        return "\n".join(self.text.splitlines()[-n:])
+
+    def fail(self, what):
+        raise VMError("%s\n--- console (last lines) ---\n%s"
+                      % (what, self.tail()))
+
+    def expect(self, pattern, timeout=BOOT_TIMEOUT):
+        """Wait for regex pattern after the cursor; move the cursor past it."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.text, self.pos)
+            if m:
+                self.pos = m.end()
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.fail("timeout (%ss) waiting for %r" % (timeout, pattern))
+            if not self._pump(min(left, 1.0)):
+                m = rx.search(self.text, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                self.fail("QEMU exited (status %s) before %r"
+                          % (self.proc.wait(), pattern))
+
+    def expect_line(self, line, timeout=BOOT_TIMEOUT):
+        return self.expect(r"(?m)^" + re.escape(line) + r"$", timeout)
+
+    def drain(self, seconds):
+        """Keep reading the console for seconds (QEMU never blocks on a
+        full pipe); False if QEMU exited meanwhile."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if not self._pump(min(deadline - time.monotonic(), 1.0)):
+                return False
+        return True
+
+    def skip(self):
+        """Move the cursor to the end of what was read so far."""
+        self.pos = len(self.text)
+
+    # -- writing ---------------------------------------------------------
+    def send(self, s):
+        self.proc.stdin.write(s.encode())
+        self.proc.stdin.flush()
+
+    def shell(self, timeout=BOOT_TIMEOUT):
+        """Wait for the first shell prompt of init's interactive shell."""
+        self.expect(re.escape(PROMPT), timeout)
+
+    def run(self, cmd, timeout=30):
+        """Run cmd in the guest shell; return (exit status, output)."""
+        # The markers are split by "" so the echoed command line never
+        # matches them; only the output of echo does.
+        self.send('echo "@@VB"""; %s; echo "@@VE=$?"""\n' % cmd)
+        self.expect(r"(?m)^@@VB\n", timeout)
+        start = self.pos
+        m = self.expect(r"(?m)^@@VE=(\d+)\n", timeout)
+        return int(m.group(1)), self.text[start:m.start()]
+
+    def check(self, cmd, timeout=30):
+        rc, out = self.run(cmd, timeout)
+        if rc != 0:
+            self.fail("guest command %r exited %d:\n%s" % (cmd, rc, out))
+        return out
+
+    # -- ending ----------------------------------------------------------
+    def wait_exit(self, timeout=60):
+        """Wait for QEMU to exit on its own, reading its console; status."""
+        deadline = time.monotonic() + timeout
+        while self._pump(min(max(deadline - time.monotonic(), 0), 1.0)):
+            if time.monotonic() >= deadline:
+                self.fail("QEMU still running after %ss" % timeout)
+        try:
+            return self.proc.wait(max(deadline - time.monotonic(), 1))
+        except subprocess.TimeoutExpired:
+            self.fail("QEMU closed its console but did not exit")
+
+    def kill(self):
+        """Kill QEMU (and its `timeout`) by process group; reap it."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+
+def boot(vm, shell=True, hv=None):
+    """Wait for the hypervisor banner (unless bare), then for userspace,
+    then (shell=True) for the first prompt of init's shell."""
+    if hv is None:
+        hv = not BARE
+    if hv:
+        vm.expect(re.escape(HV_BANNER), BOOT_TIMEOUT)
+    vm.expect_line(USERSPACE_UP, BOOT_TIMEOUT)
+    if shell:
+        vm.shell(30)

@@ -1,0 +1,111 @@
+"""A real Debian arm64 kernel + busybox initramfs under verge-hv.
+
+Each test boots a fresh QEMU (see conftest.py); what the hypervisor itself
+must print is in linuxvm.py (HV_BANNER, HV_MEM_RE).
+"""
+
+import re
+import time
+
+import pytest
+
+import linuxvm as lv
+
+HV_RAM_START = 0x40000000   # verge-hv occupies the start of RAM
+
+
+@pytest.mark.parametrize("cpu,smp", [("cortex-a57", 2), ("cortex-a72", 2),
+                                     ("cortex-a57", 1)])
+def test_boots_to_userspace(start_vm, cpu, smp):
+    vm = start_vm(cpu=cpu, smp=smp)
+    lv.boot(vm, shell=False)
+    assert "Kernel panic" not in vm.text
+    if not lv.BARE:
+        # The banner comes before the guest kernel's first line.
+        assert vm.text.index(lv.HV_BANNER) < vm.text.index("Booting Linux")
+
+
+def test_cpuinfo_shows_two_processors(guest):
+    out = guest.check("grep -c ^processor /proc/cpuinfo")
+    assert out.strip() == "2"
+
+
+def _timer_counts(vm):
+    """Per-CPU arch_timer interrupt counts (summed over arch_timer lines)."""
+    out = vm.check("cat /proc/interrupts")
+    lines = out.splitlines()
+    header = [ln for ln in lines if re.match(r"\s+CPU0\b", ln)]
+    if not header:
+        vm.fail("no CPU header in /proc/interrupts:\n" + out)
+    ncpu = len(re.findall(r"CPU\d+", header[0]))
+    counts = [0] * ncpu
+    timer = [ln for ln in lines if "arch_timer" in ln]
+    if not timer:
+        vm.fail("no arch_timer line in /proc/interrupts:\n" + out)
+    for ln in timer:
+        for i, c in enumerate(ln.split()[1:1 + ncpu]):
+            counts[i] += int(c)
+    return counts
+
+
+def test_arch_timer_ticks_on_both_cpus(guest):
+    # Keep both CPUs busy so each takes scheduler ticks (an idle NO_HZ
+    # CPU may legitimately take none in a second).
+    guest.check("for i in 1 2; do (while :; do :; done) & done")
+    try:
+        before = _timer_counts(guest)
+        time.sleep(1)
+        guest.check("sleep 1")
+        after = _timer_counts(guest)
+    finally:
+        guest.run("kill $(jobs -p) 2>/dev/null; wait")
+    assert len(after) == 2, after
+    assert all(a > 0 for a in after), (before, after)
+    assert all(a > b for a, b in zip(after, before)), (before, after)
+
+
+def test_poweroff_exits_qemu_with_status_0(guest):
+    guest.send("poweroff -f\n")
+    assert guest.wait_exit(60) == 0
+
+
+def test_reboot_restarts_hypervisor_and_guest(start_vm):
+    vm = start_vm(no_reboot=False)
+    lv.boot(vm)
+    vm.send("reboot -f\n")
+    # A second start: the hypervisor's banner again, then the guest again.
+    lv.boot(vm)
+    if not lv.BARE:
+        assert vm.text.count(lv.HV_BANNER) >= 2
+    assert vm.text.count(lv.USERSPACE_UP) == 2
+    vm.send("poweroff -f\n")
+    assert vm.wait_exit(60) == 0
+
+
+def _system_ram(vm):
+    out = vm.check("cat /proc/iomem")
+    ram = []
+    for ln in out.splitlines():
+        m = re.match(r"\s*([0-9a-fA-F]+)-([0-9a-fA-F]+) : System RAM", ln)
+        if m:
+            ram.append((int(m.group(1), 16), int(m.group(2), 16)))
+    if not ram:
+        vm.fail("no System RAM in /proc/iomem:\n" + out)
+    return ram
+
+
+def test_guest_ram_excludes_hypervisor(guest):
+    ram = _system_ram(guest)
+    if lv.BARE:
+        pytest.skip("bare QEMU: no hypervisor memory to exclude")
+    m = re.search(lv.HV_MEM_RE, guest.text)
+    if m:
+        # [start, end): right whether the banner's end is inclusive or not.
+        hv = (int(m.group(1), 16), int(m.group(2), 16))
+        assert hv[0] < hv[1], m.group(0)
+    else:
+        hv = (HV_RAM_START, HV_RAM_START + 1)
+    for lo, hi in ram:   # iomem ranges are inclusive
+        assert hi < hv[0] or lo >= hv[1], \
+            "System RAM %#x-%#x overlaps verge-hv %#x-%#x" % (lo, hi, *hv)
+    assert not any(lo <= HV_RAM_START <= hi for lo, hi in ram)

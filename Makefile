@@ -31,8 +31,8 @@ include tests/unit/module.mk
 include tests/guest/module.mk
 
 deps:
-	scripts/deps.sh
-	$(MAKE) fixtures
+	@scripts/deps.sh
+	@$(MAKE) --no-print-directory fixtures
 
 fixtures: $(FIXTURES)
 $(FDT_ARM64) $(CACHE)/Image $(CACHE)/busybox:
@@ -45,7 +45,8 @@ $(CACHE)/virt.dtb:
 
 # Each tier prints its own summary and appends "tier passed failed" to
 # $(O)/results; the last line of `make check` adds them up.
-check: all fixtures
+check: deps
+	@$(MAKE) --no-print-directory all
 	@rm -f $(O)/results; mkdir -p $(O)
 	-@$(MAKE) --no-print-directory check-unit
 	-@$(MAKE) --no-print-directory check-hv
@@ -55,15 +56,18 @@ check: all fixtures
 check-unit: $(UNIT_TESTS)
 	@scripts/run-unit.sh $(O)/results $(UNIT_TESTS)
 check-hv: $(HV_BIN) $(GUEST_BIN) fixtures
-	@scripts/run-pytest.sh $(O)/results hv tests/hv
+	@VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) \
+		scripts/run-pytest.sh $(O)/results hv tests/hv
 check-linux: $(HV_BIN) fixtures
-	@scripts/run-pytest.sh $(O)/results linux tests/linux
+	@VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) \
+		scripts/run-pytest.sh $(O)/results linux tests/linux
 
-demo: $(HV_BIN) fixtures
-	scripts/demo.sh
+demo: deps
+	@$(MAKE) --no-print-directory $(HV_BIN)
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) scripts/demo.sh
 
 bench: $(HV_BIN) fixtures
-	python3 bench/boot.py
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/boot.py
 
 clean:
 	rm -rf $(O)

@@ -138,7 +138,7 @@ int bootargs_parse(const char *args, struct hv_config *ret,
 			p++;
 		len = p - tok;
 		if (len == 2 && tok[0] == '-' && tok[1] == '-') {
-			while (*p == ' ' || *p == '\t')
+			while (*p == ' ' || *p == '\t' || *p == '\n')
 				p++;
 			r = set_guest_cmdline(&cfg, p, err);
 			if (r < 0)

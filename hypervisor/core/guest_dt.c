@@ -176,5 +176,10 @@ int guest_dt_build(const void *fdt, void *out, size_t outlen,
 	r = rewrite_memory(out, prm, err);
 	if (r < 0)
 		return r;
-	return fdt_pack(out) ? -EINVAL : 0;
+	r = fdt_pack(out);
+	if (r < 0) {
+		hv_err_set(err, "guest DT: %s", fdt_strerror(r));
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -189,8 +189,9 @@ void hv_main(uint64_t dtb)
 	gic_dist_init(hv.plat.gicd);
 	tick_init();
 	cpu_start(&hv_cpus[0]);
-	hv_log("guest at 0x%lx, DT at 0x%lx, stage-2 %u tables, command line \"%s\"",
-	       hv.cfg.kernel, hv.guest_dtb, s2.tables, hv.cfg.guest_cmdline);
+	hv_log("guest at 0x%lx, DT at 0x%lx, stage-2 %u tables, command line \"%s\" (t=%lu ms)",
+	       hv.cfg.kernel, hv.guest_dtb, s2.tables, hv.cfg.guest_cmdline,
+	       tick_now_ms());
 	guest_enter(hv.cfg.kernel, hv.guest_dtb, stack_top(0));
 }
 

@@ -93,7 +93,7 @@ static int probe_gic(const void *fdt, int node, struct platform *p,
 		     struct hv_err *err)
 {
 	int ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0);
-	int len;
+	int len, r;
 	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
 
 	if (!reg || len < 8 * (ac + sc)) {
@@ -103,8 +103,9 @@ static int probe_gic(const void *fdt, int node, struct platform *p,
 	p->gicd = read_cells(reg, ac);
 	p->gicr = read_cells(reg + ac + sc, ac);
 	p->gicr_size = read_cells(reg + 2 * ac + sc, sc);
-	if (add_region(p, p->gicd, read_cells(reg + ac, sc), REGION_GICD, err) < 0)
-		return -ENOSPC;
+	r = add_region(p, p->gicd, read_cells(reg + ac, sc), REGION_GICD, err);
+	if (r < 0)
+		return r;
 	return add_region(p, p->gicr, p->gicr_size, REGION_GICR, err);
 }
 

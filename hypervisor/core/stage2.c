@@ -56,12 +56,17 @@ static int map_level(struct stage2 *s2, uint64_t *table, int level,
 
 		if (chunk > size)
 			chunk = size;
-		if (chunk == block && IS_ALIGNED(pa, block)) {
+		if (chunk == block && IS_ALIGNED(pa, block) &&
+		    !is_table(*slot, level)) {
 			r = map_leaf(slot, pa, attrs, level);
+		} else if ((*slot & DESC_VALID) && !is_table(*slot, level)) {
+			/* Inside an existing block: fine if it says the same. */
+			uint64_t want = (*slot & S2_ADDR_MASK) + (ipa & (block - 1));
+			r = want == pa && (*slot & S2_ATTR_MASK) == attrs ? 0 : -EEXIST;
 		} else {
 			uint64_t *t = next_table(s2, slot, level);
 			r = t ? map_level(s2, t, level + 1, ipa, pa, chunk, attrs)
-			      : (*slot & DESC_VALID) ? -EEXIST : -ENOMEM;
+			      : -ENOMEM;
 		}
 		if (r < 0)
 			return r;

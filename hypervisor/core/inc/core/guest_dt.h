@@ -13,7 +13,7 @@ struct guest_dt_params {
 	const char *cmdline;		/* guest command line */
 };
 
-/* Extra room the guest DT needs over the machine DT's size. */
+/* Buffer size the guest DT needs (the machine DT's size plus room). */
 size_t guest_dt_size(const void *fdt, const struct guest_dt_params *prm);
 
 /* Writes the guest DT into out (outlen bytes, packed afterwards). */

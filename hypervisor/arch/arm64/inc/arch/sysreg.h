@@ -10,8 +10,11 @@
 #define HCR_BSU_IS	(1UL << 10)
 #define HCR_TSC		(1UL << 19)
 #define HCR_RW		(1UL << 31)
-#define HCR_GUEST	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_FB | \
-			 HCR_BSU_IS | HCR_TSC | HCR_RW)
+/* No FB/BSU: each vCPU is pinned to its physical CPU, so the guest's
+ * local TLB and barrier operations already reach everything they must
+ * (and forced broadcasts are costly under TCG). */
+#define HCR_GUEST	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_TSC | \
+			 HCR_RW)
 
 /* CPTR_EL2 (nVHE): RES1 bits 13:12 and 9:0; TFP (bit 10) clear. */
 #define CPTR_EL2_DEFAULT	0x33ff

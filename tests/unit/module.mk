@@ -1,0 +1,48 @@
+# Host unit tests (cmocka) of the hypervisor's pure core logic, which
+# compiles unchanged on the host: one binary per tests/unit/test_*.c.
+# The hypervisor sources are built again for the host under $(O)/host.
+# Tests that read the QEMU virt DTB take its path from $VERGE_VIRT_DTB
+# (default $VERGE_CACHE/virt.dtb, then .cache/virt.dtb; see fixture.c).
+
+UNIT_DIR    := $(O)/tests/unit
+UNIT_HOST   := $(O)/host/hypervisor/core
+UNIT_CFLAGS := $(HOST_CFLAGS) -Ihypervisor/core/inc \
+	-Ihypervisor/arch/arm64/inc -Itests/unit -MMD -MP
+UNIT_LIBS   := -lcmocka -lfdt
+# A sanitizer report fails the test instead of scrolling past.
+ifneq ($(SANITIZE),)
+UNIT_CFLAGS += -fno-sanitize-recover=all
+endif
+
+UNIT_NAMES  := test_bootargs test_platform_dt test_stage2 test_trap_decode \
+	test_vgic_filter
+UNIT_TESTS  := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
+UNIT_OBJS   := $(addsuffix .c.o,$(UNIT_TESTS)) $(UNIT_DIR)/fixture.c.o
+UNIT_HV_OBJS := $(patsubst %,$(UNIT_HOST)/%.c.o,bootargs platform guest_dt \
+	stage2 vgic_filter)
+
+all: $(UNIT_TESTS)
+
+# What each test links besides its own object.
+$(UNIT_DIR)/test_bootargs: $(UNIT_HOST)/bootargs.c.o
+$(UNIT_DIR)/test_platform_dt: $(UNIT_DIR)/fixture.c.o \
+	$(UNIT_HOST)/platform.c.o $(UNIT_HOST)/guest_dt.c.o
+$(UNIT_DIR)/test_stage2: $(UNIT_DIR)/fixture.c.o $(UNIT_HOST)/platform.c.o \
+	$(UNIT_HOST)/stage2.c.o
+$(UNIT_DIR)/test_vgic_filter: $(UNIT_HOST)/vgic_filter.c.o
+
+$(UNIT_TESTS): %: %.c.o
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ $(UNIT_LIBS)
+
+$(UNIT_OBJS): $(UNIT_DIR)/%.c.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c -o $@ $<
+
+$(UNIT_HV_OBJS): $(UNIT_HOST)/%.c.o: hypervisor/core/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c -o $@ $<
+
+-include $(UNIT_OBJS:.o=.d) $(UNIT_HV_OBJS:.o=.d)

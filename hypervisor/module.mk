@@ -11,7 +11,7 @@ HV_CFLAGS := -std=c11 -ffreestanding -mgeneral-regs-only -mstrict-align \
 	-O2 -g -Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes \
 	-Wstrict-prototypes -nostdinc -isystem $(HV_GCC_INC) \
 	-Ihypervisor/lib/inc -Ihypervisor/core/inc -Ihypervisor/arch/arm64/inc \
-	-Ihypervisor/drivers/inc -I$(O)/hypervisor/gen \
+	-Ihypervisor/drivers/inc -Iproto/inc -I$(O)/hypervisor/gen \
 	-I$(CACHE)/arm64/usr/include -MMD -MP
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments -T hypervisor/arch/arm64/linker.ld
@@ -19,6 +19,7 @@ HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl
 HV_SRCS := $(wildcard hypervisor/arch/arm64/*.S hypervisor/arch/arm64/*.c \
 	hypervisor/core/*.c hypervisor/drivers/*.c hypervisor/lib/*.c)
 HV_SRCS := $(filter-out hypervisor/arch/arm64/asm-offsets.c,$(HV_SRCS))
+HV_SRCS += proto/frame.c
 HV_OBJS := $(patsubst %,$(O)/%.o,$(HV_SRCS))
 
 all: $(HV_BIN)
@@ -35,7 +36,7 @@ $(HV_ELF): $(HV_OBJS) $(FDT_ARM64) hypervisor/arch/arm64/linker.ld
 $(O)/hypervisor/gen/asm-offsets.h: hypervisor/arch/arm64/asm-offsets.c
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
-	$(Q)$(HV_CC) $(HV_CFLAGS) -MF /dev/null -S -o $@.s $<
+	$(Q)$(HV_CC) $(HV_CFLAGS) -MT $@ -MF $@.d -S -o $@.s $<
 	$(Q)sed -n 's/.*@@\([A-Z_0-9]*\) #\{0,1\}\(-\{0,1\}[0-9]*\).*/#define \1 \2/p' $@.s > $@
 	$(Q)rm -f $@.s
 
@@ -44,9 +45,14 @@ $(O)/hypervisor/%.S.o: hypervisor/%.S $(O)/hypervisor/gen/asm-offsets.h
 	@echo "  AS      $<"
 	$(Q)$(HV_CC) $(HV_CFLAGS) -D__ASSEMBLY__ -c -o $@ $<
 
+$(O)/proto/%.c.o: proto/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(HV_CC) $(HV_CFLAGS) -c -o $@ $<
+
 $(O)/hypervisor/%.c.o: hypervisor/%.c | $(FDT_ARM64)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(HV_CC) $(HV_CFLAGS) -c -o $@ $<
 
--include $(HV_OBJS:.o=.d)
+-include $(HV_OBJS:.o=.d) $(O)/hypervisor/gen/asm-offsets.h.d

@@ -1,22 +1,36 @@
 /* Parsing of the hypervisor's options from /chosen/bootargs. */
 #include <core/bootargs.h>
 
+struct option;
+typedef int (*parse_fn)(const struct option *o, const char *s, size_t len,
+			struct hv_config *cfg);
+
 struct option {
 	const char *name;
-	uint64_t min, max;
+	parse_fn parse;
+	uint64_t min, max;	/* for numbers */
 	size_t offset;		/* of the field in struct hv_config */
-	bool is_u64;
+	size_t size;
 	bool required;
+	const char *expect;	/* for the error message */
 };
 
-#define OPT(n, field, lo, hi, req) { n, lo, hi, \
+static int parse_number(const struct option *o, const char *s, size_t len,
+			struct hv_config *cfg);
+static int parse_rate(const struct option *o, const char *s, size_t len,
+		      struct hv_config *cfg);
+
+#define NUM(n, field, lo, hi, req) { n, parse_number, lo, hi, \
 	offsetof(struct hv_config, field), \
-	sizeof(((struct hv_config *)0)->field) == 8, req }
+	sizeof(((struct hv_config *)0)->field), req, NULL }
 
 static const struct option options[] = {
-	OPT("verge.kernel", kernel, 0x1000, UINT64_MAX, true),
-	OPT("verge.tick", tick_hz, 1, 1000, false),
-	OPT("verge.stats", stats_s, 0, 3600, false),
+	NUM("verge.kernel", kernel, 0x1000, UINT64_MAX, true),
+	NUM("verge.tick", tick_hz, 1, 1000, false),
+	NUM("verge.stats", stats_s, 0, 3600, false),
+	NUM("verge.freq", freq, 1000, UINT32_MAX, false),
+	{ "verge.rate", parse_rate, 0, 0, 0, 0, false,
+	  "a rate in 0.01..100, e.g. 0.5 or 1/3" },
 };
 
 static int parse_u64(const char *s, size_t len, uint64_t *ret)
@@ -49,6 +63,59 @@ static int parse_u64(const char *s, size_t len, uint64_t *ret)
 	return 0;
 }
 
+static int parse_number(const struct option *o, const char *s, size_t len,
+			struct hv_config *cfg)
+{
+	uint64_t v;
+	char *field = (char *)cfg + o->offset;
+
+	if (parse_u64(s, len, &v) < 0 || v < o->min || v > o->max)
+		return -EINVAL;
+	if (o->size == 8)
+		*(uint64_t *)field = v;
+	else
+		*(unsigned *)field = (unsigned)v;
+	return 0;
+}
+
+/* "a/b", or a decimal with up to 9 fractional digits ("0.5", "2"). */
+static int parse_fraction(const char *s, size_t len, uint64_t *num,
+			  uint64_t *den)
+{
+	const char *slash = memchr(s, '/', len), *dot = memchr(s, '.', len);
+	size_t ilen = dot ? (size_t)(dot - s) : len;
+	size_t flen = dot ? len - ilen - 1 : 0;
+	uint64_t frac = 0;
+
+	if (slash)
+		return parse_u64(s, slash - s, num) < 0 ||
+		       parse_u64(slash + 1, len - (slash - s) - 1, den) < 0 ?
+		       -EINVAL : 0;
+	if (flen > 9 || !ilen || (dot && !flen) ||
+	    parse_u64(s, ilen, num) < 0 || *num > 1000 ||
+	    (flen && parse_u64(dot + 1, flen, &frac) < 0))
+		return -EINVAL;
+	for (*den = 1; flen; flen--)
+		*den *= 10;
+	*num = *num * *den + frac;
+	return 0;
+}
+
+static int parse_rate(const struct option *o, const char *s, size_t len,
+		      struct hv_config *cfg)
+{
+	uint64_t num, den;
+
+	(void)o;
+	if (parse_fraction(s, len, &num, &den) < 0 || !den || !num ||
+	    num > UINT32_MAX || den > UINT32_MAX ||
+	    num * 100 < den || num > den * 100)
+		return -EINVAL;
+	cfg->rate_num = (uint32_t)num;
+	cfg->rate_den = (uint32_t)den;
+	return 0;
+}
+
 static const struct option *find_option(const char *tok, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(options); i++)
@@ -58,36 +125,41 @@ static const struct option *find_option(const char *tok, size_t len)
 	return NULL;
 }
 
+static void bad_value(const struct option *o, const char *v, size_t len,
+		      struct hv_err *err)
+{
+	if (o->expect)
+		hv_err_set(err, "%s: bad value '%.*s' (expected %s)", o->name,
+			   (int)len, v, o->expect);
+	else
+		hv_err_set(err, "%s: bad value '%.*s' (expected a number in %llu..%llu)",
+			   o->name, (int)len, v, (unsigned long long)o->min,
+			   (unsigned long long)o->max);
+}
+
 static int apply(struct hv_config *cfg, unsigned *seen, const char *tok,
 		 size_t len, struct hv_err *err)
 {
 	const char *eq = memchr(tok, '=', len);
 	size_t nlen = eq ? (size_t)(eq - tok) : len;
 	const struct option *o = find_option(tok, nlen);
-	uint64_t v;
+	const char *val = eq ? eq + 1 : "";
+	size_t vlen = eq ? len - nlen - 1 : 0;
 
 	if (!o) {
 		hv_err_set(err, "unknown option '%.*s' (guest options go after --)",
 			   (int)len, tok);
 		return -EINVAL;
 	}
-	if (!eq || parse_u64(eq + 1, len - nlen - 1, &v) < 0 ||
-	    v < o->min || v > o->max) {
-		hv_err_set(err, "%s: bad value '%.*s' (expected a number in %llu..%llu)",
-			   o->name, eq ? (int)(len - nlen - 1) : 0,
-			   eq ? eq + 1 : "", (unsigned long long)o->min,
-			   (unsigned long long)o->max);
-		return -EINVAL;
-	}
 	if (*seen & (1u << (o - options))) {
 		hv_err_set(err, "%s given twice", o->name);
 		return -EINVAL;
 	}
+	if (!eq || o->parse(o, val, vlen, cfg) < 0) {
+		bad_value(o, val, vlen, err);
+		return -EINVAL;
+	}
 	*seen |= 1u << (o - options);
-	if (o->is_u64)
-		*(uint64_t *)((char *)cfg + o->offset) = v;
-	else
-		*(unsigned *)((char *)cfg + o->offset) = (unsigned)v;
 	return 0;
 }
 

@@ -140,6 +140,16 @@ static int set_cmdline(void *fdt, const char *cmdline)
 	return fdt_setprop_string(fdt, chosen, "bootargs", cmdline);
 }
 
+/* The presented counter frequency, for guests that read it from the DT. */
+static int set_timer_freq(void *fdt, uint64_t hz)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer");
+
+	if (!hz || node < 0)
+		return 0;
+	return fdt_setprop_u32(fdt, node, "clock-frequency", (uint32_t)hz);
+}
+
 static int remove_hv_devices(void *fdt)
 {
 	static const char *const owned[] = {
@@ -169,6 +179,8 @@ int guest_dt_build(const void *fdt, void *out, size_t outlen,
 		r = remove_hv_devices(out);
 	if (r == 0)
 		r = set_cmdline(out, prm->cmdline);
+	if (r == 0)
+		r = set_timer_freq(out, prm->timer_freq);
 	if (r < 0) {
 		hv_err_set(err, "guest DT: %s", fdt_strerror(r));
 		return -EINVAL;

@@ -6,9 +6,12 @@
 #include <core/cpu.h>
 #include <core/hv.h>
 #include <core/trap.h>
+#include <core/vtime.h>
+#include <verge_proto.h>
 
 #define VERGE_HC_INFO		0xc6000000u
 #define VERGE_HC_TICKS		0xc6000001u
+#define VERGE_HC_CLOCK		0xc6000002u
 #define SMCCC_NOT_SUPPORTED	((uint64_t)-1)
 
 void hypercall_handle(struct cpu *c, struct trap_frame *f)
@@ -25,6 +28,16 @@ void hypercall_handle(struct cpu *c, struct trap_frame *f)
 		f->x[1] = c->ticks;
 		f->x[2] = hv.cfg.tick_hz;
 		break;
+	case VERGE_HC_CLOCK: {
+		struct vp_clock clk;
+
+		vtime_get(&clk);
+		f->x[0] = 0;
+		f->x[1] = clk.host_counter;
+		f->x[2] = clk.guest_counter;
+		f->x[3] = (uint64_t)clk.rate_num << 32 | clk.rate_den;
+		break;
+	}
 	default:
 		f->x[0] = SMCCC_NOT_SUPPORTED;
 		break;

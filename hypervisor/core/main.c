@@ -12,7 +12,10 @@
 #include <core/hv.h>
 #include <core/panic.h>
 #include <core/stage2.h>
+#include <core/mgmt.h>
 #include <core/tick.h>
+#include <core/vtime.h>
+#include <verge_proto.h>
 #include <libfdt.h>
 
 #define S2_POOL_TABLES	64
@@ -82,7 +85,11 @@ static int check_kernel(uint64_t *ret_size, struct hv_err *err)
 /* The guest DT goes at the top of the first RAM bank. */
 static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 {
-	struct guest_dt_params prm = { hv.base, hv.end, hv.cfg.guest_cmdline };
+	uint64_t fg = vtime_guest_freq();
+	struct guest_dt_params prm = {
+		hv.base, hv.end, hv.cfg.guest_cmdline,
+		fg != hv.cntfrq ? fg : 0,
+	};
 	const struct region *ram = platform_find(&hv.plat, hv.base);
 	uint64_t size = ALIGN_UP(guest_dt_size(fdt, &prm), SZ_4K);
 	uint64_t at = (ram->base + ram->size - size) & ~(SZ_2M - 1);
@@ -123,6 +130,7 @@ static int boot_prepare(const void *fdt, struct hv_err *err)
 	uint64_t ksize;
 	int r;
 
+	hv.cntfrq = read_sysreg(cntfrq_el0);
 	r = platform_probe(fdt, &hv.plat, err);
 	if (r < 0)
 		return r;
@@ -139,6 +147,10 @@ static int boot_prepare(const void *fdt, struct hv_err *err)
 	}
 	hv_log("hv memory 0x%lx-0x%lx, %u CPUs, tick %u Hz", hv.base, hv.end,
 	       hv.plat.ncpus, hv.cfg.tick_hz);
+	if (vtime_init(hv.cfg.freq, hv.cfg.rate_num, hv.cfg.rate_den) < 0) {
+		hv_err_set(err, "verge.freq/verge.rate: the resulting rate is outside 0.01..100");
+		return -ERANGE;
+	}
 	r = check_kernel(&ksize, err);
 	if (r == 0)
 		r = check_initrd(err);
@@ -146,7 +158,6 @@ static int boot_prepare(const void *fdt, struct hv_err *err)
 		r = place_guest_dt(fdt, ksize, err);
 	if (r == 0)
 		r = stage2_build(&s2, &hv.plat, hv.base, hv.end, err);
-	hv.cntfrq = read_sysreg(cntfrq_el0);
 	return r;
 }
 
@@ -158,6 +169,13 @@ static void __attribute__((noreturn)) refuse_boot(const struct hv_err *err)
 	hv_log("refusing to boot the guest; powering off");
 	smc_call(off);
 	hv_halt();
+}
+
+static void boot_event(uint32_t stage, uint32_t cpu)
+{
+	struct vp_ev_boot ev = { stage, cpu };
+
+	mgmt_event(VP_EV_BOOT, &ev, sizeof(ev));
 }
 
 static uint64_t stack_top(unsigned id)
@@ -172,6 +190,7 @@ static void cpu_start(struct cpu *c)
 		hv_panic("no GIC redistributor for MPIDR 0x%lx", c->mpidr);
 	vgic_cpu_init(c);
 	arch_guest_init((uintptr_t)s2_root);
+	vtime_cpu_init(c);
 	tick_start(c);
 	c->online = true;
 }
@@ -187,11 +206,18 @@ void hv_main(uint64_t dtb)
 	if (boot_prepare((const void *)(uintptr_t)dtb, &err) < 0)
 		refuse_boot(&err);
 	gic_dist_init(hv.plat.gicd);
+	mgmt_init(&hv.plat);
 	tick_init();
 	cpu_start(&hv_cpus[0]);
+	boot_event(VP_BOOT_HV_UP, 0);
 	hv_log("guest at 0x%lx, DT at 0x%lx, stage-2 %u tables, command line \"%s\" (t=%lu ms)",
 	       hv.cfg.kernel, hv.guest_dtb, s2.tables, hv.cfg.guest_cmdline,
 	       tick_now_ms());
+	if (vtime_guest_freq() != hv.cntfrq || hv.cfg.rate_num)
+		hv_log("guest clock: counter presented at %lu Hz, rate %u/%u",
+		       vtime_guest_freq(), hv.cfg.rate_num ? hv.cfg.rate_num : 1,
+		       hv.cfg.rate_num ? hv.cfg.rate_den : 1);
+	boot_event(VP_BOOT_GUEST_ENTERED, 0);
 	guest_enter(hv.cfg.kernel, hv.guest_dtb, stack_top(0));
 }
 

@@ -24,7 +24,7 @@ static int add_region(struct platform *p, uint64_t base, uint64_t size,
 			   (unsigned long long)base, (unsigned long long)size);
 		return -EINVAL;
 	}
-	p->regions[p->nregions++] = (struct region){ base, size, kind };
+	p->regions[p->nregions++] = (struct region){ base, size, kind, 0 };
 	return 0;
 }
 
@@ -77,6 +77,24 @@ static int add_pci_ranges(const void *fdt, int node, struct platform *p,
 	return 0;
 }
 
+/* The first interrupt of a node, as a GIC INTID (SPI or PPI), or 0. */
+static unsigned node_intid(const void *fdt, int node)
+{
+	int len;
+	const fdt32_t *v = fdt_getprop(fdt, node, "interrupts", &len);
+	uint32_t type, num;
+
+	if (!v || len < 12)
+		return 0;
+	type = fdt32_to_cpu(v[0]);
+	num = fdt32_to_cpu(v[1]);
+	if (type == 0 && num < 988)
+		return num + 32;
+	if (type == 1 && num < 16)
+		return num + 16;
+	return 0;
+}
+
 static bool node_disabled(const void *fdt, int node)
 {
 	const char *s = fdt_getprop(fdt, node, "status", NULL);
@@ -123,8 +141,12 @@ static int probe_node(const void *fdt, int node, struct platform *p,
 	if (is_compat(fdt, node, "arm,gic-v3"))
 		return probe_gic(fdt, node, p, err);
 	if (is_compat(fdt, node, "virtio,mmio") ||
-	    is_compat(fdt, node, "qemu,fw-cfg-mmio"))
-		return add_reg(fdt, node, p, REGION_HV_DEVICE, err);
+	    is_compat(fdt, node, "qemu,fw-cfg-mmio")) {
+		r = add_reg(fdt, node, p, REGION_HV_DEVICE, err);
+		if (r == 0 && p->nregions)
+			p->regions[p->nregions - 1].irq = node_intid(fdt, node);
+		return r;
+	}
 	if (is_compat(fdt, node, "arm,pl011") && !p->uart) {
 		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", NULL);
 		if (reg)

@@ -7,7 +7,9 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/hv.h>
+#include <core/mgmt.h>
 #include <core/trap.h>
+#include <verge_proto.h>
 
 #define PSCI_CPU_OFF		0x84000002u
 #define PSCI_CPU_ON_32		0x84000003u
@@ -43,6 +45,13 @@ static uint64_t cpu_on(uint64_t target, uint64_t entry, uint64_t context)
 	return smc_call(args).x0;
 }
 
+static void power_event(uint32_t what, uint32_t cpu)
+{
+	struct vp_ev_power ev = { what, cpu };
+
+	mgmt_event(VP_EV_POWER, &ev, sizeof(ev));
+}
+
 static void forward(struct trap_frame *f)
 {
 	struct smc_result r = smc_call(f->x);
@@ -67,14 +76,17 @@ void psci_handle(struct cpu *c, struct trap_frame *f)
 		return;
 	case PSCI_CPU_OFF:
 		c->online = false;
+		power_event(VP_POWER_CPU_OFF, c->id);
 		break;
 	case PSCI_SYSTEM_OFF:
 		hv_log("guest powered the system off");
 		stats_print();
+		power_event(VP_POWER_OFF, c->id);
 		break;
 	case PSCI_SYSTEM_RESET:
 		hv_log("guest reset the system: the hypervisor restarts with it");
 		stats_print();
+		power_event(VP_POWER_RESET, c->id);
 		break;
 	}
 	forward(f);

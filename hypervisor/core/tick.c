@@ -3,13 +3,16 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/hv.h>
+#include <core/mgmt.h>
 #include <core/tick.h>
+#include <core/vtime.h>
 
-static uint64_t period;
+static uint64_t period, fast_period;
 
 void tick_init(void)
 {
 	period = hv.cntfrq / hv.cfg.tick_hz;
+	fast_period = hv.cntfrq / 1000 < period ? hv.cntfrq / 1000 : period;
 }
 
 static void arm(struct cpu *c)
@@ -30,12 +33,19 @@ void tick_handle(struct cpu *c)
 	uint64_t now = read_sysreg(cntpct_el0);
 	uint64_t every = (uint64_t)hv.cfg.tick_hz * hv.cfg.stats_s;
 
+	/* CPU 0 leads dilation: a 1 ms tick then bounds the clock error. */
+	uint64_t step = c->id == 0 && vtime_dilating() ? fast_period : period;
+
 	c->ticks++;
-	c->next_tick += period;
+	c->next_tick += step;
 	if (c->next_tick <= now)	/* we were late: do not catch up */
-		c->next_tick = now + period;
+		c->next_tick = now + step;
 	arm(c);
-	if (c->id == 0 && every && c->ticks % every == 0)
+	if (c->id != 0)
+		return;
+	mgmt_poll();	/* in case an interrupt was missed */
+	vtime_tick(c);
+	if (every && c->ticks % every == 0)
 		stats_print();
 }
 

@@ -14,6 +14,8 @@
 #include <core/tick.h>
 #include <core/trap.h>
 #include <core/vgic.h>
+#include <core/mgmt.h>
+#include <core/vtime.h>
 
 typedef void (*trap_fn)(struct cpu *c, struct trap_frame *f, uint64_t esr);
 
@@ -70,6 +72,10 @@ static void handle_sysreg(struct cpu *c, struct trap_frame *f, uint64_t esr)
 {
 	struct sysreg_info s = esr_sysreg_decode(esr);
 
+	if (vtime_sysreg(c, f, &s)) {
+		f->elr += 4;
+		return;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(sysregs); i++) {
 		if (sysregs[i].key != sysreg_key(&s))
 			continue;
@@ -197,32 +203,45 @@ void trap_guest_sync(struct trap_frame *f)
 
 /* --- interrupts ---------------------------------------------------- */
 
-static enum exit_class irq_dispatch(struct cpu *c, unsigned intid)
+/* One of the hypervisor's own interrupts. */
+static enum exit_class hv_irq(struct cpu *c, unsigned intid)
 {
 	switch (intid) {
 	case INTID_HV_TIMER:
 		tick_handle(c);
-		break;
+		return EXIT_TICK;
 	case INTID_MAINT:
 		vgic_flush(c);
-		break;
+		return EXIT_MAINT;
 	case INTID_HV_SGI:
 		panic_sgi();
-		break;
+		vtime_sgi(c);
+		return EXIT_OTHER;
 	default:
+		if (mgmt_is_irq(intid))
+			mgmt_irq();
+		return EXIT_OTHER;
+	}
+}
+
+static enum exit_class irq_dispatch(struct cpu *c, unsigned intid)
+{
+	enum exit_class k;
+
+	if (vgic_is_hv_owned(intid)) {
 		gic_eoi(intid);
-		if (intid < 16) {	/* guest SGI: no HW link for SGIs */
-			gic_deactivate(intid);
-			vgic_inject(c, intid, false);
-			return EXIT_SGI;
-		}
-		vgic_inject(c, intid, intid < GIC_MAX_INTID);
-		return EXIT_IRQ;
+		k = hv_irq(c, intid);
+		gic_deactivate(intid);
+		return k;
 	}
 	gic_eoi(intid);
-	gic_deactivate(intid);
-	return intid == INTID_HV_TIMER ? EXIT_TICK :
-	       intid == INTID_MAINT ? EXIT_MAINT : EXIT_OTHER;
+	if (intid < 16) {	/* guest SGI: no HW link for SGIs */
+		gic_deactivate(intid);
+		vgic_inject(c, intid, false);
+		return EXIT_SGI;
+	}
+	vgic_inject(c, intid, intid < GIC_MAX_INTID);
+	return EXIT_IRQ;
 }
 
 void trap_guest_irq(struct trap_frame *f)

@@ -68,6 +68,21 @@ int gic_cpu_init(uintptr_t gicr, uint64_t gicr_size, uint64_t mpidr,
 	return 0;
 }
 
+void gic_enable_spi(uintptr_t gicd, unsigned intid, uint64_t mpidr)
+{
+	uintptr_t word = gicd + (intid / 32) * 4;
+	uint32_t bit = 1u << (intid % 32);
+	uintptr_t cfg = gicd + 0x0c00 + (intid / 16) * 4;
+	unsigned shift = (intid % 16) * 2 + 1;
+
+	mmio_write(word + 0x0080, 4, mmio_read(word + 0x0080, 4) | bit);
+	mmio_write(gicd + 0x0400 + intid, 1, HV_PRIO);
+	mmio_write(cfg, 4, mmio_read(cfg, 4) | (1u << shift));	/* edge */
+	mmio_write(gicd + 0x6000 + intid * 8, 8,
+		   (mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 32));
+	mmio_write(word + 0x0100, 4, bit);
+}
+
 unsigned gic_ack(void)
 {
 	uint64_t v = read_sysreg(S3_0_C12_C12_0);	/* ICC_IAR1_EL1 */

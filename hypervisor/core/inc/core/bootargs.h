@@ -12,6 +12,9 @@ struct hv_config {
 	uint64_t kernel;	/* verge.kernel: guest Image address (required) */
 	unsigned tick_hz;	/* verge.tick: hypervisor tick, 1..1000 Hz */
 	unsigned stats_s;	/* verge.stats: print exit counters every N s */
+	uint64_t freq;		/* verge.freq: presented counter Hz, 0 = host's */
+	uint32_t rate_num;	/* verge.rate: initial rate num/den, 0 = none */
+	uint32_t rate_den;
 	char guest_cmdline[BOOTARGS_MAX];
 };
 

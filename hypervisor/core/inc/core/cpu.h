@@ -7,6 +7,7 @@
 #define CORE_CPU_H
 #include <core/stats.h>
 #include <core/vgic.h>
+#include <core/vtime.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +34,7 @@ struct cpu {
 	uintptr_t gicr;		/* this CPU's redistributor RD_base */
 	struct trap_frame *frame;	/* the guest's registers, during a trap */
 	struct vgic_cpu vgic;
+	struct vtime_cpu vt;
 	struct exit_stats stats;
 };
 

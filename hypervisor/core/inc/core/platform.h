@@ -21,6 +21,7 @@ struct region {
 	uint64_t base;
 	uint64_t size;
 	enum region_kind kind;
+	unsigned irq;		/* GIC INTID of a hypervisor device, or 0 */
 };
 
 struct platform {

@@ -67,6 +67,8 @@ void gic_dist_init(uintptr_t gicd);
 /* Finds this CPU's redistributor, wakes it, enables hv PPIs/SGIs. */
 int gic_cpu_init(uintptr_t gicr, uint64_t gicr_size, uint64_t mpidr,
 		 uintptr_t *ret_rd);
+/* A hypervisor SPI: group 1, edge, routed to mpidr, enabled. */
+void gic_enable_spi(uintptr_t gicd, unsigned intid, uint64_t mpidr);
 unsigned gic_ack(void);
 void gic_eoi(unsigned intid);		/* priority drop (EOImode 1) */
 void gic_deactivate(unsigned intid);

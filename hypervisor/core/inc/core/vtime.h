@@ -1,0 +1,45 @@
+/*
+ * Guest time control, three mechanisms on one timeline (see timeline.h):
+ * - presented frequency: CNTFRQ_EL0 and the DT's /timer clock-frequency
+ *   are set before the guest starts (exact, no cost);
+ * - trap-and-scale: CNTPCT reads and CNTP_* accesses trap; reads return
+ *   G(P), timer deadlines in guest ticks become host deadlines and are
+ *   re-armed when the rate changes;
+ * - dilation: CNTVOFF_EL2 keeps CNTVCT on G. Slower than natural, all
+ *   vCPUs stall together at the tick while CNTVOFF follows P; faster,
+ *   CNTVOFF steps down. Every vCPU always has the same CNTVOFF.
+ */
+#ifndef CORE_VTIME_H
+#define CORE_VTIME_H
+#include <arch/esr.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu;
+struct trap_frame;
+struct vp_clock;
+
+struct vtime_cpu {
+	uint64_t ctl;		/* the guest's CNTP_CTL (ENABLE, IMASK) */
+	uint64_t cval;		/* the guest's CNTP_CVAL, guest ticks */
+	uint32_t gen;		/* timeline generation last armed for */
+};
+
+int vtime_init(uint64_t fg, uint32_t num, uint32_t den);
+uint64_t vtime_guest_freq(void);
+void vtime_cpu_init(struct cpu *c);
+void vtime_tick(struct cpu *c);
+/* True while CNTVCT must be steered (rate not natural, or catching up). */
+bool vtime_dilating(void);
+void vtime_sgi(struct cpu *c);
+bool vtime_sysreg(struct cpu *c, struct trap_frame *f,
+		  const struct sysreg_info *s);
+
+/* Management operations (CPU 0). 0 or negative errno. */
+int vtime_set_rate(uint32_t num, uint32_t den);
+int vtime_step_ns(uint64_t ns);
+int vtime_set_next_freq(uint64_t hz);
+void vtime_get(struct vp_clock *out);
+/* The frequency to present at the next boot (0: as configured). */
+uint64_t vtime_next_freq(void);
+#endif

@@ -1,0 +1,225 @@
+/*
+ * Management requests from the host: decoded with proto/frame.c, checked
+ * against the payload size of their type, answered with exactly one reply
+ * carrying the request's sequence number. Malformed input is counted and
+ * dropped (bad frames) or answered with an error frame (valid frames that
+ * ask for something wrong); it never stops the hypervisor.
+ */
+#include <arch/gic.h>
+#include <arch/sysreg.h>
+#include <core/console.h>
+#include <core/cpu.h>
+#include <core/hv.h>
+#include <core/mgmt.h>
+#include <core/vgic.h>
+#include <core/vtime.h>
+#include <drivers/virtio_console.h>
+#include <verge_proto.h>
+
+static struct vp_decoder dec;
+static struct vp_frame req;	/* CPU 0 only */
+static uint8_t txbuf[VP_MAX_FRAME];
+static volatile int tx_lock;
+static unsigned irq;
+static bool ready;
+static uint64_t rx_frames, tx_frames, tx_dropped;
+
+static void send(uint8_t type, uint16_t flags, uint32_t seq,
+		 const void *payload, uint32_t len)
+{
+	size_t n;
+
+	if (!ready)
+		return;
+	while (__atomic_exchange_n(&tx_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	n = vp_encode(txbuf, sizeof(txbuf), type, flags, seq, payload, len);
+	if (n && vcon_send(txbuf, n) == 0)
+		tx_frames++;
+	else
+		tx_dropped++;
+	__atomic_store_n(&tx_lock, 0, __ATOMIC_RELEASE);
+}
+
+void mgmt_event(uint8_t type, const void *payload, uint32_t len)
+{
+	send(type, VP_F_EVENT, 0, payload, len);
+}
+
+static void reply(const void *payload, uint32_t len)
+{
+	send(req.hdr.type, VP_F_REPLY, req.hdr.seq, payload, len);
+}
+
+static void reply_error(int32_t code, const char *msg)
+{
+	uint8_t buf[4 + 120];
+	size_t n = strnlen(msg, sizeof(buf) - 4);
+
+	memcpy(buf, &code, 4);
+	memcpy(buf + 4, msg, n);
+	send(req.hdr.type, VP_F_REPLY | VP_F_ERROR, req.hdr.seq, buf,
+	     (uint32_t)(4 + n));
+}
+
+static void reply_clock(void)
+{
+	struct vp_clock clk;
+
+	vtime_get(&clk);
+	reply(&clk, sizeof(clk));
+}
+
+static void do_hello(void)
+{
+	struct vp_hello h;
+	struct vp_hello_reply r = { VP_VERSION, 0, VERGE_VERSION_NUM };
+
+	memcpy(&h, req.payload, sizeof(h));
+	if (h.min_version > VP_VERSION || h.max_version < VP_VERSION) {
+		reply_error(VP_E_BAD_VERSION, "the hypervisor speaks version 1 only");
+		return;
+	}
+	reply(&r, sizeof(r));
+}
+
+static void do_set_rate(void)
+{
+	struct vp_rate r;
+	struct vp_clock clk;
+
+	memcpy(&r, req.payload, sizeof(r));
+	if (vtime_set_rate(r.num, r.den) < 0) {
+		reply_error(VP_E_OUT_OF_RANGE,
+			    "rate must be a fraction between 0.01 and 100");
+		return;
+	}
+	vtime_get(&clk);
+	reply(&clk, sizeof(clk));
+	mgmt_event(VP_EV_CLOCK, &clk, sizeof(clk));
+}
+
+static void do_step(void)
+{
+	struct vp_step s;
+	struct vp_clock clk;
+
+	memcpy(&s, req.payload, sizeof(s));
+	if (vtime_step_ns(s.ns) < 0) {
+		reply_error(VP_E_OUT_OF_RANGE,
+			    "step must be forward, more than 0 and at most 1 day");
+		return;
+	}
+	vtime_get(&clk);
+	reply(&clk, sizeof(clk));
+	mgmt_event(VP_EV_CLOCK, &clk, sizeof(clk));
+}
+
+static void do_set_freq(void)
+{
+	struct vp_freq f;
+
+	memcpy(&f, req.payload, sizeof(f));
+	if (vtime_set_next_freq(f.hz) < 0) {
+		reply_error(VP_E_OUT_OF_RANGE,
+			    "frequency must be between 1000 Hz and 4294967295 Hz");
+		return;
+	}
+	reply_clock();
+}
+
+static void do_stats(void)
+{
+	struct vp_stats s = { 0 };
+
+	for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+		s.exits_total += hv_cpus[i].stats.total;
+		for (unsigned k = 0; k < EXIT_NCLASSES && k < 10; k++)
+			s.exits[k] += hv_cpus[i].stats.by_class[k];
+	}
+	s.rx_frames = rx_frames;
+	s.rx_bad_frames = dec.bad_crc + dec.bad_header;
+	s.rx_dropped_bytes = dec.dropped_bytes;
+	s.tx_frames = tx_frames;
+	s.tx_dropped = tx_dropped;
+	reply(&s, sizeof(s));
+}
+
+static void handle(void)
+{
+	int want = vp_payload_size(req.hdr.type, 0);
+
+	rx_frames++;
+	if (req.hdr.flags & (VP_F_REPLY | VP_F_EVENT)) {
+		reply_error(VP_E_BAD_FRAME, "the hypervisor takes requests only");
+		return;
+	}
+	if (want >= 0 && (uint32_t)want != req.hdr.len) {
+		reply_error(VP_E_BAD_LENGTH, "payload size does not match the type");
+		return;
+	}
+	switch (req.hdr.type) {
+	case VP_HELLO: do_hello(); break;
+	case VP_PING: reply(req.payload, req.hdr.len); break;
+	case VP_CLOCK_GET: reply_clock(); break;
+	case VP_CLOCK_SET_RATE: do_set_rate(); break;
+	case VP_CLOCK_STEP: do_step(); break;
+	case VP_CLOCK_SET_FREQ: do_set_freq(); break;
+	case VP_STATS_GET: do_stats(); break;
+	default: reply_error(VP_E_UNKNOWN_TYPE, "unknown request type"); break;
+	}
+}
+
+static void sink(void *ctx, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	(void)ctx;
+	while (len) {
+		size_t n = vp_decoder_push(&dec, p, len);
+
+		p += n;
+		len -= n;
+		while (vp_decoder_next(&dec, &req) == 1)
+			handle();
+		if (n == 0)	/* cannot happen: next() always makes room */
+			break;
+	}
+}
+
+void mgmt_poll(void)
+{
+	if (ready && this_cpu()->id == 0)
+		vcon_receive(sink, NULL);
+}
+
+bool mgmt_is_irq(unsigned intid)
+{
+	return ready && irq && intid == irq;
+}
+
+void mgmt_irq(void)
+{
+	vcon_irq_ack();
+	mgmt_poll();
+}
+
+void mgmt_init(const struct platform *p)
+{
+	for (unsigned i = 0; i < p->nregions; i++) {
+		const struct region *r = &p->regions[i];
+
+		if (r->kind != REGION_HV_DEVICE || vcon_init(r->base) < 0)
+			continue;
+		vp_decoder_init(&dec);
+		irq = r->irq;
+		ready = true;
+		if (irq >= 32 && irq < GIC_MAX_INTID) {
+			vgic_hv_owned[irq / 32] |= 1u << (irq % 32);
+			gic_enable_spi(p->gicd, irq, p->cpu_mpidr[0]);
+		}
+		hv_log("mgmt channel on virtio-mmio 0x%lx, IRQ %u", r->base, irq);
+		return;
+	}
+	hv_log("no management channel (no virtio console on virtio-mmio)");
+}

@@ -1,0 +1,171 @@
+/*
+ * verge management protocol: binary frames between verge-hv and the host
+ * (verged, verge-mgmt), over the VM's virtio console. Freestanding C: the
+ * same code builds into the hypervisor and the host. All integers are
+ * little-endian; structures are packed by construction (naturally aligned
+ * fields, sizes multiple of 8 where they hold u64).
+ *
+ * Frame: header (16 bytes) | payload (len bytes) | CRC-32 (4 bytes,
+ * IEEE 802.3 / zlib polynomial, over header and payload).
+ */
+#ifndef VERGE_PROTO_H
+#define VERGE_PROTO_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define VP_MAGIC		0x45475256u	/* "VRGE" in memory order */
+#define VP_VERSION		1
+#define VP_MAX_PAYLOAD		1024
+#define VP_HEADER_SIZE		16
+#define VP_CRC_SIZE		4
+#define VP_MAX_FRAME		(VP_HEADER_SIZE + VP_MAX_PAYLOAD + VP_CRC_SIZE)
+
+struct vp_header {
+	uint32_t magic;
+	uint8_t version;
+	uint8_t type;		/* enum vp_type */
+	uint16_t flags;		/* VP_F_* */
+	uint32_t seq;		/* a reply carries its request's */
+	uint32_t len;		/* payload bytes, <= VP_MAX_PAYLOAD */
+};
+
+#define VP_F_REPLY	0x0001
+#define VP_F_ERROR	0x0002	/* reply payload is struct vp_error */
+#define VP_F_EVENT	0x0004	/* unsolicited, from the hypervisor */
+
+enum vp_type {
+	/* requests (host -> hypervisor), each answered by one reply */
+	VP_HELLO = 0x01,	/* vp_hello -> vp_hello_reply */
+	VP_PING = 0x02,		/* any payload, echoed */
+	VP_CLOCK_GET = 0x10,	/* empty -> vp_clock */
+	VP_CLOCK_SET_RATE = 0x11, /* vp_rate -> vp_clock */
+	VP_CLOCK_STEP = 0x12,	/* vp_step -> vp_clock */
+	VP_CLOCK_SET_FREQ = 0x13, /* vp_freq -> vp_clock (next boot) */
+	VP_STATS_GET = 0x20,	/* empty -> vp_stats */
+	/* events (hypervisor -> host, VP_F_EVENT) */
+	VP_EV_BOOT = 0x40,	/* vp_ev_boot */
+	VP_EV_POWER = 0x41,	/* vp_ev_power */
+	VP_EV_CLOCK = 0x42,	/* vp_clock, after every clock change */
+	VP_EV_PANIC = 0x43,	/* text, not NUL-terminated */
+};
+
+enum vp_error_code {
+	VP_E_BAD_FRAME = 1,	/* CRC, magic or length wrong (counted) */
+	VP_E_UNKNOWN_TYPE = 2,
+	VP_E_BAD_LENGTH = 3,	/* payload size does not fit the type */
+	VP_E_OUT_OF_RANGE = 4,	/* a value outside its documented range */
+	VP_E_BAD_VERSION = 5,	/* no common protocol version */
+	VP_E_REFUSED = 6,	/* valid, but not now (e.g. step backwards) */
+};
+
+struct vp_error {
+	int32_t code;		/* enum vp_error_code */
+	char msg[];		/* UTF-8, not NUL-terminated, len - 4 bytes */
+};
+
+struct vp_hello {
+	uint16_t min_version, max_version;
+};
+
+struct vp_hello_reply {
+	uint16_t version;	/* chosen: the highest both speak */
+	uint16_t reserved;
+	uint32_t hv_version;	/* 0x00MMmmpp */
+};
+
+/* Rates are rationals: guest seconds per host second = num / den,
+ * 0.01 <= num/den <= 100, den != 0. */
+struct vp_rate {
+	uint32_t num, den;
+};
+
+struct vp_step {
+	uint64_t ns;		/* forward only; > 0, <= 1 day */
+};
+
+struct vp_freq {
+	uint64_t hz;		/* presented counter frequency, next boot */
+};
+
+struct vp_clock {
+	uint64_t host_counter;	/* physical counter P when sampled */
+	uint64_t host_freq;	/* its frequency, Hz */
+	uint64_t guest_counter;	/* G(P), in guest ticks */
+	uint64_t guest_freq;	/* frequency presented to the guest now */
+	uint64_t next_freq;	/* presented at the next boot, 0 = same */
+	uint32_t rate_num, rate_den;
+	uint64_t cntvoff;	/* CNTVOFF_EL2 (dilation of CNTVCT) */
+	uint64_t stalled_ticks;	/* host ticks the vCPUs spent stalled */
+	uint64_t counter_traps;	/* trapped CNTPCT reads */
+	uint64_t timer_traps;	/* trapped CNTP_* accesses */
+	uint64_t max_error_ticks; /* largest |CNTVCT - G| seen at a tick */
+};
+
+struct vp_stats {
+	uint64_t exits_total;
+	uint64_t exits[10];	/* irq sgi tick maint hvc smc sysreg dabt iabt other */
+	uint64_t rx_frames, rx_bad_frames, rx_dropped_bytes, tx_frames,
+		 tx_dropped;
+};
+
+enum vp_boot_stage {
+	VP_BOOT_HV_UP = 1,	/* hypervisor initialised, channel ready */
+	VP_BOOT_GUEST_ENTERED = 2,
+};
+
+struct vp_ev_boot {
+	uint32_t stage;
+	uint32_t cpu;
+};
+
+enum vp_power {
+	VP_POWER_OFF = 1,
+	VP_POWER_RESET = 2,
+	VP_POWER_CPU_ON = 3,
+	VP_POWER_CPU_OFF = 4,
+};
+
+struct vp_ev_power {
+	uint32_t what;
+	uint32_t cpu;
+};
+
+/* --- framing (proto/frame.c) --------------------------------------- */
+
+uint32_t vp_crc32(uint32_t crc, const void *data, size_t len);
+
+/*
+ * Encodes one frame into out (cap bytes). Returns the frame size, or 0 if
+ * it does not fit or len > VP_MAX_PAYLOAD.
+ */
+size_t vp_encode(void *out, size_t cap, uint8_t type, uint16_t flags,
+		 uint32_t seq, const void *payload, uint32_t len);
+
+/* A decoded frame: header fields and a copy of the payload. */
+struct vp_frame {
+	struct vp_header hdr;
+	uint8_t payload[VP_MAX_PAYLOAD];
+};
+
+/*
+ * Stream decoder: bytes in, whole checked frames out. Garbage before a
+ * magic, a bad version, an oversize length or a bad CRC are skipped and
+ * counted; the decoder then resynchronises on the next magic.
+ */
+struct vp_decoder {
+	uint8_t buf[VP_MAX_FRAME];
+	uint32_t have;
+	uint64_t frames, bad_crc, bad_header, dropped_bytes;
+};
+
+void vp_decoder_init(struct vp_decoder *d);
+/* Takes up to n bytes; returns how many it took (less when full). */
+size_t vp_decoder_push(struct vp_decoder *d, const void *data, size_t n);
+/* 1 and *out filled when a frame is complete, 0 when more bytes are needed. */
+int vp_decoder_next(struct vp_decoder *d, struct vp_frame *out);
+
+/* Payload size a request or reply of this type must have, or -1 if any
+ * size is allowed (PING, EV_PANIC, errors). */
+int vp_payload_size(uint8_t type, uint16_t flags);
+const char *vp_type_name(uint8_t type);
+#endif

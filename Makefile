@@ -27,6 +27,7 @@ FIXTURES  := $(CACHE)/Image $(CACHE)/initrd.gz $(CACHE)/virt.dtb $(FDT_ARM64)
 all:
 
 include hypervisor/module.mk
+include proto/module.mk
 include tests/unit/module.mk
 include tests/guest/module.mk
 

@@ -362,17 +362,17 @@ static void test_build_shared_page(void **state)
 {
 	struct env *e = *state;
 
-	refused(e, (struct region){ 0x0a000200, 0x200, REGION_DEVICE },
-		(struct region){ 0x0a000000, 0x200, REGION_HV_DEVICE },
+	refused(e, (struct region){ 0x0a000200, 0x200, REGION_DEVICE, 0 },
+		(struct region){ 0x0a000000, 0x200, REGION_HV_DEVICE, 0 },
 		"hypervisor device");
-	refused(e, (struct region){ 0x0800f800, 0x100, REGION_DEVICE },
-		(struct region){ 0x08000000, 0x10000, REGION_GICD },
+	refused(e, (struct region){ 0x0800f800, 0x100, REGION_DEVICE, 0 },
+		(struct region){ 0x08000000, 0x10000, REGION_GICD, 0 },
 		"GIC distributor");
-	refused(e, (struct region){ 0x08000000, 0x8000000, REGION_DEVICE },
-		(struct region){ 0x080a0000, 0xf60000, REGION_GICR },
+	refused(e, (struct region){ 0x08000000, 0x8000000, REGION_DEVICE, 0 },
+		(struct region){ 0x080a0000, 0xf60000, REGION_GICR, 0 },
 		"GIC redistributors");
-	refused(e, (struct region){ 0x401ff000, 0x2000, REGION_DEVICE },
-		(struct region){ 0x0a000000, 0x200, REGION_HV_DEVICE },
+	refused(e, (struct region){ 0x401ff000, 0x2000, REGION_DEVICE, 0 },
+		(struct region){ 0x0a000000, 0x200, REGION_HV_DEVICE, 0 },
 		"hypervisor memory");
 	unmapped(&e->s2, 0x0a000000);
 	unmapped(&e->s2, 0x08000000);

@@ -15,11 +15,11 @@ UNIT_CFLAGS += -fno-sanitize-recover=all
 endif
 
 UNIT_NAMES  := test_bootargs test_platform_dt test_proto test_stage2 \
-	test_trap_decode test_vgic_filter
+	test_timeline test_trap_decode test_vgic_filter
 UNIT_TESTS  := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 UNIT_OBJS   := $(addsuffix .c.o,$(UNIT_TESTS)) $(UNIT_DIR)/fixture.c.o
 UNIT_HV_OBJS := $(patsubst %,$(UNIT_HOST)/%.c.o,bootargs platform guest_dt \
-	stage2 vgic_filter)
+	stage2 timeline vgic_filter)
 
 all: $(UNIT_TESTS)
 
@@ -30,6 +30,7 @@ $(UNIT_DIR)/test_platform_dt: $(UNIT_DIR)/fixture.c.o \
 $(UNIT_DIR)/test_stage2: $(UNIT_DIR)/fixture.c.o $(UNIT_HOST)/platform.c.o \
 	$(UNIT_HOST)/stage2.c.o
 $(UNIT_DIR)/test_vgic_filter: $(UNIT_HOST)/vgic_filter.c.o
+$(UNIT_DIR)/test_timeline: $(UNIT_HOST)/timeline.c.o
 # proto/module.mk builds frame.c for the host.
 $(UNIT_DIR)/test_proto: $(O)/host/proto/frame.c.o
 $(UNIT_DIR)/test_proto.c.o: UNIT_CFLAGS += -Iproto/inc

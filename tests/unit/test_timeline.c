@@ -1,0 +1,170 @@
+/* The guest timeline: exact rates, continuity at every change, no
+ * overflow over ten years at 1 GHz, inverse for timer deadlines. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <core/timeline.h>
+
+#define FH	62500000ULL		/* QEMU's counter */
+#define GHZ	1000000000ULL
+#define TEN_YEARS_S	(10ULL * 366 * 86400)
+
+static struct timeline natural(uint64_t fh)
+{
+	struct timeline t;
+
+	assert_int_equal(timeline_init(&t, 1000, 1000, fh, fh), 0);
+	return t;
+}
+
+static void test_natural_is_identity(void **state)
+{
+	struct timeline t = natural(FH);
+
+	(void)state;
+	assert_true(timeline_is_natural(&t));
+	assert_int_equal(timeline_guest(&t, 1000), 1000);
+	assert_int_equal(timeline_guest(&t, 123456789), 123456789);
+	assert_int_equal(timeline_host_at(&t, 5000), 5000);
+	/* Before the base, G holds (never goes back). */
+	assert_int_equal(timeline_guest(&t, 10), 1000);
+}
+
+static void test_rates_exact(void **state)
+{
+	static const uint32_t r[][2] = { { 1, 2 }, { 2, 1 }, { 1, 3 },
+					 { 1, 100 }, { 100, 1 }, { 7, 9 } };
+	uint64_t dp = 3 * FH * 7 * 9;	/* divisible by every den */
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		struct timeline t = natural(FH);
+
+		assert_int_equal(timeline_set_rate(&t, 1000, r[i][0], r[i][1]), 0);
+		assert_false(timeline_is_natural(&t));
+		assert_int_equal(timeline_guest(&t, 1000 + dp) - 1000,
+				 dp * r[i][0] / r[i][1]);
+	}
+}
+
+static void test_rate_range(void **state)
+{
+	struct timeline t = natural(FH), before;
+
+	(void)state;
+	before = t;
+	assert_int_equal(timeline_set_rate(&t, 2000, 1, 101), -ERANGE);
+	assert_int_equal(timeline_set_rate(&t, 2000, 101, 1), -ERANGE);
+	assert_int_equal(timeline_set_rate(&t, 2000, 1, 0), -ERANGE);
+	assert_int_equal(timeline_set_rate(&t, 2000, 0, 1), -ERANGE);
+	assert_memory_equal(&t, &before, sizeof(t));	/* untouched */
+	assert_int_equal(timeline_set_rate(&t, 2000, 1, 100), 0);
+	assert_int_equal(timeline_set_rate(&t, 2000, 100, 1), 0);
+	assert_int_equal(timeline_set_rate(&t, 2000, 4000000000u, 40000000u), 0);
+}
+
+/* G is continuous and monotonic across many changes. */
+static void test_continuous_across_changes(void **state)
+{
+	struct timeline t = natural(FH);
+	uint64_t p = 1000, last = timeline_guest(&t, p);
+	uint32_t seed = 12345;
+
+	(void)state;
+	for (int i = 0; i < 10000; i++) {
+		uint64_t before, after;
+
+		seed = seed * 1103515245 + 12345;
+		p += 1 + (seed >> 8) % 100000;
+		before = timeline_guest(&t, p);
+		assert_true(before >= last);
+		/* 10/999 .. 999/10: always inside 0.01 .. 100 */
+		assert_int_equal(timeline_set_rate(&t, p, 10 + (seed >> 4) % 990,
+						   10 + (seed >> 14) % 990), 0);
+		after = timeline_guest(&t, p);
+		assert_int_equal(after, before);	/* no jump at a change */
+		last = after;
+	}
+}
+
+/* Ten years at 1 GHz and the extreme rate and frequencies: no overflow. */
+static void test_no_overflow_ten_years(void **state)
+{
+	struct timeline t;
+	uint64_t span = TEN_YEARS_S * GHZ;
+
+	(void)state;
+	assert_int_equal(timeline_init(&t, 0, 0, GHZ, GHZ), 0);
+	assert_int_equal(timeline_set_rate(&t, 0, 100, 1), 0);
+	assert_int_equal(timeline_guest(&t, span), span * 100);
+	assert_int_equal(timeline_set_rate(&t, span, 1, 100), 0);
+	assert_int_equal(timeline_guest(&t, 2 * span), span * 100 + span / 100);
+	/* Presented 4 GHz on a 1 GHz counter at rate 100 for ten years:
+	 * the 128-bit intermediate still holds. */
+	assert_int_equal(timeline_init(&t, 0, 0, GHZ, 4 * GHZ), 0);
+	assert_int_equal(timeline_set_rate(&t, 0, 100, 1), 0);
+	assert_true(timeline_guest(&t, span / 100) == span * 4);
+}
+
+/* Presented frequency: f_guest = f_host / r gives rate r with slope 1. */
+static void test_presented_frequency(void **state)
+{
+	struct timeline t;
+
+	(void)state;
+	assert_int_equal(timeline_init(&t, 0, 0, FH, 2 * FH), 0);
+	assert_int_equal(t.num, 1);
+	assert_int_equal(t.den, 2);		/* half speed */
+	assert_true(timeline_is_natural(&t));	/* no scaling needed */
+	assert_int_equal(timeline_guest(&t, 12345), 12345);
+	/* Asking for rate 1 on that guest doubles the slope. */
+	assert_int_equal(timeline_set_rate(&t, 1000, 1, 1), 0);
+	assert_false(timeline_is_natural(&t));
+	assert_int_equal(timeline_guest(&t, 1000 + FH) - 1000, 2 * FH);
+}
+
+static void test_host_deadline_inverse(void **state)
+{
+	struct timeline t = natural(FH);
+
+	(void)state;
+	assert_int_equal(timeline_set_rate(&t, 1000, 1, 3), 0);
+	for (uint64_t g = 1000; g < 1000 + 100000; g += 7) {
+		uint64_t p = timeline_host_at(&t, g);
+
+		assert_true(timeline_guest(&t, p) >= g);	/* reached */
+		assert_true(p == t.p0 || timeline_guest(&t, p - 1) < g); /* first */
+	}
+	assert_int_equal(timeline_host_at(&t, 10), t.p0);	/* past */
+}
+
+static void test_step_forward(void **state)
+{
+	struct timeline t = natural(FH);
+	uint64_t g;
+
+	(void)state;
+	g = timeline_guest(&t, 5000);
+	assert_int_equal(timeline_step(&t, 5000, FH), 0);
+	assert_int_equal(timeline_guest(&t, 5000), g + FH);
+	assert_int_equal(timeline_step(&t, 6000, UINT64_MAX), -ERANGE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_natural_is_identity),
+		cmocka_unit_test(test_rates_exact),
+		cmocka_unit_test(test_rate_range),
+		cmocka_unit_test(test_continuous_across_changes),
+		cmocka_unit_test(test_no_overflow_ten_years),
+		cmocka_unit_test(test_presented_frequency),
+		cmocka_unit_test(test_host_deadline_inverse),
+		cmocka_unit_test(test_step_forward),
+	};
+
+	return cmocka_run_group_tests_name("timeline", tests, NULL, NULL);
+}

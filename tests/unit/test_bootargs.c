@@ -235,6 +235,40 @@ static void test_null_err(void **state)
 	assert_int_equal(bootargs_parse("verge.kernel=0x44000000", &cfg, NULL), 0);
 }
 
+/* verge.rate: decimals and fractions, 0.01..100; verge.freq: Hz. */
+static void test_rate_and_freq(void **state)
+{
+	(void)state;
+	ok("verge.kernel=0x44000000 -- x");
+	assert_int_equal(cfg.rate_num, 0);
+	assert_int_equal(cfg.freq, 0);
+	ok("verge.kernel=0x44000000 verge.rate=0.5 --");
+	assert_int_equal(cfg.rate_num * 2, cfg.rate_den);
+	ok("verge.kernel=0x44000000 verge.rate=1/3 --");
+	assert_int_equal(cfg.rate_num, 1);
+	assert_int_equal(cfg.rate_den, 3);
+	ok("verge.kernel=0x44000000 verge.rate=2 --");
+	assert_int_equal(cfg.rate_num, 2 * cfg.rate_den);
+	ok("verge.kernel=0x44000000 verge.rate=0.01 --");
+	ok("verge.kernel=0x44000000 verge.rate=100 --");
+	ok("verge.kernel=0x44000000 verge.freq=125000000 --");
+	assert_int_equal(cfg.freq, 125000000);
+	rejected("verge.kernel=0x44000000 verge.rate=0.009 --", -EINVAL,
+		 "verge.rate", "bad value");
+	rejected("verge.kernel=0x44000000 verge.rate=100.5 --", -EINVAL,
+		 "verge.rate", "0.01..100");
+	rejected("verge.kernel=0x44000000 verge.rate=1/0 --", -EINVAL,
+		 "verge.rate", NULL);
+	rejected("verge.kernel=0x44000000 verge.rate=.5 --", -EINVAL,
+		 "verge.rate", NULL);
+	rejected("verge.kernel=0x44000000 verge.rate=abc --", -EINVAL,
+		 "verge.rate", NULL);
+	rejected("verge.kernel=0x44000000 verge.rate=0.1234567891 --", -EINVAL,
+		 "verge.rate", NULL);
+	rejected("verge.kernel=0x44000000 verge.freq=999 --", -EINVAL,
+		 "verge.freq", "bad value");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_guest_cmdline_length),
 		cmocka_unit_test(test_failure_leaves_ret_untouched),
 		cmocka_unit_test(test_null_err),
+		cmocka_unit_test(test_rate_and_freq),
 	};
 
 	return cmocka_run_group_tests_name("bootargs", tests, NULL, NULL);

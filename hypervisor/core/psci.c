@@ -28,11 +28,19 @@ static int cpu_index(uint64_t mpidr)
 	return -1;
 }
 
+static void power_event(uint32_t what, uint32_t cpu)
+{
+	struct vp_ev_power ev = { what, cpu };
+
+	mgmt_event(VP_EV_POWER, &ev, sizeof(ev));
+}
+
 static uint64_t cpu_on(uint64_t target, uint64_t entry, uint64_t context)
 {
 	int idx = cpu_index(target);
 	uint64_t args[8] = { PSCI_CPU_ON_64, target,
 			     (uint64_t)(uintptr_t)secondary_entry };
+	uint64_t r;
 
 	if (idx < 0)
 		return PSCI_INVALID_PARAMS;
@@ -42,14 +50,10 @@ static uint64_t cpu_on(uint64_t target, uint64_t entry, uint64_t context)
 	hv_cpus[idx].context = context;
 	args[3] = (uint64_t)idx;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return smc_call(args).x0;
-}
-
-static void power_event(uint32_t what, uint32_t cpu)
-{
-	struct vp_ev_power ev = { what, cpu };
-
-	mgmt_event(VP_EV_POWER, &ev, sizeof(ev));
+	r = smc_call(args).x0;
+	if (r == 0)
+		power_event(VP_POWER_CPU_ON, (uint32_t)idx);
+	return r;
 }
 
 static void forward(struct trap_frame *f)

@@ -67,35 +67,34 @@ static uint64_t now(void)
 	return read_sysreg(cntpct_el0);
 }
 
-/* G at the host counter value p, consistent against a concurrent write. */
-static uint64_t guest_at(uint64_t p)
+/* A consistent copy of the timeline, against a concurrent write. */
+static struct timeline snapshot(void)
 {
+	struct timeline t;
 	uint32_t s;
-	uint64_t g;
 
 	do {
 		while ((s = clk.seq) & 1)
 			;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		g = timeline_guest(&clk.tl, p);
+		t = clk.tl;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	} while (s != clk.seq);
-	return g;
+	return t;
+}
+
+static uint64_t guest_at(uint64_t p)
+{
+	struct timeline t = snapshot();
+
+	return timeline_guest(&t, p);
 }
 
 static uint64_t host_at(uint64_t g)
 {
-	uint32_t s;
-	uint64_t p;
+	struct timeline t = snapshot();
 
-	do {
-		while ((s = clk.seq) & 1)
-			;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		p = timeline_host_at(&clk.tl, g);
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	} while (s != clk.seq);
-	return p;
+	return timeline_host_at(&t, g);
 }
 
 int vtime_init(uint64_t fg, uint32_t num, uint32_t den)

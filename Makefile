@@ -38,8 +38,16 @@ deps:
 fixtures: $(FIXTURES)
 $(FDT_ARM64) $(CACHE)/Image $(CACHE)/busybox:
 	CACHE=$(CACHE) scripts/fetch-fixtures.sh
-$(CACHE)/initrd.gz: scripts/mkinitramfs.sh tests/linux/init $(CACHE)/busybox
-	scripts/mkinitramfs.sh $(CACHE)/busybox tests/linux/init $@
+# Static arm64 helpers of tests/linux, put in the initramfs's /bin.
+LINUX_TOOLS := $(O)/tests/linux/clockcheck
+all: $(LINUX_TOOLS)
+$(O)/tests/linux/clockcheck: tests/linux/clockcheck.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+$(CACHE)/initrd.gz: scripts/mkinitramfs.sh tests/linux/init $(CACHE)/busybox \
+		$(LINUX_TOOLS)
+	scripts/mkinitramfs.sh $(CACHE)/busybox tests/linux/init $@ $(LINUX_TOOLS)
 $(CACHE)/virt.dtb:
 	$(QEMU) -M virt,virtualization=on,gic-version=3,dumpdtb=$@ \
 		-cpu cortex-a57 -smp 2 -m 1G -nographic >/dev/null
@@ -67,8 +75,9 @@ demo: deps
 	@$(MAKE) --no-print-directory $(HV_BIN)
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) scripts/demo.sh
 
-bench: $(HV_BIN) fixtures
+bench: all fixtures
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/boot.py
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/clock.py
 
 clean:
 	rm -rf $(O)

@@ -1,20 +1,24 @@
 #!/bin/sh
-# mkinitramfs.sh BUSYBOX INIT OUT
+# mkinitramfs.sh BUSYBOX INIT OUT [TOOL...]
 # Build a gzip'd newc cpio initramfs holding a static busybox (with its
-# applet links), INIT as /init, and the /dev /proc /sys /tmp mount points.
+# applet links), INIT as /init, each TOOL (a static arm64 program) as
+# /bin/<its name>, and the /dev /proc /sys /tmp mount points.
 # No root needed: ownership is forced to 0:0 by cpio. The output is
 # deterministic (fixed mtimes, sorted names, no gzip name or time stamp).
 set -eu
 umask 022
-[ $# -eq 3 ] || { echo "usage: $0 BUSYBOX INIT OUT" >&2; exit 2; }
+[ $# -ge 3 ] || { echo "usage: $0 BUSYBOX INIT OUT [TOOL...]" >&2; exit 2; }
 busybox=$1 init=$2 out=$3
-for f in "$busybox" "$init"; do
+shift 3
+for f in "$busybox" "$init" "$@"; do
 	[ -r "$f" ] || { echo "mkinitramfs: $f: not readable" >&2; exit 1; }
 done
-case $(od -An -tx1 -j18 -N2 "$busybox" | tr -d ' ') in
-b700) ;;	# e_machine EM_AARCH64
-*) echo "mkinitramfs: $busybox: not an arm64 ELF" >&2; exit 1 ;;
-esac
+for f in "$busybox" "$@"; do
+	case $(od -An -tx1 -j18 -N2 "$f" | tr -d ' ') in
+	b700) ;;	# e_machine EM_AARCH64
+	*) echo "mkinitramfs: $f: not an arm64 ELF" >&2; exit 1 ;;
+	esac
+done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mkinitramfs.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -27,6 +31,10 @@ chmod 1777 "$root/tmp"
 cp "$busybox" "$root/bin/busybox"
 cp "$init" "$root/init"
 chmod 755 "$root/bin/busybox" "$root/init"
+for f in "$@"; do
+	cp "$f" "$root/bin/$(basename "$f")"
+	chmod 755 "$root/bin/$(basename "$f")"
+done
 
 # The applet list comes from the arm64 binary's own --list-full when it can
 # run here (binfmt/qemu-user); otherwise /init runs `busybox --install -s`.

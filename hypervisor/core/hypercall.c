@@ -5,6 +5,7 @@
  */
 #include <core/cpu.h>
 #include <core/hv.h>
+#include <core/tick.h>
 #include <core/trap.h>
 #include <core/vtime.h>
 #include <verge_proto.h>
@@ -26,7 +27,8 @@ void hypercall_handle(struct cpu *c, struct trap_frame *f)
 	case VERGE_HC_TICKS:
 		f->x[0] = 0;
 		f->x[1] = c->ticks;
-		f->x[2] = hv.cfg.tick_hz;
+		f->x[2] = tick_hz(c);
+		f->x[3] = hv.cntfrq;	/* of the host counter in VERGE_HC_CLOCK */
 		break;
 	case VERGE_HC_CLOCK: {
 		struct vp_clock clk;

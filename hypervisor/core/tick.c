@@ -22,6 +22,16 @@ static void arm(struct cpu *c)
 	isb();
 }
 
+static uint64_t period_of(const struct cpu *c)
+{
+	return c->id == 0 && vtime_dilating() ? fast_period : period;
+}
+
+unsigned tick_hz(const struct cpu *c)
+{
+	return (unsigned)(hv.cntfrq / period_of(c));
+}
+
 void tick_start(struct cpu *c)
 {
 	c->next_tick = read_sysreg(cntpct_el0) + period;
@@ -34,7 +44,7 @@ void tick_handle(struct cpu *c)
 	uint64_t every = (uint64_t)hv.cfg.tick_hz * hv.cfg.stats_s;
 
 	/* CPU 0 leads dilation: a 1 ms tick then bounds the clock error. */
-	uint64_t step = c->id == 0 && vtime_dilating() ? fast_period : period;
+	uint64_t step = period_of(c);
 
 	c->ticks++;
 	c->next_tick += step;

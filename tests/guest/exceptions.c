@@ -82,6 +82,8 @@ static void irq_handle(struct frame *f)
 		return;
 	if (intid == VTIMER_PPI)
 		vtimer_irq();
+	else if (intid == PTIMER_PPI)
+		ptimer_irq();
 	else if (intid < 16)
 		smp_sgi(intid);
 	else if (++unexpected_irqs >= IRQ_STORM)

@@ -96,6 +96,10 @@ void vtimer_stop(void);
 void vtimer_irq(void);
 uint32_t vtimer_count(void);
 
+/* tests_clock.c: the trapped physical timer (PPI 30) */
+#define PTIMER_PPI 30
+void ptimer_irq(void);
+
 /* smp.c: the secondary vCPU, which only records and never prints */
 struct smp_state {
 	volatile uint64_t ctx;
@@ -128,6 +132,10 @@ void test_hv_ppi_hidden(void);
 void test_hv_tick(void);
 void test_vtimer_rate(void);
 void test_sgi_cross_cpu(void);
+void test_ptimer_rate(void);
+void test_ptimer_fires_at_cval(void);
+void test_ptimer_rearm(void);
+void test_cntpct_cost(void);
 
 extern uint64_t boot_el;
 extern int gic_status;	/* GIC set-up on CPU 0: 0 or negative */

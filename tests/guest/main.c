@@ -25,6 +25,10 @@ static const struct test tests[] = {
 	{ "lr_overflow", test_lr_overflow },
 	{ "hv_ppi_hidden", test_hv_ppi_hidden },
 	{ "hv_tick_survives_guest_disable", test_hv_tick },
+	{ "ptimer_rate", test_ptimer_rate },
+	{ "ptimer_fires_at_cval", test_ptimer_fires_at_cval },
+	{ "ptimer_rearm_on_rate_change", test_ptimer_rearm },
+	{ "cntpct_cost", test_cntpct_cost },
 };
 
 static const char *cur_name = "boot";

@@ -12,6 +12,7 @@
 
 #define VERGE_HC_INFO		0xc6000000u
 #define VERGE_HC_TICKS		0xc6000001u
+#define VERGE_HC_CLOCK		0xc6000002u
 #define SMCCC_NOT_SUPPORTED	UINT64_MAX
 
 struct smccc_res {

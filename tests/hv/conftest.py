@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# tests/mgmt.py (management protocol client) and tests/linux/linuxvm.py
+# (a QEMU whose console is read while it runs) are shared with tests/linux.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "linux"))
 
 REPO = Path(__file__).resolve().parents[2]
 BARE = os.environ.get("VERGE_HV_BARE", "") not in ("", "0")
@@ -32,20 +36,25 @@ def guest_bin():
     return build_dir() / "tests" / "guest" / "guest.bin"
 
 
-def _qemu_cmd(cpu="cortex-a57", append="verge.kernel=%s --" % GUEST_ADDR):
+def _qemu_cmd(cpu="cortex-a57", append="verge.kernel=%s --" % GUEST_ADDR,
+              extra_args=()):
     """QEMU running verge-hv.bin with the test guest at 0x44000000.
 
-    append=None leaves -append out. Under VERGE_HV_BARE the guest is
-    started directly at EL1 by a generic loader, without the hypervisor."""
+    append=None leaves -append out; extra_args are added at the end (e.g.
+    mgmt.qemu_args(path) for the management channel). Under VERGE_HV_BARE
+    the guest is started directly at EL1 by a generic loader, without the
+    hypervisor."""
     cmd = [os.environ.get("QEMU", "qemu-system-aarch64"),
            "-M", "virt,gic-version=3" + ("" if BARE else ",virtualization=on"),
            "-cpu", cpu, "-smp", "2", "-m", "1G", "-nographic", "-no-reboot",
            "-device", "loader,file=%s,addr=%s,force-raw=on"
            % (guest_bin(), GUEST_ADDR)]
     if BARE:
-        return cmd + ["-device", "loader,addr=%s,cpu-num=0" % GUEST_ADDR]
+        return cmd + ["-device", "loader,addr=%s,cpu-num=0" % GUEST_ADDR] \
+            + list(extra_args)
     cmd += ["-kernel", str(hv_bin())]
-    return cmd + (["-append", append] if append is not None else [])
+    return cmd + (["-append", append] if append is not None else []) \
+        + list(extra_args)
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +65,7 @@ def bare():
 
 @pytest.fixture(scope="session")
 def qemu_cmd():
-    """qemu_cmd(cpu=..., append=...) -> the QEMU command line as a list;
+    """qemu_cmd(cpu=..., append=..., extra_args=...) -> the QEMU command line as a list;
     fails the test when an image it needs has not been built."""
     need = [guest_bin()] + ([] if BARE else [hv_bin()])
     missing = [str(p) for p in need if not p.exists()]

@@ -24,10 +24,16 @@ NAMES = [
     "lr_overflow",
     "hv_ppi_hidden",
     "hv_tick_survives_guest_disable",
+    "ptimer_rate",
+    "ptimer_fires_at_cval",
+    "ptimer_rearm_on_rate_change",
+    "cntpct_cost",
 ]
 # Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
 HV_ONLY = {"hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
-           "hv_tick_survives_guest_disable"}
+           "hv_tick_survives_guest_disable", "ptimer_rate",
+           "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
+           "cntpct_cost"}
 CPUS = ["cortex-a57", "cortex-a72"]
 TIMEOUT = 60
 SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed$", re.M)

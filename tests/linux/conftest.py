@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/mgmt.py
 import linuxvm as lv  # noqa: E402
 
 
 @pytest.fixture
 def start_vm(request):
-    """start_vm(cpu=..., smp=..., no_reboot=...) -> a booting lv.VM.
+    """start_vm(cpu=..., smp=..., no_reboot=..., hv_opts=..., extra_args=...)
+    -> a booting lv.VM.
 
     Every VM started is killed by its pid at teardown, whatever happened,
     and its console goes to $VERGE_BUILD/linux-logs/<test>.log."""

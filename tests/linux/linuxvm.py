@@ -57,11 +57,11 @@ def qemu_bin():
 
 
 def hv_cmd(cpu="cortex-a57", smp=2, hv_opts="", guest_append="console=ttyAMA0",
-           no_reboot=True, mem="1G"):
+           no_reboot=True, mem="1G", extra_args=()):
     """QEMU running verge-hv.bin, which boots the Debian kernel at EL1.
 
     The hypervisor's options come before `--`, the guest's command line
-    after it."""
+    after it. extra_args are more QEMU options (e.g. mgmt.qemu_args())."""
     cache = cache_dir()
     append = " ".join(x for x in ("verge.kernel=" + HV_KERNEL_ADDR, hv_opts,
                                   "--", guest_append) if x)
@@ -73,11 +73,12 @@ def hv_cmd(cpu="cortex-a57", smp=2, hv_opts="", guest_append="console=ttyAMA0",
            "-initrd", str(cache / "initrd.gz"), "-append", append]
     if no_reboot:
         cmd.append("-no-reboot")
-    return cmd
+    return cmd + list(extra_args)
 
 
 def bare_cmd(cpu="cortex-a57", smp=2, virtualization=True,
-             guest_append="console=ttyAMA0", no_reboot=True, mem="1G"):
+             guest_append="console=ttyAMA0", no_reboot=True, mem="1G",
+             extra_args=()):
     """The same kernel and initramfs on QEMU with no hypervisor.
 
     With virtualization=on QEMU enters Linux at EL2 (same emulated
@@ -91,7 +92,7 @@ def bare_cmd(cpu="cortex-a57", smp=2, virtualization=True,
            "-initrd", str(cache / "initrd.gz"), "-append", guest_append]
     if no_reboot:
         cmd.append("-no-reboot")
-    return cmd
+    return cmd + list(extra_args)
 
 
 class VMError(AssertionError):
@@ -194,6 +195,28 @@ class VM:
         start = self.pos
         m = self.expect(r"(?m)^@@VE=(\d+)\n", timeout)
         return int(m.group(1)), self.text[start:m.start()]
+
+    def timed(self, cmd, pattern, timeout=30):
+        """Type cmd and wait for regex pattern in its output: (match, host
+        time.monotonic() when sent, when the match was read)."""
+        self.skip()
+        t0 = time.monotonic()
+        self.send(cmd + "\n")
+        m = self.expect(pattern, timeout)
+        return m, t0, time.monotonic()
+
+    def uptime(self, tries=3, timeout=30):
+        """The guest's /proc/uptime (s), sampled at the host time returned
+        (the middle of the shortest of tries round trips), and that round
+        trip's length: (uptime, host time, round trip)."""
+        best = None
+        for _ in range(tries):
+            m, t0, t1 = self.timed("cat /proc/uptime",
+                                   r"(?m)^(\d+\.\d+) \d+\.\d+\n", timeout)
+            if best is None or t1 - t0 < best[2]:
+                best = (float(m.group(1)), (t0 + t1) / 2, t1 - t0)
+        self.expect(re.escape(PROMPT), timeout)
+        return best
 
     def check(self, cmd, timeout=30):
         rc, out = self.run(cmd, timeout)

@@ -9,5 +9,7 @@ struct cpu;
 void tick_init(void);
 void tick_start(struct cpu *c);
 void tick_handle(struct cpu *c);
+/* This CPU's tick rate now (CPU 0 ticks at 1 kHz while dilating). */
+unsigned tick_hz(const struct cpu *c);
 uint64_t tick_now_ms(void);
 #endif

@@ -1,0 +1,107 @@
+"""Guest time under verge-hv: the test guest's trapped physical counter and
+timer at a boot rate (verge.rate=...), and a live rate change over the
+management channel while the physical timer is armed.
+
+The rate 1 boot is covered by test_guest.py (same guest, same tests).
+"""
+
+import re
+import tempfile
+import time
+
+import pytest
+
+import linuxvm
+import mgmt
+import qemu_run
+from test_guest import NAMES, tail
+
+TIMEOUT = 120
+GUEST = "0x44000000"
+HOST_FREQ = 62500000
+CLOCK_TESTS = ["ptimer_rate", "ptimer_fires_at_cval",
+               "ptimer_rearm_on_rate_change", "cntpct_cost"]
+
+
+@pytest.fixture(autouse=True)
+def needs_hv(bare):
+    if bare:
+        pytest.skip("needs verge-hv")
+
+
+def check_passed(rc, text, names):
+    for name in names:
+        if not re.search(r"\bPASS %s$" % re.escape(name), text, re.M):
+            fails = [l for l in text.splitlines() if "FAIL %s:" % name in l]
+            pytest.fail("%s\n--- console tail ---\n%s" % (
+                "\n".join(fails) or "no PASS line for %s" % name, tail(text)))
+
+
+RATES = [("1/2", 1, 2), ("2", 2, 1), ("1/3", 1, 3)]
+
+
+@pytest.fixture(scope="module", params=RATES, ids=lambda r: r[0])
+def rate_run(request, qemu_cmd):
+    """(rate text, num, den, exit code, console) of one guest run booted
+    with verge.rate=rate."""
+    rate, num, den = request.param
+    rc, text = qemu_run.run(qemu_cmd(
+        append="verge.kernel=%s verge.rate=%s --" % (GUEST, rate)), TIMEOUT)
+    return rate, num, den, rc, text
+
+
+def test_clock_tests_at_rate(rate_run):
+    rate, num, den, rc, text = rate_run
+    m = re.search(r"INFO ptimer_rate: rate (\d+)/(\d+), measured ratio "
+                  r"([\d.]+)", text)
+    assert m, "no ptimer_rate measurement\n" + tail(text)
+    assert (int(m.group(1)), int(m.group(2))) == (num, den), m.group(0)
+    check_passed(rc, text, CLOCK_TESTS)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in CLOCK_TESTS])
+def test_other_guest_tests_at_rate(rate_run, name):
+    """The rest of the test guest must not mind the rate either."""
+    check_passed(rate_run[3], rate_run[4], [name])
+
+
+def test_summary_at_rate(rate_run):
+    rc = rate_run[3]
+    assert rc == 0, "QEMU exit %s\n%s" % (rc, tail(rate_run[4]))
+
+
+def test_ptimer_rearm_on_rate_change(qemu_cmd):
+    """CNTP armed 1 s of guest time ahead at rate 1; on "ARMED" the rate
+    becomes 2: the interrupt must come when G reaches CVAL, i.e. at
+    P_change + (CVAL - G_change) / 2, not at the old host deadline."""
+    sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
+    vm = linuxvm.VM(qemu_cmd(extra_args=mgmt.qemu_args(sock)), TIMEOUT + 30)
+    with vm, mgmt.Mgmt(sock).connect() as m:
+        m.hello()
+        a = vm.expect(r"ARMED ptimer_rearm_on_rate_change: CVAL (\d+), "
+                      r"rate 1/1\n", TIMEOUT)
+        cval = int(a.group(1))
+        t0 = time.monotonic()
+        clk = m.set_rate(2, 1)
+        t_set = time.monotonic() - t0
+        assert (clk["rate_num"], clk["rate_den"]) == (2, 1), clk
+        f = vm.expect(r"INFO ptimer_rearm_on_rate_change: fired after (\d+) us"
+                      r" of host time, rate now (\d+)/(\d+), host counter (\d+)\n",
+                      30)
+        vm.expect(r"\d+ passed, \d+ failed\n", TIMEOUT)
+        text = vm.text
+    check_passed(None, text, ["ptimer_rearm_on_rate_change"])
+    assert (int(f.group(2)), int(f.group(3))) == (2, 1), f.group(0)
+    # G(P) = G_c + 2 (P - P_c) after the change (guest freq = host freq).
+    assert clk["guest_freq"] == clk["host_freq"] == HOST_FREQ, clk
+    remaining = cval - clk["guest_counter"]
+    assert 0 < remaining < HOST_FREQ, \
+        "rate set %.3f s after ARMED: CVAL %d already near/passed (G %d)" % (
+            t_set, cval, clk["guest_counter"])
+    due = clk["host_counter"] + remaining // 2
+    fired = int(f.group(4))     # host counter just after the handler ran
+    late_ms = (fired - due) * 1000 / HOST_FREQ
+    print("rearm: rate set %.1f ms after ARMED, fired %.3f ms after due "
+          "(host), %s us after arming" % (t_set * 1000, late_ms, f.group(1)))
+    assert -1 <= late_ms <= 20, \
+        "interrupt at host %d, due at %d (%.3f ms)" % (fired, due, late_ms)

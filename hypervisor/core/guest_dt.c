@@ -140,14 +140,29 @@ static int set_cmdline(void *fdt, const char *cmdline)
 	return fdt_setprop_string(fdt, chosen, "bootargs", cmdline);
 }
 
-/* The presented counter frequency, for guests that read it from the DT. */
-static int set_timer_freq(void *fdt, uint64_t hz)
+/*
+ * /timer: the presented counter frequency, and optionally only the
+ * secure and non-secure physical timer PPIs (the first two of secure
+ * phys, phys, virt, hyp), so that Linux takes its clock events from the
+ * trapped, scaled physical timer.
+ */
+static int set_timer(void *fdt, const struct guest_dt_params *prm)
 {
 	int node = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer");
+	int len, r = 0;
+	const fdt32_t *irqs;
+	fdt32_t keep[6];
 
-	if (!hz || node < 0)
+	if (node < 0)
 		return 0;
-	return fdt_setprop_u32(fdt, node, "clock-frequency", (uint32_t)hz);
+	if (prm->timer_freq)
+		r = fdt_setprop_u32(fdt, node, "clock-frequency",
+				    (uint32_t)prm->timer_freq);
+	irqs = fdt_getprop(fdt, node, "interrupts", &len);
+	if (r < 0 || !prm->phys_timer_only || !irqs || len < (int)sizeof(keep))
+		return r;
+	memcpy(keep, irqs, sizeof(keep));
+	return fdt_setprop(fdt, node, "interrupts", keep, sizeof(keep));
 }
 
 static int remove_hv_devices(void *fdt)
@@ -180,7 +195,7 @@ int guest_dt_build(const void *fdt, void *out, size_t outlen,
 	if (r == 0)
 		r = set_cmdline(out, prm->cmdline);
 	if (r == 0)
-		r = set_timer_freq(out, prm->timer_freq);
+		r = set_timer(out, prm);
 	if (r < 0) {
 		hv_err_set(err, "guest DT: %s", fdt_strerror(r));
 		return -EINVAL;

@@ -89,6 +89,7 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 	struct guest_dt_params prm = {
 		hv.base, hv.end, hv.cfg.guest_cmdline,
 		fg != hv.cntfrq ? fg : 0,
+		hv.cfg.ptimer != 0,
 	};
 	const struct region *ram = platform_find(&hv.plat, hv.base);
 	uint64_t size = ALIGN_UP(guest_dt_size(fdt, &prm), SZ_4K);

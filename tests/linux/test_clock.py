@@ -210,3 +210,24 @@ def test_mgmt_fuzz_with_linux(mgmt_vm):
     if (clk["rate_num"], clk["rate_den"]) != (1, 1):
         m.set_rate(1, 1)
     assert "alive" in vm.check("echo alive")
+
+
+def test_physical_timer_guest_at_half_rate(mgmt_vm):
+    """verge.ptimer=1 hides the virtual timer PPI: Linux takes its clock
+    events from the trapped, scaled physical timer (PPI 30), and at rate
+    1/2 its clock still advances half as fast as the host's within 1 %."""
+    vm, m = mgmt_vm(hv_opts="verge.ptimer=1")
+    assert "(phys)" in vm.check("dmesg | grep 'arch_timer: cp15'")
+    m.set_rate(1, 2)
+    u0, h0, _ = vm.uptime()
+    time.sleep(max(WINDOW_S - (time.monotonic() - h0), 0))
+    u1, h1, _ = vm.uptime()
+    want = 0.5 * (h1 - h0)
+    err = (u1 - u0 - want) / want
+    print("ptimer rate 1/2: guest %.3f s over host %.3f s, error %+.3f %%"
+          % (u1 - u0, h1 - h0, err * 100))
+    assert abs(err) <= ACCURACY, err
+    clk = m.clock()
+    assert clk["timer_traps"] > 0, clk      # events really came this way
+    line = vm.check("grep arch_timer /proc/interrupts")
+    assert " 30 " in line, line

@@ -267,6 +267,10 @@ static void test_rate_and_freq(void **state)
 		 "verge.rate", NULL);
 	rejected("verge.kernel=0x44000000 verge.freq=999 --", -EINVAL,
 		 "verge.freq", "bad value");
+	ok("verge.kernel=0x44000000 verge.ptimer=1 --");
+	assert_int_equal(cfg.ptimer, 1);
+	rejected("verge.kernel=0x44000000 verge.ptimer=2 --", -EINVAL,
+		 "verge.ptimer", "0..1");
 }
 
 int main(void)

@@ -270,7 +270,7 @@ static void test_probe_initrd_reversed(void **state)
 static void *build(const void *fdt, uint64_t hv_base, uint64_t hv_end,
 		   const char *cmdline)
 {
-	struct guest_dt_params prm = { hv_base, hv_end, cmdline, 0 };
+	struct guest_dt_params prm = { hv_base, hv_end, cmdline, 0, false };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(fdt, &prm);
 	void *out = malloc(size);
@@ -464,7 +464,7 @@ static void test_guest_dt_packed_input(void **state)
 
 static void test_guest_dt_buffer_too_small(void **state)
 {
-	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0 };
+	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(virt_dtb(), &prm) - 1;
 	void *out = malloc(size);

@@ -13,6 +13,7 @@ struct hv_config {
 	unsigned tick_hz;	/* verge.tick: hypervisor tick, 1..1000 Hz */
 	unsigned stats_s;	/* verge.stats: print exit counters every N s */
 	uint64_t freq;		/* verge.freq: presented counter Hz, 0 = host's */
+	unsigned ptimer;	/* verge.ptimer=1: hide the virtual timer PPI */
 	uint32_t rate_num;	/* verge.rate: initial rate num/den, 0 = none */
 	uint32_t rate_den;
 	char guest_cmdline[BOOTARGS_MAX];

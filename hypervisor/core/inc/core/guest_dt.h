@@ -12,6 +12,7 @@ struct guest_dt_params {
 	uint64_t hv_base, hv_end;	/* hypervisor memory [base, end) */
 	const char *cmdline;		/* guest command line */
 	uint64_t timer_freq;		/* /timer clock-frequency, 0 = leave */
+	bool phys_timer_only;		/* drop the virtual timer's PPI */
 };
 
 /* Buffer size the guest DT needs (the machine DT's size plus room). */

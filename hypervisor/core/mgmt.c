@@ -83,15 +83,13 @@ static void do_hello(void)
 	reply(&r, sizeof(r));
 }
 
-static void do_set_rate(void)
+/* After a clock change: the new clock as the reply and as an event. */
+static void clock_changed(int r, const char *refusal)
 {
-	struct vp_rate r;
 	struct vp_clock clk;
 
-	memcpy(&r, req.payload, sizeof(r));
-	if (vtime_set_rate(r.num, r.den) < 0) {
-		reply_error(VP_E_OUT_OF_RANGE,
-			    "rate must be a fraction between 0.01 and 100");
+	if (r < 0) {
+		reply_error(VP_E_OUT_OF_RANGE, refusal);
 		return;
 	}
 	vtime_get(&clk);
@@ -99,20 +97,22 @@ static void do_set_rate(void)
 	mgmt_event(VP_EV_CLOCK, &clk, sizeof(clk));
 }
 
+static void do_set_rate(void)
+{
+	struct vp_rate r;
+
+	memcpy(&r, req.payload, sizeof(r));
+	clock_changed(vtime_set_rate(r.num, r.den),
+		      "rate must be a fraction between 0.01 and 100");
+}
+
 static void do_step(void)
 {
 	struct vp_step s;
-	struct vp_clock clk;
 
 	memcpy(&s, req.payload, sizeof(s));
-	if (vtime_step_ns(s.ns) < 0) {
-		reply_error(VP_E_OUT_OF_RANGE,
-			    "step must be forward, more than 0 and at most 1 day");
-		return;
-	}
-	vtime_get(&clk);
-	reply(&clk, sizeof(clk));
-	mgmt_event(VP_EV_CLOCK, &clk, sizeof(clk));
+	clock_changed(vtime_step_ns(s.ns),
+		      "step must be forward, more than 0 and at most 1 day");
 }
 
 static void do_set_freq(void)

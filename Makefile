@@ -20,16 +20,24 @@ endif
 
 # The arm64 libfdt, unpacked from Debian's libfdt-dev:arm64 by `make fixtures`.
 FDT_ARM64 := $(CACHE)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
-FIXTURES  := $(CACHE)/Image $(CACHE)/initrd.gz $(CACHE)/virt.dtb $(FDT_ARM64)
+FIXTURES  := $(CACHE)/Image $(CACHE)/busybox $(CACHE)/virt.dtb $(FDT_ARM64)
+# The test initramfs is built (tests/linux/module.mk), so it lives in $(O).
+INITRD    := $(O)/initrd.gz
 
-.PHONY: all deps fixtures check check-unit check-hv check-linux demo bench \
-	clean format-check
+.PHONY: all deps fixtures check check-unit check-hv check-linux check-host \
+	check-e2e demo bench clean format-check
 all:
 
 include hypervisor/module.mk
 include proto/module.mk
 include tests/unit/module.mk
 include tests/guest/module.mk
+include tests/linux/module.mk
+include guest-agent/module.mk
+include agentd/module.mk
+include cli/module.mk
+include tests/host/module.mk
+include tests/e2e/module.mk
 
 deps:
 	@scripts/deps.sh
@@ -38,16 +46,6 @@ deps:
 fixtures: $(FIXTURES)
 $(FDT_ARM64) $(CACHE)/Image $(CACHE)/busybox:
 	CACHE=$(CACHE) scripts/fetch-fixtures.sh
-# Static arm64 helpers of tests/linux, put in the initramfs's /bin.
-LINUX_TOOLS := $(O)/tests/linux/clockcheck
-all: $(LINUX_TOOLS)
-$(O)/tests/linux/clockcheck: tests/linux/clockcheck.c
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
-$(CACHE)/initrd.gz: scripts/mkinitramfs.sh tests/linux/init $(CACHE)/busybox \
-		$(LINUX_TOOLS)
-	scripts/mkinitramfs.sh $(CACHE)/busybox tests/linux/init $@ $(LINUX_TOOLS)
 $(CACHE)/virt.dtb:
 	$(QEMU) -M virt,virtualization=on,gic-version=3,dumpdtb=$@ \
 		-cpu cortex-a57 -smp 2 -m 1G -nographic >/dev/null
@@ -60,6 +58,8 @@ check: deps
 	-@$(MAKE) --no-print-directory check-unit
 	-@$(MAKE) --no-print-directory check-hv
 	-@$(MAKE) --no-print-directory check-linux
+	-@$(MAKE) --no-print-directory check-host
+	-@$(MAKE) --no-print-directory check-e2e
 	@scripts/summary.sh $(O)/results
 
 check-unit: $(UNIT_TESTS)
@@ -67,12 +67,12 @@ check-unit: $(UNIT_TESTS)
 check-hv: $(HV_BIN) $(GUEST_BIN) fixtures
 	@VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) \
 		scripts/run-pytest.sh $(O)/results hv tests/hv
-check-linux: $(HV_BIN) fixtures
+check-linux: $(HV_BIN) $(INITRD) fixtures
 	@VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) \
 		scripts/run-pytest.sh $(O)/results linux tests/linux
 
 demo: deps
-	@$(MAKE) --no-print-directory $(HV_BIN)
+	@$(MAKE) --no-print-directory $(HV_BIN) $(INITRD)
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) scripts/demo.sh
 
 bench: all fixtures

@@ -145,7 +145,7 @@ def main():
     args = ap.parse_args()
 
     hv = lv.build_dir() / "verge-hv.bin"
-    for f in (hv, lv.cache_dir() / "Image", lv.cache_dir() / "initrd.gz"):
+    for f in (hv, lv.cache_dir() / "Image", lv.initrd_path()):
         if not f.exists():
             sys.exit("bench: missing %s (run make, make fixtures)" % f)
     ok = bench_boot(args)

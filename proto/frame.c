@@ -52,6 +52,12 @@ static const struct vp_type_info {
 	{ VP_EV_CLOCK, "EV_CLOCK", sizeof(struct vp_clock),
 	  sizeof(struct vp_clock) },
 	{ VP_EV_PANIC, "EV_PANIC", ANY, ANY },
+	{ VP_GUESTINFO_SET, "GUESTINFO_SET", ANY, 0 },
+	{ VP_TCLO_PUSH, "TCLO_PUSH", ANY, 0 },
+	{ VP_HOST_TIME_SET, "HOST_TIME_SET", sizeof(struct vp_host_time), 0 },
+	{ VP_EV_RPCI, "EV_RPCI", ANY, ANY },
+	{ VP_EV_TCLO_REPLY, "EV_TCLO_REPLY", ANY, ANY },
+	{ VP_EV_GUESTINFO, "EV_GUESTINFO", ANY, ANY },
 };
 
 static const struct vp_type_info *type_info(uint8_t type)

@@ -11,7 +11,7 @@ QEMU=${QEMU:-qemu-system-aarch64}
 DEMO_TIMEOUT=${DEMO_TIMEOUT:-180}
 KERNEL_ADDR=0x44000000
 
-for f in "$BUILD/verge-hv.bin" "$CACHE/Image" "$CACHE/initrd.gz"; do
+for f in "$BUILD/verge-hv.bin" "$CACHE/Image" "$BUILD/initrd.gz"; do
 	[ -r "$f" ] || { echo "demo: missing $f (run make)" >&2; exit 1; }
 done
 
@@ -24,5 +24,5 @@ exec timeout --foreground "$DEMO_TIMEOUT" "$QEMU" \
 	-nographic -no-reboot \
 	-kernel "$BUILD/verge-hv.bin" \
 	-device loader,file="$CACHE/Image",addr=$KERNEL_ADDR,force-raw=on \
-	-initrd "$CACHE/initrd.gz" \
+	-initrd "$BUILD/initrd.gz" \
 	-append "$append"

@@ -7,7 +7,7 @@
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 RESULTS" >&2; exit 2; }
 results=$1
-TIERS="unit hv linux"
+TIERS="unit hv linux host e2e"
 
 [ -f "$results" ] || { echo "summary: no $results"; results=/dev/null; }
 passed=0 failed=0

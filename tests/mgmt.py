@@ -22,7 +22,9 @@ F_REPLY, F_ERROR, F_EVENT = 0x1, 0x2, 0x4
 HELLO, PING, CLOCK_GET, CLOCK_SET_RATE, CLOCK_STEP, CLOCK_SET_FREQ = \
     0x01, 0x02, 0x10, 0x11, 0x12, 0x13
 STATS_GET = 0x20
+GUESTINFO_SET, TCLO_PUSH, HOST_TIME_SET = 0x30, 0x31, 0x32
 EV_BOOT, EV_POWER, EV_CLOCK, EV_PANIC = 0x40, 0x41, 0x42, 0x43
+EV_RPCI, EV_TCLO_REPLY, EV_GUESTINFO = 0x44, 0x45, 0x46
 
 CLOCK = struct.Struct("<5Q2I5Q")        # struct vp_clock, 88 bytes
 CLOCK_FIELDS = ("host_counter", "host_freq", "guest_counter", "guest_freq",
@@ -163,7 +165,40 @@ class Mgmt:
             raise MgmtError(code, body[4:].decode("utf-8", "replace"))
         return body
 
+    def wait_event(self, types, timeout=10.0, match=None):
+        """The first event of one of `types` (kept ones first) for which
+        match(type, body) is true: (type, body). Others stay in
+        self.events. Raises TimeoutError."""
+        types = (types,) if isinstance(types, int) else tuple(types)
+        ok = lambda t, b: t in types and (match is None or match(t, b))
+        for i, (t, b) in enumerate(self.events):
+            if ok(t, b):
+                del self.events[i]
+                return t, b
+        deadline = time.monotonic() + timeout
+        while True:
+            t, flags, _, body = self._read_frame(deadline)
+            if not flags & F_EVENT:
+                continue        # a late reply to an earlier request
+            if ok(t, body):
+                return t, body
+            self.events.append((t, body))
+
     # -- helpers ---------------------------------------------------------
+
+    def guestinfo_set(self, key, value):
+        """Set guestinfo.<key> for the guest's info-get ("" deletes)."""
+        self.call(GUESTINFO_SET, key.encode() + b"\0" + value.encode())
+
+    def tclo_push(self, text):
+        """Queue one TCLO command for the guest's tools."""
+        self.call(TCLO_PUSH, text.encode())
+
+    def host_time_set(self, unix_ns=None):
+        """Anchor the backdoor's GETTIMEFULL to host time (now by default)."""
+        if unix_ns is None:
+            unix_ns = time.time_ns()
+        self.call(HOST_TIME_SET, struct.pack("<Q", unix_ns))
     def hello(self):
         body = self.call(HELLO, struct.pack("<HH", 1, 1))
         version, _, hv_version = struct.unpack("<HHI", body)

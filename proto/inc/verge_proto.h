@@ -42,11 +42,26 @@ enum vp_type {
 	VP_CLOCK_STEP = 0x12,	/* vp_step -> vp_clock */
 	VP_CLOCK_SET_FREQ = 0x13, /* vp_freq -> vp_clock (next boot) */
 	VP_STATS_GET = 0x20,	/* empty -> vp_stats */
+	/* guest tools (the backdoor's RPCI/TCLO channels, docs/backdoor.md) */
+	VP_GUESTINFO_SET = 0x30, /* "key\0value" -> empty; key without the
+				  * "guestinfo." prefix; an empty value
+				  * deletes the key */
+	VP_TCLO_PUSH = 0x31,	/* text: one TCLO command for the guest's
+				 * tools -> empty; VP_E_REFUSED when the
+				 * queue is full */
+	VP_HOST_TIME_SET = 0x32, /* vp_host_time -> empty: anchors the
+				  * backdoor's GETTIMEFULL to host time */
 	/* events (hypervisor -> host, VP_F_EVENT) */
 	VP_EV_BOOT = 0x40,	/* vp_ev_boot */
 	VP_EV_POWER = 0x41,	/* vp_ev_power */
 	VP_EV_CLOCK = 0x42,	/* vp_clock, after every clock change */
 	VP_EV_PANIC = 0x43,	/* text, not NUL-terminated */
+	VP_EV_RPCI = 0x44,	/* text: a guest RPCI request the hypervisor
+				 * relays (verge.*, log, tools.*) */
+	VP_EV_TCLO_REPLY = 0x45, /* text: the guest's answer to the oldest
+				  * pushed TCLO command */
+	VP_EV_GUESTINFO = 0x46,	/* "key\0value": the guest set
+				 * guestinfo.key with info-set */
 };
 
 enum vp_error_code {
@@ -123,6 +138,12 @@ enum vp_power {
 	VP_POWER_RESET = 2,
 	VP_POWER_CPU_ON = 3,
 	VP_POWER_CPU_OFF = 4,
+};
+
+/* Host CLOCK_REALTIME when the request was sent; the hypervisor pairs it
+ * with its counter on receipt. */
+struct vp_host_time {
+	uint64_t unix_ns;
 };
 
 struct vp_ev_power {

@@ -22,9 +22,9 @@ def start_vm(request):
 
     Every VM started is killed by its pid at teardown, whatever happened,
     and its console goes to $VERGE_BUILD/linux-logs/<test>.log."""
-    need = [lv.cache_dir() / f for f in ("Image", "initrd.gz")]
+    need = [lv.cache_dir() / "Image", lv.initrd_path()]
     if not lv.BARE:
-        need.append(lv.build_dir() / "verge-hv.bin")
+        need.append(lv.hv_bin())
     missing = [str(p) for p in need if not p.exists()]
     if missing:
         pytest.fail("missing %s (run make fixtures / make)" % ", ".join(missing))

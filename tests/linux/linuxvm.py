@@ -52,6 +52,16 @@ def cache_dir():
     return repo_path("VERGE_CACHE", ".cache")
 
 
+def initrd_path():
+    """The test initramfs (built by make into the build directory)."""
+    return build_dir() / "initrd.gz"
+
+
+def hv_bin():
+    """verge-hv.bin: $VERGE_HV, else the build directory's."""
+    return repo_path("VERGE_HV", str(build_dir() / "verge-hv.bin"))
+
+
 def qemu_bin():
     return os.environ.get("QEMU", "qemu-system-aarch64")
 
@@ -67,10 +77,10 @@ def hv_cmd(cpu="cortex-a57", smp=2, hv_opts="", guest_append="console=ttyAMA0",
                                   "--", guest_append) if x)
     cmd = [qemu_bin(), "-M", "virt,virtualization=on,gic-version=3",
            "-cpu", cpu, "-smp", str(smp), "-m", mem, "-nographic",
-           "-kernel", str(build_dir() / "verge-hv.bin"),
+           "-kernel", str(hv_bin()),
            "-device", "loader,file=%s,addr=%s,force-raw=on"
            % (cache / "Image", HV_KERNEL_ADDR),
-           "-initrd", str(cache / "initrd.gz"), "-append", append]
+           "-initrd", str(initrd_path()), "-append", append]
     if no_reboot:
         cmd.append("-no-reboot")
     return cmd + list(extra_args)
@@ -89,7 +99,7 @@ def bare_cmd(cpu="cortex-a57", smp=2, virtualization=True,
         machine = "virt,virtualization=on,gic-version=3"
     cmd = [qemu_bin(), "-M", machine, "-cpu", cpu, "-smp", str(smp),
            "-m", mem, "-nographic", "-kernel", str(cache / "Image"),
-           "-initrd", str(cache / "initrd.gz"), "-append", guest_append]
+           "-initrd", str(initrd_path()), "-append", guest_append]
     if no_reboot:
         cmd.append("-no-reboot")
     return cmd + list(extra_args)

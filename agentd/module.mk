@@ -1,0 +1,1 @@
+# agentd: placeholder until the component lands

@@ -1,0 +1,1 @@
+# guest-agent: placeholder until the component lands

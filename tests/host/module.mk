@@ -1,0 +1,4 @@
+# Host tier: verged and verge on the host, no guest (pytest, tests/host).
+check-host: all
+	@VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) \
+		scripts/run-pytest.sh $(O)/results host tests/host

@@ -1,0 +1,18 @@
+# The Linux test tier's initramfs: busybox, tests/linux/init and the static
+# arm64 programs listed in LINUX_TOOLS (installed in its /bin). Components
+# add their guest programs to LINUX_TOOLS in their own module.mk.
+LINUX_TOOLS += $(O)/tests/linux/clockcheck
+all: $(LINUX_TOOLS) $(INITRD)
+
+$(O)/tests/linux/clockcheck: tests/linux/clockcheck.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+
+# Expanded when make runs the recipe, so module.mk files included after
+# this one may still add to LINUX_TOOLS.
+.SECONDEXPANSION:
+$(INITRD): scripts/mkinitramfs.sh tests/linux/init $(CACHE)/busybox \
+		$$(LINUX_TOOLS)
+	@echo "  INITRD  $@"
+	$(Q)scripts/mkinitramfs.sh $(CACHE)/busybox tests/linux/init $@ $(LINUX_TOOLS)

@@ -19,6 +19,8 @@ static int parse_number(const struct option *o, const char *s, size_t len,
 			struct hv_config *cfg);
 static int parse_rate(const struct option *o, const char *s, size_t len,
 		      struct hv_config *cfg);
+static int parse_uuid(const struct option *o, const char *s, size_t len,
+		      struct hv_config *cfg);
 
 #define NUM(n, field, lo, hi, req) { n, parse_number, lo, hi, \
 	offsetof(struct hv_config, field), \
@@ -32,7 +34,18 @@ static const struct option options[] = {
 	NUM("verge.ptimer", ptimer, 0, 1, false),
 	{ "verge.rate", parse_rate, 0, 0, 0, 0, false,
 	  "a rate in 0.01..100, e.g. 0.5 or 1/3" },
+	{ "verge.uuid", parse_uuid, 0, 0, 0, 0, false,
+	  "a UUID, 8-4-4-4-12 hex digits" },
 };
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
 
 static int parse_u64(const char *s, size_t len, uint64_t *ret)
 {
@@ -47,16 +60,11 @@ static int parse_u64(const char *s, size_t len, uint64_t *ret)
 	if (i == len)
 		return -EINVAL;
 	for (; i < len; i++) {
-		char c = s[i];
-		unsigned d;
+		int d = hex_digit(s[i]);
 
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (base == 16 && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			d = (c | 0x20) - 'a' + 10;
-		else
+		if (d < 0 || (unsigned)d >= base)
 			return -EINVAL;
-		if (v > (UINT64_MAX - d) / base)
+		if (v > (UINT64_MAX - (unsigned)d) / base)
 			return -ERANGE;
 		v = v * base + d;
 	}
@@ -114,6 +122,36 @@ static int parse_rate(const struct option *o, const char *s, size_t len,
 		return -EINVAL;
 	cfg->rate_num = (uint32_t)num;
 	cfg->rate_den = (uint32_t)den;
+	return 0;
+}
+
+/* The canonical text form (RFC 4122): 36 characters, dashes at 8, 13,
+ * 18 and 23; 16 bytes in text order. */
+static int parse_uuid(const struct option *o, const char *s, size_t len,
+		      struct hv_config *cfg)
+{
+	uint8_t b[16];
+	unsigned n = 0;
+
+	(void)o;
+	if (len != 36)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		int hi, lo;
+
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -EINVAL;
+			continue;
+		}
+		hi = hex_digit(s[i++]);
+		lo = hex_digit(s[i]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		b[n++] = (uint8_t)(hi << 4 | lo);
+	}
+	memcpy(cfg->uuid, b, sizeof(b));
+	cfg->has_uuid = true;
 	return 0;
 }
 

@@ -6,8 +6,10 @@
 #include <arch/arch.h>
 #include <arch/gic.h>
 #include <arch/sysreg.h>
+#include <core/backdoor_trap.h>
 #include <core/console.h>
 #include <core/cpu.h>
+#include <core/debug.h>
 #include <core/guest_dt.h>
 #include <core/hv.h>
 #include <core/panic.h>
@@ -192,6 +194,7 @@ static void cpu_start(struct cpu *c)
 	vgic_cpu_init(c);
 	arch_guest_init((uintptr_t)s2_root);
 	vtime_cpu_init(c);
+	debug_cpu_init(c);
 	tick_start(c);
 	c->online = true;
 }
@@ -208,6 +211,7 @@ void hv_main(uint64_t dtb)
 		refuse_boot(&err);
 	gic_dist_init(hv.plat.gicd);
 	mgmt_init(&hv.plat);
+	backdoor_init();
 	tick_init();
 	cpu_start(&hv_cpus[0]);
 	boot_event(VP_BOOT_HV_UP, 0);

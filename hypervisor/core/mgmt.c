@@ -7,6 +7,7 @@
  */
 #include <arch/gic.h>
 #include <arch/sysreg.h>
+#include <core/backdoor_trap.h>
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/hv.h>
@@ -145,6 +146,41 @@ static void do_stats(void)
 	reply(&s, sizeof(s));
 }
 
+/* The backdoor's guest tools (docs/backdoor.md): empty replies. */
+static void do_guestinfo_set(void)
+{
+	int r = backdoor_guestinfo_set(req.payload, req.hdr.len);
+
+	if (r == -ENOSPC)
+		reply_error(VP_E_REFUSED, "guestinfo store full (32 keys)");
+	else if (r < 0)
+		reply_error(VP_E_OUT_OF_RANGE,
+			    "want \"key\\0value\": key 1-64 printable bytes without spaces, value at most 512 bytes");
+	else
+		reply(NULL, 0);
+}
+
+static void do_tclo_push(void)
+{
+	int r = backdoor_tclo_push(req.payload, req.hdr.len);
+
+	if (r == -ENOSPC)
+		reply_error(VP_E_REFUSED, "TCLO queue full (8 commands)");
+	else if (r < 0)
+		reply_error(VP_E_OUT_OF_RANGE, "TCLO command must be 1-1024 bytes");
+	else
+		reply(NULL, 0);
+}
+
+static void do_host_time_set(void)
+{
+	struct vp_host_time t;
+
+	memcpy(&t, req.payload, sizeof(t));
+	backdoor_host_time_set(t.unix_ns);
+	reply(NULL, 0);
+}
+
 static void handle(void)
 {
 	int want = vp_payload_size(req.hdr.type, 0);
@@ -166,6 +202,9 @@ static void handle(void)
 	case VP_CLOCK_STEP: do_step(); break;
 	case VP_CLOCK_SET_FREQ: do_set_freq(); break;
 	case VP_STATS_GET: do_stats(); break;
+	case VP_GUESTINFO_SET: do_guestinfo_set(); break;
+	case VP_TCLO_PUSH: do_tclo_push(); break;
+	case VP_HOST_TIME_SET: do_host_time_set(); break;
 	default: reply_error(VP_E_UNKNOWN_TYPE, "unknown request type"); break;
 	}
 }

@@ -7,8 +7,10 @@
 #include <arch/esr.h>
 #include <arch/gic.h>
 #include <arch/sysreg.h>
+#include <core/backdoor_trap.h>
 #include <core/console.h>
 #include <core/cpu.h>
+#include <core/debug.h>
 #include <core/hv.h>
 #include <core/panic.h>
 #include <core/tick.h>
@@ -16,6 +18,8 @@
 #include <core/vgic.h>
 #include <core/mgmt.h>
 #include <core/vtime.h>
+
+#define HVC_BACKDOOR	0x86
 
 typedef void (*trap_fn)(struct cpu *c, struct trap_frame *f, uint64_t esr);
 
@@ -75,6 +79,15 @@ static void handle_sysreg(struct cpu *c, struct trap_frame *f, uint64_t esr)
 	if (vtime_sysreg(c, f, &s)) {
 		f->elr += 4;
 		return;
+	}
+	switch (debug_sysreg(c, f, esr, &s)) {
+	case DEBUG_DONE:
+		f->elr += 4;
+		return;
+	case DEBUG_INJECTED:
+		return;
+	case DEBUG_NOT_MINE:
+		break;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(sysregs); i++) {
 		if (sysregs[i].key != sysreg_key(&s))
@@ -145,13 +158,16 @@ static void handle_iabt(struct cpu *c, struct trap_frame *f, uint64_t esr)
 
 /* --- calls --------------------------------------------------------- */
 
+/* HVC #0: verge's own calls; HVC #0x86: the backdoor (docs/backdoor.md).
+ * ELR already points past the HVC. */
 static void handle_hvc(struct cpu *c, struct trap_frame *f, uint64_t esr)
 {
-	if (esr_imm16(esr) != 0) {
+	unsigned imm = esr_imm16(esr);
+
+	if (imm == 0)
+		hypercall_handle(c, f);
+	else if (imm != HVC_BACKDOOR || !backdoor_trap(c, f))
 		unknown_trap(c, f, esr);
-		return;
-	}
-	hypercall_handle(c, f);
 }
 
 static void handle_smc(struct cpu *c, struct trap_frame *f, uint64_t esr)

@@ -12,7 +12,8 @@ void arch_guest_init(uint64_t stage2_root)
 	write_sysreg(vpidr_el2, read_sysreg(midr_el1));
 	write_sysreg(vmpidr_el2, read_sysreg(mpidr_el1));
 	write_sysreg(cptr_el2, CPTR_EL2_DEFAULT);
-	write_sysreg(mdcr_el2, pmu_counters);	/* HPMN: all to the guest */
+	/* HPMN: all counters to the guest; TDA: the backdoor and MDSCR_EL1 */
+	write_sysreg(mdcr_el2, pmu_counters | MDCR_TDA);
 	write_sysreg(vtcr_el2, VTCR_EL2_VALUE);
 	write_sysreg(vttbr_el2, stage2_root);	/* VMID 0 */
 	write_sysreg(sctlr_el1, SCTLR_EL1_RESET);

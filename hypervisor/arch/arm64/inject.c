@@ -42,3 +42,8 @@ void inject_abort(struct trap_frame *f, bool instruction, bool write,
 	write_sysreg(far_el1, far);
 	inject(f, esr_make(ec, iss));
 }
+
+void inject_sysreg_trap(struct trap_frame *f, uint32_t iss)
+{
+	inject(f, esr_make(EC_SYSREG, iss));
+}

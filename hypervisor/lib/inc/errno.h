@@ -3,7 +3,9 @@
 #define VERGE_ERRNO_H
 #define ENOENT	2
 #define E2BIG	7
+#define EAGAIN	11
 #define ENOMEM	12
+#define EFAULT	14
 #define EEXIST	17
 #define EINVAL	22
 #define ENOSPC	28

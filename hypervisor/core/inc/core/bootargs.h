@@ -16,6 +16,8 @@ struct hv_config {
 	unsigned ptimer;	/* verge.ptimer=1: hide the virtual timer PPI */
 	uint32_t rate_num;	/* verge.rate: initial rate num/den, 0 = none */
 	uint32_t rate_den;
+	bool has_uuid;		/* verge.uuid: the backdoor's GETUUID */
+	uint8_t uuid[16];	/* bytes in the order the text gives them */
 	char guest_cmdline[BOOTARGS_MAX];
 };
 

@@ -35,6 +35,7 @@ struct cpu {
 	struct trap_frame *frame;	/* the guest's registers, during a trap */
 	struct vgic_cpu vgic;
 	struct vtime_cpu vt;
+	uint64_t mdscr;		/* the guest's MDSCR_EL1 (TDCC emulated) */
 	struct exit_stats stats;
 };
 

@@ -17,6 +17,20 @@ struct smc_result smc_call(const uint64_t args[8]);
 void inject_undef(struct trap_frame *f);
 void inject_abort(struct trap_frame *f, bool instruction, bool write,
 		  uint64_t far);
+/* A trapped MSR/MRS (EC 0x18, this ISS) taken to EL1, e.g. MDSCR_EL1.TDCC. */
+void inject_sysreg_trap(struct trap_frame *f, uint32_t iss);
+
+/* Breakpoint and watchpoint registers n (n < dbg_count(kind)). */
+enum dbg_kind { DBG_BVR, DBG_BCR, DBG_WVR, DBG_WCR, DBG_NKINDS };
+unsigned dbg_count(enum dbg_kind k);
+uint64_t dbg_read(enum dbg_kind k, unsigned n);
+void dbg_write(enum dbg_kind k, unsigned n, uint64_t v);
+
+/* A guest VA through the guest's stage 1 (EL0 or EL1 view) and stage 2:
+ * 0 and the PA, or -EFAULT. */
+int guest_translate(uint64_t va, bool write, bool el0, uint64_t *ret_pa);
+bool guest_caches_off(void);
+void dcache_civac_range(uint64_t start, uint64_t size);
 
 /* EL2 stage-1: identity map, device below 1 GiB, normal memory above. */
 void mmu_init(void);

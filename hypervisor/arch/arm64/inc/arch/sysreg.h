@@ -31,6 +31,10 @@
 #define SPSR_MODE_EL1T		0x4UL
 #define SPSR_MODE_EL1H		0x5UL
 
+/* MDCR_EL2.TDA: debug register accesses (and the backdoor's DCC read)
+ * trap to EL2. */
+#define MDCR_TDA		(1UL << 9)
+
 #define CNTHCTL_EL1PCTEN	(1UL << 0)
 #define CNTHCTL_EL1PCEN		(1UL << 1)
 #define CNT_CTL_ENABLE		(1UL << 0)

@@ -1,0 +1,185 @@
+/*
+ * Backdoor calls from the guest, with the hypervisor's parts: guest
+ * buffers reached through AT translation (and only in guest RAM), host
+ * time from the management channel's anchor, events to the host.
+ */
+#include <arch/arch.h>
+#include <arch/sysreg.h>
+#include <core/backdoor.h>
+#include <core/backdoor_trap.h>
+#include <core/cpu.h>
+#include <core/guestmsg.h>
+#include <core/hv.h>
+#include <core/mgmt.h>
+#include <core/rpci.h>
+#include <core/tick.h>
+#include <core/vtime.h>
+
+#define NS_PER_S	1000000000ull
+#define PAGE_SIZE	4096ull
+
+static volatile int lock;
+static struct gmsg msg;
+static struct rpc_state rpc;
+
+/* Host CLOCK_REALTIME paired with the counter when the host sent it. */
+static struct {
+	bool valid;
+	uint64_t unix_ns, counter;
+} anchor;
+
+/* Per call: whether the caller runs at EL0 (for AT). */
+struct call {
+	bool el0;
+};
+
+static void lock_take(void)
+{
+	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void lock_give(void)
+{
+	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+}
+
+static uint64_t counter(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
+static int host_time_ns(void *ctx, uint64_t *ret_ns)
+{
+	uint64_t d, f = hv.cntfrq;
+
+	(void)ctx;
+	if (!anchor.valid)
+		return -EAGAIN;
+	d = counter() - anchor.counter;
+	*ret_ns = anchor.unix_ns + d / f * NS_PER_S + d % f * NS_PER_S / f;
+	return 0;
+}
+
+/* A PA the hypervisor may touch for the guest: guest RAM only, never
+ * its own memory (stage 2 leaves that out already; this is the second
+ * check) nor a device, where a read could have side effects. */
+static bool guest_ram(uint64_t pa, uint64_t n)
+{
+	const struct region *r = platform_find(&hv.plat, pa);
+
+	if (!r || r->kind != REGION_RAM || pa + n > r->base + r->size)
+		return false;
+	return pa + n <= hv.base || pa >= hv.end;
+}
+
+/* Page by page: each page is translated on its own, so a buffer that
+ * runs into an unmapped page fails there. */
+static int guest_copy(const struct call *k, uint64_t va, void *buf,
+		      size_t n, bool write)
+{
+	uint8_t *p = buf;
+
+	while (n) {
+		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		uint64_t pa;
+		void *hva;
+
+		if (chunk > n)
+			chunk = n;
+		if (guest_translate(va, write, k->el0, &pa) < 0 ||
+		    !guest_ram(pa, chunk))
+			return -EFAULT;
+		hva = (void *)(uintptr_t)pa;
+		if (!write && guest_caches_off())
+			dcache_civac_range(pa, chunk);
+		if (write)
+			memcpy(hva, p, chunk);
+		else
+			memcpy(p, hva, chunk);
+		if (write && guest_caches_off())
+			dcache_civac_range(pa, chunk);
+		va += chunk;
+		p += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+static int read_guest(void *ctx, void *dst, uint64_t va, size_t n)
+{
+	return guest_copy(ctx, va, dst, n, false);
+}
+
+static int write_guest(void *ctx, uint64_t va, const void *src, size_t n)
+{
+	return guest_copy(ctx, va, (void *)src, n, true);
+}
+
+static const struct bd_ops ops = {
+	.host_time_ns = host_time_ns,
+	.read_guest = read_guest,
+	.write_guest = write_guest,
+};
+
+static void event(void *ctx, uint8_t type, const void *payload, uint32_t len)
+{
+	(void)ctx;
+	mgmt_event(type, payload, len);
+}
+
+void backdoor_init(void)
+{
+	rpc_init(&rpc, event, NULL);
+	gmsg_init(&msg, &rpc_gmsg_ops, &rpc, counter() ^ hv.base);
+}
+
+bool backdoor_trap(struct cpu *c, struct trap_frame *f)
+{
+	struct call k = {
+		(f->spsr & SPSR_MODE_MASK) == SPSR_MODE_EL0T,
+	};
+	struct bd_ctx b = {
+		&ops, &k, vtime_guest_freq(),
+		hv.cfg.has_uuid ? hv.cfg.uuid : NULL, &msg,
+		tick_now_ms(), counter() ^ c->id,
+	};
+	enum bd_result r;
+
+	lock_take();
+	r = bd_call(&b, f->x[7], f->x);
+	lock_give();
+	return r == BD_DONE;
+}
+
+int backdoor_guestinfo_set(const void *payload, size_t len)
+{
+	int r;
+
+	lock_take();
+	r = rpc_guestinfo_set(&rpc, payload, len);
+	lock_give();
+	return r;
+}
+
+int backdoor_tclo_push(const void *text, size_t len)
+{
+	int r;
+
+	lock_take();
+	r = rpc_tclo_push(&rpc, text, len);
+	lock_give();
+	return r;
+}
+
+void backdoor_host_time_set(uint64_t unix_ns)
+{
+	uint64_t now = counter();
+
+	lock_take();
+	anchor.unix_ns = unix_ns;
+	anchor.counter = now;
+	anchor.valid = true;
+	lock_give();
+}

@@ -1,0 +1,63 @@
+/*
+ * What the guest message channels carry: RPCI (guest requests, answered
+ * "1 <result>" or "0 <error>" as open-vm-tools lib/rpcOut expects) and
+ * TCLO (host commands queued by the management channel, polled by the
+ * guest's tools, answered by the guest's next message). Also the
+ * guestinfo key/value store. Pure logic, host-testable; limits are in
+ * docs/backdoor.md.
+ */
+#ifndef CORE_RPCI_H
+#define CORE_RPCI_H
+#include <core/compat.h>
+
+#define RPC_KEY_MAX		64	/* key bytes, without "guestinfo." */
+#define RPC_VALUE_MAX		512	/* value bytes */
+#define RPC_ENTRIES		32	/* guestinfo keys */
+#define RPC_TCLO_DEPTH		8	/* queued host commands */
+#define RPC_RELAY_MAX		1024	/* text relayed in one event frame */
+
+struct rpc_entry {
+	uint8_t klen;
+	uint16_t vlen;
+	char key[RPC_KEY_MAX];
+	char value[RPC_VALUE_MAX];
+};
+
+struct rpc_tclo {
+	uint16_t len;
+	uint8_t text[RPC_RELAY_MAX];
+};
+
+struct rpc_stats {
+	uint64_t requests, relayed, unknown, tclo_pushed, tclo_replies,
+		 tclo_delivered;
+};
+
+struct rpc_state {
+	struct rpc_entry gi[RPC_ENTRIES];
+	struct rpc_tclo q[RPC_TCLO_DEPTH];
+	unsigned q_head, q_count;
+	bool inflight;		/* a TCLO command was delivered, no reply yet */
+	/* Events for the host: VP_EV_RPCI, VP_EV_TCLO_REPLY, VP_EV_GUESTINFO. */
+	void (*event)(void *ctx, uint8_t type, const void *payload,
+		      uint32_t len);
+	void *ctx;
+	struct rpc_stats st;
+};
+
+struct gmsg_ops;
+extern const struct gmsg_ops rpc_gmsg_ops;	/* ctx: struct rpc_state */
+
+void rpc_init(struct rpc_state *s,
+	      void (*event)(void *ctx, uint8_t type, const void *payload,
+			    uint32_t len),
+	      void *ctx);
+/* From the host (VP_GUESTINFO_SET): "key\0value"; an empty value deletes.
+ * 0, -EINVAL (malformed, sizes), -ENOSPC (store full). */
+int rpc_guestinfo_set(struct rpc_state *s, const void *payload, size_t len);
+/* From the host (VP_TCLO_PUSH): 0, -EINVAL (empty, too long), -ENOSPC. */
+int rpc_tclo_push(struct rpc_state *s, const void *text, size_t len);
+/* The value of guestinfo.<key>, or NULL. */
+const struct rpc_entry *rpc_guestinfo_get(const struct rpc_state *s,
+					  const char *key, size_t klen);
+#endif

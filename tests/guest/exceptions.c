@@ -13,7 +13,7 @@ struct frame {
 	uint64_t pad;
 };
 
-enum { VEC_SYNC_SPX = 4, VEC_IRQ_SPX = 5 };
+enum { VEC_SYNC_SPX = 4, VEC_IRQ_SPX = 5, VEC_SYNC_EL0 = 8 };
 
 #define PSR_I		(1u << 7)
 #define IRQ_STORM	1000	/* unexpected IRQs before giving up on IRQs */
@@ -113,5 +113,11 @@ void exception_dispatch(struct frame *f, uint64_t kind)
 	}
 	if (kind == VEC_SYNC_SPX && probe_catch(f))
 		return;
+	if (kind == VEC_SYNC_EL0 && el0_cur && cpu_id() == 0) {
+		el0_exit(f->x, read_sysreg(esr_el1), f->elr);
+		f->elr = (uintptr_t)el0_return;
+		f->spsr = 0x3c5;	/* EL1h, D A I F masked */
+		return;
+	}
 	unexpected(f, kind);
 }

@@ -84,6 +84,18 @@ void probe_arm(void);
 bool probe_result(struct fault *ret_fault);
 uint32_t irq_unexpected(void);
 
+/* el0.S + backdoor.c: running a few instructions at EL0 */
+struct el0_ctx {
+	uint64_t x[8];		/* in and out */
+	uint64_t pc;		/* EL0 code: ends with an SVC or a fault */
+	uint64_t esr;		/* ESR_EL1 of the exception that ended it */
+	uint64_t elr;
+};
+extern struct el0_ctx *el0_cur;
+extern char el0_return[], el0_mdccsr_xzr[], el0_mdccsr_x0[];
+void el0_run(struct el0_ctx *ctx);
+void el0_exit(const uint64_t x[8], uint64_t esr, uint64_t elr);
+
 /* timer.c: CNTVCT time and the periodic virtual timer (PPI 27) */
 #define VTIMER_PPI 27
 uint64_t timer_now(void);
@@ -136,6 +148,19 @@ void test_ptimer_rate(void);
 void test_ptimer_fires_at_cval(void);
 void test_ptimer_rearm(void);
 void test_cntpct_cost(void);
+void test_bd_getversion(void);
+void test_bd_errors(void);
+void test_bd_uuid(void);
+void test_bd_time(void);
+void test_bd_mdscr_shadow(void);
+void test_bd_el0(void);
+void test_bd_rpci(void);
+void test_bd_guestinfo_host(void);
+void test_bd_bad_cookie(void);
+void test_bd_hb_refused(void);
+void test_bd_channels(void);
+void test_bd_cost(void);
+void test_bd_throughput(void);
 
 extern uint64_t boot_el;
 extern int gic_status;	/* GIC set-up on CPU 0: 0 or negative */

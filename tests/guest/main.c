@@ -29,6 +29,19 @@ static const struct test tests[] = {
 	{ "ptimer_fires_at_cval", test_ptimer_fires_at_cval },
 	{ "ptimer_rearm_on_rate_change", test_ptimer_rearm },
 	{ "cntpct_cost", test_cntpct_cost },
+	{ "bd_getversion", test_bd_getversion },
+	{ "bd_errors", test_bd_errors },
+	{ "bd_uuid", test_bd_uuid },
+	{ "bd_time", test_bd_time },
+	{ "bd_mdscr_shadow", test_bd_mdscr_shadow },
+	{ "bd_el0", test_bd_el0 },
+	{ "bd_rpci", test_bd_rpci },
+	{ "bd_guestinfo_host", test_bd_guestinfo_host },
+	{ "bd_bad_cookie", test_bd_bad_cookie },
+	{ "bd_hb_refused", test_bd_hb_refused },
+	{ "bd_channels", test_bd_channels },
+	{ "bd_cost", test_bd_cost },
+	{ "bd_throughput", test_bd_throughput },
 };
 
 static const char *cur_name = "boot";

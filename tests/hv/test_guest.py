@@ -28,12 +28,25 @@ NAMES = [
     "ptimer_fires_at_cval",
     "ptimer_rearm_on_rate_change",
     "cntpct_cost",
+    "bd_getversion",
+    "bd_errors",
+    "bd_uuid",
+    "bd_time",
+    "bd_mdscr_shadow",
+    "bd_el0",
+    "bd_rpci",
+    "bd_guestinfo_host",
+    "bd_bad_cookie",
+    "bd_hb_refused",
+    "bd_channels",
+    "bd_cost",
+    "bd_throughput",
 ]
 # Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
 HV_ONLY = {"hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
-           "cntpct_cost"}
+           "cntpct_cost"} | {n for n in NAMES if n.startswith("bd_")}
 CPUS = ["cortex-a57", "cortex-a72"]
 TIMEOUT = 60
 SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed$", re.M)

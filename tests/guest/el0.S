@@ -1,0 +1,62 @@
+/*
+ * el0_run(ctx): runs ctx->pc at EL0 (DAIF masked, MMU off as at EL1) with
+ * x0-x7 from ctx->x, and returns when EL0 takes an exception (an SVC to
+ * finish, or a fault): exceptions.c stores x0-x7 and ESR_EL1 in ctx and
+ * erets to el0_return, which resumes the caller.
+ */
+#define EL0_X	0
+#define EL0_PC	64
+
+	.text
+	.global	el0_run
+el0_run:
+	stp	x29, x30, [sp, #-96]!
+	stp	x19, x20, [sp, #16]
+	stp	x21, x22, [sp, #32]
+	stp	x23, x24, [sp, #48]
+	stp	x25, x26, [sp, #64]
+	stp	x27, x28, [sp, #80]
+	adrp	x1, el0_saved_sp
+	mov	x2, sp
+	str	x2, [x1, :lo12:el0_saved_sp]
+	adrp	x1, el0_cur
+	str	x0, [x1, :lo12:el0_cur]
+	ldr	x1, [x0, #EL0_PC]
+	msr	elr_el1, x1
+	mov	x1, #0x3c0		/* EL0t, D A I F masked */
+	msr	spsr_el1, x1
+	ldp	x2, x3, [x0, #EL0_X + 16]
+	ldp	x4, x5, [x0, #EL0_X + 32]
+	ldp	x6, x7, [x0, #EL0_X + 48]
+	ldp	x0, x1, [x0, #EL0_X]
+	eret
+
+	.global	el0_return
+el0_return:
+	adrp	x1, el0_saved_sp
+	ldr	x2, [x1, :lo12:el0_saved_sp]
+	mov	sp, x2
+	ldp	x19, x20, [sp, #16]
+	ldp	x21, x22, [sp, #32]
+	ldp	x23, x24, [sp, #48]
+	ldp	x25, x26, [sp, #64]
+	ldp	x27, x28, [sp, #80]
+	ldp	x29, x30, [sp], #96
+	ret
+
+/* EL0 code: one DCC access, then back to EL1. */
+	.global	el0_mdccsr_xzr
+el0_mdccsr_xzr:
+	mrs	xzr, mdccsr_el0
+	svc	#0
+
+	.global	el0_mdccsr_x0
+el0_mdccsr_x0:
+	mrs	x0, mdccsr_el0
+	svc	#0
+
+	.bss
+	.balign	8
+el0_saved_sp:	.skip	8
+	.global	el0_cur
+el0_cur:	.skip	8

@@ -15,11 +15,13 @@ UNIT_CFLAGS += -fno-sanitize-recover=all
 endif
 
 UNIT_NAMES  := test_bootargs test_platform_dt test_proto test_stage2 \
-	test_timeline test_trap_decode test_vgic_filter
+	test_timeline test_trap_decode test_vgic_filter test_backdoor \
+	test_guestmsg test_rpci
 UNIT_TESTS  := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
-UNIT_OBJS   := $(addsuffix .c.o,$(UNIT_TESTS)) $(UNIT_DIR)/fixture.c.o
+UNIT_OBJS   := $(addsuffix .c.o,$(UNIT_TESTS)) $(UNIT_DIR)/fixture.c.o \
+	$(UNIT_DIR)/bd_fake.c.o
 UNIT_HV_OBJS := $(patsubst %,$(UNIT_HOST)/%.c.o,bootargs platform guest_dt \
-	stage2 timeline vgic_filter)
+	stage2 timeline vgic_filter backdoor guestmsg rpci)
 
 all: $(UNIT_TESTS)
 
@@ -34,6 +36,13 @@ $(UNIT_DIR)/test_timeline: $(UNIT_HOST)/timeline.c.o
 # proto/module.mk builds frame.c for the host.
 $(UNIT_DIR)/test_proto: $(O)/host/proto/frame.c.o
 $(UNIT_DIR)/test_proto.c.o: UNIT_CFLAGS += -Iproto/inc
+# The backdoor: x7 decoding and commands, message channels, RPCI/TCLO.
+BD_UNIT_OBJS := $(UNIT_DIR)/bd_fake.c.o $(UNIT_HOST)/backdoor.c.o \
+	$(UNIT_HOST)/guestmsg.c.o $(UNIT_HOST)/rpci.c.o
+$(UNIT_DIR)/test_backdoor $(UNIT_DIR)/test_guestmsg: $(BD_UNIT_OBJS)
+$(UNIT_DIR)/test_rpci: $(UNIT_HOST)/backdoor.c.o $(UNIT_HOST)/guestmsg.c.o \
+	$(UNIT_HOST)/rpci.c.o
+$(UNIT_HOST)/rpci.c.o $(UNIT_DIR)/test_rpci.c.o: UNIT_CFLAGS += -Iproto/inc
 
 $(UNIT_TESTS): %: %.c.o
 	@echo "  HOSTLD  $@"

@@ -49,6 +49,30 @@ static void rejected(const char *args, int errno_neg, const char *want1,
 			 want2 ? want2 : "");
 }
 
+static void test_uuid(void **state)
+{
+	static const uint8_t want[16] = {
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	};
+
+	(void)state;
+	ok("verge.kernel=0x44000000 --");
+	assert_false(cfg.has_uuid);
+	ok("verge.kernel=0x44000000 verge.uuid=01234567-89AB-cdef-0011-223344556677 --");
+	assert_true(cfg.has_uuid);
+	assert_memory_equal(cfg.uuid, want, 16);
+	/* Wrong length, dash misplaced, a non-hex digit, a dash as digit. */
+	rejected("verge.kernel=0x44000000 verge.uuid=01234567-89ab-cdef-0011-22334455667",
+		 -EINVAL, "verge.uuid", "8-4-4-4-12");
+	rejected("verge.kernel=0x44000000 verge.uuid=0123456-789ab-cdef-0011-223344556677",
+		 -EINVAL, "verge.uuid", NULL);
+	rejected("verge.kernel=0x44000000 verge.uuid=01234567-89ab-cdef-0011-22334455667g",
+		 -EINVAL, "verge.uuid", NULL);
+	rejected("verge.kernel=0x44000000 verge.uuid=01234567-89ab-cdef-0011--23344556677",
+		 -EINVAL, "verge.uuid", NULL);
+}
+
 static void test_kernel_and_guest_cmdline(void **state)
 {
 	(void)state;
@@ -293,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_failure_leaves_ret_untouched),
 		cmocka_unit_test(test_null_err),
 		cmocka_unit_test(test_rate_and_freq),
+		cmocka_unit_test(test_uuid),
 	};
 
 	return cmocka_run_group_tests_name("bootargs", tests, NULL, NULL);

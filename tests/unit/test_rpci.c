@@ -1,0 +1,277 @@
+/*
+ * RPCI requests, TCLO delivery and the guestinfo store (core/rpci.c),
+ * through the gmsg_ops hooks that the message channels call. Reply texts
+ * are those open-vm-tools expects ("1 ..." / "0 ...").
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <core/backdoor.h>
+#include <core/guestmsg.h>
+#include <core/rpci.h>
+#include <verge_proto.h>
+
+static struct rpc_state s;
+static struct {
+	unsigned n;
+	uint8_t type;
+	uint8_t payload[2048];
+	uint32_t len;
+} ev;
+
+static void on_event(void *ctx, uint8_t type, const void *p, uint32_t len)
+{
+	(void)ctx;
+	ev.n++;
+	ev.type = type;
+	memcpy(ev.payload, p, len);
+	ev.len = len;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	rpc_init(&s, on_event, NULL);
+	return 0;
+}
+
+static char reply[GMSG_MAX_MSG + 1];
+
+static const char *rpci_n(const void *req, size_t n)
+{
+	size_t r = rpc_gmsg_ops.request(&s, RPCI_PROTOCOL, req, n,
+					(uint8_t *)reply, GMSG_MAX_MSG);
+
+	reply[r] = 0;
+	return reply;
+}
+
+static const char *rpci(const char *req)
+{
+	return rpci_n(req, strlen(req));
+}
+
+static void test_info_get_set(void **state)
+{
+	static const char host[] = "vm.name\0web-1";
+
+	(void)state;
+	assert_string_equal(rpci("info-get guestinfo.vm.name"),
+			    "0 No value found");
+	assert_int_equal(rpc_guestinfo_set(&s, host, sizeof(host) - 1), 0);
+	assert_string_equal(rpci("info-get guestinfo.vm.name"), "1 web-1");
+	/* A trailing NUL (C string sent whole) and newline are ignored. */
+	assert_string_equal(rpci_n("info-get guestinfo.vm.name\0", 27),
+			    "1 web-1");
+	assert_string_equal(rpci("info-get guestinfo.vm.name\n"), "1 web-1");
+	assert_int_equal(ev.n, 0);
+	/* info-set stores and tells the host: "key\0value". */
+	assert_string_equal(rpci("info-set guestinfo.k v with spaces"), "1 ");
+	assert_int_equal(ev.n, 1);
+	assert_int_equal(ev.type, VP_EV_GUESTINFO);
+	assert_int_equal(ev.len, 15);
+	assert_memory_equal(ev.payload, "k\0v with spaces", 15);
+	assert_string_equal(rpci("info-get guestinfo.k"), "1 v with spaces");
+	/* Overwrite, then delete with an empty value. */
+	assert_string_equal(rpci("info-set guestinfo.k w"), "1 ");
+	assert_string_equal(rpci("info-get guestinfo.k"), "1 w");
+	assert_string_equal(rpci("info-set guestinfo.k "), "1 ");
+	assert_string_equal(rpci("info-get guestinfo.k"), "0 No value found");
+	/* The host deletes with an empty value too. */
+	assert_int_equal(rpc_guestinfo_set(&s, "vm.name", 8), 0);
+	assert_string_equal(rpci("info-get guestinfo.vm.name"),
+			    "0 No value found");
+}
+
+static void test_info_errors(void **state)
+{
+	char big[RPC_VALUE_MAX + 64];
+
+	(void)state;
+	assert_string_equal(rpci("info-set guestinfo.k"),
+			    "0 Two and exactly two arguments expected");
+	assert_string_equal(rpci("info-set other.k v"), "0 Invalid key");
+	assert_string_equal(rpci("info-set guestinfo. v"), "0 Invalid key");
+	assert_string_equal(rpci("info-get other.k"), "0 No value found");
+	assert_string_equal(rpci("info-get guestinfo."), "0 No value found");
+	snprintf(big, sizeof(big), "info-set guestinfo.k %0*d",
+		 RPC_VALUE_MAX + 1, 0);
+	assert_string_equal(rpci(big), "0 Value too long");
+	snprintf(big, sizeof(big), "info-set guestinfo.k %0*d", RPC_VALUE_MAX,
+		 0);
+	assert_string_equal(rpci(big), "1 ");
+	snprintf(big, sizeof(big), "info-set guestinfo.%0*d v",
+		 RPC_KEY_MAX + 1, 0);
+	assert_string_equal(rpci(big), "0 Invalid key");
+	/* The store fills up. */
+	for (int i = 0; i < RPC_ENTRIES - 1; i++) {
+		snprintf(big, sizeof(big), "info-set guestinfo.k%d v", i);
+		assert_string_equal(rpci(big), "1 ");
+	}
+	assert_string_equal(rpci("info-set guestinfo.one-more v"),
+			    "0 Too many keys");
+	/* Host payloads: no NUL, bad keys, long values, full store. */
+	assert_int_equal(rpc_guestinfo_set(&s, "novalue", 7), -EINVAL);
+	assert_int_equal(rpc_guestinfo_set(&s, "\0v", 2), -EINVAL);
+	assert_int_equal(rpc_guestinfo_set(&s, "a b\0v", 5), -EINVAL);
+	assert_int_equal(rpc_guestinfo_set(&s, "new\0v", 5), -ENOSPC);
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "k0\0", 3);
+	assert_int_equal(rpc_guestinfo_set(&s, big, 3 + RPC_VALUE_MAX + 1),
+			 -EINVAL);
+	assert_int_equal(rpc_guestinfo_set(&s, big, 3 + RPC_VALUE_MAX), 0);
+}
+
+static void test_relay_and_unknown(void **state)
+{
+	char big[RPC_RELAY_MAX + 2];
+
+	(void)state;
+	assert_string_equal(rpci("log hello"), "1 ");
+	assert_int_equal(ev.type, VP_EV_RPCI);
+	assert_int_equal(ev.len, 9);
+	assert_memory_equal(ev.payload, "log hello", 9);
+	assert_string_equal(rpci("verge.report up=1"), "1 ");
+	assert_string_equal(rpci("tools.set.version 12345"), "1 ");
+	assert_int_equal(ev.n, 3);
+	assert_string_equal(rpci("vmx.capability.unified_loop x"),
+			    "0 Unknown command");
+	assert_string_equal(rpci(""), "0 Unknown command");
+	assert_string_equal(rpci("log"), "0 Unknown command");
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "log ", 4);
+	big[RPC_RELAY_MAX + 1] = 0;
+	assert_string_equal(rpci(big), "0 Message too long to relay");
+	big[RPC_RELAY_MAX] = 0;
+	assert_string_equal(rpci(big), "1 ");
+	assert_int_equal(ev.len, RPC_RELAY_MAX);
+}
+
+static size_t poll(char *buf)
+{
+	size_t n = rpc_gmsg_ops.poll(&s, TCLO_PROTOCOL, (uint8_t *)buf,
+				     GMSG_MAX_MSG);
+
+	buf[n] = 0;
+	return n;
+}
+
+static size_t tclo_send(const char *text)
+{
+	return rpc_gmsg_ops.request(&s, TCLO_PROTOCOL, (const uint8_t *)text,
+				    strlen(text), (uint8_t *)reply,
+				    GMSG_MAX_MSG);
+}
+
+static void test_tclo(void **state)
+{
+	char buf[GMSG_MAX_MSG + 1];
+
+	(void)state;
+	assert_int_equal(poll(buf), 0);
+	/* RPCI channels are never offered TCLO commands. */
+	assert_int_equal(rpc_tclo_push(&s, "ping", 4), 0);
+	assert_int_equal(rpc_gmsg_ops.poll(&s, RPCI_PROTOCOL, (uint8_t *)buf,
+					   sizeof(buf)), 0);
+	assert_int_equal(rpc_tclo_push(&s, "time.sync", 9), 0);
+	/* Offered until delivered, in order. */
+	assert_int_equal(poll(buf), 4);
+	assert_string_equal(buf, "ping");
+	assert_int_equal(poll(buf), 4);
+	/* A reply before any delivery is dropped. */
+	assert_int_equal(tclo_send("stray"), 0);
+	assert_int_equal(ev.n, 0);
+	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL);
+	/* In flight: nothing more offered, empty sends change nothing. */
+	assert_int_equal(poll(buf), 0);
+	assert_int_equal(tclo_send(""), 0);
+	assert_int_equal(ev.n, 0);
+	assert_int_equal(tclo_send("OK pong"), 0);
+	assert_int_equal(ev.n, 1);
+	assert_int_equal(ev.type, VP_EV_TCLO_REPLY);
+	assert_memory_equal(ev.payload, "OK pong", 7);
+	assert_int_equal(poll(buf), 9);
+	assert_string_equal(buf, "time.sync");
+	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL);
+	assert_int_equal(tclo_send("OK synced"), 0);
+	assert_int_equal(ev.n, 2);
+	assert_int_equal(poll(buf), 0);
+}
+
+static void test_tclo_queue_bounds(void **state)
+{
+	char big[RPC_RELAY_MAX + 1];
+
+	(void)state;
+	memset(big, 'c', sizeof(big));
+	assert_int_equal(rpc_tclo_push(&s, big, 0), -EINVAL);
+	assert_int_equal(rpc_tclo_push(&s, big, RPC_RELAY_MAX + 1), -EINVAL);
+	for (int i = 0; i < RPC_TCLO_DEPTH; i++)
+		assert_int_equal(rpc_tclo_push(&s, big, RPC_RELAY_MAX), 0);
+	assert_int_equal(rpc_tclo_push(&s, "x", 1), -ENOSPC);
+	/* Delivering one makes room; the ring wraps. */
+	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL);
+	tclo_send("done");
+	assert_int_equal(rpc_tclo_push(&s, "last", 4), 0);
+	for (int i = 0; i < RPC_TCLO_DEPTH - 1; i++) {
+		rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL);
+		tclo_send("done");
+	}
+	assert_int_equal(poll(big), 4);
+	assert_memory_equal(big, "last", 4);
+}
+
+/* The whole path: channels over the real RPCI layer. */
+static void test_through_channels(void **state)
+{
+	struct gmsg g;
+	struct bd_ctx b = { NULL, NULL, 0, NULL, &g, 0, 0 };
+	uint64_t r[7] = { 0, RPCI_PROTOCOL | GUESTMSG_FLAG_COOKIE, 0 };
+	const char *req = "info-get guestinfo.x";
+	uint16_t id;
+	uint32_t hi, lo;
+
+	(void)state;
+	gmsg_init(&g, &rpc_gmsg_ops, &s, 7);
+	assert_int_equal(rpc_guestinfo_set(&s, "x\0yz", 4), 0);
+	gmsg_call(&g, &b, r);
+	assert_true(r[2] >> 16 & MSG_STATUS_SUCCESS);
+	id = (uint16_t)(r[3] >> 16);
+	hi = (uint32_t)r[4];
+	lo = (uint32_t)r[5];
+	uint64_t q[7] = { 0, strlen(req), MSG_SENDSIZE << 16, id << 16, hi, lo };
+	gmsg_call(&g, &b, q);
+	for (size_t i = 0; i < strlen(req); i += 4) {
+		uint64_t p[7] = { 0, 0, MSG_SENDPAYLOAD << 16, id << 16, hi, lo };
+
+		memcpy(&p[1], req + i, strlen(req) - i < 4 ? strlen(req) - i : 4);
+		gmsg_call(&g, &b, p);
+		assert_true(p[2] >> 16 & MSG_STATUS_SUCCESS);
+	}
+	uint64_t z[7] = { 0, 0, MSG_RECVSIZE << 16, id << 16, hi, lo };
+	gmsg_call(&g, &b, z);
+	assert_true(z[2] >> 16 & MSG_STATUS_DORECV);
+	assert_int_equal(z[1], 4);		/* "1 yz" */
+	uint64_t y[7] = { 0, MSG_STATUS_SUCCESS, MSG_RECVPAYLOAD << 16,
+			  id << 16, hi, lo };
+	gmsg_call(&g, &b, y);
+	assert_memory_equal(&y[1], "1 yz", 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_info_get_set, setup),
+		cmocka_unit_test_setup(test_info_errors, setup),
+		cmocka_unit_test_setup(test_relay_and_unknown, setup),
+		cmocka_unit_test_setup(test_tclo, setup),
+		cmocka_unit_test_setup(test_tclo_queue_bounds, setup),
+		cmocka_unit_test_setup(test_through_channels, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -585,6 +585,47 @@ static const char *power_name(uint32_t v)
 								   "unknown";
 }
 
+/* EV_RPCI, EV_TCLO_REPLY: one text from the guest's tools. */
+static void print_text_event(const struct ctx *x, const struct vp_frame *f,
+			     const char *field)
+{
+	char text[VP_MAX_PAYLOAD + 1];
+
+	safe_text(text, sizeof(text), f->payload, f->hdr.len);
+	if (x->json) {
+		printf("{\"event\":\"%s\",\"%s\":", vp_type_name(f->hdr.type),
+		       field);
+		json_str(text);
+		printf("}\n");
+	} else {
+		printf("%s: %s\n", f->hdr.type == VP_EV_RPCI ? "rpci" :
+		       "tclo reply", text);
+	}
+}
+
+/* EV_GUESTINFO: "key\0value"; a payload without the NUL is shown whole
+ * as the key. */
+static void print_guestinfo_event(const struct ctx *x,
+				  const struct vp_frame *f)
+{
+	char key[VP_MAX_PAYLOAD + 1], value[VP_MAX_PAYLOAD + 1];
+	const uint8_t *nul = memchr(f->payload, 0, f->hdr.len);
+	uint32_t klen = nul ? (uint32_t)(nul - f->payload) : f->hdr.len;
+
+	safe_text(key, sizeof(key), f->payload, klen);
+	safe_text(value, sizeof(value), f->payload + klen + (nul ? 1 : 0),
+		  f->hdr.len - klen - (nul ? 1 : 0));
+	if (x->json) {
+		printf("{\"event\":\"%s\",\"key\":", vp_type_name(f->hdr.type));
+		json_str(key);
+		printf(",\"value\":");
+		json_str(value);
+		printf("}\n");
+	} else {
+		printf("guestinfo: %s = %s\n", key, value);
+	}
+}
+
 /* Lengths were checked by the client (vp_payload_size). */
 static void print_event(const struct ctx *x, const struct vp_frame *f)
 {
@@ -618,6 +659,13 @@ static void print_event(const struct ctx *x, const struct vp_frame *f)
 		if (!x->json)
 			printf("clock changed:\n");
 		print_clock(x, "EV_CLOCK", &k);
+		break;
+	case VP_EV_RPCI:
+	case VP_EV_TCLO_REPLY:
+		print_text_event(x, f, "text");
+		break;
+	case VP_EV_GUESTINFO:
+		print_guestinfo_event(x, f);
 		break;
 	case VP_EV_PANIC:
 		safe_text(text, sizeof(text), f->payload, f->hdr.len);
@@ -673,6 +721,80 @@ static int cmd_events(struct ctx *x, int argc, char **argv)
 		seen++;
 	}
 	return 0;
+}
+
+/* A request whose reply is empty: prints "ok" (or {"ok":true}). */
+static int empty_request(struct ctx *x, uint8_t type, const void *payload,
+			 uint32_t len)
+{
+	struct vp_frame f;
+	int r = mgmt_request(x->c, type, payload, len, x->timeout_ms, &f);
+
+	if (r < 0)
+		return fail(x, r);
+	printf(x->json ? "{\"ok\":true}\n" : "ok\n");
+	return 0;
+}
+
+static int cmd_guestinfo_set(struct ctx *x, int argc, char **argv)
+{
+	char buf[VP_MAX_PAYLOAD];
+	size_t kl, vl;
+	int r = parse_opts(x, argc, argv, "", NULL);
+
+	if (!r)
+		r = nargs(argc, 2);
+	if (r)
+		return r;
+	kl = strlen(argv[optind]);
+	vl = strlen(argv[optind + 1]);
+	if (kl + 1 + vl > sizeof(buf))
+		return usage_error("%s", "key and value too long (max 1023 bytes with the NUL between)");
+	memcpy(buf, argv[optind], kl + 1);
+	memcpy(buf + kl + 1, argv[optind + 1], vl);
+	r = open_channel(x);
+	return r ? r : empty_request(x, VP_GUESTINFO_SET, buf,
+				     (uint32_t)(kl + 1 + vl));
+}
+
+static int cmd_tclo(struct ctx *x, int argc, char **argv)
+{
+	size_t n;
+	int r = parse_opts(x, argc, argv, "", NULL);
+
+	if (!r)
+		r = nargs(argc, 1);
+	if (r)
+		return r;
+	n = strlen(argv[optind]);
+	if (!n || n > VP_MAX_PAYLOAD)
+		return usage_error("%s", "TCLO command must be 1-1024 bytes");
+	r = open_channel(x);
+	return r ? r : empty_request(x, VP_TCLO_PUSH, argv[optind],
+				     (uint32_t)n);
+}
+
+static int cmd_host_time(struct ctx *x, int argc, char **argv)
+{
+	struct vp_host_time t;
+	struct timespec ts;
+	uint64_t ns = 0;
+	int r = parse_opts(x, argc, argv, "", NULL);
+
+	if (!r && argc - optind > 1)
+		r = usage_error("%s", "too many arguments");
+	if (!r && argc - optind == 1 && parse_u64(argv[optind], &ns) < 0)
+		r = usage_error("bad time '%s' (ns since the epoch)",
+				argv[optind]);
+	if (r)
+		return r;
+	if (argc - optind == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	t.unix_ns = ns;
+	r = open_channel(x);
+	return r ? r : empty_request(x, VP_HOST_TIME_SET, &t, sizeof(t));
 }
 
 static int cmd_rate_check(struct ctx *x, int argc, char **argv)
@@ -963,6 +1085,11 @@ static const struct cmd cmds[] = {
 	  "move the guest clock forward: 1s, 250ms, 10us, 5000ns" },
 	{ "set-freq", cmd_set_freq, "HZ", "counter frequency from next boot" },
 	{ "stats", cmd_stats, "", "exit and channel counters" },
+	{ "guestinfo-set", cmd_guestinfo_set, "KEY VALUE",
+	  "set guestinfo.KEY for the guest (empty VALUE deletes)" },
+	{ "tclo", cmd_tclo, "TEXT", "queue a TCLO command for the guest" },
+	{ "host-time", cmd_host_time, "[UNIX_NS]",
+	  "anchor the backdoor's host time (default: now)" },
 	{ "events", cmd_events, "[--count N] [--for SECONDS]",
 	  "print events as they come" },
 	{ "rate-check", cmd_rate_check, "SECONDS",

@@ -1,13 +1,18 @@
 # The Linux test tier's initramfs: busybox, tests/linux/init and the static
 # arm64 programs listed in LINUX_TOOLS (installed in its /bin). Components
 # add their guest programs to LINUX_TOOLS in their own module.mk.
-LINUX_TOOLS += $(O)/tests/linux/clockcheck
+LINUX_TOOLS += $(O)/tests/linux/clockcheck $(O)/tests/linux/bdfuzz
 all: $(LINUX_TOOLS) $(INITRD)
 
 $(O)/tests/linux/clockcheck: tests/linux/clockcheck.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
+
+$(O)/tests/linux/bdfuzz: tests/linux/bdfuzz.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
 # Expanded when make runs the recipe, so module.mk files included after
 # this one may still add to LINUX_TOOLS.

@@ -1,0 +1,117 @@
+"""The backdoor from Linux userspace (EL0) under verge-hv, with the host
+on the management channel: tests/linux/bdfuzz.c as the guest program.
+One VM for the module; the hostile run comes last.
+"""
+
+import re
+import tempfile
+import time
+
+import pytest
+
+import linuxvm as lv
+import mgmt
+
+FUZZ_CALLS = 1000000
+FUZZ_TIMEOUT = 240
+
+
+@pytest.fixture(scope="module")
+def vm_m():
+    """(VM at its shell prompt, connected Mgmt); killed at module end."""
+    if lv.BARE:
+        pytest.skip("needs verge-hv and its management channel")
+    sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
+    vm = lv.VM(lv.hv_cmd(extra_args=mgmt.qemu_args(sock)))
+    m = None
+    try:
+        m = mgmt.Mgmt(sock).connect()
+        m.hello()
+        lv.boot(vm)
+        yield vm, m
+    finally:
+        if m:
+            m.close()
+        vm.kill()
+        try:
+            (lv.build_dir() / "linux-logs").mkdir(parents=True, exist_ok=True)
+            (lv.build_dir() / "linux-logs" / "test_backdoor.log").write_text(
+                vm.text)
+        except OSError:
+            pass
+
+
+def rpc(vm, text):
+    out = vm.check("bdfuzz rpc '%s'" % text)
+    m = re.search(r"(?m)^reply: (.*)$", out)
+    assert m, out
+    return m.group(1)
+
+
+def test_getversion_from_el0(vm_m):
+    vm, _ = vm_m
+    out = vm.check("bdfuzz version")
+    assert "version 6 magic 0x564d5868 type 2" in out, out
+
+
+def test_guestinfo_host_to_guest(vm_m):
+    vm, m = vm_m
+    m.guestinfo_set("agent.ip", "10.0.0.7")
+    assert rpc(vm, "info-get guestinfo.agent.ip") == "1 10.0.0.7"
+    m.guestinfo_set("agent.ip", "")
+    assert rpc(vm, "info-get guestinfo.agent.ip") == "0 No value found"
+
+
+def test_info_set_reaches_host(vm_m):
+    vm, m = vm_m
+    assert rpc(vm, "info-set guestinfo.role web server") == "1 "
+    _, body = m.wait_event(mgmt.EV_GUESTINFO, 10,
+                           lambda t, b: b.startswith(b"role\0"))
+    assert body == b"role\0web server"
+    assert rpc(vm, "info-get guestinfo.role") == "1 web server"
+
+
+def test_relayed_and_unknown(vm_m):
+    vm, m = vm_m
+    assert rpc(vm, "log hello from linux") == "1 "
+    _, body = m.wait_event(mgmt.EV_RPCI, 10,
+                           lambda t, b: b.startswith(b"log hello"))
+    assert body == b"log hello from linux"
+    assert rpc(vm, "no.such.command") == "0 Unknown command"
+
+
+def test_tclo_round_trip(vm_m):
+    """Commands pushed by the host reach the guest in order; each reply
+    comes back as EV_TCLO_REPLY; a full queue refuses with VP_E_REFUSED."""
+    vm, m = vm_m
+    for i in range(8):
+        m.tclo_push("cmd %d" % i)
+    with pytest.raises(mgmt.MgmtError) as e:
+        m.tclo_push("one too many")
+    assert e.value.code == 6, e.value      # VP_E_REFUSED
+    vm.send("bdfuzz tclo 9 60\n")
+    for i in range(8):
+        vm.expect(r"(?m)^tclo: cmd %d$" % i, 30)
+    m.tclo_push("ping")
+    vm.expect(r"(?m)^tclo: ping$", 30)
+    vm.expect(r"(?m)^tclo: 9 commands$", 30)
+    replies = [m.wait_event(mgmt.EV_TCLO_REPLY, 10)[1] for _ in range(9)]
+    assert replies == [b"OK cmd %d" % i for i in range(8)] + [b"OK ping"]
+    vm.shell(30)
+
+
+def test_hostile_guest(vm_m):
+    """1,000,000 hostile calls from EL0: the guest and the hypervisor keep
+    running, a well-formed call afterwards works, PING is answered."""
+    vm, m = vm_m
+    t0 = time.monotonic()
+    rc, out = vm.run("bdfuzz fuzz %d 12345" % FUZZ_CALLS, FUZZ_TIMEOUT)
+    print(out.strip())
+    print("fuzz run: %.1f s of host time" % (time.monotonic() - t0))
+    s = re.search(r"bdfuzz: calls=(\d+) .* getversion=(\w+) rpci=(\w+)", out)
+    assert s, out
+    assert int(s.group(1)) == FUZZ_CALLS
+    assert rc == 0, out
+    m.ping()
+    assert "version 6" in vm.check("bdfuzz version")
+    assert "verge-guest" in vm.check("hostname")

@@ -64,7 +64,8 @@ def main():
             continue
         cost.append([float(x) for x in c.groups()])
         tput.append([float(x) for x in t.groups()])
-        print("run %d: %s | %s" % (i + 1, c.group(0)[10:], t.group(0)[16:]))
+        print("run %d: %s | %s" % (i + 1, c.group(0)[len("INFO bd_cost: "):],
+                                   t.group(0)[len("INFO bd_throughput: "):]))
     if not cost:
         return 1
     med = lambda rows, k: statistics.median(r[k] for r in rows)

@@ -50,6 +50,17 @@ static void chan_reset(struct gmsg_chan *c, enum gmsg_state s)
 	c->out_len = c->out_pos = 0;
 }
 
+static unsigned index_of(const struct gmsg *g, const struct gmsg_chan *c)
+{
+	return (unsigned)(c - g->ch);
+}
+
+static void closed(struct gmsg *g, struct gmsg_chan *c)
+{
+	if (g->ops->closed)
+		g->ops->closed(g->ctx, c->proto, index_of(g, c));
+}
+
 /* A free channel, or the one idle longest if that is long enough. */
 static struct gmsg_chan *chan_alloc(struct gmsg *g, uint64_t now_ms)
 {
@@ -66,14 +77,15 @@ static struct gmsg_chan *chan_alloc(struct gmsg *g, uint64_t now_ms)
 	if (now_ms - old->last_ms < GMSG_RECLAIM_MS)
 		return NULL;
 	g->st.reclaims++;
+	closed(g, old);
 	return old;
 }
 
 /* The guest's message is complete: hand it over, keep the reply. */
 static void dispatch(struct gmsg *g, struct gmsg_chan *c)
 {
-	size_t n = g->ops->request(g->ctx, c->proto, c->in, c->in_len,
-				   c->out, sizeof(c->out));
+	size_t n = g->ops->request(g->ctx, c->proto, index_of(g, c), c->in,
+				   c->in_len, c->out, sizeof(c->out));
 
 	c->in_len = c->in_got = 0;
 	c->out_len = (uint32_t)(n < sizeof(c->out) ? n : sizeof(c->out));
@@ -105,7 +117,7 @@ static uint16_t step_open(struct gmsg *g, struct gmsg_chan *unused,
 	c->cookie_lo = (uint32_t)rnd;
 	c->last_ms = b->now_ms;
 	g->st.opens++;
-	r[BD_DX] = (uint32_t)(c - g->ch) << 16 | (uint16_t)r[BD_DX];
+	r[BD_DX] = index_of(g, c) << 16 | (uint16_t)r[BD_DX];
 	r[BD_SI] = c->cookie_hi;
 	r[BD_DI] = c->cookie_lo;
 	return MSG_STATUS_SUCCESS;
@@ -153,7 +165,8 @@ static void offer(struct gmsg *g, struct gmsg_chan *c)
 
 	if (c->state != CH_IDLE || !g->ops->poll)
 		return;
-	n = g->ops->poll(g->ctx, c->proto, c->out, sizeof(c->out));
+	n = g->ops->poll(g->ctx, c->proto, index_of(g, c), c->out,
+			 sizeof(c->out));
 	if (n) {
 		c->out_len = (uint32_t)(n < sizeof(c->out) ? n : sizeof(c->out));
 		c->state = CH_REPLY;
@@ -223,16 +236,16 @@ static uint16_t step_recvstatus(struct gmsg *g, struct gmsg_chan *c,
 		return 0;
 	chan_reset(c, CH_IDLE);
 	if (g->ops->delivered)
-		g->ops->delivered(g->ctx, c->proto);
+		g->ops->delivered(g->ctx, c->proto, index_of(g, c));
 	return MSG_STATUS_SUCCESS;
 }
 
 static uint16_t step_close(struct gmsg *g, struct gmsg_chan *c,
 			   struct bd_ctx *b, uint64_t r[7])
 {
-	(void)g;
 	(void)b;
 	(void)r;
+	closed(g, c);
 	chan_reset(c, CH_FREE);
 	return MSG_STATUS_SUCCESS;
 }

@@ -211,10 +211,10 @@ int rpc_tclo_push(struct rpc_state *s, const void *text, size_t len)
 	return 0;
 }
 
-/* A non-empty message after a delivered command is its reply. */
-static size_t tclo_request(struct rpc_state *s, struct text t)
+/* A non-empty message on the channel that got the command is its reply. */
+static size_t tclo_request(struct rpc_state *s, unsigned ch, struct text t)
 {
-	if (!t.n || !s->inflight)
+	if (!t.n || !s->inflight || ch != s->inflight_ch)
 		return 0;
 	s->inflight = false;
 	s->st.tclo_replies++;
@@ -225,29 +225,32 @@ static size_t tclo_request(struct rpc_state *s, struct text t)
 
 /* --- the channel hooks --------------------------------------------- */
 
-static size_t hook_request(void *ctx, uint32_t proto, const uint8_t *msg,
-			   size_t len, uint8_t *out, size_t cap)
+static size_t hook_request(void *ctx, uint32_t proto, unsigned ch,
+			   const uint8_t *msg, size_t len, uint8_t *out,
+			   size_t cap)
 {
 	struct text t = { (const char *)msg, len };
 
 	while (t.n && t.p[t.n - 1] == '\0')	/* C strings sent whole */
 		t.n--;
 	if (proto == TCLO_PROTOCOL)
-		return tclo_request(ctx, t);
+		return tclo_request(ctx, ch, t);
 	return rpci_request(ctx, t, out, cap);
 }
 
-static size_t hook_poll(void *ctx, uint32_t proto, uint8_t *out, size_t cap)
+static size_t hook_poll(void *ctx, uint32_t proto, unsigned ch,
+			uint8_t *out, size_t cap)
 {
 	struct rpc_state *s = ctx;
 	const struct rpc_tclo *q = &s->q[s->q_head];
 
+	(void)ch;
 	if (proto != TCLO_PROTOCOL || s->inflight || !s->q_count)
 		return 0;
 	return put(out, cap, "", q->text, q->len);
 }
 
-static void hook_delivered(void *ctx, uint32_t proto)
+static void hook_delivered(void *ctx, uint32_t proto, unsigned ch)
 {
 	struct rpc_state *s = ctx;
 
@@ -256,13 +259,25 @@ static void hook_delivered(void *ctx, uint32_t proto)
 	s->q_head = (s->q_head + 1) % RPC_TCLO_DEPTH;
 	s->q_count--;
 	s->inflight = true;
+	s->inflight_ch = ch;
 	s->st.tclo_delivered++;
+}
+
+/* The tools that got the command went away without answering: its reply
+ * is lost, the next command may go out. */
+static void hook_closed(void *ctx, uint32_t proto, unsigned ch)
+{
+	struct rpc_state *s = ctx;
+
+	if (proto == TCLO_PROTOCOL && s->inflight && ch == s->inflight_ch)
+		s->inflight = false;
 }
 
 const struct gmsg_ops rpc_gmsg_ops = {
 	.request = hook_request,
 	.poll = hook_poll,
 	.delivered = hook_delivered,
+	.closed = hook_closed,
 };
 
 void rpc_init(struct rpc_state *s,

@@ -18,15 +18,18 @@ static struct gmsg g;
 static struct {
 	char last[GMSG_MAX_MSG + 1];
 	size_t last_len;
-	unsigned requests, delivered;
+	unsigned requests, delivered, closed;
+	unsigned last_ch, closed_ch;
 	const char *offer;
 } proto;
 
-static size_t fake_request(void *ctx, uint32_t p, const uint8_t *msg,
-			   size_t len, uint8_t *out, size_t cap)
+static size_t fake_request(void *ctx, uint32_t p, unsigned ch,
+			   const uint8_t *msg, size_t len, uint8_t *out,
+			   size_t cap)
 {
 	(void)ctx;
 	(void)p;
+	proto.last_ch = ch;
 	proto.requests++;
 	memcpy(proto.last, msg, len);
 	proto.last_len = len;
@@ -37,26 +40,37 @@ static size_t fake_request(void *ctx, uint32_t p, const uint8_t *msg,
 	return len + 2;
 }
 
-static size_t fake_poll(void *ctx, uint32_t p, uint8_t *out, size_t cap)
+static size_t fake_poll(void *ctx, uint32_t p, unsigned ch, uint8_t *out,
+			size_t cap)
 {
 	size_t n = proto.offer ? strlen(proto.offer) : 0;
 
 	(void)ctx;
 	(void)p;
+	(void)ch;
 	(void)cap;
 	memcpy(out, proto.offer ? proto.offer : "", n);
 	return n;
 }
 
-static void fake_delivered(void *ctx, uint32_t p)
+static void fake_delivered(void *ctx, uint32_t p, unsigned ch)
 {
 	(void)ctx;
 	(void)p;
 	proto.delivered++;
+	proto.last_ch = ch;
+}
+
+static void fake_closed(void *ctx, uint32_t p, unsigned ch)
+{
+	(void)ctx;
+	(void)p;
+	proto.closed++;
+	proto.closed_ch = ch;
 }
 
 static const struct gmsg_ops ops = { fake_request, fake_poll,
-				     fake_delivered };
+				     fake_delivered, fake_closed };
 
 static int setup(void **state)
 {
@@ -169,8 +183,12 @@ static void test_round_trip(void **state)
 	send_lb(&c, "");
 	assert_int_equal(proto.requests, 2);
 	assert_int_equal(recv_lb(&c, buf), 2);
+	assert_int_equal(proto.last_ch, c.id);
 	assert_int_equal(st(&c, MSG_CLOSE, 0), S_OK);
+	assert_int_equal(proto.closed, 1);
+	assert_int_equal(proto.closed_ch, c.id);
 	assert_int_equal(st(&c, MSG_CLOSE, 0), 0);	/* already closed */
+	assert_int_equal(proto.closed, 1);
 }
 
 static void test_out_of_order(void **state)
@@ -323,6 +341,8 @@ static void test_exhaustion_and_reclaim(void **state)
 	assert_int_equal(c[8].id, c[0].id);
 	assert_int_equal(st(&c[0], MSG_SENDSIZE, 1), 0);
 	assert_int_equal(g.st.reclaims, 1);
+	assert_int_equal(proto.closed, 2);	/* closed c[3], reclaimed c[0] */
+	assert_int_equal(proto.closed_ch, c[0].id);
 }
 
 /* High bandwidth through the fake guest memory. */

@@ -43,7 +43,7 @@ static char reply[GMSG_MAX_MSG + 1];
 
 static const char *rpci_n(const void *req, size_t n)
 {
-	size_t r = rpc_gmsg_ops.request(&s, RPCI_PROTOCOL, req, n,
+	size_t r = rpc_gmsg_ops.request(&s, RPCI_PROTOCOL, 0, req, n,
 					(uint8_t *)reply, GMSG_MAX_MSG);
 
 	reply[r] = 0;
@@ -153,18 +153,24 @@ static void test_relay_and_unknown(void **state)
 
 static size_t poll(char *buf)
 {
-	size_t n = rpc_gmsg_ops.poll(&s, TCLO_PROTOCOL, (uint8_t *)buf,
+	size_t n = rpc_gmsg_ops.poll(&s, TCLO_PROTOCOL, 1, (uint8_t *)buf,
 				     GMSG_MAX_MSG);
 
 	buf[n] = 0;
 	return n;
 }
 
+/* A message on TCLO channel ch. */
+static size_t tclo_send_on(unsigned ch, const char *text)
+{
+	return rpc_gmsg_ops.request(&s, TCLO_PROTOCOL, ch,
+				    (const uint8_t *)text, strlen(text),
+				    (uint8_t *)reply, GMSG_MAX_MSG);
+}
+
 static size_t tclo_send(const char *text)
 {
-	return rpc_gmsg_ops.request(&s, TCLO_PROTOCOL, (const uint8_t *)text,
-				    strlen(text), (uint8_t *)reply,
-				    GMSG_MAX_MSG);
+	return tclo_send_on(1, text);
 }
 
 static void test_tclo(void **state)
@@ -175,7 +181,7 @@ static void test_tclo(void **state)
 	assert_int_equal(poll(buf), 0);
 	/* RPCI channels are never offered TCLO commands. */
 	assert_int_equal(rpc_tclo_push(&s, "ping", 4), 0);
-	assert_int_equal(rpc_gmsg_ops.poll(&s, RPCI_PROTOCOL, (uint8_t *)buf,
+	assert_int_equal(rpc_gmsg_ops.poll(&s, RPCI_PROTOCOL, 0, (uint8_t *)buf,
 					   sizeof(buf)), 0);
 	assert_int_equal(rpc_tclo_push(&s, "time.sync", 9), 0);
 	/* Offered until delivered, in order. */
@@ -185,10 +191,13 @@ static void test_tclo(void **state)
 	/* A reply before any delivery is dropped. */
 	assert_int_equal(tclo_send("stray"), 0);
 	assert_int_equal(ev.n, 0);
-	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL);
+	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL, 1);
 	/* In flight: nothing more offered, empty sends change nothing. */
 	assert_int_equal(poll(buf), 0);
 	assert_int_equal(tclo_send(""), 0);
+	assert_int_equal(ev.n, 0);
+	/* Only the channel that got it answers it. */
+	assert_int_equal(tclo_send_on(2, "OK from elsewhere"), 0);
 	assert_int_equal(ev.n, 0);
 	assert_int_equal(tclo_send("OK pong"), 0);
 	assert_int_equal(ev.n, 1);
@@ -196,10 +205,22 @@ static void test_tclo(void **state)
 	assert_memory_equal(ev.payload, "OK pong", 7);
 	assert_int_equal(poll(buf), 9);
 	assert_string_equal(buf, "time.sync");
-	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL);
+	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL, 1);
 	assert_int_equal(tclo_send("OK synced"), 0);
 	assert_int_equal(ev.n, 2);
 	assert_int_equal(poll(buf), 0);
+	/* The tools close their channel without answering: the next
+	 * command goes out; closing another channel changes nothing. */
+	assert_int_equal(rpc_tclo_push(&s, "a", 1), 0);
+	assert_int_equal(rpc_tclo_push(&s, "b", 1), 0);
+	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL, 1);
+	rpc_gmsg_ops.closed(&s, TCLO_PROTOCOL, 2);
+	rpc_gmsg_ops.closed(&s, RPCI_PROTOCOL, 1);
+	assert_int_equal(poll(buf), 0);
+	rpc_gmsg_ops.closed(&s, TCLO_PROTOCOL, 1);
+	assert_int_equal(poll(buf), 1);
+	assert_string_equal(buf, "b");
+	assert_int_equal(ev.n, 2);
 }
 
 static void test_tclo_queue_bounds(void **state)
@@ -214,11 +235,11 @@ static void test_tclo_queue_bounds(void **state)
 		assert_int_equal(rpc_tclo_push(&s, big, RPC_RELAY_MAX), 0);
 	assert_int_equal(rpc_tclo_push(&s, "x", 1), -ENOSPC);
 	/* Delivering one makes room; the ring wraps. */
-	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL);
+	rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL, 1);
 	tclo_send("done");
 	assert_int_equal(rpc_tclo_push(&s, "last", 4), 0);
 	for (int i = 0; i < RPC_TCLO_DEPTH - 1; i++) {
-		rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL);
+		rpc_gmsg_ops.delivered(&s, TCLO_PROTOCOL, 1);
 		tclo_send("done");
 	}
 	assert_int_equal(poll(big), 4);

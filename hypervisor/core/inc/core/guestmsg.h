@@ -46,16 +46,21 @@ enum gmsg_state {
 	CH_RECEIVED,	/* all payload read, RECVSTATUS expected */
 };
 
-/* What the channels carry: the RPCI/TCLO layer (rpci.c). */
+/* What the channels carry: the RPCI/TCLO layer (rpci.c). ch is the
+ * channel's index. */
 struct gmsg_ops {
 	/* A whole message from the guest; writes the reply into out (cap
 	 * bytes) and returns its length (0: nothing to receive). */
-	size_t (*request)(void *ctx, uint32_t proto, const uint8_t *msg,
-			  size_t len, uint8_t *out, size_t cap);
+	size_t (*request)(void *ctx, uint32_t proto, unsigned ch,
+			  const uint8_t *msg, size_t len, uint8_t *out,
+			  size_t cap);
 	/* Nothing pending at RECVSIZE: a message to offer now, or 0. */
-	size_t (*poll)(void *ctx, uint32_t proto, uint8_t *out, size_t cap);
+	size_t (*poll)(void *ctx, uint32_t proto, unsigned ch, uint8_t *out,
+		       size_t cap);
 	/* The guest confirmed it received the message (RECVSTATUS). */
-	void (*delivered)(void *ctx, uint32_t proto);
+	void (*delivered)(void *ctx, uint32_t proto, unsigned ch);
+	/* The channel was closed or taken over. */
+	void (*closed)(void *ctx, uint32_t proto, unsigned ch);
 };
 
 struct gmsg_chan {

@@ -38,6 +38,7 @@ struct rpc_state {
 	struct rpc_tclo q[RPC_TCLO_DEPTH];
 	unsigned q_head, q_count;
 	bool inflight;		/* a TCLO command was delivered, no reply yet */
+	unsigned inflight_ch;	/* the channel it went to */
 	/* Events for the host: VP_EV_RPCI, VP_EV_TCLO_REPLY, VP_EV_GUESTINFO. */
 	void (*event)(void *ctx, uint8_t type, const void *payload,
 		      uint32_t len);

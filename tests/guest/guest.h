@@ -153,6 +153,7 @@ void test_bd_errors(void);
 void test_bd_uuid(void);
 void test_bd_time(void);
 void test_bd_mdscr_shadow(void);
+void test_bd_debug_regs(void);
 void test_bd_el0(void);
 void test_bd_rpci(void);
 void test_bd_guestinfo_host(void);

@@ -34,6 +34,7 @@ static const struct test tests[] = {
 	{ "bd_uuid", test_bd_uuid },
 	{ "bd_time", test_bd_time },
 	{ "bd_mdscr_shadow", test_bd_mdscr_shadow },
+	{ "bd_debug_regs", test_bd_debug_regs },
 	{ "bd_el0", test_bd_el0 },
 	{ "bd_rpci", test_bd_rpci },
 	{ "bd_guestinfo_host", test_bd_guestinfo_host },

@@ -142,6 +142,31 @@ void test_bd_mdscr_shadow(void)
 		  read_sysreg(mdscr_el1) & MDSCR_TDCC, 0);
 }
 
+/* The other trapped debug registers reach the hardware; numbers past
+ * ID_AA64DFR0_EL1's counts are UNDEFINED, as without a hypervisor.
+ * (QEMU 7.2 has no DBGCLAIM*: those are UNDEFINED at EL1, untrapped.) */
+void test_bd_debug_regs(void)
+{
+	uint64_t brps = ((read_sysreg(id_aa64dfr0_el1) >> 12) & 0xf) + 1;
+	struct fault f;
+
+	write_sysreg(dbgbvr0_el1, 0x44001000);
+	write_sysreg(dbgwvr1_el1, 0x44002000);
+	isb();
+	expect_eq("DBGBVR0_EL1", read_sysreg(dbgbvr0_el1), 0x44001000);
+	expect_eq("DBGWVR1_EL1", read_sysreg(dbgwvr1_el1), 0x44002000);
+	write_sysreg(dbgbvr0_el1, 0);
+	write_sysreg(dbgwvr1_el1, 0);
+	if (brps < 16) {
+		probe_arm();
+		(void)read_sysreg(dbgbvr15_el1);
+		if (!probe_result(&f))
+			fail("DBGBVR15_EL1 with %lu breakpoints did not fault", brps);
+		else
+			expect_eq("DBGBVR15_EL1 ESR.EC", ESR_EC(f.esr), EC_UNKNOWN);
+	}
+}
+
 static void el0_call(struct el0_ctx *c, char *pc, uint64_t x0, uint64_t x7)
 {
 	*c = (struct el0_ctx){ { x0, 0, CMD_GETVERSION, BDOOR_PORT, 0, 0, 0,

@@ -33,6 +33,7 @@ NAMES = [
     "bd_uuid",
     "bd_time",
     "bd_mdscr_shadow",
+    "bd_debug_regs",
     "bd_el0",
     "bd_rpci",
     "bd_guestinfo_host",

@@ -423,6 +423,103 @@ static void test_poll_offer(void **state)
 	assert_int_equal(proto.delivered, 1);
 }
 
+/* Every channel is in a state it can be in, with lengths in range. */
+static void check_invariants(void)
+{
+	for (unsigned i = 0; i < GMSG_CHANNELS; i++) {
+		const struct gmsg_chan *c = &g.ch[i];
+
+		assert_true(c->state <= CH_RECEIVED);
+		assert_true(c->in_len <= GMSG_MAX_MSG);
+		assert_true(c->in_got <= c->in_len);
+		assert_true(c->out_len <= GMSG_MAX_MSG);
+		assert_true(c->out_pos <= c->out_len);
+		if (c->state == CH_REPLY || c->state == CH_RECEIVING)
+			assert_true(c->out_len > 0);
+		if (c->state == CH_SENDING)
+			assert_true(c->in_got < c->in_len);
+	}
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Registers for one random call on channel k: mostly well-formed, each
+ * field wrong now and then. Returns x7. */
+static uint64_t random_call(const struct ch *k, uint64_t r[7])
+{
+	static const uint64_t x7s[] = {
+		0x86ull << 32 | 0xe,	/* in eax, dx */
+		0x86ull << 32 | 0x18,	/* rep outsb */
+		0x86ull << 32 | 0x1c,	/* rep insb */
+	};
+
+	for (int j = 0; j < 7; j++)
+		r[j] = rnd();
+	r[BD_AX] = rnd() % 16 ? BDOOR_MAGIC : r[BD_AX];
+	r[BD_CX] = rnd() % 8 << 16 | (rnd() % 16 ? 30 : rnd() & 0xffff);
+	r[BD_DX] = (uint64_t)(rnd() % 8 ? k->id : rnd() % 12) << 16;
+	if (rnd() % 4) {
+		bool hb_in = rnd() % 2;
+
+		r[BD_SI] = rnd() % 16 ? k->hi : r[BD_SI];
+		r[BD_DI] = rnd() % 16 ? k->lo : r[BD_DI];
+		r[BD_BP] = hb_in ? k->lo : k->hi;
+	}
+	/* A size (mostly short, so messages complete), or a status. */
+	if (rnd() % 2)
+		r[BD_BX] = rnd() % 4 ? rnd() % 9 : rnd() % (GMSG_MAX_MSG + 8);
+	else
+		r[BD_BX] = rnd() % 8 ? MSG_STATUS_SUCCESS : 0;
+	if (rnd() % 3 == 0) {
+		r[BD_CX] = rnd() % 12;	/* an HB length */
+		r[BD_SI] = rnd() % 2 ? FAKE_VA + rnd() % (FAKE_SIZE + 64) : r[BD_SI];
+		r[BD_DI] = rnd() % 2 ? FAKE_VA + rnd() % (FAKE_SIZE + 64) : r[BD_DI];
+		r[BD_BX] = rnd() % 8 ? (uint64_t)MSG_STATUS_SUCCESS << 16 : rnd();
+		r[BD_DX] |= BDOORHB_PORT;
+		return rnd() % 8 ? x7s[1 + rnd() % 2] : 0x86ull << 32 | rnd() % 64;
+	}
+	r[BD_DX] |= BDOOR_PORT;
+	return rnd() % 8 ? x7s[0] : 0x86ull << 32 | rnd() % 64;
+}
+
+/* Random calls, biased to open channels and their cookies: nothing
+ * crashes (run it under SANITIZE=address,undefined too) and the
+ * channel invariants hold after every call. */
+static void test_random_calls(void **state)
+{
+	struct ch c[2];
+
+	(void)state;
+	assert_true(open_ch(GUESTMSG_FLAG_COOKIE, &c[0], 0));
+	assert_true(open_ch(0, &c[1], 0));
+	for (int i = 0; i < 300000; i++) {
+		struct bd_ctx b = fake_ctx(&g, (uint64_t)i / 10);
+		uint64_t r[7], x7 = random_call(&c[i & 1], r);
+
+		bd_call(&b, x7, r);
+		check_invariants();
+		if (i % 1000 == 0) {	/* reopen what random CLOSEs took */
+			open_ch(GUESTMSG_FLAG_COOKIE, &c[0], (uint64_t)i / 10);
+			open_ch(0, &c[1], (uint64_t)i / 10);
+		}
+	}
+	/* The random calls reached every kind of outcome. */
+	print_message("calls %lu errors %lu opens %lu requests %u delivered %u\n",
+		      (unsigned long)g.st.calls, (unsigned long)g.st.errors,
+		      (unsigned long)g.st.opens, proto.requests, proto.delivered);
+	assert_true(g.st.calls - g.st.errors > 1000);
+	assert_true(proto.requests > 100);
+	assert_true(proto.delivered > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +531,7 @@ int main(void)
 		cmocka_unit_test_setup(test_exhaustion_and_reclaim, setup),
 		cmocka_unit_test_setup(test_high_bandwidth, setup),
 		cmocka_unit_test_setup(test_poll_offer, setup),
+		cmocka_unit_test_setup(test_random_calls, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

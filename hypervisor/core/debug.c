@@ -62,9 +62,11 @@ static enum debug_result do_mdscr(struct cpu *c, struct trap_frame *f,
 		return DEBUG_DONE;
 	}
 	/* The hardware gets every bit (single step, MDE, KDE work as
-	 * before); the shadow keeps TDCC, which QEMU drops. */
+	 * before) but TDCC: with it set, a CPU that implements it would
+	 * trap EL0's backdoor calls to EL1 before TDA could take them to
+	 * EL2. TDCC lives in the shadow and is emulated here. */
 	c->mdscr = rt_get(f, s->reg);
-	write_sysreg(mdscr_el1, c->mdscr);
+	write_sysreg(mdscr_el1, c->mdscr & ~MDSCR_TDCC);
 	return DEBUG_DONE;
 }
 

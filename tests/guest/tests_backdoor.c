@@ -40,6 +40,8 @@ static bool check_version(const char *how, const struct bd_regs *b)
 
 void test_bd_getversion(void)
 {
+	if (!hv_require())
+		return;
 	for (unsigned i = 0; i < 2; i++) {
 		struct bd_regs b = { { 0, ~0ull, 0, 0, 7, 8, 9 } };
 
@@ -57,6 +59,8 @@ void test_bd_errors(void)
 {
 	struct bd_regs b = { { 0, 0x1234 } };
 
+	if (!hv_require())
+		return;
 	/* An unknown command: eax all ones, ebx untouched. */
 	if (bd_cmd(&b, 0xfff0, VIA_MDCCSR)) {
 		expect_eq("unknown command eax", b.r[AX], 0xffffffff);
@@ -86,6 +90,8 @@ void test_bd_uuid(void)
 {
 	struct bd_regs b = { { 0 } };
 
+	if (!hv_require())
+		return;
 	if (!bd_cmd(&b, CMD_GETUUID, VIA_HVC)) {
 		fail("GETUUID raised an exception");
 		return;
@@ -109,6 +115,8 @@ void test_bd_time(void)
 	uint64_t end = timer_now() + ms_to_ticks(2000);
 	struct bd_regs b;
 
+	if (!hv_require())
+		return;
 	do {
 		b = (struct bd_regs){ { 0 } };
 		if (!bd_cmd(&b, CMD_GETTIMEFULL_WITH_LAG, VIA_HVC)) {
@@ -181,6 +189,8 @@ void test_bd_el0(void)
 	uint64_t old = read_sysreg(mdscr_el1);
 	struct el0_ctx c;
 
+	if (!hv_require())
+		return;
 	for (int tdcc = 0; tdcc < 2; tdcc++) {
 		write_sysreg(mdscr_el1, tdcc ? old | MDSCR_TDCC
 					     : old & ~MDSCR_TDCC);
@@ -239,6 +249,8 @@ static bool round_trip(bool hb, const char *req, const char *want)
 
 void test_bd_rpci(void)
 {
+	if (!hv_require())
+		return;
 	for (int hb = 0; hb < 2; hb++) {
 		round_trip(hb, hb ? "info-set guestinfo.bd.hb high"
 				  : "info-set guestinfo.bd.lb low", "1 ");
@@ -258,6 +270,8 @@ void test_bd_guestinfo_host(void)
 	char buf[80];
 	long n = -1;
 
+	if (!hv_require())
+		return;
 	if (msg_open(RPCI_PROTO, &c)) {
 		if (msg_send(&c, req, sizeof(req) - 1, true))
 			n = msg_recv(&c, buf, sizeof(buf) - 1, true);
@@ -275,6 +289,8 @@ void test_bd_bad_cookie(void)
 {
 	struct bd_chan c, bad;
 
+	if (!hv_require())
+		return;
 	if (!msg_open(RPCI_PROTO, &c)) {
 		fail("open failed");
 		return;
@@ -342,6 +358,8 @@ void test_bd_channels(void)
 	struct bd_chan c[9];
 	unsigned n = 0;
 
+	if (!hv_require())
+		return;
 	while (n < 9 && msg_open(n & 1 ? TCLO_PROTO : RPCI_PROTO, &c[n]))
 		n++;
 	expect_eq("channels opened", n, 8);
@@ -386,6 +404,8 @@ void test_bd_cost(void)
 {
 	uint64_t t[3] = { UINT64_MAX, UINT64_MAX, UINT64_MAX }, n = COST_CALLS;
 
+	if (!hv_require())
+		return;
 	for (int r = 0; r < COST_ROUNDS; r++)
 		for (int k = 0; k < 3; k++) {
 			uint64_t d = cost_block(k);
@@ -425,6 +445,8 @@ void test_bd_throughput(void)
 	uint64_t best[2] = { UINT64_MAX, UINT64_MAX }, bps[2];
 	struct bd_chan c;
 
+	if (!hv_require())
+		return;
 	for (int i = 0; i < TPUT_BYTES; i++)
 		big[i] = 'a' + i % 26;
 	if (!msg_open(RPCI_PROTO, &c)) {

@@ -47,7 +47,8 @@ NAMES = [
 HV_ONLY = {"hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
-           "cntpct_cost"} | {n for n in NAMES if n.startswith("bd_")}
+           "cntpct_cost"} | {n for n in NAMES if n.startswith("bd_")} \
+    - {"bd_mdscr_shadow", "bd_debug_regs"}
 CPUS = ["cortex-a57", "cortex-a72"]
 TIMEOUT = 60
 SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed$", re.M)

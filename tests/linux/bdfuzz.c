@@ -8,6 +8,9 @@
  *                          and one RPCI round trip. One summary line;
  *                          exit 0 when the hypervisor behaved.
  *   bdfuzz version         GETVERSION: "version V magic 0x... type T"
+ *   bdfuzz info            GETUUID, GETMHZ, GETTIMEFULL_WITH_LAG:
+ *                          "uuid U", "mhz M", "time S.US lag L" (or
+ *                          "time none" before the host anchored it)
  *   bdfuzz rpc TEXT        one RPCI request; prints "reply: ..."
  *   bdfuzz tclo N [SECS]   receives N TCLO commands (printing
  *                          "tclo: TEXT") and answers each "OK TEXT"
@@ -386,6 +389,32 @@ static int cmd_version(void)
 	return 0;
 }
 
+static bool lb(struct regs *b, uint16_t cmd)
+{
+	*b = (struct regs){ { MAGIC, 0, cmd, PORT } };
+	call(b, X7_LB);
+	return (uint32_t)b->r[AX] != 0xffffffffu;
+}
+
+static int cmd_info(void)
+{
+	struct regs b;
+
+	lb(&b, 19);
+	printf("uuid ");
+	for (int i = 0; i < 16; i++)
+		printf("%02x", (unsigned)(b.r[AX + i / 4] >> (8 * (i % 4))) & 0xff);
+	printf("\n");
+	lb(&b, 1);
+	printf("mhz %" PRIu64 "\n", b.r[AX]);
+	if (!lb(&b, 55))
+		printf("time none\n");
+	else
+		printf("time %" PRIu64 ".%06" PRIu64 " lag %" PRIu64 "\n",
+		       b.r[SI] << 32 | b.r[DX], b.r[BX], b.r[CX]);
+	return 0;
+}
+
 static int cmd_rpc(int argc, char **argv)
 {
 	char reply[4097];
@@ -449,11 +478,13 @@ int main(int argc, char **argv)
 		return cmd_fuzz(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "version"))
 		return cmd_version();
+	if (argc >= 2 && !strcmp(argv[1], "info"))
+		return cmd_info();
 	if (argc >= 2 && !strcmp(argv[1], "rpc"))
 		return cmd_rpc(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "tclo"))
 		return cmd_tclo(argc, argv);
-	fprintf(stderr, "usage: bdfuzz fuzz [N [SEED]] | version | rpc TEXT | "
-		"tclo [N [SECONDS]]\n");
+	fprintf(stderr, "usage: bdfuzz fuzz [N [SEED]] | version | info | "
+		"rpc TEXT | tclo [N [SECONDS]]\n");
 	return 2;
 }

@@ -3,7 +3,9 @@ on the management channel: tests/linux/bdfuzz.c as the guest program.
 One VM for the module; the hostile run comes last.
 """
 
+import json
 import re
+import subprocess
 import tempfile
 import time
 
@@ -12,6 +14,7 @@ import pytest
 import linuxvm as lv
 import mgmt
 
+UUID = "fedcba98-7654-3210-0123-456789abcdef"
 FUZZ_CALLS = 1000000
 FUZZ_TIMEOUT = 240
 
@@ -22,7 +25,8 @@ def vm_m():
     if lv.BARE:
         pytest.skip("needs verge-hv and its management channel")
     sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
-    vm = lv.VM(lv.hv_cmd(extra_args=mgmt.qemu_args(sock)))
+    vm = lv.VM(lv.hv_cmd(hv_opts="verge.uuid=" + UUID,
+                         extra_args=mgmt.qemu_args(sock)))
     m = None
     try:
         m = mgmt.Mgmt(sock).connect()
@@ -52,6 +56,20 @@ def test_getversion_from_el0(vm_m):
     vm, _ = vm_m
     out = vm.check("bdfuzz version")
     assert "version 6 magic 0x564d5868 type 2" in out, out
+
+
+def test_uuid_mhz_time(vm_m):
+    """GETUUID gives verge.uuid; GETTIMEFULL_WITH_LAG fails until the host
+    anchors it, then gives host time."""
+    vm, m = vm_m
+    out = vm.check("bdfuzz info")
+    assert "uuid " + UUID.replace("-", "") in out, out
+    assert "mhz 63" in out, out     # 62.5 MHz counter
+    assert "time none" in out, out
+    m.host_time_set()
+    out = vm.check("bdfuzz info")
+    t = float(re.search(r"time (\d+\.\d+) lag 1000", out).group(1))
+    assert abs(t - time.time()) < 5, (t, time.time())
 
 
 def test_guestinfo_host_to_guest(vm_m):
@@ -98,6 +116,46 @@ def test_tclo_round_trip(vm_m):
     replies = [m.wait_event(mgmt.EV_TCLO_REPLY, 10)[1] for _ in range(9)]
     assert replies == [b"OK cmd %d" % i for i in range(8)] + [b"OK ping"]
     vm.shell(30)
+
+
+def mgmt_tool(*args, timeout=30):
+    tool = lv.build_dir() / "verge-mgmt"
+    if not tool.exists():
+        pytest.fail("missing %s (run make)" % tool)
+    return [str(tool), "--timeout", "5000"] + list(args)
+
+
+def test_verge_mgmt_commands(vm_m):
+    """verge-mgmt's guestinfo-set, host-time and events with a guest."""
+    vm, m = vm_m
+    m.close()       # the socket takes one client at a time
+    try:
+        r = subprocess.run(mgmt_tool(m.path, "guestinfo-set", "cli.key",
+                                     "from cli"), capture_output=True,
+                           text=True, timeout=30)
+        assert (r.returncode, r.stdout) == (0, "ok\n"), r
+        r = subprocess.run(mgmt_tool(m.path, "guestinfo-set", "bad key", "v"),
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and "OUT_OF_RANGE" in r.stderr, r
+        r = subprocess.run(mgmt_tool(m.path, "host-time"), capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 0, r
+        assert rpc(vm, "info-get guestinfo.cli.key") == "1 from cli"
+        ev = subprocess.Popen(mgmt_tool("--json", m.path, "events", "--count",
+                                        "1", "--for", "60"),
+                              stdout=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1)
+            assert rpc(vm, "log via the cli") == "1 "
+            out, _ = ev.communicate(timeout=60)
+        finally:
+            ev.kill()
+            ev.wait()
+        assert json.loads(out) == {"event": "EV_RPCI",
+                                   "text": "log via the cli"}, out
+    finally:
+        m.connect()
+        m.hello()
 
 
 def test_hostile_guest(vm_m):

@@ -3,6 +3,7 @@ on the management channel: tests/linux/bdfuzz.c as the guest program.
 One VM for the module; the hostile run comes last.
 """
 
+import gzip
 import json
 import re
 import subprocess
@@ -173,3 +174,51 @@ def test_hostile_guest(vm_m):
     m.ping()
     assert "version 6" in vm.check("bdfuzz version")
     assert "verge-guest" in vm.check("hostname")
+
+
+def ovt_initrd(tmp):
+    """The test initramfs plus Debian's arm64 open-vm-tools (vmware-checkvm,
+    vmware-rpctool and their libraries, unpacked under $VERGE_CACHE/ovt/root
+    by the guest-agent tier's fixtures) as a second cpio member."""
+    root = lv.cache_dir() / "ovt" / "root"
+    if not (root / ".complete").exists():
+        pytest.skip("no Debian open-vm-tools under %s" % root)
+    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                   if p.name != ".complete")
+    cpio = subprocess.run(["cpio", "-o", "-H", "newc", "-R", "0:0"],
+                          input="\n".join(files).encode(), cwd=root,
+                          capture_output=True, check=True).stdout
+    out = tmp / "initrd-ovt.gz"
+    out.write_bytes(lv.initrd_path().read_bytes() +
+                    gzip.compress(cpio, mtime=0))
+    return out
+
+
+def lines(out):
+    """Output lines, stripped (a kernel message may share the console)."""
+    return [l.strip() for l in out.splitlines()]
+
+
+def test_open_vm_tools(tmp_path):
+    """Unmodified vmware-checkvm and vmware-rpctool from Debian's arm64
+    open-vm-tools 12 see a VMware backdoor and round-trip guestinfo."""
+    if lv.BARE:
+        pytest.skip("needs verge-hv")
+    sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
+    cmd = lv.hv_cmd(extra_args=mgmt.qemu_args(sock))
+    cmd[cmd.index("-initrd") + 1] = str(ovt_initrd(tmp_path))
+    vm = lv.VM(cmd)
+    with vm, mgmt.Mgmt(sock).connect() as m:
+        m.hello()
+        lv.boot(vm)
+        assert "VMware software version 6 (good)" in vm.check("vmware-checkvm")
+        assert "ESX Server" in lines(vm.check("vmware-checkvm -p"))
+        vm.check("vmware-rpctool 'info-set guestinfo.k v'")
+        _, body = m.wait_event(mgmt.EV_GUESTINFO, 10)
+        assert body == b"k\0v"
+        assert "v" in lines(vm.check("vmware-rpctool 'info-get guestinfo.k'"))
+        m.guestinfo_set("from.host", "hello tools")
+        assert "hello tools" in lines(vm.check(
+            "vmware-rpctool 'info-get guestinfo.from.host'"))
+        rc, out = vm.run("vmware-rpctool 'no-such-command'")
+        assert rc == 1 and "Unknown command" in out, out

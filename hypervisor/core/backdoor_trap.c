@@ -74,32 +74,37 @@ static bool guest_ram(uint64_t pa, uint64_t n)
 	return pa + n <= hv.base || pa >= hv.end;
 }
 
-/* Page by page: each page is translated on its own, so a buffer that
- * runs into an unmapped page fails there. */
-static int guest_copy(const struct call *k, uint64_t va, void *buf,
-		      size_t n, bool write)
+/* Where the hypervisor reaches guest VA va, for at most *n bytes (cut at
+ * the page's end), or NULL: each page is translated on its own, so a
+ * buffer that runs into an unmapped page fails there. */
+static uint8_t *guest_page(const struct call *k, uint64_t va, size_t *n,
+			   bool write)
 {
-	uint8_t *p = buf;
+	size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+	uint64_t pa;
+
+	if (chunk > *n)
+		chunk = *n;
+	if (guest_translate(va, write, k->el0, &pa) < 0 ||
+	    !guest_ram(pa, chunk))
+		return NULL;
+	if (guest_caches_off())
+		dcache_civac_range(pa, chunk);
+	*n = chunk;
+	return (uint8_t *)(uintptr_t)pa;
+}
+
+static int read_guest(void *ctx, void *dst, uint64_t va, size_t n)
+{
+	uint8_t *p = dst;
 
 	while (n) {
-		size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
-		uint64_t pa;
-		void *hva;
+		size_t chunk = n;
+		const uint8_t *g = guest_page(ctx, va, &chunk, false);
 
-		if (chunk > n)
-			chunk = n;
-		if (guest_translate(va, write, k->el0, &pa) < 0 ||
-		    !guest_ram(pa, chunk))
+		if (!g)
 			return -EFAULT;
-		hva = (void *)(uintptr_t)pa;
-		if (!write && guest_caches_off())
-			dcache_civac_range(pa, chunk);
-		if (write)
-			memcpy(hva, p, chunk);
-		else
-			memcpy(p, hva, chunk);
-		if (write && guest_caches_off())
-			dcache_civac_range(pa, chunk);
+		memcpy(p, g, chunk);
 		va += chunk;
 		p += chunk;
 		n -= chunk;
@@ -107,14 +112,24 @@ static int guest_copy(const struct call *k, uint64_t va, void *buf,
 	return 0;
 }
 
-static int read_guest(void *ctx, void *dst, uint64_t va, size_t n)
-{
-	return guest_copy(ctx, va, dst, n, false);
-}
-
 static int write_guest(void *ctx, uint64_t va, const void *src, size_t n)
 {
-	return guest_copy(ctx, va, (void *)src, n, true);
+	const uint8_t *p = src;
+
+	while (n) {
+		size_t chunk = n;
+		uint8_t *g = guest_page(ctx, va, &chunk, true);
+
+		if (!g)
+			return -EFAULT;
+		memcpy(g, p, chunk);
+		if (guest_caches_off())	/* the guest reads past the cache */
+			dcache_civac_range((uintptr_t)g, chunk);
+		va += chunk;
+		p += chunk;
+		n -= chunk;
+	}
+	return 0;
 }
 
 static const struct bd_ops ops = {

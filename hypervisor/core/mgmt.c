@@ -12,6 +12,7 @@
 #include <core/cpu.h>
 #include <core/hv.h>
 #include <core/mgmt.h>
+#include <core/rpci.h>
 #include <core/vgic.h>
 #include <core/vtime.h>
 #include <drivers/virtio_console.h>
@@ -146,16 +147,21 @@ static void do_stats(void)
 	reply(&s, sizeof(s));
 }
 
-/* The backdoor's guest tools (docs/backdoor.md): empty replies. */
+/* The backdoor's guest tools (docs/backdoor.md): empty replies; errors
+ * name the limits of rpci.h. */
 static void do_guestinfo_set(void)
 {
 	int r = backdoor_guestinfo_set(req.payload, req.hdr.len);
+	char why[120];
 
 	if (r == -ENOSPC)
-		reply_error(VP_E_REFUSED, "guestinfo store full (32 keys)");
-	else if (r < 0)
-		reply_error(VP_E_OUT_OF_RANGE,
-			    "want \"key\\0value\": key 1-64 printable bytes without spaces, value at most 512 bytes");
+		snprintf(why, sizeof(why), "guestinfo store full (%u keys)",
+			 RPC_ENTRIES);
+	else
+		snprintf(why, sizeof(why), "want \"key\\0value\": key 1-%u printable bytes without spaces, value at most %u bytes",
+			 RPC_KEY_MAX, RPC_VALUE_MAX);
+	if (r < 0)
+		reply_error(r == -ENOSPC ? VP_E_REFUSED : VP_E_OUT_OF_RANGE, why);
 	else
 		reply(NULL, 0);
 }
@@ -163,11 +169,16 @@ static void do_guestinfo_set(void)
 static void do_tclo_push(void)
 {
 	int r = backdoor_tclo_push(req.payload, req.hdr.len);
+	char why[80];
 
 	if (r == -ENOSPC)
-		reply_error(VP_E_REFUSED, "TCLO queue full (8 commands)");
-	else if (r < 0)
-		reply_error(VP_E_OUT_OF_RANGE, "TCLO command must be 1-1024 bytes");
+		snprintf(why, sizeof(why), "TCLO queue full (%u commands)",
+			 RPC_TCLO_DEPTH);
+	else
+		snprintf(why, sizeof(why), "TCLO command must be 1-%u bytes",
+			 RPC_RELAY_MAX);
+	if (r < 0)
+		reply_error(r == -ENOSPC ? VP_E_REFUSED : VP_E_OUT_OF_RANGE, why);
 	else
 		reply(NULL, 0);
 }

@@ -260,8 +260,12 @@ static void prepare(struct fz *z)
 {
 	struct chan *c = &z->ch[rnd() % 2];
 
-	if (!c->open || !(msg(c, 3, 0, NULL) & ST_SUCCESS))
+	/* A channel our hostile calls closed or wedged: close it (so it
+	 * does not stay taken) and open a fresh one. */
+	if (!c->open || !(msg(c, 3, 0, NULL) & ST_SUCCESS)) {
+		msg(c, 6, 0, NULL);
 		c->open = chan_open(RPCI, c);
+	}
 	if (c->open && rnd() % 2)
 		msg(c, 1, (uint32_t)(rnd() % 64 + 1), NULL);
 	else if (c->open && chan_send(c, "info-get guestinfo.x", 20))

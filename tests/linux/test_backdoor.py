@@ -176,6 +176,19 @@ def test_hostile_guest(vm_m):
     assert "verge-guest" in vm.check("hostname")
 
 
+def test_hostile_guests_in_parallel(vm_m):
+    """Two hostile processes at once, one per vCPU: the calls of both CPUs
+    go through the one lock; each process still sees its own channels."""
+    vm, m = vm_m
+    rc, out = vm.run("bdfuzz fuzz 200000 1 > /tmp/f1 & "
+                     "bdfuzz fuzz 200000 2 > /tmp/f2; r2=$?; wait $!; "
+                     "r1=$?; cat /tmp/f1 /tmp/f2; [ $r1 = 0 ] && [ $r2 = 0 ]",
+                     FUZZ_TIMEOUT)
+    assert rc == 0, out
+    assert out.count("getversion=ok rpci=ok") == 2, out
+    m.ping()
+
+
 def ovt_initrd(tmp):
     """The test initramfs plus Debian's arm64 open-vm-tools (vmware-checkvm,
     vmware-rpctool and their libraries, unpacked under $VERGE_CACHE/ovt/root

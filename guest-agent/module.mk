@@ -1,1 +1,41 @@
-# guest-agent: placeholder until the component lands
+# verge-guest-agent (guest-agent/): one C source tree, static binaries
+# for aarch64 (CROSS gcc, also installed in the test initramfs through
+# LINUX_TOOLS) and x86_64 (host gcc). The pure parts (JSON writer, TCLO
+# parsing, detection rule, back-off, hint table) have host unit tests.
+
+GA_DIR     := $(O)/guest-agent
+GA_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla \
+	-Wmissing-prototypes -Wstrict-prototypes -MMD -MP
+GA_BINS    := $(GA_DIR)/aarch64/verge-guest-agent \
+	$(GA_DIR)/x86_64/verge-guest-agent
+
+LINUX_TOOLS += $(GA_DIR)/aarch64/verge-guest-agent
+all: $(GA_BINS)
+
+# The object list of one architecture.
+ga_objs = $(patsubst %,$(GA_DIR)/$(1)/%.o,main agent detect verdict hints \
+	excl_$(1) backdoor backdoor_$(1) guard msgchan rpc tclo json backoff \
+	timesync)
+
+GA_OBJS_aarch64 := $(call ga_objs,aarch64)
+GA_OBJS_x86_64  := $(call ga_objs,x86_64)
+
+$(GA_DIR)/aarch64/verge-guest-agent: $(GA_OBJS_aarch64)
+	@echo "  LD      $@"
+	$(Q)$(CROSS)gcc -static -o $@ $^ -lm
+
+$(GA_DIR)/x86_64/verge-guest-agent: $(GA_OBJS_x86_64)
+	@echo "  LD      $@"
+	$(Q)$(HOSTCC) -static -o $@ $^ -lm
+
+$(GA_DIR)/aarch64/%.o: guest-agent/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CROSS)gcc $(GA_CFLAGS) -c -o $@ $<
+
+$(GA_DIR)/x86_64/%.o: guest-agent/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(HOSTCC) $(GA_CFLAGS) -c -o $@ $<
+
+-include $(GA_OBJS_aarch64:.o=.d) $(GA_OBJS_x86_64:.o=.d)

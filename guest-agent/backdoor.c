@@ -1,0 +1,95 @@
+/* The backdoor instructions under the fault guard, and the simple
+ * commands (see backdoor.h). */
+#include <errno.h>
+#include <stddef.h>
+
+#include "backdoor.h"
+#include "guard.h"
+
+struct bd_call_arg {
+	struct bd_regs *r;
+	uint32_t x7;
+};
+
+static void call_fn(void *p)
+{
+	struct bd_call_arg *a = p;
+
+	bd_arch_call(a->r, a->x7);
+}
+
+/* One guarded instruction. The registers live in *r (memory), so nothing
+ * a jump out of a fault might leave stale is read afterwards. */
+static int guarded(struct bd_regs *r, uint32_t x7, uint16_t port)
+{
+	struct bd_call_arg a = { r, x7 };
+
+	r->ax = BD_MAGIC;
+	r->dx = (r->dx & ~0xffffull) | port;
+	return guard_call(call_fn, &a) ? -EFAULT : 0;
+}
+
+int bd_in(struct bd_regs *r)
+{
+	return guarded(r, BD_X7_DX | BD_X7_IN | BD_X7_SIZE4, BD_PORT);
+}
+
+int bd_hb_out(struct bd_regs *r)
+{
+	return guarded(r, BD_X7_REP, BD_PORT_HB);
+}
+
+int bd_hb_in(struct bd_regs *r)
+{
+	return guarded(r, BD_X7_REP | BD_X7_IN, BD_PORT_HB);
+}
+
+int bd_probe(struct bd_version *ret)
+{
+	struct bd_regs r = { .bx = ~(uint64_t)BD_MAGIC & 0xffffffff,
+			     .cx = BD_CMD_GETVERSION };
+	int err = bd_in(&r);
+
+	if (err)
+		return err;
+	/* The magic must come back in ebx; eax is the version, and
+	 * 0xffffffff there means "no such command". */
+	if ((uint32_t)r.bx != BD_MAGIC || (uint32_t)r.ax == 0xffffffffu)
+		return -ENODEV;
+	if (ret) {
+		ret->version = (uint32_t)r.ax;
+		ret->product = (uint32_t)r.cx;
+	}
+	return 0;
+}
+
+bool bd_present(void)
+{
+	static int state = -1;
+
+	if (state < 0)
+		state = bd_probe(NULL) == 0;
+	return state;
+}
+
+int bd_gettime(struct bd_time *ret)
+{
+	struct bd_regs r = { .cx = BD_CMD_GETTIMEFULL };
+	int err;
+
+	if (!bd_present())
+		return -ENODEV;
+	err = bd_in(&r);
+	if (err)
+		return err;
+	/* GETTIMEFULL leaves eax (the magic) alone on success; all ones
+	 * there means the host has not anchored its time yet. */
+	if ((uint32_t)r.ax == 0xffffffffu)
+		return -EAGAIN;
+	if ((uint32_t)r.ax != BD_MAGIC || (uint32_t)r.bx >= 1000000)
+		return -EPROTO;
+	ret->sec = ((uint64_t)(uint32_t)r.si << 32) | (uint32_t)r.dx;
+	ret->usec = (uint32_t)r.bx;
+	ret->max_lag_us = (uint32_t)r.cx;
+	return 0;
+}

@@ -39,3 +39,26 @@ $(GA_DIR)/x86_64/%.o: guest-agent/%.c
 	$(Q)$(HOSTCC) $(GA_CFLAGS) -c -o $@ $<
 
 -include $(GA_OBJS_aarch64:.o=.d) $(GA_OBJS_x86_64:.o=.d)
+
+# Host unit tests of the pure parts (tests/unit/test_guest_agent.c).
+GA_HOST      := $(O)/host/guest-agent
+GA_UNIT      := $(UNIT_DIR)/test_guest_agent
+GA_UNIT_OBJS := $(patsubst %,$(GA_HOST)/%.o,json tclo verdict backoff hints)
+UNIT_TESTS   += $(GA_UNIT)
+all: $(GA_UNIT)
+
+$(GA_UNIT): $(GA_UNIT).c.o $(GA_UNIT_OBJS)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ -lcmocka -lm
+
+$(GA_UNIT).c.o: tests/unit/test_guest_agent.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -Iguest-agent -c -o $@ $<
+
+$(GA_UNIT_OBJS): $(GA_HOST)/%.o: guest-agent/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(GA_UNIT).c.d $(GA_UNIT_OBJS:.o=.d)

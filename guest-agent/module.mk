@@ -62,3 +62,19 @@ $(GA_UNIT_OBJS): $(GA_HOST)/%.o: guest-agent/%.c
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(GA_UNIT).c.d $(GA_UNIT_OBJS:.o=.d)
+
+# open-vm-tools acceptance (tests/linux/test_ovt.py): Debian's arm64
+# vmware-checkvm and vmware-rpctool with their libraries, fetched into
+# $(CACHE)/ovt by `make fixtures`, on top of the test initramfs.
+OVT_STAMP  := $(CACHE)/ovt/root/.complete
+OVT_INITRD := $(O)/ovt-initrd.gz
+
+fixtures: $(OVT_STAMP)
+check-linux: $(OVT_INITRD)
+
+$(OVT_STAMP): scripts/fetch-ovt.sh
+	CACHE=$(CACHE) scripts/fetch-ovt.sh
+
+$(OVT_INITRD): scripts/mkovt-initramfs.sh $(INITRD) $(OVT_STAMP)
+	@echo "  INITRD  $@"
+	$(Q)scripts/mkovt-initramfs.sh $(INITRD) $(CACHE)/ovt/root $@

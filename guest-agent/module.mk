@@ -78,3 +78,9 @@ $(OVT_STAMP): scripts/fetch-ovt.sh
 $(OVT_INITRD): scripts/mkovt-initramfs.sh $(INITRD) $(OVT_STAMP)
 	@echo "  INITRD  $@"
 	$(Q)scripts/mkovt-initramfs.sh $(INITRD) $(CACHE)/ovt/root $@
+
+# `make bench`: the agent's RSS, idle wake-ups and host round trip.
+.PHONY: bench-agent
+bench: bench-agent
+bench-agent: $(HV_BIN) $(INITRD) fixtures
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/agent.py

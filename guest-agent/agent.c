@@ -34,7 +34,11 @@ struct state {
 	char hostname[65];
 	char kernel[65];
 	const char *verdict;
+	int64_t real_minus_mono;	/* moves when the clock is set */
 };
+
+/* A realtime clock set by this much (either way) is reported at once. */
+#define CLOCK_JUMP_NS 100000000LL
 
 struct agent {
 	const struct agent_opts *o;
@@ -44,7 +48,8 @@ struct agent {
 	int64_t next_report;		/* monotonic ns */
 	int64_t next_poll;
 	struct backoff poll;
-	struct backoff err;
+	struct backoff err_report;	/* failed hello/report */
+	struct backoff err_poll;	/* failed TCLO poll */
 	struct tclo tclo;
 	struct detect det;		/* the latest detection */
 	char cmd[1024];
@@ -90,12 +95,17 @@ static void state_now(struct agent *a, struct state *s)
 	if (uname(&u) == 0)
 		snprintf(s->kernel, sizeof(s->kernel), "%s", u.release);
 	s->verdict = a->det.answer.name;
+	s->real_minus_mono = clock_ns(CLOCK_REALTIME) -
+			     clock_ns(CLOCK_MONOTONIC);
 }
 
 static bool state_changed(const struct state *x, const struct state *y)
 {
+	int64_t jump = x->real_minus_mono - y->real_minus_mono;
+
 	return strcmp(x->hostname, y->hostname) ||
-	       strcmp(x->kernel, y->kernel) || x->verdict != y->verdict;
+	       strcmp(x->kernel, y->kernel) || x->verdict != y->verdict ||
+	       jump >= CLOCK_JUMP_NS || jump <= -CLOCK_JUMP_NS;
 }
 
 /* The report object (docs/jsonrpc.md): length or -ENOSPC. */
@@ -318,9 +328,9 @@ static void handle(struct agent *a, const char *msg, size_t len)
 
 /* --- the loop ---------------------------------------------------------- */
 
-static void fail_later(struct agent *a, int64_t now, int64_t *when)
+static void fail_later(struct backoff *b, int64_t now, int64_t *when)
 {
-	*when = now + (int64_t)backoff_next(&a->err) * 1000000;
+	*when = now + (int64_t)backoff_next(b) * 1000000;
 }
 
 /* Hello first, then reports: every interval and on change. */
@@ -332,7 +342,7 @@ static void do_reports(struct agent *a, int64_t now)
 		if (now < a->next_report)
 			return;
 		if (send_hello(a)) {
-			fail_later(a, now, &a->next_report);
+			fail_later(&a->err_report, now, &a->next_report);
 			return;
 		}
 		a->hello_done = true;
@@ -342,10 +352,10 @@ static void do_reports(struct agent *a, int64_t now)
 	if (now < a->next_report && !state_changed(&s, &a->sent))
 		return;
 	if (send_report(a)) {
-		fail_later(a, now, &a->next_report);
+		fail_later(&a->err_report, now, &a->next_report);
 		return;
 	}
-	backoff_reset(&a->err);
+	backoff_reset(&a->err_report);
 	a->next_report = now + (int64_t)a->o->interval_s * NS;
 }
 
@@ -363,9 +373,10 @@ static int do_poll(struct agent *a, int64_t now)
 		if (err) {
 			if (a->o->verbose || err != -EIO)
 				logmsg("tclo poll: %s", rpc_strerror(err));
-			fail_later(a, now, &a->next_poll);
+			fail_later(&a->err_poll, now, &a->next_poll);
 			return err;
 		}
+		backoff_reset(&a->err_poll);
 		if (n == 0)
 			break;
 		handle(a, a->cmd, n);
@@ -429,7 +440,8 @@ int agent_run(const struct agent_opts *o)
 	memset(&a, 0, sizeof(a));
 	a.o = o;
 	backoff_init(&a.poll, POLL_MIN_MS, o->poll_max_ms);
-	backoff_init(&a.err, ERR_MIN_MS, ERR_MAX_MS);
+	backoff_init(&a.err_report, ERR_MIN_MS, ERR_MAX_MS);
+	backoff_init(&a.err_poll, ERR_MIN_MS, ERR_MAX_MS);
 	tclo_init(&a.tclo, o->allow_hb);
 
 	detect_run(&a.det, o->trials);

@@ -47,21 +47,31 @@ GA_UNIT_OBJS := $(patsubst %,$(GA_HOST)/%.o,json tclo verdict backoff hints)
 UNIT_TESTS   += $(GA_UNIT)
 all: $(GA_UNIT)
 
+# test_ga_msgchan: the channel layers against a fake hypervisor that
+# stands in for backdoor_<arch>.c.
+GA_MSG_UNIT  := $(UNIT_DIR)/test_ga_msgchan
+GA_MSG_OBJS  := $(patsubst %,$(GA_HOST)/%.o,msgchan rpc backdoor guard)
+UNIT_TESTS   += $(GA_MSG_UNIT)
+all: $(GA_MSG_UNIT)
+
 $(GA_UNIT): $(GA_UNIT).c.o $(GA_UNIT_OBJS)
+$(GA_MSG_UNIT): $(GA_MSG_UNIT).c.o $(GA_MSG_OBJS)
+$(GA_UNIT) $(GA_MSG_UNIT):
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ -lcmocka -lm
 
-$(GA_UNIT).c.o: tests/unit/test_guest_agent.c
+$(GA_UNIT).c.o $(GA_MSG_UNIT).c.o: $(UNIT_DIR)/%.c.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -Iguest-agent -c -o $@ $<
 
-$(GA_UNIT_OBJS): $(GA_HOST)/%.o: guest-agent/%.c
+$(GA_UNIT_OBJS) $(GA_MSG_OBJS): $(GA_HOST)/%.o: guest-agent/%.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(GA_UNIT).c.d $(GA_UNIT_OBJS:.o=.d)
+-include $(GA_UNIT).c.d $(GA_MSG_UNIT).c.d $(GA_UNIT_OBJS:.o=.d) \
+	$(GA_MSG_OBJS:.o=.d)
 
 # open-vm-tools acceptance (tests/linux/test_ovt.py): Debian's arm64
 # vmware-checkvm and vmware-rpctool with their libraries, fetched into

@@ -11,7 +11,8 @@
 
 #include "msgchan.h"
 
-#define RPC_MAX_REPLY 4096
+/* The largest message verge-hv carries (4096 bytes) and a NUL. */
+#define RPC_MAX_REPLY 4097
 
 /* Sends req over a fresh RPCI channel and reads the reply, without its
  * "1 "/"0 " prefix, into reply (NUL-terminated). 0 on "1 ", -EREMOTEIO on

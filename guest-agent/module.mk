@@ -94,3 +94,15 @@ $(OVT_INITRD): scripts/mkovt-initramfs.sh $(INITRD) $(OVT_STAMP)
 bench: bench-agent
 bench-agent: $(HV_BIN) $(INITRD) fixtures
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/agent.py
+
+# tests/linux/bdhold: holds every backdoor channel for a while (the
+# agent's back-off test), built from the agent's channel code.
+GA_HOLD := $(O)/tests/linux/bdhold
+LINUX_TOOLS += $(GA_HOLD)
+all: $(GA_HOLD)
+
+$(GA_HOLD): tests/linux/bdhold.c $(patsubst %,$(GA_DIR)/aarch64/%.o,msgchan \
+		backdoor backdoor_aarch64 guard)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^

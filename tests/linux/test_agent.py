@@ -239,6 +239,57 @@ def test_guestinfo(agent):
     assert (rc, out.strip()) == (0, "host value")
 
 
+def _proc(vm, pid):
+    """(utime + stime in clock ticks, context switches) of a guest pid."""
+    out = vm.check("cat /proc/%d/stat; grep ctxt /proc/%d/status"
+                   % (pid, pid))
+    stat = out.splitlines()[0]
+    fields = stat[stat.rindex(")") + 2:].split()
+    sw = sum(int(x) for x in re.findall(r"ctxt_switches:\s+(\d+)", out))
+    return int(fields[11]) + int(fields[12]), sw
+
+
+def _pump(m, seconds):
+    """Read the management socket for a while, keeping events in
+    m.events."""
+    try:
+        m.wait_event(0xff, timeout=seconds)
+    except TimeoutError:
+        pass
+
+
+def test_backoff_when_channels_refused(agent):
+    """With every backdoor channel taken (bdhold), the agent's reports fail:
+    it backs off instead of spinning (little CPU, few wake-ups), keeps
+    answering TCLO on its open channel, and reports again soon after the
+    channels are free."""
+    vm, m, *_ = agent
+    pid = int(vm.check("pidof verge-guest-agent").split()[0])
+    hold_s = 8
+    vm.send("bdhold %d &\n" % hold_s)
+    held = vm.expect(r"bdhold: held (\d+)", 30)
+    assert int(held.group(1)) >= 1
+    _pump(m, 0.3)           # what was sent before the channels were taken
+    m.events.clear()
+    cpu0, sw0 = _proc(vm, pid)
+    time.sleep(hold_s - 3)
+    cpu1, sw1 = _proc(vm, pid)
+    _pump(m, 0.3)
+    # Nothing got through while the channels were held...
+    assert not [b for t, b in m.events if t == mgmt.EV_RPCI], m.events
+    # ...and the agent stayed idle: < 5 % of a CPU (100 ticks/s) and a
+    # handful of wake-ups per second.
+    window = hold_s - 3
+    print("hold window %d s: cpu %d ticks, %d switches" % (window, cpu1 - cpu0, sw1 - sw0))
+    assert cpu1 - cpu0 <= 0.05 * 100 * window, (cpu0, cpu1)
+    assert sw1 - sw0 <= 10 * window, (sw0, sw1)
+    vm.expect(r"bdhold: released", 30)
+    # Back-off is at most 3.2 s at this point (100 ms doubling).
+    text, _ = _rpci(m, b"verge.report ", 10)
+    assert json.loads(text[13:])["detect"] == "verge"
+    _ok_json(_tclo(m, "verge.ping 41"), 41)
+
+
 # --- bare QEMU -------------------------------------------------------------
 
 def test_bare_detect_none(bare):

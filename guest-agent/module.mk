@@ -51,27 +51,40 @@ all: $(GA_UNIT)
 # stands in for backdoor_<arch>.c.
 GA_MSG_UNIT  := $(UNIT_DIR)/test_ga_msgchan
 GA_MSG_OBJS  := $(patsubst %,$(GA_HOST)/%.o,msgchan rpc backdoor guard)
+GA_FAKE      := $(UNIT_DIR)/ga_fakehost.c.o
 UNIT_TESTS   += $(GA_MSG_UNIT)
 all: $(GA_MSG_UNIT)
+# test_ga_x86: the real x86_64 instructions, VMware emulated by a signal
+# handler; only where the unit tests run on x86_64.
+ifeq ($(shell uname -m),x86_64)
+GA_X86_UNIT  := $(UNIT_DIR)/test_ga_x86
+GA_X86_OBJS  := $(GA_MSG_OBJS) $(GA_HOST)/backdoor_x86_64.o
+UNIT_TESTS   += $(GA_X86_UNIT)
+all: $(GA_X86_UNIT)
+$(GA_X86_UNIT): $(GA_X86_UNIT).c.o $(GA_FAKE) $(GA_X86_OBJS)
+endif
 
 $(GA_UNIT): $(GA_UNIT).c.o $(GA_UNIT_OBJS)
-$(GA_MSG_UNIT): $(GA_MSG_UNIT).c.o $(GA_MSG_OBJS)
-$(GA_UNIT) $(GA_MSG_UNIT):
+$(GA_MSG_UNIT): $(GA_MSG_UNIT).c.o $(GA_FAKE) $(GA_MSG_OBJS)
+$(GA_UNIT) $(GA_MSG_UNIT) $(GA_X86_UNIT):
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ -lcmocka -lm
 
-$(GA_UNIT).c.o $(GA_MSG_UNIT).c.o: $(UNIT_DIR)/%.c.o: tests/unit/%.c
+$(GA_UNIT).c.o $(GA_MSG_UNIT).c.o $(GA_X86_UNIT:=.c.o) $(GA_FAKE): \
+		$(UNIT_DIR)/%.c.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -Iguest-agent -c -o $@ $<
 
-$(GA_UNIT_OBJS) $(GA_MSG_OBJS): $(GA_HOST)/%.o: guest-agent/%.c
+$(sort $(GA_UNIT_OBJS) $(GA_MSG_OBJS) $(GA_X86_OBJS)): \
+		$(GA_HOST)/%.o: guest-agent/%.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(GA_UNIT).c.d $(GA_MSG_UNIT).c.d $(GA_UNIT_OBJS:.o=.d) \
-	$(GA_MSG_OBJS:.o=.d)
+-include $(GA_UNIT).c.d $(GA_MSG_UNIT).c.d $(GA_X86_UNIT:=.c.d) \
+	$(GA_FAKE:.o=.d) $(GA_UNIT_OBJS:.o=.d) $(GA_MSG_OBJS:.o=.d) \
+	$(GA_X86_OBJS:.o=.d)
 
 # open-vm-tools acceptance (tests/linux/test_ovt.py): Debian's arm64
 # vmware-checkvm and vmware-rpctool with their libraries, fetched into

@@ -150,7 +150,8 @@ static int send_rpci(struct agent *a, const char *prefix, const char *json)
 
 static int send_hello(struct agent *a)
 {
-	char buf[REPORT_MAX + 1];
+	char buf[REPORT_MAX + 1], text[40];
+	uint8_t uuid[16];
 	struct state s;
 	struct json j;
 	int len;
@@ -168,6 +169,10 @@ static int send_hello(struct agent *a)
 	json_str(&j, "hostname", s.hostname);
 	json_str(&j, "kernel", s.kernel);
 	json_uint(&j, "backdoor_version", a->det.bd.version);
+	if (bd_getuuid(uuid) == 0) {
+		bd_uuid_str(uuid, text, sizeof(text));
+		json_str(&j, "uuid", text);
+	}
 	json_str(&j, "detect", s.verdict);
 	json_obj_close(&j);
 	len = json_end(&j);
@@ -235,6 +240,7 @@ static int do_timesync(struct agent *a, const struct tclo_req *r,
 	json_str(j, "action", timesync_action_name(t.action));
 	json_int(j, "offset_ns", t.offset_ns);
 	json_int(j, "after_ns", t.after_ns);
+	json_int(j, "slew_pending_ns", t.slew_pending_ns);
 	json_uint(j, "host_ns", t.host_ns);
 	json_obj_close(j);
 	return 0;

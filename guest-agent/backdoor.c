@@ -2,6 +2,7 @@
  * commands (see backdoor.h). */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "backdoor.h"
 #include "guard.h"
@@ -92,4 +93,32 @@ int bd_gettime(struct bd_time *ret)
 	ret->usec = (uint32_t)r.bx;
 	ret->max_lag_us = (uint32_t)r.cx;
 	return 0;
+}
+
+int bd_getuuid(uint8_t ret[16])
+{
+	struct bd_regs r = { .cx = BD_CMD_GETUUID };
+	uint64_t w[4];
+	int i, err;
+
+	if (!bd_present())
+		return -ENODEV;
+	err = bd_in(&r);
+	if (err)
+		return err;
+	w[0] = r.ax;
+	w[1] = r.bx;
+	w[2] = r.cx;
+	w[3] = r.dx;
+	for (i = 0; i < 16; i++)
+		ret[i] = (uint8_t)(w[i / 4] >> (8 * (i % 4)));
+	return 0;
+}
+
+void bd_uuid_str(const uint8_t u[16], char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
+		 u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+		 u[15]);
 }

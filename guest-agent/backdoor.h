@@ -17,6 +17,7 @@
 #define VGA_BACKDOOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define BD_MAGIC	0x564D5868u	/* "VMXh" */
@@ -74,6 +75,12 @@ struct bd_time {
 /* GETTIMEFULL: 0, -ENODEV (no backdoor), -EAGAIN (the host has not
  * anchored its time yet), -EPROTO (a malformed answer). */
 int bd_gettime(struct bd_time *ret);
+
+/* GETUUID: the VM's 16-byte UUID (byte 0 in eax[7:0] ... byte 15 in
+ * edx[31:24]). 0, or -ENODEV. An all-zero UUID means the host set none. */
+int bd_getuuid(uint8_t ret[16]);
+/* The UUID as the usual 36-character text (cap >= 37). */
+void bd_uuid_str(const uint8_t uuid[16], char *buf, size_t cap);
 
 /* The architecture part (backdoor_<arch>.c): the raw instruction with
  * x7/port set from the flags; no fault guard. */

@@ -76,6 +76,16 @@ static int slew(int64_t off)
 	return adjtime(&tv, NULL) ? -errno : 0;
 }
 
+/* What adjtime() has yet to apply (0 if it cannot say). */
+static int64_t slew_pending(void)
+{
+	struct timeval old;
+
+	if (adjtime(NULL, &old))
+		return 0;
+	return ((int64_t)old.tv_sec * 1000000 + old.tv_usec) * 1000;
+}
+
 int timesync_once(struct ts_result *r)
 {
 	uint64_t host2;
@@ -92,7 +102,11 @@ int timesync_once(struct ts_result *r)
 	if (err)
 		return err;
 	r->after_ns = r->offset_ns;
-	return measure(&r->after_ns, &host2);
+	err = measure(&r->after_ns, &host2);
+	if (err)
+		return err;
+	r->slew_pending_ns = slew_pending();
+	return 0;
 }
 
 const char *timesync_action_name(enum ts_action a)

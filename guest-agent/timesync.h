@@ -15,6 +15,7 @@ struct ts_result {
 	int64_t offset_ns;	/* host - guest, before */
 	int64_t after_ns;	/* host - guest, measured again after */
 	uint64_t host_ns;	/* the host time read */
+	int64_t slew_pending_ns;	/* adjtime() still to apply, after */
 	enum ts_action action;
 };
 

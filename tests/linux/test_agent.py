@@ -19,6 +19,7 @@ import mgmt
 AGENT = "verge-guest-agent"
 REPORT_WITHIN_S = 2.0       # start of `run` -> first report on the host
 CLOCK_TOLERANCE_NS = 50_000_000
+VM_UUID = "4f1c2a3b-5d6e-4789-8abc-def012345678"
 REPORT_KEYS = {"seq", "agent_version", "hostname", "kernel", "uptime_s",
                "mono_ns", "real_ns", "detect"}
 
@@ -47,7 +48,8 @@ def hv():
         pytest.skip("needs verge-hv and its management channel")
     _need(lv.cache_dir() / "Image", lv.initrd_path(), lv.hv_bin())
     sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
-    vm = lv.VM(lv.hv_cmd(extra_args=mgmt.qemu_args(sock)))
+    vm = lv.VM(lv.hv_cmd(hv_opts="verge.uuid=" + VM_UUID,
+                         extra_args=mgmt.qemu_args(sock)))
     m = None
     try:
         m = mgmt.Mgmt(sock).connect()
@@ -150,6 +152,7 @@ def test_reports_reach_mgmt(agent):
     assert t1 - t0 <= REPORT_WITHIN_S, "first report after %.2f s" % (t1 - t0)
     h = json.loads(hello[len("verge.hello "):])
     assert h["detect"] == "verge" and h["arch"] == "aarch64"
+    assert h["uuid"] == VM_UUID       # GETUUID, from verge.uuid=
     body = report[len("verge.report "):]
     assert len(body.encode()) <= 1000
     r = json.loads(body)
@@ -220,6 +223,20 @@ def test_timesync(agent):
     assert abs(err) <= CLOCK_TOLERANCE_NS + rtt // 2, \
         "guest clock off by %.1f ms (round trip %.1f ms)" % (err / 1e6,
                                                              rtt / 1e6)
+
+
+def test_timesync_slew(agent):
+    """A small error (the host anchored 30 ms ahead) is slewed with
+    adjtime(), not stepped; the adjustment is pending in the kernel."""
+    _, m, *_ = agent
+    try:
+        m.host_time_set(time.time_ns() + 30_000_000)
+        t = _ok_json(_tclo(m, "verge.timesync 22"), 22)
+        assert t["action"] == "slew", t
+        assert 10_000_000 < t["offset_ns"] < 60_000_000, t
+        assert t["slew_pending_ns"] > 5_000_000, t
+    finally:
+        m.host_time_set()
 
 
 def test_guestinfo(agent):

@@ -73,18 +73,16 @@ bool bd_present(void)
 	return state;
 }
 
-int bd_gettime(struct bd_time *ret)
+/* One time command: 0, -EAGAIN (eax all ones: not anchored, or not
+ * supported), -EPROTO. */
+static int gettime(uint16_t cmd, struct bd_time *ret)
 {
-	struct bd_regs r = { .cx = BD_CMD_GETTIMEFULL };
-	int err;
+	struct bd_regs r = { .cx = cmd };
+	int err = bd_in(&r);
 
-	if (!bd_present())
-		return -ENODEV;
-	err = bd_in(&r);
 	if (err)
 		return err;
-	/* GETTIMEFULL leaves eax (the magic) alone on success; all ones
-	 * there means the host has not anchored its time yet. */
+	/* Success leaves eax (the magic) alone; all ones means no time. */
 	if ((uint32_t)r.ax == 0xffffffffu)
 		return -EAGAIN;
 	if ((uint32_t)r.ax != BD_MAGIC || (uint32_t)r.bx >= 1000000)
@@ -93,6 +91,20 @@ int bd_gettime(struct bd_time *ret)
 	ret->usec = (uint32_t)r.bx;
 	ret->max_lag_us = (uint32_t)r.cx;
 	return 0;
+}
+
+/* GETTIMEFULL_WITH_LAG first, then GETTIMEFULL, as open-vm-tools'
+ * timeSync does (the first is newer; a host may lack it). */
+int bd_gettime(struct bd_time *ret)
+{
+	int err;
+
+	if (!bd_present())
+		return -ENODEV;
+	err = gettime(BD_CMD_GETTIMEFULL_WITH_LAG, ret);
+	if (err == -EAGAIN || err == -EPROTO)
+		err = gettime(BD_CMD_GETTIMEFULL, ret);
+	return err;
 }
 
 int bd_getuuid(uint8_t ret[16])

@@ -120,3 +120,15 @@ $(GA_HOLD): tests/linux/bdhold.c $(patsubst %,$(GA_DIR)/aarch64/%.o,msgchan \
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^
+
+# tests/linux/bdfuzz: the hostile guest program (random backdoor calls
+# from EL0), built from the agent's backdoor code.
+GA_FUZZ := $(O)/tests/linux/bdfuzz
+LINUX_TOOLS += $(GA_FUZZ)
+all: $(GA_FUZZ)
+
+$(GA_FUZZ): tests/linux/bdfuzz.c $(patsubst %,$(GA_DIR)/aarch64/%.o,msgchan backdoor \
+		backdoor_aarch64 guard)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^

@@ -307,6 +307,25 @@ def test_backoff_when_channels_refused(agent):
     _ok_json(_tclo(m, "verge.ping 41"), 41)
 
 
+def test_hostile_guest_program(agent):
+    """1,000,000 backdoor calls from EL0 with random registers, bad
+    cookies, oversize lengths, unmapped, kernel and guard-page buffers
+    (bdfuzz): the hypervisor and the guest keep running, a well-formed
+    call still works afterwards, and the agent recovers by itself."""
+    vm, m, *_ = agent
+    rc, out = vm.run("bdfuzz 1000000 0x5eed", timeout=300)
+    assert rc == 0 and "bdfuzz: PASS 1000000 calls" in out, out
+    m.ping()                                    # the hypervisor is alive
+    out = vm.check(AGENT + " rpc 'info-set guestinfo.after.fuzz ok'")
+    assert vm.check(AGENT + " rpc 'info-get guestinfo.after.fuzz'"
+                    ).strip() == "ok"
+    m.events.clear()
+    # Reports resume within the agent's back-off (at most 12.8 s after
+    # up to ~10 s of failures), and it still answers TCLO.
+    _rpci(m, b"verge.report ", 30)
+    _ok_json(_tclo(m, "verge.ping 51", timeout=30), 51)
+
+
 # --- bare QEMU -------------------------------------------------------------
 
 def test_bare_detect_none(bare):

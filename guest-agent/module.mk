@@ -40,6 +40,32 @@ $(GA_DIR)/x86_64/%.o: guest-agent/%.c
 
 -include $(GA_OBJS_aarch64:.o=.d) $(GA_OBJS_x86_64:.o=.d)
 
+# tests/linux/bdhold: holds every backdoor channel for a while (the
+# agent's back-off test), built from the agent's channel code.
+GA_HOLD := $(O)/tests/linux/bdhold
+LINUX_TOOLS += $(GA_HOLD)
+all: $(GA_HOLD)
+
+$(GA_HOLD): tests/linux/bdhold.c $(patsubst %,$(GA_DIR)/aarch64/%.o,msgchan \
+		backdoor backdoor_aarch64 guard)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^
+
+# tests/linux/bdfuzz: the hostile guest program (random backdoor calls
+# from EL0), built from the agent's backdoor code.
+GA_FUZZ := $(O)/tests/linux/bdfuzz
+LINUX_TOOLS += $(GA_FUZZ)
+all: $(GA_FUZZ)
+
+$(GA_FUZZ): tests/linux/bdfuzz.c $(patsubst %,$(GA_DIR)/aarch64/%.o,msgchan \
+		backdoor backdoor_aarch64 guard)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^
+
+-include $(GA_HOLD).d $(GA_FUZZ).d
+
 # Host unit tests of the pure parts (tests/unit/test_guest_agent.c).
 GA_HOST      := $(O)/host/guest-agent
 GA_UNIT      := $(UNIT_DIR)/test_guest_agent
@@ -108,27 +134,3 @@ $(OVT_INITRD): scripts/mkovt-initramfs.sh $(INITRD) $(OVT_STAMP)
 bench: bench-agent
 bench-agent: $(HV_BIN) $(INITRD) fixtures
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/agent.py
-
-# tests/linux/bdhold: holds every backdoor channel for a while (the
-# agent's back-off test), built from the agent's channel code.
-GA_HOLD := $(O)/tests/linux/bdhold
-LINUX_TOOLS += $(GA_HOLD)
-all: $(GA_HOLD)
-
-$(GA_HOLD): tests/linux/bdhold.c $(patsubst %,$(GA_DIR)/aarch64/%.o,msgchan \
-		backdoor backdoor_aarch64 guard)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^
-
-# tests/linux/bdfuzz: the hostile guest program (random backdoor calls
-# from EL0), built from the agent's backdoor code.
-GA_FUZZ := $(O)/tests/linux/bdfuzz
-LINUX_TOOLS += $(GA_FUZZ)
-all: $(GA_FUZZ)
-
-$(GA_FUZZ): tests/linux/bdfuzz.c $(patsubst %,$(GA_DIR)/aarch64/%.o,msgchan backdoor \
-		backdoor_aarch64 guard)
-	@mkdir -p $(dir $@)
-	@echo "  CC      $@"
-	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^

@@ -50,6 +50,7 @@ static void excl_json(const struct detect *d, struct json *j)
 		json_bool(j, "available", false);
 		json_str(j, "reason", d->ncand == -ENOTSUP ?
 			 "no load/store-exclusive pair on this architecture" :
+			 d->ncand == -ECANCELED ? "skipped (--trials 0)" :
 			 strerror(-d->ncand));
 		json_obj_close(j);
 		return;

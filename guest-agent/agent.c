@@ -52,8 +52,10 @@ struct agent {
 	struct backoff err_poll;	/* failed TCLO poll */
 	struct tclo tclo;
 	struct detect det;		/* the latest detection */
-	char cmd[1024];
-	char out[1024];
+	/* Any message the hypervisor can carry, so no command is ever too
+	 * long to take (one refused would be offered again forever). */
+	char cmd[RPC_MAX_REPLY];
+	char out[1024];		/* an answer: one relayed frame at most */
 };
 
 static volatile sig_atomic_t stop;

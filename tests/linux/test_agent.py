@@ -187,6 +187,9 @@ def test_tclo_ping_and_errors(agent):
     assert _tclo(m, "no.such.command") == "ERROR Unknown Command"
     assert _tclo(m, "verge.ping x").startswith("ERROR ")
     assert _tclo(m, "verge.guestinfo 11 bad/key").startswith("ERROR 11 ")
+    # The longest command the host may push is taken and answered.
+    assert _tclo(m, "verge.ping 12 " + "x" * 1010) \
+        == "ERROR 12 unexpected argument"
     _ok_json(_tclo(m, "verge.ping 8"), 8)
 
 

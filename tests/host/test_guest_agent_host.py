@@ -3,6 +3,7 @@ machine (the backdoor fault guard, detection from CPUID), the systemd
 unit (systemd-analyze verify) and the man page (mandoc -Tlint)."""
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -92,3 +93,19 @@ def test_man_page_lints():
     p = subprocess.run(["mandoc", "-Tlint", "-Wwarning", str(MAN)],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_usage_matches_synopsis():
+    """Every subcommand and option of the usage text is in the man page's
+    SYNOPSIS, and the other way round."""
+    p = run("--help")
+    assert p.returncode == 0
+    usage = set()
+    for line in p.stdout.splitlines()[1:]:
+        words = line.split()
+        usage.add(words[1])
+        usage |= {w.strip("[]") for w in words if w.strip("[").startswith("--")}
+    synopsis = MAN.read_text().split(".Sh SYNOPSIS")[1].split(".Sh ")[0]
+    man = set(re.findall(r"(?m)^\.Cm (\S+)", synopsis))
+    man |= {"--" + o for o in re.findall(r"Fl -(\S+)", synopsis)}
+    assert usage == man, (usage ^ man)

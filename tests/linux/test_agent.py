@@ -149,6 +149,7 @@ def test_reports_reach_mgmt(agent):
     report is JSON of <= 1000 bytes with the documented keys, and they
     keep coming with a growing seq."""
     vm, m, t0, hello, report, t1 = agent
+    print("first report %.2f s after start" % (t1 - t0))
     assert t1 - t0 <= REPORT_WITHIN_S, "first report after %.2f s" % (t1 - t0)
     h = json.loads(hello[len("verge.hello "):])
     assert h["detect"] == "verge" and h["arch"] == "aarch64"

@@ -1,0 +1,22 @@
+/* `verge-guest-agent run`: the service loop. */
+#ifndef VGA_AGENT_H
+#define VGA_AGENT_H
+
+#include <stdbool.h>
+
+#define AGENT_VERSION "0.1.0"
+#define REPORT_MAX 1000		/* bytes of JSON, docs/jsonrpc.md */
+
+struct agent_opts {
+	unsigned interval_s;	/* periodic report, seconds */
+	unsigned poll_max_ms;	/* idle TCLO poll period, at most */
+	unsigned trials;	/* exclusive-monitor trials for the verdict */
+	bool once;		/* hello, one report, one poll, exit */
+	bool allow_hb;
+	bool verbose;
+};
+
+/* Exit status: 0, or 1 when there is no backdoor (or --once failed). */
+int agent_run(const struct agent_opts *o);
+
+#endif

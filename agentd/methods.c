@@ -786,7 +786,7 @@ const struct rpc_method verged_methods[] = {
 		{ "kernel", "s", true, 1, PATH_MAX_LEN },
 		{ "initrd", "s", false, 1, PATH_MAX_LEN },
 		{ "cmdline", "s", false, 0, 4000 },
-		{ "memory_mib", "I", false, 64, 65536 },
+		{ "memory_mib", "I", false, 256, 65536 },
 		{ "cpus", "I", false, 1, 8 },
 		{ "rate", "o", false, 0, 0 },
 		{ "freq_hz", "I", false, 1e6, 4e9 },

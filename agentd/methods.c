@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hvlink.h"
+#include "jsonw.h"
 #include "log.h"
 #include "rpc.h"
 #include "server.h"
@@ -360,12 +361,18 @@ static void m_kill(struct rpc_call *c)
 
 static void m_list(struct rpc_call *c)
 {
-	json_t *a = json_array();
+	double now = verged_now();
 	struct vm *vm;
+	struct jw w;
 
-	for (vm = D(c)->vms; vm; vm = vm->next)
-		json_array_append_new(a, vm_json(vm));
-	rpc_reply(c, a);
+	jw_init(&w);
+	jw_open(&w, '[');
+	for (vm = D(c)->vms; vm; vm = vm->next) {
+		jw_elem(&w);
+		vm_write_json(&w, vm, now);
+	}
+	jw_close(&w, ']');
+	rpc_reply_text(c, jw_finish(&w, NULL));
 }
 
 static void m_show(struct rpc_call *c)

@@ -68,17 +68,23 @@ def cli_list(vd, runs):
     return statistics.median(times) * 1e3
 
 
+def clock_live(vd, name):
+    try:
+        return vd.call("clock.show", name=name).get("live")
+    except vh.RpcError:
+        return False
+
+
 def running_rss(vd, n, image, initrd):
     for i in range(n):
         vd.call("vm.define", name="run-%02d" % i, kernel=str(image),
                 initrd=str(initrd), memory_mib=256, cpus=1)
         vd.call("vm.start", name="run-%02d" % i)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         vms = [v for v in vd.call("vm.list") if v["name"].startswith("run-")]
         if all(v["state"] == "running" for v in vms) and all(
-                vd.call("clock.show", name=v["name"]).get("live")
-                for v in vms):
+                clock_live(vd, v["name"]) for v in vms):
             break
         time.sleep(0.5)
     else:

@@ -529,6 +529,12 @@ struct rpc_msg *rpc_process(const struct rpc_table *t,
 		reply_now(RPC_INVALID_REQUEST, "empty batch", done, conn);
 		return NULL;
 	}
+	if (json_is_array(root) && json_array_size(root) > RPC_MAX_BATCH) {
+		json_decref(root);
+		reply_now(RPC_INVALID_REQUEST, "a batch of more than 1000 requests;"
+			  " split it", done, conn);
+		return NULL;
+	}
 	n = json_is_array(root) ? json_array_size(root) : 1;
 	m = msg_new(n, t, who);
 	if (!m) {

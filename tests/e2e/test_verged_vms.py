@@ -151,6 +151,11 @@ def test_stop_reaches_deadline_then_kill(vd):
     assert vd.qemu_pids() == []
     assert [v["state"] for v in vd.call("vm.list")] == ["stopped",
                                                         "stopped"]
+    # nothing runs: verged sets no timer (0 wake-ups, TARGETS.md)
+    time.sleep(0.5)
+    before = vh.ctx_switches(vd.pid)
+    time.sleep(2)
+    assert vh.ctx_switches(vd.pid) == before
 
 
 def test_events_list_every_step_with_caller(vd):

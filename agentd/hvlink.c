@@ -25,7 +25,7 @@ struct hv_req {
 struct hvlink {
 	uv_loop_t *loop;
 	uv_pipe_t *pipe;
-	uv_timer_t *timer;	/* reconnect, or the head request's deadline */
+	uv_timer_t *timer;	/* reconnect, or the first deadline */
 	uv_connect_t connect_req;
 	char *path;
 	const struct hvlink_ops *ops;

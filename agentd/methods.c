@@ -90,7 +90,7 @@ static void fail_param(struct rpc_call *c, const char *param, const char *fmt,
 		 arg);
 }
 
-/* --- validation -------------------------------------------------------------- */
+/* --- validation ----------------------------------------------------------- */
 
 static bool valid_name(const char *s)
 {
@@ -99,8 +99,8 @@ static bool valid_name(const char *s)
 	if (!n || n > NAME_MAX_LEN || s[0] == '.' || s[0] == '-')
 		return false;
 	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-", s[i]))
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", s[i]))
 			return false;
 	return true;
 }
@@ -214,7 +214,7 @@ static int file_param(struct rpc_call *c, const char *param)
 	return 0;
 }
 
-/* --- daemon and VMs --------------------------------------------------------- */
+/* --- daemon and VMs ------------------------------------------------------- */
 
 static void m_version(struct rpc_call *c)
 {
@@ -325,7 +325,8 @@ static void m_start(struct rpc_call *c)
 		return;
 	}
 	if (vm_start(vm, caller_uid(c), &why)) {
-		rpc_fail(c, RPC_INTERNAL_ERROR, json_pack("{ss}", "reason", why),
+		rpc_fail(c, RPC_INTERNAL_ERROR,
+			 json_pack("{ss}", "reason", why),
 			 "%s: cannot start: %s", vm->def.name, why);
 		return;
 	}
@@ -418,7 +419,7 @@ static void m_console(struct rpc_call *c)
 	free(buf);
 }
 
-/* --- clock ------------------------------------------------------------------ */
+/* --- clock ---------------------------------------------------------------- */
 
 /* A management-channel request on behalf of a call. */
 struct hv_call {
@@ -586,7 +587,7 @@ static void m_step(struct rpc_call *c)
 	hv_clock(c, vm, VP_CLOCK_STEP, &s, sizeof(s), &t);
 }
 
-/* --- hypervisor statistics ---------------------------------------------------- */
+/* --- hypervisor statistics ------------------------------------------------ */
 
 static void stats_done(void *arg, int err, const struct vp_frame *f)
 {
@@ -600,9 +601,9 @@ static void stats_done(void *arg, int err, const struct vp_frame *f)
 	size_t i;
 
 	if (err) {
-		rpc_fail(c, err == -ETIMEDOUT ? RPC_TIMEOUT : RPC_HV_UNAVAILABLE,
-			 NULL, "the hypervisor did not answer STATS_GET (%d)",
-			 err);
+		rpc_fail(c, err == -ETIMEDOUT ? RPC_TIMEOUT :
+			 RPC_HV_UNAVAILABLE, NULL,
+			 "the hypervisor did not answer STATS_GET (%d)", err);
 		return;
 	}
 	memcpy(&st, f->payload, sizeof(st));
@@ -639,7 +640,7 @@ static void m_stats(struct rpc_call *c)
 			 vm->def.name);
 }
 
-/* --- guest agent --------------------------------------------------------------- */
+/* --- guest agent ---------------------------------------------------------- */
 
 static void m_agent_show(struct rpc_call *c)
 {
@@ -757,7 +758,7 @@ static void m_sync_time(struct rpc_call *c)
 	vm_tclo(vm, "verge.timesync", NULL, c, sync_done);
 }
 
-/* --- guestinfo ------------------------------------------------------------------- */
+/* --- guestinfo ------------------------------------------------------------ */
 
 static bool valid_gi_key(const char *k)
 {
@@ -809,7 +810,7 @@ static void m_gi_set(struct rpc_call *c)
 	rpc_reply(c, json_object());
 }
 
-/* --- events ----------------------------------------------------------------------- */
+/* --- events --------------------------------------------------------------- */
 
 static void m_events_list(struct rpc_call *c)
 {
@@ -834,7 +835,7 @@ static void m_subscribe(struct rpc_call *c)
 	rpc_reply(c, json_object());
 }
 
-/* --- the table ---------------------------------------------------------------------- */
+/* --- the table ------------------------------------------------------------ */
 
 #define NAME	{ "name", "s", true, 1, NAME_MAX_LEN }
 #define STATE	RPC_CHANGES_STATE

@@ -38,6 +38,8 @@ struct verged {
 	char *state_db;		/* state_dir/verged.db */
 };
 
+/* mkdir -p; logs and returns a negative errno on failure. */
+int verged_mkdir(const char *path, mode_t mode);
 /* Wall-clock seconds, as events and VMs report them. */
 double verged_now(void);
 /* Commits the store's batch now (before a reply leaves). */

@@ -44,7 +44,7 @@ struct vm {
 	bool child;		/* started by this verged (uv_process_t) */
 	uv_process_t *proc;
 	uv_poll_t *pidpoll;	/* re-attached: the pidfd */
-	uv_timer_t *liveness;	/* re-attached without pidfd: kill(pid, 0) */
+	uv_timer_t *liveness;	/* no pidfd: kill(pid, 0) each second */
 	int pidfd;
 	struct qmp *qmp;
 	struct hvlink *hv;

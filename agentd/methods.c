@@ -308,7 +308,7 @@ static void m_undefine(struct rpc_call *c)
 	verged_event(d, vm->def.name, "vm.undefine", caller_uid(c),
 		     json_pack("{ss}", "uuid", vm->def.uuid));
 	vm_unlink(d, vm);
-	rmdir(vm->run_dir);
+	vm_remove_run_dir(vm);
 	vm_free(vm);
 	rpc_reply(c, json_object());
 }

@@ -184,6 +184,15 @@ void vm_free(struct vm *vm)
 	free(vm);
 }
 
+void vm_remove_run_dir(struct vm *vm)
+{
+	unlink(vm->qmp_path);
+	unlink(vm->mgmt_path);
+	unlink(vm->con_path);
+	unlink(vm->pid_path);
+	rmdir(vm->run_dir);	/* the logs in the state directory stay */
+}
+
 void vm_detach(struct vm *vm)
 {
 	drop_links(vm);

@@ -70,6 +70,8 @@ bool vm_is_active(const struct vm *vm);	/* starting, running, stopping */
 
 /* Builds the VM from a stored record (fields copied). */
 struct vm *vm_new(struct verged *d, const struct vm_record *r);
+/* Removes the run directory of a VM that runs no QEMU (undefine). */
+void vm_remove_run_dir(struct vm *vm);
 /* Frees a VM that runs no QEMU (undefine, shutdown). */
 void vm_free(struct vm *vm);
 struct vm *vm_find(struct verged *d, const char *name);

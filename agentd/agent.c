@@ -270,7 +270,7 @@ static void on_tclo_reply(struct vm *vm, const char *text, size_t n)
 			  "the guest agent's reply is not JSON");
 		return;
 	}
-	t->done(t->call, vm,  j,
+	t->done(t->call, vm, j,
 		(double)(uv_hrtime() - t->sent_ns) / 1e6);
 	json_decref(j);
 	t->call = NULL;

@@ -30,7 +30,7 @@
 #define GI_MAX_VALUE	1000
 #define CONSOLE_MAX	(1024 * 1024)
 
-static struct verged *D(struct rpc_call *c)
+static struct verged *daemon_of(struct rpc_call *c)
 {
 	return c->ctx;
 }
@@ -68,7 +68,7 @@ bool verged_allowed(void *ctx, const struct rpc_caller *who)
 static struct vm *get_vm(struct rpc_call *c)
 {
 	const char *name = rpc_str(c, "name");
-	struct vm *vm = vm_find(D(c), name);
+	struct vm *vm = vm_find(daemon_of(c), name);
 
 	if (!vm)
 		rpc_fail(c, RPC_VM_NOT_FOUND, json_pack("{ss}", "vm", name),
@@ -116,12 +116,7 @@ static uint64_t gcd(uint64_t a, uint64_t b)
 	return a;
 }
 
-/*
- * A rate: "p/q", a decimal with up to 9 fraction digits ("0.5"), or a
- * JSON number; reduced; 0.01 <= p/q <= 100 (as verge-hv checks).
- * Returns 0 or -EINVAL.
- */
-int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den);
+/* verge-hv checks the same bounds (hypervisor/core/bootargs.c). */
 int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den)
 {
 	uint64_t num = 0, den = 1, g;
@@ -224,7 +219,7 @@ static void m_version(struct rpc_call *c)
 
 static void m_define(struct rpc_call *c)
 {
-	struct verged *d = D(c);
+	struct verged *d = daemon_of(c);
 	const char *name = rpc_str(c, "name"), *restart;
 	struct vm_record r = { 0 };
 	char uuid[37];
@@ -292,7 +287,7 @@ static void m_define(struct rpc_call *c)
 
 static void m_undefine(struct rpc_call *c)
 {
-	struct verged *d = D(c);
+	struct verged *d = daemon_of(c);
 	struct vm *vm = get_vm(c);
 
 	if (!vm)
@@ -344,7 +339,8 @@ static void m_stop(struct rpc_call *c)
 		return;
 	}
 	vm_stop(vm, caller_uid(c),
-		(int)rpc_int(c, "timeout_s", D(c)->cfg.stop_timeout_s), c);
+		(int)rpc_int(c, "timeout_s",
+			     daemon_of(c)->cfg.stop_timeout_s), c);
 }
 
 static void m_kill(struct rpc_call *c)
@@ -368,7 +364,7 @@ static void m_list(struct rpc_call *c)
 
 	jw_init(&w);
 	jw_open(&w, '[');
-	for (vm = D(c)->vms; vm; vm = vm->next) {
+	for (vm = daemon_of(c)->vms; vm; vm = vm->next) {
 		jw_elem(&w);
 		vm_write_json(&w, vm, now);
 	}
@@ -524,10 +520,10 @@ static void m_clock_show(struct rpc_call *c)
 static void clock_offline(struct rpc_call *c, struct vm *vm, const char *event,
 			  json_t *detail)
 {
-	store_vm_set_clock(D(c)->store, vm->def.id, vm->def.rate_num,
+	store_vm_set_clock(daemon_of(c)->store, vm->def.id, vm->def.rate_num,
 			   vm->def.rate_den, vm->def.freq_hz);
 	json_object_set_new(detail, "live", json_false());
-	verged_event(D(c), vm->def.name, event, caller_uid(c), detail);
+	verged_event(daemon_of(c), vm->def.name, event, caller_uid(c), detail);
 	rpc_reply(c, vm_clock_json(vm, NULL));
 }
 
@@ -652,13 +648,13 @@ static void m_agent_show(struct rpc_call *c)
 
 	if (!vm)
 		return;
-	if (store_report_latest(D(c)->store, vm->def.id, &at, &text)) {
+	if (store_report_latest(daemon_of(c)->store, vm->def.id, &at, &text)) {
 		rpc_fail(c, RPC_AGENT_UNAVAILABLE, NULL, "%s: no guest agent"
 			 " has reported; is verge-guest-agent running in the"
 			 " guest?", vm->def.name);
 		return;
 	}
-	store_report_count(D(c)->store, vm->def.id, &count);
+	store_report_count(daemon_of(c)->store, vm->def.id, &count);
 	rep = json_loads(text, 0, NULL);
 	free(text);
 	rpc_reply(c, json_pack("{sf sf so sI}", "received_at", at, "age_s",
@@ -777,7 +773,8 @@ static void m_gi_get(struct rpc_call *c)
 
 	if (!vm)
 		return;
-	e = store_guestinfo_get(D(c)->store, vm->def.id, key, &value, &source);
+	e = store_guestinfo_get(daemon_of(c)->store, vm->def.id, key, &value,
+				&source);
 	if (e && e != -ENOENT) {
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot read guestinfo");
 		return;
@@ -799,12 +796,13 @@ static void m_gi_set(struct rpc_call *c)
 		fail_param(c, "key", "%s", "key: printable ASCII, no spaces");
 		return;
 	}
-	if (store_guestinfo_set(D(c)->store, vm->def.id, key, value, "host")) {
+	if (store_guestinfo_set(daemon_of(c)->store, vm->def.id, key, value,
+				"host")) {
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot store guestinfo");
 		return;
 	}
 	vm_guestinfo_push(vm, key, value);
-	verged_event(D(c), vm->def.name, "guestinfo.set", caller_uid(c),
+	verged_event(daemon_of(c), vm->def.name, "guestinfo.set", caller_uid(c),
 		     json_pack("{ss si}", "key", key, "bytes",
 			       (int)strlen(value)));
 	rpc_reply(c, json_object());
@@ -816,7 +814,7 @@ static void m_events_list(struct rpc_call *c)
 {
 	json_t *a;
 
-	if (store_events_list(D(c)->store, rpc_str(c, "vm"),
+	if (store_events_list(daemon_of(c)->store, rpc_str(c, "vm"),
 			      rpc_int(c, "since", 0), rpc_int(c, "limit", 100),
 			      &a)) {
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot read events");
@@ -827,7 +825,8 @@ static void m_events_list(struct rpc_call *c)
 
 static void m_subscribe(struct rpc_call *c)
 {
-	if (server_subscribe(D(c)->server, c->caller.conn, rpc_str(c, "vm"))) {
+	if (server_subscribe(daemon_of(c)->server, c->caller.conn,
+			     rpc_str(c, "vm"))) {
 		rpc_fail(c, RPC_INVALID_REQUEST, NULL,
 			 "events.subscribe needs a connection");
 		return;

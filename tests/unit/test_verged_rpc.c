@@ -515,8 +515,6 @@ static void test_other_uid_denied(void **state)
 	caller = getuid();
 }
 
-int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den);
-
 static void test_rates(void **state)
 {
 	static const struct {

@@ -34,14 +34,19 @@ import mgmt  # noqa: E402
 CLOCK = mgmt.CLOCK
 
 
+def qemu_opts(text):
+    """QEMU's "a,b=c,d=e,,f" option syntax (",," is a literal comma)."""
+    parts = text.replace(",,", "\0").split(",")
+    return [p.replace("\0", ",") for p in parts]
+
+
 def chardev_paths(argv):
     paths = {}
     for i, a in enumerate(argv[:-1]):
         if a == "-chardev":
-            opts = dict(kv.split("=", 1) for kv in argv[i + 1].split(",")[1:]
+            opts = dict(kv.split("=", 1) for kv in qemu_opts(argv[i + 1])[1:]
                         if "=" in kv)
-            cid = argv[i + 1].split(",")[1].split("=", 1)[1]
-            paths[cid] = opts["path"]
+            paths[opts["id"]] = opts["path"]
     return paths
 
 
@@ -180,7 +185,8 @@ class Fake:
                         self.guest_says(c)
             c.close()
 
-    def run(self):
+    def run(self, argv):
+        self.note(argv=argv)
         qmp = self.listen(self.paths["qmp"])
         mg = self.listen(self.paths["mgmt"])
         with open(self.pidfile, "w") as f:
@@ -192,4 +198,4 @@ class Fake:
 
 
 if __name__ == "__main__":
-    Fake(sys.argv[1:]).run()
+    Fake(sys.argv[1:]).run(sys.argv[1:])

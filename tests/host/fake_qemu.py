@@ -16,7 +16,8 @@ It takes QEMU's command line as verged builds it, writes -pidfile, and:
   hello, a report, a guestinfo key and some malformed guest input;
 - records what it received in RUN/vms/NAME/fake.log (one JSON per line).
 Behaviour switches come from the guest command line (after "--"):
-fake.mute_tclo=1 never answers TCLO commands.
+fake.mute_tclo=1 never answers TCLO commands; fake.ignore_button=1
+ignores the power button (like the test initramfs).
 """
 
 import json
@@ -57,6 +58,7 @@ class Fake:
         append = argv[argv.index("-append") + 1]
         self.guest = append.split(" -- ", 1)[1] if " -- " in append else ""
         self.mute_tclo = "fake.mute_tclo=1" in self.guest
+        self.deaf = "fake.ignore_button=1" in self.guest
         self.rundir = os.path.dirname(self.paths["qmp"])
         self.log = open(os.path.join(self.rundir, "fake.log"), "a",
                         buffering=1)
@@ -88,7 +90,7 @@ class Fake:
                 f.write(json.dumps({"return": {}, "id": cmd.get("id")})
                         .encode() + b"\n")
                 self.note(qmp=cmd["execute"])
-                if cmd["execute"] == "system_powerdown":
+                if cmd["execute"] == "system_powerdown" and not self.deaf:
                     f.write(b'{"event": "POWERDOWN", "data": {}}\n')
                     time.sleep(0.2)
                     f.write(b'{"event": "SHUTDOWN", "data": {"guest": true,'

@@ -1,1 +1,48 @@
-# agentd: placeholder until the component lands
+# verged (agentd/): the host daemon. Links the host build of proto/frame.c
+# (proto/module.mk). Everything but main.c also goes into a static
+# library for the unit tests (tests/unit/test_verged_*.c).
+
+VERGED       := $(O)/verged
+VERGED_HOST  := $(O)/host/agentd
+VERGED_LIB   := $(VERGED_HOST)/libverged.a
+VERGED_CFLAGS := $(HOST_CFLAGS) -D_GNU_SOURCE -Iagentd -Iproto/inc -MMD -MP
+VERGED_LIBS  := -luv -ljansson -lsqlite3 -linih -lm
+ifneq ($(SANITIZE),)
+VERGED_CFLAGS += -fno-sanitize-recover=all
+endif
+
+VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
+	server store vm
+VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
+VERGED_MAIN  := $(VERGED_HOST)/main.c.o
+
+all: $(VERGED)
+
+$(VERGED_LIB): $(VERGED_OBJS) $(O)/host/proto/frame.c.o
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(VERGED): $(VERGED_MAIN) $(VERGED_LIB)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ $(VERGED_LIBS)
+
+$(VERGED_OBJS) $(VERGED_MAIN): $(VERGED_HOST)/%.c.o: agentd/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(VERGED_CFLAGS) -c -o $@ $<
+
+# Unit tests of the method table, parameter checks and store migrations.
+VERGED_UNIT  := $(addprefix $(UNIT_DIR)/,test_verged_rpc test_verged_store)
+UNIT_TESTS   += $(VERGED_UNIT)
+all: $(VERGED_UNIT)
+
+$(VERGED_UNIT): %: %.c.o $(VERGED_LIB)
+	@echo "  HOSTLD  $@"
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ -lcmocka $(VERGED_LIBS)
+
+$(VERGED_UNIT:=.c.o): $(UNIT_DIR)/%.c.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(VERGED_CFLAGS) -Itests/unit -c -o $@ $<
+
+-include $(VERGED_OBJS:.o=.d) $(VERGED_MAIN:.o=.d) $(VERGED_UNIT:=.c.d)

@@ -1,0 +1,473 @@
+/*
+ * What verged does on a VM's management channel besides clock requests:
+ * hypervisor events, the guest agent's RPCI messages (reports, hello),
+ * TCLO commands to the agent matched to their replies by ID, and
+ * guestinfo in both directions (docs/jsonrpc.md, "Guest agent messages").
+ * Everything that comes from the guest is untrusted: bounded, checked,
+ * and made valid UTF-8 before it is stored or shown.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hvlink.h"
+#include "log.h"
+#include "rpc.h"
+#include "store.h"
+#include "verged.h"
+#include "vm.h"
+
+#define GUESTINFO_MAX_KEY	128
+#define AGENT_MAX_STR		64
+
+struct tclo_req {
+	struct tclo_req *next;
+	struct vm *vm;
+	uint32_t id;
+	struct rpc_call *call;	/* NULL once answered (timeout) */
+	void (*done)(struct rpc_call *call, struct vm *vm, json_t *reply,
+		     double rtt_ms);
+	uv_timer_t *timer;
+	uint64_t sent_ns;
+	bool pushing;		/* the hypervisor has not acked the push */
+};
+
+/* --- text from the guest -------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0)
+		len = 2, cp = p[0] & 0x1f;
+	else if ((p[0] & 0xf0) == 0xe0)
+		len = 3, cp = p[0] & 0x0f;
+	else if ((p[0] & 0xf8) == 0xf0)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+json_t *vm_text_json(const char *text, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	char *o = malloc(n * 3 + 1);
+	size_t i = 0, j = 0, k;
+	json_t *s;
+
+	if (!o)
+		return json_string("");
+	while (i < n) {
+		k = utf8_len(p + i, n - i);
+		if (!k) {	/* U+FFFD for a byte that is not UTF-8 */
+			memcpy(o + j, "\xef\xbf\xbd", 3);
+			j += 3;
+			i++;
+		} else if (k == 1 && (p[i] < 0x20 || p[i] == 0x7f) &&
+			   p[i] != '\n' && p[i] != '\t') {
+			/* CRLF from the serial console: drop the CR */
+			if (p[i] != '\r')
+				o[j++] = '?';
+			i++;
+		} else {
+			memcpy(o + j, p + i, k);
+			j += k;
+			i += k;
+		}
+	}
+	s = json_stringn(o, j);
+	free(o);
+	return s ? s : json_string("");
+}
+
+static char *bounded_str(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v) || json_string_length(v) > AGENT_MAX_STR)
+		return NULL;
+	return strdup(json_string_value(v));
+}
+
+/* --- RPCI: messages the agent sends --------------------------------------- */
+
+static void agent_report(struct vm *vm, const char *json_text, size_t n)
+{
+	json_t *r = json_loadb(json_text, n, 0, NULL);
+	char *dump;
+
+	if (!json_is_object(r)) {
+		log_warn("%s: agent report is not a JSON object; ignored",
+			 vm->def.name);
+		json_decref(r);
+		return;
+	}
+	dump = json_dumps(r, JSON_COMPACT);
+	if (dump && store_report_add(vm->d->store, vm->def.id, verged_now(),
+				     dump, vm->d->cfg.report_history) == 0)
+		verged_dirty(vm->d);
+	free(dump);
+	vm->agent_at = verged_now();
+	free(vm->agent_detect);
+	free(vm->agent_hostname);
+	vm->agent_detect = bounded_str(r, "detect");
+	vm->agent_hostname = bounded_str(r, "hostname");
+	json_decref(r);
+}
+
+static void agent_hello(struct vm *vm, const char *json_text, size_t n)
+{
+	json_t *h = json_loadb(json_text, n, 0, NULL);
+
+	if (!json_is_object(h)) {
+		json_decref(h);
+		h = json_pack("{so}", "text", vm_text_json(json_text, n));
+	}
+	verged_event(vm->d, vm->def.name, "agent.hello", -1, h);
+}
+
+static const struct {
+	const char *prefix;
+	void (*fn)(struct vm *vm, const char *rest, size_t n);
+} rpci_handlers[] = {
+	{ "verge.report ", agent_report },
+	{ "verge.hello ", agent_hello },
+};
+
+static void on_rpci(struct vm *vm, const char *text, size_t n)
+{
+	size_t i, plen;
+
+	for (i = 0; i < sizeof(rpci_handlers) / sizeof(rpci_handlers[0]);
+	     i++) {
+		plen = strlen(rpci_handlers[i].prefix);
+		if (n >= plen && !memcmp(text, rpci_handlers[i].prefix, plen)) {
+			rpci_handlers[i].fn(vm, text + plen, n - plen);
+			return;
+		}
+	}
+	log_debug("%s: RPCI '%.*s' not for verged", vm->def.name,
+		  (int)(n > 40 ? 40 : n), text);
+}
+
+/* --- TCLO: commands verged sends, replies matched by ID ------------------- */
+
+static void timer_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void tclo_free(struct tclo_req *t)
+{
+	if (t->timer) {
+		t->timer->data = NULL;
+		uv_close((uv_handle_t *)t->timer, timer_closed);
+	}
+	free(t);
+}
+
+static void tclo_unlink(struct tclo_req *t)
+{
+	struct tclo_req **pp = &t->vm->tclo;
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = t->next;
+}
+
+/* Answers the call (if still waiting) with an error; frees the request
+ * unless the hypervisor still holds it. */
+static void tclo_fail(struct tclo_req *t, int code, const char *why)
+{
+	if (t->call)
+		rpc_fail(t->call, code, NULL, "%s: %s", t->vm->def.name, why);
+	t->call = NULL;
+	tclo_unlink(t);
+	if (!t->pushing)
+		tclo_free(t);
+}
+
+static void tclo_timeout(uv_timer_t *h)
+{
+	struct tclo_req *t = h->data;
+
+	if (t)
+		tclo_fail(t, RPC_AGENT_UNAVAILABLE,
+			  "the guest agent did not answer in time; is "
+			  "verge-guest-agent running in the guest?");
+}
+
+static void tclo_pushed(void *arg, int err, const struct vp_frame *f)
+{
+	struct tclo_req *t = arg;
+
+	(void)f;
+	t->pushing = false;
+	if (!t->call) {		/* answered meanwhile */
+		tclo_free(t);
+		return;
+	}
+	if (err)
+		tclo_fail(t, err == -EPROTO ? RPC_AGENT_UNAVAILABLE :
+			  RPC_HV_UNAVAILABLE, err == -EPROTO ?
+			  "the hypervisor's TCLO queue is full; retry" :
+			  "the hypervisor did not take the command");
+}
+
+static void on_tclo_reply(struct vm *vm, const char *text, size_t n)
+{
+	char buf[VP_MAX_PAYLOAD + 1], *rest, *end;
+	struct tclo_req *t;
+	unsigned long id;
+	bool ok;
+	json_t *j;
+
+	memcpy(buf, text, n);
+	buf[n] = '\0';
+	ok = !strncmp(buf, "OK ", 3);
+	if (!ok && strncmp(buf, "ERROR ", 6)) {
+		log_debug("%s: TCLO reply '%.20s' is not ours", vm->def.name,
+			  buf);
+		return;
+	}
+	id = strtoul(buf + (ok ? 3 : 6), &end, 10);
+	for (t = vm->tclo; t && t->id != id; t = t->next)
+		;
+	if (!t || !t->call || (*end && *end != ' ')) {
+		log_debug("%s: TCLO reply for no pending ID", vm->def.name);
+		return;
+	}
+	rest = *end ? end + 1 : end;
+	if (!ok) {
+		char why[VP_MAX_PAYLOAD + 64];
+
+		snprintf(why, sizeof(why), "the guest agent says: %s", rest);
+		tclo_fail(t, RPC_AGENT_UNAVAILABLE, why);
+		return;
+	}
+	j = *rest ? json_loads(rest, 0, NULL) : json_object();
+	if (!j) {
+		tclo_fail(t, RPC_AGENT_UNAVAILABLE,
+			  "the guest agent's reply is not JSON");
+		return;
+	}
+	t->done(t->call, vm, j,
+		(double)(uv_hrtime() - t->sent_ns) / 1e6);
+	json_decref(j);
+	t->call = NULL;
+	tclo_unlink(t);
+	if (!t->pushing)
+		tclo_free(t);
+}
+
+void vm_tclo(struct vm *vm, const char *verb, const char *arg,
+	     struct rpc_call *call,
+	     void (*done)(struct rpc_call *call, struct vm *vm, json_t *reply,
+			  double rtt_ms))
+{
+	struct tclo_req *t;
+	char text[VP_MAX_PAYLOAD];
+	int n;
+
+	if (!hvlink_up(vm->hv)) {
+		rpc_fail(call, RPC_HV_UNAVAILABLE, NULL, "%s: the management"
+			 " channel is not connected; is the VM running?",
+			 vm->def.name);
+		return;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t)
+		t->timer = calloc(1, sizeof(*t->timer));
+	if (!t || !t->timer) {
+		free(t);
+		rpc_fail(call, RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	t->vm = vm;
+	t->id = ++vm->tclo_id;
+	t->call = call;
+	t->done = done;
+	n = snprintf(text, sizeof(text), "%s %u%s%s", verb, t->id,
+		     arg ? " " : "", arg ? arg : "");
+	uv_timer_init(vm->d->loop, t->timer);
+	t->timer->data = t;
+	t->next = vm->tclo;
+	vm->tclo = t;
+	t->sent_ns = uv_hrtime();
+	t->pushing = true;
+	if (n < 0 || (size_t)n >= sizeof(text) ||
+	    hvlink_request(vm->hv, VP_TCLO_PUSH, text, (uint32_t)n,
+			   tclo_pushed, t)) {
+		t->pushing = false;
+		tclo_fail(t, RPC_HV_UNAVAILABLE,
+			  "cannot send to the hypervisor");
+		return;
+	}
+	uv_timer_start(t->timer, tclo_timeout,
+		       (uint64_t)vm->d->cfg.agent_timeout_ms, 0);
+}
+
+void vm_tclo_cancel_all(struct vm *vm, const char *why)
+{
+	struct tclo_req *t;
+
+	/* Called after the link is closed: no push callback will come. */
+	while ((t = vm->tclo)) {
+		t->pushing = false;
+		tclo_fail(t, RPC_HV_UNAVAILABLE, why);
+	}
+}
+
+/* --- guestinfo ------------------------------------------------------------ */
+
+static void gi_pushed(void *arg, int err, const struct vp_frame *f)
+{
+	(void)f;
+	if (err)
+		log_warn("%s: guestinfo push failed (%d)", (char *)arg, err);
+}
+
+void vm_guestinfo_push(struct vm *vm, const char *key, const char *value)
+{
+	char buf[VP_MAX_PAYLOAD];
+	size_t k = strlen(key), v = strlen(value);
+
+	if (!hvlink_up(vm->hv) || k + 1 + v > sizeof(buf))
+		return;
+	memcpy(buf, key, k + 1);
+	memcpy(buf + k + 1, value, v);
+	/* The name outlives the request: hvlink_close drops callbacks. */
+	hvlink_request(vm->hv, VP_GUESTINFO_SET, buf, (uint32_t)(k + 1 + v),
+		       gi_pushed, vm->def.name);
+}
+
+static void push_one(const char *k, const char *v, void *arg)
+{
+	vm_guestinfo_push(arg, k, v);
+}
+
+static void push_all_guestinfo(struct vm *vm)
+{
+	store_guestinfo_foreach_host(vm->d->store, vm->def.id, push_one, vm);
+}
+
+static bool valid_key(const char *k, size_t n)
+{
+	size_t i;
+
+	if (!n || n > GUESTINFO_MAX_KEY)
+		return false;
+	for (i = 0; i < n; i++)
+		if (k[i] <= 0x20 || k[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static void on_guestinfo(struct vm *vm, const char *p, size_t n)
+{
+	const char *nul = memchr(p, '\0', n);
+	json_t *value;
+
+	if (!nul || !valid_key(p, (size_t)(nul - p))) {
+		log_warn("%s: malformed guestinfo from the guest; ignored",
+			 vm->def.name);
+		return;
+	}
+	value = vm_text_json(nul + 1, n - (size_t)(nul - p) - 1);
+	if (store_guestinfo_set(vm->d->store, vm->def.id, p,
+				json_string_value(value), "guest") == 0)
+		verged_dirty(vm->d);
+	json_decref(value);
+}
+
+/* --- events and connection state ------------------------------------------ */
+
+static void rate_restored(void *arg, int err, const struct vp_frame *f)
+{
+	(void)f;
+	if (err)
+		log_warn("%s: could not restore the clock rate (%d)",
+			 (char *)arg, err);
+}
+
+static void on_boot(struct vm *vm, const struct vp_frame *f)
+{
+	struct vp_ev_boot b;
+	struct vp_rate rate = { vm->def.rate_num, vm->def.rate_den };
+
+	memcpy(&b, f->payload, sizeof(b));
+	push_all_guestinfo(vm);
+	if (b.stage == VP_BOOT_HV_UP && rate.num != rate.den)
+		/* After a guest reset the hypervisor starts from its command
+		 * line; the rate may have been changed live since. */
+		hvlink_request(vm->hv, VP_CLOCK_SET_RATE, &rate, sizeof(rate),
+			       rate_restored, vm->def.name);
+	if (b.stage == VP_BOOT_GUEST_ENTERED)
+		verged_event(vm->d, vm->def.name, "vm.boot", -1,
+			     json_pack("{si}", "cpu", (int)b.cpu));
+}
+
+void vm_hv_event(void *arg, const struct vp_frame *f)
+{
+	struct vm *vm = arg;
+	int want = vp_payload_size(f->hdr.type, f->hdr.flags);
+	const char *text = (const char *)f->payload;
+
+	if (want >= 0 && f->hdr.len != (uint32_t)want) {
+		log_warn("%s: event %s of %u bytes; ignored", vm->def.name,
+			 vp_type_name(f->hdr.type), f->hdr.len);
+		return;
+	}
+	switch (f->hdr.type) {
+	case VP_EV_BOOT:
+		on_boot(vm, f);
+		break;
+	case VP_EV_PANIC:
+		verged_event(vm->d, vm->def.name, "vm.panic", -1,
+			     json_pack("{so}", "text",
+				       vm_text_json(text, f->hdr.len)));
+		break;
+	case VP_EV_RPCI:
+		on_rpci(vm, text, f->hdr.len);
+		break;
+	case VP_EV_TCLO_REPLY:
+		on_tclo_reply(vm, text, f->hdr.len);
+		break;
+	case VP_EV_GUESTINFO:
+		on_guestinfo(vm, text, f->hdr.len);
+		break;
+	default:	/* EV_CLOCK, EV_POWER: QMP and the methods cover them */
+		break;
+	}
+}
+
+void vm_hv_state(void *arg, bool up)
+{
+	struct vm *vm = arg;
+
+	log_info("%s: management channel %s", vm->def.name,
+		 up ? "connected" : "lost");
+	if (up)
+		push_all_guestinfo(vm);
+	else
+		vm_tclo_cancel_all(vm, "the management channel was lost");
+}

@@ -1,0 +1,281 @@
+/*
+ * Configuration: command line over INI file over built-in defaults. The
+ * INI keys are one table; the file is parsed with inih (Debian's
+ * libinih-dev).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "log.h"
+
+enum key_type { KEY_STR, KEY_INT, KEY_BOOL };
+
+/* Every key of verged.conf; docs/verged.md describes them. */
+static const struct config_key {
+	const char *section, *name;
+	enum key_type type;
+	size_t off;
+	int min, max;
+} config_keys[] = {
+#define STR(s, n, f) { s, n, KEY_STR, offsetof(struct verged_config, f), 0, 0 }
+#define INT(s, n, f, lo, hi) \
+	{ s, n, KEY_INT, offsetof(struct verged_config, f), lo, hi }
+#define BOOL(s, n, f) \
+	{ s, n, KEY_BOOL, offsetof(struct verged_config, f), 0, 1 }
+	STR("daemon", "socket", socket_path),
+	STR("daemon", "state_dir", state_dir),
+	STR("daemon", "run_dir", run_dir),
+	STR("daemon", "group", group),
+	BOOL("daemon", "verbose", verbose),
+	STR("qemu", "binary", qemu),
+	STR("qemu", "hypervisor", hv_bin),
+	STR("qemu", "machine", machine),
+	STR("qemu", "cpu", cpu),
+	BOOL("qemu", "uuid_arg", vm_uuid_arg),
+	INT("vm", "stop_timeout_s", stop_timeout_s, 1, 3600),
+	INT("vm", "agent_timeout_ms", agent_timeout_ms, 100, 600000),
+	INT("vm", "mgmt_timeout_ms", mgmt_timeout_ms, 100, 600000),
+	INT("store", "report_history", report_history, 1, 100000),
+	INT("store", "event_history", event_history, 100, 10000000),
+#undef STR
+#undef INT
+#undef BOOL
+};
+
+#define UNSET	INT_MIN
+
+/* Installed location first, then the build tree (next to verged). */
+static const char *const hv_installed = "/usr/lib/verge/verge-hv.bin";
+
+void config_usage(FILE *f)
+{
+	fputs("usage: verged [--config FILE] [--socket PATH] "
+	      "[--state-dir DIR]\n"
+	      "              [--run-dir DIR] [--foreground] [--verbose]\n"
+	      "       verged --version | --help\n", f);
+}
+
+static void set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = strdup(s);
+	if (!*dst) {
+		log_err("out of memory");
+		exit(1);
+	}
+}
+
+int config_parse_args(struct verged_config *c, int argc, char **argv)
+{
+	enum { O_SOCKET = 256, O_STATE, O_RUN };
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, O_SOCKET },
+		{ "state-dir", required_argument, NULL, O_STATE },
+		{ "run-dir", required_argument, NULL, O_RUN },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int o;
+
+	memset(c, 0, sizeof(*c));
+	c->stop_timeout_s = c->agent_timeout_ms = c->mgmt_timeout_ms = UNSET;
+	c->report_history = c->event_history = UNSET;
+	c->vm_uuid_arg = c->verbose = false;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "c:fvVh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			set_str(&c->config_path, optarg);
+			c->config_given = true;
+			break;
+		case O_SOCKET: set_str(&c->socket_path, optarg); break;
+		case O_STATE: set_str(&c->state_dir, optarg); break;
+		case O_RUN: set_str(&c->run_dir, optarg); break;
+		case 'f': c->foreground = true; break;
+		case 'v': c->verbose = true; break;
+		case 'V':
+			printf("verged %s (api %d)\n", VERGED_VERSION,
+			       VERGED_API);
+			return 1;
+		case 'h':
+			config_usage(stdout);
+			return 1;
+		default:
+			config_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "verged: unexpected argument '%s'\n",
+			argv[optind]);
+		config_usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct ini_ctx {
+	struct verged_config *c;
+	const char *path;
+	int err;
+};
+
+static int parse_value(const struct config_key *k, struct ini_ctx *x,
+		       const char *value)
+{
+	void *field = (char *)x->c + k->off;
+	char *end;
+	long v;
+
+	if (k->type == KEY_STR) {
+		if (!*(char **)field)	/* the command line wins */
+			set_str(field, value);
+		return 0;
+	}
+	if (k->type == KEY_BOOL) {
+		/* false never lowers a flag the command line raised */
+		if (!strcmp(value, "true") || !strcmp(value, "yes") ||
+		    !strcmp(value, "1"))
+			*(bool *)field = true;
+		else if (strcmp(value, "false") && strcmp(value, "no") &&
+			 strcmp(value, "0"))
+			goto bad;
+		return 0;
+	}
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < k->min || v > k->max)
+		goto bad;
+	*(int *)field = (int)v;
+	return 0;
+bad:
+	log_err("%s: [%s] %s = '%s': expected %s", x->path,
+		k->section, k->name, value,
+		k->type == KEY_BOOL ? "true or false" : "an integer in range");
+	return -EINVAL;
+}
+
+static int on_ini_key(void *user, const char *section, const char *name,
+		       const char *value)
+{
+	struct ini_ctx *x = user;
+	size_t i;
+
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (strcmp(k->section, section) || strcmp(k->name, name))
+			continue;
+		if (parse_value(k, x, value))
+			x->err = -EINVAL;
+		return 1;
+	}
+	log_err("%s: unknown key [%s] %s", x->path, section, name);
+	x->err = -EINVAL;
+	return 1;
+}
+
+/* The directory of /proc/self/exe + "/" + name, if that file exists. */
+static char *beside_exe(const char *name)
+{
+	char exe[PATH_MAX], *slash, *p;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	slash[1] = '\0';
+	if (asprintf(&p, "%s%s", exe, name) < 0)
+		return NULL;
+	if (access(p, R_OK)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void default_str(char **dst, const char *v)
+{
+	if (!*dst)
+		set_str(dst, v);
+}
+
+static void default_int(int *dst, int v)
+{
+	if (*dst == UNSET)
+		*dst = v;
+}
+
+static void apply_defaults(struct verged_config *c)
+{
+	default_str(&c->socket_path, "/run/verge/verged.sock");
+	default_str(&c->state_dir, "/var/lib/verge");
+	default_str(&c->run_dir, "/run/verge");
+	default_str(&c->group, "verge");
+	default_str(&c->qemu, "qemu-system-aarch64");
+	default_str(&c->machine, "virt,virtualization=on,gic-version=3");
+	default_str(&c->cpu, "cortex-a57");
+	if (!c->hv_bin && access(hv_installed, R_OK) == 0)
+		set_str(&c->hv_bin, hv_installed);
+	if (!c->hv_bin)
+		c->hv_bin = beside_exe("verge-hv.bin");
+	/* none found: the installed path, for the error message */
+	default_str(&c->hv_bin, hv_installed);
+	default_int(&c->stop_timeout_s, 30);
+	default_int(&c->agent_timeout_ms, 5000);
+	default_int(&c->mgmt_timeout_ms, 3000);
+	default_int(&c->report_history, 100);
+	default_int(&c->event_history, 100000);
+}
+
+int config_load(struct verged_config *c)
+{
+	struct ini_ctx x = { .c = c };
+	int r;
+
+	default_str(&c->config_path, VERGED_DEFAULT_CONFIG);
+	x.path = c->config_path;
+	r = ini_parse(c->config_path, on_ini_key, &x);
+	if (r == -1 && !c->config_given && errno == ENOENT) {
+		log_debug("no %s: built-in defaults", c->config_path);
+	} else if (r == -1) {
+		log_err("%s: cannot read: %s", c->config_path, strerror(errno));
+		return -errno;
+	} else if (r > 0) {
+		log_err("%s:%d: syntax error", c->config_path, r);
+		return -EINVAL;
+	} else if (r < 0) {
+		log_err("%s: cannot parse (%d)", c->config_path, r);
+		return -EINVAL;
+	}
+	if (x.err)
+		return x.err;
+	apply_defaults(c);
+	return 0;
+}
+
+void config_free(struct verged_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		if (config_keys[i].type == KEY_STR)
+			free(*(char **)((char *)c + config_keys[i].off));
+	free(c->config_path);
+	memset(c, 0, sizeof(*c));
+}

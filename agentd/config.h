@@ -1,0 +1,45 @@
+/*
+ * verged's configuration: built-in defaults, then the INI file
+ * (/etc/verge/verged.conf unless --config), then the command line.
+ * docs/verged.md lists every key.
+ */
+#ifndef VERGED_CONFIG_H
+#define VERGED_CONFIG_H
+#include <stdbool.h>
+#include <stdio.h>
+
+#define VERGED_VERSION		"0.1.0"
+#define VERGED_API		1
+#define VERGED_DEFAULT_CONFIG	"/etc/verge/verged.conf"
+
+struct verged_config {
+	char *config_path;	/* NULL: the default, which may be absent */
+	bool config_given;	/* --config: the file must exist */
+	char *socket_path;
+	char *state_dir;
+	char *run_dir;
+	char *group;		/* socket group, "verge" */
+	char *qemu;		/* QEMU binary */
+	char *hv_bin;		/* verge-hv.bin */
+	char *machine;		/* -M */
+	char *cpu;		/* -cpu */
+	bool foreground;
+	bool verbose;
+	bool vm_uuid_arg;	/* pass verge.uuid= (see config.c) */
+	int stop_timeout_s;	/* vm.stop default */
+	int agent_timeout_ms;	/* TCLO requests */
+	int mgmt_timeout_ms;	/* management-channel requests */
+	int report_history;	/* agent reports kept per VM */
+	int event_history;	/* events kept in all */
+};
+
+/*
+ * Parses argv. Returns 0 to run, 1 when --help or --version was handled
+ * (exit 0), or -EINVAL after printing a usage error (exit 2).
+ */
+int config_parse_args(struct verged_config *c, int argc, char **argv);
+/* Defaults, then the INI file, then the arguments already parsed. */
+int config_load(struct verged_config *c);
+void config_free(struct verged_config *c);
+void config_usage(FILE *f);
+#endif

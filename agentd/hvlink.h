@@ -1,0 +1,44 @@
+/*
+ * Asynchronous client of verge-hv's management channel (the VM's
+ * mgmt.sock, docs/management-protocol.md) on the libuv loop: connects and
+ * reconnects, says HELLO, sends requests with sequence numbers and
+ * matches their replies with a deadline, and passes events on. Frames are
+ * decoded and checked by proto/frame.c; reply sizes against
+ * vp_payload_size().
+ */
+#ifndef VERGED_HVLINK_H
+#define VERGED_HVLINK_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include <verge_proto.h>
+
+struct hvlink;
+
+struct hvlink_ops {
+	void (*event)(void *arg, const struct vp_frame *f);
+	/* up: HELLO answered with our version; !up: connection ended. */
+	void (*state)(void *arg, bool up);
+};
+
+/*
+ * err is 0 with the reply, -EPROTO with an error reply (f is it),
+ * -EBADMSG for a reply of the wrong size, -ETIMEDOUT, or -ECONNRESET when
+ * the connection ended first (also from hvlink_close(), which must not
+ * be called from a callback).
+ */
+typedef void (*hvlink_reply_fn)(void *arg, int err, const struct vp_frame *f);
+
+int hvlink_open(uv_loop_t *loop, const char *path, int timeout_ms,
+		const struct hvlink_ops *ops, void *arg,
+		struct hvlink **ret_link);
+int hvlink_request(struct hvlink *l, uint8_t type, const void *payload,
+		   uint32_t len, hvlink_reply_fn cb, void *arg);
+bool hvlink_up(const struct hvlink *l);
+void hvlink_close(struct hvlink *l);
+/* The error reply's message, NUL-terminated into buf. */
+const char *hvlink_error_text(const struct vp_frame *f, char *buf,
+			      size_t n, int32_t *ret_code);
+#endif

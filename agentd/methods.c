@@ -1,0 +1,890 @@
+/*
+ * The JSON-RPC methods of docs/jsonrpc.md: one table, each entry with its
+ * parameters (jansson formats and bounds, checked by rpc.c before the
+ * handler runs) and whether it changes state (then the caller's uid is
+ * checked and recorded in the event log).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hvlink.h"
+#include "jsonw.h"
+#include "log.h"
+#include "rpc.h"
+#include "server.h"
+#include "store.h"
+#include "verged.h"
+#include "vm.h"
+
+#define NAME_MAX_LEN	64
+#define PATH_MAX_LEN	4096
+#define GI_MAX_VALUE	1000
+#define CONSOLE_MAX	(1024 * 1024)
+
+static struct verged *daemon_of(struct rpc_call *c)
+{
+	return c->ctx;
+}
+
+static int64_t caller_uid(const struct rpc_call *c)
+{
+	return (int64_t)c->caller.uid;
+}
+
+bool verged_allowed(void *ctx, const struct rpc_caller *who)
+{
+	struct verged *d = ctx;
+	struct passwd *pw;
+	struct group *g;
+	char **m;
+
+	if (who->uid == 0 || who->uid == d->self_uid)
+		return true;
+	if (!d->has_group)
+		return false;
+	if (who->gid == d->group)
+		return true;
+	/* Supplementary membership, as /etc/group lists it. */
+	g = getgrgid(d->group);
+	pw = getpwuid(who->uid);
+	if (!g || !pw)
+		return false;
+	for (m = g->gr_mem; *m; m++)
+		if (!strcmp(*m, pw->pw_name))
+			return true;
+	return false;
+}
+
+/* The VM named by the "name" parameter, or the call fails. */
+static struct vm *get_vm(struct rpc_call *c)
+{
+	const char *name = rpc_str(c, "name");
+	struct vm *vm = vm_find(daemon_of(c), name);
+
+	if (!vm)
+		rpc_fail(c, RPC_VM_NOT_FOUND, json_pack("{ss}", "vm", name),
+			 "no VM named '%s'; see vm.list", name);
+	return vm;
+}
+
+static void fail_state(struct rpc_call *c, struct vm *vm, const char *what)
+{
+	rpc_fail(c, RPC_VM_STATE,
+		 json_pack("{ss}", "state", vm_state_name(vm->state)),
+		 "%s is %s: %s", vm->def.name, vm_state_name(vm->state), what);
+}
+
+static void fail_param(struct rpc_call *c, const char *param, const char *fmt,
+		       const char *arg)
+{
+	rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param", param), fmt,
+		 arg);
+}
+
+/* --- validation ----------------------------------------------------------- */
+
+static bool valid_name(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (!n || n > NAME_MAX_LEN || s[0] == '.' || s[0] == '-')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", s[i]))
+			return false;
+	return true;
+}
+
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* verge-hv checks the same bounds (hypervisor/core/bootargs.c). */
+int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den)
+{
+	uint64_t num = 0, den = 1, g;
+	char buf[64], *p;
+	int digits = 0;
+
+	if (json_is_number(v))
+		snprintf(buf, sizeof(buf), "%.9f", json_number_value(v));
+	else if (json_is_string(v) && json_string_length(v) < sizeof(buf))
+		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
+	else
+		return -EINVAL;
+	p = buf;
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	while (*p >= '0' && *p <= '9' && num < 1000000)
+		num = num * 10 + (uint64_t)(*p++ - '0');
+	if (*p == '/') {
+		p++;
+		if (*p < '1' || *p > '9')
+			return -EINVAL;
+		den = 0;
+		while (*p >= '0' && *p <= '9' && den < 1000000000)
+			den = den * 10 + (uint64_t)(*p++ - '0');
+	} else if (*p == '.') {
+		p++;
+		while (*p >= '0' && *p <= '9' && digits < 9) {
+			num = num * 10 + (uint64_t)(*p++ - '0');
+			den *= 10;
+			digits++;
+		}
+		while (*p == '0')	/* "%.9f" pads with zeros */
+			p++;
+	}
+	if (*p || !den)
+		return -EINVAL;
+	g = gcd(num, den);
+	if (g) {
+		num /= g;
+		den /= g;
+	}
+	/* 0.01 <= num/den <= 100, in integers */
+	if (num * 100 < den || num > den * 100 || num > UINT32_MAX ||
+	    den > UINT32_MAX)
+		return -EINVAL;
+	*ret_num = (uint32_t)num;
+	*ret_den = (uint32_t)den;
+	return 0;
+}
+
+static int rate_param(struct rpc_call *c, uint32_t *num, uint32_t *den)
+{
+	if (verged_parse_rate(rpc_obj(c, "rate"), num, den) == 0)
+		return 0;
+	fail_param(c, "rate", "%s", "rate must be \"p/q\" or a decimal with"
+		   " at most 9 fraction digits, from 0.01 to 100");
+	return -EINVAL;
+}
+
+static int make_uuid(char out[37])
+{
+	uint8_t b[16];
+
+	if (getrandom(b, sizeof(b), 0) != sizeof(b))
+		return -errno;
+	b[6] = (b[6] & 0x0f) | 0x40;	/* version 4, RFC 4122 */
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
+		 b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+	return 0;
+}
+
+static int file_param(struct rpc_call *c, const char *param)
+{
+	const char *path = rpc_str(c, param);
+	struct stat st;
+
+	if (!path)
+		return 0;
+	if (path[0] != '/') {
+		fail_param(c, param, "%s must be an absolute path", param);
+		return -EINVAL;
+	}
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || access(path, R_OK)) {
+		fail_param(c, param, "%s: not a readable file", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- daemon and VMs ------------------------------------------------------- */
+
+static void m_version(struct rpc_call *c)
+{
+	rpc_reply(c, json_pack("{ss si}", "version", VERGED_VERSION, "api",
+			       VERGED_API));
+}
+
+static void m_define(struct rpc_call *c)
+{
+	struct verged *d = daemon_of(c);
+	const char *name = rpc_str(c, "name"), *restart;
+	struct vm_record r = { 0 };
+	char uuid[37];
+	struct vm *vm;
+	int e;
+
+	if (!valid_name(name)) {
+		fail_param(c, "name", "%s", "name: 1-64 characters of "
+			   "[A-Za-z0-9._-], not starting with '.' or '-'");
+		return;
+	}
+	if (file_param(c, "kernel") || file_param(c, "initrd"))
+		return;
+	restart = rpc_str(c, "restart");
+	if (restart && strcmp(restart, "no") && strcmp(restart, "on-crash")) {
+		fail_param(c, "restart", "%s", "restart must be \"no\" or"
+			   " \"on-crash\"");
+		return;
+	}
+	r.rate_num = r.rate_den = 1;
+	if (rpc_has(c, "rate") && rate_param(c, &r.rate_num, &r.rate_den))
+		return;
+	if (vm_find(d, name)) {
+		rpc_fail(c, RPC_VM_EXISTS, json_pack("{ss}", "vm", name),
+			 "a VM named '%s' exists; undefine it first or pick"
+			 " another name", name);
+		return;
+	}
+	if (make_uuid(uuid)) {
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "no random numbers");
+		return;
+	}
+	r.name = (char *)name;
+	r.uuid = uuid;
+	r.kernel = (char *)rpc_str(c, "kernel");
+	r.initrd = (char *)rpc_str(c, "initrd");
+	r.cmdline = (char *)(rpc_str(c, "cmdline") ? rpc_str(c, "cmdline") :
+			     "console=ttyAMA0");
+	r.memory_mib = rpc_int(c, "memory_mib", 1024);
+	r.cpus = rpc_int(c, "cpus", 2);
+	r.freq_hz = (uint64_t)rpc_int(c, "freq_hz", 0);
+	r.restart = (char *)(restart ? restart : "no");
+	r.desired = "stopped";
+	r.state = "defined";
+	e = store_vm_insert(d->store, &r);
+	if (e) {
+		rpc_fail(c, e == -EEXIST ? RPC_VM_EXISTS : RPC_INTERNAL_ERROR,
+			 NULL, "%s: cannot store the definition", name);
+		return;
+	}
+	vm = vm_new(d, &r);
+	if (!vm) {
+		store_vm_delete(d->store, r.id);
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	vm_link(d, vm);
+	verged_event(d, name, "vm.define", caller_uid(c),
+		     json_pack("{ss ss sI sI}", "uuid", uuid,
+			       "kernel", r.kernel,
+			       "memory_mib", (json_int_t)r.memory_mib,
+			       "cpus", (json_int_t)r.cpus));
+	rpc_reply(c, vm_json(vm));
+}
+
+static void m_undefine(struct rpc_call *c)
+{
+	struct verged *d = daemon_of(c);
+	struct vm *vm = get_vm(c);
+
+	if (!vm)
+		return;
+	if (vm_is_active(vm)) {
+		fail_state(c, vm, "stop or kill it first");
+		return;
+	}
+	if (store_vm_delete(d->store, vm->def.id)) {
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot delete");
+		return;
+	}
+	verged_event(d, vm->def.name, "vm.undefine", caller_uid(c),
+		     json_pack("{ss}", "uuid", vm->def.uuid));
+	vm_unlink(d, vm);
+	vm_remove_run_dir(vm);
+	vm_free(vm);
+	rpc_reply(c, json_object());
+}
+
+static void m_start(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+	const char *why = NULL;
+
+	if (!vm)
+		return;
+	if (vm_is_active(vm)) {
+		fail_state(c, vm, "it runs already");
+		return;
+	}
+	if (vm_start(vm, caller_uid(c), &why)) {
+		rpc_fail(c, RPC_INTERNAL_ERROR,
+			 json_pack("{ss}", "reason", why),
+			 "%s: cannot start: %s", vm->def.name, why);
+		return;
+	}
+	rpc_reply(c, vm_json(vm));
+}
+
+static void m_stop(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+
+	if (!vm)
+		return;
+	if (!vm_is_active(vm)) {
+		fail_state(c, vm, "it is not running");
+		return;
+	}
+	vm_stop(vm, caller_uid(c),
+		(int)rpc_int(c, "timeout_s",
+			     daemon_of(c)->cfg.stop_timeout_s), c);
+}
+
+static void m_kill(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+
+	if (!vm)
+		return;
+	if (!vm_is_active(vm)) {
+		fail_state(c, vm, "it is not running");
+		return;
+	}
+	vm_kill(vm, caller_uid(c), c);
+}
+
+static void m_list(struct rpc_call *c)
+{
+	double now = verged_now();
+	struct vm *vm;
+	struct jw w;
+
+	jw_init(&w);
+	jw_open(&w, '[');
+	for (vm = daemon_of(c)->vms; vm; vm = vm->next) {
+		jw_elem(&w);
+		vm_write_json(&w, vm, now);
+	}
+	jw_close(&w, ']');
+	rpc_reply_text(c, jw_finish(&w, NULL));
+}
+
+static void m_show(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+
+	if (vm)
+		rpc_reply(c, vm_json(vm));
+}
+
+static void m_console(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+	size_t want = (size_t)rpc_int(c, "bytes", 65536);
+	struct stat st;
+	char *buf;
+	ssize_t n = 0;
+	int fd;
+
+	if (!vm)
+		return;
+	fd = open(vm->console_log, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		rpc_reply(c, json_pack("{ss sI}", "text", "", "size", 0));
+		return;
+	}
+	if ((size_t)st.st_size < want)
+		want = (size_t)st.st_size;
+	buf = malloc(want + 1);
+	if (buf)
+		n = pread(fd, buf, want, st.st_size - (off_t)want);
+	close(fd);
+	if (!buf || n < 0) {
+		free(buf);
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "%s: cannot read",
+			 vm->console_log);
+		return;
+	}
+	rpc_reply(c, json_pack("{so sI}", "text", vm_text_json(buf, (size_t)n),
+			       "size", (json_int_t)st.st_size));
+	free(buf);
+}
+
+/* --- clock ---------------------------------------------------------------- */
+
+/* A management-channel request on behalf of a call. */
+struct hv_call {
+	struct rpc_call *call;
+	struct vm *vm;
+	const char *event;	/* recorded on success, or NULL */
+	json_t *detail;
+	uint32_t num, den;	/* rate to store, 0: none */
+	uint64_t freq;		/* frequency to store, 0: none */
+	bool store_freq;
+};
+
+static void hv_call_done(void *arg, int err, const struct vp_frame *f)
+{
+	struct hv_call *h = arg;
+	struct vm *vm = h->vm;
+	struct vp_clock clk;
+	char why[128];
+	int32_t code = 0;
+
+	if (err) {
+		if (err == -EPROTO)
+			rpc_fail(h->call, RPC_INVALID_PARAMS, json_pack("{si}",
+				 "hv_error", 0), "the hypervisor refused: %s",
+				 hvlink_error_text(f, why, sizeof(why), &code));
+		else
+			rpc_fail(h->call, err == -ETIMEDOUT ? RPC_TIMEOUT :
+				 RPC_HV_UNAVAILABLE, NULL, "%s: %s",
+				 vm->def.name, err == -ETIMEDOUT ?
+				 "the hypervisor did not answer in time" :
+				 "the management channel went away");
+		json_decref(h->detail);
+		free(h);
+		return;
+	}
+	memcpy(&clk, f->payload, sizeof(clk));
+	if (h->num || h->store_freq) {
+		if (h->num) {
+			vm->def.rate_num = h->num;
+			vm->def.rate_den = h->den;
+		}
+		if (h->store_freq)
+			vm->def.freq_hz = h->freq;
+		store_vm_set_clock(vm->d->store, vm->def.id, vm->def.rate_num,
+				   vm->def.rate_den, vm->def.freq_hz);
+	}
+	if (h->event)
+		verged_event(vm->d, vm->def.name, h->event,
+			     caller_uid(h->call), h->detail);
+	else
+		json_decref(h->detail);
+	rpc_reply(h->call, vm_clock_json(vm, &clk));
+	free(h);
+}
+
+/* Sends type/payload for the call; the reply answers it as clock.show. */
+static void hv_clock(struct rpc_call *c, struct vm *vm, uint8_t type,
+		     const void *payload, uint32_t len, struct hv_call *tmpl)
+{
+	struct hv_call *h;
+
+	if (!hvlink_up(vm->hv)) {
+		json_decref(tmpl->detail);
+		rpc_fail(c, RPC_HV_UNAVAILABLE, json_pack("{ss}", "state",
+			 vm_state_name(vm->state)), "%s: the management channel"
+			 " is not connected (%s)", vm->def.name,
+			 vm_state_name(vm->state));
+		return;
+	}
+	h = malloc(sizeof(*h));
+	if (!h) {
+		json_decref(tmpl->detail);
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	*h = *tmpl;
+	h->call = c;
+	h->vm = vm;
+	if (hvlink_request(vm->hv, type, payload, len, hv_call_done, h)) {
+		json_decref(h->detail);
+		free(h);
+		rpc_fail(c, RPC_HV_UNAVAILABLE, NULL, "%s: cannot send",
+			 vm->def.name);
+	}
+}
+
+static void m_clock_show(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+	struct hv_call t = { 0 };
+
+	if (!vm)
+		return;
+	if (!vm_is_active(vm)) {
+		rpc_reply(c, vm_clock_json(vm, NULL));
+		return;
+	}
+	hv_clock(c, vm, VP_CLOCK_GET, NULL, 0, &t);
+}
+
+/* A VM that is not running keeps the setting for its next start. */
+static void clock_offline(struct rpc_call *c, struct vm *vm, const char *event,
+			  json_t *detail)
+{
+	store_vm_set_clock(daemon_of(c)->store, vm->def.id, vm->def.rate_num,
+			   vm->def.rate_den, vm->def.freq_hz);
+	json_object_set_new(detail, "live", json_false());
+	verged_event(daemon_of(c), vm->def.name, event, caller_uid(c), detail);
+	rpc_reply(c, vm_clock_json(vm, NULL));
+}
+
+static void m_set_rate(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+	struct hv_call t = { .event = "clock.rate" };
+	struct vp_rate r;
+
+	if (!vm || rate_param(c, &r.num, &r.den))
+		return;
+	t.detail = json_pack("{so so sf}", "from", json_sprintf("%u/%u",
+			     vm->def.rate_num, vm->def.rate_den), "rate",
+			     json_sprintf("%u/%u", r.num, r.den),
+			     "rate_value", (double)r.num / r.den);
+	if (!vm_is_active(vm)) {
+		vm->def.rate_num = r.num;
+		vm->def.rate_den = r.den;
+		clock_offline(c, vm, t.event, t.detail);
+		return;
+	}
+	t.num = r.num;
+	t.den = r.den;
+	hv_clock(c, vm, VP_CLOCK_SET_RATE, &r, sizeof(r), &t);
+}
+
+static void m_set_freq(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+	struct hv_call t = { .event = "clock.frequency", .store_freq = true };
+	struct vp_freq f;
+
+	if (!vm)
+		return;
+	f.hz = (uint64_t)rpc_int(c, "freq_hz", 0);
+	t.freq = f.hz;
+	t.detail = json_pack("{sI sI}", "from", (json_int_t)vm->def.freq_hz,
+			     "freq_hz", (json_int_t)f.hz);
+	if (!vm_is_active(vm)) {
+		vm->def.freq_hz = f.hz;
+		clock_offline(c, vm, t.event, t.detail);
+		return;
+	}
+	hv_clock(c, vm, VP_CLOCK_SET_FREQ, &f, sizeof(f), &t);
+}
+
+static void m_step(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+	struct hv_call t = { .event = "clock.step" };
+	struct vp_step s;
+
+	if (!vm)
+		return;
+	s.ns = (uint64_t)rpc_int(c, "ns", 0);
+	t.detail = json_pack("{sI}", "ns", (json_int_t)s.ns);
+	hv_clock(c, vm, VP_CLOCK_STEP, &s, sizeof(s), &t);
+}
+
+/* --- hypervisor statistics ------------------------------------------------ */
+
+static void stats_done(void *arg, int err, const struct vp_frame *f)
+{
+	static const char *const exit_names[] = {
+		"irq", "sgi", "tick", "maint", "hvc", "smc", "sysreg", "dabt",
+		"iabt", "other",
+	};
+	struct rpc_call *c = arg;
+	struct vp_stats st;
+	json_t *exits;
+	size_t i;
+
+	if (err) {
+		rpc_fail(c, err == -ETIMEDOUT ? RPC_TIMEOUT :
+			 RPC_HV_UNAVAILABLE, NULL,
+			 "the hypervisor did not answer STATS_GET (%d)", err);
+		return;
+	}
+	memcpy(&st, f->payload, sizeof(st));
+	exits = json_object();
+	for (i = 0; i < sizeof(exit_names) / sizeof(exit_names[0]); i++)
+		json_object_set_new(exits, exit_names[i],
+				    json_integer((json_int_t)st.exits[i]));
+	rpc_reply(c, json_pack("{sI so sI sI sI sI sI}",
+			       "exits_total", (json_int_t)st.exits_total,
+			       "exits", exits,
+			       "rx_frames", (json_int_t)st.rx_frames,
+			       "rx_bad_frames", (json_int_t)st.rx_bad_frames,
+			       "rx_dropped_bytes",
+			       (json_int_t)st.rx_dropped_bytes,
+			       "tx_frames", (json_int_t)st.tx_frames,
+			       "tx_dropped", (json_int_t)st.tx_dropped));
+}
+
+static void m_stats(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+
+	if (!vm)
+		return;
+	if (!hvlink_up(vm->hv)) {
+		rpc_fail(c, RPC_HV_UNAVAILABLE, json_pack("{ss}", "state",
+			 vm_state_name(vm->state)), "%s: the management channel"
+			 " is not connected (%s)", vm->def.name,
+			 vm_state_name(vm->state));
+		return;
+	}
+	if (hvlink_request(vm->hv, VP_STATS_GET, NULL, 0, stats_done, c))
+		rpc_fail(c, RPC_HV_UNAVAILABLE, NULL, "%s: cannot send",
+			 vm->def.name);
+}
+
+/* --- guest agent ---------------------------------------------------------- */
+
+static void m_agent_show(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+	char *text = NULL;
+	double at = 0;
+	int64_t count = 0;
+	json_t *rep;
+
+	if (!vm)
+		return;
+	if (store_report_latest(daemon_of(c)->store, vm->def.id, &at, &text)) {
+		rpc_fail(c, RPC_AGENT_UNAVAILABLE, NULL, "%s: no guest agent"
+			 " has reported; is verge-guest-agent running in the"
+			 " guest?", vm->def.name);
+		return;
+	}
+	store_report_count(daemon_of(c)->store, vm->def.id, &count);
+	rep = json_loads(text, 0, NULL);
+	free(text);
+	rpc_reply(c, json_pack("{sf sf so sI}", "received_at", at, "age_s",
+			       verged_now() - at, "report",
+			       rep ? rep : json_object(), "reports",
+			       (json_int_t)count));
+}
+
+static void ping_done(struct rpc_call *c, struct vm *vm, json_t *reply,
+		      double rtt_ms)
+{
+	(void)vm;
+	(void)reply;
+	rpc_reply(c, json_pack("{sf}", "rtt_ms", rtt_ms));
+}
+
+static void detect_done(struct rpc_call *c, struct vm *vm, json_t *reply,
+			double rtt_ms)
+{
+	(void)vm;
+	(void)rtt_ms;
+	rpc_reply(c, json_incref(reply));
+}
+
+static void sync_done(struct rpc_call *c, struct vm *vm, json_t *reply,
+		      double rtt_ms)
+{
+	json_t *off = json_object_get(reply, "offset_ns");
+	json_t *method = json_object_get(reply, "method");
+	json_t *res;
+
+	(void)rtt_ms;
+	if (!json_is_integer(off) || !json_is_string(method) ||
+	    json_string_length(method) > 16) {
+		rpc_fail(c, RPC_AGENT_UNAVAILABLE, NULL, "%s: the agent's"
+			 " time-sync reply lacks offset_ns or method",
+			 vm->def.name);
+		return;
+	}
+	res = json_pack("{sO sO}", "offset_ns", off, "method", method);
+	verged_event(vm->d, vm->def.name, "agent.sync_time", caller_uid(c),
+		     json_deep_copy(res));
+	rpc_reply(c, res);
+}
+
+static struct vm *agent_vm(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+
+	if (vm && !vm_is_active(vm)) {
+		fail_state(c, vm, "start it first");
+		return NULL;
+	}
+	return vm;
+}
+
+static void m_agent_ping(struct rpc_call *c)
+{
+	struct vm *vm = agent_vm(c);
+
+	if (vm)
+		vm_tclo(vm, "verge.ping", NULL, c, ping_done);
+}
+
+static void m_agent_detect(struct rpc_call *c)
+{
+	struct vm *vm = agent_vm(c);
+
+	if (vm)
+		vm_tclo(vm, "verge.detect", NULL, c, detect_done);
+}
+
+static void time_anchored(void *arg, int err, const struct vp_frame *f)
+{
+	(void)f;
+	if (err)
+		log_warn("%s: HOST_TIME_SET failed (%d)", (char *)arg, err);
+}
+
+static void m_sync_time(struct rpc_call *c)
+{
+	struct vm *vm = agent_vm(c);
+	struct vp_host_time t;
+	struct timespec ts;
+
+	if (!vm)
+		return;
+	if (hvlink_up(vm->hv)) {
+		/* Anchor GETTIMEFULL first; the push goes after it on the
+		 * same channel, so the hypervisor has the time by then. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		t.unix_ns = (uint64_t)ts.tv_sec * 1000000000ull +
+			    (uint64_t)ts.tv_nsec;
+		hvlink_request(vm->hv, VP_HOST_TIME_SET, &t, sizeof(t),
+			       time_anchored, vm->def.name);
+	}
+	vm_tclo(vm, "verge.timesync", NULL, c, sync_done);
+}
+
+/* --- guestinfo ------------------------------------------------------------ */
+
+static bool valid_gi_key(const char *k)
+{
+	for (; *k; k++)
+		if (*k <= 0x20 || *k >= 0x7f)
+			return false;
+	return true;
+}
+
+static void m_gi_get(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+	const char *key = rpc_str(c, "key");
+	char *value = NULL, *source = NULL;
+	int e;
+
+	if (!vm)
+		return;
+	e = store_guestinfo_get(daemon_of(c)->store, vm->def.id, key, &value,
+				&source);
+	if (e && e != -ENOENT) {
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot read guestinfo");
+		return;
+	}
+	rpc_reply(c, json_pack("{ss ss? ss?}", "key", key, "value", value,
+			       "source", source));
+	free(value);
+	free(source);
+}
+
+static void m_gi_set(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+	const char *key = rpc_str(c, "key"), *value = rpc_str(c, "value");
+
+	if (!vm)
+		return;
+	if (!valid_gi_key(key)) {
+		fail_param(c, "key", "%s", "key: printable ASCII, no spaces");
+		return;
+	}
+	if (store_guestinfo_set(daemon_of(c)->store, vm->def.id, key, value,
+				"host")) {
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot store guestinfo");
+		return;
+	}
+	vm_guestinfo_push(vm, key, value);
+	verged_event(daemon_of(c), vm->def.name, "guestinfo.set", caller_uid(c),
+		     json_pack("{ss si}", "key", key, "bytes",
+			       (int)strlen(value)));
+	rpc_reply(c, json_object());
+}
+
+/* --- events --------------------------------------------------------------- */
+
+static void m_events_list(struct rpc_call *c)
+{
+	json_t *a;
+
+	if (store_events_list(daemon_of(c)->store, rpc_str(c, "vm"),
+			      rpc_int(c, "since", 0), rpc_int(c, "limit", 100),
+			      &a)) {
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot read events");
+		return;
+	}
+	rpc_reply(c, a);
+}
+
+static void m_subscribe(struct rpc_call *c)
+{
+	if (server_subscribe(daemon_of(c)->server, c->caller.conn,
+			     rpc_str(c, "vm"))) {
+		rpc_fail(c, RPC_INVALID_REQUEST, NULL,
+			 "events.subscribe needs a connection");
+		return;
+	}
+	rpc_reply(c, json_object());
+}
+
+/* --- the table ------------------------------------------------------------ */
+
+#define NAME	{ "name", "s", true, 1, NAME_MAX_LEN }
+#define STATE	RPC_CHANGES_STATE
+
+const struct rpc_method verged_methods[] = {
+	{ "daemon.version", m_version, 0, { { 0 } } },
+	{ "vm.define", m_define, STATE, {
+		NAME,
+		{ "kernel", "s", true, 1, PATH_MAX_LEN },
+		{ "initrd", "s", false, 1, PATH_MAX_LEN },
+		{ "cmdline", "s", false, 0, 4000 },
+		{ "memory_mib", "I", false, 256, 65536 },
+		{ "cpus", "I", false, 1, 8 },
+		{ "rate", "o", false, 0, 0 },
+		{ "freq_hz", "I", false, 1e6, 4e9 },
+		{ "restart", "s", false, 1, 16 },
+	} },
+	{ "vm.undefine", m_undefine, STATE, { NAME } },
+	{ "vm.start", m_start, STATE, { NAME } },
+	{ "vm.stop", m_stop, STATE, { NAME,
+		{ "timeout_s", "I", false, 1, 3600 } } },
+	{ "vm.kill", m_kill, STATE, { NAME } },
+	{ "vm.list", m_list, 0, { { 0 } } },
+	{ "vm.show", m_show, 0, { NAME } },
+	{ "vm.console", m_console, 0, { NAME,
+		{ "bytes", "I", false, 1, CONSOLE_MAX } } },
+	{ "vm.stats", m_stats, 0, { NAME } },
+	{ "clock.show", m_clock_show, 0, { NAME } },
+	{ "clock.set_rate", m_set_rate, STATE, { NAME,
+		{ "rate", "o", true, 0, 0 } } },
+	{ "clock.set_frequency", m_set_freq, STATE, { NAME,
+		{ "freq_hz", "I", true, 1e6, 4e9 } } },
+	{ "clock.step", m_step, STATE, { NAME,
+		{ "ns", "I", true, 1, 86400e9 } } },
+	{ "agent.show", m_agent_show, 0, { NAME } },
+	{ "agent.ping", m_agent_ping, 0, { NAME } },
+	{ "agent.detect", m_agent_detect, 0, { NAME } },
+	{ "agent.sync_time", m_sync_time, STATE, { NAME } },
+	{ "guestinfo.get", m_gi_get, 0, { NAME,
+		{ "key", "s", true, 1, 128 } } },
+	{ "guestinfo.set", m_gi_set, STATE, { NAME,
+		{ "key", "s", true, 1, 128 },
+		{ "value", "s", true, 0, GI_MAX_VALUE } } },
+	{ "events.list", m_events_list, 0, {
+		{ "vm", "s", false, 1, NAME_MAX_LEN },
+		{ "since", "I", false, 0, 9.2e18 },
+		{ "limit", "I", false, 1, 1000 } } },
+	{ "events.subscribe", m_subscribe, 0, {
+		{ "vm", "s", false, 1, NAME_MAX_LEN } } },
+};
+
+const size_t verged_method_count = sizeof(verged_methods) /
+				   sizeof(verged_methods[0]);

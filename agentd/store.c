@@ -1,0 +1,693 @@
+/*
+ * SQLite store (store.h). Statements are prepared once, from one table;
+ * the schema is the list of migrations below, applied in order inside one
+ * transaction each, with PRAGMA user_version as the schema version.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+/*
+ * migrations[i] takes a database from version i to i + 1. Never edit one
+ * that has shipped: add a new one. Version 1 was the first daemon's
+ * schema (definitions and events only).
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE vms ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  kernel TEXT NOT NULL,"
+	"  initrd TEXT,"
+	"  cmdline TEXT NOT NULL DEFAULT '',"
+	"  memory_mib INTEGER NOT NULL,"
+	"  cpus INTEGER NOT NULL,"
+	"  desired TEXT NOT NULL DEFAULT 'stopped');"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  time REAL NOT NULL,"
+	"  vm TEXT,"
+	"  type TEXT NOT NULL,"
+	"  uid INTEGER,"
+	"  detail TEXT NOT NULL DEFAULT '{}');"
+	"CREATE INDEX events_vm ON events(vm, id);",
+	/* 1 -> 2: uuid, restart policy, clock settings, observed state,
+	 * agent reports, guestinfo. */
+	"ALTER TABLE vms ADD COLUMN uuid TEXT;"
+	"UPDATE vms SET uuid = (SELECT lower(substr(h, 1, 8) || '-' ||"
+	"  substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-a' ||"
+	"  substr(h, 18, 3) || '-' || substr(h, 21, 12))"
+	"  FROM (SELECT hex(randomblob(16)) AS h));"
+	"ALTER TABLE vms ADD COLUMN restart TEXT NOT NULL DEFAULT 'no';"
+	"CREATE TABLE clock ("
+	"  vm_id INTEGER PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,"
+	"  rate_num INTEGER NOT NULL DEFAULT 1,"
+	"  rate_den INTEGER NOT NULL DEFAULT 1,"
+	"  freq_hz INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO clock(vm_id) SELECT id FROM vms;"
+	"CREATE TABLE observed ("
+	"  vm_id INTEGER PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,"
+	"  state TEXT NOT NULL DEFAULT 'defined',"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  started_at REAL NOT NULL DEFAULT 0,"
+	"  boots INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO observed(vm_id) SELECT id FROM vms;"
+	"CREATE TABLE agent_reports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	"  received_at REAL NOT NULL,"
+	"  report TEXT NOT NULL);"
+	"CREATE INDEX agent_reports_vm ON agent_reports(vm_id, id);"
+	"CREATE TABLE guestinfo ("
+	"  vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  PRIMARY KEY (vm_id, key));",
+};
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
+	       STORE_SCHEMA_VERSION, "one migration per schema version");
+
+enum stmt {
+	S_VM_INSERT, S_CLOCK_INSERT, S_OBS_INSERT, S_VM_DELETE, S_VM_DESIRED,
+	S_VM_CLOCK, S_VM_OBSERVED, S_VM_ALL, S_EVENT_ADD, S_EVENT_PRUNE,
+	S_EVENTS, S_REPORT_ADD, S_REPORT_PRUNE, S_REPORT_LATEST,
+	S_REPORT_COUNT, S_GI_SET, S_GI_DEL, S_GI_GET, S_GI_HOST,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"
+		" memory_mib, cpus, restart, desired)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_CLOCK_INSERT] = "INSERT INTO clock(vm_id, rate_num, rate_den,"
+		" freq_hz) VALUES (?, ?, ?, ?)",
+	[S_OBS_INSERT] = "INSERT INTO observed(vm_id) VALUES (?)",
+	[S_VM_DELETE] = "DELETE FROM vms WHERE id = ?",
+	[S_VM_DESIRED] = "UPDATE vms SET desired = ? WHERE id = ?",
+	[S_VM_CLOCK] = "UPDATE clock SET rate_num = ?, rate_den = ?,"
+		" freq_hz = ? WHERE vm_id = ?",
+	[S_VM_OBSERVED] = "UPDATE observed SET state = ?, pid = ?,"
+		" started_at = ?, boots = ? WHERE vm_id = ?",
+	[S_VM_ALL] = "SELECT v.id, v.name, v.uuid, v.kernel, v.initrd,"
+		" v.cmdline, v.memory_mib, v.cpus, v.restart, v.desired,"
+		" c.rate_num, c.rate_den, c.freq_hz, o.state, o.pid,"
+		" o.started_at, o.boots FROM vms v"
+		" JOIN clock c ON c.vm_id = v.id"
+		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
+	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail)"
+		" VALUES (?, ?, ?, ?, ?)",
+	[S_EVENT_PRUNE] = "DELETE FROM events WHERE id <= ?",
+	[S_EVENTS] = "SELECT id, time, vm, type, uid, detail FROM events"
+		" WHERE id > ?1 AND (?2 IS NULL OR vm = ?2)"
+		" ORDER BY id LIMIT ?3",
+	[S_REPORT_ADD] = "INSERT INTO agent_reports(vm_id, received_at,"
+		" report) VALUES (?, ?, ?)",
+	[S_REPORT_PRUNE] = "DELETE FROM agent_reports WHERE vm_id = ?1 AND"
+		" id <= (SELECT id FROM agent_reports WHERE vm_id = ?1"
+		" ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+	[S_REPORT_LATEST] = "SELECT received_at, report FROM agent_reports"
+		" WHERE vm_id = ? ORDER BY id DESC LIMIT 1",
+	[S_REPORT_COUNT] = "SELECT count(*) FROM agent_reports WHERE vm_id = ?",
+	[S_GI_SET] = "INSERT OR REPLACE INTO guestinfo(vm_id, key, value,"
+		" source) VALUES (?, ?, ?, ?)",
+	[S_GI_DEL] = "DELETE FROM guestinfo WHERE vm_id = ? AND key = ?",
+	[S_GI_GET] = "SELECT value, source FROM guestinfo"
+		" WHERE vm_id = ? AND key = ?",
+	[S_GI_HOST] = "SELECT key, value FROM guestinfo"
+		" WHERE vm_id = ? AND source = 'host' ORDER BY key",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT];
+	bool in_tx;
+	int64_t event_keep;
+	unsigned events_since_prune;
+};
+
+static int db_fail(struct store *s, const char *what)
+{
+	log_err("store: %s: %s", what, sqlite3_errmsg(s->db));
+	return -EIO;
+}
+
+static int exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_err("store: %.60s...: %s", sql, msg ? msg : "?");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int read_version(struct store *s, int *ret)
+{
+	sqlite3_stmt *st;
+	int r = -EIO;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+			       NULL) != SQLITE_OK)
+		return db_fail(s, "user_version");
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*ret = sqlite3_column_int(st, 0);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Applies migrations[from..upto-1], each in its own transaction. */
+static int migrate(struct store *s, int upto)
+{
+	char sql[64];
+	int v, r;
+
+	r = read_version(s, &v);
+	if (r)
+		return r;
+	if (v > STORE_SCHEMA_VERSION) {
+		log_err("store: schema version %d is newer than this verged's"
+			" (%d); use a newer verged", v, STORE_SCHEMA_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	for (; v < upto; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(s, "BEGIN IMMEDIATE") || exec(s, migrations[v]) ||
+		    exec(s, sql) || exec(s, "COMMIT")) {
+			exec(s, "ROLLBACK");
+			return -EIO;
+		}
+		log_info("store: schema upgraded to version %d", v + 1);
+	}
+	return 0;
+}
+
+static int prepare_all(struct store *s)
+{
+	int i;
+
+	for (i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+				       NULL) != SQLITE_OK)
+			return db_fail(s, stmt_sql[i]);
+	return 0;
+}
+
+int store_open_upto(const char *path, int upto, struct store **ret_store)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int r = -EIO;
+
+	if (!s)
+		return -ENOMEM;
+	s->event_keep = 100000;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		log_err("store: %s: %s", path, s->db ? sqlite3_errmsg(s->db) :
+			"cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 2000);
+	/* WAL with synchronous=NORMAL: a commit is in the WAL file when
+	 * sqlite3_step returns, so it survives a crash of verged (not
+	 * necessarily of the machine; FULL would fsync every commit). */
+	if (exec(s, "PRAGMA journal_mode = WAL") ||
+	    exec(s, "PRAGMA synchronous = NORMAL") ||
+	    exec(s, "PRAGMA foreign_keys = ON"))
+		goto fail;
+	r = migrate(s, upto);
+	if (r)
+		goto fail;
+	if (upto == STORE_SCHEMA_VERSION && (r = prepare_all(s)))
+		goto fail;
+	*ret_store = s;
+	return 0;
+fail:
+	store_close(s);
+	return r;
+}
+
+int store_open(const char *path, struct store **ret_store)
+{
+	return store_open_upto(path, STORE_SCHEMA_VERSION, ret_store);
+}
+
+void store_close(struct store *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	if (s->in_tx)
+		store_commit(s);
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+void store_set_event_keep(struct store *s, int64_t keep)
+{
+	s->event_keep = keep;
+}
+
+int store_version(struct store *s)
+{
+	int v = -1;
+
+	read_version(s, &v);
+	return v;
+}
+
+int store_begin(struct store *s)
+{
+	if (s->in_tx)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE"))
+		return -EIO;
+	s->in_tx = true;
+	return 0;
+}
+
+int store_commit(struct store *s)
+{
+	if (!s->in_tx)
+		return 0;
+	s->in_tx = false;
+	if (exec(s, "COMMIT")) {
+		exec(s, "ROLLBACK");
+		return -EIO;
+	}
+	return 0;
+}
+
+bool store_dirty(const struct store *s)
+{
+	return s->in_tx;
+}
+
+/* --- binding helpers ------------------------------------------------------ */
+
+static sqlite3_stmt *st(struct store *s, enum stmt i)
+{
+	sqlite3_reset(s->stmt[i]);
+	sqlite3_clear_bindings(s->stmt[i]);
+	return s->stmt[i];
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* Runs a write statement inside the current batch. */
+static int step_write(struct store *s, sqlite3_stmt *q, const char *what)
+{
+	int rc;
+
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_CONSTRAINT)
+		return -EEXIST;
+	if (rc != SQLITE_DONE)
+		return db_fail(s, what);
+	return 0;
+}
+
+static char *col_dup(sqlite3_stmt *q, int i)
+{
+	const unsigned char *t = sqlite3_column_text(q, i);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+/* --- VMs ------------------------------------------------------------------ */
+
+int store_vm_insert(struct store *s, struct vm_record *r)
+{
+	sqlite3_stmt *q;
+	int64_t id;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_VM_INSERT);
+	bind_text(q, 1, r->name);
+	bind_text(q, 2, r->uuid);
+	bind_text(q, 3, r->kernel);
+	bind_text(q, 4, r->initrd);
+	bind_text(q, 5, r->cmdline ? r->cmdline : "");
+	sqlite3_bind_int64(q, 6, r->memory_mib);
+	sqlite3_bind_int64(q, 7, r->cpus);
+	bind_text(q, 8, r->restart);
+	bind_text(q, 9, r->desired);
+	if ((e = step_write(s, q, "insert vm")))
+		return e;
+	id = sqlite3_last_insert_rowid(s->db);
+	q = st(s, S_CLOCK_INSERT);
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, r->rate_num);
+	sqlite3_bind_int64(q, 3, r->rate_den);
+	sqlite3_bind_int64(q, 4, (int64_t)r->freq_hz);
+	if ((e = step_write(s, q, "insert clock")))
+		return e;
+	q = st(s, S_OBS_INSERT);
+	sqlite3_bind_int64(q, 1, id);
+	if ((e = step_write(s, q, "insert observed")))
+		return e;
+	r->id = id;
+	return 0;
+}
+
+int store_vm_delete(struct store *s, int64_t id)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_VM_DELETE);
+	sqlite3_bind_int64(q, 1, id);
+	return step_write(s, q, "delete vm");
+}
+
+int store_vm_set_desired(struct store *s, int64_t id, const char *desired)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_VM_DESIRED);
+	bind_text(q, 1, desired);
+	sqlite3_bind_int64(q, 2, id);
+	return step_write(s, q, "update desired");
+}
+
+int store_vm_set_clock(struct store *s, int64_t id, uint32_t num,
+		       uint32_t den, uint64_t freq_hz)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_VM_CLOCK);
+	sqlite3_bind_int64(q, 1, num);
+	sqlite3_bind_int64(q, 2, den);
+	sqlite3_bind_int64(q, 3, (int64_t)freq_hz);
+	sqlite3_bind_int64(q, 4, id);
+	return step_write(s, q, "update clock");
+}
+
+int store_vm_set_observed(struct store *s, int64_t id, const char *state,
+			  int64_t pid, double started_at, int64_t boots)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_VM_OBSERVED);
+	bind_text(q, 1, state);
+	sqlite3_bind_int64(q, 2, pid);
+	sqlite3_bind_double(q, 3, started_at);
+	sqlite3_bind_int64(q, 4, boots);
+	sqlite3_bind_int64(q, 5, id);
+	return step_write(s, q, "update observed");
+}
+
+void store_record_free(struct vm_record *r)
+{
+	if (!r)
+		return;
+	free(r->name);
+	free(r->uuid);
+	free(r->kernel);
+	free(r->initrd);
+	free(r->cmdline);
+	free(r->restart);
+	free(r->desired);
+	free(r->state);
+	memset(r, 0, sizeof(*r));
+}
+
+static void read_record(sqlite3_stmt *q, struct vm_record *r)
+{
+	r->id = sqlite3_column_int64(q, 0);
+	r->name = col_dup(q, 1);
+	r->uuid = col_dup(q, 2);
+	r->kernel = col_dup(q, 3);
+	r->initrd = col_dup(q, 4);
+	r->cmdline = col_dup(q, 5);
+	r->memory_mib = sqlite3_column_int64(q, 6);
+	r->cpus = sqlite3_column_int64(q, 7);
+	r->restart = col_dup(q, 8);
+	r->desired = col_dup(q, 9);
+	r->rate_num = (uint32_t)sqlite3_column_int64(q, 10);
+	r->rate_den = (uint32_t)sqlite3_column_int64(q, 11);
+	r->freq_hz = (uint64_t)sqlite3_column_int64(q, 12);
+	r->state = col_dup(q, 13);
+	r->pid = sqlite3_column_int64(q, 14);
+	r->started_at = sqlite3_column_double(q, 15);
+	r->boots = sqlite3_column_int64(q, 16);
+}
+
+int store_vm_foreach(struct store *s,
+		     int (*fn)(const struct vm_record *r, void *arg), void *arg)
+{
+	sqlite3_stmt *q = st(s, S_VM_ALL);
+	struct vm_record r;
+	int rc = SQLITE_DONE, e = 0;
+
+	while (!e && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		read_record(q, &r);
+		e = fn(&r, arg);
+		store_record_free(&r);
+	}
+	sqlite3_reset(q);
+	if (!e && rc != SQLITE_DONE)
+		return db_fail(s, "list vms");
+	return e;
+}
+
+/* --- events --------------------------------------------------------------- */
+
+static json_t *event_json(int64_t id, double time, const char *vm,
+			  const char *type, int64_t uid, json_t *detail)
+{
+	return json_pack("{sI sf ss? ss so sO}", "id", (json_int_t)id,
+			 "time", time, "vm", vm,
+			 "type", type, "uid",
+			 uid < 0 ? json_null() : json_integer(uid),
+			 "detail", detail);
+}
+
+static void prune_events(struct store *s, int64_t newest)
+{
+	sqlite3_stmt *q;
+
+	if (++s->events_since_prune < 256 || newest <= s->event_keep)
+		return;
+	s->events_since_prune = 0;
+	q = st(s, S_EVENT_PRUNE);
+	sqlite3_bind_int64(q, 1, newest - s->event_keep);
+	step_write(s, q, "prune events");
+}
+
+int store_event_add(struct store *s, double time, const char *vm,
+		    const char *type, int64_t uid, json_t *detail,
+		    json_t **ret_event)
+{
+	json_t *empty = NULL;
+	sqlite3_stmt *q;
+	char *text;
+	int64_t id;
+	int e;
+
+	if (!detail)
+		detail = empty = json_object();
+	text = json_dumps(detail, JSON_COMPACT);
+	if (!text) {
+		json_decref(empty);
+		return -ENOMEM;
+	}
+	if ((e = store_begin(s)))
+		goto out;
+	q = st(s, S_EVENT_ADD);
+	sqlite3_bind_double(q, 1, time);
+	bind_text(q, 2, vm);
+	bind_text(q, 3, type);
+	if (uid >= 0)
+		sqlite3_bind_int64(q, 4, uid);
+	bind_text(q, 5, text);
+	if ((e = step_write(s, q, "add event")))
+		goto out;
+	id = sqlite3_last_insert_rowid(s->db);
+	prune_events(s, id);
+	if (ret_event)
+		*ret_event = event_json(id, time, vm, type, uid, detail);
+out:
+	free(text);
+	json_decref(empty);
+	return e;
+}
+
+int store_events_list(struct store *s, const char *vm, int64_t since,
+		      int64_t limit, json_t **ret_array)
+{
+	sqlite3_stmt *q = st(s, S_EVENTS);
+	json_t *a = json_array(), *detail;
+	int rc;
+
+	sqlite3_bind_int64(q, 1, since);
+	bind_text(q, 2, vm);
+	sqlite3_bind_int64(q, 3, limit);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(q, 5);
+
+		detail = json_loads(text ? text : "{}", 0, NULL);
+		json_array_append_new(a, event_json(
+			sqlite3_column_int64(q, 0),
+			sqlite3_column_double(q, 1),
+			(const char *)sqlite3_column_text(q, 2),
+			(const char *)sqlite3_column_text(q, 3),
+			sqlite3_column_type(q, 4) == SQLITE_NULL ? -1 :
+			sqlite3_column_int64(q, 4),
+			detail ? detail : json_object()));
+		json_decref(detail);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		json_decref(a);
+		return db_fail(s, "list events");
+	}
+	*ret_array = a;
+	return 0;
+}
+
+/* --- agent reports -------------------------------------------------------- */
+
+int store_report_add(struct store *s, int64_t vm_id, double at,
+		     const char *json_text, int keep)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_REPORT_ADD);
+	sqlite3_bind_int64(q, 1, vm_id);
+	sqlite3_bind_double(q, 2, at);
+	bind_text(q, 3, json_text);
+	if ((e = step_write(s, q, "add report")))
+		return e;
+	q = st(s, S_REPORT_PRUNE);
+	sqlite3_bind_int64(q, 1, vm_id);
+	sqlite3_bind_int64(q, 2, keep);
+	return step_write(s, q, "prune reports");
+}
+
+int store_report_latest(struct store *s, int64_t vm_id, double *ret_at,
+			char **ret_text)
+{
+	sqlite3_stmt *q = st(s, S_REPORT_LATEST);
+	int rc, e = -ENOENT;
+
+	sqlite3_bind_int64(q, 1, vm_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*ret_at = sqlite3_column_double(q, 0);
+		*ret_text = col_dup(q, 1);
+		e = *ret_text ? 0 : -ENOMEM;
+	} else if (rc != SQLITE_DONE) {
+		e = db_fail(s, "latest report");
+	}
+	sqlite3_reset(q);
+	return e;
+}
+
+int store_report_count(struct store *s, int64_t vm_id, int64_t *ret_count)
+{
+	sqlite3_stmt *q = st(s, S_REPORT_COUNT);
+	int e = 0;
+
+	sqlite3_bind_int64(q, 1, vm_id);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*ret_count = sqlite3_column_int64(q, 0);
+	else
+		e = db_fail(s, "count reports");
+	sqlite3_reset(q);
+	return e;
+}
+
+/* --- guestinfo ------------------------------------------------------------ */
+
+int store_guestinfo_set(struct store *s, int64_t vm_id, const char *key,
+			const char *value, const char *source)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, *value ? S_GI_SET : S_GI_DEL);
+	sqlite3_bind_int64(q, 1, vm_id);
+	bind_text(q, 2, key);
+	if (*value) {
+		bind_text(q, 3, value);
+		bind_text(q, 4, source);
+	}
+	return step_write(s, q, "set guestinfo");
+}
+
+int store_guestinfo_get(struct store *s, int64_t vm_id, const char *key,
+			char **ret_value, char **ret_source)
+{
+	sqlite3_stmt *q = st(s, S_GI_GET);
+	int rc, e = -ENOENT;
+
+	sqlite3_bind_int64(q, 1, vm_id);
+	bind_text(q, 2, key);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*ret_value = col_dup(q, 0);
+		*ret_source = col_dup(q, 1);
+		e = 0;
+	} else if (rc != SQLITE_DONE) {
+		e = db_fail(s, "get guestinfo");
+	}
+	sqlite3_reset(q);
+	return e;
+}
+
+int store_guestinfo_foreach_host(struct store *s, int64_t vm_id,
+				 void (*fn)(const char *k, const char *v,
+					    void *arg), void *arg)
+{
+	sqlite3_stmt *q = st(s, S_GI_HOST);
+	int rc;
+
+	sqlite3_bind_int64(q, 1, vm_id);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(q, 0),
+		   (const char *)sqlite3_column_text(q, 1), arg);
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, "host guestinfo");
+}

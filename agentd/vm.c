@@ -1,0 +1,849 @@
+/*
+ * VM supervision: start QEMU detached (it outlives verged), follow it
+ * through QMP and its process (exit status for our children, a pidfd for
+ * the ones a previous verged started), stop it with the power button and
+ * a deadline, apply the restart policy, and re-attach after a restart.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hvlink.h"
+#include "jsonw.h"
+#include "log.h"
+#include "qemu.h"
+#include "qmp.h"
+#include "rpc.h"
+#include "server.h"
+#include "store.h"
+#include "verged.h"
+#include "vm.h"
+
+/* Restart policy: at most this many crash restarts per window. */
+#define VM_CRASH_LIMIT		5
+#define VM_CRASH_WINDOW_S	60.0
+#define VM_RESTART_DELAY_MS	1000
+#define VM_LIVENESS_MS		1000
+
+static const char *const state_names[] = {
+	[VM_DEFINED] = "defined", [VM_STARTING] = "starting",
+	[VM_RUNNING] = "running", [VM_STOPPING] = "stopping",
+	[VM_STOPPED] = "stopped", [VM_CRASHED] = "crashed",
+};
+
+const char *vm_state_name(enum vm_state s)
+{
+	return state_names[s];
+}
+
+static enum vm_state state_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
+		if (name && !strcmp(state_names[i], name))
+			return (enum vm_state)i;
+	return VM_DEFINED;
+}
+
+bool vm_is_active(const struct vm *vm)
+{
+	return vm->state == VM_STARTING || vm->state == VM_RUNNING ||
+	       vm->state == VM_STOPPING;
+}
+
+static char *join(const char *dir, const char *name, const char *file)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/vms/%s%s%s", dir, name, file ? "/" : "",
+		     file ? file : "") < 0)
+		return NULL;
+	return p;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static char *static_json(const struct vm_record *r);
+
+struct vm *vm_new(struct verged *d, const struct vm_record *r)
+{
+	const struct verged_config *c = &d->cfg;
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		return NULL;
+	vm->d = d;
+	vm->pidfd = -1;
+	vm->def = *r;
+	vm->def.name = dup_or_null(r->name);
+	vm->def.uuid = dup_or_null(r->uuid);
+	vm->def.kernel = dup_or_null(r->kernel);
+	vm->def.initrd = dup_or_null(r->initrd);
+	vm->def.cmdline = dup_or_null(r->cmdline ? r->cmdline : "");
+	vm->def.restart = dup_or_null(r->restart ? r->restart : "no");
+	vm->def.desired = dup_or_null(r->desired ? r->desired : "stopped");
+	vm->def.state = NULL;
+	vm->state = state_from_name(r->state);
+	vm->pid = (pid_t)r->pid;
+	vm->started_at = r->started_at;
+	vm->boots = r->boots;
+	vm->run_dir = join(c->run_dir, r->name, NULL);
+	vm->qmp_path = join(c->run_dir, r->name, "qmp.sock");
+	vm->mgmt_path = join(c->run_dir, r->name, "mgmt.sock");
+	vm->con_path = join(c->run_dir, r->name, "console.sock");
+	vm->pid_path = join(c->run_dir, r->name, "qemu.pid");
+	vm->log_dir = join(c->state_dir, r->name, NULL);
+	vm->console_log = join(c->state_dir, r->name, "console.log");
+	vm->qemu_log = join(c->state_dir, r->name, "qemu.log");
+	vm->json_static = static_json(&vm->def);
+	if (!vm->json_static || !vm->def.name || !vm->def.uuid || !vm->def.kernel ||
+	    !vm->def.cmdline || !vm->def.restart || !vm->def.desired ||
+	    !vm->run_dir || !vm->qmp_path || !vm->mgmt_path ||
+	    !vm->con_path || !vm->pid_path || !vm->log_dir ||
+	    !vm->console_log || !vm->qemu_log) {
+		vm_free(vm);
+		return NULL;
+	}
+	return vm;
+}
+
+static void free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void close_handle(void *hp)
+{
+	uv_handle_t **h = hp;
+
+	if (!*h)
+		return;
+	(*h)->data = NULL;
+	uv_close(*h, free_handle);
+	*h = NULL;
+}
+
+/* Answers the vm.stop and vm.kill calls waiting for the exit. */
+static void answer_waiters(struct vm *vm, bool ok)
+{
+	struct vm_waiter *w;
+
+	while ((w = vm->stop_waiters)) {
+		vm->stop_waiters = w->next;
+		if (ok)
+			rpc_reply(w->call, vm_json(vm));
+		else
+			rpc_fail(w->call, RPC_INTERNAL_ERROR, NULL,
+				 "verged is stopping; the VM may still stop");
+		free(w);
+	}
+}
+
+/* Drops what follows the process, not the process. */
+static void drop_links(struct vm *vm)
+{
+	qmp_close(vm->qmp);
+	vm->qmp = NULL;
+	hvlink_close(vm->hv);
+	vm->hv = NULL;
+	close_handle(&vm->proc);
+	close_handle(&vm->pidpoll);
+	close_handle(&vm->liveness);
+	close_handle(&vm->stop_timer);
+	if (vm->pidfd >= 0)
+		close(vm->pidfd);
+	vm->pidfd = -1;
+	vm_tclo_cancel_all(vm, "the VM's hypervisor went away");
+}
+
+void vm_free(struct vm *vm)
+{
+	if (!vm)
+		return;
+	drop_links(vm);
+	close_handle(&vm->restart_timer);
+	answer_waiters(vm, false);
+	free(vm->agent_detect);
+	free(vm->agent_hostname);
+	free(vm->run_dir);
+	free(vm->qmp_path);
+	free(vm->mgmt_path);
+	free(vm->con_path);
+	free(vm->pid_path);
+	free(vm->log_dir);
+	free(vm->console_log);
+	free(vm->qemu_log);
+	free(vm->json_static);
+	store_record_free(&vm->def);
+	free(vm);
+}
+
+void vm_remove_run_dir(struct vm *vm)
+{
+	unlink(vm->qmp_path);
+	unlink(vm->mgmt_path);
+	unlink(vm->con_path);
+	unlink(vm->pid_path);
+	rmdir(vm->run_dir);	/* the logs in the state directory stay */
+}
+
+void vm_detach(struct vm *vm)
+{
+	drop_links(vm);
+	close_handle(&vm->restart_timer);
+	answer_waiters(vm, false);
+}
+
+struct vm *vm_find(struct verged *d, const char *name)
+{
+	struct vm *vm;
+
+	for (vm = d->vms; vm; vm = vm->next)
+		if (!strcmp(vm->def.name, name))
+			return vm;
+	return NULL;
+}
+
+void vm_link(struct verged *d, struct vm *vm)
+{
+	struct vm **pp = &d->vms;
+
+	while (*pp && strcmp((*pp)->def.name, vm->def.name) < 0)
+		pp = &(*pp)->next;
+	vm->next = *pp;
+	*pp = vm;
+	d->nvms++;
+}
+
+void vm_unlink(struct verged *d, struct vm *vm)
+{
+	struct vm **pp = &d->vms;
+
+	while (*pp && *pp != vm)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = vm->next;
+		d->nvms--;
+	}
+}
+
+static void save_observed(struct vm *vm)
+{
+	if (store_vm_set_observed(vm->d->store, vm->def.id,
+				  vm_state_name(vm->state), vm->pid,
+				  vm->started_at, vm->boots) == 0)
+		verged_dirty(vm->d);
+}
+
+void vm_set_state(struct vm *vm, enum vm_state s)
+{
+	if (vm->state == s)
+		return;
+	log_info("%s: %s -> %s", vm->def.name, vm_state_name(vm->state),
+		 vm_state_name(s));
+	vm->state = s;
+	save_observed(vm);
+}
+
+static void set_desired(struct vm *vm, const char *desired)
+{
+	char *p;
+
+	if (!strcmp(vm->def.desired, desired))
+		return;
+	p = strdup(desired);
+	if (!p)
+		return;
+	free(vm->def.desired);
+	vm->def.desired = p;
+	store_vm_set_desired(vm->d->store, vm->def.id, desired);
+	verged_dirty(vm->d);
+}
+
+/* --- JSON ----------------------------------------------------------------- */
+
+/* The VM object of docs/jsonrpc.md, written as text (vm.list's hot path);
+ * times in microseconds, rates to 9 digits. */
+/* The members that never change after vm.define, written once. */
+static char *static_json(const struct vm_record *r)
+{
+	struct jw w;
+
+	jw_init(&w);
+	jw_open(&w, '{');
+	jw_key(&w, "name");
+	jw_str(&w, r->name);
+	jw_key(&w, "uuid");
+	jw_str(&w, r->uuid);
+	jw_key(&w, "kernel");
+	jw_str(&w, r->kernel);
+	jw_key(&w, "initrd");
+	jw_str(&w, r->initrd);
+	jw_key(&w, "cmdline");
+	jw_str(&w, r->cmdline);
+	jw_key(&w, "memory_mib");
+	jw_int(&w, r->memory_mib);
+	jw_key(&w, "cpus");
+	jw_int(&w, r->cpus);
+	jw_key(&w, "restart");
+	jw_str(&w, r->restart);
+	return jw_finish(&w, NULL);	/* "{...", left open */
+}
+
+/* The VM object of docs/jsonrpc.md, written as text (vm.list's hot path);
+ * times in microseconds, rates to 9 digits. */
+void vm_write_json(struct jw *w, const struct vm *vm, double now)
+{
+	const struct vm_record *r = &vm->def;
+	bool active = vm_is_active(vm);
+
+	jw_raw(w, vm->json_static, strlen(vm->json_static));
+	jw_key(w, "state");
+	jw_str(w, vm_state_name(vm->state));
+	jw_key(w, "desired");
+	jw_str(w, r->desired);
+	jw_key(w, "pid");
+	if (active && vm->pid)
+		jw_int(w, vm->pid);
+	else
+		jw_null(w);
+	jw_key(w, "boots");
+	jw_int(w, vm->boots);
+	jw_key(w, "started_at");
+	jw_fixed(w, vm->started_at, 6);
+	jw_key(w, "uptime_s");
+	if (active)
+		jw_fixed(w, now - vm->started_at, 3);
+	else
+		jw_null(w);
+	jw_key(w, "clock");
+	jw_open(w, '{');
+	jw_key(w, "rate");
+	jw_raw(w, "\"", 1);
+	jw_int(w, r->rate_num);
+	jw_raw(w, "/", 1);
+	jw_int(w, r->rate_den);
+	jw_raw(w, "\"", 1);
+	jw_key(w, "rate_value");
+	jw_fixed(w, (double)r->rate_num / r->rate_den, 9);
+	jw_key(w, "freq_hz");
+	jw_int(w, (int64_t)r->freq_hz);
+	jw_close(w, '}');
+	jw_key(w, "agent");
+	jw_open(w, '{');
+	jw_key(w, "seen");
+	jw_bool(w, vm->agent_at > 0);
+	if (vm->agent_at > 0) {
+		jw_key(w, "age_s");
+		jw_fixed(w, now - vm->agent_at, 3);
+		jw_key(w, "detect");
+		jw_str(w, vm->agent_detect);
+		jw_key(w, "hostname");
+		jw_str(w, vm->agent_hostname);
+	}
+	jw_close(w, '}');
+	jw_close(w, '}');
+}
+
+json_t *vm_json(const struct vm *vm)
+{
+	struct jw w;
+	char *text;
+	json_t *j;
+
+	jw_init(&w);
+	vm_write_json(&w, vm, verged_now());
+	text = jw_finish(&w, NULL);
+	j = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	return j;
+}
+
+json_t *vm_clock_json(const struct vm *vm, const void *clock)
+{
+	const struct vp_clock *c = clock;
+	uint32_t num = c ? c->rate_num : vm->def.rate_num;
+	uint32_t den = c ? c->rate_den : vm->def.rate_den;
+	json_t *j;
+
+	if (!den)
+		den = 1;
+	j = json_pack("{so sf}", "rate", json_sprintf("%u/%u", num, den),
+		      "rate_value", (double)num / den);
+	if (!c) {
+		json_object_set_new(j, "freq_hz",
+				    json_integer((json_int_t)vm->def.freq_hz));
+		json_object_set_new(j, "live", json_false());
+		return j;
+	}
+#define SET(k, v) json_object_set_new(j, k, json_integer((json_int_t)(v)))
+	SET("freq_hz", c->guest_freq);
+	SET("next_freq_hz", c->next_freq);
+	SET("guest_counter", c->guest_counter);
+	SET("host_counter", c->host_counter);
+	SET("host_freq_hz", c->host_freq);
+	SET("stalled_ticks", c->stalled_ticks);
+	SET("max_error_ticks", c->max_error_ticks);
+	SET("cntvoff", c->cntvoff);
+	SET("counter_traps", c->counter_traps);
+	SET("timer_traps", c->timer_traps);
+#undef SET
+	json_object_set_new(j, "live", json_true());
+	return j;
+}
+
+/* --- process exit --------------------------------------------------------- */
+
+static void restart_cb(uv_timer_t *t)
+{
+	struct vm *vm = t->data;
+	const char *why;
+
+	close_handle(&vm->restart_timer);
+	if (vm_is_active(vm) || strcmp(vm->def.desired, "running"))
+		return;
+	if (vm_start(vm, -1, &why))
+		log_err("%s: restart failed: %s", vm->def.name, why);
+	verged_commit(vm->d);
+}
+
+static void apply_restart_policy(struct vm *vm)
+{
+	double now = verged_now();
+
+	if (strcmp(vm->def.restart, "on-crash") ||
+	    strcmp(vm->def.desired, "running") || vm->d->stopping)
+		return;
+	if (now - vm->crash_window > VM_CRASH_WINDOW_S) {
+		vm->crash_window = now;
+		vm->crashes = 0;
+	}
+	if (++vm->crashes > VM_CRASH_LIMIT) {
+		log_err("%s: crashed %d times in %.0f s; not restarting",
+			vm->def.name, vm->crashes - 1, VM_CRASH_WINDOW_S);
+		return;
+	}
+	vm->restart_timer = calloc(1, sizeof(*vm->restart_timer));
+	if (!vm->restart_timer)
+		return;
+	uv_timer_init(vm->d->loop, vm->restart_timer);
+	vm->restart_timer->data = vm;
+	uv_timer_start(vm->restart_timer, restart_cb, VM_RESTART_DELAY_MS, 0);
+}
+
+/* QEMU is gone: how says what we know of its end (a JSON detail). */
+static void vm_exited(struct vm *vm, json_t *how)
+{
+	bool clean = vm->stop_requested || vm->guest_shutdown;
+
+	log_info("%s: QEMU pid %d exited", vm->def.name, (int)vm->pid);
+	drop_links(vm);
+	unlink(vm->pid_path);
+	if (clean) {
+		if (!vm->guest_shutdown)
+			verged_event(vm->d, vm->def.name, "vm.shutdown", -1,
+				     how);
+		else
+			json_decref(how);
+		if (vm->guest_shutdown && !vm->stop_requested)
+			set_desired(vm, "stopped");
+	} else {
+		verged_event(vm->d, vm->def.name, "vm.crash", -1, how);
+	}
+	vm->pid = 0;
+	vm_set_state(vm, clean ? VM_STOPPED : VM_CRASHED);
+	vm->stop_requested = vm->guest_shutdown = false;
+	answer_waiters(vm, true);
+	if (!clean)
+		apply_restart_policy(vm);
+}
+
+static void exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+	struct vm *vm = p->data;
+
+	if (!vm)
+		return;
+	vm_exited(vm, json_pack("{sI si}", "exit_status", (json_int_t)status,
+				"signal", sig));
+}
+
+static void pidfd_cb(uv_poll_t *h, int status, int events)
+{
+	struct vm *vm = h->data;
+
+	(void)status;
+	(void)events;
+	if (vm)
+		vm_exited(vm, json_pack("{ss}", "seen", "pidfd"));
+}
+
+static void liveness_cb(uv_timer_t *t)
+{
+	struct vm *vm = t->data;
+
+	if (vm && kill(vm->pid, 0) && errno == ESRCH)
+		vm_exited(vm, json_pack("{ss}", "seen", "kill(0)"));
+}
+
+/* Follows a process that is not our child: a pidfd wakes us only when it
+ * exits; without pidfd_open (Linux < 5.3), a check every second. */
+static int watch_pid(struct vm *vm)
+{
+	vm->pidfd = (int)syscall(SYS_pidfd_open, vm->pid, 0);
+	if (vm->pidfd >= 0) {
+		vm->pidpoll = calloc(1, sizeof(*vm->pidpoll));
+		if (!vm->pidpoll)
+			return -ENOMEM;
+		uv_poll_init(vm->d->loop, vm->pidpoll, vm->pidfd);
+		vm->pidpoll->data = vm;
+		return uv_poll_start(vm->pidpoll, UV_READABLE, pidfd_cb);
+	}
+	vm->liveness = calloc(1, sizeof(*vm->liveness));
+	if (!vm->liveness)
+		return -ENOMEM;
+	uv_timer_init(vm->d->loop, vm->liveness);
+	vm->liveness->data = vm;
+	return uv_timer_start(vm->liveness, liveness_cb, VM_LIVENESS_MS,
+			      VM_LIVENESS_MS);
+}
+
+/* --- QMP ------------------------------------------------------------------ */
+
+static void qmp_event(void *arg, const char *name, json_t *data)
+{
+	struct vm *vm = arg;
+	json_t *detail = json_is_object(data) ? json_deep_copy(data) : NULL;
+
+	if (!strcmp(name, "SHUTDOWN")) {
+		vm->guest_shutdown = json_is_true(json_object_get(data,
+								  "guest"));
+		if (vm->guest_shutdown || vm->stop_requested) {
+			vm->guest_shutdown = true;
+			verged_event(vm->d, vm->def.name, "vm.shutdown", -1,
+				     detail);
+			return;
+		}
+	} else if (!strcmp(name, "RESET")) {
+		vm->boots++;
+		save_observed(vm);
+		verged_event(vm->d, vm->def.name, "vm.reset", -1, detail);
+		return;
+	} else if (!strcmp(name, "POWERDOWN")) {
+		verged_event(vm->d, vm->def.name, "vm.powerdown", -1, detail);
+		return;
+	} else if (!strcmp(name, "WATCHDOG")) {
+		verged_event(vm->d, vm->def.name, "vm.watchdog", -1, detail);
+		return;
+	}
+	log_debug("%s: QMP event %s", vm->def.name, name);
+	json_decref(detail);
+}
+
+static void qmp_state(void *arg, bool up)
+{
+	struct vm *vm = arg;
+
+	if (up && vm->state == VM_STARTING)
+		vm_set_state(vm, VM_RUNNING);
+	log_debug("%s: QMP %s", vm->def.name, up ? "up" : "down");
+}
+
+static const struct qmp_ops vm_qmp_ops = {
+	.event = qmp_event,
+	.state = qmp_state,
+};
+
+static const struct hvlink_ops vm_hv_ops = {
+	.event = vm_hv_event,
+	.state = vm_hv_state,
+};
+
+static int open_links(struct vm *vm)
+{
+	int r;
+
+	r = qmp_open(vm->d->loop, vm->qmp_path, &vm_qmp_ops, vm, &vm->qmp);
+	if (!r)
+		r = hvlink_open(vm->d->loop, vm->mgmt_path,
+				vm->d->cfg.mgmt_timeout_ms, &vm_hv_ops, vm,
+				&vm->hv);
+	return r;
+}
+
+/* --- start ---------------------------------------------------------------- */
+
+static const char *check_start(struct vm *vm)
+{
+	static char why[512];
+	const struct verged_config *c = &vm->d->cfg;
+
+	if (strlen(vm->qmp_path) >= 108 || strlen(vm->con_path) >= 108 ||
+	    strlen(vm->mgmt_path) >= 108) {
+		snprintf(why, sizeof(why), "socket path %s is too long for a"
+			 " Unix socket; use a shorter run_dir", vm->con_path);
+		return why;
+	}
+	if (access(c->hv_bin, R_OK)) {
+		snprintf(why, sizeof(why), "hypervisor %s: %s; set [qemu]"
+			 " hypervisor in verged.conf", c->hv_bin,
+			 strerror(errno));
+		return why;
+	}
+	if (access(vm->def.kernel, R_OK)) {
+		snprintf(why, sizeof(why), "kernel %s: %s", vm->def.kernel,
+			 strerror(errno));
+		return why;
+	}
+	if (vm->def.initrd && *vm->def.initrd &&
+	    access(vm->def.initrd, R_OK)) {
+		snprintf(why, sizeof(why), "initrd %s: %s", vm->def.initrd,
+			 strerror(errno));
+		return why;
+	}
+	if (verged_mkdir(vm->run_dir, 0750) ||
+	    verged_mkdir(vm->log_dir, 0750)) {
+		snprintf(why, sizeof(why), "%s: %s", vm->run_dir,
+			 strerror(errno));
+		return why;
+	}
+	return NULL;
+}
+
+static int spawn(struct vm *vm, char **argv)
+{
+	uv_process_options_t o = { 0 };
+	uv_stdio_container_t io[3];
+	int logfd, r;
+
+	logfd = open(vm->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		     0640);
+	if (logfd < 0)
+		return -errno;
+	io[0].flags = UV_IGNORE;
+	io[1].flags = io[2].flags = UV_INHERIT_FD;
+	io[1].data.fd = io[2].data.fd = logfd;
+	o.file = argv[0];
+	o.args = argv;
+	o.exit_cb = exit_cb;
+	o.flags = UV_PROCESS_DETACHED;	/* own session: outlives verged */
+	o.stdio = io;
+	o.stdio_count = 3;
+	vm->proc = calloc(1, sizeof(*vm->proc));
+	if (!vm->proc) {
+		close(logfd);
+		return -ENOMEM;
+	}
+	vm->proc->data = vm;
+	r = uv_spawn(vm->d->loop, vm->proc, &o);
+	close(logfd);
+	if (r) {
+		/* A handle whose spawn failed must still be closed. */
+		uv_close((uv_handle_t *)vm->proc, free_handle);
+		vm->proc = NULL;
+		return r;
+	}
+	vm->pid = vm->proc->pid;
+	vm->child = true;
+	return 0;
+}
+
+int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
+{
+	static char why[256];
+	const char *bad;
+	char **argv;
+	int r;
+
+	if ((bad = check_start(vm))) {
+		*ret_why = bad;
+		return -EINVAL;
+	}
+	argv = qemu_argv(vm, &vm->d->cfg);
+	if (!argv) {
+		*ret_why = "out of memory";
+		return -ENOMEM;
+	}
+	unlink(vm->qmp_path);
+	unlink(vm->mgmt_path);
+	unlink(vm->con_path);
+	unlink(vm->pid_path);
+	r = spawn(vm, argv);
+	qemu_argv_free(argv);
+	if (r) {
+		snprintf(why, sizeof(why), "cannot run %s: %s",
+			 vm->d->cfg.qemu, uv_strerror(r));
+		*ret_why = why;
+		return r;
+	}
+	vm->started_at = verged_now();
+	vm->boots++;
+	vm->stop_requested = vm->guest_shutdown = false;
+	set_desired(vm, "running");
+	verged_event(vm->d, vm->def.name, "vm.start", uid,
+		     json_pack("{si}", "pid", (int)vm->pid));
+	vm_set_state(vm, VM_STARTING);
+	save_observed(vm);	/* the pid, before anyone is told */
+	if (open_links(vm))
+		log_err("%s: cannot follow QMP or the management channel",
+			vm->def.name);
+	return 0;
+}
+
+/* --- stop and kill -------------------------------------------------------- */
+
+static void add_waiter(struct vm *vm, struct rpc_call *call)
+{
+	struct vm_waiter *w;
+
+	if (!call)
+		return;
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		rpc_fail(call, RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	w->call = call;
+	w->next = vm->stop_waiters;
+	vm->stop_waiters = w;
+}
+
+static void send_kill(struct vm *vm)
+{
+	if (vm->pid > 0 && kill(vm->pid, SIGKILL) && errno != ESRCH)
+		log_err("%s: kill %d: %s", vm->def.name, (int)vm->pid,
+			strerror(errno));
+}
+
+static void stop_deadline(uv_timer_t *t)
+{
+	struct vm *vm = t->data;
+
+	if (!vm)
+		return;
+	log_info("%s: still running at the stop deadline; killing",
+		 vm->def.name);
+	send_kill(vm);
+}
+
+int vm_stop(struct vm *vm, int64_t uid, int timeout_s, struct rpc_call *call)
+{
+	bool button = qmp_up(vm->qmp);
+
+	vm->stop_requested = true;
+	set_desired(vm, "stopped");
+	verged_event(vm->d, vm->def.name, "vm.stop", uid,
+		     json_pack("{si sb}", "timeout_s", timeout_s,
+			       "power_button", button));
+	vm_set_state(vm, VM_STOPPING);
+	add_waiter(vm, call);
+	if (button)
+		qmp_command(vm->qmp, "system_powerdown", NULL, NULL, NULL);
+	if (!vm->stop_timer) {
+		vm->stop_timer = calloc(1, sizeof(*vm->stop_timer));
+		if (!vm->stop_timer) {
+			send_kill(vm);
+			return 0;
+		}
+		uv_timer_init(vm->d->loop, vm->stop_timer);
+		vm->stop_timer->data = vm;
+	}
+	uv_timer_start(vm->stop_timer, stop_deadline,
+		       button ? (uint64_t)timeout_s * 1000 : 0, 0);
+	return 0;
+}
+
+int vm_kill(struct vm *vm, int64_t uid, struct rpc_call *call)
+{
+	vm->stop_requested = true;
+	set_desired(vm, "stopped");
+	verged_event(vm->d, vm->def.name, "vm.kill", uid, NULL);
+	vm_set_state(vm, VM_STOPPING);
+	add_waiter(vm, call);
+	send_kill(vm);
+	return 0;
+}
+
+/* --- re-attach ------------------------------------------------------------ */
+
+static pid_t read_pid_file(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long v;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v > 0 && v < (1L << 30) ? (pid_t)v : 0;
+}
+
+/* Is pid a QEMU running this VM? Its command line names our QMP socket. */
+static bool is_our_qemu(const struct vm *vm, pid_t pid)
+{
+	char path[64], buf[8192];
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0)
+		return false;
+	return memmem(buf, (size_t)n, vm->qmp_path,
+		      strlen(vm->qmp_path)) != NULL;
+}
+
+void vm_reattach(struct vm *vm)
+{
+	pid_t pid;
+
+	if (!vm_is_active(vm))
+		return;
+	pid = read_pid_file(vm->pid_path);
+	if (!is_our_qemu(vm, pid))
+		pid = vm->pid;
+	if (!is_our_qemu(vm, pid)) {
+		log_warn("%s: was %s, but its QEMU is gone", vm->def.name,
+			 vm_state_name(vm->state));
+		vm_exited(vm, json_pack("{ss}", "seen",
+					"gone at daemon start"));
+		return;
+	}
+	vm->pid = pid;
+	vm->child = false;
+	if (watch_pid(vm) || open_links(vm))
+		log_err("%s: cannot follow pid %d", vm->def.name, (int)pid);
+	if (vm->state == VM_STOPPING) {
+		/* The stop was asked of the previous verged: finish it. */
+		vm->stop_requested = true;
+		vm_stop(vm, -1, vm->d->cfg.stop_timeout_s, NULL);
+	} else {
+		vm_set_state(vm, VM_RUNNING);
+	}
+	save_observed(vm);
+	verged_event(vm->d, vm->def.name, "daemon.attach", -1,
+		     json_pack("{si}", "pid", (int)pid));
+	log_info("%s: re-attached to QEMU pid %d", vm->def.name, (int)pid);
+}

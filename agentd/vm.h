@@ -1,0 +1,112 @@
+/*
+ * A VM supervised by verged: its definition (struct vm_record, as
+ * stored), its observed state, and the QEMU process that runs verge-hv
+ * and the guest, with its QMP and management-channel connections.
+ */
+#ifndef VERGED_VM_H
+#define VERGED_VM_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include <verge_proto.h>
+
+#include "store.h"
+
+struct verged;
+struct rpc_call;
+struct qmp;
+struct hvlink;
+
+enum vm_state {
+	VM_DEFINED, VM_STARTING, VM_RUNNING, VM_STOPPING, VM_STOPPED,
+	VM_CRASHED,
+};
+
+struct vm_waiter {
+	struct vm_waiter *next;
+	struct rpc_call *call;
+};
+
+struct tclo_req;
+
+struct vm {
+	struct vm *next;
+	struct verged *d;
+	struct vm_record def;	/* definition, desired state, clock */
+	enum vm_state state;
+	pid_t pid;
+	double started_at;
+	int64_t boots;
+	bool child;		/* started by this verged (uv_process_t) */
+	uv_process_t *proc;
+	uv_poll_t *pidpoll;	/* re-attached: the pidfd */
+	uv_timer_t *liveness;	/* no pidfd: kill(pid, 0) each second */
+	int pidfd;
+	struct qmp *qmp;
+	struct hvlink *hv;
+	uv_timer_t *stop_timer;	/* the stop deadline */
+	uv_timer_t *restart_timer;
+	struct vm_waiter *stop_waiters;	/* vm.stop calls to answer */
+	bool stop_requested;	/* vm.stop or vm.kill: exit is no crash */
+	bool guest_shutdown;	/* QMP SHUTDOWN from the guest */
+	int crashes;		/* in the current window */
+	double crash_window;
+	char *json_static;	/* vm_write_json: what define fixed */
+	/* paths */
+	char *run_dir, *qmp_path, *mgmt_path, *con_path, *pid_path;
+	char *log_dir, *console_log, *qemu_log;
+	/* guest agent */
+	double agent_at;	/* last report, 0: none */
+	char *agent_detect, *agent_hostname;
+	uint32_t tclo_id;
+	struct tclo_req *tclo;	/* pending TCLO commands */
+};
+
+const char *vm_state_name(enum vm_state s);
+bool vm_is_active(const struct vm *vm);	/* starting, running, stopping */
+
+/* Builds the VM from a stored record (fields copied). */
+struct vm *vm_new(struct verged *d, const struct vm_record *r);
+/* Removes the run directory of a VM that runs no QEMU (undefine). */
+void vm_remove_run_dir(struct vm *vm);
+/* Frees a VM that runs no QEMU (undefine, shutdown). */
+void vm_free(struct vm *vm);
+struct vm *vm_find(struct verged *d, const char *name);
+/* Inserts into the daemon's list (sorted by name). */
+void vm_link(struct verged *d, struct vm *vm);
+void vm_unlink(struct verged *d, struct vm *vm);
+
+struct jw;
+json_t *vm_json(const struct vm *vm);
+void vm_write_json(struct jw *w, const struct vm *vm, double now);
+json_t *vm_clock_json(const struct vm *vm, const void *vp_clock);
+
+/* Starts QEMU. Returns 0 or a negative errno; *ret_why says why. */
+int vm_start(struct vm *vm, int64_t uid, const char **ret_why);
+/* Power button, then kill at the deadline; call (may be NULL) is
+ * answered with the VM once QEMU has exited. */
+int vm_stop(struct vm *vm, int64_t uid, int timeout_s, struct rpc_call *call);
+int vm_kill(struct vm *vm, int64_t uid, struct rpc_call *call);
+/* At daemon start: re-attach to the QEMU that still runs, or reconcile. */
+void vm_reattach(struct vm *vm);
+/* At daemon stop: drop the connections, leave QEMU running. */
+void vm_detach(struct vm *vm);
+void vm_set_state(struct vm *vm, enum vm_state s);
+
+/* Management channel (agent.c). */
+void vm_hv_event(void *arg, const struct vp_frame *f);
+void vm_hv_state(void *arg, bool up);
+/* Sends a TCLO command "verb ID[ arg]" and answers call with the reply. */
+void vm_tclo(struct vm *vm, const char *verb, const char *arg,
+	     struct rpc_call *call,
+	     void (*done)(struct rpc_call *call, struct vm *vm, json_t *reply,
+			  double rtt_ms));
+void vm_tclo_cancel_all(struct vm *vm, const char *why);
+void vm_guestinfo_push(struct vm *vm, const char *key, const char *value);
+/* UTF-8 text with control characters other than \n and \t replaced. */
+json_t *vm_text_json(const char *p, size_t n);
+#endif

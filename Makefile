@@ -20,7 +20,9 @@ endif
 
 # The arm64 libfdt, unpacked from Debian's libfdt-dev:arm64 by `make fixtures`.
 FDT_ARM64 := $(CACHE)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
-FIXTURES  := $(CACHE)/Image $(CACHE)/busybox $(CACHE)/virt.dtb $(FDT_ARM64)
+GUEST_MODULES := $(CACHE)/modules/evdev.ko $(CACHE)/modules/gpio_keys.ko
+FIXTURES  := $(CACHE)/Image $(CACHE)/busybox $(CACHE)/virt.dtb $(FDT_ARM64) \
+	$(GUEST_MODULES)
 # The test initramfs is built (tests/linux/module.mk), so it lives in $(O).
 INITRD    := $(O)/initrd.gz
 
@@ -44,7 +46,7 @@ deps:
 	@$(MAKE) --no-print-directory fixtures
 
 fixtures: $(FIXTURES)
-$(FDT_ARM64) $(CACHE)/Image $(CACHE)/busybox:
+$(FDT_ARM64) $(CACHE)/Image $(CACHE)/busybox $(GUEST_MODULES):
 	CACHE=$(CACHE) scripts/fetch-fixtures.sh
 $(CACHE)/virt.dtb:
 	$(QEMU) -M virt,virtualization=on,gic-version=3,dumpdtb=$@ \

@@ -34,5 +34,12 @@ else
 fi
 mv "$CACHE/Image.tmp" "$CACHE/Image"
 cp "$CACHE/bb/bin/busybox" "$CACHE/busybox"
+# The power button of QEMU's virt machine is a gpio-keys device; its
+# driver and evdev are modules in Debian's kernel: keep those two for the
+# test initramfs, so `system_powerdown` stops a guest cleanly.
+mkdir -p "$CACHE/modules"
+for m in drivers/input/evdev.ko drivers/input/keyboard/gpio_keys.ko; do
+	cp "$CACHE"/kernel/lib/modules/*/kernel/$m "$CACHE/modules/"
+done
 rm -rf "$CACHE/kernel/lib" "$CACHE/bb"
 echo "fetch-fixtures: $kpkg, busybox-static and libfdt-dev (arm64) in $CACHE"

@@ -2,7 +2,8 @@
 # mkinitramfs.sh BUSYBOX INIT OUT [TOOL...]
 # Build a gzip'd newc cpio initramfs holding a static busybox (with its
 # applet links), INIT as /init, each TOOL (a static arm64 program) as
-# /bin/<its name>, and the /dev /proc /sys /tmp mount points.
+# /bin/<its name> (a kernel module, *.ko, as /lib/modules/<its name>), and
+# the /dev /proc /sys /tmp mount points.
 # No root needed: ownership is forced to 0:0 by cpio. The output is
 # deterministic (fixed mtimes, sorted names, no gzip name or time stamp).
 set -eu
@@ -26,14 +27,17 @@ trap 'exit 1' INT TERM
 root=$tmp/root
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
 	"$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/root" \
-	"$root/etc" "$root/run"
+	"$root/etc" "$root/run" "$root/lib/modules"
 chmod 1777 "$root/tmp"
 cp "$busybox" "$root/bin/busybox"
 cp "$init" "$root/init"
 chmod 755 "$root/bin/busybox" "$root/init"
 for f in "$@"; do
-	cp "$f" "$root/bin/$(basename "$f")"
-	chmod 755 "$root/bin/$(basename "$f")"
+	case $f in
+	*.ko) cp "$f" "$root/lib/modules/$(basename "$f")" ;;
+	*) cp "$f" "$root/bin/$(basename "$f")"
+	   chmod 755 "$root/bin/$(basename "$f")" ;;
+	esac
 done
 
 # The applet list comes from the arm64 binary's own --list-full when it can

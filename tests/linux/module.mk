@@ -18,6 +18,7 @@ $(O)/tests/linux/bdfuzz: tests/linux/bdfuzz.c
 # this one may still add to LINUX_TOOLS.
 .SECONDEXPANSION:
 $(INITRD): scripts/mkinitramfs.sh tests/linux/init $(CACHE)/busybox \
-		$$(LINUX_TOOLS)
+		$$(LINUX_TOOLS) $(GUEST_MODULES)
 	@echo "  INITRD  $@"
-	$(Q)scripts/mkinitramfs.sh $(CACHE)/busybox tests/linux/init $@ $(LINUX_TOOLS)
+	$(Q)scripts/mkinitramfs.sh $(CACHE)/busybox tests/linux/init $@ \
+		$(LINUX_TOOLS) $(GUEST_MODULES)

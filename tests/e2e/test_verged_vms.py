@@ -4,10 +4,8 @@ rate, kill -9 of verged and re-attach, crash restart, stop and kill, and
 the event log with the caller of every step.
 
 The guests' power button: QEMU virt's system_powerdown raises a GPIO key
-(KEY_POWER); the Debian kernel has gpio-keys and evdev only as modules,
-which the test initramfs does not load, and busybox init listens for no
-input events, so the guest ignores the button. vm.stop therefore ends at
-its deadline here (see docs/verged.md); the test checks that path.
+(KEY_POWER); the test initramfs loads gpio-keys and evdev and powers off
+on it, so vm.stop is the graceful path here; vm.kill is the other one.
 """
 
 import os
@@ -190,12 +188,12 @@ def test_crash_restarts_on_crash_vm(vd):
     assert len(vd.qemu_pids()) == 2
 
 
-def test_stop_reaches_deadline_then_kill(vd):
+def test_stop_by_power_button_then_kill(vd):
     t0 = time.monotonic()
-    vm = vd.call("vm.stop", name="web", timeout_s=3)
+    vm = vd.call("vm.stop", name="web", timeout_s=30)
     took = time.monotonic() - t0
     assert vm["state"] == "stopped" and vm["pid"] is None
-    assert 2.5 < took < 15
+    assert took < 20, "the guest did not react to its power button"
     vm = vd.call("vm.kill", name="db")
     assert vm["state"] == "stopped"
     assert vd.qemu_pids() == []
@@ -217,4 +215,4 @@ def test_events_list_every_step_with_caller(vd):
         ("daemon.attach", None), ("vm.stop", UID), ("vm.powerdown", None),
         ("vm.shutdown", None)], steps
     stop = evs[-1]
-    assert stop["detail"].get("signal") == 9 or "seen" in stop["detail"]
+    assert stop["detail"].get("guest") is True, stop     # not killed

@@ -169,6 +169,8 @@ static int parse_options(struct cli_inv *inv, const struct cli_arg *own,
 		if (r)
 			return r;
 	}
+	if (json_is_true(json_object_get(inv->local, "help")))
+		inv->help = true;
 	*ret_first = optind;
 	return CLI_EXIT_OK;
 }

@@ -390,8 +390,7 @@ void events_follow_start(struct cli_ctx *ctx, json_t *list)
 	}
 	cli_table_init(&follow_table, event_cols, 6);
 	for (i = 0; i < 6; i++)
-		if (follow_table.width[i] < min[i])
-			follow_table.width[i] = min[i];
+		follow_table.min_width[i] = min[i];
 	json_array_foreach(list, i, e)
 		event_row(&follow_table, e, false, NULL);
 	cli_table_print(&follow_table, ctx->out, table_flags(ctx));

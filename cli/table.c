@@ -31,15 +31,11 @@ char *cli_sanitize(const char *s)
 int cli_table_init(struct cli_table *t, const struct cli_col *cols,
 		   size_t ncols)
 {
-	size_t i;
-
 	if (ncols == 0 || ncols > CLI_TABLE_MAX_COLS)
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
 	t->cols = cols;
 	t->ncols = ncols;
-	for (i = 0; i < ncols; i++)
-		t->width[i] = cols[i].title ? cli_text_width(cols[i].title) : 0;
 	return 0;
 }
 
@@ -59,7 +55,7 @@ static int grow(struct cli_table *t)
 int cli_table_add(struct cli_table *t, const char *const *cells)
 {
 	char **row;
-	size_t i, w;
+	size_t i;
 
 	if (t->nrows == t->cap && grow(t) < 0)
 		return -ENOMEM;
@@ -71,9 +67,6 @@ int cli_table_add(struct cli_table *t, const char *const *cells)
 				free(row[i]);
 			return -ENOMEM;
 		}
-		w = cli_text_width(row[i]);
-		if (w > t->width[i])
-			t->width[i] = w;
 	}
 	t->nrows++;
 	return 0;
@@ -123,10 +116,28 @@ static void print_header(const struct cli_table *t, FILE *f, unsigned flags)
 	print_cells(t, f, titles, "\033[0m\n");
 }
 
+static void measure(struct cli_table *t, bool header)
+{
+	size_t i, r, w;
+
+	for (i = 0; i < t->ncols; i++) {
+		t->width[i] = t->min_width[i];
+		if (header && t->cols[i].title &&
+		    cli_text_width(t->cols[i].title) > t->width[i])
+			t->width[i] = cli_text_width(t->cols[i].title);
+		for (r = 0; r < t->nrows; r++) {
+			w = cli_text_width(t->cells[r * t->ncols + i]);
+			if (w > t->width[i])
+				t->width[i] = w;
+		}
+	}
+}
+
 void cli_table_print(struct cli_table *t, FILE *f, unsigned flags)
 {
 	size_t r;
 
+	measure(t, !(flags & CLI_TABLE_NO_HEADER));
 	if (!(flags & CLI_TABLE_NO_HEADER))
 		print_header(t, f, flags);
 	for (r = 0; r < t->nrows; r++)

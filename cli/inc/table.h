@@ -24,7 +24,8 @@ struct cli_table {
 	size_t ncols;
 	size_t nrows, cap;
 	char **cells;		/* nrows * ncols */
-	size_t width[CLI_TABLE_MAX_COLS];
+	size_t min_width[CLI_TABLE_MAX_COLS];	/* the caller's minimum */
+	size_t width[CLI_TABLE_MAX_COLS];	/* as last printed */
 };
 
 int cli_table_init(struct cli_table *t, const struct cli_col *cols,

@@ -88,12 +88,30 @@ static int check_reply(struct cli_rpc *rpc, json_t *m, json_int_t id)
 	return 0;
 }
 
+/* Compact, so the text holds no raw newline (jsonrpc.md); one write. */
+static int send_request(struct cli_rpc *rpc, json_t *req, int64_t deadline)
+{
+	size_t len = json_dumpb(req, NULL, 0, JSON_COMPACT);
+	char *text;
+	int r;
+
+	if (!len)
+		return -ENOMEM;
+	text = malloc(len + 1);
+	if (!text)
+		return -ENOMEM;
+	json_dumpb(req, text, len, JSON_COMPACT);
+	text[len] = '\n';
+	r = rpc->t->ops->send(rpc->t, text, len + 1, deadline);
+	free(text);
+	return r;
+}
+
 int cli_rpc_call(struct cli_rpc *rpc, const char *method, json_t *params,
 		 int64_t deadline, json_t **ret_result, json_t **ret_error)
 {
 	json_int_t id = rpc->next_id++;
 	json_t *req, *m = NULL;
-	char *text;
 	int r;
 
 	req = json_pack("{s:s, s:I, s:s, s:o}", "jsonrpc", "2.0", "id",
@@ -101,15 +119,8 @@ int cli_rpc_call(struct cli_rpc *rpc, const char *method, json_t *params,
 			params ? json_incref(params) : json_object());
 	if (!req)
 		return -ENOMEM;
-	/* Compact, so the text holds no raw newline (jsonrpc.md). */
-	text = json_dumps(req, JSON_COMPACT);
+	r = send_request(rpc, req, deadline);
 	json_decref(req);
-	if (!text)
-		return -ENOMEM;
-	r = rpc->t->ops->send(rpc->t, text, strlen(text), deadline);
-	if (r == 0)
-		r = rpc->t->ops->send(rpc->t, "\n", 1, deadline);
-	free(text);
 	while (r == 0) {
 		r = read_message(rpc, deadline, &m);
 		if (r < 0)

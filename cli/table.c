@@ -17,7 +17,7 @@ size_t cli_text_width(const char *s)
 
 char *cli_sanitize(const char *s)
 {
-	char *c = strdup(s ? s : "-");
+	char *c = strdup(s && *s ? s : "-");
 	unsigned char *p;
 
 	if (!c)

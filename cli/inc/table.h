@@ -30,7 +30,7 @@ struct cli_table {
 
 int cli_table_init(struct cli_table *t, const struct cli_col *cols,
 		   size_t ncols);
-/* Adds a row of t->ncols cells; NULL cells print as "-". */
+/* Adds a row of t->ncols cells; NULL and empty cells print as "-". */
 int cli_table_add(struct cli_table *t, const char *const *cells);
 void cli_table_print(struct cli_table *t, FILE *f, unsigned flags);
 /* One more row in the widths of the rows printed so far (streaming). */
@@ -39,6 +39,6 @@ void cli_table_print_row(struct cli_table *t, FILE *f,
 void cli_table_free(struct cli_table *t);
 /* Display width of UTF-8 text (code points). */
 size_t cli_text_width(const char *s);
-/* Copy of s with control characters as '?'; NULL on ENOMEM. */
+/* Copy of s with control characters as '?' ("-" for NULL or ""). */
 char *cli_sanitize(const char *s);
 #endif

@@ -1,0 +1,426 @@
+"""verge, the CLI, against a real verged started in a temporary directory.
+
+No guest runs here: these tests cover what verge itself promises (tables,
+--json, exit statuses, messages and hints, events, completion) with VMs
+that are defined but not started. tests/e2e runs verge with Linux guests.
+"""
+
+import json
+import os
+import pwd
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cliharness  # noqa: E402
+from cliharness import REPO, verge_bin  # noqa: E402
+
+USER = pwd.getpwuid(os.getuid()).pw_name
+
+
+@pytest.fixture(scope="module")
+def verged():
+    if not cliharness.verged_bin().exists():
+        pytest.fail("no verged at %s (set VERGED)" % cliharness.verged_bin())
+    d = cliharness.Verged().start()
+    (d.dir / "Image").write_bytes(b"\0" * 4096)
+    (d.dir / "initrd.gz").write_bytes(b"\0" * 512)
+    yield d
+    d.stop()
+
+
+def define(v, name, *extra):
+    r = v.verge("vm", "define", name, "--kernel", "Image", *extra, cwd=v.dir)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def undefine(v, name):
+    r = v.verge("vm", "undefine", name)
+    assert r.returncode == 0, r.stderr
+
+
+def table(text):
+    """Rows of a human table as lists of cells (split on 2+ blanks)."""
+    return [re.split(r"\s{2,}", line.strip()) for line in text.splitlines()]
+
+
+def test_define_list_show_undefine_human(verged):
+    r = define(verged, "web-1", "--initrd", "initrd.gz", "--memory", "512M",
+               "--cpus", "1", "--cmdline", "console=ttyAMA0 quiet")
+    assert "Name:" in r.stdout and "web-1" in r.stdout
+    assert "\033" not in r.stdout  # not a terminal: nothing decorative
+    try:
+        r = verged.verge("vm", "list")
+        assert r.returncode == 0, r.stderr
+        rows = table(r.stdout)
+        assert rows[0] == ["NAME", "STATE", "CPUS", "MEMORY", "RATE",
+                           "UPTIME", "AGENT"]
+        row = [x for x in rows if x[0] == "web-1"]
+        assert row and row[0][1:4] == ["defined", "1", "512 MiB"], rows
+        # Columns line up: every row's STATE starts under the header's.
+        lines = r.stdout.splitlines()
+        col = lines[0].index("STATE")
+        assert all(line[col - 2:col] == "  " and line[col] != " "
+                   for line in lines[1:])
+        assert all(line == line.rstrip() for line in lines)
+
+        r = verged.verge("vm", "show", "web-1")
+        assert r.returncode == 0, r.stderr
+        fields = dict(re.split(r":\s+", line, maxsplit=1)
+                      for line in r.stdout.splitlines())
+        # Relative paths were made absolute before verged saw them.
+        assert fields["Kernel"] == str(verged.dir / "Image")
+        assert fields["Initrd"] == str(verged.dir / "initrd.gz")
+        assert fields["Cmdline"] == "console=ttyAMA0 quiet"
+        assert fields["Memory"] == "512 MiB"
+        assert fields["CPUs"] == "1"
+        assert fields["State"].startswith("defined")
+    finally:
+        r = verged.verge("vm", "undefine", "web-1")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "web-1: undefined\n"
+    assert "web-1" not in verged.verge("vm", "list").stdout
+
+
+def test_define_list_show_json(verged):
+    r = define(verged, "json-1", "--json", "--memory", "2G", "--cpus", "4",
+               "--rate", "1/2", "--freq", "62.5MHz", "--restart", "on-crash")
+    vm = json.loads(r.stdout)
+    try:
+        assert vm["name"] == "json-1"
+        assert vm["kernel"] == str(verged.dir / "Image")
+        assert vm["memory_mib"] == 2048 and vm["cpus"] == 4
+        assert vm["clock"]["rate_value"] == 0.5
+        assert vm["clock"]["freq_hz"] == 62500000
+        assert vm["restart"] == "on-crash"
+        # The whole of stdout is one JSON document.
+        r = verged.verge("--json", "vm", "list")
+        assert r.returncode == 0, r.stderr
+        listed = json.loads(r.stdout)
+        assert isinstance(listed, list)
+        assert [x["name"] for x in listed].count("json-1") == 1
+        r = verged.verge("vm", "show", "json-1", "--json")
+        shown = json.loads(r.stdout)
+        for key in ("name", "uuid", "kernel", "memory_mib", "cpus", "clock"):
+            assert shown[key] == vm[key]
+    finally:
+        undefine(verged, "json-1")
+
+
+def check_error(r, status, *words):
+    assert r.returncode == status, (r.returncode, r.stdout, r.stderr)
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith("verge: "), r.stderr
+    assert len(lines) == 2 and lines[1].startswith("hint: "), r.stderr
+    for w in words:
+        assert w in r.stderr, (w, r.stderr)
+
+
+@pytest.fixture(scope="module")
+def err_vm(verged):
+    define(verged, "err-1")
+    yield "err-1"
+    undefine(verged, "err-1")
+
+
+ERRORS = [
+    # (args, exit status, words in the message or hint)
+    (("vm", "show", "nope"), 4, ["nope", "verge vm list"]),
+    (("vm", "undefine", "nope"), 4, ["nope"]),
+    (("clock", "show", "nope"), 4, ["nope"]),
+    (("agent", "ping", "nope"), 4, ["nope"]),
+    (("guestinfo", "get", "nope", "k"), 4, ["nope"]),
+    (("vm", "define", "err-1", "--kernel", "Image"), 1,
+     ["err-1", "undefine"]),
+    (("vm", "define", "x", "--kernel", "Image", "--memory", "10"), 2,
+     ["memory_mib", "verge vm define --help"]),
+    (("vm", "define", "x", "--kernel", "Image", "--cpus", "64"), 2,
+     ["cpus"]),
+    (("vm", "define", "x", "--kernel", "Image", "--rate", "1000"), 2,
+     ["rate"]),
+    (("vm", "define", "bad/name", "--kernel", "Image"), 2, ["name"]),
+    (("vm", "define", "x", "--kernel", "Image", "--cpus", "two"), 2,
+     ["--cpus: 'two'", "verge vm define --help"]),
+    (("vm", "define", "x", "--kernel", "missing"), 2,
+     ["--kernel: 'missing'", "No such file"]),
+    (("vm", "define", "x"), 2, ["missing --kernel IMAGE"]),
+    (("vm", "show"), 2, ["missing NAME"]),
+    (("vm", "frob"), 2, ["unknown command 'verge vm frob'"]),
+    (("vm", "lst"), 2, ["did you mean 'list'"]),
+    (("vm", "list", "--frob"), 2, ["unknown option '--frob'"]),
+    (("clock", "set-rate", "err-1", "fast"), 2, ["'fast' is not a rate"]),
+    (("clock", "step", "err-1", "1500"), 2, ["'1500' is not a duration"]),
+    (("events", "--limit", "0"), 2, ["limit"]),
+    # A defined VM that does not run has no clock and no agent.
+    (("clock", "set-rate", "err-1", "0.5"), 1, ["err-1"]),
+    (("vm", "kill", "err-1"), 1, ["err-1"]),
+    (("agent", "ping", "err-1"), 1, ["err-1"]),
+]
+
+
+@pytest.mark.parametrize("args,status,words", ERRORS,
+                         ids=[" ".join(e[0]) for e in ERRORS])
+def test_error_exit_status_and_message(verged, err_vm, args, status, words):
+    check_error(verged.verge(*args, cwd=verged.dir), status, *words)
+
+
+def test_error_json_on_stderr(verged):
+    r = verged.verge("--json", "vm", "show", "nope")
+    assert r.returncode == 4 and r.stdout == ""
+    err = json.loads(r.stderr)["error"]
+    assert err["code"] == -32001
+    assert err["data"]["name"] == "vm_not_found"
+    r = verged.verge("vm", "show", "--json")
+    assert r.returncode == 2
+    err = json.loads(r.stderr)["error"]
+    assert err["data"] == {"name": "usage", "exit_status": 2}
+    assert "missing NAME" in err["message"]
+
+
+def test_unreachable_socket(tmp_path):
+    sock = tmp_path / "none.sock"
+    r = subprocess.run([str(verge_bin()), "--socket", str(sock), "vm",
+                        "list"], capture_output=True, text=True, timeout=10)
+    check_error(r, 3, str(sock), "systemctl start verged", "--socket")
+    # VERGE_SOCKET is used when --socket is not given.
+    r = subprocess.run([str(verge_bin()), "vm", "list"], capture_output=True,
+                       text=True, timeout=10,
+                       env=dict(os.environ, VERGE_SOCKET=str(sock)))
+    check_error(r, 3, str(sock))
+    r = subprocess.run([str(verge_bin()), "--json", "--socket", str(sock),
+                        "version"], capture_output=True, text=True,
+                       timeout=10)
+    assert r.returncode == 3
+    assert json.loads(r.stdout)["verged"] is None
+    assert json.loads(r.stderr)["error"]["data"]["name"] == "unreachable"
+
+
+def test_silent_daemon_times_out(tmp_path):
+    """A socket that accepts but never answers: exit 6 after --timeout."""
+    path = str(tmp_path / "mute.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(1)
+    try:
+        t0 = time.monotonic()
+        r = subprocess.run([str(verge_bin()), "--socket", path, "--timeout",
+                            "300ms", "vm", "list"], capture_output=True,
+                           text=True, timeout=10)
+        took = time.monotonic() - t0
+    finally:
+        srv.close()
+    check_error(r, 6, "did not answer vm.list", "--timeout")
+    assert 0.3 <= took < 3
+
+
+def test_bad_reply_is_reported(tmp_path):
+    """A daemon that answers garbage gets a clear error, not a crash."""
+    path = str(tmp_path / "bad.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(4)
+
+    def serve():
+        for reply in (b"not json\n", b'{"jsonrpc":"2.0","id":99,"result":1}\n'):
+            c, _ = srv.accept()
+            c.recv(65536)
+            c.sendall(reply)
+            c.close()
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    try:
+        for why in ("not JSON", "a reply to another request"):
+            r = subprocess.run([str(verge_bin()), "--socket", path, "vm",
+                                "list"], capture_output=True, text=True,
+                               timeout=10)
+            check_error(r, 1, "invalid", why)
+    finally:
+        th.join(5)
+        srv.close()
+
+
+def test_events_show_the_caller(verged):
+    define(verged, "ev-1")
+    undefine(verged, "ev-1")
+    r = verged.verge("events", "ev-1")
+    assert r.returncode == 0, r.stderr
+    rows = table(r.stdout)
+    assert rows[0] == ["ID", "TIME", "VM", "TYPE", "CALLER", "DETAIL"]
+    types = [(x[2], x[3], x[4]) for x in rows[1:]]
+    assert ("ev-1", "vm.define", USER) in types
+    assert ("ev-1", "vm.undefine", USER) in types
+    ev = json.loads(verged.verge("--json", "events", "ev-1").stdout)
+    assert [e["type"] for e in ev][-2:] == ["vm.define", "vm.undefine"]
+    assert all(e["uid"] == os.getuid() and e["vm"] == "ev-1" for e in ev)
+    r = verged.verge("--json", "events", "--limit", "1")
+    assert len(json.loads(r.stdout)) == 1
+
+
+def read_line(proc, timeout=10):
+    ready, _, _ = select.select([proc.stdout], [], [], timeout)
+    assert ready, "no output within %s s" % timeout
+    return proc.stdout.readline()
+
+
+@pytest.mark.parametrize("mode", ["json", "human"])
+def test_events_follow(verged, mode):
+    """--follow prints an event that another command causes; Ctrl-C ends
+    it with status 0."""
+    name = "follow-" + mode
+    define(verged, name + "-0")  # so the list part prints at least a line
+    args = [str(verge_bin()), "--socket", verged.sock, "events", "--follow",
+            "--limit", "1"] + (["--json"] if mode == "json" else [])
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, bufsize=1)
+    try:
+        # The first lines come after the subscription was made.
+        first = read_line(proc)
+        if mode == "human":
+            assert first.split()[:2] == ["ID", "TIME"]
+            read_line(proc)
+        define(verged, name)
+        while True:
+            line = read_line(proc)
+            if mode == "json":
+                e = json.loads(line)
+                got = (e["vm"], e["type"], e["uid"])
+                want = (name, "vm.define", os.getuid())
+            else:
+                cells = re.split(r"\s{2,}", line.strip())
+                got = (cells[2], cells[3], cells[4])
+                want = (name, "vm.define", USER)
+            if got[0] == name:
+                assert got == want
+                break
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(5) == 0
+        assert proc.stderr.read() == ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        undefine(verged, name + "-0")
+        undefine(verged, name)
+
+
+def test_version(verged):
+    r = verged.verge("version")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert re.fullmatch(r"verge \d+\.\d+\.\d+", lines[0])
+    assert re.fullmatch(r"verged \d+\.\d+\.\d+ \(API \d+\)", lines[1])
+    v = json.loads(verged.verge("--json", "version").stdout)
+    assert v["verge"]["version"] and v["verged"]["api"] >= 1
+
+
+def complete(words, sock):
+    """The candidates bash completion offers for the last word."""
+    script = ('source %s; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
+              '_verge; printf "%%s\\n" "${COMPREPLY[@]}"') % (
+                  REPO / "cli" / "verge.bash-completion")
+    env = dict(os.environ, VERGE_SOCKET=sock,
+               PATH="%s:%s" % (verge_bin().parent, os.environ["PATH"]))
+    r = subprocess.run(["bash", "-c", script, "_"] + words,
+                       capture_output=True, text=True, timeout=10, env=env,
+                       cwd=REPO)
+    assert r.returncode == 0, r.stderr
+    return sorted(x for x in r.stdout.splitlines() if x)
+
+
+def test_bash_completion(verged, err_vm):
+    s = verged.sock
+    assert complete(["verge", ""], s) == sorted(
+        ["vm", "clock", "agent", "guestinfo", "events", "version", "help"])
+    assert complete(["verge", "vm", ""], s) == sorted(
+        ["define", "start", "stop", "kill", "undefine", "list", "show",
+         "console"])
+    assert complete(["verge", "clock", "set-"], s) == [
+        "set-frequency", "set-rate"]
+    assert complete(["verge", "vm", "show", ""], s) == [err_vm]
+    assert complete(["verge", "agent", "ping", "er"], s) == [err_vm]
+    assert complete(["verge", "vm", "define", "x", "--re"], s) == [
+        "--restart"]
+    assert complete(["verge", "vm", "define", "x", "--restart", ""], s) == [
+        "no", "on-crash"]
+    assert complete(["verge", "vm", "define", "x", "--kernel", "Makef"],
+                    s) == ["Makefile"]
+    assert complete(["verge", "help", "cl"], s) == ["clock"]
+    # An unreachable verged: no VM names, and no error either.
+    assert complete(["verge", "vm", "show", ""], s + ".none") == []
+    assert complete(["verge", "--socket", s, "vm", "show", ""],
+                    s + ".none") == [err_vm]
+
+
+def commands_in(help_text):
+    block = help_text.split("Commands:\n")[1].split("\n\n")[0]
+    return re.findall(r"^  (\S+)  ", block, re.M)
+
+
+def leaf_commands():
+    out = subprocess.run([str(verge_bin()), "help"], capture_output=True,
+                         text=True).stdout
+    groups = commands_in(out)
+    for g in groups:
+        h = subprocess.run([str(verge_bin()), "help", g],
+                           capture_output=True, text=True).stdout
+        if "Commands:" not in h:
+            yield [g], h
+            continue
+        for s in commands_in(h):
+            yield [g, s], subprocess.run(
+                [str(verge_bin()), "help", g, s], capture_output=True,
+                text=True).stdout
+
+
+def test_man_page_synopsis_matches_help():
+    """Every command, operand and option of `verge help` is in verge.1's
+    SYNOPSIS, and the page is clean for mandoc or groff."""
+    src = (REPO / "cli" / "verge.1").read_text()
+    synopsis = src.split(".Sh SYNOPSIS")[1].split(".Sh DESCRIPTION")[0]
+    lines = [x for x in synopsis.splitlines() if x.startswith(".Cm")]
+    n = 0
+    for words, text in leaf_commands():
+        usage = " ".join(text.split("\n\n")[0].split())
+        tokens = usage.split()[1 + 1 + len(words):]
+        cm = [x for x in lines if x.split()[1] == words[0] and
+              (len(words) == 1 or words[1] in x.split())]
+        assert cm, "%s not in the SYNOPSIS" % " ".join(words)
+        for t in tokens:
+            for opt in re.findall(r"--([a-z-]+)", t):
+                assert "Fl -" + opt in synopsis, (words, opt)
+            for meta in re.findall(r"\b([A-Z]{2,})\b", t):
+                assert "Ar" in synopsis and meta in synopsis, (words, meta)
+        n += 1
+    assert n == 21
+    for lint in (["mandoc", "-T", "lint", "-W", "warning"],
+                 ["groff", "-mdoc", "-ww", "-z"]):
+        try:
+            r = subprocess.run(lint + [str(REPO / "cli" / "verge.1")],
+                               capture_output=True, text=True)
+        except FileNotFoundError:
+            continue
+        assert r.returncode == 0 and r.stdout + r.stderr == "", r
+        break
+
+
+def test_help_everywhere():
+    for args in (["--help"], ["help"], ["vm", "--help"], ["help", "vm"],
+                 ["vm", "define", "--help"], ["clock", "step", "-h"]):
+        r = subprocess.run([str(verge_bin())] + args, capture_output=True,
+                           text=True)
+        assert r.returncode == 0 and r.stdout.startswith("usage: verge")
+    r = subprocess.run([str(verge_bin())], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.startswith("usage: verge")

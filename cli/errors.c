@@ -17,28 +17,28 @@ static const struct cli_exit_entry exits[] = {
 	{ "method_not_found", -32601, CLI_EXIT_ERROR,
 	  "verged is older than verge; compare 'verge version'" },
 	{ "invalid_params", -32602, CLI_EXIT_USAGE,
-	  "see '%s --help' for the accepted values" },
+	  "see '{cmd} --help' for the accepted values" },
 	{ "internal_error", -32603, CLI_EXIT_ERROR,
 	  "see verged's log: journalctl -u verged" },
 	{ "vm_not_found", -32001, CLI_EXIT_NOT_FOUND,
 	  "'verge vm list' shows the defined VMs" },
 	{ "vm_exists", -32002, CLI_EXIT_ERROR,
-	  "choose another name, or 'verge vm undefine' the old VM first" },
+	  "choose another name, or 'verge vm undefine {vm}' first" },
 	{ "vm_state", -32003, CLI_EXIT_ERROR,
-	  "'verge vm show' tells the VM's state" },
+	  "'verge vm show {vm}' tells the VM's state" },
 	{ "permission_denied", -32004, CLI_EXIT_DENIED,
 	  "run verge as root or as a member of the 'verge' group" },
 	{ "agent_unavailable", -32005, CLI_EXIT_ERROR,
-	  "is verge-guest-agent running in the guest? 'verge agent show' "
-	  "tells when it last reported" },
+	  "'verge agent show {vm}' tells when the guest agent last "
+	  "reported" },
 	{ "hv_unavailable", -32006, CLI_EXIT_ERROR,
-	  "the VM must be running; 'verge vm show' tells its state" },
+	  "the VM must be running; 'verge vm show {vm}' tells its state" },
 	{ "timeout", -32007, CLI_EXIT_TIMEOUT,
-	  "the operation may still finish; check with 'verge vm show'" },
+	  "the operation may still finish; check with 'verge vm show {vm}'" },
 	{ "too_large", -32008, CLI_EXIT_USAGE,
 	  "make the request smaller" },
 	/* verge's own */
-	{ "usage", 0, CLI_EXIT_USAGE, "see '%s --help'" },
+	{ "usage", 0, CLI_EXIT_USAGE, "see '{cmd} --help'" },
 	{ "unreachable", 0, CLI_EXIT_UNREACHABLE,
 	  "is verged running? 'systemctl start verged', or point verge at "
 	  "it with --socket PATH or $VERGE_SOCKET" },
@@ -70,21 +70,29 @@ const struct cli_exit_entry *cli_exit_lookup(const char *name, int code)
 	return &exits[n - 1];
 }
 
+/* The hint with {cmd} as "verge vm define" and {vm} as the VM's name. */
 static void print_hint(struct cli_ctx *ctx, const char *hint, FILE *f)
 {
+	const char *vm = cli_jstr(ctx->inv.params, "name");
 	char title[64];
-	const char *at;
+	const char *p;
 
 	if (!hint)
 		return;
-
 	cli_cmd_title(&ctx->inv, title, sizeof(title));
-	at = strstr(hint, "%s");
-	if (at)
-		fprintf(f, "hint: %.*s%s%s\n", (int)(at - hint), hint, title,
-			at + 2);
-	else
-		fprintf(f, "hint: %s\n", hint);
+	fputs("hint: ", f);
+	for (p = hint; *p; p++) {
+		if (!strncmp(p, "{cmd}", 5)) {
+			fputs(title, f);
+			p += 4;
+		} else if (!strncmp(p, "{vm}", 4)) {
+			fputs(vm ? vm : "NAME", f);
+			p += 3;
+		} else {
+			fputc(*p, f);
+		}
+	}
+	fputc('\n', f);
 }
 
 static void print_json_error(struct cli_ctx *ctx, json_t *error)

@@ -135,7 +135,7 @@ struct cli_exit_entry {
 	const char *name;	/* verged's error.data.name or verge's own */
 	int code;		/* JSON-RPC error code; 0 for verge's own */
 	enum cli_exit status;
-	const char *hint;	/* what to do; "%s" is the VM name */
+	const char *hint;	/* what to do; {cmd}: the command, {vm}: the VM */
 };
 const struct cli_exit_entry *cli_exit_lookup(const char *name, int code);
 int cli_fail(struct cli_ctx *ctx, enum cli_exit status, const char *name,

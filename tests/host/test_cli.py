@@ -143,7 +143,7 @@ ERRORS = [
     (("agent", "ping", "nope"), 4, ["nope"]),
     (("guestinfo", "get", "nope", "k"), 4, ["nope"]),
     (("vm", "define", "err-1", "--kernel", "Image"), 1,
-     ["err-1", "undefine"]),
+     ["err-1", "verge vm undefine err-1"]),
     (("vm", "define", "x", "--kernel", "Image", "--memory", "10"), 2,
      ["memory_mib", "verge vm define --help"]),
     (("vm", "define", "x", "--kernel", "Image", "--cpus", "64"), 2,
@@ -164,9 +164,11 @@ ERRORS = [
     (("clock", "step", "err-1", "1500"), 2, ["'1500' is not a duration"]),
     (("events", "--limit", "0"), 2, ["limit"]),
     # A defined VM that does not run has no clock and no agent.
-    (("clock", "set-rate", "err-1", "0.5"), 1, ["err-1"]),
-    (("vm", "kill", "err-1"), 1, ["err-1"]),
+    (("clock", "step", "err-1", "1s"), 1, ["err-1", "verge vm show err-1"]),
+    (("vm", "kill", "err-1"), 1, ["err-1", "verge vm show err-1"]),
+    (("vm", "stop", "err-1"), 1, ["err-1"]),
     (("agent", "ping", "err-1"), 1, ["err-1"]),
+    (("agent", "sync-time", "err-1"), 1, ["err-1"]),
 ]
 
 
@@ -269,10 +271,24 @@ def test_events_show_the_caller(verged):
     assert len(json.loads(r.stdout)) == 1
 
 
-def read_line(proc, timeout=10):
-    ready, _, _ = select.select([proc.stdout], [], [], timeout)
-    assert ready, "no output within %s s" % timeout
-    return proc.stdout.readline()
+class Lines:
+    """Lines from a pipe as they come, each within a timeout."""
+
+    def __init__(self, f):
+        self.fd = f.fileno()
+        self.buf = b""
+
+    def next(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.fd], [], [], max(left, 0))
+            assert ready, "no output within %s s" % timeout
+            data = os.read(self.fd, 65536)
+            assert data, "end of output"
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
 
 
 @pytest.mark.parametrize("mode", ["json", "human"])
@@ -284,16 +300,17 @@ def test_events_follow(verged, mode):
     args = [str(verge_bin()), "--socket", verged.sock, "events", "--follow",
             "--limit", "1"] + (["--json"] if mode == "json" else [])
     proc = subprocess.Popen(args, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, bufsize=1)
+                            stderr=subprocess.PIPE)
+    out = Lines(proc.stdout)
     try:
         # The first lines come after the subscription was made.
-        first = read_line(proc)
+        first = out.next()
         if mode == "human":
             assert first.split()[:2] == ["ID", "TIME"]
-            read_line(proc)
+            out.next()
         define(verged, name)
         while True:
-            line = read_line(proc)
+            line = out.next()
             if mode == "json":
                 e = json.loads(line)
                 got = (e["vm"], e["type"], e["uid"])
@@ -307,7 +324,7 @@ def test_events_follow(verged, mode):
                 break
         proc.send_signal(signal.SIGINT)
         assert proc.wait(5) == 0
-        assert proc.stderr.read() == ""
+        assert proc.stderr.read() == b""
     finally:
         if proc.poll() is None:
             proc.kill()

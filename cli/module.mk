@@ -40,3 +40,9 @@ $(addsuffix .c.o,$(CLI_UNIT)): $(UNIT_DIR)/%.c.o: tests/unit/%.c
 	$(Q)$(HOSTCC) $(CLI_CFLAGS) -c -o $@ $<
 
 -include $(CLI_OBJS:.o=.d) $(addsuffix .c.d,$(CLI_UNIT))
+
+# `make bench`: verge vm list wall time with 100 VMs (bench/cli.py).
+.PHONY: bench-cli
+bench: bench-cli
+bench-cli: all
+	VERGE_BUILD=$(O) python3 bench/cli.py

@@ -99,13 +99,17 @@ static int take_line(struct unix_transport *u, char **ret_msg,
 	return 0;
 }
 
+/* Small messages stay in the first buffer; big ones double it. */
+#define BUF_START	16384
+#define BUF_SPARE	4096
+
 static int fill(struct unix_transport *u)
 {
 	ssize_t n;
 	char *b;
 
-	if (u->cap - u->len < 65536) {
-		if (u->cap >= CLI_MAX_MESSAGE + 65536)
+	if (u->cap - u->len < BUF_SPARE) {
+		if (u->cap > CLI_MAX_MESSAGE)
 			return -EMSGSIZE;
 		b = realloc(u->buf, u->cap * 2);
 		if (!b)
@@ -184,7 +188,7 @@ int cli_unix_open(const char *path, int64_t deadline,
 	}
 	u = calloc(1, sizeof(*u));
 	if (u)
-		u->buf = malloc(65536 * 2);
+		u->buf = malloc(BUF_START);
 	if (!u || !u->buf) {
 		free(u);
 		close(fd);
@@ -192,7 +196,7 @@ int cli_unix_open(const char *path, int64_t deadline,
 	}
 	u->t.ops = &unix_ops;
 	u->fd = fd;
-	u->cap = 65536 * 2;
+	u->cap = BUF_START;
 	*ret_t = &u->t;
 	return 0;
 }

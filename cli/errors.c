@@ -71,7 +71,8 @@ const struct cli_exit_entry *cli_exit_lookup(const char *name, int code)
 }
 
 /* The hint with {cmd} as "verge vm define" and {vm} as the VM's name. */
-static void print_hint(struct cli_ctx *ctx, const char *hint, FILE *f)
+static void print_hint(struct cli_ctx *ctx, const char *prefix,
+		       const char *hint, FILE *f)
 {
 	const char *vm = cli_jstr(ctx->inv.params, "name");
 	char title[64];
@@ -80,7 +81,7 @@ static void print_hint(struct cli_ctx *ctx, const char *hint, FILE *f)
 	if (!hint)
 		return;
 	cli_cmd_title(&ctx->inv, title, sizeof(title));
-	fputs("hint: ", f);
+	fprintf(f, "hint: %s", prefix);
 	for (p = hint; *p; p++) {
 		if (!strncmp(p, "{cmd}", 5)) {
 			fputs(title, f);
@@ -128,9 +129,31 @@ int cli_fail(struct cli_ctx *ctx, enum cli_exit status, const char *name,
 		json_decref(err);
 	} else {
 		fprintf(stderr, "verge: %s\n", msg);
-		print_hint(ctx, hint, stderr);
+		print_hint(ctx, "", hint, stderr);
 	}
 	return status;
+}
+
+/*
+ * verged names its parameter ("memory_mib"); the hint says which argument
+ * of the command line that was ("--memory MIB").
+ */
+static void param_source(struct cli_ctx *ctx, const char *param, char *buf,
+			 size_t size)
+{
+	const struct cli_arg *a = ctx->inv.cmd ? ctx->inv.cmd->args : NULL;
+
+	buf[0] = '\0';
+	for (; param && a && (a->name || a->meta); a++) {
+		if (strcmp(a->key, param) || (a->flags & CLI_LOCAL))
+			continue;
+		if (a->name)
+			snprintf(buf, size, "%s is --%s%s%s; ", param, a->name,
+				 a->meta ? " " : "", a->meta ? a->meta : "");
+		else
+			snprintf(buf, size, "%s is %s; ", param, a->meta);
+		return;
+	}
 }
 
 /* An error object from verged: its message, and our hint for its kind. */
@@ -141,6 +164,7 @@ int cli_fail_rpc(struct cli_ctx *ctx, json_t *error)
 	const char *msg = cli_jstr(error, "message");
 	const char *param = cli_jstr(data, "param");
 	const struct cli_exit_entry *e;
+	char source[96];
 
 	e = cli_exit_lookup(name, (int)json_integer_value(
 		json_object_get(error, "code")));
@@ -149,10 +173,11 @@ int cli_fail_rpc(struct cli_ctx *ctx, json_t *error)
 		print_json_error(ctx, error);
 		return e->status;
 	}
-	if (param && !strstr(msg, param))
+	if (param && msg && !strstr(msg, param))
 		fprintf(stderr, "verge: %s: %s\n", param, msg);
 	else
 		fprintf(stderr, "verge: %s\n", msg ? msg : "error");
-	print_hint(ctx, e->hint, stderr);
+	param_source(ctx, param, source, sizeof(source));
+	print_hint(ctx, source, e->hint, stderr);
 	return e->status;
 }

@@ -76,13 +76,29 @@ static void kv_flatten(struct cli_table *t, const char *prefix, json_t *o,
 	}
 }
 
+/* "1/2 (0.5)"; a whole rate "2/1" as "2". */
 static void fmt_rate(json_t *clock, char *buf, size_t size)
 {
 	const char *rate = cli_jstr(clock, "rate");
+	const char *slash = rate ? strchr(rate, '/') : NULL;
 	double v = num(clock, "rate_value");
 
-	if (rate && v > 0 && strchr(rate, '/'))
+	if (slash && !strcmp(slash, "/1"))
+		snprintf(buf, size, "%.*s", (int)(slash - rate), rate);
+	else if (slash && v > 0)
 		snprintf(buf, size, "%s (%.6g)", rate, v);
+	else
+		snprintf(buf, size, "%s", rate ? rate : "-");
+}
+
+/* The list's RATE column: "1/2", "2". */
+static void short_rate(json_t *clock, char *buf, size_t size)
+{
+	const char *rate = cli_jstr(clock, "rate");
+	const char *slash = rate ? strchr(rate, '/') : NULL;
+
+	if (slash && !strcmp(slash, "/1"))
+		snprintf(buf, size, "%.*s", (int)(slash - rate), rate);
 	else
 		snprintf(buf, size, "%s", rate ? rate : "-");
 }
@@ -119,8 +135,7 @@ void show_vm_list(struct cli_ctx *ctx, json_t *r)
 			 json_integer_value(json_object_get(vm, "cpus")));
 		cli_fmt_mib(json_integer_value(json_object_get(vm,
 					"memory_mib")), mem, sizeof(mem));
-		snprintf(rate, sizeof(rate), "%s", cli_jstr(json_object_get(vm,
-					"clock"), "rate") ?: "-");
+		short_rate(json_object_get(vm, "clock"), rate, sizeof(rate));
 		if (state && !strcmp(state, "running"))
 			cli_fmt_duration(num(vm, "uptime_s"), up, sizeof(up));
 		else

@@ -214,7 +214,10 @@ static json_t *value_of(const struct cli_arg *a, const char *s, int *err,
 		*err = cli_parse_rate(s, &num, &den);
 		return *err ? NULL : json_string(s);
 	case CLI_SECONDS:
+		/* verged takes whole seconds; verge's own --timeout takes ms. */
 		*err = cli_parse_duration_ns(s, true, &ns);
+		if (!*err && !(a->flags & CLI_LOCAL) && ns % NS_PER_S)
+			*err = -EDOM;
 		if (*err)
 			return NULL;
 		if (ns % NS_PER_S == 0)
@@ -249,11 +252,6 @@ static const char *const examples[CLI_KIND_COUNT] = {
 	[CLI_NANOS] = "a duration such as 1.5s, 200ms or 3000000ns",
 };
 
-const char *cli_kind_examples(enum cli_kind kind)
-{
-	return kind < CLI_KIND_COUNT && examples[kind] ? examples[kind] : "";
-}
-
 static void choices_of(const struct cli_arg *a, char *buf, size_t size)
 {
 	size_t n = 0;
@@ -262,6 +260,25 @@ static void choices_of(const struct cli_arg *a, char *buf, size_t size)
 	for (const char *const *c = a->choices; *c && n < size; c++)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s",
 				      c == a->choices ? "" : ", ", *c);
+}
+
+/* The finest step of a value, for "'1.5ns' is finer than 1 ns". */
+static const char *resolution(const struct cli_arg *a)
+{
+	switch (a->kind) {
+	case CLI_NANOS:
+		return "1 ns";
+	case CLI_SECONDS:
+		return a->flags & CLI_LOCAL ? "1 ns" : "whole seconds";
+	case CLI_MIB:
+		return "whole MiB";
+	case CLI_FREQ:
+		return "whole Hz";
+	case CLI_BYTES:
+		return "whole bytes";
+	default:
+		return "its unit allows";
+	}
 }
 
 /*
@@ -292,9 +309,8 @@ json_t *cli_kind_value(const struct cli_arg *a, const char *s, char *err,
 		snprintf(err, errsize, "%s: '%s' is out of range (%s)", label,
 			 s, examples[a->kind]);
 	} else if (r == -EDOM) {
-		snprintf(err, errsize, "%s: '%s' is finer than %s allows",
-			 label, s, a->kind == CLI_NANOS || a->kind ==
-			 CLI_SECONDS ? "1 ns" : "the unit");
+		snprintf(err, errsize, "%s: '%s' is finer than %s", label, s,
+			 resolution(a));
 	} else {
 		snprintf(err, errsize, "%s: '%s' is not %s", label, s,
 			 examples[a->kind]);

@@ -128,7 +128,6 @@ int cli_parse_duration_ns(const char *s, bool bare_seconds,
 			  uint64_t *ret_ns);
 json_t *cli_kind_value(const struct cli_arg *a, const char *s, char *err,
 		       size_t errsize);
-const char *cli_kind_examples(enum cli_kind kind);
 
 /* errors.c */
 struct cli_exit_entry {

@@ -293,6 +293,11 @@ static void test_global_options(void **state)
 	assert_params("{\"name\": \"a\", \"timeout_s\": 10}");
 	assert_int_equal(json_integer_value(json_object_get(inv.local,
 					    "timeout")), 5);
+	/* verged's timeout_s is whole seconds; verge's own is finer. */
+	assert_error(parse("vm", "stop", "a", "--timeout", "1.5", NULL),
+		     "--timeout: '1.5' is finer than whole seconds");
+	assert_int_equal(parse("vm", "stop", "a", "--timeout", "2m", NULL), 0);
+	assert_params("{\"name\": \"a\", \"timeout_s\": 120}");
 	assert_int_equal(parse("events", "--follow", "web", "--limit", "5",
 			       NULL), 0);
 	assert_params("{\"vm\": \"web\", \"limit\": 5}");

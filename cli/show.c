@@ -180,7 +180,8 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	fmt_rate(clock, buf, sizeof(buf));
 	kv_add(&kv, "Clock rate", buf);
 	cli_fmt_freq(num(clock, "freq_hz"), buf, sizeof(buf));
-	kv_add(&kv, "Frequency", buf);
+	kv_add(&kv, "Frequency", num(clock, "freq_hz") > 0 ? buf :
+	       "the host's");
 	fmt_agent(agent, age, sizeof(age));
 	if (json_is_true(json_object_get(agent, "seen")))
 		snprintf(buf, sizeof(buf), "%s, %s, detect %s", cli_jstr(agent,
@@ -209,14 +210,29 @@ void show_undefined(struct cli_ctx *ctx, json_t *r)
 	fprintf(ctx->out, "%s: undefined\n", vm_name(ctx, r));
 }
 
-/* The guest's own output, as it was captured: what `tail` would show. */
+/*
+ * The guest's own output as it was captured. On a terminal, control
+ * characters other than line ends and tabs show as '?': the guest must
+ * not drive the operator's terminal (title, clipboard, cursor reports).
+ */
 void show_console(struct cli_ctx *ctx, json_t *r)
 {
 	const char *text = cli_jstr(r, "text");
 	size_t n = text ? strlen(text) : 0;
+	unsigned char c;
 
-	fwrite(text ? text : "", 1, n, ctx->out);
-	if (n && text[n - 1] != '\n' && ctx->tty)
+	if (!ctx->tty) {
+		fwrite(text ? text : "", 1, n, ctx->out);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		c = (unsigned char)text[i];
+		if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') ||
+		    c == 0x7f)
+			c = '?';
+		fputc(c, ctx->out);
+	}
+	if (n && text[n - 1] != '\n')
 		fputc('\n', ctx->out);
 }
 

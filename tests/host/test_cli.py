@@ -441,3 +441,63 @@ def test_help_everywhere():
         assert r.returncode == 0 and r.stdout.startswith("usage: verge")
     r = subprocess.run([str(verge_bin())], capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.startswith("usage: verge")
+
+
+def test_events_follow_one_vm(verged):
+    """`events --follow VM` prints that VM's events and no other's."""
+    define(verged, "fa")
+    proc = subprocess.Popen([str(verge_bin()), "--socket", verged.sock,
+                             "--json", "events", "--follow", "--limit", "1",
+                             "fa"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    out = Lines(proc.stdout)
+    try:
+        assert json.loads(out.next())["vm"] == "fa"
+        define(verged, "fb")
+        undefine(verged, "fa")
+        e = json.loads(out.next())
+        assert (e["vm"], e["type"]) == ("fa", "vm.undefine")
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(5) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        undefine(verged, "fb")
+
+
+def run_on_tty(args, env=None):
+    """verge with its stdout on a pseudo-terminal: (status, output)."""
+    import pty
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(verge_bin())] + args, stdout=slave,
+                            stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    data = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(master)
+    return proc.wait(10), data.decode()
+
+
+def test_terminal_output(verged, err_vm):
+    """A bold header and indented JSON on a terminal; NO_COLOR and pipes
+    get plain text."""
+    args = ["--socket", verged.sock, "vm", "list"]
+    status, out = run_on_tty(args)
+    assert status == 0
+    assert out.startswith("\033[1mNAME") and "\033[0m\r\n" in out
+    status, out = run_on_tty(args, env=dict(os.environ, NO_COLOR="1"))
+    assert status == 0 and "\033" not in out
+    status, out = run_on_tty(["--socket", verged.sock, "--json", "vm",
+                              "show", err_vm])
+    assert status == 0 and out.startswith("{\r\n  \"")
+    assert json.loads(out.replace("\r\n", "\n"))["name"] == err_vm
+    r = verged.verge("--json", "vm", "show", err_vm)
+    assert r.stdout.count("\n") == 1 and "\033" not in r.stdout

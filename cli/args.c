@@ -46,9 +46,9 @@ static bool has_option(const struct optset *s, const char *name)
 
 static void add_options(struct optset *s, const struct cli_arg *args)
 {
-	for (; args && (args->name || args->meta); args++) {
-		if ((args->flags & CLI_POSITIONAL) || has_option(s, args->name) ||
-		    s->n == MAX_OPTS)
+	for (; cli_arg_more(args); args++) {
+		if ((args->flags & CLI_POSITIONAL) || s->n == MAX_OPTS ||
+		    has_option(s, args->name))
 			continue;
 		s->arg[s->n] = args;
 		s->lo[s->n] = (struct option){
@@ -177,7 +177,7 @@ static int parse_options(struct cli_inv *inv, const struct cli_arg *own,
 
 static int check_required(struct cli_inv *inv, const struct cli_arg *a)
 {
-	for (; a && (a->name || a->meta); a++)
+	for (; cli_arg_more(a); a++)
 		if ((a->flags & CLI_REQUIRED) && !(a->flags & CLI_POSITIONAL) &&
 		    !json_object_get(inv->params, a->key))
 			return usage_error(inv, "missing --%s %s", a->name,
@@ -190,7 +190,7 @@ static int assign_operands(struct cli_inv *inv, const struct cli_arg *a,
 {
 	int i = 0, r;
 
-	for (; a && (a->name || a->meta); a++) {
+	for (; cli_arg_more(a); a++) {
 		if (!(a->flags & CLI_POSITIONAL))
 			continue;
 		if (i == n) {

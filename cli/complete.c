@@ -29,8 +29,7 @@ static const struct cli_arg *find_option(const struct cli_cmd *c,
 	if (strncmp(word, "--", 2))
 		return NULL;
 	for (int i = 0; i < 2; i++)
-		for (const struct cli_arg *a = sets[i]; a && (a->name ||
-		     a->meta); a++)
+		for (const struct cli_arg *a = sets[i]; cli_arg_more(a); a++)
 			if (a->name && !strcmp(a->name, word + 2))
 				return a;
 	return NULL;
@@ -38,7 +37,7 @@ static const struct cli_arg *find_option(const struct cli_cmd *c,
 
 static const struct cli_arg *nth_operand(const struct cli_cmd *c, int n)
 {
-	for (const struct cli_arg *a = c->args; a && (a->name || a->meta); a++)
+	for (const struct cli_arg *a = c->args; cli_arg_more(a); a++)
 		if ((a->flags & CLI_POSITIONAL) && n-- == 0)
 			return a;
 	return NULL;
@@ -80,8 +79,7 @@ static void print_options(const struct cli_cmd *c)
 	const struct cli_arg *sets[2] = { c->args, cli_global_args };
 
 	for (int i = 0; i < 2; i++)
-		for (const struct cli_arg *a = sets[i]; a && (a->name ||
-		     a->meta); a++)
+		for (const struct cli_arg *a = sets[i]; cli_arg_more(a); a++)
 			if (a->name)
 				printf("--%s\n", a->name);
 }

@@ -144,7 +144,7 @@ static void param_source(struct cli_ctx *ctx, const char *param, char *buf,
 	const struct cli_arg *a = ctx->inv.cmd ? ctx->inv.cmd->args : NULL;
 
 	buf[0] = '\0';
-	for (; param && a && (a->name || a->meta); a++) {
+	for (; param && cli_arg_more(a); a++) {
 		if (strcmp(a->key, param) || (a->flags & CLI_LOCAL))
 			continue;
 		if (a->name)

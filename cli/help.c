@@ -29,11 +29,6 @@ static void word(struct line *l, const char *w)
 	l->col += n;
 }
 
-static bool is_end(const struct cli_arg *a)
-{
-	return !a->name && !a->meta;
-}
-
 /* "--memory MIB", "[--memory MIB]", "NAME", "[VM]", "--restart no|on-crash" */
 static void arg_synopsis(const struct cli_arg *a, bool bare, char *buf,
 			 size_t size)
@@ -68,12 +63,26 @@ static void synopsis_words(struct line *l, const struct cli_cmd *c)
 		return;
 	}
 	for (int pass = 0; pass < 2; pass++)
-		for (a = c->args; a && !is_end(a); a++) {
+		for (a = c->args; cli_arg_more(a); a++) {
 			if (!!(a->flags & CLI_POSITIONAL) != (pass == 0))
 				continue;
 			arg_synopsis(a, false, buf, sizeof(buf));
 			word(l, buf);
 		}
+}
+
+/* The root's synopsis names the global options, but not --help. */
+static void global_words(struct line *l)
+{
+	const struct cli_arg *a;
+	char buf[64];
+
+	for (a = cli_global_args; cli_arg_more(a); a++) {
+		if (strcmp(a->name, "help")) {
+			arg_synopsis(a, false, buf, sizeof(buf));
+			word(l, buf);
+		}
+	}
 }
 
 void cli_usage(FILE *f, const struct cli_inv *inv)
@@ -85,16 +94,8 @@ void cli_usage(FILE *f, const struct cli_inv *inv)
 	fprintf(f, "usage: %s", title);
 	l.col = strlen("usage: ") + strlen(title);
 	l.indent = l.col + 1;
-	if (inv->cmd == &cli_root) {
-		for (const struct cli_arg *a = cli_global_args; !is_end(a); a++) {
-			char buf[64];
-
-			if (a->name && strcmp(a->name, "help")) {
-				arg_synopsis(a, false, buf, sizeof(buf));
-				word(&l, buf);
-			}
-		}
-	}
+	if (inv->cmd == &cli_root)
+		global_words(&l);
 	synopsis_words(&l, inv->cmd);
 	fputc('\n', f);
 }
@@ -118,7 +119,7 @@ static void list_args(FILE *f, const char *heading, const struct cli_arg *a)
 	char buf[96];
 	size_t w = 0;
 
-	for (b = a; !is_end(b); b++) {
+	for (b = a; cli_arg_more(b); b++) {
 		arg_synopsis(b, true, buf, sizeof(buf));
 		if (strlen(buf) > w)
 			w = strlen(buf);
@@ -126,7 +127,7 @@ static void list_args(FILE *f, const char *heading, const struct cli_arg *a)
 	if (a == b)
 		return;
 	fprintf(f, "\n%s:\n", heading);
-	for (b = a; !is_end(b); b++) {
+	for (b = a; cli_arg_more(b); b++) {
 		arg_synopsis(b, true, buf, sizeof(buf));
 		fprintf(f, "  %-*s  %s\n", (int)w, buf, b->help);
 	}
@@ -141,7 +142,8 @@ static void global_options(FILE *f)
 	fputs("\nGlobal options (see 'verge help'):", f);
 	l.col = 34;
 	l.indent = 2;
-	for (const struct cli_arg *a = cli_global_args; !is_end(a); a++) {
+	for (const struct cli_arg *a = cli_global_args; cli_arg_more(a);
+	     a++) {
 		arg_synopsis(a, true, buf, sizeof(buf));
 		word(&l, buf);
 	}

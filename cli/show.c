@@ -116,7 +116,8 @@ static void fmt_agent(json_t *agent, char *buf, size_t size)
 }
 
 static const struct cli_col vm_cols[] = {
-	{ "NAME", false }, { "STATE", false }, { "CPUS", true }, { "MEMORY", true },
+	{ "NAME", false }, { "STATE", false }, { "CPUS", true },
+	{ "MEMORY", true },
 	{ "RATE", false }, { "UPTIME", false }, { "AGENT", false },
 };
 
@@ -323,7 +324,8 @@ void show_nothing(struct cli_ctx *ctx, json_t *r)
 }
 
 static const struct cli_col event_cols[] = {
-	{ "ID", true }, { "TIME", false }, { "VM", false }, { "TYPE", false }, { "CALLER", false },
+	{ "ID", true }, { "TIME", false }, { "VM", false }, { "TYPE", false },
+	{ "CALLER", false },
 	{ "DETAIL", false },
 };
 
@@ -375,17 +377,18 @@ static void fmt_detail(json_t *d, char *buf, size_t size)
 	}
 }
 
+/* An event as a row of the table, or printed at once (now). */
 static void event_row(struct cli_table *t, json_t *e, bool now, FILE *f)
 {
 	char id[24], time[48], caller[64], detail[512];
+	const char *cells[] = { id, time, cli_jstr(e, "vm"),
+				cli_jstr(e, "type"), caller, detail };
 
 	snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(
 		json_object_get(e, "id")));
 	cli_fmt_time(num(e, "time"), time, sizeof(time));
 	fmt_caller(json_object_get(e, "uid"), caller, sizeof(caller));
 	fmt_detail(json_object_get(e, "detail"), detail, sizeof(detail));
-	const char *cells[] = { id, time, cli_jstr(e, "vm"),
-		cli_jstr(e, "type"), caller, detail };
 	if (now)
 		cli_table_print_row(t, f, cells);
 	else

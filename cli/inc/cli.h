@@ -62,6 +62,12 @@ struct cli_arg {
 	const char *const *choices;	/* CLI_CHOICE: NULL-terminated */
 };
 
+/* Argument lists end with a zeroed entry; NULL is an empty list. */
+static inline bool cli_arg_more(const struct cli_arg *a)
+{
+	return a && (a->name || a->meta);
+}
+
 struct cli_ctx;
 struct cli_cmd;
 
@@ -95,7 +101,7 @@ struct cli_ctx {
 	struct cli_inv inv;
 	FILE *out;
 	bool json;
-	bool tty;		/* out is a terminal: bold headers, pretty JSON */
+	bool tty;		/* out is a terminal: bold, indented JSON */
 	const char *socket;
 	int64_t timeout_ms;
 	struct cli_rpc *rpc;	/* connected on first use */
@@ -134,7 +140,7 @@ struct cli_exit_entry {
 	const char *name;	/* verged's error.data.name or verge's own */
 	int code;		/* JSON-RPC error code; 0 for verge's own */
 	enum cli_exit status;
-	const char *hint;	/* what to do; {cmd}: the command, {vm}: the VM */
+	const char *hint;	/* what to do; {cmd}: command, {vm}: VM */
 };
 const struct cli_exit_entry *cli_exit_lookup(const char *name, int code);
 int cli_fail(struct cli_ctx *ctx, enum cli_exit status, const char *name,

@@ -329,7 +329,7 @@ static void check_args(const char *cmd, const struct cli_arg *a)
 {
 	bool optional_seen = false;
 
-	for (; a && (a->name || a->meta); a++) {
+	for (; cli_arg_more(a); a++) {
 		if (!a->key || !a->help || !a->help[0])
 			fail_msg("%s: an argument without key or help", cmd);
 		if (a->kind == CLI_CHOICE && !a->choices)

@@ -37,7 +37,7 @@ static const struct cli_arg define_args[] = {
 	{ "cmdline", "STR", CLI_STRING, 0, "cmdline",
 	  "the guest kernel's command line", NULL },
 	{ "memory", "MIB", CLI_MIB, 0, "memory_mib",
-	  "guest memory in MiB, or 2G (64-65536 MiB; default 1024)", NULL },
+	  "guest memory in MiB, or 2G (256-65536 MiB; default 1024)", NULL },
 	{ "cpus", "N", CLI_COUNT, 0, "cpus", "vCPUs, 1-8 (default 2)",
 	  NULL },
 	{ "rate", "R", CLI_RATE, 0, "rate",

@@ -115,6 +115,15 @@ static void fmt_agent(json_t *agent, char *buf, size_t size)
 	snprintf(buf, size, "%s", age);
 }
 
+/* A frequency, where 0 or none means "the host's" (jsonrpc.md). */
+static void fmt_guest_freq(json_t *o, const char *key, char *buf, size_t size)
+{
+	if (num(o, key) > 0)
+		cli_fmt_freq(num(o, key), buf, size);
+	else
+		snprintf(buf, size, "the host's");
+}
+
 static const struct cli_col vm_cols[] = {
 	{ "NAME", false }, { "STATE", false }, { "CPUS", true },
 	{ "MEMORY", true },
@@ -180,9 +189,8 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	kv_addj(&kv, "Restart", json_object_get(r, "restart"));
 	fmt_rate(clock, buf, sizeof(buf));
 	kv_add(&kv, "Clock rate", buf);
-	cli_fmt_freq(num(clock, "freq_hz"), buf, sizeof(buf));
-	kv_add(&kv, "Frequency", num(clock, "freq_hz") > 0 ? buf :
-	       "the host's");
+	fmt_guest_freq(clock, "freq_hz", buf, sizeof(buf));
+	kv_add(&kv, "Frequency", buf);
 	fmt_agent(agent, age, sizeof(age));
 	if (json_is_true(json_object_get(agent, "seen")))
 		snprintf(buf, sizeof(buf), "%s, %s, detect %s", cli_jstr(agent,
@@ -246,15 +254,24 @@ void show_clock(struct cli_ctx *ctx, json_t *r)
 		{ "host_counter", "Host counter" },
 		{ "stalled_ticks", "Stalled ticks" },
 		{ "max_error_ticks", "Max error ticks" },
+		{ "counter_traps", "Counter traps" },
+		{ "timer_traps", "Timer traps" },
 	};
+	bool live = !json_is_false(json_object_get(r, "live"));
 	struct cli_table kv;
 	char buf[96];
 
 	cli_table_init(&kv, kv_cols, 2);
 	fmt_rate(r, buf, sizeof(buf));
 	kv_add(&kv, "Rate", buf);
-	cli_fmt_freq(num(r, "freq_hz"), buf, sizeof(buf));
+	fmt_guest_freq(r, "freq_hz", buf, sizeof(buf));
 	kv_add(&kv, "Frequency", buf);
+	if (!live) {
+		kv_add(&kv, "Live", "no: the VM is not running; these settings "
+		       "apply when it starts");
+		kv_print(&kv, ctx->out);
+		return;
+	}
 	if (num(r, "next_freq_hz") > 0 &&
 	    num(r, "next_freq_hz") != num(r, "freq_hz")) {
 		cli_fmt_freq(num(r, "next_freq_hz"), buf, sizeof(buf));
@@ -278,6 +295,7 @@ void show_agent(struct cli_ctx *ctx, json_t *r)
 	cli_fmt_age(num(r, "age_s"), age, sizeof(age));
 	snprintf(buf, sizeof(buf), "%s (%s)", t, age);
 	kv_add(&kv, "Received", buf);
+	kv_addj(&kv, "Reports kept", json_object_get(r, "reports"));
 	kv_flatten(&kv, "", json_object_get(r, "report"), 0);
 	kv_print(&kv, ctx->out);
 }
@@ -312,9 +330,13 @@ void show_sync_time(struct cli_ctx *ctx, json_t *r)
 		num(r, "offset_ns") / 1e9);
 }
 
+/* Only the value, for scripts; nothing for a key nobody set. */
 void show_guestinfo(struct cli_ctx *ctx, json_t *r)
 {
-	fprintf(ctx->out, "%s\n", cli_jstr(r, "value") ?: "");
+	const char *v = cli_jstr(r, "value");
+
+	if (v)
+		fprintf(ctx->out, "%s\n", v);
 }
 
 void show_nothing(struct cli_ctx *ctx, json_t *r)

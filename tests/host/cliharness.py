@@ -42,9 +42,14 @@ class Verged:
     def start(self, timeout=10):
         (self.dir / "state").mkdir(exist_ok=True)
         (self.dir / "run").mkdir(exist_ok=True)
+        # The build tree's verge-hv.bin, wherever VERGED comes from.
+        conf = self.dir / "verged.conf"
+        conf.write_text("[qemu]\nhypervisor = %s\n" % (
+            build_dir() / "verge-hv.bin"))
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [str(verged_bin()), "--foreground", "--socket", self.sock,
+                [str(verged_bin()), "--foreground", "--config", str(conf),
+                 "--socket", self.sock,
                  "--state-dir", str(self.dir / "state"),
                  "--run-dir", str(self.dir / "run")],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log)

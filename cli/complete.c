@@ -92,7 +92,7 @@ static void print_vm_names(const char *socket)
 	struct cli_rpc rpc;
 	size_t i;
 
-	if (cli_unix_open(socket, deadline, &t) < 0)
+	if (cli_transport_open(socket, deadline, &t) < 0)
 		return;
 	if (cli_rpc_init(&rpc, t) < 0) {
 		t->ops->close(t);

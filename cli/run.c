@@ -22,7 +22,7 @@ int cli_connect(struct cli_ctx *ctx)
 
 	if (ctx->rpc)
 		return 0;
-	r = cli_unix_open(ctx->socket, cli_now_ms() + ctx->timeout_ms, &t);
+	r = cli_transport_open(ctx->socket, cli_now_ms() + ctx->timeout_ms, &t);
 	if (r == -EACCES || r == -EPERM)
 		return cli_fail(ctx, CLI_EXIT_UNREACHABLE, "access", NULL,
 				"cannot reach verged at %s: %s", ctx->socket,

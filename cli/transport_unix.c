@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "transport.h"
@@ -18,14 +17,6 @@ struct unix_transport {
 	size_t len, cap;
 	size_t scanned;		/* bytes of buf known to hold no '\n' */
 };
-
-int64_t cli_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Waits for the socket; a signal ends the wait so Ctrl-C is prompt. */
 static int wait_fd(int fd, short events, int64_t deadline)

@@ -32,7 +32,13 @@ struct cli_transport {
 
 int64_t cli_now_ms(void);
 
-/* Connects to verged's Unix socket; -ENOENT, -ECONNREFUSED, -EACCES... */
+/*
+ * Connects to verged at endpoint: today a Unix socket path; the one place
+ * where another kind (an http:// URL) would be told apart.
+ * -ENOENT, -ECONNREFUSED, -EACCES...
+ */
+int cli_transport_open(const char *endpoint, int64_t deadline,
+		       struct cli_transport **ret_t);
 int cli_unix_open(const char *path, int64_t deadline,
 		  struct cli_transport **ret_t);
 #endif

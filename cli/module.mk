@@ -26,8 +26,9 @@ $(CLI_OBJS): $(CLI_HOST)/%.c.o: cli/%.c
 	$(Q)$(HOSTCC) $(CLI_CFLAGS) -c -o $@ $<
 
 # Unit tests: argument parsing and the command table, the value parsers,
-# the table formatter (tests/unit/test_cli_*.c).
-CLI_UNIT    := $(UNIT_DIR)/test_cli_args $(UNIT_DIR)/test_cli_table
+# the JSON-RPC client, the table formatter (tests/unit/test_cli_*.c).
+CLI_UNIT    := $(addprefix $(UNIT_DIR)/,test_cli_args test_cli_rpc \
+	test_cli_table)
 UNIT_TESTS  += $(CLI_UNIT)
 all: $(CLI_UNIT)
 

@@ -81,11 +81,15 @@ void cli_fmt_time(double epoch, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-/* A JSON value as one line of text. */
+/* A JSON value as one line of text; "-" for none. */
 void cli_fmt_scalar(json_t *v, char *buf, size_t size)
 {
 	char *s;
 
+	if (!v) {
+		snprintf(buf, size, "-");
+		return;
+	}
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		snprintf(buf, size, "%s", json_string_value(v));

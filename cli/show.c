@@ -141,8 +141,8 @@ void show_vm_list(struct cli_ctx *ctx, json_t *r)
 	json_array_foreach(r, i, vm) {
 		const char *state = cli_jstr(vm, "state");
 
-		snprintf(cpus, sizeof(cpus), "%lld", (long long)
-			 json_integer_value(json_object_get(vm, "cpus")));
+		cli_fmt_scalar(json_object_get(vm, "cpus"), cpus,
+			       sizeof(cpus));
 		cli_fmt_mib(json_integer_value(json_object_get(vm,
 					"memory_mib")), mem, sizeof(mem));
 		short_rate(json_object_get(vm, "clock"), rate, sizeof(rate));

@@ -501,3 +501,53 @@ def test_terminal_output(verged, err_vm):
     assert json.loads(out.replace("\r\n", "\n"))["name"] == err_vm
     r = verged.verge("--json", "vm", "show", err_vm)
     assert r.stdout.count("\n") == 1 and "\033" not in r.stdout
+
+
+ODD_RESULTS = [None, 3, "x", [], {}, [None, 1, "s", {"name": 5}],
+               {"name": ["a"], "clock": "x", "agent": [], "cpus": "2",
+                "memory_mib": -5, "started_at": 1e300, "uptime_s": -1,
+                "report": {"a": {"b": {"c": {"d": {"e": {}}}}}},
+                "detail": [1], "text": 5, "rate": 7, "value": None}]
+ODD_COMMANDS = [["vm", "list"], ["vm", "show", "x"], ["vm", "start", "x"],
+                ["vm", "console", "x"], ["clock", "show", "x"],
+                ["agent", "show", "x"], ["agent", "ping", "x"],
+                ["agent", "detect", "x"], ["agent", "sync-time", "x"],
+                ["guestinfo", "get", "x", "k"], ["events"], ["version"]]
+
+
+def test_odd_results_do_not_crash(tmp_path):
+    """Results of unexpected shapes (a newer or broken verged; here a
+    stand-in server, since the real verged never sends them) print as "-"
+    or JSON text: verge never crashes on them."""
+    path = str(tmp_path / "odd.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(16)
+    current = {}
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            with c:
+                req = json.loads(c.makefile().readline())
+                c.sendall(json.dumps({"jsonrpc": "2.0", "id": req["id"],
+                                      "result": current["r"]}).encode()
+                          + b"\n")
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    try:
+        for result in ODD_RESULTS:
+            current["r"] = result
+            for cmd in ODD_COMMANDS:
+                r = subprocess.run([str(verge_bin()), "--socket", path] +
+                                   cmd, capture_output=True, text=True,
+                                   timeout=10)
+                assert r.returncode == 0, (cmd, result, r.stderr)
+                assert "\033" not in r.stdout
+    finally:
+        srv.close()
+        th.join(5)

@@ -112,7 +112,9 @@ static const struct cli_arg events_args[] = {
 	{ "follow", NULL, CLI_FLAG, CLI_LOCAL, "follow",
 	  "keep printing new events until interrupted", NULL },
 	{ "limit", "N", CLI_COUNT, 0, "limit",
-	  "at most the N latest events, 1-1000 (default 100)", NULL },
+	  "the N latest events, 1-1000 (default 100)", NULL },
+	{ "since", "ID", CLI_COUNT, 0, "since",
+	  "instead, the first N events after event ID", NULL },
 	END
 };
 

@@ -10,7 +10,7 @@ endif
 
 VERGE_BIN   := $(O)/verge
 CLI_LIB_OBJS := $(patsubst %,$(CLI_HOST)/%.c.o,args commands complete \
-	errors help kinds print rpc run show table transport \
+	errors events help kinds print rpc run show table transport \
 	transport_unix)
 CLI_OBJS    := $(CLI_LIB_OBJS) $(CLI_HOST)/main.c.o
 

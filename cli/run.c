@@ -3,7 +3,6 @@
  * with the parsed parameters, and print the result (JSON or human).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,7 +42,7 @@ int cli_connect(struct cli_ctx *ctx)
 }
 
 /* A transport or protocol failure during a call, said plainly. */
-static int call_failed(struct cli_ctx *ctx, const char *method, int r)
+int cli_call_failed(struct cli_ctx *ctx, const char *method, int r)
 {
 	if (r == -ETIMEDOUT)
 		return cli_fail(ctx, CLI_EXIT_TIMEOUT, "no_reply", NULL,
@@ -77,7 +76,7 @@ int cli_call(struct cli_ctx *ctx, const char *method, json_t *params,
 	r = cli_rpc_call(ctx->rpc, method, params,
 			 cli_now_ms() + ctx->timeout_ms, &result, &error);
 	if (r < 0)
-		return call_failed(ctx, method, r);
+		return cli_call_failed(ctx, method, r);
 	if (error) {
 		r = cli_fail_rpc(ctx, error);
 		json_decref(error);
@@ -143,78 +142,4 @@ int run_version(struct cli_ctx *ctx)
 	}
 	json_decref(result);
 	return r;
-}
-
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-/* Ctrl-C, SIGTERM and a closed terminal end --follow with status 0. */
-static void catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-static json_int_t event_id(json_t *e)
-{
-	return json_integer_value(json_object_get(e, "id"));
-}
-
-/*
- * Subscribe first, then list: an event that happens in between is
- * queued by the subscription and printed once, after the list.
- */
-static int follow(struct cli_ctx *ctx)
-{
-	json_t *sub = json_object(), *res = NULL, *list = NULL, *n;
-	json_t *vm = json_object_get(ctx->inv.params, "vm");
-	json_int_t last = 0;
-	int r;
-
-	if (vm)
-		json_object_set(sub, "vm", vm);
-	catch_signals();
-	r = cli_call(ctx, "events.subscribe", sub, &res);
-	json_decref(sub);
-	json_decref(res);
-	if (r == 0)
-		r = cli_call(ctx, "events.list", ctx->inv.params, &list);
-	if (r)
-		return r;
-	for (size_t i = 0; i < json_array_size(list); i++)
-		if (event_id(json_array_get(list, i)) > last)
-			last = event_id(json_array_get(list, i));
-	events_follow_start(ctx, list);
-	json_decref(list);
-	while (!interrupted) {
-		r = cli_rpc_next(ctx->rpc, -1, &n);
-		if (r == -EINTR)
-			continue;
-		if (r < 0)
-			return call_failed(ctx, "events.subscribe", r);
-		res = json_object_get(n, "params");
-		if (!strcmp(cli_jstr(n, "method"), "event") &&
-		    json_is_object(res) && event_id(res) > last) {
-			last = event_id(res);
-			events_follow_one(ctx, res);
-		}
-		json_decref(n);
-	}
-	return CLI_EXIT_OK;
-}
-
-int run_events(struct cli_ctx *ctx)
-{
-	if (json_is_true(json_object_get(ctx->inv.local, "follow")))
-		return follow(ctx);
-	return run_call(ctx);
 }

@@ -4,6 +4,8 @@
 #include "cli.h"
 
 int run_call(struct cli_ctx *ctx);
+/* A transport or protocol failure r of a call to method, reported. */
+int cli_call_failed(struct cli_ctx *ctx, const char *method, int r);
 int run_stop(struct cli_ctx *ctx);
 int run_events(struct cli_ctx *ctx);
 int run_version(struct cli_ctx *ctx);

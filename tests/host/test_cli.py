@@ -583,3 +583,14 @@ def test_odd_results_do_not_crash(tmp_path):
     finally:
         srv.close()
         th.join(5)
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to switch user")
+def test_socket_not_accessible(verged):
+    """A user who may not open the socket is told about the verge group
+    (exit 3: verged cannot be reached)."""
+    r = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup",
+                        "--clear-groups", str(verge_bin()), "--socket",
+                        verged.sock, "vm", "list"], capture_output=True,
+                       text=True, timeout=10)
+    check_error(r, 3, verged.sock, "Permission denied", "'verge' group")

@@ -107,7 +107,7 @@ int cli_parse_rate(const char *s, uint64_t *ret_num, uint64_t *ret_den)
 			den *= 10;
 		}
 		r = cli_parse_scaled(s, (const struct cli_unit[]){
-			{ "", den }, { NULL, 0 } }, UINT32_MAX, &num);
+			{ "", den }, { NULL, 0 } }, UINT64_MAX, &num);
 	} else {
 		n = (size_t)(slash - s);
 		if (n == 0 || n >= sizeof(head) || dot)

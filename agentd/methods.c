@@ -27,7 +27,7 @@
 
 #define NAME_MAX_LEN	64
 #define PATH_MAX_LEN	4096
-#define GI_MAX_VALUE	1000
+#define GI_MAX_VALUE	512	/* verge-hv's limits (docs/backdoor.md) */
 #define CONSOLE_MAX	(1024 * 1024)
 
 static struct verged *daemon_of(struct rpc_call *c)
@@ -683,18 +683,21 @@ static void sync_done(struct rpc_call *c, struct vm *vm, json_t *reply,
 		      double rtt_ms)
 {
 	json_t *off = json_object_get(reply, "offset_ns");
-	json_t *method = json_object_get(reply, "method");
+	json_t *after = json_object_get(reply, "after_ns");
+	json_t *action = json_object_get(reply, "action");
 	json_t *res;
 
 	(void)rtt_ms;
-	if (!json_is_integer(off) || !json_is_string(method) ||
-	    json_string_length(method) > 16) {
+	/* docs/jsonrpc.md, "Guest agent messages": the agent's answer. */
+	if (!json_is_integer(off) || !json_is_integer(after) ||
+	    !json_is_string(action) || json_string_length(action) > 16) {
 		rpc_fail(c, RPC_AGENT_UNAVAILABLE, NULL, "%s: the agent's"
-			 " time-sync reply lacks offset_ns or method",
+			 " time-sync reply lacks offset_ns, after_ns or action",
 			 vm->def.name);
 		return;
 	}
-	res = json_pack("{sO sO}", "offset_ns", off, "method", method);
+	res = json_pack("{sO sO sO}", "offset_ns", off, "after_ns", after,
+			"method", action);
 	verged_event(vm->d, vm->def.name, "agent.sync_time", caller_uid(c),
 		     json_deep_copy(res));
 	rpc_reply(c, res);
@@ -874,9 +877,9 @@ const struct rpc_method verged_methods[] = {
 	{ "agent.detect", m_agent_detect, 0, { NAME } },
 	{ "agent.sync_time", m_sync_time, STATE, { NAME } },
 	{ "guestinfo.get", m_gi_get, 0, { NAME,
-		{ "key", "s", true, 1, 128 } } },
+		{ "key", "s", true, 1, 64 } } },
 	{ "guestinfo.set", m_gi_set, STATE, { NAME,
-		{ "key", "s", true, 1, 128 },
+		{ "key", "s", true, 1, 64 },
 		{ "value", "s", true, 0, GI_MAX_VALUE } } },
 	{ "events.list", m_events_list, 0, {
 		{ "vm", "s", false, 1, NAME_MAX_LEN },

@@ -329,9 +329,15 @@ void show_sync_time(struct cli_ctx *ctx, json_t *r)
 {
 	const char *method = cli_jstr(r, "method");
 
-	fprintf(ctx->out, "%s: guest clock %s by %+.6f s\n", vm_name(ctx, r),
+	if (method && !strcmp(method, "none")) {
+		fprintf(ctx->out, "%s: guest clock off by %+.6f s; left alone\n",
+			vm_name(ctx, r), num(r, "offset_ns") / 1e9);
+		return;
+	}
+	fprintf(ctx->out, "%s: guest clock %s by %+.6f s (now off by %+.6f s)\n",
+		vm_name(ctx, r),
 		method && !strcmp(method, "slew") ? "slewing" : "stepped",
-		num(r, "offset_ns") / 1e9);
+		num(r, "offset_ns") / 1e9, num(r, "after_ns") / 1e9);
 }
 
 /* Only the value, for scripts; nothing for a key nobody set. */

@@ -133,10 +133,14 @@ class Fake:
         if type_ == mgmt.TCLO_PUSH and not self.mute_tclo:
             verb, tid = body.decode().split()[:2]
             answer = {"verge.ping": {},
-                      "verge.detect": {"detect": "verge", "confidence": 0.99,
-                                       "trials": 1000},
-                      "verge.timesync": {"offset_ns": 1234567,
-                                         "method": "step"}}.get(verb)
+                      "verge.detect": {"verdict": "verge",
+                                       "virtualized": True,
+                                       "basis": "backdoor",
+                                       "confidence": 0.9962},
+                      "verge.timesync": {"action": "step",
+                                         "offset_ns": 1234567,
+                                         "after_ns": 1500, "host_ns": 1,
+                                         "slew_pending_ns": 0}}.get(verb)
             text = ("OK %s %s" % (tid, json.dumps(answer)) if answer is not
                     None else "ERROR %s unknown command" % tid)
             time.sleep(0.01)

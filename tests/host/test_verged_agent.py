@@ -109,7 +109,7 @@ def test_guestinfo_both_ways(vd):
 def test_agent_ping_detect(vd):
     assert vd.call("agent.ping", name="g")["rtt_ms"] > 0
     det = vd.call("agent.detect", name="g")
-    assert det == {"detect": "verge", "confidence": 0.99, "trials": 1000}
+    assert det["verdict"] == "verge" and det["confidence"] == 0.9962
     tclo = [x["tclo"] for x in fake_log(vd, "g") if "tclo" in x]
     ids = [int(t.split()[1]) for t in tclo]
     assert len(set(ids)) == len(ids)        # IDs never reused
@@ -119,7 +119,7 @@ def test_agent_ping_detect(vd):
 def test_sync_time_anchors_first(vd):
     t0 = time.time_ns()
     r = vd.call("agent.sync_time", name="g")
-    assert r == {"offset_ns": 1234567, "method": "step"}
+    assert r == {"offset_ns": 1234567, "after_ns": 1500, "method": "step"}
     log = fake_log(vd, "g")
     i_time = max(i for i, x in enumerate(log) if "host_time_set" in x)
     i_push = max(i for i, x in enumerate(log)

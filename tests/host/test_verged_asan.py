@@ -38,7 +38,7 @@ def bad_input_run(v, kernel):
                    b'{"jsonrpc":"2.0","method":"vm.list"}]\n')
         assert len(c.read_json()) == 2
         c.call("vm.define", name="a", kernel=kernel)
-        c.call("guestinfo.set", name="a", key="k", value="v" * 1000)
+        c.call("guestinfo.set", name="a", key="k", value="v" * 512)
         c.call("clock.set_rate", name="a", rate="3/7")
         c.call("events.subscribe")
         c.call("vm.define", name="b", kernel=kernel)

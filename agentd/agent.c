@@ -280,7 +280,7 @@ static void on_tclo_reply(struct vm *vm, const char *text, size_t n)
 }
 
 void vm_tclo(struct vm *vm, const char *verb, const char *arg,
-	     struct rpc_call *call,
+	     unsigned timeout_factor, struct rpc_call *call,
 	     void (*done)(struct rpc_call *call, struct vm *vm, json_t *reply,
 			  double rtt_ms))
 {
@@ -323,7 +323,7 @@ void vm_tclo(struct vm *vm, const char *verb, const char *arg,
 		return;
 	}
 	uv_timer_start(t->timer, tclo_timeout,
-		       (uint64_t)vm->d->cfg.agent_timeout_ms, 0);
+		       (uint64_t)vm->d->cfg.agent_timeout_ms * timeout_factor, 0);
 }
 
 void vm_tclo_cancel_all(struct vm *vm, const char *why)

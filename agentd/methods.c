@@ -719,7 +719,7 @@ static void m_agent_ping(struct rpc_call *c)
 	struct vm *vm = agent_vm(c);
 
 	if (vm)
-		vm_tclo(vm, "verge.ping", NULL, c, ping_done);
+		vm_tclo(vm, "verge.ping", NULL, 1, c, ping_done);
 }
 
 static void m_agent_detect(struct rpc_call *c)
@@ -727,7 +727,9 @@ static void m_agent_detect(struct rpc_call *c)
 	struct vm *vm = agent_vm(c);
 
 	if (vm)
-		vm_tclo(vm, "verge.detect", NULL, c, detect_done);
+		/* thousands of trapping trials per candidate: a few
+		 * seconds on a loaded TCG host, longer at a slow rate */
+		vm_tclo(vm, "verge.detect", NULL, 6, c, detect_done);
 }
 
 static void time_anchored(void *arg, int err, const struct vp_frame *f)
@@ -754,7 +756,7 @@ static void m_sync_time(struct rpc_call *c)
 		hvlink_request(vm->hv, VP_HOST_TIME_SET, &t, sizeof(t),
 			       time_anchored, vm->def.name);
 	}
-	vm_tclo(vm, "verge.timesync", NULL, c, sync_done);
+	vm_tclo(vm, "verge.timesync", NULL, 1, c, sync_done);
 }
 
 /* --- guestinfo ------------------------------------------------------------ */

@@ -100,8 +100,10 @@ void vm_set_state(struct vm *vm, enum vm_state s);
 /* Management channel (agent.c). */
 void vm_hv_event(void *arg, const struct vp_frame *f);
 void vm_hv_state(void *arg, bool up);
-/* Sends a TCLO command "verb ID[ arg]" and answers call with the reply. */
+/* Sends a TCLO command "verb ID[ arg]" and answers call with the reply,
+ * or an error after timeout_factor x the configured agent timeout. */
 void vm_tclo(struct vm *vm, const char *verb, const char *arg,
+	     unsigned timeout_factor,
 	     struct rpc_call *call,
 	     void (*done)(struct rpc_call *call, struct vm *vm, json_t *reply,
 			  double rtt_ms));

@@ -109,13 +109,14 @@ def test_rate_half_seen_by_the_agent(vd):
     assert verge(vd, "clock", "show", "web")["rate_value"] == 0.5
     # Two reports about 10 s of host time apart, both sent at rate 1/2.
     a = next_report(vd, report(vd)["report"]["seq"])
-    time.sleep(9)
-    b = next_report(vd, a["report"]["seq"])
+    time.sleep(8)
+    b = a
+    while b["received_at"] - a["received_at"] < 10:
+        b = next_report(vd, b["report"]["seq"])
     host = b["received_at"] - a["received_at"]
     guest = (b["report"]["mono_ns"] - a["report"]["mono_ns"]) / 1e9
     print("host %.3f s, guest %.3f s, ratio %.4f" % (host, guest,
                                                      guest / host))
-    assert host >= 9.5
     assert abs(guest / host - 0.5) <= 0.5 * 0.02
 
 

@@ -83,7 +83,8 @@ json_t *vm_text_json(const char *text, size_t n)
 			i++;
 		} else if (k == 1 && (p[i] < 0x20 || p[i] == 0x7f) &&
 			   p[i] != '\n' && p[i] != '\t') {
-			o[j++] = p[i] == '\r' ? '\n' : '?';
+			if (p[i] != '\r')	/* CRLF from the serial console */
+				o[j++] = '?';
 			i++;
 		} else {
 			memcpy(o + j, p + i, k);

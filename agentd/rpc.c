@@ -487,7 +487,7 @@ struct rpc_msg *rpc_process(const struct rpc_table *t,
 			  "message nested deeper than 32 levels", done, conn);
 		return NULL;
 	}
-	root = json_loadb(text, len, 0, &err);
+	root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
 	if (!root) {
 		snprintf(msg, sizeof(msg), "not JSON: %s at byte %d",
 			 err.text, err.position);

@@ -1,0 +1,97 @@
+"""The bad-input run against an AddressSanitizer build of verged: no
+memory error and no leak (LeakSanitizer at exit)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import verged_harness as vh  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def asan_verged():
+    """verged built with SANITIZE=address into its own build directory."""
+    out = vh.build_dir() / "asan"
+    r = subprocess.run(["make", "-s", "-j2", "O=%s" % out,
+                        "SANITIZE=address", str(out / "verged")],
+                       cwd=vh.REPO, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return out / "verged"
+
+
+def bad_input_run(v, kernel):
+    """Everything a hostile or broken client can do, once each."""
+    with v.client() as c:
+        c.send_raw(b"{nope\n")
+        assert c.read_json()["error"]["code"] == -32700
+        assert c.request("vm.fly")["error"]["code"] == -32601
+        assert c.request("vm.define", {"name": 3})["error"]["code"] == -32602
+        c.send_raw(b'[{"jsonrpc":"2.0","id":1,"method":"vm.list"},1,'
+                   b'{"jsonrpc":"2.0","method":"vm.list"}]\n')
+        assert len(c.read_json()) == 2
+        c.call("vm.define", name="a", kernel=kernel)
+        c.call("guestinfo.set", name="a", key="k", value="v" * 1000)
+        c.call("clock.set_rate", name="a", rate="3/7")
+        c.call("events.subscribe")
+        c.call("vm.define", name="b", kernel=kernel)
+        c.call("vm.undefine", name="b")
+    with v.client() as c:
+        try:
+            c.send_raw(b'{"x":"' + b"y" * (2 << 20) + b'"}\n')
+        except OSError:
+            pass
+        assert c.read_json()["error"]["code"] == -32008
+    with v.client() as c:
+        c.send_raw(b"[" * 64 + b"]" * 64 + b"\n")
+        assert c.read_json()["error"]["code"] == -32008
+    socks = []
+    for i in range(200):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(str(v.socket))
+        s.sendall(b'{"jsonrpc":"2.0","id":%d,"method":"vm.list"}\n' % i)
+        socks.append(s)
+    for s in socks:
+        assert json.loads(s.makefile("rb").readline())["result"]
+        s.close()
+    half = v.client(timeout=30)
+    half.send_raw(b'{"jsonrpc":"2.0","id":1,"meth')
+    assert half.read_json()["error"]["code"] == -32007
+    half.close()
+    # a client that leaves with a request in flight
+    gone = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    gone.connect(str(v.socket))
+    gone.sendall(b'{"jsonrpc":"2.0","id":1,"method":"events.list"}\n' * 50)
+    gone.close()
+    # and one that leaves mid-message
+    gone = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    gone.connect(str(v.socket))
+    gone.sendall(b'{"jsonrpc":"2.0","id":1,"met')
+    gone.close()
+    time.sleep(0.2)
+
+
+def test_bad_input_under_asan(asan_verged):
+    v = vh.Verged(binary=asan_verged, env={
+        "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=66",
+        "LSAN_OPTIONS": "exitcode=66"})
+    try:
+        kernel = v.tmp / "Image"
+        kernel.write_bytes(b"k")
+        v.start(wait=30)
+        bad_input_run(v, str(kernel))
+        assert v.alive()
+        status = v.stop(timeout=60)
+        log = v.log_text()
+        assert "AddressSanitizer" not in log, log[-4000:]
+        assert "LeakSanitizer" not in log, log[-4000:]
+        assert status == 0, log[-4000:]
+    finally:
+        v.cleanup()

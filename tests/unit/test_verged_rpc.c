@@ -1,0 +1,556 @@
+/*
+ * verged's JSON-RPC core and method table: envelope checks, batches,
+ * notifications, parameter validation from the table, permission checks,
+ * asynchronous completion in request order; and the real table on a real
+ * store (vm.define's parameter checks, define/list/undefine).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rpc.h"
+#include "store.h"
+#include "verged.h"
+#include "vm.h"
+
+/* --- a test table --------------------------------------------------------- */
+
+static struct rpc_call *held;	/* the "later" method's pending call */
+static int handler_runs;
+static bool allow_state = true;
+
+static void m_echo(struct rpc_call *c)
+{
+	handler_runs++;
+	rpc_reply(c, json_pack("{ss sI}", "a", rpc_str(c, "a"), "n",
+			       rpc_int(c, "n", 7)));
+}
+
+static void m_later(struct rpc_call *c)
+{
+	handler_runs++;
+	held = c;
+}
+
+static void m_change(struct rpc_call *c)
+{
+	handler_runs++;
+	rpc_reply(c, json_string("changed"));
+}
+
+static const struct rpc_method test_methods[] = {
+	{ "echo", m_echo, 0, {
+		{ "a", "s", true, 1, 8 },
+		{ "n", "I", false, 1, 10 } } },
+	{ "later", m_later, 0, { { 0 } } },
+	{ "change", m_change, RPC_CHANGES_STATE, { { 0 } } },
+};
+
+static bool test_allowed(void *ctx, const struct rpc_caller *who)
+{
+	(void)ctx;
+	(void)who;
+	return allow_state;
+}
+
+static const struct rpc_table table = {
+	test_methods, 3, NULL, test_allowed,
+};
+
+static char *reply;		/* the last reply, "" for none */
+static int replies;
+
+static void done(void *conn, char *text, size_t len)
+{
+	(void)conn;
+	replies++;
+	free(reply);
+	if (text) {
+		assert_int_equal(text[len - 1], '\n');
+		reply = text;
+	} else {
+		reply = strdup("");
+	}
+}
+
+/* Runs one message; returns the reply parsed (NULL for no reply). */
+static uid_t caller = 1000;
+
+static json_t *call_table(const struct rpc_table *t, const char *msg)
+{
+	struct rpc_caller who = { .uid = caller, .gid = 1000, .pid = 1 };
+	struct rpc_msg *m;
+	int before = replies;
+
+	m = rpc_process(t, &who, msg, strlen(msg), done, NULL);
+	if (m)
+		return NULL;	/* pending: the caller completes it */
+	assert_int_equal(replies, before + 1);
+	return *reply ? json_loads(reply, 0, NULL) : NULL;
+}
+
+static json_t *call(const char *msg)
+{
+	return call_table(&table, msg);
+}
+
+static int err_code(json_t *r)
+{
+	return (int)json_integer_value(json_object_get(
+		json_object_get(r, "error"), "code"));
+}
+
+static const char *err_data(json_t *r, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(
+		json_object_get(r, "error"), "data"), key));
+}
+
+static void test_parse_error(void **state)
+{
+	json_t *r = call("{\"jsonrpc\": \"2.0\", ");
+
+	(void)state;
+	assert_int_equal(err_code(r), RPC_PARSE_ERROR);
+	assert_true(json_is_null(json_object_get(r, "id")));
+	assert_string_equal(err_data(r, "name"), "parse_error");
+	json_decref(r);
+}
+
+static void test_invalid_requests(void **state)
+{
+	static const char *const bad[] = {
+		"{\"id\": 1, \"method\": \"echo\"}",		/* no jsonrpc */
+		"{\"jsonrpc\": \"1.0\", \"id\": 1, \"method\": \"echo\"}",
+		"{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": 5}",
+		"{\"jsonrpc\": \"2.0\", \"id\": [1], \"method\": \"echo\"}",
+		"[]",
+		"42",
+	};
+	size_t i;
+	json_t *r;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = call(bad[i]);
+		assert_non_null(r);
+		assert_int_equal(err_code(r), RPC_INVALID_REQUEST);
+		json_decref(r);
+	}
+}
+
+static void test_method_not_found(void **state)
+{
+	json_t *r = call("{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"nope\"}");
+
+	(void)state;
+	assert_int_equal(err_code(r), RPC_METHOD_NOT_FOUND);
+	assert_string_equal(json_string_value(json_object_get(r, "id")), "x");
+	assert_string_equal(err_data(r, "method"), "nope");
+	json_decref(r);
+}
+
+static void test_params_checked(void **state)
+{
+	static const struct {
+		const char *params, *param;
+	} cases[] = {
+		{ "{}", "a" },				/* required */
+		{ "{\"a\": 5}", "a" },			/* type */
+		{ "{\"a\": \"\"}", "a" },		/* too short */
+		{ "{\"a\": \"123456789\"}", "a" },	/* too long */
+		{ "{\"a\": \"x\", \"n\": 11}", "n" },	/* range */
+		{ "{\"a\": \"x\", \"n\": 1.5}", "n" },	/* integer */
+		{ "{\"a\": \"x\", \"zz\": 1}", "zz" },	/* unknown */
+		{ "{\"a\": \"x\\u0000y\"}", "a" },	/* NUL inside */
+	};
+	char msg[256];
+	size_t i;
+	json_t *r;
+
+	(void)state;
+	handler_runs = 0;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":%zu,"
+			 "\"method\":\"echo\",\"params\":%s}", i,
+			 cases[i].params);
+		r = call(msg);
+		assert_int_equal(err_code(r), RPC_INVALID_PARAMS);
+		assert_string_equal(err_data(r, "param"), cases[i].param);
+		json_decref(r);
+	}
+	assert_int_equal(handler_runs, 0);	/* never reached a handler */
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
+		 "\"params\":[\"x\"]}");
+	assert_int_equal(err_code(r), RPC_INVALID_PARAMS);
+	json_decref(r);
+}
+
+static void test_defaults_and_values(void **state)
+{
+	json_t *r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
+			 "\"params\":{\"a\":\"hi\"}}"), *res;
+
+	(void)state;
+	res = json_object_get(r, "result");
+	assert_string_equal(json_string_value(json_object_get(res, "a")), "hi");
+	assert_int_equal(json_integer_value(json_object_get(res, "n")), 7);
+	json_decref(r);
+}
+
+static void test_notification_gets_no_reply(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	handler_runs = 0;
+	r = call("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"a\":\"x\"}}");
+	assert_null(r);
+	assert_string_equal(reply, "");
+	assert_int_equal(handler_runs, 1);
+	/* not even an error: unknown method */
+	r = call("{\"jsonrpc\":\"2.0\",\"method\":\"nope\"}");
+	assert_null(r);
+}
+
+static void test_batch(void **state)
+{
+	json_t *r = call("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\","
+			 "\"params\":{\"a\":\"one\"}},"
+			 "{\"jsonrpc\":\"2.0\",\"method\":\"echo\","
+			 "\"params\":{\"a\":\"note\"}},"
+			 "7,"
+			 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"nope\"}]");
+
+	(void)state;
+	assert_true(json_is_array(r));
+	assert_int_equal(json_array_size(r), 3);	/* no notification */
+	assert_int_equal(json_integer_value(json_object_get(
+		json_array_get(r, 0), "id")), 1);
+	assert_int_equal(err_code(json_array_get(r, 1)), RPC_INVALID_REQUEST);
+	assert_int_equal(err_code(json_array_get(r, 2)), RPC_METHOD_NOT_FOUND);
+	json_decref(r);
+	/* a batch of notifications only: nothing at all */
+	r = call("[{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"params\":{\"a\":\"n\"}}]");
+	assert_null(r);
+	assert_string_equal(reply, "");
+}
+
+static void test_async_in_order(void **state)
+{
+	const char *msg = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"later\"},"
+			  "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\","
+			  "\"params\":{\"a\":\"b\"}}]";
+	struct rpc_caller who = { 0 };
+	struct rpc_msg *m;
+	int before = replies;
+	json_t *r;
+
+	(void)state;
+	held = NULL;
+	m = rpc_process(&table, &who, msg, strlen(msg), done, NULL);
+	assert_non_null(m);
+	assert_non_null(held);
+	assert_int_equal(replies, before);	/* waits for "later" */
+	rpc_reply(held, json_string("late"));
+	assert_int_equal(replies, before + 1);
+	r = json_loads(reply, 0, NULL);
+	assert_int_equal(json_integer_value(json_object_get(
+		json_array_get(r, 0), "id")), 1);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(r, 0), "result")), "late");
+	json_decref(r);
+}
+
+static void test_detached_message(void **state)
+{
+	const char *msg = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"later\"}";
+	struct rpc_caller who = { 0 };
+	struct rpc_msg *m;
+	int before = replies;
+
+	(void)state;
+	m = rpc_process(&table, &who, msg, strlen(msg), done, NULL);
+	assert_non_null(m);
+	rpc_msg_detach(m);		/* the client went away */
+	rpc_fail(held, RPC_TIMEOUT, NULL, "too late");
+	assert_int_equal(replies, before);	/* completes into the void */
+}
+
+static void test_permission(void **state)
+{
+	json_t *r;
+
+	(void)state;
+	allow_state = false;
+	handler_runs = 0;
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"change\"}");
+	assert_int_equal(err_code(r), RPC_PERMISSION_DENIED);
+	assert_int_equal(handler_runs, 0);
+	json_decref(r);
+	/* a read-only method is still allowed */
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":{\"a\":\"x\"}}");
+	assert_non_null(json_object_get(r, "result"));
+	json_decref(r);
+	allow_state = true;
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"change\"}");
+	assert_string_equal(json_string_value(json_object_get(r, "result")),
+			    "changed");
+	json_decref(r);
+}
+
+static void test_depth_limit(void **state)
+{
+	char deep[200], *p = deep;
+	int i;
+	json_t *r;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		*p++ = '[';
+	for (i = 0; i < 40; i++)
+		*p++ = ']';
+	*p = '\0';
+	assert_int_not_equal(rpc_check_depth(deep, strlen(deep), 32), 0);
+	assert_int_equal(rpc_check_depth(deep + 8, strlen(deep) - 16, 32), 0);
+	/* brackets inside strings do not count */
+	assert_int_equal(rpc_check_depth("[\"[[[[[[\\\"[[[[\"]", 16, 2), 0);
+	r = call(deep);
+	assert_int_equal(err_code(r), RPC_TOO_LARGE);
+	json_decref(r);
+}
+
+/* --- the real table, on a real store ------------------------------------- */
+
+static struct verged d;
+static uv_loop_t loop;
+static char dir[] = "/tmp/verged-unit-XXXXXX";
+static char kernel[256];
+
+static int setup_daemon(void **state)
+{
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(config_parse_args(&d.cfg, 1,
+					   (char *[]){ "verged", NULL }), 0);
+	assert_int_equal(asprintf(&d.cfg.config_path, "%s/none.conf", dir) > 0, 1);
+	assert_int_equal(asprintf(&d.cfg.state_dir, "%s/state", dir) > 0, 1);
+	assert_int_equal(asprintf(&d.cfg.run_dir, "%s/run", dir) > 0, 1);
+	assert_int_equal(asprintf(&d.cfg.socket_path, "%s/s.sock", dir) > 0, 1);
+	assert_int_equal(config_load(&d.cfg), 0);
+	snprintf(kernel, sizeof(kernel), "%s/Image", dir);
+	f = fopen(kernel, "w");
+	assert_non_null(f);
+	fputs("not really a kernel", f);
+	fclose(f);
+	uv_loop_init(&loop);
+	assert_int_equal(verged_init(&d, &loop), 0);
+	caller = getuid();	/* verged's own user may change state */
+	return 0;
+}
+
+static int teardown_daemon(void **state)
+{
+	char cmd[512];
+
+	(void)state;
+	verged_shutdown(&d);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0);
+	config_free(&d.cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static json_t *real(const char *method, const char *params)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":1,"
+		 "\"method\":\"%s\",\"params\":%s}", method, params);
+	return call_table(&d.rpc, msg);
+}
+
+static void test_table_unique(void **state)
+{
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < verged_method_count; i++) {
+		assert_non_null(verged_methods[i].handler);
+		for (j = i + 1; j < verged_method_count; j++)
+			assert_string_not_equal(verged_methods[i].name,
+						verged_methods[j].name);
+	}
+}
+
+static void test_define_params(void **state)
+{
+	static const struct {
+		const char *extra, *param;
+	} cases[] = {
+		{ "\"name\":\"-bad\"", "name" },
+		{ "\"name\":\"a b\"", "name" },
+		{ "\"name\":\"x\",\"memory_mib\":32", "memory_mib" },
+		{ "\"name\":\"x\",\"cpus\":9", "cpus" },
+		{ "\"name\":\"x\",\"rate\":\"1/1000\"", "rate" },
+		{ "\"name\":\"x\",\"rate\":\"fast\"", "rate" },
+		{ "\"name\":\"x\",\"rate\":[1]", "rate" },
+		{ "\"name\":\"x\",\"freq_hz\":5", "freq_hz" },
+		{ "\"name\":\"x\",\"restart\":\"always\"", "restart" },
+		{ "\"name\":\"x\",\"initrd\":\"relative/path\"", "initrd" },
+		{ "\"name\":\"x\",\"initrd\":\"/no/such/file\"", "initrd" },
+	};
+	char params[512];
+	size_t i;
+	json_t *r;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(params, sizeof(params), "{\"kernel\":\"%s\",%s}",
+			 kernel, cases[i].extra);
+		r = real("vm.define", params);
+		assert_int_equal(err_code(r), RPC_INVALID_PARAMS);
+		assert_string_equal(err_data(r, "param"), cases[i].param);
+		json_decref(r);
+	}
+	assert_null(d.vms);		/* nothing was defined */
+}
+
+static void test_define_list_undefine(void **state)
+{
+	char params[512];
+	json_t *r, *vm;
+
+	(void)state;
+	snprintf(params, sizeof(params), "{\"name\":\"web-1\",\"kernel\":"
+		 "\"%s\",\"rate\":\"0.25\",\"memory_mib\":256}", kernel);
+	r = real("vm.define", params);
+	vm = json_object_get(r, "result");
+	assert_string_equal(json_string_value(json_object_get(vm, "state")),
+			    "defined");
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(vm, "clock"), "rate")), "1/4");
+	json_decref(r);
+	r = real("vm.define", params);
+	assert_int_equal(err_code(r), RPC_VM_EXISTS);
+	json_decref(r);
+	r = real("vm.list", "{}");
+	assert_int_equal(json_array_size(json_object_get(r, "result")), 1);
+	json_decref(r);
+	r = real("vm.show", "{\"name\":\"nope\"}");
+	assert_int_equal(err_code(r), RPC_VM_NOT_FOUND);
+	json_decref(r);
+	r = real("vm.stop", "{\"name\":\"web-1\"}");
+	assert_int_equal(err_code(r), RPC_VM_STATE);
+	assert_string_equal(err_data(r, "state"), "defined");
+	json_decref(r);
+	r = real("vm.undefine", "{\"name\":\"web-1\"}");
+	assert_non_null(json_object_get(r, "result"));
+	json_decref(r);
+	r = real("events.list", "{\"vm\":\"web-1\"}");
+	vm = json_object_get(r, "result");
+	assert_int_equal(json_array_size(vm), 2);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(vm, 1), "type")), "vm.undefine");
+	assert_int_equal(json_integer_value(json_object_get(
+		json_array_get(vm, 1), "uid")), getuid());
+	json_decref(r);
+}
+
+static void test_other_uid_denied(void **state)
+{
+	char params[512];
+	json_t *r;
+
+	(void)state;
+	if (getuid() == 1000)
+		skip();
+	caller = 1000;		/* neither root nor verged's user */
+	snprintf(params, sizeof(params), "{\"name\":\"x\",\"kernel\":"
+		 "\"%s\"}", kernel);
+	r = real("vm.define", params);
+	assert_int_equal(err_code(r), RPC_PERMISSION_DENIED);
+	json_decref(r);
+	r = real("vm.list", "{}");		/* reading is fine */
+	assert_int_equal(json_array_size(json_object_get(r, "result")), 0);
+	json_decref(r);
+	caller = getuid();
+}
+
+int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den);
+
+static void test_rates(void **state)
+{
+	static const struct {
+		const char *json;
+		uint32_t num, den;
+	} ok[] = {
+		{ "\"1/2\"", 1, 2 }, { "\"0.5\"", 1, 2 }, { "0.5", 1, 2 },
+		{ "2", 2, 1 }, { "\"100\"", 100, 1 }, { "\"0.01\"", 1, 100 },
+		{ "\"3/9\"", 1, 3 }, { "\"0.123456789\"", 123456789, 1000000000 },
+	};
+	static const char *const bad[] = {
+		"\"0.009\"", "\"101\"", "\"1/0\"", "\"-1\"", "\"1/2/3\"",
+		"\"0.5x\"", "\"\"", "null", "1e9",
+	};
+	uint32_t num, den;
+	size_t i;
+	json_t *j;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		j = json_loads(ok[i].json, JSON_DECODE_ANY, NULL);
+		assert_int_equal(verged_parse_rate(j, &num, &den), 0);
+		assert_int_equal(num, ok[i].num);
+		assert_int_equal(den, ok[i].den);
+		json_decref(j);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		j = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		assert_int_not_equal(verged_parse_rate(j, &num, &den), 0);
+		json_decref(j);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest core[] = {
+		cmocka_unit_test(test_parse_error),
+		cmocka_unit_test(test_invalid_requests),
+		cmocka_unit_test(test_method_not_found),
+		cmocka_unit_test(test_params_checked),
+		cmocka_unit_test(test_defaults_and_values),
+		cmocka_unit_test(test_notification_gets_no_reply),
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_async_in_order),
+		cmocka_unit_test(test_detached_message),
+		cmocka_unit_test(test_permission),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_table_unique),
+		cmocka_unit_test(test_rates),
+	};
+	const struct CMUnitTest daemon[] = {
+		cmocka_unit_test(test_define_params),
+		cmocka_unit_test(test_define_list_undefine),
+		cmocka_unit_test(test_other_uid_denied),
+	};
+	int failed = cmocka_run_group_tests_name("verged_rpc", core, NULL,
+						 NULL);
+
+	failed += cmocka_run_group_tests_name("verged_methods", daemon,
+					      setup_daemon, teardown_daemon);
+	free(reply);
+	return failed;
+}

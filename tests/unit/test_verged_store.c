@@ -1,0 +1,274 @@
+/*
+ * verged's SQLite store: a fresh schema, the in-place upgrade of a
+ * version-1 database (the first daemon's schema, with data in it), a
+ * database newer than the code, bounded report history, guestinfo and
+ * cascades. Real SQLite files in a temporary directory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+static char dir[] = "/tmp/verged-store-XXXXXX";
+static char path[256];
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!dir[0] || strstr(dir, "XXXXXX"))
+		assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/verged.db", dir);
+	remove(path);
+	return 0;
+}
+
+static void raw(const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("%s: %s", sql, err);
+	sqlite3_close(db);
+}
+
+struct found {
+	int count;
+	struct vm_record first;
+};
+
+static int collect(const struct vm_record *r, void *arg)
+{
+	struct found *f = arg;
+
+	if (!f->count++) {
+		f->first = *r;
+		f->first.name = strdup(r->name);
+		f->first.uuid = r->uuid ? strdup(r->uuid) : NULL;
+		f->first.state = strdup(r->state);
+		f->first.restart = strdup(r->restart);
+		f->first.desired = strdup(r->desired);
+		f->first.kernel = f->first.initrd = f->first.cmdline = NULL;
+	}
+	return 0;
+}
+
+static void test_fresh(void **state)
+{
+	struct store *s;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+	/* opening again changes nothing */
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	store_close(s);
+}
+
+static void test_upgrade_v1(void **state)
+{
+	struct found f = { 0 };
+	struct store *s;
+	json_t *events;
+
+	(void)state;
+	assert_int_equal(store_open_upto(path, 1, &s), 0);
+	assert_int_equal(store_version(s), 1);
+	store_close(s);
+	/* What the first daemon left: a VM that was running, two events. */
+	raw("INSERT INTO vms(name, kernel, cmdline, memory_mib, cpus, desired)"
+	    " VALUES ('old-vm', '/boot/Image', 'quiet', 512, 2, 'running');"
+	    "INSERT INTO events(time, vm, type, uid, detail) VALUES"
+	    " (1.5, 'old-vm', 'vm.define', 0, '{}'),"
+	    " (2.5, 'old-vm', 'vm.start', 1000, '{\"pid\":1}');");
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_version(s), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_vm_foreach(s, collect, &f), 0);
+	assert_int_equal(f.count, 1);
+	assert_string_equal(f.first.name, "old-vm");
+	assert_int_equal(f.first.memory_mib, 512);
+	assert_string_equal(f.first.desired, "running");
+	/* new columns and tables got their defaults */
+	assert_non_null(f.first.uuid);
+	assert_int_equal(strlen(f.first.uuid), 36);
+	assert_int_equal(f.first.uuid[14], '4');
+	assert_int_equal(f.first.rate_num, 1);
+	assert_int_equal(f.first.rate_den, 1);
+	assert_string_equal(f.first.state, "defined");
+	assert_string_equal(f.first.restart, "no");
+	/* the old events are still there, uid and all */
+	assert_int_equal(store_events_list(s, "old-vm", 0, 10, &events), 0);
+	assert_int_equal(json_array_size(events), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+		json_array_get(events, 1), "uid")), 1000);
+	json_decref(events);
+	/* and the new tables work on the old row */
+	assert_int_equal(store_report_add(s, f.first.id, 3.0, "{\"seq\":1}", 5),
+			 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	store_record_free(&f.first);
+}
+
+static void test_newer_refused(void **state)
+{
+	struct store *s = NULL;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	store_close(s);
+	raw("PRAGMA user_version = 99");
+	assert_int_equal(store_open(path, &s), -EPROTONOSUPPORT);
+}
+
+static int64_t define(struct store *s, const char *name)
+{
+	struct vm_record r = {
+		.name = (char *)name, .uuid = "u", .kernel = "/k",
+		.cmdline = "", .memory_mib = 64, .cpus = 1, .restart = "no",
+		.desired = "stopped", .rate_num = 1, .rate_den = 1,
+	};
+
+	assert_int_equal(store_vm_insert(s, &r), 0);
+	return r.id;
+}
+
+static void test_reports_bounded(void **state)
+{
+	struct store *s;
+	int64_t id, n = 0;
+	char text[32], *latest = NULL;
+	double at = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	id = define(s, "vm");
+	for (i = 1; i <= 10; i++) {
+		snprintf(text, sizeof(text), "{\"seq\":%d}", i);
+		assert_int_equal(store_report_add(s, id, i, text, 3), 0);
+	}
+	assert_int_equal(store_report_count(s, id, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_report_latest(s, id, &at, &latest), 0);
+	assert_string_equal(latest, "{\"seq\":10}");
+	assert_true(at == 10.0);
+	free(latest);
+	/* a name is unique */
+	{
+		struct vm_record r = { .name = "vm", .uuid = "u", .kernel = "/k",
+			.cmdline = "", .memory_mib = 64, .cpus = 1,
+			.restart = "no", .desired = "stopped",
+			.rate_num = 1, .rate_den = 1 };
+
+		assert_int_equal(store_vm_insert(s, &r), -EEXIST);
+	}
+	/* deleting the VM deletes its reports (foreign key cascade) */
+	assert_int_equal(store_vm_delete(s, id), 0);
+	assert_int_equal(store_report_count(s, id, &n), 0);
+	assert_int_equal(n, 0);
+	store_close(s);
+}
+
+static void seen(const char *k, const char *v, void *arg)
+{
+	char *out = arg;
+
+	strcat(out, k);
+	strcat(out, "=");
+	strcat(out, v);
+	strcat(out, ";");
+}
+
+static void test_guestinfo(void **state)
+{
+	struct store *s;
+	char *value = NULL, *source = NULL, host[128] = "";
+	int64_t id;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	id = define(s, "gi");
+	assert_int_equal(store_guestinfo_set(s, id, "role", "web", "host"), 0);
+	assert_int_equal(store_guestinfo_set(s, id, "ip", "10.0.0.2", "guest"),
+			 0);
+	assert_int_equal(store_guestinfo_get(s, id, "ip", &value, &source), 0);
+	assert_string_equal(value, "10.0.0.2");
+	assert_string_equal(source, "guest");
+	free(value);
+	free(source);
+	assert_int_equal(store_guestinfo_foreach_host(s, id, seen, host), 0);
+	assert_string_equal(host, "role=web;");	/* only the host's keys */
+	assert_int_equal(store_guestinfo_set(s, id, "role", "", "host"), 0);
+	assert_int_equal(store_guestinfo_get(s, id, "role", &value, &source),
+			 -ENOENT);
+	store_close(s);
+}
+
+static void test_commit_survives_close(void **state)
+{
+	struct store *s;
+	json_t *ev;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_event_add(s, 1.0, NULL, "daemon.start", -1,
+					 NULL, NULL), 0);
+	assert_true(store_dirty(s));
+	assert_int_equal(store_commit(s), 0);
+	assert_false(store_dirty(s));
+	/* another connection sees the committed event at once (WAL) */
+	{
+		sqlite3 *db;
+		sqlite3_stmt *q;
+
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM"
+			" events", -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(q, 0), 1);
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
+	assert_int_equal(store_events_list(s, NULL, 0, 10, &ev), 0);
+	assert_true(json_is_null(json_object_get(json_array_get(ev, 0), "uid")));
+	json_decref(ev);
+	store_close(s);
+}
+
+static int teardown_all(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_fresh, setup),
+		cmocka_unit_test_setup(test_upgrade_v1, setup),
+		cmocka_unit_test_setup(test_newer_refused, setup),
+		cmocka_unit_test_setup(test_reports_bounded, setup),
+		cmocka_unit_test_setup(test_guestinfo, setup),
+		cmocka_unit_test_setup(test_commit_survives_close, setup),
+	};
+
+	return cmocka_run_group_tests_name("verged_store", tests, NULL,
+					   teardown_all);
+}

@@ -1,0 +1,218 @@
+"""Run a verged for a test and talk JSON-RPC to it (standard library only).
+
+Shared by tests/host, tests/e2e and bench/verged.py. Every verged runs
+with --foreground in a fresh temporary directory (short, so the Unix
+socket paths fit), is stopped by its pid, and every QEMU it left is killed
+by the pid in its run directory, after checking /proc/PID/cmdline points
+into that directory.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def build_dir():
+    p = Path(os.environ.get("VERGE_BUILD", "build"))
+    return p if p.is_absolute() else REPO / p
+
+
+def cache_dir():
+    p = Path(os.environ.get("VERGE_CACHE", ".cache"))
+    return p if p.is_absolute() else REPO / p
+
+
+class RpcError(Exception):
+    def __init__(self, error):
+        super().__init__("%s (%s): %s" % (error.get("code"),
+                                          error.get("data", {}).get("name"),
+                                          error.get("message")))
+        self.error = error
+        self.code = error.get("code")
+        self.name = error.get("data", {}).get("name")
+        self.data = error.get("data", {})
+
+
+class Client:
+    """One connection; call() sends a request and returns its result."""
+
+    def __init__(self, path, timeout=60.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(str(path))
+        self.buf = b""
+        self.next_id = 1
+        self.notes = []         # notifications read while waiting
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def read_line(self):
+        """The next line from verged (bytes), or None at EOF."""
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def read_json(self):
+        line = self.read_line()
+        return None if line is None else json.loads(line)
+
+    def request(self, method, params=None):
+        """The whole reply object of one request."""
+        rid = self.next_id
+        self.next_id += 1
+        msg = {"jsonrpc": "2.0", "id": rid, "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send_raw(json.dumps(msg).encode() + b"\n")
+        while True:
+            reply = self.read_json()
+            if reply is None:
+                raise ConnectionError("verged closed the connection")
+            if "id" not in reply and reply.get("method") == "event":
+                self.notes.append(reply["params"])
+                continue
+            assert reply.get("id") == rid, reply
+            return reply
+
+    def call(self, method, **params):
+        reply = self.request(method, params)
+        if "error" in reply:
+            raise RpcError(reply["error"])
+        return reply["result"]
+
+
+class Verged:
+    """A verged in its own temporary directory."""
+
+    def __init__(self, binary=None, tmp=None, env=None, config_extra=""):
+        self.binary = Path(binary or build_dir() / "verged")
+        self.tmp = Path(tmp or tempfile.mkdtemp(prefix="vg-", dir="/tmp"))
+        self.socket = self.tmp / "verged.sock"
+        self.state = self.tmp / "state"
+        self.run = self.tmp / "run"
+        self.log = self.tmp / "verged.log"
+        self.config = self.tmp / "verged.conf"
+        self.env = dict(os.environ, **(env or {}))
+        self.proc = None
+        self.config.write_text(
+            "[daemon]\nsocket = %s\nstate_dir = %s\nrun_dir = %s\n"
+            "[qemu]\nhypervisor = %s\n%s"
+            % (self.socket, self.state, self.run,
+               build_dir() / "verge-hv.bin", config_extra))
+
+    def start(self, args=(), wait=15.0):
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [str(self.binary), "--foreground", "--config", str(self.config)]
+            + list(args), stdout=self.logf, stderr=self.logf, env=self.env)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("verged exited with %s:\n%s"
+                                   % (self.proc.returncode, self.log_text()))
+            try:
+                with Client(self.socket, timeout=5) as c:
+                    c.call("daemon.version")
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("verged did not answer in %ss" % wait)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def client(self, timeout=60.0):
+        return Client(self.socket, timeout)
+
+    def call(self, method, **params):
+        with self.client() as c:
+            return c.call(method, **params)
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=20):
+        """SIGTERM, as systemd does; returns the exit status."""
+        if not self.proc:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+        return self.proc.returncode
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.logf.close()
+
+    def log_text(self):
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def qemu_pids(self):
+        """Pids of the QEMUs this verged's run directory names, alive."""
+        pids = []
+        for pidfile in (self.run / "vms").glob("*/qemu.pid"):
+            try:
+                pid = int(pidfile.read_text().strip())
+                cmd = Path("/proc/%d/cmdline" % pid).read_bytes()
+            except (OSError, ValueError):
+                continue
+            if str(self.run).encode() in cmd:
+                pids.append(pid)
+        return pids
+
+    def cleanup(self):
+        """Stop verged, kill its QEMUs (by pid), remove the directory."""
+        if self.alive():
+            self.stop()
+        for pid in self.qemu_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        subprocess.run(["rm", "-rf", str(self.tmp)], check=False)
+
+
+def rss_kib(pid):
+    for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return None
+
+
+def ctx_switches(pid):
+    total = 0
+    for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+        if "ctxt_switches" in line:
+            total += int(line.split()[1])
+    return total

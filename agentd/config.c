@@ -284,6 +284,7 @@ int config_load(struct verged_config *c)
 	}
 	if (x.err)
 		return x.err;
+	c->rest_explicit = c->rest_listen != NULL;
 	apply_defaults(c);
 	return 0;
 }

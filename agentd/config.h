@@ -33,6 +33,7 @@ struct verged_config {
 	int event_history;	/* events kept in all */
 	/* REST API (rest.c, docs/rest.md): [rest] and --rest */
 	char *rest_listen;	/* "ADDR:PORT", "[ADDR6]:PORT" or "off" */
+	bool rest_explicit;	/* listen was configured, not the default */
 	char *rest_token_file;	/* bearer token; none: no token */
 	char *rest_peers;	/* peers' base URLs */
 	char *rest_host;	/* this host's name in the fleet */

@@ -338,7 +338,8 @@ static void *thread_main(void *arg)
 		if (go)
 			publish(p, run_round(p));
 		else
-			curl_multi_poll(p->multi, NULL, 0, 60000, NULL);
+			/* woken by curl_multi_wakeup(); no idle ticks */
+			curl_multi_poll(p->multi, NULL, 0, 3600 * 1000, NULL);
 	}
 	publish(p, NULL);
 	return NULL;

@@ -1091,11 +1091,15 @@ int rest_start(struct verged *d)
 	publish(r);
 	err = start_peers(r, c);
 	if (!err && (err = start_mhd(r, c, &ss)))
-		log_err("rest: cannot listen on %s (in use, or not an address"
-			" of this host?)", c->rest_listen);
+		log_msg(c->rest_explicit ? LOG_LVL_ERR : LOG_LVL_WARN,
+			"rest: cannot listen on %s (in use, or not an address"
+			" of this host?)%s", c->rest_listen, c->rest_explicit ?
+			"" : "; the REST API is off (set [rest] listen)");
 	if (err) {
 		rest_stop(d);
-		return err;
+		/* The default address is a convenience, not a promise: a
+		 * second verged on the host runs without REST. */
+		return c->rest_explicit || err != -EADDRNOTAVAIL ? err : 0;
 	}
 	log_info("rest: listening on http://%s/ as host '%s'%s",
 		 c->rest_listen, r->host, r->token ? " (token required)" : "");

@@ -149,8 +149,12 @@ static int parse_fleet(struct peer_result *r, const char *text, size_t len,
 		return -EBADMSG;
 	}
 	json_array_foreach(list, i, e) {
-		ok = check_entry(e, host, err, errsize);
+		char why[160];
+
+		ok = check_entry(e, host, why, sizeof(why));
 		if (!ok) {
+			snprintf(err, errsize, "not a verged fleet answer:"
+				 " vms[%zu]: %s", i, why);
 			buf_free(&vms);
 			json_decref(root);
 			return -EBADMSG;

@@ -600,7 +600,7 @@ static enum MHD_Result h_metrics(struct req *q)
 	    !atomic_exchange(&r->want_stats, true))
 		uv_async_send(&r->wake);
 	buf_add(&b, s->metrics, s->metrics_len);
-	metrics_family(&b, "verge_snapshot_generation", "counter",
+	metrics_family(&b, "verge_snapshot_generation", "gauge",
 		       "Snapshots published by verged's loop.");
 	metrics_sample(&b, "verge_snapshot_generation", NULL,
 		       (double)s->generation);

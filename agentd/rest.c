@@ -1004,6 +1004,9 @@ static int start_mhd(struct rest *r, const struct verged_config *c,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->rest_timeout_s,
 		/* the request line and headers must fit in this */
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REST_HEADER_LIMIT,
+		/* HTTP/1.1 without Host is a 400, as RFC 9112 says */
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)REST_BACKLOG,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 	return r->mhd ? 0 : -EADDRNOTAVAIL;

@@ -18,6 +18,8 @@ struct verged;
 #define REST_THREADS		2
 /* Per connection: the request line and headers must fit (431 if not). */
 #define REST_HEADER_LIMIT	(16 * 1024)
+/* Connections the kernel queues while verged is at its limit. */
+#define REST_BACKLOG		128
 /* Uptimes and ages older than this are rebuilt when read (seconds). */
 #define REST_AGE_REFRESH_S	1.0
 /* Exit statistics are sampled when /metrics finds them older (s). */

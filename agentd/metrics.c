@@ -81,25 +81,6 @@ void metrics_sample(struct buf *b, const char *name, const char *labels,
 		buf_printf(b, " %.6g\n", value);
 }
 
-/* One sample per VM for which fn gives a value. */
-static void per_vm(struct buf *b, struct verged *d, const char *name,
-		   bool (*fn)(const struct vm *vm, double now, double *ret),
-		   double now)
-{
-	struct buf l = { 0 };
-	const struct vm *vm;
-	double v;
-
-	for (vm = d->vms; vm; vm = vm->next) {
-		if (!fn(vm, now, &v))
-			continue;
-		l.len = 0;
-		metrics_label(&l, "vm", vm->def.name);
-		metrics_sample(b, name, l.data, v);
-	}
-	buf_free(&l);
-}
-
 static bool uptime(const struct vm *vm, double now, double *ret)
 {
 	*ret = now - vm->started_at;
@@ -134,85 +115,84 @@ static bool agent_age(const struct vm *vm, double now, double *ret)
 	return vm->agent_at > 0;
 }
 
+/* The per-VM families, in the order /metrics prints them. */
 static const struct {
 	const char *name, *type, *help;
 	bool (*fn)(const struct vm *vm, double now, double *ret);
-} vm_families[] = {
-	{ "verge_vm_uptime_seconds", "gauge",
-	  "Seconds since the VM's QEMU started (active VMs only).", uptime },
-	{ "verge_vm_boots_total", "counter",
-	  "Guest boots seen since the VM was defined.", boots },
-	{ "verge_vm_clock_rate", "gauge",
-	  "Guest seconds per host second.", rate },
-	{ "verge_vm_clock_frequency_hz", "gauge",
-	  "Counter frequency presented to the guest (0: the host's).", freq },
-	{ "verge_vm_agent_report_age_seconds", "gauge",
-	  "Seconds since the guest agent's last report.", agent_age },
+} families[MF_COUNT] = {
+	[MF_STATE] = { "verge_vm_state", "gauge",
+		"1 for the state each VM is in.", NULL },
+	[MF_UPTIME] = { "verge_vm_uptime_seconds", "gauge",
+		"Seconds since the VM's QEMU started (active VMs only).",
+		uptime },
+	[MF_BOOTS] = { "verge_vm_boots_total", "counter",
+		"Guest boots seen since the VM was defined.", boots },
+	[MF_RATE] = { "verge_vm_clock_rate", "gauge",
+		"Guest seconds per host second.", rate },
+	[MF_FREQ] = { "verge_vm_clock_frequency_hz", "gauge",
+		"Counter frequency presented to the guest (0: the host's).",
+		freq },
+	[MF_AGENT_AGE] = { "verge_vm_agent_report_age_seconds", "gauge",
+		"Seconds since the guest agent's last report.", agent_age },
+	[MF_EXITS] = { "verge_vm_exits_total", "counter",
+		"Exits to verge-hv by class, as last sampled.", NULL },
 };
 
-static void states(struct buf *b, struct verged *d)
+static void vm_label(struct buf *l, const struct vm *vm, const char *key,
+		     const char *value)
 {
-	unsigned count[VM_CRASHED + 1] = { 0 }, s;
-	struct buf l = { 0 };
-	const struct vm *vm;
+	l->len = 0;
+	metrics_label(l, "vm", vm->def.name);
+	if (key) {
+		buf_add(l, ",", 1);
+		metrics_label(l, key, value);
+	}
+}
 
-	for (vm = d->vms; vm; vm = vm->next)
-		count[vm->state]++;
+void metrics_vm_lines(struct buf out[MF_COUNT], const struct vm *vm,
+		      double now, const struct vp_stats *st)
+{
+	struct buf l = { 0 };
+	size_t f, c;
+	double v;
+
+	vm_label(&l, vm, "state", vm_state_name(vm->state));
+	metrics_sample(&out[MF_STATE], families[MF_STATE].name, l.data, 1);
+	for (f = 0; f < MF_COUNT; f++) {
+		if (!families[f].fn || !families[f].fn(vm, now, &v))
+			continue;
+		vm_label(&l, vm, NULL, NULL);
+		metrics_sample(&out[f], families[f].name, l.data, v);
+	}
+	for (c = 0; st && c < sizeof(exit_classes) / sizeof(exit_classes[0]);
+	     c++) {
+		vm_label(&l, vm, "class", exit_classes[c]);
+		metrics_sample(&out[MF_EXITS], families[MF_EXITS].name, l.data,
+			       (double)st->exits[c]);
+	}
+	buf_free(&l);
+}
+
+void metrics_vms(struct buf *b, const struct snapshot *s,
+		 const unsigned *state_counts)
+{
+	struct buf l = { 0 };
+	size_t f, i;
+	unsigned st;
+
 	metrics_family(b, "verge_vms", "gauge", "VMs defined, by state.");
-	for (s = 0; s <= VM_CRASHED; s++) {
+	for (st = 0; st <= VM_CRASHED; st++) {
 		l.len = 0;
-		metrics_label(&l, "state", vm_state_name(s));
-		metrics_sample(b, "verge_vms", l.data, count[s]);
-	}
-	metrics_family(b, "verge_vm_state", "gauge",
-		       "1 for the state each VM is in.");
-	for (vm = d->vms; vm; vm = vm->next) {
-		l.len = 0;
-		metrics_label(&l, "vm", vm->def.name);
-		buf_add(&l, ",", 1);
-		metrics_label(&l, "state", vm_state_name(vm->state));
-		metrics_sample(b, "verge_vm_state", l.data, 1);
+		metrics_label(&l, "state", vm_state_name(st));
+		metrics_sample(b, "verge_vms", l.data, state_counts[st]);
 	}
 	buf_free(&l);
-}
-
-static void exits(struct buf *b, struct verged *d,
-		  const struct snap_stats_fn *stats)
-{
-	const struct vp_stats *st;
-	struct buf l = { 0 };
-	const struct vm *vm;
-	size_t c;
-
-	metrics_family(b, "verge_vm_exits_total", "counter",
-		       "Exits to verge-hv by class, as last sampled.");
-	for (vm = d->vms; stats && vm; vm = vm->next) {
-		st = stats->get(stats->arg, vm->def.name);
-		for (c = 0; st && c < sizeof(exit_classes) /
-		     sizeof(exit_classes[0]); c++) {
-			l.len = 0;
-			metrics_label(&l, "vm", vm->def.name);
-			buf_add(&l, ",", 1);
-			metrics_label(&l, "class", exit_classes[c]);
-			metrics_sample(b, "verge_vm_exits_total", l.data,
-				       (double)st->exits[c]);
-		}
+	for (f = 0; f < MF_COUNT; f++) {
+		metrics_family(b, families[f].name, families[f].type,
+			       families[f].help);
+		for (i = 0; i < s->nvms; i++)
+			buf_add(b, s->vm[i].p->met[f], s->vm[i].p->met_len[f]);
 	}
-	buf_free(&l);
-}
-
-void metrics_vms(struct buf *b, struct verged *d, double now,
-		 const struct snap_stats_fn *stats)
-{
-	size_t i;
-
-	states(b, d);
-	for (i = 0; i < sizeof(vm_families) / sizeof(vm_families[0]); i++) {
-		metrics_family(b, vm_families[i].name, vm_families[i].type,
-			       vm_families[i].help);
-		per_vm(b, d, vm_families[i].name, vm_families[i].fn, now);
-	}
-	exits(b, d, stats);
 }
 
 void metrics_requests(struct buf *b, struct metrics *m)

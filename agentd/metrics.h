@@ -30,9 +30,17 @@ struct metrics {
 extern const char *const metrics_ep_names[EP_COUNT];
 
 void metrics_count(struct metrics *m, enum rest_ep ep, unsigned status);
-/* The VM families of d, values as of now (loop thread). */
-void metrics_vms(struct buf *b, struct verged *d, double now,
-		 const struct snap_stats_fn *stats);
+struct vm;
+struct vp_stats;
+
+/* One VM's lines of each per-VM family, values as of now (loop thread);
+ * st: its last exit statistics, or NULL. */
+void metrics_vm_lines(struct buf out[MF_COUNT], const struct vm *vm,
+		      double now, const struct vp_stats *st);
+/* The VM families: the counts by state (VM_CRASHED + 1 of them), then
+ * each family's lines from the snapshot's pieces. */
+void metrics_vms(struct buf *b, const struct snapshot *s,
+		 const unsigned *state_counts);
 /* verge_http_requests_total. */
 void metrics_requests(struct buf *b, struct metrics *m);
 /* Appends one sample line: name{labels} value. */

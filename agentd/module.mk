@@ -49,3 +49,9 @@ $(VERGED_UNIT:=.c.o): $(UNIT_DIR)/%.c.o: tests/unit/%.c
 	$(Q)$(HOSTCC) $(VERGED_CFLAGS) -Itests/unit -c -o $@ $<
 
 -include $(VERGED_OBJS:.o=.d) $(VERGED_MAIN:.o=.d) $(VERGED_UNIT:=.c.d)
+
+# REST figures (issue 6): bench/rest.py runs as part of `make bench`.
+.PHONY: bench-rest
+bench: bench-rest
+bench-rest: $(VERGED)
+	VERGE_BUILD=$(O) python3 bench/rest.py

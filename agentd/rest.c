@@ -260,7 +260,7 @@ static struct snapshot *current(struct rest *r)
 	struct snapshot *s = snapshot_slot_get(&r->slot);
 
 	if (s && s->ages && verged_now() - s->generated_at >
-	    REST_AGE_REFRESH_S && !atomic_exchange(&r->want_refresh, true))
+	    SNAPSHOT_AGE_S && !atomic_exchange(&r->want_refresh, true))
 		uv_async_send(&r->wake);
 	return s;
 }
@@ -317,7 +317,7 @@ static enum MHD_Result h_vm(struct req *q)
 
 	if (!s || !(v = find_vm(q, s, &ret)))
 		return ret;
-	return reply_snap(q, s, &v->vm);
+	return reply_snap(q, s, &v->p->vm);
 }
 
 static enum MHD_Result h_vm_clock(struct req *q)
@@ -328,7 +328,7 @@ static enum MHD_Result h_vm_clock(struct req *q)
 
 	if (!s || !(v = find_vm(q, s, &ret)))
 		return ret;
-	return reply_snap(q, s, &v->clock);
+	return reply_snap(q, s, &v->p->clock);
 }
 
 static struct store *reader_get(struct rest *r)
@@ -759,11 +759,13 @@ static const struct vp_stats *stats_of(void *arg, const char *vm)
 static void publish(struct rest *r)
 {
 	struct snap_stats_fn stats = { stats_of, r };
-	struct snapshot *s;
+	struct snapshot *s, *prev;
 
 	r->dirty = false;
 	uv_timer_stop(&r->publish_timer);
-	s = snapshot_build(r->d, r->host, ++r->generation, &stats);
+	prev = snapshot_slot_get(&r->slot);
+	s = snapshot_build(r->d, r->host, ++r->generation, &stats, prev);
+	snapshot_unref(prev);
 	if (!s) {
 		log_err("rest: out of memory; the REST answers are stale");
 		return;

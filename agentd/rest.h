@@ -20,8 +20,6 @@ struct verged;
 #define REST_HEADER_LIMIT	(16 * 1024)
 /* Connections the kernel queues while verged is at its limit. */
 #define REST_BACKLOG		128
-/* Uptimes and ages older than this are rebuilt when read (seconds). */
-#define REST_AGE_REFRESH_S	1.0
 /* Exit statistics are sampled when /metrics finds them older (s). */
 #define REST_STATS_REFRESH_S	5.0
 

@@ -13,19 +13,28 @@
 #include "verged.h"
 #include "vm.h"
 
-/* FNV-1a, 64 bits: a content hash is a strong ETag for our bytes. */
+/* FNV-1a, 64 bits: the ETags and the VM fingerprints. */
+#define FNV_OFFSET	0xcbf29ce484222325ull
+#define FNV_PRIME	0x100000001b3ull
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--) {
+		h ^= *c++;
+		h *= FNV_PRIME;
+	}
+	return h;
+}
+
+/* A content hash is a strong ETag for our bytes. */
 void rest_body_etag(struct rest_body *b)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
-
-	for (i = 0; i < b->len; i++) {
-		h ^= (unsigned char)b->data[i];
-		h *= 0x100000001b3ull;
-	}
 	snprintf(b->etag, sizeof(b->etag), "\"%016llx\"",
-		 (unsigned long long)h);
+		 (unsigned long long)fnv(FNV_OFFSET, b->data, b->len));
 }
+
 
 static int body_from_buf(struct rest_body *b, struct buf *src)
 {
@@ -75,28 +84,126 @@ static void self_host(struct buf *b, const char *host, size_t nvms)
 		   "\"latency_ms\":null}", VERGED_VERSION, VERGED_API, nvms);
 }
 
-/* One VM: its bodies, its fleet entry (appended to fleet). */
-static int add_vm(struct snap_vm *sv, const struct vm *vm, const char *host,
-		  struct buf *fleet)
-{
-	json_t *j = vm_json(vm), *e;
+/* --- one VM ---------------------------------------------------------------------- */
 
-	if (!j)
-		return -1;
-	e = fleet_entry(j, host);
-	if (fleet->len)
-		buf_add(fleet, ",", 1);
-	buf_json(fleet, e);
-	json_decref(e);
-	sv->name = strdup(vm->def.name);
-	sv->id = vm->def.id;
-	if (!sv->name || body_from_json(&sv->vm, j) ||
-	    body_from_json(&sv->clock, vm_clock_json(vm, NULL)))
-		return -1;
-	return 0;
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+	return s ? fnv(h, s, strlen(s) + 1) : fnv(h, "", 0) * FNV_PRIME;
 }
 
-/* {"generated_at":T,"host":H,<rest>} around the joined pieces. */
+/*
+ * A hash of every field vm_json(), vm_clock_json(NULL) and the metrics
+ * lines read: keep it in step with them. A VM whose fingerprint did not
+ * change keeps its serialized piece.
+ */
+static uint64_t fingerprint(const struct vm *vm, const char *host,
+			    const struct vp_stats *st)
+{
+	const struct vm_record *r = &vm->def;
+	const char *strs[] = { host, r->name, r->uuid, r->kernel, r->initrd,
+			       r->cmdline, r->restart, r->desired,
+			       vm->agent_detect, vm->agent_hostname };
+	int64_t nums[] = { vm->state, vm->pid, vm->boots, r->id,
+			   r->memory_mib, r->cpus, r->rate_num, r->rate_den,
+			   (int64_t)r->freq_hz };
+	double times[] = { vm->started_at, vm->agent_at };
+	uint64_t h = FNV_OFFSET;
+	size_t i;
+
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		h = fnv_str(h, strs[i]);
+	h = fnv(h, nums, sizeof(nums));
+	h = fnv(h, times, sizeof(times));
+	if (st)
+		h = fnv(h, st, sizeof(*st));
+	return h;
+}
+
+static void piece_free(struct snap_piece *p)
+{
+	size_t f;
+
+	free(p->vm.data);
+	free(p->clock.data);
+	free(p->fleet);
+	for (f = 0; f < MF_COUNT; f++)
+		free(p->met[f]);
+	free(p);
+}
+
+static void piece_unref(struct snap_piece *p)
+{
+	if (p && atomic_fetch_sub_explicit(&p->refs, 1,
+					   memory_order_acq_rel) == 1)
+		piece_free(p);
+}
+
+static struct snap_piece *piece_build(const struct vm *vm, const char *host,
+				      double now, const struct vp_stats *st,
+				      uint64_t fp)
+{
+	struct snap_piece *p = calloc(1, sizeof(*p));
+	struct buf fleet = { 0 }, met[MF_COUNT] = { { 0 } };
+	json_t *j = vm_json(vm), *e = NULL;
+	bool ok = true;
+	size_t f;
+
+	if (!p || !j)
+		goto fail;
+	atomic_init(&p->refs, 1);
+	p->fp = fp;
+	p->built_at = now;
+	p->ages = vm_is_active(vm) || vm->agent_at > 0;
+	e = fleet_entry(j, host);
+	buf_json(&fleet, e);
+	json_decref(e);
+	metrics_vm_lines(met, vm, now, st);
+	for (f = 0; f < MF_COUNT; f++) {
+		buf_add(&met[f], "", 0);
+		p->met[f] = buf_steal(&met[f], &p->met_len[f]);
+		ok &= p->met[f] != NULL;
+	}
+	p->fleet = buf_steal(&fleet, &p->fleet_len);
+	if (!ok || !p->fleet || body_from_json(&p->vm, j) ||
+	    body_from_json(&p->clock, vm_clock_json(vm, NULL))) {
+		j = NULL;
+		goto fail;
+	}
+	return p;
+fail:
+	json_decref(j);
+	buf_free(&fleet);
+	for (f = 0; f < MF_COUNT; f++)
+		buf_free(&met[f]);
+	if (p)
+		piece_free(p);
+	return NULL;
+}
+
+/* prev's piece for vm, if still good: same fields, ages young enough.
+ * *cursor walks prev's VMs, sorted by name like d's. */
+static struct snap_piece *reuse(const struct snapshot *prev, size_t *cursor,
+				const char *name, uint64_t fp, double now)
+{
+	const struct snap_vm *v;
+	int c = 1;
+
+	while (prev && *cursor < prev->nvms &&
+	       (c = strcmp(prev->vm[*cursor].name, name)) < 0)
+		(*cursor)++;
+	if (!prev || *cursor >= prev->nvms || c)
+		return NULL;
+	v = &prev->vm[*cursor];
+	if (v->p->fp != fp ||
+	    (v->p->ages && now - v->p->built_at >= SNAPSHOT_AGE_S))
+		return NULL;
+	atomic_fetch_add_explicit(&v->p->refs, 1, memory_order_relaxed);
+	return v->p;
+}
+
+/* --- the collections ---------------------------------------------------------------- */
+
+/* {"generated_at":T,"host":H, ... */
 static void head(struct buf *b, double at, const char *host)
 {
 	buf_printf(b, "{\"generated_at\":%.3f,\"host\":", at);
@@ -105,18 +212,23 @@ static void head(struct buf *b, double at, const char *host)
 
 static int build_bodies(struct snapshot *s, const char *host)
 {
-	struct buf b = { 0 };
+	struct buf b = { 0 }, fleet = { 0 };
 	size_t i;
 
 	head(&b, s->generated_at, host);
 	buf_str(&b, ",\"vms\":[");
 	for (i = 0; i < s->nvms; i++) {
-		if (i)
+		if (i) {
 			buf_add(&b, ",", 1);
-		buf_add(&b, s->vm[i].vm.data, s->vm[i].vm.len);
+			buf_add(&fleet, ",", 1);
+		}
+		buf_add(&b, s->vm[i].p->vm.data, s->vm[i].p->vm.len);
+		buf_add(&fleet, s->vm[i].p->fleet, s->vm[i].p->fleet_len);
 	}
 	buf_str(&b, "]}");
-	if (body_from_buf(&s->vms, &b))
+	buf_add(&fleet, "", 0);	/* no VMs: still a string */
+	s->fleet_vms = buf_steal(&fleet, &s->fleet_vms_len);
+	if (!s->fleet_vms || body_from_buf(&s->vms, &b))
 		return -1;
 	head(&b, s->generated_at, host);
 	buf_str(&b, ",\"hosts\":[");
@@ -129,12 +241,16 @@ static int build_bodies(struct snapshot *s, const char *host)
 
 struct snapshot *snapshot_build(struct verged *d, const char *host,
 				uint64_t generation,
-				const struct snap_stats_fn *stats)
+				const struct snap_stats_fn *stats,
+				const struct snapshot *prev)
 {
+	unsigned counts[VM_CRASHED + 1] = { 0 };
+	struct buf self = { 0 }, met = { 0 };
+	const struct vp_stats *st;
 	struct snapshot *s;
-	struct buf fleet = { 0 }, self = { 0 }, met = { 0 };
 	const struct vm *vm;
-	size_t i = 0;
+	size_t i = 0, cursor = 0;
+	uint64_t fp;
 
 	s = calloc(1, sizeof(*s) + d->nvms * sizeof(s->vm[0]));
 	if (!s)
@@ -143,23 +259,31 @@ struct snapshot *snapshot_build(struct verged *d, const char *host,
 	s->generation = generation;
 	s->generated_at = verged_now();
 	for (vm = d->vms; vm && i < d->nvms; vm = vm->next, i++) {
+		struct snap_vm *sv = &s->vm[i];
+
+		st = stats ? stats->get(stats->arg, vm->def.name) : NULL;
+		fp = fingerprint(vm, host, st);
 		s->nvms = i + 1;
-		if (add_vm(&s->vm[i], vm, host, &fleet))
+		sv->name = strdup(vm->def.name);
+		sv->id = vm->def.id;
+		sv->p = reuse(prev, &cursor, vm->def.name, fp, s->generated_at);
+		if (!sv->p) {
+			sv->p = piece_build(vm, host, s->generated_at, st, fp);
+			s->rebuilt++;
+		}
+		if (!sv->name || !sv->p)
 			goto fail;
-		s->ages |= vm_is_active(vm) || vm->agent_at > 0;
+		s->ages |= sv->p->ages;
+		counts[vm->state]++;
 	}
 	self_host(&self, host, s->nvms);
-	metrics_vms(&met, d, s->generated_at, stats);
-	buf_add(&fleet, "", 0);	/* no VMs: still a string */
-	s->fleet_vms = buf_steal(&fleet, &s->fleet_vms_len);
 	s->self_host = buf_steal(&self, &s->self_host_len);
+	metrics_vms(&met, s, counts);
 	s->metrics = buf_steal(&met, &s->metrics_len);
-	if (!s->fleet_vms || !s->self_host || !s->metrics ||
-	    build_bodies(s, host))
+	if (!s->self_host || !s->metrics || build_bodies(s, host))
 		goto fail;
 	return s;
 fail:
-	buf_free(&fleet);
 	buf_free(&self);
 	buf_free(&met);
 	snapshot_unref(s);
@@ -178,8 +302,7 @@ static void snapshot_free(struct snapshot *s)
 
 	for (i = 0; i < s->nvms; i++) {
 		free(s->vm[i].name);
-		free(s->vm[i].vm.data);
-		free(s->vm[i].clock.data);
+		piece_unref(s->vm[i].p);
 	}
 	free(s->vms.data);
 	free(s->fleet.data);

@@ -17,6 +17,9 @@
 struct verged;
 struct vp_stats;
 
+/* A VM's uptime and report age are rebuilt when older than this (s). */
+#define SNAPSHOT_AGE_S	1.0
+
 /* A response body and its strong ETag (a hash of the bytes, quoted). */
 struct rest_body {
 	char *data;
@@ -24,11 +27,32 @@ struct rest_body {
 	char etag[20];
 };
 
+/* The per-VM families of /metrics (metrics.c prints them in order). */
+enum { MF_STATE, MF_UPTIME, MF_BOOTS, MF_RATE, MF_FREQ, MF_AGENT_AGE,
+       MF_EXITS, MF_COUNT };
+
+/*
+ * Everything serialized for one VM. Shared by the snapshots that follow
+ * while the VM's fingerprint (a hash of the fields its JSON shows) stays
+ * the same, so a change to one VM of a thousand serializes one VM.
+ */
+struct snap_piece {
+	atomic_int refs;
+	uint64_t fp;
+	double built_at;
+	bool ages;		/* shows an uptime or a report age */
+	struct rest_body vm;	/* /v1/vms/{name} */
+	struct rest_body clock;	/* /v1/vms/{name}/clock */
+	char *fleet;		/* its /v1/fleet entry */
+	size_t fleet_len;
+	char *met[MF_COUNT];	/* its /metrics lines, by family */
+	size_t met_len[MF_COUNT];
+};
+
 struct snap_vm {
 	char *name;
 	int64_t id;		/* the store's row id (agent reports) */
-	struct rest_body vm;	/* /v1/vms/{name} */
-	struct rest_body clock;	/* /v1/vms/{name}/clock */
+	struct snap_piece *p;
 };
 
 struct snapshot {
@@ -50,6 +74,7 @@ struct snapshot {
 	char *metrics;
 	size_t metrics_len;
 	size_t nvms;
+	size_t rebuilt;			/* VMs serialized afresh */
 	struct snap_vm vm[];		/* sorted by name */
 };
 
@@ -59,10 +84,14 @@ struct snap_stats_fn {
 	void *arg;
 };
 
-/* Builds the snapshot of d's VMs (loop thread). NULL: out of memory. */
+/*
+ * Builds the snapshot of d's VMs (loop thread), reusing what prev (may be
+ * NULL) serialized for VMs that did not change. NULL: out of memory.
+ */
 struct snapshot *snapshot_build(struct verged *d, const char *host,
 				uint64_t generation,
-				const struct snap_stats_fn *stats);
+				const struct snap_stats_fn *stats,
+				const struct snapshot *prev);
 struct snapshot *snapshot_ref(struct snapshot *s);
 void snapshot_unref(struct snapshot *s);
 const struct snap_vm *snapshot_find(const struct snapshot *s,

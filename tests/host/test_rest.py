@@ -308,3 +308,19 @@ def test_openapi_item_schemas_match_the_bodies(vd):
         assert set(schemas["Vm"]["required"]) == set(v)
     for e in vd.get("/v1/events").json()["events"]:
         assert set(schemas["Event"]["required"]) == set(e)
+
+
+def test_a_change_to_one_vm_leaves_the_others_etags(vd):
+    before = {n: vd.get("/v1/vms/" + n).headers["etag"] for n in VMS}
+    clock = vd.get("/v1/vms/db-1/clock").headers["etag"]
+    with vd.client() as c:
+        c.call("clock.set_rate", name="db-1", rate="3/4")
+    after = {n: vd.get("/v1/vms/" + n).headers["etag"] for n in VMS}
+    assert after["db-1"] != before["db-1"]
+    assert after["web-1"] == before["web-1"]
+    assert after["web-2"] == before["web-2"]
+    r = vd.get("/v1/vms/db-1/clock", {"If-None-Match": clock})
+    assert r.status == 200 and r.json()["rate"] == "3/4"
+    with vd.client() as c:
+        c.call("clock.set_rate", name="db-1", rate="1")
+    assert vd.get("/v1/vms/db-1").headers["etag"] == before["db-1"]

@@ -9,6 +9,7 @@ PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
 	python3 python3-pytest device-tree-compiler cpio gzip
 	pkg-config ca-certificates
+	mandoc hyperfine libvirt-clients
 	wrk nginx-light python3-prometheus-client python3-yaml"
 
 missing=

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""`verge vm list` as a user sees it (make bench): the wall time of the
+whole command, process start to exit, with 100 VMs defined in a real
+verged (TARGETS.md: <= 10 ms). Measured with hyperfine when it is
+installed, else with a loop of subprocess runs. `true` in the same run
+shows what starting any process costs on this machine at this moment.
+
+Side by side in the same run, where libvirt's virsh is installed: `virsh
+list --all` over 100 domains of libvirt's test driver (test:///FILE,
+in-process, no daemon), so the figure is virsh's own start-up and
+listing, a lower bound for virsh against a real libvirtd.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "host"))
+
+import cliharness  # noqa: E402
+
+TARGET_MS = 10.0
+VMS = 100
+
+
+def quantile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def time_loop(cmd, runs):
+    for _ in range(10):
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
+def time_hyperfine(cmds, runs):
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        subprocess.run(["hyperfine", "-N", "--style", "none", "--warmup",
+                        "10", "--runs", str(runs), "--export-json", f.name] +
+                       [" ".join(c) for c in cmds], check=True,
+                       stdout=subprocess.DEVNULL)
+        res = json.load(open(f.name))["results"]
+    return [[t * 1e3 for t in r["times"]] for r in res]
+
+
+def virsh_node(dir):
+    """A libvirt test-driver node with VMS domains."""
+    path = Path(dir) / "node.xml"
+    doms = "".join(
+        "<domain type='test'><name>vm-%03d</name><memory>1048576</memory>"
+        "<vcpu>2</vcpu><os><type>hvm</type></os></domain>\n" % i
+        for i in range(VMS))
+    path.write_text("<node>\n%s</node>\n" % doms)
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--loop", action="store_true",
+                    help="time with a subprocess loop even with hyperfine")
+    args = ap.parse_args()
+
+    if not cliharness.verged_bin().exists():
+        sys.exit("bench/cli.py: no verged at %s (build it, or set VERGED)" %
+                 cliharness.verged_bin())
+    d = cliharness.Verged()
+    try:
+        d.start()
+        (d.dir / "Image").write_bytes(b"\0" * 4096)
+        for i in range(VMS):
+            r = d.verge("vm", "define", "vm-%03d" % i, "--kernel",
+                        d.dir / "Image")
+            assert r.returncode == 0, r.stderr
+        verge = [str(cliharness.verge_bin()), "--socket", d.sock]
+        out = subprocess.run(verge + ["vm", "list"], capture_output=True,
+                             text=True, check=True).stdout
+        assert len(out.splitlines()) == VMS + 1, out
+        cmds = [("verge vm list", verge + ["vm", "list"]),
+                ("verge --json vm list", verge + ["--json", "vm", "list"]),
+                ("verge version (1 small call)", verge + ["version"]),
+                ("true (process start floor)", [shutil.which("true")])]
+        virsh = shutil.which("virsh")
+        if virsh:
+            uri = "test://%s" % virsh_node(d.dir)
+            cmds.append(("virsh list --all (test driver)",
+                         [virsh, "-c", uri, "list", "--all"]))
+        hyperfine = shutil.which("hyperfine") and not args.loop
+        if hyperfine:
+            times = time_hyperfine([c for _, c in cmds], args.runs)
+        else:
+            times = [time_loop(c, args.runs) for _, c in cmds]
+    finally:
+        d.stop()
+        shutil.rmtree(d.dir, ignore_errors=True)
+
+    print("CLI wall time, %d VMs defined, %d runs each (%s)" % (
+        VMS, args.runs, "hyperfine -N" if hyperfine else "subprocess loop"))
+    print("  %-32s %8s %8s %8s %9s" % ("command", "p50 ms", "p95 ms",
+                                        "mean ms", "target"))
+    p50 = []
+    for (name, _), t in zip(cmds, times):
+        p50.append(statistics.median(t))
+        target = "<= %g ms" % TARGET_MS if "vm list" in name and \
+            name.startswith("verge") else ""
+        print("  %-32s %8.2f %8.2f %8.2f %9s" % (
+            name, p50[-1], quantile(t, 0.95), statistics.mean(t), target))
+    print("  verge vm list beyond starting a process (p50 - true's p50): "
+          "%.2f ms" % (p50[0] - p50[3]))
+    verdict = "meets" if p50[0] <= TARGET_MS else "MISSES"
+    print("  verge vm list p50 %.2f ms %s the %g ms target" % (
+        p50[0], verdict, TARGET_MS))
+    if virsh:
+        print("  virsh / verge (p50): %.1fx" % (p50[4] / p50[0]))
+
+
+if __name__ == "__main__":
+    main()

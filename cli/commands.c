@@ -1,0 +1,204 @@
+/*
+ * Every verge command, as data: name, arguments (each with the JSON-RPC
+ * parameter it fills), help text, the verged method and the printer of
+ * its result. args.c parses against this table, help.c prints it, and
+ * complete.c completes from it.
+ */
+#include "run.h"
+
+#define END	{ 0 }
+#define VM_OPERAND(what) \
+	{ NULL, "NAME", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED | CLI_VM, \
+	  "name", what, NULL }
+
+static const char *const restart_choices[] = { "no", "on-crash", NULL };
+
+const struct cli_arg cli_global_args[] = {
+	{ "socket", "PATH", CLI_STRING, CLI_LOCAL, "socket",
+	  "verged's socket (default $VERGE_SOCKET, else "
+	  CLI_DEFAULT_SOCKET ")", NULL },
+	{ "json", NULL, CLI_FLAG, CLI_LOCAL, "json",
+	  "print verged's result as JSON (errors as JSON on stderr)", NULL },
+	{ "timeout", "S", CLI_SECONDS, CLI_LOCAL, "timeout",
+	  "give up waiting for verged after S seconds, or with a unit: "
+	  "500ms (default 60; 0: never)", NULL },
+	{ "help", NULL, CLI_FLAG, CLI_LOCAL, "help", "show help", NULL },
+	END
+};
+
+static const struct cli_arg vm_args[] = { VM_OPERAND("the VM"), END };
+
+static const struct cli_arg define_args[] = {
+	{ NULL, "NAME", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "name",
+	  "a new VM name: 1-64 of A-Z a-z 0-9 . _ -", NULL },
+	{ "kernel", "IMAGE", CLI_PATH, CLI_REQUIRED, "kernel",
+	  "the guest's kernel image", NULL },
+	{ "initrd", "FILE", CLI_PATH, 0, "initrd", "its initramfs", NULL },
+	{ "cmdline", "STR", CLI_STRING, 0, "cmdline",
+	  "the guest kernel's command line", NULL },
+	{ "memory", "MIB", CLI_MIB, 0, "memory_mib",
+	  "guest memory in MiB, or 2G (256-65536 MiB; default 1024)", NULL },
+	{ "cpus", "N", CLI_COUNT, 0, "cpus", "vCPUs, 1-8 (default 2)",
+	  NULL },
+	{ "rate", "R", CLI_RATE, 0, "rate",
+	  "guest clock rate: 0.5, 2 or 1/3 (0.01-100; default 1)",
+	  NULL },
+	{ "freq", "HZ", CLI_FREQ, 0, "freq_hz",
+	  "counter frequency the guest sees: 62500000 or 62.5MHz "
+	  "(1 MHz-4 GHz)", NULL },
+	{ "restart", NULL, CLI_CHOICE, 0, "restart",
+	  "restart the VM when it crashes (default no)", restart_choices },
+	END
+};
+
+static const struct cli_arg stop_args[] = {
+	VM_OPERAND("the VM"),
+	{ "timeout", "S", CLI_SECONDS, 0, "timeout_s",
+	  "kill the VM if it has not shut down after S seconds "
+	  "(default 30)", NULL },
+	END
+};
+
+static const struct cli_arg console_args[] = {
+	VM_OPERAND("the VM"),
+	{ "bytes", "N", CLI_BYTES, 0, "bytes",
+	  "print the last N bytes: 4096 or 64K (default 64K)", NULL },
+	END
+};
+
+static const struct cli_arg set_rate_args[] = {
+	VM_OPERAND("the VM"),
+	{ NULL, "RATE", CLI_RATE, CLI_POSITIONAL | CLI_REQUIRED, "rate",
+	  "guest seconds per host second, 0.01-100, e.g. 0.5 or 1/3",
+	  NULL },
+	END
+};
+
+static const struct cli_arg set_freq_args[] = {
+	VM_OPERAND("the VM"),
+	{ NULL, "HZ", CLI_FREQ, CLI_POSITIONAL | CLI_REQUIRED, "freq_hz",
+	  "the counter frequency from the next boot on: 62500000 or "
+	  "62.5MHz", NULL },
+	END
+};
+
+static const struct cli_arg step_args[] = {
+	VM_OPERAND("the VM"),
+	{ NULL, "DURATION", CLI_NANOS, CLI_POSITIONAL | CLI_REQUIRED, "ns",
+	  "how far to move the guest clock forward: 1.5s, 200ms, "
+	  "3000000ns (at most 1 day)", NULL },
+	END
+};
+
+static const struct cli_arg gi_get_args[] = {
+	VM_OPERAND("the VM"),
+	{ NULL, "KEY", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "key",
+	  "the guestinfo key", NULL },
+	END
+};
+
+static const struct cli_arg gi_set_args[] = {
+	VM_OPERAND("the VM"),
+	{ NULL, "KEY", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "key",
+	  "the guestinfo key", NULL },
+	{ NULL, "VALUE", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "value",
+	  "its new value", NULL },
+	END
+};
+
+static const struct cli_arg events_args[] = {
+	{ NULL, "VM", CLI_STRING, CLI_POSITIONAL | CLI_VM, "vm",
+	  "only this VM's events", NULL },
+	{ "follow", NULL, CLI_FLAG, CLI_LOCAL, "follow",
+	  "keep printing new events until interrupted", NULL },
+	{ "limit", "N", CLI_COUNT, 0, "limit",
+	  "the N latest events, 1-1000 (default 100)", NULL },
+	{ "since", "ID", CLI_COUNT, 0, "since",
+	  "instead, the first N events after event ID", NULL },
+	END
+};
+
+#define CALL(n, m, a, s, sum) \
+	{ .name = n, .summary = sum, .args = a, .method = m, \
+	  .run = run_call, .show = s }
+
+static const struct cli_cmd vm_cmds[] = {
+	CALL("define", "vm.define", define_args, show_vm,
+	     "Define a new VM"),
+	CALL("start", "vm.start", vm_args, show_vm_state, "Start a VM"),
+	{ .name = "stop", .summary = "Shut a VM down through its power "
+	  "button, killing it at the deadline", .args = stop_args,
+	  .method = "vm.stop", .run = run_stop, .show = show_vm_state },
+	CALL("kill", "vm.kill", vm_args, show_vm_state,
+	     "Stop a VM at once"),
+	CALL("undefine", "vm.undefine", vm_args, show_undefined,
+	     "Forget a VM that is not running"),
+	CALL("list", "vm.list", NULL, show_vm_list, "List the VMs"),
+	CALL("show", "vm.show", vm_args, show_vm, "Show one VM in detail"),
+	CALL("console", "vm.console", console_args, show_console,
+	     "Print the end of a VM's console log"),
+	{ 0 }
+};
+
+static const struct cli_cmd clock_cmds[] = {
+	CALL("show", "clock.show", vm_args, show_clock,
+	     "Show a VM's clock: rate, frequency, counters"),
+	CALL("set-rate", "clock.set_rate", set_rate_args, show_clock,
+	     "Change how fast a running VM's clock goes"),
+	CALL("set-frequency", "clock.set_frequency", set_freq_args,
+	     show_clock, "Set the counter frequency for the next boot"),
+	CALL("step", "clock.step", step_args, show_clock,
+	     "Move a VM's clock forward"),
+	{ 0 }
+};
+
+static const struct cli_cmd agent_cmds[] = {
+	CALL("show", "agent.show", vm_args, show_agent,
+	     "Show the guest agent's latest report"),
+	CALL("ping", "agent.ping", vm_args, show_ping,
+	     "Check that the guest agent answers"),
+	CALL("detect", "agent.detect", vm_args, show_fields,
+	     "Show what the guest detects about its platform"),
+	CALL("sync-time", "agent.sync_time", vm_args, show_sync_time,
+	     "Set the guest's clock from the host's"),
+	{ 0 }
+};
+
+static const struct cli_cmd guestinfo_cmds[] = {
+	CALL("get", "guestinfo.get", gi_get_args, show_guestinfo,
+	     "Print a guestinfo value"),
+	CALL("set", "guestinfo.set", gi_set_args, show_nothing,
+	     "Set a guestinfo value the guest can read"),
+	{ 0 }
+};
+
+static const struct cli_cmd root_cmds[] = {
+	{ .name = "vm", .summary = "Define, start, stop and inspect VMs",
+	  .sub = vm_cmds },
+	{ .name = "clock", .summary = "Control a VM's guest clock",
+	  .sub = clock_cmds },
+	{ .name = "agent", .summary = "Talk to a VM's guest agent",
+	  .sub = agent_cmds },
+	{ .name = "guestinfo", .summary = "Get and set guestinfo keys",
+	  .sub = guestinfo_cmds },
+	{ .name = "events", .summary = "List the event log: who changed "
+	  "what, boots, crashes", .args = events_args,
+	  .method = "events.list", .run = run_events, .show = show_events,
+	  .notes = "With --follow, the latest events are followed by each "
+	  "new one as it happens (with --json, one JSON object per line); "
+	  "Ctrl-C ends it." },
+	{ .name = "version", .summary = "Show the versions of verge and "
+	  "verged", .method = "daemon.version", .run = run_version },
+	{ .name = "help", .summary = "Show the help of a command",
+	  .args = (const struct cli_arg[]){
+		{ NULL, "COMMAND", CLI_STRING, CLI_POSITIONAL, "command",
+		  "a command or group, e.g. 'vm define'", NULL }, END } },
+	{ 0 }
+};
+
+const struct cli_cmd cli_root = {
+	.name = "verge",
+	.summary = "Manage verge VMs, their guest clocks and guest agents "
+		   "through verged.",
+	.sub = root_cmds,
+};

@@ -1,0 +1,465 @@
+/*
+ * Human output of each result: tables for lists, "Label: value" blocks
+ * for one object. Every field is optional here: a field verged leaves
+ * out (or a newer verged renames) prints as "-", never crashes verge.
+ */
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+#include "table.h"
+
+#define MAX_DEPTH	4
+
+static unsigned table_flags(struct cli_ctx *ctx)
+{
+	return ctx->tty && !getenv("NO_COLOR") ? CLI_TABLE_BOLD : 0;
+}
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+static const char *vm_name(struct cli_ctx *ctx, json_t *r)
+{
+	const char *n = cli_jstr(r, "name");
+
+	return n ? n : cli_jstr(ctx->inv.params, "name");
+}
+
+/* "Label:  value" blocks share the table's alignment and sanitizing. */
+static const struct cli_col kv_cols[] = { { "", false }, { "", false } };
+
+static void kv_add(struct cli_table *t, const char *label, const char *value)
+{
+	char l[160];
+
+	snprintf(l, sizeof(l), "%s:", label);
+	cli_table_add(t, (const char *const[]){ l, value });
+}
+
+static void kv_addj(struct cli_table *t, const char *label, json_t *v)
+{
+	char buf[512];
+
+	if (!v)
+		return;
+	cli_fmt_scalar(v, buf, sizeof(buf));
+	kv_add(t, label, buf);
+}
+
+static void kv_print(struct cli_table *t, FILE *f)
+{
+	cli_table_print(t, f, CLI_TABLE_NO_HEADER);
+	cli_table_free(t);
+}
+
+/* Every leaf of an object of unknown shape (agent reports) as a line. */
+static void kv_flatten(struct cli_table *t, const char *prefix, json_t *o,
+		       int depth)
+{
+	const char *key;
+	char label[128];
+	json_t *v;
+
+	json_object_foreach(o, key, v) {
+		snprintf(label, sizeof(label), "%s%s%s", prefix,
+			 *prefix ? "." : "", key);
+		if (json_is_object(v) && depth < MAX_DEPTH)
+			kv_flatten(t, label, v, depth + 1);
+		else
+			kv_addj(t, label, v);
+	}
+}
+
+/* "1/2 (0.5)"; a whole rate "2/1" as "2". */
+static void fmt_rate(json_t *clock, char *buf, size_t size)
+{
+	const char *rate = cli_jstr(clock, "rate");
+	const char *slash = rate ? strchr(rate, '/') : NULL;
+	double v = num(clock, "rate_value");
+
+	if (slash && !strcmp(slash, "/1"))
+		snprintf(buf, size, "%.*s", (int)(slash - rate), rate);
+	else if (slash && v > 0)
+		snprintf(buf, size, "%s (%.6g)", rate, v);
+	else
+		snprintf(buf, size, "%s", rate ? rate : "-");
+}
+
+/* The list's RATE column: "1/2", "2". */
+static void short_rate(json_t *clock, char *buf, size_t size)
+{
+	const char *rate = cli_jstr(clock, "rate");
+	const char *slash = rate ? strchr(rate, '/') : NULL;
+
+	if (slash && !strcmp(slash, "/1"))
+		snprintf(buf, size, "%.*s", (int)(slash - rate), rate);
+	else
+		snprintf(buf, size, "%s", rate ? rate : "-");
+}
+
+static void fmt_agent(json_t *agent, char *buf, size_t size)
+{
+	char age[32];
+
+	if (!json_is_true(json_object_get(agent, "seen"))) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	cli_fmt_age(num(agent, "age_s"), age, sizeof(age));
+	snprintf(buf, size, "%s", age);
+}
+
+/* A frequency, where 0 or none means "the host's" (jsonrpc.md). */
+static void fmt_guest_freq(json_t *o, const char *key, char *buf, size_t size)
+{
+	if (num(o, key) > 0)
+		cli_fmt_freq(num(o, key), buf, size);
+	else
+		snprintf(buf, size, "the host's");
+}
+
+static const struct cli_col vm_cols[] = {
+	{ "NAME", false }, { "STATE", false }, { "CPUS", true },
+	{ "MEMORY", true },
+	{ "RATE", false }, { "UPTIME", false }, { "AGENT", false },
+};
+
+void show_vm_list(struct cli_ctx *ctx, json_t *r)
+{
+	char cpus[16], mem[32], rate[48], up[32], agent[48];
+	struct cli_table t;
+	json_t *vm;
+	size_t i;
+
+	cli_table_init(&t, vm_cols, 7);
+	json_array_foreach(r, i, vm) {
+		const char *state = cli_jstr(vm, "state");
+
+		cli_fmt_scalar(json_object_get(vm, "cpus"), cpus,
+			       sizeof(cpus));
+		cli_fmt_mib(json_integer_value(json_object_get(vm,
+					"memory_mib")), mem, sizeof(mem));
+		short_rate(json_object_get(vm, "clock"), rate, sizeof(rate));
+		if (state && !strcmp(state, "running"))
+			cli_fmt_duration(num(vm, "uptime_s"), up, sizeof(up));
+		else
+			snprintf(up, sizeof(up), "-");
+		fmt_agent(json_object_get(vm, "agent"), agent, sizeof(agent));
+		cli_table_add(&t, (const char *const[]){ cli_jstr(vm, "name"),
+			state, cpus, mem, rate, up, agent });
+	}
+	cli_table_print(&t, ctx->out, table_flags(ctx));
+	cli_table_free(&t);
+}
+
+void show_vm(struct cli_ctx *ctx, json_t *r)
+{
+	json_t *clock = json_object_get(r, "clock");
+	json_t *agent = json_object_get(r, "agent");
+	char buf[160], t[48], age[32];
+	struct cli_table kv;
+
+	cli_table_init(&kv, kv_cols, 2);
+	kv_addj(&kv, "Name", json_object_get(r, "name"));
+	kv_addj(&kv, "UUID", json_object_get(r, "uuid"));
+	snprintf(buf, sizeof(buf), "%s (desired: %s)",
+		 cli_jstr(r, "state") ?: "-", cli_jstr(r, "desired") ?: "-");
+	kv_add(&kv, "State", buf);
+	kv_addj(&kv, "PID", json_object_get(r, "pid"));
+	kv_addj(&kv, "Boots", json_object_get(r, "boots"));
+	if (num(r, "started_at") > 0) {
+		cli_fmt_time(num(r, "started_at"), t, sizeof(t));
+		cli_fmt_duration(num(r, "uptime_s"), age, sizeof(age));
+		snprintf(buf, sizeof(buf), "%s (up %s)", t, age);
+		kv_add(&kv, "Started", buf);
+	}
+	kv_addj(&kv, "Kernel", json_object_get(r, "kernel"));
+	kv_addj(&kv, "Initrd", json_object_get(r, "initrd"));
+	kv_addj(&kv, "Cmdline", json_object_get(r, "cmdline"));
+	cli_fmt_mib(json_integer_value(json_object_get(r, "memory_mib")), buf,
+		    sizeof(buf));
+	kv_add(&kv, "Memory", buf);
+	kv_addj(&kv, "CPUs", json_object_get(r, "cpus"));
+	kv_addj(&kv, "Restart", json_object_get(r, "restart"));
+	fmt_rate(clock, buf, sizeof(buf));
+	kv_add(&kv, "Clock rate", buf);
+	fmt_guest_freq(clock, "freq_hz", buf, sizeof(buf));
+	kv_add(&kv, "Frequency", buf);
+	fmt_agent(agent, age, sizeof(age));
+	if (json_is_true(json_object_get(agent, "seen")))
+		snprintf(buf, sizeof(buf), "%s, %s, detect %s", cli_jstr(agent,
+			 "hostname") ?: "-", age, cli_jstr(agent, "detect") ?:
+			 "-");
+	else
+		snprintf(buf, sizeof(buf), "not seen");
+	kv_add(&kv, "Agent", buf);
+	kv_print(&kv, ctx->out);
+}
+
+void show_vm_state(struct cli_ctx *ctx, json_t *r)
+{
+	json_t *pid = json_object_get(r, "pid");
+
+	fprintf(ctx->out, "%s: %s", vm_name(ctx, r), cli_jstr(r, "state") ?:
+		"-");
+	if (json_is_integer(pid))
+		fprintf(ctx->out, " (pid %lld)", (long long)
+			json_integer_value(pid));
+	fputc('\n', ctx->out);
+}
+
+void show_undefined(struct cli_ctx *ctx, json_t *r)
+{
+	fprintf(ctx->out, "%s: undefined\n", vm_name(ctx, r));
+}
+
+/*
+ * The guest's own output as it was captured. On a terminal, control
+ * characters other than line ends and tabs show as '?': the guest must
+ * not drive the operator's terminal (title, clipboard, cursor reports).
+ */
+void show_console(struct cli_ctx *ctx, json_t *r)
+{
+	const char *text = cli_jstr(r, "text");
+	size_t n = text ? strlen(text) : 0;
+	unsigned char c;
+
+	if (!ctx->tty) {
+		fwrite(text ? text : "", 1, n, ctx->out);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		c = (unsigned char)text[i];
+		if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') ||
+		    c == 0x7f)
+			c = '?';
+		fputc(c, ctx->out);
+	}
+	if (n && text[n - 1] != '\n')
+		fputc('\n', ctx->out);
+}
+
+void show_clock(struct cli_ctx *ctx, json_t *r)
+{
+	static const struct {
+		const char *key, *label;
+	} counters[] = {
+		{ "guest_counter", "Guest counter" },
+		{ "host_counter", "Host counter" },
+		{ "stalled_ticks", "Stalled ticks" },
+		{ "max_error_ticks", "Max error ticks" },
+		{ "counter_traps", "Counter traps" },
+		{ "timer_traps", "Timer traps" },
+	};
+	bool live = !json_is_false(json_object_get(r, "live"));
+	struct cli_table kv;
+	char buf[96];
+
+	cli_table_init(&kv, kv_cols, 2);
+	fmt_rate(r, buf, sizeof(buf));
+	kv_add(&kv, "Rate", buf);
+	fmt_guest_freq(r, "freq_hz", buf, sizeof(buf));
+	kv_add(&kv, "Frequency", buf);
+	if (!live) {
+		kv_add(&kv, "Live", "no: the VM is not running; these settings "
+		       "apply when it starts");
+		kv_print(&kv, ctx->out);
+		return;
+	}
+	if (num(r, "next_freq_hz") > 0 &&
+	    num(r, "next_freq_hz") != num(r, "freq_hz")) {
+		cli_fmt_freq(num(r, "next_freq_hz"), buf, sizeof(buf));
+		kv_add(&kv, "Next boot frequency", buf);
+	}
+	cli_fmt_freq(num(r, "host_freq_hz"), buf, sizeof(buf));
+	kv_add(&kv, "Host frequency", buf);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		kv_addj(&kv, counters[i].label,
+			json_object_get(r, counters[i].key));
+	kv_print(&kv, ctx->out);
+}
+
+void show_agent(struct cli_ctx *ctx, json_t *r)
+{
+	char t[48], age[32], buf[96];
+	struct cli_table kv;
+
+	cli_table_init(&kv, kv_cols, 2);
+	cli_fmt_time(num(r, "received_at"), t, sizeof(t));
+	cli_fmt_age(num(r, "age_s"), age, sizeof(age));
+	snprintf(buf, sizeof(buf), "%s (%s)", t, age);
+	kv_add(&kv, "Received", buf);
+	kv_addj(&kv, "Reports kept", json_object_get(r, "reports"));
+	kv_flatten(&kv, "", json_object_get(r, "report"), 0);
+	kv_print(&kv, ctx->out);
+}
+
+void show_ping(struct cli_ctx *ctx, json_t *r)
+{
+	fprintf(ctx->out, "%s: the agent answered in %.3g ms\n",
+		vm_name(ctx, r), num(r, "rtt_ms"));
+}
+
+void show_fields(struct cli_ctx *ctx, json_t *r)
+{
+	struct cli_table kv;
+	char buf[512];
+
+	if (!json_is_object(r)) {
+		cli_fmt_scalar(r, buf, sizeof(buf));
+		fprintf(ctx->out, "%s\n", buf);
+		return;
+	}
+	cli_table_init(&kv, kv_cols, 2);
+	kv_flatten(&kv, "", r, 0);
+	kv_print(&kv, ctx->out);
+}
+
+void show_sync_time(struct cli_ctx *ctx, json_t *r)
+{
+	const char *method = cli_jstr(r, "method");
+
+	fprintf(ctx->out, "%s: guest clock %s by %+.6f s\n", vm_name(ctx, r),
+		method && !strcmp(method, "slew") ? "slewing" : "stepped",
+		num(r, "offset_ns") / 1e9);
+}
+
+/* Only the value, for scripts; nothing for a key nobody set. */
+void show_guestinfo(struct cli_ctx *ctx, json_t *r)
+{
+	const char *v = cli_jstr(r, "value");
+
+	if (v)
+		fprintf(ctx->out, "%s\n", v);
+}
+
+void show_nothing(struct cli_ctx *ctx, json_t *r)
+{
+	(void)ctx;
+	(void)r;
+}
+
+static const struct cli_col event_cols[] = {
+	{ "ID", true }, { "TIME", false }, { "VM", false }, { "TYPE", false },
+	{ "CALLER", false },
+	{ "DETAIL", false },
+};
+
+/* The caller's user name ("root"), or the uid if it has none. */
+static void fmt_caller(json_t *uid, char *buf, size_t size)
+{
+	static long long last = -1;
+	static char name[64];
+	struct passwd *pw;
+
+	if (!json_is_integer(uid)) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	if (json_integer_value(uid) != last) {
+		last = json_integer_value(uid);
+		pw = getpwuid((uid_t)last);
+		if (pw)
+			snprintf(name, sizeof(name), "%s", pw->pw_name);
+		else
+			snprintf(name, sizeof(name), "%lld", last);
+	}
+	snprintf(buf, size, "%s", name);
+}
+
+/* "rate=1/2 old=1/1": strings bare, other values as JSON. */
+static void fmt_detail(json_t *d, char *buf, size_t size)
+{
+	size_t n = 0;
+	const char *key;
+	char v[256];
+	json_t *val;
+
+	buf[0] = '\0';
+	if (!json_is_object(d)) {
+		if (d && !json_is_null(d))
+			cli_fmt_scalar(d, buf, size);
+		return;
+	}
+	json_object_foreach(d, key, val) {
+		if (n >= size)
+			break;
+		if (json_is_string(val))
+			snprintf(v, sizeof(v), "%s", json_string_value(val));
+		else
+			cli_fmt_scalar(val, v, sizeof(v));
+		n += (size_t)snprintf(buf + n, size - n, "%s%s=%s",
+				      n ? " " : "", key, v);
+	}
+}
+
+/* An event as a row of the table, or printed at once (now). */
+static void event_row(struct cli_table *t, json_t *e, bool now, FILE *f)
+{
+	char id[24], time[48], caller[64], detail[512];
+	const char *cells[] = { id, time, cli_jstr(e, "vm"),
+				cli_jstr(e, "type"), caller, detail };
+
+	snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(
+		json_object_get(e, "id")));
+	cli_fmt_time(num(e, "time"), time, sizeof(time));
+	fmt_caller(json_object_get(e, "uid"), caller, sizeof(caller));
+	fmt_detail(json_object_get(e, "detail"), detail, sizeof(detail));
+	if (now)
+		cli_table_print_row(t, f, cells);
+	else
+		cli_table_add(t, cells);
+}
+
+void show_events(struct cli_ctx *ctx, json_t *r)
+{
+	struct cli_table t;
+	json_t *e;
+	size_t i;
+
+	cli_table_init(&t, event_cols, 6);
+	json_array_foreach(r, i, e)
+		event_row(&t, e, false, NULL);
+	cli_table_print(&t, ctx->out, table_flags(ctx));
+	cli_table_free(&t);
+}
+
+/* Followed events keep the columns of the first ones, at a minimum width. */
+static struct cli_table follow_table;
+
+void events_follow_start(struct cli_ctx *ctx, json_t *list)
+{
+	static const size_t min[] = { 4, 19, 12, 14, 6, 0 };
+	json_t *e;
+	size_t i;
+
+	if (ctx->json) {
+		json_array_foreach(list, i, e)
+			events_follow_one(ctx, e);
+		return;
+	}
+	cli_table_init(&follow_table, event_cols, 6);
+	for (i = 0; i < 6; i++)
+		follow_table.min_width[i] = min[i];
+	json_array_foreach(list, i, e)
+		event_row(&follow_table, e, false, NULL);
+	cli_table_print(&follow_table, ctx->out, table_flags(ctx));
+	fflush(ctx->out);
+}
+
+void events_follow_one(struct cli_ctx *ctx, json_t *event)
+{
+	if (ctx->json) {
+		json_dumpf(event, ctx->out, JSON_COMPACT);
+		fputc('\n', ctx->out);
+	} else {
+		event_row(&follow_table, event, true, ctx->out);
+	}
+	fflush(ctx->out);
+}

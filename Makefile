@@ -78,6 +78,7 @@ demo: deps
 bench: all fixtures
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/boot.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/clock.py
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/verged.py
 
 clean:
 	rm -rf $(O)

@@ -112,14 +112,18 @@ static void disconnect(struct hvlink *l)
 		l->ops->state(l->arg, false);
 }
 
+/* A HELLO that fails (often: the hypervisor is still booting when the
+ * deadline passes) is tried again on a fresh connection. */
 static void hello_done(void *arg, int err, const struct vp_frame *f)
 {
 	struct hvlink *l = arg;
 	struct vp_hello_reply h;
 
+	if (l->closing || err == -ECONNRESET)
+		return;
 	if (err) {
-		if (!l->closing)
-			log_warn("%s: HELLO failed (%d)", l->path, err);
+		log_debug("%s: HELLO failed (%d); reconnecting", l->path, err);
+		disconnect(l);
 		return;
 	}
 	memcpy(&h, f->payload, sizeof(h));

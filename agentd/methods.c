@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hvlink.h"
+#include "jsonw.h"
 #include "log.h"
 #include "rpc.h"
 #include "server.h"
@@ -360,12 +361,18 @@ static void m_kill(struct rpc_call *c)
 
 static void m_list(struct rpc_call *c)
 {
-	json_t *a = json_array();
+	double now = verged_now();
 	struct vm *vm;
+	struct jw w;
 
-	for (vm = D(c)->vms; vm; vm = vm->next)
-		json_array_append_new(a, vm_json(vm));
-	rpc_reply(c, a);
+	jw_init(&w);
+	jw_open(&w, '[');
+	for (vm = D(c)->vms; vm; vm = vm->next) {
+		jw_elem(&w);
+		vm_write_json(&w, vm, now);
+	}
+	jw_close(&w, ']');
+	rpc_reply_text(c, jw_finish(&w, NULL));
 }
 
 static void m_show(struct rpc_call *c)
@@ -579,6 +586,59 @@ static void m_step(struct rpc_call *c)
 	hv_clock(c, vm, VP_CLOCK_STEP, &s, sizeof(s), &t);
 }
 
+/* --- hypervisor statistics ---------------------------------------------------- */
+
+static void stats_done(void *arg, int err, const struct vp_frame *f)
+{
+	static const char *const exit_names[] = {
+		"irq", "sgi", "tick", "maint", "hvc", "smc", "sysreg", "dabt",
+		"iabt", "other",
+	};
+	struct rpc_call *c = arg;
+	struct vp_stats st;
+	json_t *exits;
+	size_t i;
+
+	if (err) {
+		rpc_fail(c, err == -ETIMEDOUT ? RPC_TIMEOUT : RPC_HV_UNAVAILABLE,
+			 NULL, "the hypervisor did not answer STATS_GET (%d)",
+			 err);
+		return;
+	}
+	memcpy(&st, f->payload, sizeof(st));
+	exits = json_object();
+	for (i = 0; i < sizeof(exit_names) / sizeof(exit_names[0]); i++)
+		json_object_set_new(exits, exit_names[i],
+				    json_integer((json_int_t)st.exits[i]));
+	rpc_reply(c, json_pack("{sI so sI sI sI sI sI}",
+			       "exits_total", (json_int_t)st.exits_total,
+			       "exits", exits,
+			       "rx_frames", (json_int_t)st.rx_frames,
+			       "rx_bad_frames", (json_int_t)st.rx_bad_frames,
+			       "rx_dropped_bytes",
+			       (json_int_t)st.rx_dropped_bytes,
+			       "tx_frames", (json_int_t)st.tx_frames,
+			       "tx_dropped", (json_int_t)st.tx_dropped));
+}
+
+static void m_stats(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+
+	if (!vm)
+		return;
+	if (!hvlink_up(vm->hv)) {
+		rpc_fail(c, RPC_HV_UNAVAILABLE, json_pack("{ss}", "state",
+			 vm_state_name(vm->state)), "%s: the management channel"
+			 " is not connected (%s)", vm->def.name,
+			 vm_state_name(vm->state));
+		return;
+	}
+	if (hvlink_request(vm->hv, VP_STATS_GET, NULL, 0, stats_done, c))
+		rpc_fail(c, RPC_HV_UNAVAILABLE, NULL, "%s: cannot send",
+			 vm->def.name);
+}
+
 /* --- guest agent --------------------------------------------------------------- */
 
 static void m_agent_show(struct rpc_call *c)
@@ -786,7 +846,7 @@ const struct rpc_method verged_methods[] = {
 		{ "kernel", "s", true, 1, PATH_MAX_LEN },
 		{ "initrd", "s", false, 1, PATH_MAX_LEN },
 		{ "cmdline", "s", false, 0, 4000 },
-		{ "memory_mib", "I", false, 64, 65536 },
+		{ "memory_mib", "I", false, 256, 65536 },
 		{ "cpus", "I", false, 1, 8 },
 		{ "rate", "o", false, 0, 0 },
 		{ "freq_hz", "I", false, 1e6, 4e9 },
@@ -801,6 +861,7 @@ const struct rpc_method verged_methods[] = {
 	{ "vm.show", m_show, 0, { NAME } },
 	{ "vm.console", m_console, 0, { NAME,
 		{ "bytes", "I", false, 1, CONSOLE_MAX } } },
+	{ "vm.stats", m_stats, 0, { NAME } },
 	{ "clock.show", m_clock_show, 0, { NAME } },
 	{ "clock.set_rate", m_set_rate, STATE, { NAME,
 		{ "rate", "o", true, 0, 0 } } },

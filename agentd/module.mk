@@ -6,14 +6,15 @@ VERGED       := $(O)/verged
 VERGED_HOST  := $(O)/host/agentd
 VERGED_LIB   := $(VERGED_HOST)/libverged.a
 VERGED_CFLAGS := $(HOST_CFLAGS) -D_GNU_SOURCE -Iagentd -Iproto/inc -MMD -MP
-VERGED_LIBS  := -luv -ljansson -lsqlite3 -linih -lmicrohttpd -lcurl -lm \
-	-lpthread
+VERGED_LIBS  := -luv -ljansson -lsqlite3 -linih -lm
+# REST API (issue 6)
+VERGED_LIBS  += -lmicrohttpd -lcurl -lpthread
 ifneq ($(SANITIZE),)
 VERGED_CFLAGS += -fno-sanitize-recover=all
 endif
 
-VERGED_SRCS  := agent config daemon hvlink log methods qemu qmp rpc server \
-	store vm
+VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
+	server store vm
 # REST API (issue 6)
 VERGED_SRCS  += buf metrics peers rest snapshot
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))

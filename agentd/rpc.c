@@ -48,7 +48,8 @@ struct rpc_msg {
 	bool batch;
 	bool starting;		/* calls are still being started */
 	size_t ncalls, pending;
-	json_t **replies;	/* per call; NULL: nothing to send */
+	char **replies;		/* per call, JSON text; NULL: nothing */
+	size_t reply_bytes;
 	struct rpc_call calls[];
 };
 
@@ -266,71 +267,100 @@ static void msg_free(struct rpc_msg *m)
 	for (i = 0; i < m->ncalls; i++) {
 		json_decref(m->calls[i].id);
 		json_decref(m->calls[i].params);
-		json_decref(m->replies[i]);
+		free(m->replies[i]);
 	}
 	free(m->replies);
 	free(m);
 }
 
-static char *dump_line(json_t *j, size_t *ret_len)
-{
-	char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-	size_t n;
-	char *line;
-
-	if (!text)
-		return NULL;
-	n = strlen(text);
-	line = realloc(text, n + 2);
-	if (!line) {
-		free(text);
-		return NULL;
-	}
-	line[n] = '\n';
-	line[n + 1] = '\0';
-	*ret_len = n + 1;
-	return line;
-}
-
+/* The replies joined: one text, or "[a,b]" for a batch; "\n" ends it. */
 static void msg_finish(struct rpc_msg *m)
 {
-	json_t *out = NULL;
-	char *text = NULL;
-	size_t i, len = 0;
+	size_t i, n = 0, len = 0;
+	char *text = NULL, *p;
 
-	if (m->batch) {
-		out = json_array();
-		for (i = 0; i < m->ncalls; i++)
-			if (m->replies[i])
-				json_array_append(out, m->replies[i]);
-		if (!json_array_size(out)) {
-			json_decref(out);
-			out = NULL;
+	for (i = 0; i < m->ncalls; i++)
+		n += m->replies[i] != NULL;
+	if (n && (text = malloc(m->reply_bytes + n + 3))) {
+		p = text;
+		if (m->batch)
+			*p++ = '[';
+		for (i = 0; i < m->ncalls; i++) {
+			if (!m->replies[i])
+				continue;
+			if (m->batch && p > text + 1)
+				*p++ = ',';
+			len = strlen(m->replies[i]);
+			memcpy(p, m->replies[i], len);
+			p += len;
 		}
-	} else if (m->ncalls && m->replies[0]) {
-		out = json_incref(m->replies[0]);
-	}
-	if (out) {
-		text = dump_line(out, &len);
-		json_decref(out);
+		if (m->batch)
+			*p++ = ']';
+		*p++ = '\n';
+		*p = '\0';
+		len = (size_t)(p - text);
 	}
 	if (m->done)
-		m->done(m->conn, text, len);
+		m->done(m->conn, text, text ? len : 0);
 	else
 		free(text);
 	msg_free(m);
 }
 
-static void complete(struct rpc_call *c, json_t *reply)
+static void complete_text(struct rpc_call *c, char *text)
 {
 	struct rpc_msg *m = c->msg;
 
-	if (c->id)
-		m->replies[c->slot] = reply;
-	else
-		json_decref(reply);
+	if (c->id && text) {
+		m->replies[c->slot] = text;
+		m->reply_bytes += strlen(text);
+	} else {
+		free(text);
+	}
 	if (--m->pending == 0 && !m->starting)
 		msg_finish(m);
+}
+
+static void complete(struct rpc_call *c, json_t *reply)
+{
+	complete_text(c, c->id ? json_dumps(reply, JSON_COMPACT) : NULL);
+	json_decref(reply);
+}
+
+void rpc_reply_text(struct rpc_call *c, char *result)
+{
+	char *id, *text = NULL;
+
+	if (!c->id || !result) {
+		free(result);
+		if (c->id)	/* out of memory: still answer */
+			rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+		else
+			complete_text(c, NULL);
+		return;
+	}
+	id = json_dumps(c->id, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (id) {
+		static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+		static const char mid[] = ",\"result\":";
+		size_t hl = sizeof(head) - 1, il = strlen(id);
+		size_t ml = sizeof(mid) - 1, rl = strlen(result);
+
+		text = malloc(hl + il + ml + rl + 2);
+		if (text) {
+			memcpy(text, head, hl);
+			memcpy(text + hl, id, il);
+			memcpy(text + hl + il, mid, ml);
+			memcpy(text + hl + il + ml, result, rl);
+			memcpy(text + hl + il + ml + rl, "}", 2);
+		}
+	}
+	free(id);
+	free(result);
+	if (!text)
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+	else
+		complete_text(c, text);
 }
 
 void rpc_reply(struct rpc_call *c, json_t *result)

@@ -110,6 +110,8 @@ json_t *rpc_obj(const struct rpc_call *c, const char *name);
 
 /* Completes the call with result (reference stolen). */
 void rpc_reply(struct rpc_call *c, json_t *result);
+/* Completes the call with result as JSON text (taken; free()). */
+void rpc_reply_text(struct rpc_call *c, char *result);
 /* Completes the call with an error; data (stolen, may be NULL) gets
  * "name" added. */
 void rpc_fail(struct rpc_call *c, int code, json_t *data, const char *fmt,

@@ -77,7 +77,9 @@ struct vm *vm_find(struct verged *d, const char *name);
 void vm_link(struct verged *d, struct vm *vm);
 void vm_unlink(struct verged *d, struct vm *vm);
 
+struct jw;
 json_t *vm_json(const struct vm *vm);
+void vm_write_json(struct jw *w, const struct vm *vm, double now);
 json_t *vm_clock_json(const struct vm *vm, const void *vp_clock);
 
 /* Starts QEMU. Returns 0 or a negative errno; *ret_why says why. */

@@ -5,7 +5,7 @@
 set -eu
 PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu
-	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev
+	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev libinih-dev
 	libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
 	python3 python3-pytest device-tree-compiler cpio gzip
 	pkg-config ca-certificates

@@ -95,3 +95,58 @@ def test_bad_input_under_asan(asan_verged):
         assert status == 0, log[-4000:]
     finally:
         v.cleanup()
+
+
+def test_guest_input_under_asan(asan_verged):
+    """The management-channel and QMP paths, with the malformed guest
+    input of fake_qemu.py, a silent agent, a crash and a stop."""
+    fake = Path(__file__).resolve().parent / "fake_qemu.py"
+    v = vh.Verged(binary=asan_verged, env={
+        "ASAN_OPTIONS": "detect_leaks=1:exitcode=66",
+        "LSAN_OPTIONS": "exitcode=66"},
+        config_extra="binary = %s\n[vm]\nagent_timeout_ms = 500\n" % fake)
+    try:
+        (v.tmp / "hv.bin").write_bytes(b"hv")
+        v.config.write_text(v.config.read_text().replace(
+            str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
+        kernel = v.tmp / "Image"
+        kernel.write_bytes(b"k")
+        v.start(wait=30)
+        v.call("vm.define", name="g", kernel=str(kernel), restart="on-crash")
+        v.call("vm.define", name="m", kernel=str(kernel),
+               cmdline="fake.mute_tclo=1")
+        v.call("guestinfo.set", name="g", key="a", value="b")
+        v.call("vm.start", name="g")
+        v.call("vm.start", name="m")
+        deadline = time.monotonic() + 20
+        while not v.call("vm.show", name="g")["agent"]["seen"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        v.call("agent.ping", name="g")
+        v.call("agent.detect", name="g")
+        v.call("agent.sync_time", name="g")
+        v.call("vm.stats", name="g")
+        v.call("clock.set_rate", name="g", rate="1/3")
+        with pytest.raises(vh.RpcError):
+            v.call("agent.ping", name="m")
+        # a client that leaves while its agent.ping waits
+        c = v.client()
+        c.send_raw(b'{"jsonrpc":"2.0","id":1,"method":"agent.ping",'
+                   b'"params":{"name":"m"}}\n')
+        c.close()
+        os.kill(v.call("vm.show", name="g")["pid"], 9)      # crash
+        deadline = time.monotonic() + 20
+        while v.call("vm.show", name="g")["boots"] < 2 or \
+                v.call("vm.show", name="g")["state"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        v.call("vm.stop", name="g", timeout_s=5)
+        time.sleep(0.7)         # the abandoned ping times out
+        assert v.alive()
+        status = v.stop(timeout=60)     # "m" keeps running, detached
+        log = v.log_text()
+        assert "AddressSanitizer" not in log, log[-4000:]
+        assert "LeakSanitizer" not in log, log[-4000:]
+        assert status == 0, log[-4000:]
+    finally:
+        v.cleanup()

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jsonw.h"
 #include "rpc.h"
 #include "store.h"
 #include "verged.h"
@@ -524,6 +525,50 @@ static void test_rates(void **state)
 	}
 }
 
+/* The text writer's output is JSON that jansson reads back unchanged. */
+static void test_jsonw(void **state)
+{
+	static const char odd[] = "a\"b\\c\n\x01\x1f \xc3\xa9/";
+	struct jw w;
+	char *text;
+	json_t *j;
+
+	(void)state;
+	jw_init(&w);
+	jw_open(&w, '{');
+	jw_key(&w, "s");
+	jw_str(&w, odd);
+	jw_key(&w, "n");
+	jw_str(&w, NULL);
+	jw_key(&w, "a");
+	jw_open(&w, '[');
+	jw_elem(&w);
+	jw_int(&w, INT64_MIN);
+	jw_elem(&w);
+	jw_fixed(&w, 1796029842.5002003, 6);
+	jw_elem(&w);
+	jw_fixed(&w, -0.0004, 3);
+	jw_elem(&w);
+	jw_fixed(&w, 1.0 / 3, 9);
+	jw_elem(&w);
+	jw_bool(&w, false);
+	jw_close(&w, ']');
+	jw_close(&w, '}');
+	text = jw_finish(&w, NULL);
+	assert_non_null(text);
+	j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "s")), odd);
+	assert_true(json_is_null(json_object_get(j, "n")));
+	assert_true(json_integer_value(json_array_get(json_object_get(j, "a"),
+						      0)) == INT64_MIN);
+	assert_non_null(strstr(text, "1796029842.500200,"));
+	assert_non_null(strstr(text, "-0.000,"));
+	assert_non_null(strstr(text, "0.333333333,"));
+	json_decref(j);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest core[] = {
@@ -540,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_table_unique),
 		cmocka_unit_test(test_rates),
+		cmocka_unit_test(test_jsonw),
 	};
 	const struct CMUnitTest daemon[] = {
 		cmocka_unit_test(test_define_params),

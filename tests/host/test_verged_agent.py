@@ -1,0 +1,192 @@
+"""verged's guest-tools path against a stand-in for QEMU + verge-hv + the
+guest agent (fake_qemu.py: the backdoor relay and the agent are other
+components, integrated later; the stand-in speaks their documented
+frames over real sockets). Checks: the agent's report and hello, TCLO
+request/reply matching for agent.ping/detect/sync_time (with
+HOST_TIME_SET first), a silent agent timing out, guestinfo both ways,
+malformed guest input ignored, vm.stats, re-attach after kill -9, and a
+stop that the guest honours before the deadline."""
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import verged_harness as vh  # noqa: E402
+from verged_harness import RpcError  # noqa: E402
+
+FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
+UID = os.getuid()
+
+
+def wait_for(what, fn, timeout=15):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            v = fn()
+        except RpcError as e:
+            if e.name not in ("hv_unavailable", "agent_unavailable"):
+                raise
+            v = None
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timeout waiting for " + what)
+        time.sleep(0.1)
+
+
+def fake_log(vd, name):
+    p = vd.run / "vms" / name / "fake.log"
+    if not p.exists():
+        return []
+    return [json.loads(x) for x in p.read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def vd():
+    v = vh.Verged(config_extra="binary = %s\n[vm]\nagent_timeout_ms = 1000\n"
+                  % FAKE)
+    # the hypervisor file must exist; the stand-in never reads it
+    (v.tmp / "hv.bin").write_bytes(b"hv")
+    v.config.write_text(v.config.read_text().replace(
+        str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
+    kernel = v.tmp / "Image"
+    kernel.write_bytes(b"k")
+    try:
+        v.start()
+        v.call("vm.define", name="g", kernel=str(kernel))
+        v.call("vm.define", name="mute", kernel=str(kernel),
+               cmdline="fake.mute_tclo=1")
+        v.call("guestinfo.set", name="g", key="role", value="web")
+        for name in ("g", "mute"):
+            v.call("vm.start", name=name)
+        wait_for("g's agent", lambda: v.call("vm.show", name="g")
+                 ["agent"]["seen"])
+        yield v
+    finally:
+        v.cleanup()
+
+
+def test_report_and_hello(vd):
+    vm = vd.call("vm.show", name="g")
+    assert vm["state"] == "running"
+    assert vm["agent"]["hostname"] == "fake-guest"
+    assert vm["agent"]["detect"] == "verge"
+    rep = vd.call("agent.show", name="g")
+    assert rep["report"]["seq"] == 1 and rep["report"]["kernel"] == "6.1.0"
+    assert rep["reports"] == 1          # the malformed ones were not kept
+    assert 0 <= rep["age_s"] < 30
+    hello = [e for e in vd.call("events.list", vm="g")
+             if e["type"] == "agent.hello"]
+    assert hello and hello[0]["detail"]["agent_version"] == "0.1.0"
+    assert hello[0]["uid"] is None
+    boots = [e for e in vd.call("events.list", vm="g")
+             if e["type"] == "vm.boot"]
+    assert len(boots) == 1
+
+
+def test_guestinfo_both_ways(vd):
+    # pushed at connect (set before start) and when set while running
+    vd.call("guestinfo.set", name="g", key="zone", value="eu-1")
+    sets = wait_for("pushes", lambda: [x["guestinfo_set"] for x in
+                                      fake_log(vd, "g") if "guestinfo_set"
+                                      in x and x["guestinfo_set"][0] ==
+                                      "zone"])
+    assert sets == [["zone", "eu-1"]]
+    pushed = [x["guestinfo_set"] for x in fake_log(vd, "g")
+              if "guestinfo_set" in x]
+    assert ["role", "web"] in pushed
+    # from the guest, invalid UTF-8 replaced; a key with a space refused
+    ip = vd.call("guestinfo.get", name="g", key="ip")
+    assert ip == {"key": "ip", "value": "10.0.0.5 \ufffd", "source": "guest"}
+    assert vd.call("guestinfo.get", name="g", key="bad key")["value"] is None
+
+
+def test_agent_ping_detect(vd):
+    assert vd.call("agent.ping", name="g")["rtt_ms"] > 0
+    det = vd.call("agent.detect", name="g")
+    assert det == {"detect": "verge", "confidence": 0.99, "trials": 1000}
+    tclo = [x["tclo"] for x in fake_log(vd, "g") if "tclo" in x]
+    ids = [int(t.split()[1]) for t in tclo]
+    assert len(set(ids)) == len(ids)        # IDs never reused
+    assert tclo[-1].startswith("verge.detect ")
+
+
+def test_sync_time_anchors_first(vd):
+    t0 = time.time_ns()
+    r = vd.call("agent.sync_time", name="g")
+    assert r == {"offset_ns": 1234567, "method": "step"}
+    log = fake_log(vd, "g")
+    i_time = max(i for i, x in enumerate(log) if "host_time_set" in x)
+    i_push = max(i for i, x in enumerate(log)
+                 if x.get("tclo", "").startswith("verge.timesync"))
+    assert i_time < i_push
+    assert abs(log[i_time]["host_time_set"] - t0) < 5e9
+    ev = [e for e in vd.call("events.list", vm="g")
+          if e["type"] == "agent.sync_time"][-1]
+    assert ev["uid"] == UID and ev["detail"]["offset_ns"] == 1234567
+
+
+def test_silent_agent_times_out(vd):
+    wait_for("mute's channel", lambda: vd.call("clock.show", name="mute")
+             .get("live"))
+    t = time.monotonic()
+    with pytest.raises(RpcError) as e:
+        vd.call("agent.ping", name="mute")
+    assert e.value.name == "agent_unavailable"
+    assert 0.8 < time.monotonic() - t < 5
+    # verged still answers that VM's other requests
+    assert vd.call("clock.show", name="mute")["live"] is True
+
+
+def test_stats_and_rate(vd):
+    st = vd.call("vm.stats", name="g")
+    assert st["exits_total"] == 0 and st["exits"]["tick"] == 3
+    assert st["tx_dropped"] == 15
+    clk = vd.call("clock.set_rate", name="g", rate="2/3")
+    assert clk["rate"] == "2/3"
+    assert [2, 3] in [x["set_rate"] for x in fake_log(vd, "g")
+                      if "set_rate" in x]
+
+
+def test_reattach_resends_guestinfo(vd):
+    pids = sorted(vd.qemu_pids())
+    vd.kill9()
+    vd.start()
+    assert sorted(vd.qemu_pids()) == pids
+    vms = vd.call("vm.list")
+    assert [(v["name"], v["state"]) for v in vms] == [("g", "running"),
+                                                       ("mute", "running")]
+    wait_for("reconnect", lambda: len([x for x in fake_log(vd, "g")
+                                       if x.get("mgmt")]) == 2)
+    wait_for("re-push", lambda: [x for x in fake_log(vd, "g")
+                                 if x.get("guestinfo_set") == ["zone",
+                                                               "eu-1"]][1:])
+    assert vd.call("agent.ping", name="g")["rtt_ms"] > 0
+
+
+def test_graceful_stop(vd):
+    """A guest that honours the power button stops before the deadline."""
+    t = time.monotonic()
+    vm = vd.call("vm.stop", name="g", timeout_s=20)
+    assert vm["state"] == "stopped" and vm["desired"] == "stopped"
+    assert time.monotonic() - t < 5
+    types = [(e["type"], e["uid"]) for e in vd.call("events.list", vm="g")
+             if e["type"] in ("vm.stop", "vm.powerdown", "vm.shutdown")]
+    assert types == [("vm.stop", UID), ("vm.powerdown", None),
+                     ("vm.shutdown", None)]
+    shut = [e for e in vd.call("events.list", vm="g")
+            if e["type"] == "vm.shutdown"][0]
+    assert shut["detail"]["reason"] == "guest-shutdown"
+    vm = vd.call("vm.kill", name="mute")
+    assert vm["state"] == "stopped"
+    assert vd.qemu_pids() == []
+    log = vd.log_text()
+    assert "error" not in log, log
+    # the malformed guest input was noticed, not fatal
+    assert "agent report is not a JSON object" in log
+    assert "malformed guestinfo" in log

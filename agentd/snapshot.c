@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "jsonw.h"
 #include "metrics.h"
 #include "snapshot.h"
 #include "verged.h"
@@ -144,12 +145,21 @@ static struct snap_piece *piece_build(const struct vm *vm, const char *host,
 {
 	struct snap_piece *p = calloc(1, sizeof(*p));
 	struct buf fleet = { 0 }, met[MF_COUNT] = { { 0 } };
-	json_t *j = vm_json(vm), *e = NULL;
+	json_t *j = NULL, *e = NULL;
 	bool ok = true;
+	struct jw w;
 	size_t f;
 
-	if (!p || !j)
+	if (!p)
+		return NULL;
+	/* the bytes vm.show answers with; parsed again for the fleet */
+	jw_init(&w);
+	vm_write_json(&w, vm, now);
+	p->vm.data = jw_finish(&w, &p->vm.len);
+	if (!p->vm.data ||
+	    !(j = json_loadb(p->vm.data, p->vm.len, 0, NULL)))
 		goto fail;
+	rest_body_etag(&p->vm);
 	atomic_init(&p->refs, 1);
 	p->fp = fp;
 	p->built_at = now;
@@ -164,11 +174,11 @@ static struct snap_piece *piece_build(const struct vm *vm, const char *host,
 		ok &= p->met[f] != NULL;
 	}
 	p->fleet = buf_steal(&fleet, &p->fleet_len);
-	if (!ok || !p->fleet || body_from_json(&p->vm, j) ||
-	    body_from_json(&p->clock, vm_clock_json(vm, NULL))) {
-		j = NULL;
+	json_decref(j);
+	j = NULL;
+	if (!ok || !p->fleet || body_from_json(&p->clock,
+						vm_clock_json(vm, NULL)))
 		goto fail;
-	}
 	return p;
 fail:
 	json_decref(j);

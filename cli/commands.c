@@ -189,7 +189,8 @@ static const struct cli_cmd guestinfo_cmds[] = {
 static const struct cli_cmd fleet_cmds[] = {
 	{ .name = "status", .summary = "Every VM of the fleet: this host's "
 	  "and its peers', through the REST API", .args = fleet_args,
-	  .run = run_fleet_status,
+	  .method = "GET /v1/fleet", .run = run_fleet_status,
+	  .show = show_fleet,
 	  .notes = "Hosts that do not answer are listed as unreachable; verge "
 	  "fails (status 3) only when none answers." },
 	{ 0 }

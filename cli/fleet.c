@@ -145,6 +145,12 @@ static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 	cli_table_free(&t);
 }
 
+void show_fleet(struct cli_ctx *ctx, json_t *r)
+{
+	show_vms(ctx, json_object_get(r, "vms"));
+	show_hosts(ctx, json_object_get(r, "hosts"));
+}
+
 /* The URLs asked: fleet status --url..., else verge --url, else local. */
 static size_t fleet_urls(struct cli_ctx *ctx, char **urls, size_t max)
 {
@@ -190,12 +196,10 @@ int run_fleet_status(struct cli_ctx *ctx)
 		cli_http_result_free(&res[i]);
 	}
 	json_decref(seen);
-	if (ctx->json) {
+	if (ctx->json)
 		cli_print_json(ctx, ctx->out, fleet);
-	} else {
-		show_vms(ctx, json_object_get(fleet, "vms"));
-		show_hosts(ctx, json_object_get(fleet, "hosts"));
-	}
+	else
+		ctx->inv.cmd->show(ctx, fleet);
 	json_decref(fleet);
 	if (!answered)
 		return cli_fail(ctx, CLI_EXIT_UNREACHABLE, "unreachable", NULL,

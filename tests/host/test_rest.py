@@ -324,3 +324,29 @@ def test_a_change_to_one_vm_leaves_the_others_etags(vd):
     with vd.client() as c:
         c.call("clock.set_rate", name="db-1", rate="1")
     assert vd.get("/v1/vms/db-1").headers["etag"] == before["db-1"]
+
+
+def test_no_thread_wakes_up_when_idle():
+    """TARGETS.md: 0 wake-ups per second with no VM running, REST and
+    peer threads included, after they have served requests."""
+    v = rh.RestVerged(peers=("http://127.0.0.1:%d" % rh.free_port(),))
+
+    def switches():
+        n = 0
+        for f in Path("/proc/%d/task" % v.pid).glob("*/status"):
+            for line in f.read_text().splitlines():
+                if "ctxt_switches" in line:
+                    n += int(line.split()[1])
+        return n
+
+    try:
+        v.start()
+        v.define("idle-1")
+        for path in ("/v1/fleet", "/metrics", "/v1/events", "/v1/hosts"):
+            assert v.get(path).status == 200
+        time.sleep(1.5)     # what the requests set off settles
+        before = switches()
+        time.sleep(3)
+        assert switches() - before == 0
+    finally:
+        v.cleanup()

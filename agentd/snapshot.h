@@ -74,7 +74,6 @@ struct snapshot {
 	char *metrics;
 	size_t metrics_len;
 	size_t nvms;
-	size_t rebuilt;			/* VMs serialized afresh */
 	struct snap_vm vm[];		/* sorted by name */
 };
 

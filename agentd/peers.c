@@ -429,6 +429,7 @@ static void free_peers(struct peers *p)
 	peers_round_unref(p->cur);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
+	curl_global_cleanup();
 }
 
 int peers_start(char *const *urls, size_t n, int timeout_ms, int cache_ms,
@@ -440,6 +441,8 @@ int peers_start(char *const *urls, size_t n, int timeout_ms, int cache_ms,
 
 	if (!p)
 		return -ENOMEM;
+	/* before any thread of ours uses libcurl (not thread-safe) */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&p->lock, NULL);
 	p->timeout_ms = timeout_ms;
 	p->cache_ms = cache_ms;

@@ -259,8 +259,8 @@ static struct snapshot *current(struct rest *r)
 {
 	struct snapshot *s = snapshot_slot_get(&r->slot);
 
-	if (s && s->ages && verged_now() - s->generated_at >
-	    SNAPSHOT_AGE_S && !atomic_exchange(&r->want_refresh, true))
+	if (s && s->ages && verged_now() - s->aged_at > SNAPSHOT_AGE_S &&
+	    !atomic_exchange(&r->want_refresh, true))
 		uv_async_send(&r->wake);
 	return s;
 }
@@ -841,12 +841,27 @@ static void stats_done(void *arg, int err, const struct vp_frame *f)
 	free(sc);
 }
 
+/* Forgets the exits of VMs that were undefined since. */
+static void prune_stats(struct rest *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nstats; i++) {
+		if (vm_find(r->d, r->stats[i].name))
+			r->stats[n++] = r->stats[i];
+		else
+			free(r->stats[i].name);
+	}
+	r->nstats = n;
+}
+
 static void sample_stats(struct rest *r)
 {
 	struct stats_call *sc;
 	struct vm *vm;
 
 	atomic_store(&r->stats_at, verged_now());
+	prune_stats(r);
 	for (vm = r->d->vms; vm; vm = vm->next) {
 		if (!hvlink_up(vm->hv) || !(sc = calloc(1, sizeof(*sc))))
 			continue;

@@ -293,6 +293,8 @@ struct snapshot *snapshot_build(struct verged *d, const char *host,
 			sv->p = piece_build(vm, host, s->generated_at, st, fp);
 		if (!sv->name || !sv->p)
 			goto fail;
+		if (sv->p->ages && (!s->ages || sv->p->built_at < s->aged_at))
+			s->aged_at = sv->p->built_at;
 		s->ages |= sv->p->ages;
 		counts[vm->state]++;
 	}

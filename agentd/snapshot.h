@@ -60,8 +60,10 @@ struct snapshot {
 	uint64_t generation;
 	double generated_at;
 	/* Holds uptimes or report ages, which grow old: worth rebuilding
-	 * when read a while after generated_at. */
+	 * when read more than SNAPSHOT_AGE_S after aged_at, when the
+	 * oldest of them was computed. */
 	bool ages;
+	double aged_at;
 	struct rest_body vms;		/* /v1/vms */
 	struct rest_body fleet;		/* /v1/fleet?scope=local */
 	/* The pieces /v1/fleet merges with its peers': this host's entry

@@ -19,8 +19,9 @@ enum rest_ep {
 	EP_EVENTS, EP_HEALTHZ, EP_METRICS, EP_OTHER, EP_COUNT
 };
 
-/* The status codes verged answers with; anything else counts as 500. */
-#define METRICS_CODES	{ 200, 304, 400, 401, 404, 405, 500, 503 }
+/* The status codes verged answers with; anything else counts as the
+ * last, 500. */
+#define METRICS_CODES	{ 200, 304, 400, 401, 404, 405, 503, 500 }
 #define METRICS_NCODES	8
 
 struct metrics {

@@ -37,6 +37,8 @@ $(VERGED_OBJS) $(VERGED_MAIN): $(VERGED_HOST)/%.c.o: agentd/%.c
 
 # Unit tests of the method table, parameter checks and store migrations.
 VERGED_UNIT  := $(addprefix $(UNIT_DIR)/,test_verged_rpc test_verged_store)
+# REST (issue 6): snapshot slot, ETags, buffer, metrics text
+VERGED_UNIT  += $(UNIT_DIR)/test_verged_rest
 UNIT_TESTS   += $(VERGED_UNIT)
 all: $(VERGED_UNIT)
 

@@ -34,7 +34,7 @@ struct tclo_req {
 	bool pushing;		/* the hypervisor has not acked the push */
 };
 
-/* --- text from the guest ---------------------------------------------------- */
+/* --- text from the guest -------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at p (n bytes left), 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, size_t n)
@@ -83,7 +83,8 @@ json_t *vm_text_json(const char *text, size_t n)
 			i++;
 		} else if (k == 1 && (p[i] < 0x20 || p[i] == 0x7f) &&
 			   p[i] != '\n' && p[i] != '\t') {
-			if (p[i] != '\r')	/* CRLF from the serial console */
+			/* CRLF from the serial console: drop the CR */
+			if (p[i] != '\r')
 				o[j++] = '?';
 			i++;
 		} else {
@@ -106,7 +107,7 @@ static char *bounded_str(json_t *obj, const char *key)
 	return strdup(json_string_value(v));
 }
 
-/* --- RPCI: messages the agent sends ------------------------------------------ */
+/* --- RPCI: messages the agent sends --------------------------------------- */
 
 static void agent_report(struct vm *vm, const char *json_text, size_t n)
 {
@@ -167,7 +168,7 @@ static void on_rpci(struct vm *vm, const char *text, size_t n)
 		  (int)(n > 40 ? 40 : n), text);
 }
 
-/* --- TCLO: commands verged sends, replies matched by ID ---------------------- */
+/* --- TCLO: commands verged sends, replies matched by ID ------------------- */
 
 static void timer_closed(uv_handle_t *h)
 {
@@ -269,7 +270,7 @@ static void on_tclo_reply(struct vm *vm, const char *text, size_t n)
 			  "the guest agent's reply is not JSON");
 		return;
 	}
-	t->done(t->call, vm,  j,
+	t->done(t->call, vm, j,
 		(double)(uv_hrtime() - t->sent_ns) / 1e6);
 	json_decref(j);
 	t->call = NULL;
@@ -336,7 +337,7 @@ void vm_tclo_cancel_all(struct vm *vm, const char *why)
 	}
 }
 
-/* --- guestinfo ------------------------------------------------------------------- */
+/* --- guestinfo ------------------------------------------------------------ */
 
 static void gi_pushed(void *arg, int err, const struct vp_frame *f)
 {
@@ -398,7 +399,7 @@ static void on_guestinfo(struct vm *vm, const char *p, size_t n)
 	json_decref(value);
 }
 
-/* --- events and connection state ---------------------------------------------- */
+/* --- events and connection state ------------------------------------------ */
 
 static void rate_restored(void *arg, int err, const struct vp_frame *f)
 {

@@ -29,7 +29,8 @@ static const struct config_key {
 #define STR(s, n, f) { s, n, KEY_STR, offsetof(struct verged_config, f), 0, 0 }
 #define INT(s, n, f, lo, hi) \
 	{ s, n, KEY_INT, offsetof(struct verged_config, f), lo, hi }
-#define BOOL(s, n, f) { s, n, KEY_BOOL, offsetof(struct verged_config, f), 0, 1 }
+#define BOOL(s, n, f) \
+	{ s, n, KEY_BOOL, offsetof(struct verged_config, f), 0, 1 }
 	STR("daemon", "socket", socket_path),
 	STR("daemon", "state_dir", state_dir),
 	STR("daemon", "run_dir", run_dir),
@@ -67,7 +68,8 @@ static const char *const hv_installed = "/usr/lib/verge/verge-hv.bin";
 
 void config_usage(FILE *f)
 {
-	fputs("usage: verged [--config FILE] [--socket PATH] [--state-dir DIR]\n"
+	fputs("usage: verged [--config FILE] [--socket PATH] "
+	      "[--state-dir DIR]\n"
 	      "              [--run-dir DIR] [--rest ADDR:PORT|off]\n"
 	      "              [--foreground] [--verbose]\n"
 	      "       verged --version | --help\n", f);
@@ -121,7 +123,8 @@ int config_parse_args(struct verged_config *c, int argc, char **argv)
 		case 'f': c->foreground = true; break;
 		case 'v': c->verbose = true; break;
 		case 'V':
-			printf("verged %s (api %d)\n", VERGED_VERSION, VERGED_API);
+			printf("verged %s (api %d)\n", VERGED_VERSION,
+			       VERGED_API);
 			return 1;
 		case 'h':
 			config_usage(stdout);
@@ -248,7 +251,8 @@ static void apply_defaults(struct verged_config *c)
 		set_str(&c->hv_bin, hv_installed);
 	if (!c->hv_bin)
 		c->hv_bin = beside_exe("verge-hv.bin");
-	default_str(&c->hv_bin, hv_installed);	/* for the error message */
+	/* none found: the installed path, for the error message */
+	default_str(&c->hv_bin, hv_installed);
 	default_int(&c->stop_timeout_s, 30);
 	default_int(&c->agent_timeout_ms, 5000);
 	default_int(&c->mgmt_timeout_ms, 3000);

@@ -65,7 +65,7 @@ void verged_event(struct verged *d, const char *vm, const char *type,
 	verged_dirty(d);
 }
 
-static int make_dir(const char *path, mode_t mode)
+int verged_mkdir(const char *path, mode_t mode)
 {
 	char *p = strdup(path), *s;
 	int r = 0;
@@ -123,8 +123,8 @@ int verged_init(struct verged *d, uv_loop_t *loop)
 	g = getgrnam(d->cfg.group);
 	d->has_group = g != NULL;
 	d->group = g ? g->gr_gid : (gid_t)-1;
-	if ((r = make_dir(d->cfg.state_dir, 0750)) ||
-	    (r = make_dir(d->cfg.run_dir, 0755)))
+	if ((r = verged_mkdir(d->cfg.state_dir, 0750)) ||
+	    (r = verged_mkdir(d->cfg.run_dir, 0755)))
 		return r;
 	sockdir = strdup(d->cfg.socket_path);
 	if (!sockdir)
@@ -132,7 +132,7 @@ int verged_init(struct verged *d, uv_loop_t *loop)
 	slash = strrchr(sockdir, '/');
 	if (slash && slash != sockdir) {
 		*slash = '\0';
-		r = make_dir(sockdir, 0755);
+		r = verged_mkdir(sockdir, 0755);
 	}
 	free(sockdir);
 	if (r)

@@ -25,7 +25,7 @@ struct hv_req {
 struct hvlink {
 	uv_loop_t *loop;
 	uv_pipe_t *pipe;
-	uv_timer_t *timer;	/* reconnect, or the head request's deadline */
+	uv_timer_t *timer;	/* reconnect, or the first deadline */
 	uv_connect_t connect_req;
 	char *path;
 	const struct hvlink_ops *ops;
@@ -295,9 +295,9 @@ int hvlink_request(struct hvlink *l, uint8_t type, const void *payload,
 	r->arg = arg;
 	r->deadline = uv_now(l->loop) + (uint64_t)l->timeout_ms;
 	n = vp_encode(w->buf, sizeof(w->buf), type, 0, r->seq, payload, len);
-	if (!n || uv_write(&w->req, (uv_stream_t *)l->pipe,
-			   (b = uv_buf_init((char *)w->buf, (unsigned)n), &b),
-			   1, write_cb)) {
+	b = uv_buf_init((char *)w->buf, (unsigned)n);
+	if (!n || uv_write(&w->req, (uv_stream_t *)l->pipe, &b, 1,
+			   write_cb)) {
 		free(w);
 		free(r);
 		return n ? -EIO : -EMSGSIZE;

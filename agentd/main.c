@@ -3,6 +3,7 @@
  * verged(8).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,7 @@ static void on_signal(uv_signal_t *s, int signum)
  */
 static int daemonize(int *ret_fd)
 {
-	int p[2];
+	int p[2], fd;
 	char status = 1;
 	pid_t pid;
 
@@ -79,6 +80,13 @@ static int daemonize(int *ret_fd)
 	}
 	close(p[0]);
 	setsid();
+	/* stdin and stdout go; stderr stays, for the log */
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
 	*ret_fd = p[1];
 	return 0;
 }

@@ -30,7 +30,7 @@
 #define GI_MAX_VALUE	1000
 #define CONSOLE_MAX	(1024 * 1024)
 
-static struct verged *D(struct rpc_call *c)
+static struct verged *daemon_of(struct rpc_call *c)
 {
 	return c->ctx;
 }
@@ -68,7 +68,7 @@ bool verged_allowed(void *ctx, const struct rpc_caller *who)
 static struct vm *get_vm(struct rpc_call *c)
 {
 	const char *name = rpc_str(c, "name");
-	struct vm *vm = vm_find(D(c), name);
+	struct vm *vm = vm_find(daemon_of(c), name);
 
 	if (!vm)
 		rpc_fail(c, RPC_VM_NOT_FOUND, json_pack("{ss}", "vm", name),
@@ -90,7 +90,7 @@ static void fail_param(struct rpc_call *c, const char *param, const char *fmt,
 		 arg);
 }
 
-/* --- validation -------------------------------------------------------------- */
+/* --- validation ----------------------------------------------------------- */
 
 static bool valid_name(const char *s)
 {
@@ -99,8 +99,8 @@ static bool valid_name(const char *s)
 	if (!n || n > NAME_MAX_LEN || s[0] == '.' || s[0] == '-')
 		return false;
 	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789._-", s[i]))
+		if (!strchr("abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", s[i]))
 			return false;
 	return true;
 }
@@ -116,12 +116,7 @@ static uint64_t gcd(uint64_t a, uint64_t b)
 	return a;
 }
 
-/*
- * A rate: "p/q", a decimal with up to 9 fraction digits ("0.5"), or a
- * JSON number; reduced; 0.01 <= p/q <= 100 (as verge-hv checks).
- * Returns 0 or -EINVAL.
- */
-int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den);
+/* verge-hv checks the same bounds (hypervisor/core/bootargs.c). */
 int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den)
 {
 	uint64_t num = 0, den = 1, g;
@@ -214,7 +209,7 @@ static int file_param(struct rpc_call *c, const char *param)
 	return 0;
 }
 
-/* --- daemon and VMs --------------------------------------------------------- */
+/* --- daemon and VMs ------------------------------------------------------- */
 
 static void m_version(struct rpc_call *c)
 {
@@ -224,7 +219,7 @@ static void m_version(struct rpc_call *c)
 
 static void m_define(struct rpc_call *c)
 {
-	struct verged *d = D(c);
+	struct verged *d = daemon_of(c);
 	const char *name = rpc_str(c, "name"), *restart;
 	struct vm_record r = { 0 };
 	char uuid[37];
@@ -292,7 +287,7 @@ static void m_define(struct rpc_call *c)
 
 static void m_undefine(struct rpc_call *c)
 {
-	struct verged *d = D(c);
+	struct verged *d = daemon_of(c);
 	struct vm *vm = get_vm(c);
 
 	if (!vm)
@@ -308,7 +303,7 @@ static void m_undefine(struct rpc_call *c)
 	verged_event(d, vm->def.name, "vm.undefine", caller_uid(c),
 		     json_pack("{ss}", "uuid", vm->def.uuid));
 	vm_unlink(d, vm);
-	rmdir(vm->run_dir);
+	vm_remove_run_dir(vm);
 	vm_free(vm);
 	rpc_reply(c, json_object());
 }
@@ -325,7 +320,8 @@ static void m_start(struct rpc_call *c)
 		return;
 	}
 	if (vm_start(vm, caller_uid(c), &why)) {
-		rpc_fail(c, RPC_INTERNAL_ERROR, json_pack("{ss}", "reason", why),
+		rpc_fail(c, RPC_INTERNAL_ERROR,
+			 json_pack("{ss}", "reason", why),
 			 "%s: cannot start: %s", vm->def.name, why);
 		return;
 	}
@@ -343,7 +339,8 @@ static void m_stop(struct rpc_call *c)
 		return;
 	}
 	vm_stop(vm, caller_uid(c),
-		(int)rpc_int(c, "timeout_s", D(c)->cfg.stop_timeout_s), c);
+		(int)rpc_int(c, "timeout_s",
+			     daemon_of(c)->cfg.stop_timeout_s), c);
 }
 
 static void m_kill(struct rpc_call *c)
@@ -367,7 +364,7 @@ static void m_list(struct rpc_call *c)
 
 	jw_init(&w);
 	jw_open(&w, '[');
-	for (vm = D(c)->vms; vm; vm = vm->next) {
+	for (vm = daemon_of(c)->vms; vm; vm = vm->next) {
 		jw_elem(&w);
 		vm_write_json(&w, vm, now);
 	}
@@ -418,7 +415,7 @@ static void m_console(struct rpc_call *c)
 	free(buf);
 }
 
-/* --- clock ------------------------------------------------------------------ */
+/* --- clock ---------------------------------------------------------------- */
 
 /* A management-channel request on behalf of a call. */
 struct hv_call {
@@ -523,10 +520,10 @@ static void m_clock_show(struct rpc_call *c)
 static void clock_offline(struct rpc_call *c, struct vm *vm, const char *event,
 			  json_t *detail)
 {
-	store_vm_set_clock(D(c)->store, vm->def.id, vm->def.rate_num,
+	store_vm_set_clock(daemon_of(c)->store, vm->def.id, vm->def.rate_num,
 			   vm->def.rate_den, vm->def.freq_hz);
 	json_object_set_new(detail, "live", json_false());
-	verged_event(D(c), vm->def.name, event, caller_uid(c), detail);
+	verged_event(daemon_of(c), vm->def.name, event, caller_uid(c), detail);
 	rpc_reply(c, vm_clock_json(vm, NULL));
 }
 
@@ -586,7 +583,7 @@ static void m_step(struct rpc_call *c)
 	hv_clock(c, vm, VP_CLOCK_STEP, &s, sizeof(s), &t);
 }
 
-/* --- hypervisor statistics ---------------------------------------------------- */
+/* --- hypervisor statistics ------------------------------------------------ */
 
 static void stats_done(void *arg, int err, const struct vp_frame *f)
 {
@@ -600,9 +597,9 @@ static void stats_done(void *arg, int err, const struct vp_frame *f)
 	size_t i;
 
 	if (err) {
-		rpc_fail(c, err == -ETIMEDOUT ? RPC_TIMEOUT : RPC_HV_UNAVAILABLE,
-			 NULL, "the hypervisor did not answer STATS_GET (%d)",
-			 err);
+		rpc_fail(c, err == -ETIMEDOUT ? RPC_TIMEOUT :
+			 RPC_HV_UNAVAILABLE, NULL,
+			 "the hypervisor did not answer STATS_GET (%d)", err);
 		return;
 	}
 	memcpy(&st, f->payload, sizeof(st));
@@ -639,7 +636,7 @@ static void m_stats(struct rpc_call *c)
 			 vm->def.name);
 }
 
-/* --- guest agent --------------------------------------------------------------- */
+/* --- guest agent ---------------------------------------------------------- */
 
 static void m_agent_show(struct rpc_call *c)
 {
@@ -651,13 +648,13 @@ static void m_agent_show(struct rpc_call *c)
 
 	if (!vm)
 		return;
-	if (store_report_latest(D(c)->store, vm->def.id, &at, &text)) {
+	if (store_report_latest(daemon_of(c)->store, vm->def.id, &at, &text)) {
 		rpc_fail(c, RPC_AGENT_UNAVAILABLE, NULL, "%s: no guest agent"
 			 " has reported; is verge-guest-agent running in the"
 			 " guest?", vm->def.name);
 		return;
 	}
-	store_report_count(D(c)->store, vm->def.id, &count);
+	store_report_count(daemon_of(c)->store, vm->def.id, &count);
 	rep = json_loads(text, 0, NULL);
 	free(text);
 	rpc_reply(c, json_pack("{sf sf so sI}", "received_at", at, "age_s",
@@ -757,7 +754,7 @@ static void m_sync_time(struct rpc_call *c)
 	vm_tclo(vm, "verge.timesync", NULL, c, sync_done);
 }
 
-/* --- guestinfo ------------------------------------------------------------------- */
+/* --- guestinfo ------------------------------------------------------------ */
 
 static bool valid_gi_key(const char *k)
 {
@@ -776,7 +773,8 @@ static void m_gi_get(struct rpc_call *c)
 
 	if (!vm)
 		return;
-	e = store_guestinfo_get(D(c)->store, vm->def.id, key, &value, &source);
+	e = store_guestinfo_get(daemon_of(c)->store, vm->def.id, key, &value,
+				&source);
 	if (e && e != -ENOENT) {
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot read guestinfo");
 		return;
@@ -798,24 +796,25 @@ static void m_gi_set(struct rpc_call *c)
 		fail_param(c, "key", "%s", "key: printable ASCII, no spaces");
 		return;
 	}
-	if (store_guestinfo_set(D(c)->store, vm->def.id, key, value, "host")) {
+	if (store_guestinfo_set(daemon_of(c)->store, vm->def.id, key, value,
+				"host")) {
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot store guestinfo");
 		return;
 	}
 	vm_guestinfo_push(vm, key, value);
-	verged_event(D(c), vm->def.name, "guestinfo.set", caller_uid(c),
+	verged_event(daemon_of(c), vm->def.name, "guestinfo.set", caller_uid(c),
 		     json_pack("{ss si}", "key", key, "bytes",
 			       (int)strlen(value)));
 	rpc_reply(c, json_object());
 }
 
-/* --- events ----------------------------------------------------------------------- */
+/* --- events --------------------------------------------------------------- */
 
 static void m_events_list(struct rpc_call *c)
 {
 	json_t *a;
 
-	if (store_events_list(D(c)->store, rpc_str(c, "vm"),
+	if (store_events_list(daemon_of(c)->store, rpc_str(c, "vm"),
 			      rpc_int(c, "since", 0), rpc_int(c, "limit", 100),
 			      &a)) {
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot read events");
@@ -826,7 +825,8 @@ static void m_events_list(struct rpc_call *c)
 
 static void m_subscribe(struct rpc_call *c)
 {
-	if (server_subscribe(D(c)->server, c->caller.conn, rpc_str(c, "vm"))) {
+	if (server_subscribe(daemon_of(c)->server, c->caller.conn,
+			     rpc_str(c, "vm"))) {
 		rpc_fail(c, RPC_INVALID_REQUEST, NULL,
 			 "events.subscribe needs a connection");
 		return;
@@ -834,7 +834,7 @@ static void m_subscribe(struct rpc_call *c)
 	rpc_reply(c, json_object());
 }
 
-/* --- the table ---------------------------------------------------------------------- */
+/* --- the table ------------------------------------------------------------ */
 
 #define NAME	{ "name", "s", true, 1, NAME_MAX_LEN }
 #define STATE	RPC_CHANGES_STATE

@@ -90,7 +90,7 @@ char *rpc_error_text(int code, const char *message, size_t *ret_len)
 	return line;
 }
 
-/* --- parameters ---------------------------------------------------------- */
+/* --- parameters ----------------------------------------------------------- */
 
 static int param_index(const struct rpc_method *m, const char *name)
 {
@@ -258,7 +258,7 @@ static int unpack_params(struct rpc_call *c)
 	return 0;
 }
 
-/* --- completion ------------------------------------------------------------ */
+/* --- completion ----------------------------------------------------------- */
 
 static void msg_free(struct rpc_msg *m)
 {
@@ -387,7 +387,7 @@ void rpc_msg_detach(struct rpc_msg *m)
 	m->conn = NULL;
 }
 
-/* --- dispatch ---------------------------------------------------------------- */
+/* --- dispatch ------------------------------------------------------------- */
 
 static const struct rpc_method *find_method(const struct rpc_table *t,
 					    const char *name)
@@ -413,7 +413,8 @@ static void run_call(const struct rpc_table *t, struct rpc_call *c,
 	json_t *ver, *method, *params;
 
 	if (!json_is_object(req)) {
-		c->id = json_null();	/* answered, like any invalid request */
+		/* answered, like any invalid request */
+		c->id = json_null();
 		rpc_fail(c, RPC_INVALID_REQUEST, NULL,
 			 "a request must be a JSON object");
 		return;
@@ -527,6 +528,12 @@ struct rpc_msg *rpc_process(const struct rpc_table *t,
 	if (json_is_array(root) && json_array_size(root) == 0) {
 		json_decref(root);
 		reply_now(RPC_INVALID_REQUEST, "empty batch", done, conn);
+		return NULL;
+	}
+	if (json_is_array(root) && json_array_size(root) > RPC_MAX_BATCH) {
+		json_decref(root);
+		reply_now(RPC_INVALID_REQUEST, "a batch of more than 1000"
+			  " requests; split it", done, conn);
 		return NULL;
 	}
 	n = json_is_array(root) ? json_array_size(root) : 1;

@@ -19,6 +19,7 @@
 #define RPC_MAX_MESSAGE		(1024 * 1024)
 #define RPC_MAX_DEPTH		32
 #define RPC_MAX_PARAMS		10
+#define RPC_MAX_BATCH		1000
 
 enum rpc_code {
 	RPC_PARSE_ERROR = -32700,

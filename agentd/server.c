@@ -250,7 +250,8 @@ static void read_cb(uv_stream_t *stream, ssize_t n, const uv_buf_t *b)
 	struct conn *c = stream->data;
 
 	if (n < 0) {
-		conn_close(c);	/* EOF or error: pending replies are dropped */
+		/* EOF or error: pending replies are dropped */
+		conn_close(c);
 		return;
 	}
 	if (!n)
@@ -441,7 +442,8 @@ void server_broadcast(struct server *s, const char *vm, json_t *event)
 			if (!text)
 				break;
 			len = strlen(text);
-			text[len] = '\n';	/* overwrites the NUL: len + 1 */
+			/* overwrites the NUL: len + 1 bytes to send */
+			text[len] = '\n';
 		}
 		copy = malloc(len + 1);
 		if (copy)

@@ -334,7 +334,7 @@ bool store_dirty(const struct store *s)
 	return s->in_tx;
 }
 
-/* --- binding helpers ------------------------------------------------- */
+/* --- binding helpers ------------------------------------------------------ */
 
 static sqlite3_stmt *st(struct store *s, enum stmt i)
 {
@@ -372,7 +372,7 @@ static char *col_dup(sqlite3_stmt *q, int i)
 	return t ? strdup((const char *)t) : NULL;
 }
 
-/* --- VMs --------------------------------------------------------------- */
+/* --- VMs ------------------------------------------------------------------ */
 
 int store_vm_insert(struct store *s, struct vm_record *r)
 {
@@ -523,7 +523,7 @@ int store_vm_foreach(struct store *s,
 	return e;
 }
 
-/* --- events ------------------------------------------------------------ */
+/* --- events --------------------------------------------------------------- */
 
 static json_t *event_json(int64_t id, double time, const char *vm,
 			  const char *type, int64_t uid, json_t *detail)
@@ -618,7 +618,7 @@ int store_events_list(struct store *s, const char *vm, int64_t since,
 	return 0;
 }
 
-/* --- agent reports ------------------------------------------------------ */
+/* --- agent reports -------------------------------------------------------- */
 
 int store_report_add(struct store *s, int64_t vm_id, double at,
 		     const char *json_text, int keep)
@@ -673,7 +673,7 @@ int store_report_count(struct store *s, int64_t vm_id, int64_t *ret_count)
 	return e;
 }
 
-/* --- guestinfo ---------------------------------------------------------- */
+/* --- guestinfo ------------------------------------------------------------ */
 
 int store_guestinfo_set(struct store *s, int64_t vm_id, const char *key,
 			const char *value, const char *source)

@@ -52,7 +52,8 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 bool store_dirty(const struct store *s);
 
-int store_vm_insert(struct store *s, struct vm_record *r);	/* sets r->id */
+/* Sets r->id. */
+int store_vm_insert(struct store *s, struct vm_record *r);
 int store_vm_delete(struct store *s, int64_t id);
 int store_vm_set_desired(struct store *s, int64_t id, const char *desired);
 int store_vm_set_clock(struct store *s, int64_t id, uint32_t num,
@@ -61,7 +62,8 @@ int store_vm_set_observed(struct store *s, int64_t id, const char *state,
 			  int64_t pid, double started_at, int64_t boots);
 /* Calls fn for every VM, by name; stops at the first non-zero return. */
 int store_vm_foreach(struct store *s,
-		     int (*fn)(const struct vm_record *r, void *arg), void *arg);
+		     int (*fn)(const struct vm_record *r, void *arg),
+		     void *arg);
 void store_record_free(struct vm_record *r);
 
 /* uid < 0 is stored as NULL; detail may be NULL ({}). */

@@ -40,6 +40,8 @@ struct verged {
 	char *state_db;		/* state_dir/verged.db */
 };
 
+/* mkdir -p; logs and returns a negative errno on failure. */
+int verged_mkdir(const char *path, mode_t mode);
 /* Wall-clock seconds, as events and VMs report them. */
 double verged_now(void);
 /* Commits the store's batch now (before a reply leaves). */
@@ -52,6 +54,12 @@ void verged_dirty(struct verged *d);
  */
 void verged_event(struct verged *d, const char *vm, const char *type,
 		  int64_t uid, json_t *detail);
+
+/*
+ * A rate: "p/q", a decimal with up to 9 fraction digits ("0.5"), or a
+ * JSON number; reduced; 0.01 <= p/q <= 100. Returns 0 or -EINVAL.
+ */
+int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den);
 
 /* The RPC methods (methods.c). */
 extern const struct rpc_method verged_methods[];

@@ -184,6 +184,15 @@ void vm_free(struct vm *vm)
 	free(vm);
 }
 
+void vm_remove_run_dir(struct vm *vm)
+{
+	unlink(vm->qmp_path);
+	unlink(vm->mgmt_path);
+	unlink(vm->con_path);
+	unlink(vm->pid_path);
+	rmdir(vm->run_dir);	/* the logs in the state directory stay */
+}
+
 void vm_detach(struct vm *vm)
 {
 	drop_links(vm);
@@ -257,7 +266,7 @@ static void set_desired(struct vm *vm, const char *desired)
 	verged_dirty(vm->d);
 }
 
-/* --- JSON ------------------------------------------------------------------- */
+/* --- JSON ----------------------------------------------------------------- */
 
 /* The VM object of docs/jsonrpc.md, written as text (vm.list's hot path);
  * times in microseconds, rates to 9 digits. */
@@ -377,7 +386,7 @@ json_t *vm_clock_json(const struct vm *vm, const void *clock)
 	return j;
 }
 
-/* --- process exit ----------------------------------------------------------- */
+/* --- process exit --------------------------------------------------------- */
 
 static void restart_cb(uv_timer_t *t)
 {
@@ -493,7 +502,7 @@ static int watch_pid(struct vm *vm)
 			      VM_LIVENESS_MS);
 }
 
-/* --- QMP ------------------------------------------------------------------------ */
+/* --- QMP ------------------------------------------------------------------ */
 
 static void qmp_event(void *arg, const char *name, json_t *data)
 {
@@ -556,30 +565,7 @@ static int open_links(struct vm *vm)
 	return r;
 }
 
-/* --- start ------------------------------------------------------------------------ */
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	char *p = strdup(path), *s;
-	int r = 0;
-
-	if (!p)
-		return -ENOMEM;
-	for (s = p + 1; !r; s++) {
-		if (*s != '/' && *s)
-			continue;
-		char ch = *s;
-
-		*s = '\0';
-		if (mkdir(p, mode) && errno != EEXIST)
-			r = -errno;
-		*s = ch;
-		if (!ch)
-			break;
-	}
-	free(p);
-	return r;
-}
+/* --- start ---------------------------------------------------------------- */
 
 static const char *check_start(struct vm *vm)
 {
@@ -609,7 +595,8 @@ static const char *check_start(struct vm *vm)
 			 strerror(errno));
 		return why;
 	}
-	if (mkdir_p(vm->run_dir, 0750) || mkdir_p(vm->log_dir, 0750)) {
+	if (verged_mkdir(vm->run_dir, 0750) ||
+	    verged_mkdir(vm->log_dir, 0750)) {
 		snprintf(why, sizeof(why), "%s: %s", vm->run_dir,
 			 strerror(errno));
 		return why;
@@ -697,7 +684,7 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 	return 0;
 }
 
-/* --- stop and kill ------------------------------------------------------------------ */
+/* --- stop and kill -------------------------------------------------------- */
 
 static void add_waiter(struct vm *vm, struct rpc_call *call)
 {
@@ -771,7 +758,7 @@ int vm_kill(struct vm *vm, int64_t uid, struct rpc_call *call)
 	return 0;
 }
 
-/* --- re-attach ------------------------------------------------------------------------ */
+/* --- re-attach ------------------------------------------------------------ */
 
 static pid_t read_pid_file(const char *path)
 {
@@ -808,7 +795,8 @@ static bool is_our_qemu(const struct vm *vm, pid_t pid)
 	close(fd);
 	if (n <= 0)
 		return false;
-	return memmem(buf, (size_t)n, vm->qmp_path, strlen(vm->qmp_path)) != NULL;
+	return memmem(buf, (size_t)n, vm->qmp_path,
+		      strlen(vm->qmp_path)) != NULL;
 }
 
 void vm_reattach(struct vm *vm)
@@ -823,7 +811,8 @@ void vm_reattach(struct vm *vm)
 	if (!is_our_qemu(vm, pid)) {
 		log_warn("%s: was %s, but its QEMU is gone", vm->def.name,
 			 vm_state_name(vm->state));
-		vm_exited(vm, json_pack("{ss}", "seen", "gone at daemon start"));
+		vm_exited(vm, json_pack("{ss}", "seen",
+					"gone at daemon start"));
 		return;
 	}
 	vm->pid = pid;

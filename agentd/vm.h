@@ -44,7 +44,7 @@ struct vm {
 	bool child;		/* started by this verged (uv_process_t) */
 	uv_process_t *proc;
 	uv_poll_t *pidpoll;	/* re-attached: the pidfd */
-	uv_timer_t *liveness;	/* re-attached without pidfd: kill(pid, 0) */
+	uv_timer_t *liveness;	/* no pidfd: kill(pid, 0) each second */
 	int pidfd;
 	struct qmp *qmp;
 	struct hvlink *hv;
@@ -70,6 +70,8 @@ bool vm_is_active(const struct vm *vm);	/* starting, running, stopping */
 
 /* Builds the VM from a stored record (fields copied). */
 struct vm *vm_new(struct verged *d, const struct vm_record *r);
+/* Removes the run directory of a VM that runs no QEMU (undefine). */
+void vm_remove_run_dir(struct vm *vm);
 /* Frees a VM that runs no QEMU (undefine, shutdown). */
 void vm_free(struct vm *vm);
 struct vm *vm_find(struct verged *d, const char *name);

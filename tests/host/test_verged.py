@@ -255,3 +255,27 @@ def test_sigterm_exits_cleanly(vd, kernel):
     assert vd.stop() == 0
     assert not vd.socket.exists()
     assert "error" not in vd.log_text()
+
+
+def test_daemonizes_without_foreground(vd):
+    """Without --foreground the command returns once verged listens; the
+    daemon (found by SO_PEERCRED on a connection) answers, in its own
+    session, and stops on SIGTERM."""
+    with open(vd.log, "ab") as log:
+        r = subprocess.run([str(vd.binary), "--config", str(vd.config)],
+                           stdout=subprocess.PIPE, stderr=log, timeout=15)
+    assert r.returncode == 0 and r.stdout == b""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(str(vd.socket))
+    creds = s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    pid = int.from_bytes(creds[:4], "little")
+    s.close()
+    try:
+        assert vd.call("daemon.version")["api"] == 1
+        assert os.getsid(pid) == pid
+    finally:
+        os.kill(pid, 15)
+    deadline = time.monotonic() + 10
+    while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not vd.socket.exists()

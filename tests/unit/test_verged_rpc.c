@@ -244,6 +244,31 @@ static void test_batch(void **state)
 	assert_string_equal(reply, "");
 }
 
+static void test_batch_limit(void **state)
+{
+	size_t n = RPC_MAX_BATCH + 1, i;
+	char *msg = malloc(n * 2 + 2), *p = msg;
+	json_t *r;
+
+	(void)state;
+	*p++ = '[';
+	for (i = 0; i < n; i++) {
+		*p++ = '1';
+		*p++ = ',';
+	}
+	p[-1] = ']';
+	*p = '\0';
+	r = call(msg);
+	assert_int_equal(err_code(r), RPC_INVALID_REQUEST);
+	json_decref(r);
+	msg[2 * RPC_MAX_BATCH] = ']';	/* exactly the limit */
+	msg[2 * RPC_MAX_BATCH + 1] = '\0';
+	r = call(msg);
+	assert_int_equal(json_array_size(r), RPC_MAX_BATCH);
+	json_decref(r);
+	free(msg);
+}
+
 static void test_async_in_order(void **state)
 {
 	const char *msg = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"later\"},"
@@ -490,8 +515,6 @@ static void test_other_uid_denied(void **state)
 	caller = getuid();
 }
 
-int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den);
-
 static void test_rates(void **state)
 {
 	static const struct {
@@ -579,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_values),
 		cmocka_unit_test(test_notification_gets_no_reply),
 		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_batch_limit),
 		cmocka_unit_test(test_async_in_order),
 		cmocka_unit_test(test_detached_message),
 		cmocka_unit_test(test_permission),

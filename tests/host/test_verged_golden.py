@@ -1,0 +1,40 @@
+"""Golden JSON-RPC exchanges: request in, expected response out
+(verged_golden.txt), on one connection to a fresh verged."""
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import verged_harness as vh  # noqa: E402
+
+GOLDEN = Path(__file__).resolve().parent / "verged_golden.txt"
+
+
+def exchanges():
+    lines = [x for x in GOLDEN.read_text().splitlines()
+             if x and not x.startswith("#")]
+    pairs = []
+    for line in lines:
+        if line.startswith("> "):
+            pairs.append([line[2:], None])
+        elif line.startswith("< "):
+            pairs[-1][1] = json.loads(line[2:])
+        else:
+            assert line == "<!", line
+    return pairs
+
+
+def test_golden():
+    v = vh.Verged()
+    try:
+        v.start()
+        with v.client(timeout=10) as c:
+            for req, want in exchanges():
+                c.send_raw(req.encode() + b"\n")
+                if want is None:
+                    continue        # a notification: nothing comes back
+                got = c.read_json()
+                assert got == want, "request %s" % req
+    finally:
+        v.cleanup()

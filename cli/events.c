@@ -232,6 +232,7 @@ static int follow(struct cli_ctx *ctx)
 			last = event_id(json_array_get(list, i));
 	events_follow_start(ctx, list);
 	json_decref(list);
+	cli_arena_stop();	/* from here on verge runs for hours */
 	return stream(ctx, last);
 }
 

@@ -1,5 +1,6 @@
 /* verge: the command line of verged. */
 #include <errno.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,10 @@ int main(int argc, char **argv)
 	struct cli_ctx ctx = { .out = stdout };
 	int r;
 
+	/* One thread: stdio need not lock for every character. */
+	__fsetlocking(stdout, FSETLOCKING_BYCALLER);
+	__fsetlocking(stderr, FSETLOCKING_BYCALLER);
+	cli_arena_start();
 	if (argc >= 2 && !strcmp(argv[1], "__complete"))
 		return cli_complete(argc - 2, argv + 2);
 	r = cli_parse(argc, argv, &ctx.inv);
@@ -65,6 +70,7 @@ int main(int argc, char **argv)
 		free(ctx.rpc);
 	}
 	cli_inv_free(&ctx.inv);
+	cli_arena_release();
 	/* A full disk or a closed pipe must not look like success. */
 	if (fflush(stdout) != 0 && r == 0 && errno != EPIPE) {
 		fprintf(stderr, "verge: writing the output: %s\n",

@@ -9,7 +9,7 @@ CLI_CFLAGS  += -fno-sanitize-recover=all
 endif
 
 VERGE_BIN   := $(O)/verge
-CLI_LIB_OBJS := $(patsubst %,$(CLI_HOST)/%.c.o,args commands complete \
+CLI_LIB_OBJS := $(patsubst %,$(CLI_HOST)/%.c.o,arena args commands complete \
 	errors events help kinds print rpc run show table transport \
 	transport_unix fleet http)
 CLI_OBJS    := $(CLI_LIB_OBJS) $(CLI_HOST)/main.c.o

@@ -84,7 +84,7 @@ void cli_fmt_time(double epoch, char *buf, size_t size)
 /* A JSON value as one line of text; "-" for none. */
 void cli_fmt_scalar(json_t *v, char *buf, size_t size)
 {
-	char *s;
+	size_t n;
 
 	if (!v) {
 		snprintf(buf, size, "-");
@@ -110,9 +110,9 @@ void cli_fmt_scalar(json_t *v, char *buf, size_t size)
 		snprintf(buf, size, "-");
 		break;
 	default:
-		s = json_dumps(v, JSON_COMPACT);
-		snprintf(buf, size, "%s", s ? s : "?");
-		free(s);
+		/* Into buf, truncated if need be: no allocation. */
+		n = json_dumpb(v, buf, size - 1, JSON_COMPACT);
+		buf[n < size - 1 ? n : size - 1] = '\0';
 	}
 }
 

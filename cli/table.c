@@ -74,8 +74,13 @@ int cli_table_add(struct cli_table *t, const char *const *cells)
 
 static void pad(FILE *f, size_t n)
 {
-	while (n--)
-		fputc(' ', f);
+	static const char spaces[] = "                                ";
+	size_t k;
+
+	for (; n; n -= k) {
+		k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		fwrite(spaces, 1, k, f);
+	}
 }
 
 /* The last column is not padded on the right: no trailing blanks. */

@@ -154,6 +154,11 @@ int cli_call(struct cli_ctx *ctx, const char *method, json_t *params,
 	     json_t **ret_result);
 int cli_connect(struct cli_ctx *ctx);
 
+/* arena.c: jansson's memory for one short command */
+void cli_arena_start(void);
+void cli_arena_stop(void);
+void cli_arena_release(void);
+
 /* print.c: human output helpers */
 void cli_fmt_duration(double s, char *buf, size_t size);
 void cli_fmt_age(double s, char *buf, size_t size);

@@ -341,15 +341,21 @@ static json_t *rpc_reply(json_t *id, const struct rest_map *m,
 	return reply;
 }
 
+/* The reply's text in malloc() memory (the caller free()s it; jansson's
+ * own allocations may come from verge's arena). */
 static int set_reply(struct http_t *h, json_t *reply)
 {
+	size_t n = reply ? json_dumpb(reply, NULL, 0, JSON_COMPACT) : 0;
+
 	free(h->reply);
-	h->reply = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+	h->reply = n ? malloc(n + 1) : NULL;
+	if (h->reply) {
+		json_dumpb(reply, h->reply, n, JSON_COMPACT);
+		h->reply[n] = '\0';
+		h->reply_len = n;
+	}
 	json_decref(reply);
-	if (!h->reply)
-		return -ENOMEM;
-	h->reply_len = strlen(h->reply);
-	return 0;
+	return h->reply ? 0 : -ENOMEM;
 }
 
 static int http_send(struct cli_transport *t, const char *msg, size_t len,

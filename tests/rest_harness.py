@@ -20,14 +20,15 @@ class RestVerged(vh.Verged):
     """verged with [rest] listen on a port of its own."""
 
     def __init__(self, host="alpha", peers=(), token=None, rest_extra="",
-                 **kw):
+                 qemu_extra="", **kw):
         self.port = free_port()
         self.host = host
         conf = "[rest]\nlisten = 127.0.0.1:%d\nhost = %s\n" % (self.port,
                                                               host)
         if peers:
             conf += "peers = %s\n" % " ".join(peers)
-        super().__init__(config_extra=conf + rest_extra, **kw)
+        # qemu_extra continues verged_harness's [qemu] section
+        super().__init__(config_extra=qemu_extra + conf + rest_extra, **kw)
         self.token = token
         if token:
             tf = self.tmp / "token"

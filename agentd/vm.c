@@ -73,6 +73,8 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+static char *static_json(const struct vm_record *r);
+
 struct vm *vm_new(struct verged *d, const struct vm_record *r)
 {
 	const struct verged_config *c = &d->cfg;
@@ -103,7 +105,8 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->log_dir = join(c->state_dir, r->name, NULL);
 	vm->console_log = join(c->state_dir, r->name, "console.log");
 	vm->qemu_log = join(c->state_dir, r->name, "qemu.log");
-	if (!vm->def.name || !vm->def.uuid || !vm->def.kernel ||
+	vm->json_static = static_json(&vm->def);
+	if (!vm->json_static || !vm->def.name || !vm->def.uuid || !vm->def.kernel ||
 	    !vm->def.cmdline || !vm->def.restart || !vm->def.desired ||
 	    !vm->run_dir || !vm->qmp_path || !vm->mgmt_path ||
 	    !vm->con_path || !vm->pid_path || !vm->log_dir ||
@@ -180,6 +183,7 @@ void vm_free(struct vm *vm)
 	free(vm->log_dir);
 	free(vm->console_log);
 	free(vm->qemu_log);
+	free(vm->json_static);
 	store_record_free(&vm->def);
 	free(vm);
 }
@@ -270,16 +274,40 @@ static void set_desired(struct vm *vm, const char *desired)
 
 /* The VM object of docs/jsonrpc.md, written as text (vm.list's hot path);
  * times in microseconds, rates to 9 digits. */
+/* The members that never change after vm.define, written once. */
+static char *static_json(const struct vm_record *r)
+{
+	struct jw w;
+
+	jw_init(&w);
+	jw_open(&w, '{');
+	jw_key(&w, "name");
+	jw_str(&w, r->name);
+	jw_key(&w, "uuid");
+	jw_str(&w, r->uuid);
+	jw_key(&w, "kernel");
+	jw_str(&w, r->kernel);
+	jw_key(&w, "initrd");
+	jw_str(&w, r->initrd);
+	jw_key(&w, "cmdline");
+	jw_str(&w, r->cmdline);
+	jw_key(&w, "memory_mib");
+	jw_int(&w, r->memory_mib);
+	jw_key(&w, "cpus");
+	jw_int(&w, r->cpus);
+	jw_key(&w, "restart");
+	jw_str(&w, r->restart);
+	return jw_finish(&w, NULL);	/* "{...", left open */
+}
+
+/* The VM object of docs/jsonrpc.md, written as text (vm.list's hot path);
+ * times in microseconds, rates to 9 digits. */
 void vm_write_json(struct jw *w, const struct vm *vm, double now)
 {
 	const struct vm_record *r = &vm->def;
 	bool active = vm_is_active(vm);
 
-	jw_open(w, '{');
-	jw_key(w, "name");
-	jw_str(w, r->name);
-	jw_key(w, "uuid");
-	jw_str(w, r->uuid);
+	jw_raw(w, vm->json_static, strlen(vm->json_static));
 	jw_key(w, "state");
 	jw_str(w, vm_state_name(vm->state));
 	jw_key(w, "desired");
@@ -298,18 +326,6 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 		jw_fixed(w, now - vm->started_at, 3);
 	else
 		jw_null(w);
-	jw_key(w, "kernel");
-	jw_str(w, r->kernel);
-	jw_key(w, "initrd");
-	jw_str(w, r->initrd);
-	jw_key(w, "cmdline");
-	jw_str(w, r->cmdline);
-	jw_key(w, "memory_mib");
-	jw_int(w, r->memory_mib);
-	jw_key(w, "cpus");
-	jw_int(w, r->cpus);
-	jw_key(w, "restart");
-	jw_str(w, r->restart);
 	jw_key(w, "clock");
 	jw_open(w, '{');
 	jw_key(w, "rate");

@@ -55,6 +55,7 @@ struct vm {
 	bool guest_shutdown;	/* QMP SHUTDOWN from the guest */
 	int crashes;		/* in the current window */
 	double crash_window;
+	char *json_static;	/* vm_write_json: what define fixed */
 	/* paths */
 	char *run_dir, *qmp_path, *mgmt_path, *con_path, *pid_path;
 	char *log_dir, *console_log, *qemu_log;

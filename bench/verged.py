@@ -159,7 +159,7 @@ def main():
         ("  one vm.list = full status sweep", "%.2f ms" % (p50 / 1000),
          "<= 1 ms (libvirt 11.4 ms)"),
         ("  verged CPU time per vm.list", "%.0f us" % cpu,
-         "(load-independent)"),
+         "(verged's own CPU, less load-bound)"),
         ("  Python json.loads of the reply", "%.0f us" % parse,
          "(client side, not in the above)"),
         ("verged RSS, 0 VMs", "%.1f MB" % (rss0 / 1024), ""),

@@ -16,7 +16,8 @@ It takes QEMU's command line as verged builds it, writes -pidfile, and:
   hello, a report, a guestinfo key and some malformed guest input;
 - records what it received in RUN/vms/NAME/fake.log (one JSON per line).
 Behaviour switches come from the guest command line (after "--"):
-fake.mute_tclo=1 never answers TCLO commands.
+fake.mute_tclo=1 never answers TCLO commands; fake.ignore_button=1
+ignores the power button (like the test initramfs).
 """
 
 import json
@@ -34,14 +35,19 @@ import mgmt  # noqa: E402
 CLOCK = mgmt.CLOCK
 
 
+def qemu_opts(text):
+    """QEMU's "a,b=c,d=e,,f" option syntax (",," is a literal comma)."""
+    parts = text.replace(",,", "\0").split(",")
+    return [p.replace("\0", ",") for p in parts]
+
+
 def chardev_paths(argv):
     paths = {}
     for i, a in enumerate(argv[:-1]):
         if a == "-chardev":
-            opts = dict(kv.split("=", 1) for kv in argv[i + 1].split(",")[1:]
+            opts = dict(kv.split("=", 1) for kv in qemu_opts(argv[i + 1])[1:]
                         if "=" in kv)
-            cid = argv[i + 1].split(",")[1].split("=", 1)[1]
-            paths[cid] = opts["path"]
+            paths[opts["id"]] = opts["path"]
     return paths
 
 
@@ -52,6 +58,7 @@ class Fake:
         append = argv[argv.index("-append") + 1]
         self.guest = append.split(" -- ", 1)[1] if " -- " in append else ""
         self.mute_tclo = "fake.mute_tclo=1" in self.guest
+        self.deaf = "fake.ignore_button=1" in self.guest
         self.rundir = os.path.dirname(self.paths["qmp"])
         self.log = open(os.path.join(self.rundir, "fake.log"), "a",
                         buffering=1)
@@ -83,7 +90,7 @@ class Fake:
                 f.write(json.dumps({"return": {}, "id": cmd.get("id")})
                         .encode() + b"\n")
                 self.note(qmp=cmd["execute"])
-                if cmd["execute"] == "system_powerdown":
+                if cmd["execute"] == "system_powerdown" and not self.deaf:
                     f.write(b'{"event": "POWERDOWN", "data": {}}\n')
                     time.sleep(0.2)
                     f.write(b'{"event": "SHUTDOWN", "data": {"guest": true,'
@@ -180,7 +187,8 @@ class Fake:
                         self.guest_says(c)
             c.close()
 
-    def run(self):
+    def run(self, argv):
+        self.note(argv=argv)
         qmp = self.listen(self.paths["qmp"])
         mg = self.listen(self.paths["mgmt"])
         with open(self.pidfile, "w") as f:
@@ -192,4 +200,4 @@ class Fake:
 
 
 if __name__ == "__main__":
-    Fake(sys.argv[1:]).run()
+    Fake(sys.argv[1:]).run(sys.argv[1:])

@@ -190,3 +190,41 @@ def test_graceful_stop(vd):
     # the malformed guest input was noticed, not fatal
     assert "agent report is not a JSON object" in log
     assert "malformed guestinfo" in log
+
+
+def test_qemu_command_line(tmp_path):
+    """What verged asks QEMU to run: verge-hv as -kernel, the guest Image
+    raw at 0x44000000, verge-hv's options before "--" (verge.uuid only
+    with [qemu] uuid_arg), commas in paths doubled for QEMU."""
+    v = vh.Verged(config_extra="binary = %s\nuuid_arg = true\n" % FAKE)
+    try:
+        hv = v.tmp / "hv.bin"
+        hv.write_bytes(b"hv")
+        v.config.write_text(v.config.read_text().replace(
+            str(vh.build_dir() / "verge-hv.bin"), str(hv)))
+        kernel = v.tmp / "Image,v2"
+        kernel.write_bytes(b"k")
+        v.start()
+        vm = v.call("vm.define", name="c", kernel=str(kernel), cpus=3,
+                    memory_mib=512, rate="1/3", freq_hz=125000000,
+                    cmdline="console=ttyAMA0 quiet")
+        v.call("vm.start", name="c")
+        wait_for("QMP", lambda: v.call("vm.show", name="c")["state"] ==
+                 "running")
+        argv = [x["argv"] for x in fake_log(v, "c") if "argv" in x][0]
+        opt = {argv[i]: argv[i + 1] for i in range(len(argv) - 1)
+               if argv[i].startswith("-")}
+        assert opt["-kernel"] == str(hv)
+        assert opt["-smp"] == "3" and opt["-m"] == "512M"
+        assert opt["-M"] == "virt,virtualization=on,gic-version=3"
+        assert opt["-uuid"] == vm["uuid"]
+        assert "loader,file=%s,,v2,addr=0x44000000,force-raw=on" % \
+            str(kernel).rsplit(",", 1)[0] in argv
+        assert "-initrd" not in argv
+        assert opt["-append"] == (
+            "verge.kernel=0x44000000 verge.uuid=%s verge.rate=1/3 "
+            "verge.freq=125000000 -- console=ttyAMA0 quiet" % vm["uuid"])
+        assert "virtconsole,chardev=mgmt" in argv
+        v.call("vm.kill", name="c")
+    finally:
+        v.cleanup()

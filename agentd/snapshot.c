@@ -113,12 +113,12 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 			    const struct vp_stats *st)
 {
 	const struct vm_record *r = &vm->def;
-	const char *strs[] = { host, r->name, r->uuid, r->kernel, r->initrd,
-			       r->cmdline, r->restart, r->desired,
+	/* json_static: the members define fixed, as vm_write_json() writes
+	 * them */
+	const char *strs[] = { host, vm->json_static, r->desired,
 			       vm->agent_detect, vm->agent_hostname };
 	int64_t nums[] = { vm->state, vm->pid, vm->boots, r->id,
-			   r->memory_mib, r->cpus, r->rate_num, r->rate_den,
-			   (int64_t)r->freq_hz };
+			   r->rate_num, r->rate_den, (int64_t)r->freq_hz };
 	double times[] = { vm->started_at, vm->agent_at };
 	uint64_t h = FNV_OFFSET;
 	size_t i;

@@ -54,6 +54,10 @@ http {{
             default_type application/json;
             alias {tmp}/fleet.json;
         }}
+        location = /v1/vms {{
+            default_type application/json;
+            alias {tmp}/vms.json;
+        }}
     }}
 }}
 """
@@ -84,11 +88,12 @@ def wrk(url, conns, threads):
     return rps, to_ms(lat["50"]), to_ms(lat["99"])
 
 
-def start_nginx(tmp, body):
+def start_nginx(tmp, bodies):
     # run as root, nginx's workers drop to an unprivileged user
     tmp.chmod(0o755)
-    (tmp / "fleet.json").write_bytes(body)
-    (tmp / "fleet.json").chmod(0o644)
+    for name, body in bodies.items():
+        (tmp / name).write_bytes(body)
+        (tmp / name).chmod(0o644)
     port = rh.free_port()
     (tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=tmp, port=port))
     proc = subprocess.Popen([need("nginx"), "-c", str(tmp / "nginx.conf"),
@@ -126,12 +131,12 @@ def define_many(v, n):
     return time.monotonic() - t0
 
 
-def throughput(v, nginx_url):
-    ours = v.url + "/v1/fleet"
-    print("GET /v1/fleet, %d VMs (%d bytes), wrk %d s x %d rounds, "
-          "medians:" % (NVMS, len(v.get("/v1/fleet").body), SECONDS, ROUNDS))
+def throughput(v, nginx_url, path="/v1/fleet", runs=((64, 2), (1, 1))):
+    ours = v.url + path
+    print("GET %s, %d VMs (%d bytes), wrk %d s x %d rounds, medians:" % (
+        path, NVMS, len(v.get(path).body), SECONDS, ROUNDS))
     print("  %-16s %10s %9s %9s" % ("", "req/s", "p50 ms", "p99 ms"))
-    for conns, threads in ((64, 2), (1, 1)):
+    for conns, threads in runs:
         res = {"verged": [], "nginx": []}
         for _ in range(ROUNDS):       # interleaved: the same conditions
             res["verged"].append(wrk(ours, conns, threads))
@@ -204,8 +209,13 @@ def main():
         took = define_many(v, NVMS)
         print("defined %d VMs over JSON-RPC in %.1f s (each reply waits"
               " for its REST snapshot)" % (NVMS, took))
-        nginx, nginx_url = start_nginx(tmp, v.get("/v1/fleet").body)
+        nginx, nginx_url = start_nginx(tmp, {
+            "fleet.json": v.get("/v1/fleet").body,
+            "vms.json": v.get("/v1/vms").body})
         throughput(v, nginx_url)
+        # the full VM objects: the ~400 KB of TARGETS.md's anchor
+        throughput(v, nginx_url.replace("/v1/fleet", "/v1/vms"), "/v1/vms",
+                   ((64, 2),))
     finally:
         if nginx:
             stop_nginx(nginx)

@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -67,6 +68,21 @@ def time_hyperfine(cmds, runs):
             for r in res]
 
 
+def rpc_rtt(sock, method, runs):
+    """Round trips of one method on one connection: verged's own share."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(sock)
+        f = s.makefile("rb")
+        req = b'{"jsonrpc":"2.0","id":1,"method":"%s"}\n' % method.encode()
+        times = []
+        for _ in range(runs + 10):
+            t0 = time.perf_counter()
+            s.sendall(req)
+            assert b'"result"' in f.readline()
+            times.append((time.perf_counter() - t0) * 1e3)
+    return times[10:]
+
+
 def virsh_node(dir):
     """A libvirt test-driver node with VMS domains."""
     path = Path(dir) / "node.xml"
@@ -114,6 +130,7 @@ def main():
             results = time_hyperfine([c for _, c in cmds], args.runs)
         else:
             results = [time_loop(c, args.runs) for _, c in cmds]
+        rtt = rpc_rtt(d.sock, "vm.list", args.runs)
     finally:
         d.stop()
         shutil.rmtree(d.dir, ignore_errors=True)
@@ -130,6 +147,9 @@ def main():
             name.startswith("verge") else ""
         print("  %-32s %8.2f %8.2f %8.2f %8.2f %9s" % (
             name, p50[-1], quantile(t, 0.95), statistics.mean(t), c, target))
+    print("  %-32s %8.2f %8.2f %8.2f" % (
+        "vm.list round trip (verged only)", statistics.median(rtt),
+        quantile(rtt, 0.95), statistics.mean(rtt)))
     print("  verge vm list beyond starting a process (p50 - true's p50): "
           "%.2f ms; CPU %.2f ms beyond true's" % (p50[0] - p50[3],
                                                   cpu[0] - cpu[3]))

@@ -151,6 +151,8 @@ static const struct cli_cmd vm_cmds[] = {
 	CALL("show", "vm.show", vm_args, show_vm, "Show one VM in detail"),
 	CALL("console", "vm.console", console_args, show_console,
 	     "Print the end of a VM's console log"),
+	CALL("stats", "vm.stats", vm_args, show_fields,
+	     "Show verge-hv's exit and channel counters of a running VM"),
 	{ 0 }
 };
 

@@ -81,6 +81,13 @@ def test_list_shows_running_with_uptime(vm):
     assert fields["PID"].isdigit()
 
 
+def test_stats(vm):
+    lines = ok(vm.verge("vm", "stats", NAME)).splitlines()
+    fields = dict(re.split(r":\s+", line, maxsplit=1) for line in lines)
+    assert int(fields["exits_total"]) > 0
+    assert int(fields["exits.tick"]) > 0
+
+
 def test_console_tail(vm):
     out = ok(vm.verge("vm", "console", NAME, "--bytes", "2K"))
     assert 0 < len(out.encode()) <= 2048

@@ -166,6 +166,7 @@ ERRORS = [
     # A defined VM that does not run has no clock and no agent.
     (("clock", "step", "err-1", "1s"), 1, ["err-1", "verge vm show err-1"]),
     (("vm", "kill", "err-1"), 1, ["err-1", "verge vm show err-1"]),
+    (("vm", "stats", "err-1"), 1, ["err-1"]),
     (("vm", "stop", "err-1"), 1, ["err-1"]),
     (("agent", "ping", "err-1"), 1, ["err-1"]),
     (("agent", "sync-time", "err-1"), 1, ["err-1"]),
@@ -392,7 +393,7 @@ def test_bash_completion(verged, err_vm):
          "help"])
     assert complete(["verge", "vm", ""], s) == sorted(
         ["define", "start", "stop", "kill", "undefine", "list", "show",
-         "console"])
+         "console", "stats"])
     assert complete(["verge", "clock", "set-"], s) == [
         "set-frequency", "set-rate"]
     assert complete(["verge", "vm", "show", ""], s) == [err_vm]
@@ -450,7 +451,7 @@ def test_man_page_synopsis_matches_help():
             for meta in re.findall(r"\b([A-Z]{2,})\b", t):
                 assert "Ar" in synopsis and meta in synopsis, (words, meta)
         n += 1
-    assert n == 22
+    assert n == 23
     for lint in (["mandoc", "-T", "lint", "-W", "warning"],
                  ["groff", "-mdoc", "-ww", "-z"]):
         try:
@@ -538,7 +539,8 @@ ODD_RESULTS = [None, 3, "x", [], {}, [None, 1, "s", {"name": 5}],
                 "report": {"a": {"b": {"c": {"d": {"e": {}}}}}},
                 "detail": [1], "text": 5, "rate": 7, "value": None}]
 ODD_COMMANDS = [["vm", "list"], ["vm", "show", "x"], ["vm", "start", "x"],
-                ["vm", "console", "x"], ["clock", "show", "x"],
+                ["vm", "console", "x"], ["vm", "stats", "x"],
+                ["clock", "show", "x"],
                 ["agent", "show", "x"], ["agent", "ping", "x"],
                 ["agent", "detect", "x"], ["agent", "sync-time", "x"],
                 ["guestinfo", "get", "x", "k"], ["events"], ["version"]]

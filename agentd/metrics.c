@@ -37,7 +37,8 @@ void metrics_count(struct metrics *m, enum rest_ep ep, unsigned status)
 {
 	unsigned i;
 
-	if (ep >= EP_COUNT)	/* counted already (/metrics counts itself) */
+	/* EP_COUNT: counted already (/metrics counts itself) */
+	if (ep >= EP_COUNT)
 		return;
 	for (i = 0; i < METRICS_NCODES - 1; i++)
 		if (codes[i] == status)

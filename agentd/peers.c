@@ -71,7 +71,7 @@ void peers_round_unref(struct peers_round *r)
 	free(r);
 }
 
-/* --- one peer's answer --------------------------------------------------------- */
+/* --- one peer's answer ---------------------------------------------------- */
 
 static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -225,7 +225,7 @@ static void finish(struct fetch *f, CURLcode res, struct peer_result *r)
 	free(host);
 }
 
-/* --- a round ------------------------------------------------------------------- */
+/* --- a round -------------------------------------------------------------- */
 
 static int add_fetch(struct peers *p, struct fetch *f, size_t idx)
 {
@@ -349,7 +349,7 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-/* --- the REST threads' side ---------------------------------------------------- */
+/* --- the REST threads' side ----------------------------------------------- */
 
 static bool fresh_enough(const struct peers *p)
 {
@@ -414,7 +414,7 @@ struct peers_round *peers_last(struct peers *p)
 	return r;
 }
 
-/* --- lifetime ------------------------------------------------------------------- */
+/* --- lifetime ------------------------------------------------------------- */
 
 static void free_peers(struct peers *p)
 {

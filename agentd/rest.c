@@ -65,7 +65,7 @@ struct rest {
 	size_t nstats;
 };
 
-/* --- answers ------------------------------------------------------------------- */
+/* --- answers -------------------------------------------------------------- */
 
 struct req;
 typedef enum MHD_Result (*handler_fn)(struct req *q);
@@ -74,7 +74,7 @@ struct route {
 	const char *pattern;	/* "{name}" matches one path segment */
 	enum rest_ep ep;
 	handler_fn fn;
-	const char *params[MAX_PARAMS];	/* the query parameters allowed */
+	const char *params[MAX_PARAMS];	/* query parameters allowed */
 	bool open;		/* answered without the token */
 };
 
@@ -252,7 +252,7 @@ static enum MHD_Result reply_buf(struct req *q, struct buf *src,
 	return reply_owned(q, &b, type, etag);
 }
 
-/* --- snapshots on the REST side ------------------------------------------------ */
+/* --- snapshots on the REST side ------------------------------------------- */
 
 /* The current snapshot; asks the loop for a new one when ages are old. */
 static struct snapshot *current(struct rest *r)
@@ -288,7 +288,7 @@ static const struct snap_vm *find_vm(struct req *q, struct snapshot *s,
 	return v;
 }
 
-/* --- handlers --------------------------------------------------------------------- */
+/* --- handlers ------------------------------------------------------------- */
 
 static enum MHD_Result h_healthz(struct req *q)
 {
@@ -477,7 +477,7 @@ static enum MHD_Result h_events(struct req *q)
 	return reply_buf(q, &b, JSON_TYPE, true);
 }
 
-/* --- the fleet ------------------------------------------------------------------------ */
+/* --- the fleet ------------------------------------------------------------ */
 
 /* {"generated_at","host","hosts":[self, peers...]} and, with vms, the
  * VMs of this host and its peers. */
@@ -526,8 +526,8 @@ static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms)
 
 	if (!local && q->r->peers) {
 		r = peers_get(q->r->peers, q->c, !q->resumed, &round);
-		if (r == -EAGAIN)
-			return MHD_YES;	/* suspended until the round ends */
+		if (r == -EAGAIN)	/* suspended: the round resumes it */
+			return MHD_YES;
 		if (r)
 			return fail(q, 503, "verged is stopping");
 	}
@@ -558,7 +558,7 @@ static enum MHD_Result h_hosts(struct req *q)
 	return fleet_or_hosts(q, false, false);
 }
 
-/* --- /metrics ---------------------------------------------------------------------------- */
+/* --- /metrics ------------------------------------------------------------- */
 
 static void peer_metrics(struct buf *b, struct peers *p)
 {
@@ -618,7 +618,7 @@ static enum MHD_Result h_metrics(struct req *q)
 			 false);
 }
 
-/* --- routing -------------------------------------------------------------------------- */
+/* --- routing -------------------------------------------------------------- */
 
 static const struct route routes[] = {
 	{ "/healthz", EP_HEALTHZ, h_healthz, { NULL }, true },
@@ -740,7 +740,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	return q.route->fn(&q);
 }
 
-/* --- the loop's side -------------------------------------------------------------- */
+/* --- the loop's side ------------------------------------------------------ */
 
 static int cmp_stat(const void *key, const void *elem)
 {
@@ -883,7 +883,7 @@ static void wake_cb(uv_async_t *a)
 		rest_changed(r->d);
 }
 
-/* --- start and stop ----------------------------------------------------------------- */
+/* --- start and stop ------------------------------------------------------- */
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {

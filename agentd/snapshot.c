@@ -97,7 +97,7 @@ static void self_host(struct buf *b, const char *host, size_t nvms)
 		   "\"latency_ms\":null}", VERGED_VERSION, VERGED_API, nvms);
 }
 
-/* --- one VM ---------------------------------------------------------------------- */
+/* --- one VM --------------------------------------------------------------- */
 
 static uint64_t fnv_str(uint64_t h, const char *s)
 {
@@ -223,7 +223,7 @@ static struct snap_piece *reuse(const struct snapshot *prev, size_t *cursor,
 	return v->p;
 }
 
-/* --- the collections ---------------------------------------------------------------- */
+/* --- the collections ------------------------------------------------------ */
 
 /* {"generated_at":T,"host":H, ... */
 static void head(struct buf *b, double at, const char *host)

@@ -176,7 +176,8 @@ int run_fleet_status(struct cli_ctx *ctx)
 	for (i = 0; i < n; i++)
 		if (!cli_is_url(urls[i]))
 			return cli_fail(ctx, CLI_EXIT_USAGE, "usage", NULL,
-					"'%s' is not an http:// or https:// URL",
+					"'%s' is not an http:// or https:// "
+					"URL",
 					urls[i]);
 	if (cli_http_get_many(urls, n, "/v1/fleet",
 			      cli_now_ms() + ctx->timeout_ms, res))

@@ -59,7 +59,7 @@ static int read_token(char *buf, size_t size)
 	return strpbrk(buf, "\r\n") ? -EINVAL : 0;
 }
 
-/* --- GETs ------------------------------------------------------------------------ */
+/* --- GETs ----------------------------------------------------------------- */
 
 struct xfer {
 	CURL *easy;
@@ -222,7 +222,7 @@ void cli_http_result_free(struct cli_http_result *r)
 	r->body = NULL;
 }
 
-/* --- the transport ------------------------------------------------------------------ */
+/* --- the transport -------------------------------------------------------- */
 
 /* The methods the REST API can answer: path, and where the result is. */
 static const struct rest_map {
@@ -375,7 +375,8 @@ static int http_send(struct cli_transport *t, const char *msg, size_t len,
 		char text[200];
 
 		snprintf(text, sizeof(text), "'%s' is not available through "
-			 "--url: the REST API is read-only; use verged's socket",
+			 "--url: the REST API is read-only; use verged's "
+			 "socket",
 			 json_string_value(json_object_get(req, "method")) ?:
 			 "?");
 		r = set_reply(h, json_pack("{ss sO s{si ss s{ss}}}", "jsonrpc",

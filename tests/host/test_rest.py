@@ -350,3 +350,49 @@ def test_no_thread_wakes_up_when_idle():
         assert switches() - before == 0
     finally:
         v.cleanup()
+
+
+def test_rest_answers_while_the_loop_is_blocked(vd):
+    """Another process holds SQLite's write lock: verged's loop blocks in
+    its busy handler on the next write, and the JSON-RPC socket with it;
+    the REST threads keep answering from the snapshot and their
+    read-only connections (WAL readers do not wait for writers)."""
+    import sqlite3
+    import threading
+
+    db = sqlite3.connect(str(vd.state / "verged.db"), timeout=5,
+                         isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    done = {}
+
+    def define():
+        t0 = time.monotonic()
+        try:
+            vd.call("vm.define", name="blocked-1", kernel=vd.kernel())
+        except vh.RpcError as e:
+            done["error"] = e
+        done["took"] = time.monotonic() - t0
+        done["at"] = time.monotonic()
+
+    t = threading.Thread(target=define)
+    t.start()
+    try:
+        time.sleep(0.3)             # the loop is now in the busy handler
+        assert "took" not in done
+        worst = 0
+        for path in ("/v1/fleet", "/v1/vms/db-1", "/v1/events?limit=5",
+                     "/metrics", "/healthz") * 3:
+            t0 = time.monotonic()
+            assert vd.get(path, timeout=5).status == 200, path
+            worst = max(worst, time.monotonic() - t0)
+        assert worst < 0.5, worst
+        assert "took" not in done   # the loop was blocked all along
+    finally:
+        released = time.monotonic()
+        db.execute("ROLLBACK")
+        db.close()
+        t.join(10)
+    # the JSON-RPC call could only finish once the lock was released
+    assert done["at"] >= released, done
+    if "error" not in done:
+        vd.call("vm.undefine", name="blocked-1")

@@ -128,6 +128,26 @@ static json_t *check_entry(json_t *e, const char *host, char *err,
 	return out;
 }
 
+/* The version and API the peer gives for itself in "hosts". */
+static void self_version(struct peer_result *r, json_t *hosts)
+{
+	const char *version;
+	json_int_t api;
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(hosts, i, h) {
+		if (!json_is_true(json_object_get(h, "self")) ||
+		    json_unpack(h, "{s:s s:I}", "version", &version, "api",
+				&api) || strlen(version) >= sizeof(r->version) ||
+		    api < 1 || api > 1000)
+			continue;
+		snprintf(r->version, sizeof(r->version), "%s", version);
+		r->api = (int)api;
+		return;
+	}
+}
+
 /* The body of a reachable peer into r (host name, VM entries). */
 static int parse_fleet(struct peer_result *r, const char *text, size_t len,
 		       char **ret_host, char *err, size_t errsize)
@@ -165,6 +185,7 @@ static int parse_fleet(struct peer_result *r, const char *text, size_t len,
 		json_decref(ok);
 	}
 	buf_add(&vms, "", 0);
+	self_version(r, json_object_get(root, "hosts"));
 	r->nvms = json_array_size(list);
 	r->vms = buf_steal(&vms, &r->vms_len);
 	*ret_host = strdup(host);
@@ -184,8 +205,16 @@ static void host_entry(struct peer_result *r, const char *host,
 		buf_str(&b, "null");
 	buf_str(&b, ",\"url\":");
 	buf_json_str(&b, r->url);
-	buf_printf(&b, ",\"self\":false,\"reachable\":%s,\"version\":null,"
-		   "\"api\":null,\"vms\":", r->reachable ? "true" : "false");
+	buf_printf(&b, ",\"self\":false,\"reachable\":%s,\"version\":",
+		   r->reachable ? "true" : "false");
+	if (r->version[0])
+		buf_json_str(&b, r->version);
+	else
+		buf_str(&b, "null");
+	if (r->api)
+		buf_printf(&b, ",\"api\":%d,\"vms\":", r->api);
+	else
+		buf_str(&b, ",\"api\":null,\"vms\":");
 	if (r->reachable)
 		buf_printf(&b, "%zu,\"error\":null", r->nvms);
 	else

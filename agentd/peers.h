@@ -22,6 +22,8 @@ struct peer_result {
 	char *url;		/* base URL, as configured */
 	bool reachable;
 	double latency_ms;
+	char version[33];	/* as the peer said of itself ("": unknown) */
+	int api;		/* 0: unknown */
 	char *host_entry;	/* its "hosts" entry (JSON object text) */
 	size_t host_entry_len;
 	char *vms;		/* its "vms" entries, comma-joined */

@@ -396,3 +396,24 @@ def test_rest_answers_while_the_loop_is_blocked(vd):
     assert done["at"] >= released, done
     if "error" not in done:
         vd.call("vm.undefine", name="blocked-1")
+
+
+def test_ipv6_loopback_listen():
+    import http.client
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+            port = s.getsockname()[1]
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    v = vh.Verged()
+    try:
+        v.start(["--rest", "[::1]:%d" % port])
+        c = http.client.HTTPConnection("::1", port, timeout=5)
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        assert r.status == 200 and b'"ok"' in r.read()
+        c.close()
+        assert "rest: listening on http://[::1]:%d/" % port in v.log_text()
+    finally:
+        v.cleanup()

@@ -67,6 +67,7 @@ def test_fleet_shows_every_host_and_vm(fleet):
     assert set(hosts) == {"alpha", "beta", "gamma"}
     assert all(h["reachable"] and h["error"] is None for h in f["hosts"])
     assert hosts["beta"]["url"] == beta.url and hosts["beta"]["vms"] == 2
+    assert hosts["beta"]["version"] == "0.1.0" and hosts["beta"]["api"] == 1
     assert hosts["gamma"]["url"] == gamma.url
     assert hosts["alpha"]["self"] and not hosts["beta"]["self"]
     # a peer's own view is local only: no fan-out loops

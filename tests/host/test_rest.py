@@ -417,3 +417,16 @@ def test_ipv6_loopback_listen():
         assert "rest: listening on http://[::1]:%d/" % port in v.log_text()
     finally:
         v.cleanup()
+
+
+def test_openapi_security_matches_the_token_check(tokened):
+    doc = openapi()
+    assert doc["security"] == [{"bearer": []}]
+    for path, item in doc["paths"].items():
+        op = item["get"]
+        r = tokened.get(path.replace("{name}", "vm-a"), token=False)
+        if op.get("security") == []:
+            assert r.status == 200, path
+            assert "401" not in op["responses"], path
+        else:
+            assert r.status == 401 and "401" in op["responses"], path

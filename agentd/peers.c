@@ -283,6 +283,26 @@ static int add_fetch(struct peers *p, struct fetch *f, size_t idx)
 								  : -ENOMEM;
 }
 
+static bool stopping(struct peers *p)
+{
+	bool stop;
+
+	pthread_mutex_lock(&p->lock);
+	stop = p->stopping;
+	pthread_mutex_unlock(&p->lock);
+	return stop;
+}
+
+/* Transfers still running when verged stops end as errors. */
+static void abandon(struct fetch *f, size_t n, struct peers_round *round)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (f[i].easy && !round->r[i].host_entry)
+			finish(&f[i], CURLE_ABORTED_BY_CALLBACK, &round->r[i]);
+}
+
 static struct peers_round *run_round(struct peers *p)
 {
 	struct peers_round *round;
@@ -318,7 +338,8 @@ static struct peers_round *run_round(struct peers *p)
 		}
 		if (running)
 			curl_multi_poll(p->multi, NULL, 0, 100, NULL);
-	} while (running);
+	} while (running && !stopping(p));
+	abandon(f, p->n, round);
 	for (i = 0; i < p->n; i++) {
 		if (f[i].easy) {
 			curl_multi_remove_handle(p->multi, f[i].easy);

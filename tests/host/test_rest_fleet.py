@@ -190,3 +190,25 @@ def test_silent_and_lying_peers_within_the_timeout(odd_peers):
     assert v.get("/v1/hosts").status == 200
     assert time.monotonic() - t0 < 0.3
     assert v.call("daemon.version")["api"] == 1
+
+
+def test_stop_does_not_wait_for_a_silent_peer():
+    silent = Silent()
+    v = rh.RestVerged(host="epsilon", peers=(silent.url,),
+                      rest_extra="peer_timeout_ms = 30000\n")
+    try:
+        start(v, "e-1")
+        with ThreadPoolExecutor(2) as ex:
+            waiting = ex.submit(v.get, "/v1/fleet", timeout=40)
+            time.sleep(0.5)         # the round is waiting for the peer
+            t0 = time.monotonic()
+            assert v.stop(timeout=20) == 0
+            assert time.monotonic() - t0 < 5
+            try:
+                r = waiting.result(timeout=5)
+                assert r.status == 503
+            except OSError:
+                pass                # or closed as verged stopped
+    finally:
+        v.cleanup()
+        silent.sock.close()

@@ -22,6 +22,12 @@
 #define ALIGN	alignof(max_align_t)
 #define BIG	(CHUNK / 4)	/* larger blocks come from malloc() */
 
+#ifdef __SANITIZE_ADDRESS__
+#define USE_ARENA	0
+#else
+#define USE_ARENA	1
+#endif
+
 struct chunk {
 	struct chunk *next;
 	size_t used;
@@ -67,9 +73,8 @@ static void arena_free(void *p)
 
 void cli_arena_start(void)
 {
-#ifndef __SANITIZE_ADDRESS__
-	json_set_alloc_funcs(arena_malloc, arena_free);
-#endif
+	if (USE_ARENA)
+		json_set_alloc_funcs(arena_malloc, arena_free);
 }
 
 void cli_arena_stop(void)

@@ -41,7 +41,7 @@ static const struct cli_arg define_args[] = {
 	{ "kernel", "IMAGE", CLI_PATH, CLI_REQUIRED, "kernel",
 	  "the guest's kernel image", NULL },
 	{ "initrd", "FILE", CLI_PATH, 0, "initrd", "its initramfs", NULL },
-	{ "cmdline", "STR", CLI_STRING, 0, "cmdline",
+	{ "cmdline", "STR", CLI_TEXT, 0, "cmdline",
 	  "the guest kernel's command line", NULL },
 	{ "memory", "MIB", CLI_MIB, 0, "memory_mib",
 	  "guest memory in MiB, or 2G (256-65536 MiB; default 1024)", NULL },
@@ -108,8 +108,8 @@ static const struct cli_arg gi_set_args[] = {
 	VM_OPERAND("the VM"),
 	{ NULL, "KEY", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "key",
 	  "the guestinfo key", NULL },
-	{ NULL, "VALUE", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "value",
-	  "its new value", NULL },
+	{ NULL, "VALUE", CLI_TEXT, CLI_POSITIONAL | CLI_REQUIRED, "value",
+	  "its new value; empty deletes the key", NULL },
 	END
 };
 

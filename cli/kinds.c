@@ -107,7 +107,7 @@ int cli_parse_rate(const char *s, uint64_t *ret_num, uint64_t *ret_den)
 			den *= 10;
 		}
 		r = cli_parse_scaled(s, (const struct cli_unit[]){
-			{ "", den }, { NULL, 0 } }, UINT32_MAX, &num);
+			{ "", den }, { NULL, 0 } }, UINT64_MAX, &num);
 	} else {
 		n = (size_t)(slash - s);
 		if (n == 0 || n >= sizeof(head) || dot)
@@ -190,6 +190,8 @@ static json_t *value_of(const struct cli_arg *a, const char *s, int *err,
 	switch (a->kind) {
 	case CLI_FLAG:
 		return json_true();
+	case CLI_TEXT:
+		return json_string(s);
 	case CLI_STRING:
 		if (!*s) {
 			*err = -EINVAL;
@@ -242,6 +244,7 @@ static json_t *value_of(const struct cli_arg *a, const char *s, int *err,
 /* What a value of each kind looks like, for error messages and help. */
 static const char *const examples[CLI_KIND_COUNT] = {
 	[CLI_STRING] = "a non-empty string",
+	[CLI_TEXT] = "text",
 	[CLI_PATH] = "an existing file",
 	[CLI_COUNT] = "a whole number such as 4",
 	[CLI_MIB] = "MiB such as 1024, 512M or 2G",

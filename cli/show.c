@@ -174,9 +174,13 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	kv_addj(&kv, "PID", json_object_get(r, "pid"));
 	kv_addj(&kv, "Boots", json_object_get(r, "boots"));
 	if (num(r, "started_at") > 0) {
+		/* Last started; "up" only while it runs (uptime_s not null). */
 		cli_fmt_time(num(r, "started_at"), t, sizeof(t));
 		cli_fmt_duration(num(r, "uptime_s"), age, sizeof(age));
-		snprintf(buf, sizeof(buf), "%s (up %s)", t, age);
+		if (num(r, "uptime_s") >= 0)
+			snprintf(buf, sizeof(buf), "%s (up %s)", t, age);
+		else
+			snprintf(buf, sizeof(buf), "%s", t);
 		kv_add(&kv, "Started", buf);
 	}
 	kv_addj(&kv, "Kernel", json_object_get(r, "kernel"));

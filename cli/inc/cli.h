@@ -34,7 +34,8 @@ enum cli_exit {
 /* What an argument's value is; kinds.c holds the parser of each. */
 enum cli_kind {
 	CLI_FLAG,	/* no value: true */
-	CLI_STRING,
+	CLI_STRING,	/* non-empty text */
+	CLI_TEXT,	/* any text, even empty */
 	CLI_PATH,	/* an existing file, made absolute */
 	CLI_COUNT,	/* unsigned decimal integer */
 	CLI_MIB,	/* size in MiB: 512, 512M, 2G */

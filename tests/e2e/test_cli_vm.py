@@ -1,6 +1,11 @@
 """verge with a running Linux guest: what the operator sees of a live VM
-(state and uptime, console, the live clock at another rate, the event log
-with the caller), through the CLI only. One VM for the whole module.
+(state and uptime, console, the live clock at another rate, the guest
+agent's reports, the event log with the caller), through the CLI only.
+One VM for the whole module.
+
+The agent tests need verge-guest-agent in the test initramfs (guest-agent/
+adds it to LINUX_TOOLS; tests/linux/init starts it for verge_agent=N); a
+tree without the agent skips them.
 """
 
 import json
@@ -49,7 +54,8 @@ def vm():
     try:
         ok(d.verge("vm", "define", NAME, "--kernel", cache_dir() / "Image",
                    "--initrd", cliharness.build_dir() / "initrd.gz",
-                   "--memory", "512M", "--cpus", "1"))
+                   "--memory", "512M", "--cpus", "1", "--cmdline",
+                   "console=ttyAMA0 verge_agent=2"))
         out = ok(d.verge("vm", "start", NAME))
         m = re.fullmatch(r"%s: (starting|running) \(pid (\d+)\)\n" % NAME,
                          out)
@@ -86,6 +92,39 @@ def test_stats(vm):
     fields = dict(re.split(r":\s+", line, maxsplit=1) for line in lines)
     assert int(fields["exits_total"]) > 0
     assert int(fields["exits.tick"]) > 0
+
+
+@pytest.fixture(scope="module")
+def agent(vm):
+    if not (cliharness.build_dir() / "guest-agent" / "aarch64" /
+            "verge-guest-agent").exists():
+        pytest.skip("no verge-guest-agent in this tree's initramfs")
+    wait_for("the agent's first report", lambda: vm.verge(
+        "agent", "show", NAME).returncode == 0, BOOT_TIMEOUT)
+    return vm
+
+
+def test_agent_report(agent):
+    fields = dict(re.split(r":\s+", line, maxsplit=1) for line in
+                  ok(agent.verge("agent", "show", NAME)).splitlines())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(\d+s ago\)",
+                        fields["Received"])
+    assert fields["hostname"] and fields["detect"] == "verge"
+    rows = [line.split() for line in ok(agent.verge("vm", "list")).splitlines()]
+    row = [r for r in rows if r[0] == NAME][0]
+    assert row[-2:][1] == "ago", row  # AGENT: "3s ago"
+    show = ok(agent.verge("vm", "show", NAME))
+    assert re.search(r"^Agent:\s+%s, \d+s ago, detect verge$" %
+                     re.escape(fields["hostname"]), show, re.M), show
+
+
+def test_agent_ping_and_detect(agent):
+    out = ok(agent.verge("agent", "ping", NAME))
+    assert re.fullmatch(r"%s: the agent answered in [\d.e+]+ ms\n" % NAME,
+                        out), out
+    fields = dict(re.split(r":\s+", line, maxsplit=1) for line in
+                  ok(agent.verge("agent", "detect", NAME)).splitlines())
+    assert fields["verdict"] == "verge" and fields["virtualized"] == "yes"
 
 
 def test_console_tail(vm):

@@ -597,3 +597,17 @@ def test_socket_not_accessible(verged):
                         verged.sock, "vm", "list"], capture_output=True,
                        text=True, timeout=10)
     check_error(r, 3, verged.sock, "Permission denied", "'verge' group")
+
+
+def test_guestinfo_set_get_delete(verged, err_vm):
+    r = verged.verge("guestinfo", "set", err_vm, "role", "web server")
+    assert r.returncode == 0 and r.stdout == "", r.stderr
+    assert verged.verge("guestinfo", "get", err_vm, "role").stdout == \
+        "web server\n"
+    got = json.loads(verged.verge("--json", "guestinfo", "get", err_vm,
+                                  "role").stdout)
+    assert (got["value"], got["source"]) == ("web server", "host")
+    # An empty value deletes the key: get then prints nothing.
+    assert verged.verge("guestinfo", "set", err_vm, "role", "").returncode == 0
+    r = verged.verge("guestinfo", "get", err_vm, "role")
+    assert r.returncode == 0 and r.stdout == ""

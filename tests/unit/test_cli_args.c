@@ -146,6 +146,11 @@ static void test_missing_and_extra(void **state)
 	assert_error(parse("clock", "set-rate", "a", NULL), "missing RATE");
 	assert_error(parse("guestinfo", "set", "a", "k", NULL),
 		     "missing VALUE");
+	/* An empty VALUE is given (it deletes the key); an empty NAME is not. */
+	assert_int_equal(parse("guestinfo", "set", "a", "k", "", NULL), 0);
+	assert_params("{\"name\": \"a\", \"key\": \"k\", \"value\": \"\"}");
+	assert_error(parse("vm", "show", "", NULL), "NAME: '': it must not "
+		     "be empty");
 	assert_error(parse("vm", "stop", "a", "--timeout", NULL),
 		     "option '--timeout' needs a value");
 	assert_error(parse("vm", "list", "--bogus", NULL),
@@ -197,6 +202,7 @@ static void test_rates(void **state)
 		{ ".25", 25, 100 }, { "100", 100, 1 }, { "3/7", 3, 7 },
 		{ "0.000000001", 1, 1000000000 },
 		{ "4294967295/1", 4294967295u, 1 },
+		{ "10.123456789", 10123456789ull, 1000000000 },
 	};
 	static const struct {
 		const char *s;

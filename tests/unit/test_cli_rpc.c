@@ -122,6 +122,7 @@ static void test_error_reply(void **state)
 	assert_int_equal(json_integer_value(json_object_get(err, "code")),
 			 -32001);
 	json_decref(err);
+	cli_rpc_close(&rpc);
 	/* A parse error's reply has a null id: still the answer. */
 	start(1, "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700,"
 	      "\"message\":\"not JSON\"}}");

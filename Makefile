@@ -77,11 +77,15 @@ demo: deps
 	@$(MAKE) --no-print-directory $(HV_BIN) $(INITRD)
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) scripts/demo.sh
 
-bench: all fixtures
+bench: all fixtures bench-deps
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/boot.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/clock.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/backdoor.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/verged.py
+
+.PHONY: bench-deps
+bench-deps:
+	@scripts/deps.sh --bench
 
 clean:
 	rm -rf $(O)

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "rest.h"
 
 enum key_type { KEY_STR, KEY_INT, KEY_BOOL };
 
@@ -45,6 +46,16 @@ static const struct config_key {
 	INT("vm", "mgmt_timeout_ms", mgmt_timeout_ms, 100, 600000),
 	INT("store", "report_history", report_history, 1, 100000),
 	INT("store", "event_history", event_history, 100, 10000000),
+	/* REST API (docs/rest.md) */
+	STR("rest", "listen", rest_listen),
+	STR("rest", "token_file", rest_token_file),
+	STR("rest", "peers", rest_peers),
+	STR("rest", "host", rest_host),
+	INT("rest", "peer_timeout_ms", rest_peer_timeout_ms, 50, 60000),
+	INT("rest", "peer_cache_ms", rest_peer_cache_ms, 0, 600000),
+	INT("rest", "max_connections", rest_max_connections, 1, 10000),
+	INT("rest", "max_per_ip", rest_max_per_ip, 1, 10000),
+	INT("rest", "timeout_s", rest_timeout_s, 1, 3600),
 #undef STR
 #undef INT
 #undef BOOL
@@ -59,7 +70,8 @@ void config_usage(FILE *f)
 {
 	fputs("usage: verged [--config FILE] [--socket PATH] "
 	      "[--state-dir DIR]\n"
-	      "              [--run-dir DIR] [--foreground] [--verbose]\n"
+	      "              [--run-dir DIR] [--rest ADDR:PORT|off]\n"
+	      "              [--foreground] [--verbose]\n"
 	      "       verged --version | --help\n", f);
 }
 
@@ -75,12 +87,13 @@ static void set_str(char **dst, const char *s)
 
 int config_parse_args(struct verged_config *c, int argc, char **argv)
 {
-	enum { O_SOCKET = 256, O_STATE, O_RUN };
+	enum { O_SOCKET = 256, O_STATE, O_RUN, O_REST };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "run-dir", required_argument, NULL, O_RUN },
+		{ "rest", required_argument, NULL, O_REST },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -92,6 +105,9 @@ int config_parse_args(struct verged_config *c, int argc, char **argv)
 	memset(c, 0, sizeof(*c));
 	c->stop_timeout_s = c->agent_timeout_ms = c->mgmt_timeout_ms = UNSET;
 	c->report_history = c->event_history = UNSET;
+	c->rest_peer_timeout_ms = c->rest_peer_cache_ms = UNSET;
+	c->rest_max_connections = c->rest_max_per_ip = UNSET;
+	c->rest_timeout_s = UNSET;
 	c->vm_uuid_arg = c->verbose = false;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "c:fvVh", opts, NULL)) != -1) {
@@ -103,6 +119,7 @@ int config_parse_args(struct verged_config *c, int argc, char **argv)
 		case O_SOCKET: set_str(&c->socket_path, optarg); break;
 		case O_STATE: set_str(&c->state_dir, optarg); break;
 		case O_RUN: set_str(&c->run_dir, optarg); break;
+		case O_REST: set_str(&c->rest_listen, optarg); break;
 		case 'f': c->foreground = true; break;
 		case 'v': c->verbose = true; break;
 		case 'V':
@@ -241,6 +258,12 @@ static void apply_defaults(struct verged_config *c)
 	default_int(&c->mgmt_timeout_ms, 3000);
 	default_int(&c->report_history, 100);
 	default_int(&c->event_history, 100000);
+	default_str(&c->rest_listen, REST_DEFAULT_LISTEN);
+	default_int(&c->rest_peer_timeout_ms, 1000);
+	default_int(&c->rest_peer_cache_ms, 1000);
+	default_int(&c->rest_max_connections, 256);
+	default_int(&c->rest_max_per_ip, 64);
+	default_int(&c->rest_timeout_s, 10);
 }
 
 int config_load(struct verged_config *c)
@@ -265,6 +288,7 @@ int config_load(struct verged_config *c)
 	}
 	if (x.err)
 		return x.err;
+	c->rest_explicit = c->rest_listen != NULL;
 	apply_defaults(c);
 	return 0;
 }

@@ -31,6 +31,14 @@ struct verged_config {
 	int mgmt_timeout_ms;	/* management-channel requests */
 	int report_history;	/* agent reports kept per VM */
 	int event_history;	/* events kept in all */
+	/* REST API (rest.c, docs/rest.md): [rest] and --rest */
+	char *rest_listen;	/* "ADDR:PORT", "[ADDR6]:PORT" or "off" */
+	bool rest_explicit;	/* listen was configured, not the default */
+	char *rest_token_file;	/* bearer token; none: no token */
+	char *rest_peers;	/* peers' base URLs */
+	char *rest_host;	/* this host's name in the fleet */
+	int rest_peer_timeout_ms, rest_peer_cache_ms;
+	int rest_max_connections, rest_max_per_ip, rest_timeout_s;
 };
 
 /*

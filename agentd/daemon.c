@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rest.h"
 #include "server.h"
 #include "store.h"
 #include "verged.h"
@@ -41,6 +42,7 @@ static void commit_cb(uv_timer_t *t)
 
 void verged_dirty(struct verged *d)
 {
+	rest_changed(d);	/* REST: publish a new snapshot */
 	/* Only while a batch is open: an idle daemon has no timer. */
 	if (store_dirty(d->store) && !uv_is_active((uv_handle_t *)
 						   &d->commit_timer))
@@ -104,6 +106,8 @@ static void before_reply(void *ctx)
 {
 	/* An acknowledged change is a committed change. */
 	verged_commit(ctx);
+	/* REST: ... and one the REST API already shows. */
+	rest_flush(ctx);
 }
 
 int verged_init(struct verged *d, uv_loop_t *loop)
@@ -164,7 +168,8 @@ int verged_listen(struct verged *d)
 	for (vm = d->vms; vm; vm = vm->next)
 		vm_reattach(vm);
 	verged_commit(d);
-	return 0;
+	/* REST: after the socket, so a REST failure leaves no VM behind */
+	return rest_start(d);
 }
 
 void verged_shutdown(struct verged *d)
@@ -178,6 +183,7 @@ void verged_shutdown(struct verged *d)
 		vm_unlink(d, vm);
 		vm_free(vm);
 	}
+	rest_stop(d);	/* REST: after the VMs, whose replies it awaits */
 	server_stop(d->server);
 	d->server = NULL;
 	if (d->store)

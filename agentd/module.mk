@@ -7,12 +7,16 @@ VERGED_HOST  := $(O)/host/agentd
 VERGED_LIB   := $(VERGED_HOST)/libverged.a
 VERGED_CFLAGS := $(HOST_CFLAGS) -D_GNU_SOURCE -Iagentd -Iproto/inc -MMD -MP
 VERGED_LIBS  := -luv -ljansson -lsqlite3 -linih -lm
+# REST API (issue 6)
+VERGED_LIBS  += -lmicrohttpd -lcurl -lpthread
 ifneq ($(SANITIZE),)
 VERGED_CFLAGS += -fno-sanitize-recover=all
 endif
 
 VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
+# REST API (issue 6)
+VERGED_SRCS  += buf metrics peers rest snapshot
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o
 
@@ -33,6 +37,8 @@ $(VERGED_OBJS) $(VERGED_MAIN): $(VERGED_HOST)/%.c.o: agentd/%.c
 
 # Unit tests of the method table, parameter checks and store migrations.
 VERGED_UNIT  := $(addprefix $(UNIT_DIR)/,test_verged_rpc test_verged_store)
+# REST (issue 6): snapshot slot, ETags, buffer, metrics text
+VERGED_UNIT  += $(UNIT_DIR)/test_verged_rest
 UNIT_TESTS   += $(VERGED_UNIT)
 all: $(VERGED_UNIT)
 
@@ -46,3 +52,9 @@ $(VERGED_UNIT:=.c.o): $(UNIT_DIR)/%.c.o: tests/unit/%.c
 	$(Q)$(HOSTCC) $(VERGED_CFLAGS) -Itests/unit -c -o $@ $<
 
 -include $(VERGED_OBJS:.o=.d) $(VERGED_MAIN:.o=.d) $(VERGED_UNIT:=.c.d)
+
+# REST figures (issue 6): bench/rest.py runs as part of `make bench`.
+.PHONY: bench-rest
+bench: bench-rest
+bench-rest: $(VERGED)
+	VERGE_BUILD=$(O) python3 bench/rest.py

@@ -239,6 +239,42 @@ fail:
 	return r;
 }
 
+/* --- read-only connections (REST threads, rest.c) ------------------------- */
+
+int store_open_reader(const char *path, struct store **ret_store)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int v, r = -EIO;
+
+	if (!s)
+		return -ENOMEM;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_err("store: %s: %s", path, s->db ? sqlite3_errmsg(s->db) :
+			"cannot open");
+		goto fail;
+	}
+	/* WAL readers do not wait for the writer; a checkpoint may hold
+	 * them briefly. */
+	sqlite3_busy_timeout(s->db, 200);
+	if (exec(s, "PRAGMA query_only = 1") || (r = read_version(s, &v)))
+		goto fail;
+	if (v != STORE_SCHEMA_VERSION) {
+		log_err("store: %s: schema version %d, expected %d", path, v,
+			STORE_SCHEMA_VERSION);
+		r = -EPROTONOSUPPORT;
+		goto fail;
+	}
+	if ((r = prepare_all(s)))
+		goto fail;
+	*ret_store = s;
+	return 0;
+fail:
+	store_close(s);
+	return r;
+}
+/* --- end of read-only connections ------------------------------------------- */
+
 int store_open(const char *path, struct store **ret_store)
 {
 	return store_open_upto(path, STORE_SCHEMA_VERSION, ret_store);

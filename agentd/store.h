@@ -39,6 +39,9 @@ int store_open(const char *path, struct store **ret_store);
 /* Opens and migrates only up to version `upto` (tests of migrations). */
 int store_open_upto(const char *path, int upto, struct store **ret_store);
 void store_close(struct store *s);
+/* A read-only connection (query_only) for another thread: only the
+ * reading functions below may be used on it. */
+int store_open_reader(const char *path, struct store **ret_store);
 /* Events kept in all (older ones are pruned as new ones arrive). */
 void store_set_event_keep(struct store *s, int64_t keep);
 int store_version(struct store *s);

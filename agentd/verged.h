@@ -16,6 +16,7 @@
 
 struct store;
 struct server;
+struct rest;
 struct vm;
 
 /* Commit the guest-caused batch at most this long after its first write. */
@@ -26,6 +27,7 @@ struct verged {
 	struct verged_config cfg;
 	struct store *store;
 	struct server *server;
+	struct rest *rest;	/* REST API (rest.c); NULL when off */
 	struct rpc_table rpc;
 	struct vm *vms;		/* sorted by name */
 	unsigned nvms;

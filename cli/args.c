@@ -119,8 +119,15 @@ static int store(struct cli_inv *inv, const struct cli_arg *a, const char *s)
 	v = cli_kind_value(a, s ? s : "", inv->err, sizeof(inv->err));
 	if (!v)
 		return CLI_EXIT_USAGE;
-	json_object_set_new((a->flags & CLI_LOCAL) ? inv->local : inv->params,
-			    a->key, v);
+	json_t *to = (a->flags & CLI_LOCAL) ? inv->local : inv->params;
+
+	if (a->flags & CLI_MULTI) {
+		if (!json_object_get(to, a->key))
+			json_object_set_new(to, a->key, json_array());
+		json_array_append_new(json_object_get(to, a->key), v);
+		return CLI_EXIT_OK;
+	}
+	json_object_set_new(to, a->key, v);
 	return CLI_EXIT_OK;
 }
 

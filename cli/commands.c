@@ -23,6 +23,13 @@ const struct cli_arg cli_global_args[] = {
 	  "give up waiting for verged after S seconds, or with a unit: "
 	  "500ms (default 60; 0: never)", NULL },
 	{ "help", NULL, CLI_FLAG, CLI_LOCAL, "help", "show help", NULL },
+	/* REST (issue 6): read-only commands through verged's REST API */
+	{ "url", "URL", CLI_STRING, CLI_LOCAL, "url",
+	  "talk to verged's REST API at URL (http:// or https://) instead "
+	  "of its socket: read-only commands only", NULL },
+	{ "token-file", "FILE", CLI_PATH, CLI_LOCAL, "token_file",
+	  "the REST API's bearer token, from FILE (default $VERGE_TOKEN)",
+	  NULL },
 	END
 };
 
@@ -118,6 +125,13 @@ static const struct cli_arg events_args[] = {
 	END
 };
 
+static const struct cli_arg fleet_args[] = {
+	{ "url", "URL", CLI_STRING, CLI_LOCAL | CLI_MULTI, "urls",
+	  "a verged REST URL; repeat for several hosts (default: --url, "
+	  "else http://127.0.0.1:8420)", NULL },
+	END
+};
+
 #define CALL(n, m, a, s, sum) \
 	{ .name = n, .summary = sum, .args = a, .method = m, \
 	  .run = run_call, .show = s }
@@ -174,6 +188,16 @@ static const struct cli_cmd guestinfo_cmds[] = {
 	{ 0 }
 };
 
+static const struct cli_cmd fleet_cmds[] = {
+	{ .name = "status", .summary = "Every VM of the fleet: this host's "
+	  "and its peers', through the REST API", .args = fleet_args,
+	  .method = "GET /v1/fleet", .run = run_fleet_status,
+	  .show = show_fleet,
+	  .notes = "Hosts that do not answer are listed as unreachable; verge "
+	  "fails (status 3) only when none answers." },
+	{ 0 }
+};
+
 static const struct cli_cmd root_cmds[] = {
 	{ .name = "vm", .summary = "Define, start, stop and inspect VMs",
 	  .sub = vm_cmds },
@@ -183,6 +207,8 @@ static const struct cli_cmd root_cmds[] = {
 	  .sub = agent_cmds },
 	{ .name = "guestinfo", .summary = "Get and set guestinfo keys",
 	  .sub = guestinfo_cmds },
+	{ .name = "fleet", .summary = "The VMs of several hosts, through "
+	  "verged's REST API", .sub = fleet_cmds },
 	{ .name = "events", .summary = "List the event log: who changed "
 	  "what, boots, crashes", .args = events_args,
 	  .method = "events.list", .run = run_events, .show = show_events,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "rpc.h"
 #include "run.h"
 
@@ -23,6 +24,10 @@ static void setup(struct cli_ctx *ctx)
 	ctx->socket = cli_jstr(local, "socket");
 	if (!ctx->socket)
 		ctx->socket = env && *env ? env : CLI_DEFAULT_SOCKET;
+	/* REST: --url picks the HTTP transport (transport.c) */
+	if (cli_jstr(local, "url"))
+		ctx->socket = cli_jstr(local, "url");
+	cli_http_set_token_file(cli_jstr(local, "token_file"));
 	ctx->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
 	if (t)
 		ctx->timeout_ms = (int64_t)(json_number_value(t) * 1000);

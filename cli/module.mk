@@ -3,7 +3,7 @@
 
 CLI_HOST    := $(O)/host/cli
 CLI_CFLAGS  := $(HOST_CFLAGS) -Icli/inc -MMD -MP
-CLI_LIBS    := -ljansson
+CLI_LIBS    := -ljansson -lcurl
 ifneq ($(SANITIZE),)
 CLI_CFLAGS  += -fno-sanitize-recover=all
 endif
@@ -11,7 +11,7 @@ endif
 VERGE_BIN   := $(O)/verge
 CLI_LIB_OBJS := $(patsubst %,$(CLI_HOST)/%.c.o,arena args commands complete \
 	errors events help kinds print rpc run show table transport \
-	transport_unix)
+	transport_unix fleet http)
 CLI_OBJS    := $(CLI_LIB_OBJS) $(CLI_HOST)/main.c.o
 
 all: $(VERGE_BIN)

@@ -52,6 +52,9 @@ int cli_call_failed(struct cli_ctx *ctx, const char *method, int r)
 		return cli_fail(ctx, CLI_EXIT_ERROR, "closed", NULL,
 				"verged closed the connection during %s",
 				method);
+	if (r == -ECONNREFUSED)	/* REST: a request over --url */
+		return cli_fail(ctx, CLI_EXIT_UNREACHABLE, "unreachable", NULL,
+				"cannot reach verged at %s", ctx->socket);
 	if (r == -EPROTO)
 		return cli_fail(ctx, CLI_EXIT_ERROR, "protocol", NULL,
 				"verged's reply to %s is invalid: %s", method,

@@ -1,6 +1,7 @@
 /* Choosing a transport (transport.h). */
 #include <time.h>
 
+#include "http.h"
 #include "transport.h"
 
 int64_t cli_now_ms(void)
@@ -15,5 +16,7 @@ int64_t cli_now_ms(void)
 int cli_transport_open(const char *endpoint, int64_t deadline,
 		       struct cli_transport **ret_t)
 {
+	if (cli_is_url(endpoint))
+		return cli_http_open(endpoint, deadline, ret_t);
 	return cli_unix_open(endpoint, deadline, ret_t);
 }

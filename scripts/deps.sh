@@ -1,14 +1,16 @@
 #!/bin/sh
 # Install what verge's build and tests need on Debian 12 (as root or with
 # sudo). Does nothing when everything is already there, so `make check`
-# and `make demo` can call it every time.
+# and `make demo` can call it every time. With --bench, also what `make
+# bench` compares against (wrk, nginx, hyperfine): not needed by the tests.
 set -eu
 PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu
 	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev libinih-dev
 	libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
-	python3 python3-pytest device-tree-compiler cpio gzip mandoc hyperfine
-	pkg-config ca-certificates"
+	python3 python3-pytest python3-prometheus-client python3-yaml
+	device-tree-compiler cpio gzip mandoc pkg-config ca-certificates"
+[ "${1:-}" = --bench ] && PKGS="$PKGS wrk nginx-light hyperfine"
 
 missing=
 for p in $PKGS; do

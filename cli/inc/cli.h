@@ -52,6 +52,7 @@ enum cli_kind {
 #define CLI_POSITIONAL	0x2	/* an operand, not an --option */
 #define CLI_LOCAL	0x4	/* for verge itself, not sent to verged */
 #define CLI_VM		0x8	/* names a VM (completion offers VM names) */
+#define CLI_MULTI	0x10	/* may repeat: the values form an array */
 
 struct cli_arg {
 	const char *name;	/* option name without "--"; operand: NULL */

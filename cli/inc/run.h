@@ -9,6 +9,8 @@ int cli_call_failed(struct cli_ctx *ctx, const char *method, int r);
 int run_stop(struct cli_ctx *ctx);
 int run_events(struct cli_ctx *ctx);
 int run_version(struct cli_ctx *ctx);
+int run_fleet_status(struct cli_ctx *ctx);	/* fleet.c */
+void show_fleet(struct cli_ctx *ctx, json_t *r);
 /* `verge __complete CWORD WORD...` (complete.c), before any parsing. */
 int cli_complete(int argc, char **argv);
 

@@ -1,0 +1,1146 @@
+/*
+ * The REST server (rest.h). Requests are routed through one table; every
+ * answer goes through reply(), which counts it for /metrics. The loop's
+ * side (publishing snapshots, sampling exit statistics) is at the end.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <verge_proto.h>
+
+#include "buf.h"
+#include "hvlink.h"
+#include "log.h"
+#include "metrics.h"
+#include "peers.h"
+#include "rest.h"
+#include "snapshot.h"
+#include "store.h"
+#include "verged.h"
+#include "vm.h"
+
+#define MAX_TOKEN		512
+#define MAX_PARAMS		3
+#define EVENTS_DEFAULT_LIMIT	100
+#define EVENTS_MAX_LIMIT	1000
+#define MAX_NAME		64
+#define READERS_MAX		(REST_THREADS + 2)
+
+struct stat_entry {
+	char *name;
+	struct vp_stats st;
+};
+
+struct rest {
+	struct verged *d;
+	struct MHD_Daemon *mhd;
+	struct snapshot_slot slot;
+	struct metrics metrics;
+	struct peers *peers;
+	char *token;
+	char *host;
+	char *db_path;
+	/* read-only store connections, shared by the REST threads */
+	pthread_mutex_t pool_lock;
+	struct store *readers[READERS_MAX];
+	size_t nreaders;
+	/* the loop's side */
+	uv_timer_t publish_timer;
+	uv_async_t wake;
+	bool dirty;
+	uint64_t generation;
+	atomic_bool want_refresh, want_stats;
+	_Atomic double stats_at;	/* when exits were last sampled */
+	struct stat_entry *stats;	/* sorted by name */
+	size_t nstats;
+};
+
+/* --- answers -------------------------------------------------------------- */
+
+struct req;
+typedef enum MHD_Result (*handler_fn)(struct req *q);
+
+struct route {
+	const char *pattern;	/* "{name}" matches one path segment */
+	enum rest_ep ep;
+	handler_fn fn;
+	const char *params[MAX_PARAMS];	/* query parameters allowed */
+	bool open;		/* answered without the token */
+};
+
+struct req {
+	struct rest *r;
+	struct MHD_Connection *c;
+	const struct route *route;
+	enum rest_ep ep;
+	char name[MAX_NAME + 2];
+	const char *param[MAX_PARAMS];
+	bool resumed;		/* after waiting for the peers */
+	char err[160];
+};
+
+#define JSON_TYPE "application/json"
+
+static void free_snapshot(void *cls)
+{
+	snapshot_unref(cls);
+}
+
+static enum MHD_Result queue(struct req *q, unsigned status,
+			     struct MHD_Response *resp, const char *type,
+			     const char *etag)
+{
+	enum MHD_Result ret;
+
+	if (!resp) {
+		metrics_count(&q->r->metrics, q->ep, 500);
+		return MHD_NO;	/* libmicrohttpd closes the connection */
+	}
+	if (type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					type);
+	if (etag) {
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+					"no-cache");
+	}
+	ret = MHD_queue_response(q->c, status, resp);
+	MHD_destroy_response(resp);
+	metrics_count(&q->r->metrics, q->ep, status);
+	return ret;
+}
+
+/* HTTP status -> error.code. */
+static const struct {
+	unsigned status;
+	const char *code;
+} error_codes[] = {
+	{ 400, "bad_request" }, { 401, "unauthorized" },
+	{ 404, "not_found" }, { 405, "method_not_allowed" },
+	{ 500, "internal_error" }, { 503, "unavailable" },
+};
+
+static enum MHD_Result fail(struct req *q, unsigned status,
+			    const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static enum MHD_Result fail(struct req *q, unsigned status,
+			    const char *fmt, ...)
+{
+	struct MHD_Response *resp;
+	const char *code = "internal_error";
+	struct buf b = { 0 };
+	char msg[512];
+	va_list ap;
+	size_t i, len;
+	char *text;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < sizeof(error_codes) / sizeof(error_codes[0]); i++)
+		if (error_codes[i].status == status)
+			code = error_codes[i].code;
+	buf_printf(&b, "{\"error\":{\"code\":\"%s\",\"status\":%u,"
+		   "\"message\":", code, status);
+	buf_json_str(&b, msg);
+	buf_str(&b, "}}");
+	text = buf_steal(&b, &len);
+	resp = text ? MHD_create_response_from_buffer(len, text,
+						      MHD_RESPMEM_MUST_FREE)
+		    : NULL;
+	if (!resp)
+		free(text);
+	if (resp && status == 405)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+					"GET, HEAD");
+	if (resp && status == 401)
+		MHD_add_response_header(resp,
+					MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"verged\"");
+	return queue(q, status, resp, JSON_TYPE, NULL);
+}
+
+/* Does If-None-Match name etag? (weak comparison, RFC 9110 13.1.2) */
+static bool not_modified(struct req *q, const char *etag)
+{
+	const char *h = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND,
+			MHD_HTTP_HEADER_IF_NONE_MATCH);
+	size_t n = strlen(etag);
+	const char *p;
+
+	if (!h)
+		return false;
+	for (p = h; *p; ) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (!strncmp(p, "W/", 2))
+			p += 2;
+		if (!strncmp(p, etag, n) && (p[n] == ',' || p[n] == ' ' ||
+					      p[n] == '\t' || !p[n]))
+			return true;
+		while (*p && *p != ',')
+			p++;
+	}
+	return false;
+}
+
+static enum MHD_Result reply_304(struct req *q, const char *etag)
+{
+	return queue(q, MHD_HTTP_NOT_MODIFIED,
+		     MHD_create_response_from_buffer(0, "",
+						     MHD_RESPMEM_PERSISTENT),
+		     NULL, etag);
+}
+
+/* A body of snapshot s (whose reference the response takes). */
+static enum MHD_Result reply_snap(struct req *q, struct snapshot *s,
+				  const struct rest_body *b)
+{
+	struct MHD_Response *resp;
+
+	if (not_modified(q, b->etag)) {
+		snapshot_unref(s);
+		return reply_304(q, b->etag);
+	}
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		b->len, b->data, free_snapshot, s);
+	if (!resp)
+		snapshot_unref(s);
+	return queue(q, MHD_HTTP_OK, resp, JSON_TYPE, b->etag);
+}
+
+/* A body made for this request (freed with the response). */
+static enum MHD_Result reply_owned(struct req *q, struct rest_body *b,
+				   const char *type, bool etag)
+{
+	struct MHD_Response *resp;
+
+	if (etag)
+		rest_body_etag(b);
+	if (etag && not_modified(q, b->etag)) {
+		free(b->data);
+		return reply_304(q, b->etag);
+	}
+	resp = MHD_create_response_from_buffer(b->len, b->data,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		free(b->data);
+	return queue(q, MHD_HTTP_OK, resp, type, etag ? b->etag : NULL);
+}
+
+static enum MHD_Result reply_buf(struct req *q, struct buf *src,
+				 const char *type, bool etag)
+{
+	struct rest_body b = { 0 };
+
+	b.data = buf_steal(src, &b.len);
+	if (!b.data)
+		return fail(q, 500, "out of memory");
+	return reply_owned(q, &b, type, etag);
+}
+
+/* --- snapshots on the REST side ------------------------------------------- */
+
+/* The current snapshot; asks the loop for a new one when ages are old. */
+static struct snapshot *current(struct rest *r)
+{
+	struct snapshot *s = snapshot_slot_get(&r->slot);
+
+	if (s && s->ages && verged_now() - s->aged_at > SNAPSHOT_AGE_S &&
+	    !atomic_exchange(&r->want_refresh, true))
+		uv_async_send(&r->wake);
+	return s;
+}
+
+static struct snapshot *current_or_fail(struct req *q)
+{
+	struct snapshot *s = current(q->r);
+
+	if (!s)
+		fail(q, 503, "verged is starting; try again");
+	return s;
+}
+
+/* The VM of the {name} segment, or a 404 already queued. */
+static const struct snap_vm *find_vm(struct req *q, struct snapshot *s,
+				     enum MHD_Result *ret)
+{
+	const struct snap_vm *v = snapshot_find(s, q->name);
+
+	if (!v) {
+		*ret = fail(q, 404, "no VM named '%.64s'; see /v1/vms",
+			    q->name);
+		snapshot_unref(s);
+	}
+	return v;
+}
+
+/* --- handlers ------------------------------------------------------------- */
+
+static enum MHD_Result h_healthz(struct req *q)
+{
+	struct snapshot *s = snapshot_slot_get(&q->r->slot);
+	struct buf b = { 0 };
+
+	buf_printf(&b, "{\"status\":\"ok\",\"version\":\"%s\",\"api\":%d,"
+		   "\"generation\":%" PRIu64 "}", VERGED_VERSION, VERGED_API,
+		   s ? s->generation : 0);
+	snapshot_unref(s);
+	return reply_buf(q, &b, JSON_TYPE, false);
+}
+
+static enum MHD_Result h_vms(struct req *q)
+{
+	struct snapshot *s = current_or_fail(q);
+
+	return s ? reply_snap(q, s, &s->vms) : MHD_YES;
+}
+
+static enum MHD_Result h_vm(struct req *q)
+{
+	struct snapshot *s = current_or_fail(q);
+	enum MHD_Result ret = MHD_YES;
+	const struct snap_vm *v;
+
+	if (!s || !(v = find_vm(q, s, &ret)))
+		return ret;
+	return reply_snap(q, s, &v->p->vm);
+}
+
+static enum MHD_Result h_vm_clock(struct req *q)
+{
+	struct snapshot *s = current_or_fail(q);
+	enum MHD_Result ret = MHD_YES;
+	const struct snap_vm *v;
+
+	if (!s || !(v = find_vm(q, s, &ret)))
+		return ret;
+	return reply_snap(q, s, &v->p->clock);
+}
+
+static struct store *reader_get(struct rest *r)
+{
+	struct store *st = NULL;
+
+	pthread_mutex_lock(&r->pool_lock);
+	if (r->nreaders)
+		st = r->readers[--r->nreaders];
+	pthread_mutex_unlock(&r->pool_lock);
+	if (!st && store_open_reader(r->db_path, &st))
+		return NULL;
+	return st;
+}
+
+static void reader_put(struct rest *r, struct store *st)
+{
+	pthread_mutex_lock(&r->pool_lock);
+	if (r->nreaders < READERS_MAX) {
+		r->readers[r->nreaders++] = st;
+		st = NULL;
+	}
+	pthread_mutex_unlock(&r->pool_lock);
+	store_close(st);
+}
+
+static enum MHD_Result h_vm_agent(struct req *q)
+{
+	struct snapshot *s = current_or_fail(q);
+	enum MHD_Result ret = MHD_YES;
+	const struct snap_vm *v;
+	struct store *st;
+	struct buf b = { 0 };
+	char *text = NULL;
+	int64_t count = 0, id;
+	double at = 0;
+	int r;
+
+	if (!s || !(v = find_vm(q, s, &ret)))
+		return ret;
+	id = v->id;
+	snapshot_unref(s);
+	st = reader_get(q->r);
+	if (!st)
+		return fail(q, 503, "the store cannot be read; see verged's"
+			    " log");
+	r = store_report_latest(st, id, &at, &text);
+	if (!r)
+		store_report_count(st, id, &count);
+	reader_put(q->r, st);
+	if (r == -ENOENT)
+		return fail(q, 404, "%s: no guest agent has reported",
+			    q->name);
+	if (r)
+		return fail(q, 503, "the store cannot be read; see verged's"
+			    " log");
+	buf_printf(&b, "{\"received_at\":%.3f,\"age_s\":%.3f,\"reports\":%"
+		   PRId64 ",\"report\":", at, verged_now() - at, count);
+	buf_str(&b, text);	/* stored compact by verged, an object */
+	buf_str(&b, "}");
+	free(text);
+	return reply_buf(q, &b, JSON_TYPE, true);
+}
+
+/* A decimal integer in [lo, hi], or the request fails. */
+static bool int_param(struct req *q, size_t i, int64_t lo, int64_t hi,
+		      int64_t def, int64_t *ret)
+{
+	const char *s = q->param[i];
+	char *end;
+	long long v;
+
+	if (!s) {
+		*ret = def;
+		return true;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || *s == '+' || *s == '-' ||
+	    v < lo || v > hi) {
+		snprintf(q->err, sizeof(q->err), "%s must be an integer from"
+			 " %" PRId64 " to %" PRId64, q->route->params[i],
+			 lo, hi);
+		return false;
+	}
+	*ret = v;
+	return true;
+}
+
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n && n <= MAX_NAME && s[0] != '.' && s[0] != '-' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") == n;
+}
+
+static void events_body(struct buf *b, json_t *events, int64_t since,
+			int64_t limit, const char *vm)
+{
+	bool more = (int64_t)json_array_size(events) > limit;
+	json_t *last;
+	int64_t next = since;
+
+	if (more)
+		json_array_remove(events, json_array_size(events) - 1);
+	last = json_array_get(events, json_array_size(events) - 1);
+	if (last)
+		next = json_integer_value(json_object_get(last, "id"));
+	buf_str(b, "{\"events\":");
+	buf_json(b, events);
+	buf_printf(b, ",\"more\":%s,\"next_since\":%" PRId64 ",\"next\":"
+		   "\"/v1/events?since=%" PRId64 "&limit=%" PRId64 "%s%s\"}",
+		   more ? "true" : "false", next, next, limit,
+		   vm ? "&vm=" : "", vm ? vm : "");
+}
+
+static enum MHD_Result h_events(struct req *q)
+{
+	const char *vm = q->param[1];
+	int64_t since, limit;
+	struct store *st;
+	json_t *events = NULL;
+	struct buf b = { 0 };
+	int r;
+
+	if (!int_param(q, 0, 0, INT64_MAX, 0, &since) ||
+	    !int_param(q, 2, 1, EVENTS_MAX_LIMIT, EVENTS_DEFAULT_LIMIT,
+		       &limit))
+		return fail(q, 400, "%s", q->err);
+	if (vm && !valid_name(vm))
+		return fail(q, 400, "vm must be a VM name: 1-64 characters"
+			    " of [A-Za-z0-9._-], not starting with . or -");
+	st = reader_get(q->r);
+	if (!st)
+		return fail(q, 503, "the store cannot be read; see verged's"
+			    " log");
+	r = store_events_list(st, vm, since, limit + 1, &events);
+	reader_put(q->r, st);
+	if (r)
+		return fail(q, 503, "the event log cannot be read; see"
+			    " verged's log");
+	events_body(&b, events, since, limit, vm);
+	json_decref(events);
+	return reply_buf(q, &b, JSON_TYPE, true);
+}
+
+/* --- the fleet ------------------------------------------------------------ */
+
+/* {"generated_at","host","hosts":[self, peers...]} and, with vms, the
+ * VMs of this host and its peers. */
+static void fleet_body(struct buf *b, const struct snapshot *s,
+		       const char *host, const struct peers_round *round,
+		       bool vms)
+{
+	size_t i;
+
+	buf_printf(b, "{\"generated_at\":%.3f,\"host\":", s->generated_at);
+	buf_json_str(b, host);
+	buf_str(b, ",\"hosts\":[");
+	buf_add(b, s->self_host, s->self_host_len);
+	for (i = 0; round && i < round->n; i++) {
+		if (!round->r[i].host_entry)
+			continue;
+		buf_add(b, ",", 1);
+		buf_add(b, round->r[i].host_entry, round->r[i].host_entry_len);
+	}
+	buf_str(b, "]");
+	if (vms) {
+		bool first = s->fleet_vms_len == 0;
+
+		buf_str(b, ",\"vms\":[");
+		buf_add(b, s->fleet_vms, s->fleet_vms_len);
+		for (i = 0; round && i < round->n; i++) {
+			if (!round->r[i].vms_len)
+				continue;
+			if (!first)
+				buf_add(b, ",", 1);
+			first = false;
+			buf_add(b, round->r[i].vms, round->r[i].vms_len);
+		}
+		buf_str(b, "]");
+	}
+	buf_str(b, "}");
+}
+
+/* /v1/fleet and /v1/hosts: this host, and its peers unless local. */
+static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms)
+{
+	struct peers_round *round = NULL;
+	struct snapshot *s;
+	struct buf b = { 0 };
+	int r;
+
+	if (!local && q->r->peers) {
+		r = peers_get(q->r->peers, q->c, !q->resumed, &round);
+		if (r == -EAGAIN)	/* suspended: the round resumes it */
+			return MHD_YES;
+		if (r)
+			return fail(q, 503, "verged is stopping");
+	}
+	s = current_or_fail(q);
+	if (!s) {
+		peers_round_unref(round);
+		return MHD_YES;
+	}
+	if (vms && !round)
+		return reply_snap(q, s, &s->fleet);
+	fleet_body(&b, s, q->r->host, round, vms);
+	peers_round_unref(round);
+	snapshot_unref(s);
+	return reply_buf(q, &b, JSON_TYPE, true);
+}
+
+static enum MHD_Result h_fleet(struct req *q)
+{
+	const char *scope = q->param[0];
+
+	if (scope && strcmp(scope, "local") && strcmp(scope, "all"))
+		return fail(q, 400, "scope must be local or all");
+	return fleet_or_hosts(q, scope && !strcmp(scope, "local"), true);
+}
+
+static enum MHD_Result h_hosts(struct req *q)
+{
+	return fleet_or_hosts(q, false, false);
+}
+
+/* --- /metrics ------------------------------------------------------------- */
+
+static void peer_metrics(struct buf *b, struct peers *p)
+{
+	struct peers_round *round = p ? peers_last(p) : NULL;
+	struct buf l = { 0 };
+	size_t i;
+
+	if (!round)
+		return;
+	metrics_family(b, "verge_peer_up", "gauge",
+		       "1 if the peer answered the last fleet round.");
+	for (i = 0; i < round->n; i++) {
+		l.len = 0;
+		metrics_label(&l, "peer", round->r[i].url);
+		metrics_sample(b, "verge_peer_up", l.data,
+			       round->r[i].reachable);
+	}
+	metrics_family(b, "verge_peer_latency_seconds", "gauge",
+		       "How long the peer took in the last fleet round.");
+	for (i = 0; i < round->n; i++) {
+		l.len = 0;
+		metrics_label(&l, "peer", round->r[i].url);
+		metrics_sample(b, "verge_peer_latency_seconds", l.data,
+			       round->r[i].latency_ms / 1e3);
+	}
+	buf_free(&l);
+	peers_round_unref(round);
+}
+
+static enum MHD_Result h_metrics(struct req *q)
+{
+	struct rest *r = q->r;
+	struct snapshot *s = current_or_fail(q);
+	struct buf b = { 0 };
+
+	if (!s)
+		return MHD_YES;
+	if (verged_now() - atomic_load(&r->stats_at) > REST_STATS_REFRESH_S &&
+	    !atomic_exchange(&r->want_stats, true))
+		uv_async_send(&r->wake);
+	buf_add(&b, s->metrics, s->metrics_len);
+	metrics_family(&b, "verge_snapshot_generation", "gauge",
+		       "Snapshots published by verged's loop.");
+	metrics_sample(&b, "verge_snapshot_generation", NULL,
+		       (double)s->generation);
+	metrics_family(&b, "verge_snapshot_age_seconds", "gauge",
+		       "Age of the snapshot this answer comes from.");
+	metrics_sample(&b, "verge_snapshot_age_seconds", NULL,
+		       verged_now() - s->generated_at);
+	snapshot_unref(s);
+	peer_metrics(&b, r->peers);
+	/* counted before it is printed, so a scrape sees itself */
+	metrics_count(&r->metrics, EP_METRICS, 200);
+	metrics_requests(&b, &r->metrics);
+	q->ep = EP_COUNT;	/* already counted */
+	return reply_buf(q, &b, "text/plain; version=0.0.4; charset=utf-8",
+			 false);
+}
+
+/* --- routing -------------------------------------------------------------- */
+
+static const struct route routes[] = {
+	{ "/healthz", EP_HEALTHZ, h_healthz, { NULL }, true },
+	{ "/metrics", EP_METRICS, h_metrics, { NULL }, false },
+	{ "/v1/fleet", EP_FLEET, h_fleet, { "scope" }, false },
+	{ "/v1/hosts", EP_HOSTS, h_hosts, { NULL }, false },
+	{ "/v1/vms", EP_VMS, h_vms, { NULL }, false },
+	{ "/v1/vms/{name}", EP_VM, h_vm, { NULL }, false },
+	{ "/v1/vms/{name}/clock", EP_VM_CLOCK, h_vm_clock, { NULL }, false },
+	{ "/v1/vms/{name}/agent", EP_VM_AGENT, h_vm_agent, { NULL }, false },
+	{ "/v1/events", EP_EVENTS, h_events, { "since", "vm", "limit" },
+	  false },
+};
+
+/* Does url match pattern? The {name} segment goes into name. */
+static bool match(const char *pattern, const char *url, char *name,
+		  size_t size)
+{
+	static const char var[] = "{name}";
+	size_t n;
+
+	while (*pattern) {
+		if (!strncmp(pattern, var, sizeof(var) - 1)) {
+			n = strcspn(url, "/");
+			if (!n || n >= size)
+				return false;
+			memcpy(name, url, n);
+			name[n] = '\0';
+			url += n;
+			pattern += sizeof(var) - 1;
+		} else if (*pattern++ != *url++) {
+			return false;
+		}
+	}
+	return !*url;
+}
+
+static const struct route *route_of(const char *url, char *name, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (match(routes[i].pattern, url, name, size))
+			return &routes[i];
+	return NULL;
+}
+
+static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind,
+				const char *key, const char *value)
+{
+	struct req *q = cls;
+	size_t i;
+
+	(void)kind;
+	for (i = 0; i < MAX_PARAMS && q->route->params[i]; i++) {
+		if (strcmp(key, q->route->params[i]))
+			continue;
+		if (q->param[i]) {
+			snprintf(q->err, sizeof(q->err),
+				 "query parameter '%s' given twice", key);
+			return MHD_NO;
+		}
+		q->param[i] = value ? value : "";
+		return MHD_YES;
+	}
+	snprintf(q->err, sizeof(q->err), "unknown query parameter '%.64s'%s",
+		 key, q->route->params[0] ? "" : "; this path takes none");
+	return MHD_NO;
+}
+
+/* Constant time in the token's length: no timing oracle. */
+static bool authorized(struct req *q)
+{
+	const char *h = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND,
+			MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *want = q->r->token;
+	size_t i, n = strlen(want), hn;
+	unsigned char diff = 0;
+
+	if (!h || strncmp(h, "Bearer ", 7))
+		return false;
+	h += 7;
+	hn = strlen(h);
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)(want[i] ^ (i < hn ? h[i] : 0));
+	return !diff && hn == n;
+}
+
+/* The marker in *req_cls of a request suspended for the peers. */
+static int resumed_marker;
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+				  const char *url, const char *method,
+				  const char *version,
+				  const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
+{
+	struct req q = { .r = cls, .c = c, .ep = EP_OTHER };
+
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	q.resumed = *req_cls == &resumed_marker;
+	q.route = route_of(url, q.name, sizeof(q.name));
+	if (!q.route)
+		return fail(&q, 404, "no such path; see docs/openapi.yaml");
+	q.ep = q.route->ep;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
+	    strcmp(method, MHD_HTTP_METHOD_HEAD))
+		return fail(&q, 405, "%.16s is not allowed: the REST API is"
+			    " read-only (GET, HEAD)", method);
+	if (q.r->token && !q.route->open && !authorized(&q))
+		return fail(&q, 401, "a bearer token is required"
+			    " (Authorization: Bearer TOKEN)");
+	if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_param,
+				      &q) < 0 || q.err[0])
+		return fail(&q, 400, "%s", q.err);
+	*req_cls = &resumed_marker;
+	return q.route->fn(&q);
+}
+
+/* --- the loop's side ------------------------------------------------------ */
+
+static int cmp_stat(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct stat_entry *)elem)->name);
+}
+
+static const struct vp_stats *stats_of(void *arg, const char *vm)
+{
+	struct rest *r = arg;
+	struct stat_entry *e = bsearch(vm, r->stats, r->nstats,
+				       sizeof(*e), cmp_stat);
+
+	return e ? &e->st : NULL;
+}
+
+static void publish(struct rest *r)
+{
+	struct snap_stats_fn stats = { stats_of, r };
+	struct snapshot *s, *prev;
+
+	r->dirty = false;
+	uv_timer_stop(&r->publish_timer);
+	prev = snapshot_slot_get(&r->slot);
+	s = snapshot_build(r->d, r->host, ++r->generation, &stats, prev);
+	snapshot_unref(prev);
+	if (!s) {
+		log_err("rest: out of memory; the REST answers are stale");
+		return;
+	}
+	snapshot_slot_publish(&r->slot, s);
+}
+
+static void publish_cb(uv_timer_t *t)
+{
+	publish(t->data);
+}
+
+void rest_changed(struct verged *d)
+{
+	struct rest *r = d->rest;
+
+	if (!r || r->dirty)
+		return;
+	/* Once per loop iteration, however many changes it makes. */
+	r->dirty = true;
+	uv_timer_start(&r->publish_timer, publish_cb, 0, 0);
+}
+
+void rest_flush(struct verged *d)
+{
+	if (d->rest && d->rest->dirty)
+		publish(d->rest);
+}
+
+/* Keeps the exits of a VM (sorted insert; VMs come and go rarely). */
+static void keep_stats(struct rest *r, const char *name,
+		       const struct vp_stats *st)
+{
+	struct stat_entry *e = bsearch(name, r->stats, r->nstats, sizeof(*e),
+				       cmp_stat), *n;
+	size_t i;
+
+	if (e) {
+		e->st = *st;
+		return;
+	}
+	n = realloc(r->stats, (r->nstats + 1) * sizeof(*n));
+	if (!n)
+		return;
+	r->stats = n;
+	for (i = 0; i < r->nstats && strcmp(n[i].name, name) < 0; i++)
+		;
+	memmove(&n[i + 1], &n[i], (r->nstats - i) * sizeof(*n));
+	n[i].name = strdup(name);
+	n[i].st = *st;
+	if (!n[i].name) {
+		memmove(&n[i], &n[i + 1], (r->nstats - i) * sizeof(*n));
+		return;
+	}
+	r->nstats++;
+}
+
+struct stats_call {
+	struct rest *r;
+	char name[MAX_NAME + 1];
+};
+
+static void stats_done(void *arg, int err, const struct vp_frame *f)
+{
+	struct stats_call *sc = arg;
+	struct vp_stats st;
+
+	if (!err && f->hdr.len == sizeof(st)) {
+		memcpy(&st, f->payload, sizeof(st));
+		keep_stats(sc->r, sc->name, &st);
+		rest_changed(sc->r->d);
+	}
+	free(sc);
+}
+
+/* Forgets the exits of VMs that were undefined since. */
+static void prune_stats(struct rest *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nstats; i++) {
+		if (vm_find(r->d, r->stats[i].name))
+			r->stats[n++] = r->stats[i];
+		else
+			free(r->stats[i].name);
+	}
+	r->nstats = n;
+}
+
+static void sample_stats(struct rest *r)
+{
+	struct stats_call *sc;
+	struct vm *vm;
+
+	atomic_store(&r->stats_at, verged_now());
+	prune_stats(r);
+	for (vm = r->d->vms; vm; vm = vm->next) {
+		if (!hvlink_up(vm->hv) || !(sc = calloc(1, sizeof(*sc))))
+			continue;
+		sc->r = r;
+		snprintf(sc->name, sizeof(sc->name), "%s", vm->def.name);
+		if (hvlink_request(vm->hv, VP_STATS_GET, NULL, 0, stats_done,
+				   sc))
+			free(sc);
+	}
+}
+
+static void wake_cb(uv_async_t *a)
+{
+	struct rest *r = a->data;
+
+	if (atomic_exchange(&r->want_stats, false))
+		sample_stats(r);
+	if (atomic_exchange(&r->want_refresh, false))
+		rest_changed(r->d);
+}
+
+/* --- start and stop ------------------------------------------------------- */
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("rest: %s", line);
+}
+
+/* "ADDR:PORT" or "[ADDR6]:PORT" into ss. */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(spec, ':');
+	char *end;
+	long port;
+	size_t n;
+
+	if (!colon || colon == spec)
+		return -EINVAL;
+	n = (size_t)(colon - spec);
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end || port < 1 || port > 65535 ||
+	    n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host + 1, &in6->sin6_addr) == 1 ?
+			0 : -EINVAL;
+	}
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &in4->sin_addr) == 1 ? 0 : -EINVAL;
+}
+
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *in4 = (const void *)ss;
+	const struct sockaddr_in6 *in6 = (const void *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+}
+
+static int read_token(const char *path, char **ret)
+{
+	char buf[MAX_TOKEN + 2];
+	struct stat sb;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_err("rest: token file %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 0007))
+		log_warn("rest: token file %s is readable by others", path);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+		     buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	if (!n || n > MAX_TOKEN || strspn(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		  "abcdefghijklmnopqrstuvwxyz0123456789-._~+/=") != (size_t)n) {
+		log_err("rest: token file %s: expected 1-%d characters of"
+			" a bearer token (RFC 6750 b64token)", path,
+			MAX_TOKEN);
+		return -EINVAL;
+	}
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* The peers' base URLs: separated by spaces or commas, http(s) only. */
+static int start_peers(struct rest *r, const struct verged_config *c)
+{
+	char *list, *tok, *save = NULL, *urls[64];
+	size_t n = 0;
+	int err = 0;
+
+	if (!c->rest_peers || !*c->rest_peers)
+		return 0;
+	list = strdup(c->rest_peers);
+	if (!list)
+		return -ENOMEM;
+	for (tok = strtok_r(list, " ,\t", &save); tok;
+	     tok = strtok_r(NULL, " ,\t", &save)) {
+		if ((strncmp(tok, "http://", 7) && strncmp(tok, "https://", 8))
+		    || n == sizeof(urls) / sizeof(urls[0])) {
+			log_err("rest: peer '%s': expected an http:// or"
+				" https:// base URL (at most 64 peers)", tok);
+			err = -EINVAL;
+			break;
+		}
+		urls[n++] = tok;
+	}
+	if (!err && n)
+		err = peers_start(urls, n, c->rest_peer_timeout_ms,
+				  c->rest_peer_cache_ms, r->token, &r->peers);
+	free(list);
+	return err;
+}
+
+static int start_mhd(struct rest *r, const struct verged_config *c,
+		     const struct sockaddr_storage *ss)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+
+	if (ss->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	r->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, r,
+		MHD_OPTION_SOCK_ADDR, ss,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)REST_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->rest_max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)c->rest_max_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->rest_timeout_s,
+		/* the request line and headers must fit in this */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REST_HEADER_LIMIT,
+		/* HTTP/1.1 without Host is a 400, as RFC 9112 says */
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)REST_BACKLOG,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_END);
+	return r->mhd ? 0 : -EADDRNOTAVAIL;
+}
+
+static char *host_name(const struct verged_config *c)
+{
+	char h[256];
+
+	if (c->rest_host && *c->rest_host)
+		return strdup(c->rest_host);
+	if (gethostname(h, sizeof(h)))
+		snprintf(h, sizeof(h), "localhost");
+	h[sizeof(h) - 1] = '\0';
+	return strdup(h);
+}
+
+static void rest_free(struct rest *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nreaders; i++)
+		store_close(r->readers[i]);
+	for (i = 0; i < r->nstats; i++)
+		free(r->stats[i].name);
+	free(r->stats);
+	snapshot_slot_destroy(&r->slot);
+	pthread_mutex_destroy(&r->pool_lock);
+	free(r->token);
+	free(r->host);
+	free(r->db_path);
+	free(r);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct rest *r = h->data;
+
+	/* the second of the two handles frees */
+	if (r->d) {
+		r->d = NULL;
+		return;
+	}
+	rest_free(r);
+}
+
+int rest_start(struct verged *d)
+{
+	const struct verged_config *c = &d->cfg;
+	struct sockaddr_storage ss;
+	struct rest *r;
+	int err;
+
+	if (!strcmp(c->rest_listen, "off"))
+		return 0;
+	if (parse_listen(c->rest_listen, &ss)) {
+		log_err("rest: '%s': expected ADDR:PORT, [ADDR6]:PORT or off",
+			c->rest_listen);
+		return -EINVAL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->d = d;
+	snapshot_slot_init(&r->slot);
+	pthread_mutex_init(&r->pool_lock, NULL);
+	r->host = host_name(c);
+	r->db_path = strdup(d->state_db);
+	if (!r->host || !r->db_path) {
+		rest_free(r);
+		return -ENOMEM;
+	}
+	if (c->rest_token_file && (err = read_token(c->rest_token_file,
+						    &r->token))) {
+		rest_free(r);
+		return err;
+	}
+	if (!is_loopback(&ss) && !r->token)
+		log_warn("rest: listening on %s without a token: anyone who"
+			 " can reach it reads the fleet", c->rest_listen);
+	uv_timer_init(d->loop, &r->publish_timer);
+	uv_async_init(d->loop, &r->wake, wake_cb);
+	r->publish_timer.data = r->wake.data = r;
+	d->rest = r;
+	publish(r);
+	err = start_peers(r, c);
+	if (!err && (err = start_mhd(r, c, &ss)))
+		log_msg(c->rest_explicit ? LOG_LVL_ERR : LOG_LVL_WARN,
+			"rest: cannot listen on %s (in use, or not an address"
+			" of this host?)%s", c->rest_listen, c->rest_explicit ?
+			"" : "; the REST API is off (set [rest] listen)");
+	if (err) {
+		rest_stop(d);
+		/* The default address is a convenience, not a promise: a
+		 * second verged on the host runs without REST. */
+		return c->rest_explicit || err != -EADDRNOTAVAIL ? err : 0;
+	}
+	log_info("rest: listening on http://%s/ as host '%s'%s",
+		 c->rest_listen, r->host, r->token ? " (token required)" : "");
+	return 0;
+}
+
+void rest_stop(struct verged *d)
+{
+	struct rest *r = d->rest;
+
+	if (!r)
+		return;
+	d->rest = NULL;
+	/* The peers first: they resume the requests waiting for them,
+	 * which then answer 503; freed once no REST thread can use them. */
+	peers_stop(r->peers);
+	if (r->mhd)
+		MHD_stop_daemon(r->mhd);
+	r->mhd = NULL;
+	peers_free(r->peers);
+	r->peers = NULL;
+	uv_close((uv_handle_t *)&r->publish_timer, handle_closed);
+	uv_close((uv_handle_t *)&r->wake, handle_closed);
+}

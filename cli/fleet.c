@@ -1,0 +1,210 @@
+/*
+ * `verge fleet status`: GET /v1/fleet from one verged (which adds its
+ * peers) or from several at once (--url, repeated), merged: a host or VM
+ * that two answers both list is shown once. A host that does not answer
+ * is listed as unreachable; verge fails only when none answers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "run.h"
+#include "table.h"
+
+static void add_unique(json_t *arr, json_t *seen, const char *key, json_t *v)
+{
+	if (json_object_get(seen, key))
+		return;
+	json_object_set_new(seen, key, json_true());
+	json_array_append(arr, v);
+}
+
+static void add_unreachable(json_t *fleet, const char *url, const char *why)
+{
+	json_array_append_new(json_object_get(fleet, "hosts"), json_pack(
+		"{sn ss sb sb sn sn sn ss sn}", "name", "url", url, "self", 0,
+		"reachable", 0, "version", "api", "vms", "error", why,
+		"latency_ms"));
+}
+
+/* One verged's answer into fleet; false if it is not a fleet. */
+static bool merge(json_t *fleet, json_t *seen, const char *url,
+		  const struct cli_http_result *r)
+{
+	json_t *body = json_loadb(r->body ? r->body : "", r->len, 0, NULL);
+	json_t *hosts = json_object_get(body, "hosts");
+	json_t *vms = json_object_get(body, "vms"), *v;
+	char key[600];
+	size_t i;
+
+	if (!json_is_array(hosts) || !json_is_array(vms)) {
+		json_decref(body);
+		return false;
+	}
+	json_array_foreach(hosts, i, v) {
+		if (json_is_true(json_object_get(v, "self")))
+			json_object_set_new(v, "url", json_string(url));
+		snprintf(key, sizeof(key), "h %s %s",
+			 cli_jstr(v, "name") ?: "", cli_jstr(v, "url") ?: "");
+		if (cli_jstr(v, "name"))
+			snprintf(key, sizeof(key), "h %s", cli_jstr(v, "name"));
+		add_unique(json_object_get(fleet, "hosts"), seen, key, v);
+	}
+	json_array_foreach(vms, i, v) {
+		snprintf(key, sizeof(key), "v %s/%s", cli_jstr(v, "host") ?: "",
+			 cli_jstr(v, "name") ?: "");
+		add_unique(json_object_get(fleet, "vms"), seen, key, v);
+	}
+	json_decref(body);
+	return true;
+}
+
+static const char *error_message(const struct cli_http_result *r,
+				 char *buf, size_t size)
+{
+	json_t *body, *msg;
+
+	if (r->err)
+		return r->why;
+	body = json_loadb(r->body ? r->body : "", r->len, 0, NULL);
+	msg = json_object_get(json_object_get(body, "error"), "message");
+	snprintf(buf, size, "HTTP %ld%s%s", r->status, msg ? ": " : "",
+		 msg ? json_string_value(msg) : "");
+	json_decref(body);
+	return buf;
+}
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+static unsigned flags(struct cli_ctx *ctx)
+{
+	return ctx->tty && !getenv("NO_COLOR") ? CLI_TABLE_BOLD : 0;
+}
+
+static void show_vms(struct cli_ctx *ctx, json_t *vms)
+{
+	static const struct cli_col cols[] = {
+		{ "HOST", false }, { "VM", false }, { "STATE", false },
+		{ "UPTIME", true }, { "RATE", true }, { "AGENT", true },
+		{ "DETECT", false }, { "BOOTS", true },
+	};
+	char up[32], age[32], boots[24];
+	struct cli_table t;
+	const char *rate;
+	json_t *v;
+	size_t i;
+
+	cli_table_init(&t, cols, 8);
+	json_array_foreach(vms, i, v) {
+		rate = cli_jstr(json_object_get(v, "clock"), "rate");
+		cli_fmt_duration(num(v, "uptime_s"), up, sizeof(up));
+		cli_fmt_age(num(v, "agent_age_s"), age, sizeof(age));
+		cli_fmt_scalar(json_object_get(v, "boots"), boots,
+			       sizeof(boots));
+		cli_table_add(&t, (const char *const[]){ cli_jstr(v, "host"),
+			cli_jstr(v, "name"), cli_jstr(v, "state"), up,
+			rate && strcmp(rate, "1/1") ? rate : "1", age,
+			cli_jstr(v, "detect"), boots });
+	}
+	cli_table_print(&t, ctx->out, flags(ctx));
+	cli_table_free(&t);
+}
+
+static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
+{
+	static const struct cli_col cols[] = {
+		{ "HOST", false }, { "URL", false }, { "STATE", false },
+		{ "VMS", true }, { "LATENCY", true }, { "ERROR", false },
+	};
+	char vms[24], lat[32];
+	struct cli_table t;
+	json_t *h;
+	size_t i;
+
+	cli_table_init(&t, cols, 6);
+	json_array_foreach(hosts, i, h) {
+		bool up = json_is_true(json_object_get(h, "reachable"));
+
+		cli_fmt_scalar(json_object_get(h, "vms"), vms, sizeof(vms));
+		if (num(h, "latency_ms") >= 0)
+			snprintf(lat, sizeof(lat), "%.1f ms",
+				 num(h, "latency_ms"));
+		else
+			snprintf(lat, sizeof(lat), "-");
+		cli_table_add(&t, (const char *const[]){ cli_jstr(h, "name"),
+			cli_jstr(h, "url"), up ? "reachable" : "unreachable",
+			vms, lat, cli_jstr(h, "error") });
+	}
+	fputc('\n', ctx->out);
+	cli_table_print(&t, ctx->out, flags(ctx));
+	cli_table_free(&t);
+}
+
+void show_fleet(struct cli_ctx *ctx, json_t *r)
+{
+	show_vms(ctx, json_object_get(r, "vms"));
+	show_hosts(ctx, json_object_get(r, "hosts"));
+}
+
+/* The URLs asked: fleet status --url..., else verge --url, else local. */
+static size_t fleet_urls(struct cli_ctx *ctx, char **urls, size_t max)
+{
+	json_t *list = json_object_get(ctx->inv.local, "urls"), *u;
+	const char *one = cli_jstr(ctx->inv.local, "url");
+	size_t i, n = 0;
+
+	json_array_foreach(list, i, u)
+		if (n < max)
+			urls[n++] = (char *)json_string_value(u);
+	if (!n)
+		urls[n++] = (char *)(one ? one : CLI_DEFAULT_URL);
+	return n;
+}
+
+int run_fleet_status(struct cli_ctx *ctx)
+{
+	char *urls[64], why[300];
+	struct cli_http_result res[64];
+	json_t *fleet, *seen;
+	size_t i, n = fleet_urls(ctx, urls, 64), answered = 0;
+
+	for (i = 0; i < n; i++)
+		if (!cli_is_url(urls[i]))
+			return cli_fail(ctx, CLI_EXIT_USAGE, "usage", NULL,
+					"'%s' is not an http:// or https:// "
+					"URL",
+					urls[i]);
+	if (cli_http_get_many(urls, n, "/v1/fleet",
+			      cli_now_ms() + ctx->timeout_ms, res))
+		return cli_fail(ctx, CLI_EXIT_ERROR, "error", NULL,
+				"out of memory");
+	fleet = json_pack("{s[] s[]}", "hosts", "vms");
+	seen = json_object();
+	for (i = 0; i < n; i++) {
+		if (!res[i].err && res[i].status == 200 &&
+		    merge(fleet, seen, urls[i], &res[i]))
+			answered++;
+		else
+			add_unreachable(fleet, urls[i],
+					res[i].err || res[i].status != 200 ?
+					error_message(&res[i], why, sizeof(why))
+					: "not a verged fleet answer");
+		cli_http_result_free(&res[i]);
+	}
+	json_decref(seen);
+	if (ctx->json)
+		cli_print_json(ctx, ctx->out, fleet);
+	else
+		ctx->inv.cmd->show(ctx, fleet);
+	json_decref(fleet);
+	if (!answered)
+		return cli_fail(ctx, CLI_EXIT_UNREACHABLE, "unreachable", NULL,
+				"no verged answered at %s%s", urls[0],
+				n > 1 ? " or the other URLs" : "");
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,452 @@
+/*
+ * The REST transport and parallel GETs (http.h). A JSON-RPC request is
+ * mapped to its REST path by one table; the answer (or the REST error)
+ * is turned back into a JSON-RPC reply, so the handlers and printers of
+ * the Unix-socket path serve --url unchanged.
+ */
+#define _GNU_SOURCE	/* asprintf */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "http.h"
+
+#define MAX_TOKEN	512
+
+static const char *token_file;
+
+void cli_http_set_token_file(const char *path)
+{
+	token_file = path;
+}
+
+bool cli_is_url(const char *s)
+{
+	return s && (!strncmp(s, "http://", 7) || !strncmp(s, "https://", 8));
+}
+
+/* --token-file, else $VERGE_TOKEN; trailing blanks dropped. -errno. */
+static int read_token(char *buf, size_t size)
+{
+	const char *env = getenv("VERGE_TOKEN");
+	ssize_t n = 0;
+	int fd;
+
+	buf[0] = '\0';
+	if (token_file) {
+		fd = open(token_file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf, size - 1);
+		close(fd);
+		if (n < 0)
+			return -EIO;
+	} else if (env) {
+		n = (ssize_t)snprintf(buf, size, "%s", env);
+		if ((size_t)n >= size)
+			return -E2BIG;
+	}
+	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
+		n--;
+	buf[n] = '\0';
+	/* a header must not be split by what the file holds */
+	return strpbrk(buf, "\r\n") ? -EINVAL : 0;
+}
+
+/* --- GETs ----------------------------------------------------------------- */
+
+struct xfer {
+	CURL *easy;
+	struct cli_http_result *res;
+	size_t cap;
+	bool too_big;
+};
+
+static size_t on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct xfer *x = arg;
+	struct cli_http_result *r = x->res;
+	size_t n = size * nmemb;
+	char *b;
+
+	if (r->len + n > CLI_MAX_MESSAGE) {
+		x->too_big = true;
+		return 0;
+	}
+	if (r->len + n + 1 > x->cap) {
+		x->cap = (r->len + n + 1) * 2;
+		b = realloc(r->body, x->cap);
+		if (!b)
+			return 0;
+		r->body = b;
+	}
+	memcpy(r->body + r->len, p, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return n;
+}
+
+static int curl_errno(CURLcode c)
+{
+	switch (c) {
+	case CURLE_OPERATION_TIMEDOUT: return -ETIMEDOUT;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST: return -ECONNREFUSED;
+	case CURLE_OUT_OF_MEMORY: return -ENOMEM;
+	default: return -EIO;
+	}
+}
+
+static int setup(struct xfer *x, const char *base, const char *path,
+		 long timeout_ms, struct curl_slist *headers)
+{
+	char *url;
+
+	if (asprintf(&url, "%s%s", base, path) < 0)
+		return -ENOMEM;
+	x->easy = curl_easy_init();
+	if (!x->easy) {
+		free(url);
+		return -ENOMEM;
+	}
+	curl_easy_setopt(x->easy, CURLOPT_URL, url);
+	free(url);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
+	return 0;
+}
+
+static void finish(struct xfer *x, CURLcode c)
+{
+	struct cli_http_result *r = x->res;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	if (x->too_big) {
+		r->err = -EMSGSIZE;
+		snprintf(r->why, sizeof(r->why), "answer larger than %u MiB",
+			 CLI_MAX_MESSAGE >> 20);
+	} else if (c != CURLE_OK) {
+		r->err = curl_errno(c);
+		snprintf(r->why, sizeof(r->why), "%s", curl_easy_strerror(c));
+	}
+}
+
+static struct curl_slist *auth_headers(int *ret_err)
+{
+	char token[MAX_TOKEN + 2], line[MAX_TOKEN + 32];
+	struct curl_slist *h;
+
+	*ret_err = read_token(token, sizeof(token));
+	h = curl_slist_append(NULL, "Accept: application/json");
+	if (!*ret_err && token[0]) {
+		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
+		h = curl_slist_append(h, line);
+		memset(line, 0, sizeof(line));
+	}
+	memset(token, 0, sizeof(token));
+	return h;
+}
+
+int cli_http_get_many(char *const *bases, size_t n, const char *path,
+		      int64_t deadline, struct cli_http_result *res)
+{
+	long timeout = (long)(deadline - cli_now_ms());
+	struct curl_slist *headers;
+	struct xfer *x = calloc(n ? n : 1, sizeof(*x));
+	CURLM *multi = curl_multi_init();
+	int running = 0, left, err;
+	CURLMsg *msg;
+	size_t i;
+
+	memset(res, 0, n * sizeof(*res));
+	headers = auth_headers(&err);
+	if (!x || !multi || !headers) {
+		free(x);
+		curl_multi_cleanup(multi);
+		curl_slist_free_all(headers);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		x[i].res = &res[i];
+		if (err) {
+			res[i].err = err;
+			snprintf(res[i].why, sizeof(res[i].why), "token: %s",
+				 strerror(-err));
+		} else if (setup(&x[i], bases[i], path, timeout > 1 ? timeout
+				 : 1, headers) ||
+			   curl_multi_add_handle(multi, x[i].easy)) {
+			res[i].err = -ENOMEM;
+		}
+	}
+	do {
+		curl_multi_perform(multi, &running);
+		while ((msg = curl_multi_info_read(multi, &left))) {
+			struct xfer *done;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+					  (char **)&done);
+			finish(done, msg->data.result);
+		}
+		if (running)
+			curl_multi_poll(multi, NULL, 0, 100, NULL);
+	} while (running);
+	for (i = 0; i < n; i++) {
+		if (!x[i].easy)
+			continue;
+		curl_multi_remove_handle(multi, x[i].easy);
+		curl_easy_cleanup(x[i].easy);
+	}
+	free(x);
+	curl_multi_cleanup(multi);
+	curl_slist_free_all(headers);
+	return 0;
+}
+
+void cli_http_result_free(struct cli_http_result *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+/* --- the transport -------------------------------------------------------- */
+
+/* The methods the REST API can answer: path, and where the result is. */
+static const struct rest_map {
+	const char *method;
+	const char *path;	/* %s: the VM name, escaped */
+	const char *field;	/* result = body[field]; NULL: the body */
+} rest_map[] = {
+	{ "vm.list", "/v1/vms", "vms" },
+	{ "vm.show", "/v1/vms/%s", NULL },
+	{ "clock.show", "/v1/vms/%s/clock", NULL },
+	{ "agent.show", "/v1/vms/%s/agent", NULL },
+	{ "events.list", "/v1/events", "events" },
+	{ "daemon.version", "/healthz", NULL },
+};
+
+/* REST status -> the JSON-RPC error verge's tables know. */
+static const struct {
+	long status;
+	int code;
+	const char *name;
+} status_map[] = {
+	{ 400, -32602, "invalid_params" },
+	{ 401, -32004, "permission_denied" },
+	{ 404, -32001, "vm_not_found" },
+};
+
+struct http_t {
+	struct cli_transport base;
+	char *url;
+	char *reply;		/* the answer to the last request */
+	size_t reply_len;
+};
+
+static const struct rest_map *find_map(const char *method)
+{
+	size_t i;
+
+	for (i = 0; method && i < sizeof(rest_map) / sizeof(rest_map[0]); i++)
+		if (!strcmp(rest_map[i].method, method))
+			return &rest_map[i];
+	return NULL;
+}
+
+/* The path (and query) of the request, or NULL. */
+static char *rest_path(const struct rest_map *m, json_t *params)
+{
+	const char *name = json_string_value(json_object_get(params, "name"));
+	const char *vm = json_string_value(json_object_get(params, "vm"));
+	json_t *since = json_object_get(params, "since");
+	json_t *limit = json_object_get(params, "limit");
+	char *esc = NULL, *p = NULL, *q;
+
+	if (strstr(m->path, "%s")) {
+		esc = curl_easy_escape(NULL, name ? name : "", 0);
+		if (!esc || asprintf(&p, m->path, esc) < 0)
+			p = NULL;
+		curl_free(esc);
+		return p;
+	}
+	if (strcmp(m->method, "events.list"))
+		return strdup(m->path);
+	esc = vm ? curl_easy_escape(NULL, vm, 0) : NULL;
+	if (asprintf(&q, "%s?since=%lld&limit=%lld%s%s", m->path,
+		     (long long)json_integer_value(since),
+		     limit ? (long long)json_integer_value(limit) : 100LL,
+		     esc ? "&vm=" : "", esc ? esc : "") < 0)
+		q = NULL;
+	curl_free(esc);
+	return q;
+}
+
+static json_t *rpc_error(json_t *id, long status, const char *message)
+{
+	int code = -32603;
+	const char *name = "internal_error";
+	size_t i;
+
+	for (i = 0; i < sizeof(status_map) / sizeof(status_map[0]); i++)
+		if (status_map[i].status == status) {
+			code = status_map[i].code;
+			name = status_map[i].name;
+		}
+	return json_pack("{ss sO s{si ss s{ss}}}", "jsonrpc", "2.0", "id", id,
+			 "error", "code", code, "message", message, "data",
+			 "name", name);
+}
+
+/* The REST answer r to the request as a JSON-RPC reply. */
+static json_t *rpc_reply(json_t *id, const struct rest_map *m,
+			 struct cli_http_result *r)
+{
+	json_t *body = json_loadb(r->body ? r->body : "", r->len, 0, NULL);
+	json_t *result, *reply;
+	const char *msg;
+
+	if (r->status != 200) {
+		msg = json_string_value(json_object_get(json_object_get(body,
+						"error"), "message"));
+		reply = rpc_error(id, r->status, msg ? msg :
+				  "the REST API answered without a message");
+		if (r->status == 401)
+			json_object_set_new(json_object_get(reply, "error"),
+				"message", json_string("the REST API needs a "
+				"token: --token-file FILE or $VERGE_TOKEN"));
+		json_decref(body);
+		return reply;
+	}
+	result = m->field ? json_object_get(body, m->field) : body;
+	if (!result) {
+		json_decref(body);
+		return rpc_error(id, 500, "the REST answer lacks its field");
+	}
+	reply = json_pack("{ss sO sO}", "jsonrpc", "2.0", "id", id, "result",
+			  result);
+	json_decref(body);
+	return reply;
+}
+
+/* The reply's text in malloc() memory (the caller free()s it; jansson's
+ * own allocations may come from verge's arena). */
+static int set_reply(struct http_t *h, json_t *reply)
+{
+	size_t n = reply ? json_dumpb(reply, NULL, 0, JSON_COMPACT) : 0;
+
+	free(h->reply);
+	h->reply = n ? malloc(n + 1) : NULL;
+	if (h->reply) {
+		json_dumpb(reply, h->reply, n, JSON_COMPACT);
+		h->reply[n] = '\0';
+		h->reply_len = n;
+	}
+	json_decref(reply);
+	return h->reply ? 0 : -ENOMEM;
+}
+
+static int http_send(struct cli_transport *t, const char *msg, size_t len,
+		     int64_t deadline)
+{
+	struct http_t *h = (struct http_t *)t;
+	struct cli_http_result res;
+	const struct rest_map *m;
+	json_t *req, *id;
+	char *path;
+	int r;
+
+	req = json_loadb(msg, len, 0, NULL);
+	id = json_object_get(req, "id");
+	m = find_map(json_string_value(json_object_get(req, "method")));
+	if (!m) {
+		char text[200];
+
+		snprintf(text, sizeof(text), "'%s' is not available through "
+			 "--url: the REST API is read-only; use verged's "
+			 "socket",
+			 json_string_value(json_object_get(req, "method")) ?:
+			 "?");
+		r = set_reply(h, json_pack("{ss sO s{si ss s{ss}}}", "jsonrpc",
+			"2.0", "id", id ? id : json_null(), "error", "code",
+			-32000, "message", text, "data", "name", "read_only"));
+		json_decref(req);
+		return r;
+	}
+	path = rest_path(m, json_object_get(req, "params"));
+	if (!path || cli_http_get_many(&h->url, 1, path, deadline, &res)) {
+		free(path);
+		json_decref(req);
+		return -ENOMEM;
+	}
+	free(path);
+	r = res.err;
+	if (!r)
+		r = set_reply(h, rpc_reply(id, m, &res));
+	cli_http_result_free(&res);
+	json_decref(req);
+	return r;
+}
+
+static int http_recv(struct cli_transport *t, int64_t deadline,
+		     char **ret_msg, size_t *ret_len)
+{
+	struct http_t *h = (struct http_t *)t;
+
+	(void)deadline;
+	if (!h->reply)
+		return -ECONNRESET;	/* nothing more comes over REST */
+	*ret_msg = h->reply;
+	*ret_len = h->reply_len;
+	h->reply = NULL;
+	return 0;
+}
+
+static void http_close(struct cli_transport *t)
+{
+	struct http_t *h = (struct http_t *)t;
+
+	free(h->reply);
+	free(h->url);
+	free(h);
+}
+
+static const struct cli_transport_ops http_ops = {
+	.send = http_send, .recv = http_recv, .close = http_close,
+};
+
+int cli_http_open(const char *url, int64_t deadline,
+		  struct cli_transport **ret_t)
+{
+	struct http_t *h;
+	size_t n = strlen(url);
+
+	(void)deadline;	/* nothing to connect yet: each request does */
+	if (!cli_is_url(url))
+		return -EINVAL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	while (n > 8 && url[n - 1] == '/')
+		n--;
+	h->url = strndup(url, n);
+	if (!h->url) {
+		free(h);
+		return -ENOMEM;
+	}
+	h->base.ops = &http_ops;
+	*ret_t = &h->base;
+	return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * verge over verged's REST API (docs/rest.md) with libcurl: the `--url`
+ * transport, which answers the read-only JSON-RPC methods from the REST
+ * paths, and parallel GETs for `verge fleet status`. https:// URLs use
+ * TLS; the bearer token comes from --token-file or $VERGE_TOKEN, never
+ * from the command line (other users could read it in ps).
+ */
+#ifndef VERGE_CLI_HTTP_H
+#define VERGE_CLI_HTTP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transport.h"
+
+/* The REST port verged listens on by default (agentd/rest.h). */
+#define CLI_DEFAULT_URL		"http://127.0.0.1:8420"
+
+bool cli_is_url(const char *endpoint);
+/* The token file to read (NULL: $VERGE_TOKEN, if set). */
+void cli_http_set_token_file(const char *path);
+
+/* A transport whose send() performs the REST request for the method. */
+int cli_http_open(const char *url, int64_t deadline,
+		  struct cli_transport **ret_t);
+
+struct cli_http_result {
+	long status;		/* 0: no HTTP answer */
+	char *body;		/* NUL-terminated, the caller's to free() */
+	size_t len;
+	int err;		/* 0, or -ETIMEDOUT, -ECONNREFUSED, -EIO... */
+	char why[256];		/* what went wrong, for humans */
+};
+
+/*
+ * GETs base[i] + path for every i in parallel, each until deadline (a
+ * CLOCK_MONOTONIC ms time, cli_now_ms()). Returns 0 or -ENOMEM; each
+ * transfer's outcome is in res[i].
+ */
+int cli_http_get_many(char *const *bases, size_t n, const char *path,
+		      int64_t deadline, struct cli_http_result *res);
+void cli_http_result_free(struct cli_http_result *r);
+#endif

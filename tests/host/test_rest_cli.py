@@ -1,0 +1,98 @@
+"""verge through the REST API: `verge --url URL vm list|show` prints what
+the socket path prints, the token comes from $VERGE_TOKEN or --token-file
+(never argv), state-changing commands are refused over --url, and an
+unreachable URL is exit status 3."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import rest_harness as rh  # noqa: E402
+import verged_harness as vh  # noqa: E402
+
+VERGE = vh.build_dir() / "verge"
+TOKEN = "cli-Token.42"
+
+
+@pytest.fixture(scope="module")
+def vd():
+    v = rh.RestVerged(host="cli-host", token=TOKEN)
+    try:
+        v.start()
+        v.define("web-1", "web-2")
+        v.call("clock.set_rate", name="web-2", rate="1/4")
+        yield v
+    finally:
+        v.cleanup()
+
+
+def verge(*args, env=None, timeout=20):
+    e = {k: v for k, v in os.environ.items()
+         if k not in ("VERGE_TOKEN", "VERGE_SOCKET")}
+    e.update(env or {})
+    return subprocess.run([str(VERGE)] + list(args), capture_output=True,
+                          text=True, timeout=timeout, env=e)
+
+
+def test_vm_list_and_show_over_url_match_the_socket(vd):
+    env = {"VERGE_TOKEN": TOKEN}
+    over_url = verge("--url", vd.url, "vm", "list", env=env)
+    over_sock = verge("--socket", str(vd.socket), "vm", "list")
+    assert over_url.returncode == 0, over_url.stderr
+    assert over_url.stdout == over_sock.stdout
+    assert "web-1" in over_url.stdout and "1/4" in over_url.stdout
+    j = verge("--json", "--url", vd.url + "/", "vm", "show", "web-2", env=env)
+    assert j.returncode == 0, j.stderr
+    shown = json.loads(j.stdout)
+    assert shown["name"] == "web-2" and shown["clock"]["rate"] == "1/4"
+    assert shown["uuid"] == vd.call("vm.show", name="web-2")["uuid"]
+
+
+def test_token_from_a_file(vd):
+    tf = vd.tmp / "cli-token"
+    tf.write_text(TOKEN + "\n")
+    r = verge("--url", vd.url, "--token-file", str(tf), "vm", "show",
+              "web-1")
+    assert r.returncode == 0, r.stderr
+    assert "web-1" in r.stdout
+
+
+def test_without_the_token_permission_denied(vd):
+    r = verge("--url", vd.url, "vm", "list")
+    assert r.returncode == 5, (r.returncode, r.stderr)
+    assert "token" in r.stderr
+    r = verge("--url", vd.url, "vm", "list", env={"VERGE_TOKEN": "nope"})
+    assert r.returncode == 5
+
+
+def test_missing_vm_and_read_only_commands(vd):
+    env = {"VERGE_TOKEN": TOKEN}
+    r = verge("--url", vd.url, "vm", "show", "nope", env=env)
+    assert r.returncode == 4 and "nope" in r.stderr
+    r = verge("--url", vd.url, "vm", "start", "web-1", env=env)
+    assert r.returncode == 1 and "read-only" in r.stderr
+    assert vd.call("vm.show", name="web-1")["state"] == "defined"
+
+
+def test_unreachable_url_is_status_3():
+    port = rh.free_port()
+    r = verge("--url", "http://127.0.0.1:%d" % port, "vm", "list")
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    r = verge("fleet", "status", "--url", "http://127.0.0.1:%d" % port)
+    assert r.returncode == 3 and "unreachable" in r.stdout
+    r = verge("fleet", "status", "--url", "ftp://x")
+    assert r.returncode == 2
+
+
+def test_fleet_status_single_host_with_token(vd):
+    r = verge("--json", "fleet", "status", "--url", vd.url,
+              env={"VERGE_TOKEN": TOKEN})
+    assert r.returncode == 0, r.stderr
+    f = json.loads(r.stdout)
+    assert [v["name"] for v in f["vms"]] == ["web-1", "web-2"]
+    assert f["hosts"][0]["url"] == vd.url

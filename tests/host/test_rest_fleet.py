@@ -1,0 +1,214 @@
+"""The fleet across hosts (docs/rest.md, "Peers"): three verged on
+loopback, alpha with beta and gamma as peers. /v1/fleet and `verge fleet
+status` show every VM; a peer killed by pid, a peer that accepts and never
+answers, and a peer that answers nonsense are reported as unreachable, and
+the answer never waits longer than the peer timeout."""
+
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import rest_harness as rh  # noqa: E402
+import verged_harness as vh  # noqa: E402
+
+TIMEOUT_MS = 600
+
+
+def start(v, *names):
+    v.start()
+    v.define(*names)
+    return v
+
+
+@pytest.fixture(scope="module")
+def fleet():
+    beta = rh.RestVerged(host="beta")
+    gamma = rh.RestVerged(host="gamma")
+    made = [beta, gamma]
+    try:
+        start(beta, "b-1", "b-2")
+        start(gamma, "g-1")
+        alpha = rh.RestVerged(
+            host="alpha", peers=(beta.url, gamma.url + "/"),
+            rest_extra="peer_timeout_ms = %d\npeer_cache_ms = 0\n"
+            % TIMEOUT_MS)
+        made.append(alpha)
+        start(alpha, "a-1")
+        yield alpha, beta, gamma
+    finally:
+        for v in made:
+            v.cleanup()
+
+
+def by_host(fleet_json):
+    out = {}
+    for v in fleet_json["vms"]:
+        out.setdefault(v["host"], []).append(v["name"])
+    return out
+
+
+def test_fleet_shows_every_host_and_vm(fleet):
+    alpha, beta, gamma = fleet
+    f = alpha.get("/v1/fleet").json()
+    assert by_host(f) == {"alpha": ["a-1"], "beta": ["b-1", "b-2"],
+                          "gamma": ["g-1"]}
+    hosts = {h["name"]: h for h in f["hosts"]}
+    assert set(hosts) == {"alpha", "beta", "gamma"}
+    assert all(h["reachable"] and h["error"] is None for h in f["hosts"])
+    assert hosts["beta"]["url"] == beta.url and hosts["beta"]["vms"] == 2
+    assert hosts["beta"]["version"] == "0.1.0" and hosts["beta"]["api"] == 1
+    assert hosts["gamma"]["url"] == gamma.url
+    assert hosts["alpha"]["self"] and not hosts["beta"]["self"]
+    # a peer's own view is local only: no fan-out loops
+    assert by_host(beta.get("/v1/fleet").json()) == {"beta": ["b-1", "b-2"]}
+    local = alpha.get("/v1/fleet?scope=local").json()
+    assert by_host(local) == {"alpha": ["a-1"]}
+    hl = alpha.get("/v1/hosts").json()["hosts"]
+    assert [h["name"] for h in hl] == ["alpha", "beta", "gamma"]
+
+
+def test_a_peer_change_shows_in_the_fleet(fleet):
+    alpha, beta, _ = fleet
+    beta.define("b-3")
+    assert "b-3" in by_host(alpha.get("/v1/fleet").json())["beta"]
+
+
+def verge_bin():
+    return vh.build_dir() / "verge"
+
+
+@pytest.mark.skipif(not verge_bin().exists(), reason="no verge CLI built")
+def test_verge_fleet_status(fleet):
+    alpha, beta, gamma = fleet
+    r = subprocess.run([str(verge_bin()), "fleet", "status", "--url",
+                        alpha.url], capture_output=True, text=True,
+                       timeout=20)
+    assert r.returncode == 0, r.stderr
+    for name in ("a-1", "b-1", "b-2", "g-1", "alpha", "beta", "gamma"):
+        assert name in r.stdout
+    r = subprocess.run([str(verge_bin()), "--json", "fleet", "status",
+                        "--url", beta.url, "--url", gamma.url],
+                       capture_output=True, text=True, timeout=20)
+    assert r.returncode == 0, r.stderr
+    names = sorted(v["name"] for v in json.loads(r.stdout)["vms"])
+    assert names[:3] == ["b-1", "b-2", "b-3"][:3] and "g-1" in names
+
+
+def test_a_killed_peer_is_unreachable_and_the_answer_is_prompt(fleet):
+    alpha, beta, gamma = fleet
+    gamma.kill9()
+    t0 = time.monotonic()
+    f = alpha.get("/v1/fleet").json()
+    took = time.monotonic() - t0
+    assert took < TIMEOUT_MS / 1e3 + 0.5, took
+    hosts = {h["url"]: h for h in f["hosts"] if h["url"]}
+    g = hosts[gamma.url]
+    assert g["reachable"] is False and g["name"] is None
+    assert "onnect" in g["error"]
+    assert set(by_host(f)) == {"alpha", "beta"}
+    m = alpha.get("/metrics").body.decode()
+    assert 'verge_peer_up{peer="%s"} 0' % gamma.url in m
+    assert 'verge_peer_up{peer="%s"} 1' % beta.url in m
+
+
+class Silent:
+    """Accepts connections (the kernel's backlog) and never answers."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+
+
+class Liar(http.server.BaseHTTPRequestHandler):
+    """A peer whose answers are not verged's."""
+    body = b'{"host": "liar", "vms": [{"name": 5}]}'
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *a):
+        pass
+
+
+@pytest.fixture
+def odd_peers():
+    silent = Silent()
+    liar = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Liar)
+    threading.Thread(target=liar.serve_forever, daemon=True).start()
+    liar_url = "http://127.0.0.1:%d" % liar.server_address[1]
+    v = rh.RestVerged(host="delta", peers=(silent.url, liar_url),
+                      rest_extra="peer_timeout_ms = %d\n"
+                      "peer_cache_ms = 2000\n" % TIMEOUT_MS)
+    try:
+        start(v, "d-1")
+        yield v, silent.url, liar_url
+    finally:
+        v.cleanup()
+        liar.shutdown()
+        liar.server_close()
+        silent.sock.close()
+
+
+def test_silent_and_lying_peers_within_the_timeout(odd_peers):
+    v, silent, liar = odd_peers
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(16) as ex:
+        fleets = list(ex.map(lambda _: v.get("/v1/fleet"), range(16)))
+        # /healthz does not wait for the round in progress
+        h0 = time.monotonic()
+        assert v.get("/healthz").status == 200
+        assert time.monotonic() - h0 < 0.3
+    took = time.monotonic() - t0
+    assert TIMEOUT_MS / 1e3 - 0.05 <= took < TIMEOUT_MS / 1e3 + 0.6, took
+    for r in fleets:
+        assert r.status == 200
+        f = r.json()
+        assert by_host(f) == {"delta": ["d-1"]}
+        hosts = {h["url"]: h for h in f["hosts"] if h["url"]}
+        assert not hosts[silent]["reachable"]
+        assert "imeout" in hosts[silent]["error"]
+        assert not hosts[liar]["reachable"]
+        assert "not a verged fleet answer" in hosts[liar]["error"]
+    # within peer_cache_ms the results are reused: no new wait
+    t0 = time.monotonic()
+    assert v.get("/v1/hosts").status == 200
+    assert time.monotonic() - t0 < 0.3
+    assert v.call("daemon.version")["api"] == 1
+
+
+def test_stop_does_not_wait_for_a_silent_peer():
+    silent = Silent()
+    v = rh.RestVerged(host="epsilon", peers=(silent.url,),
+                      rest_extra="peer_timeout_ms = 30000\n")
+    try:
+        start(v, "e-1")
+        with ThreadPoolExecutor(2) as ex:
+            waiting = ex.submit(v.get, "/v1/fleet", timeout=40)
+            time.sleep(0.5)         # the round is waiting for the peer
+            t0 = time.monotonic()
+            assert v.stop(timeout=20) == 0
+            assert time.monotonic() - t0 < 5
+            try:
+                r = waiting.result(timeout=5)
+                assert r.status == 503
+            except OSError:
+                pass                # or closed as verged stopped
+    finally:
+        v.cleanup()
+        silent.sock.close()

@@ -1,0 +1,148 @@
+/*
+ * What the converter reads from the DT, checked once: the table writers
+ * only see validated numbers. Fixed limits keep it freestanding.
+ */
+#ifndef ACPI_BOARD_H
+#define ACPI_BOARD_H
+#include <acpi/acpi.h>
+#include <libfdt.h>
+
+#define BOARD_MAX_CPUS		64
+#define BOARD_MAX_GICR		8
+#define BOARD_MAX_ITS		4
+#define BOARD_MAX_VIRTIO	64
+#define BOARD_MAX_OTHER		32
+#define BOARD_MAX_WINDOWS	8
+#define BOARD_MAX_IMAP		128
+#define BOARD_MAX_REGS		4
+#define BOARD_PATH_MAX		64
+
+/* A GIC interrupt as ACPI wants it: a GSIV and the trigger/polarity. */
+struct irq {
+	uint32_t gsiv;		/* 0 = none */
+	bool edge, active_low;
+};
+
+struct reg {
+	uint64_t base, size;
+};
+
+struct cpu_info {
+	uint64_t mpidr;
+};
+
+struct gic_info {
+	int node;
+	unsigned version;		/* 2 or 3 */
+	uint32_t phandle;
+	uint64_t gicd;
+	struct reg gicr[BOARD_MAX_GICR];
+	unsigned ngicr;
+	uint64_t gicc, gich, gicv;	/* 0 when absent */
+	struct irq maint;
+	uint64_t its[BOARD_MAX_ITS];
+	uint32_t its_phandle[BOARD_MAX_ITS];
+	unsigned nits;
+};
+
+struct timer_info {
+	struct irq irq[4];	/* secure phys, phys, virt, hyp */
+	bool always_on;
+};
+
+enum uart_kind { UART_NONE, UART_PL011, UART_16550 };
+
+/* A DT device with MMIO and an optional GIC interrupt. */
+struct dev {
+	int node;
+	const char *compat;	/* the compatible string that matched */
+	struct reg reg[BOARD_MAX_REGS];
+	unsigned nreg;
+	struct irq irq;
+	bool coherent;
+};
+
+struct pci_window {
+	unsigned space;		/* 1 I/O, 2 32-bit memory, 3 64-bit memory */
+	bool prefetch;
+	uint64_t pci, cpu, size;
+};
+
+struct pci_imap {		/* one _PRT entry */
+	uint8_t slot, pin;	/* pin 0..3 = INTA..INTD */
+	uint32_t gsiv;
+};
+
+struct pci_info {
+	int node;
+	uint64_t ecam, ecam_size;
+	uint32_t bus_start, bus_end, segment;
+	bool coherent;
+	struct pci_window win[BOARD_MAX_WINDOWS];
+	unsigned nwin;
+	struct pci_imap imap[BOARD_MAX_IMAP];
+	unsigned nimap;
+	struct {			/* interrupt-map as read */
+		uint32_t child[4];	/* phys.hi, mid, lo, pin */
+		struct irq irq;
+	} raw[BOARD_MAX_IMAP];
+	unsigned nraw;
+	uint32_t mask[4];
+	uint32_t msi_its_phandle;	/* msi-map / msi-parent, 0 = none */
+	uint32_t rid_base, rid_len, msi_base;
+};
+
+struct pwrbtn_info {
+	bool present;
+	struct dev gpio;	/* the PL061 the key is wired to */
+	uint32_t pin;
+	bool active_low;
+};
+
+struct board {
+	const void *fdt;
+	acpi_note_fn note;
+	void *note_ctx;
+
+	bool psci_hvc;
+	struct cpu_info cpu[BOARD_MAX_CPUS];
+	unsigned ncpus;
+	struct gic_info gic;
+	struct irq pmu;
+	struct timer_info timer;
+	enum uart_kind uart_kind;
+	struct dev uart;
+	bool has_pci;
+	struct pci_info pci;
+	struct dev virtio[BOARD_MAX_VIRTIO];
+	unsigned nvirtio;
+	struct pwrbtn_info pwrbtn;
+	struct dev other[BOARD_MAX_OTHER];	/* PRP0001 and known IDs */
+	const char *other_hid[BOARD_MAX_OTHER];
+	unsigned nother;
+};
+
+/* Helpers for the parsers (board.c). board_fail fills err naming the
+ * node and returns -EINVAL. */
+int board_fail(const struct board *b, int node, struct hv_err *err,
+	       const char *what);
+uint64_t board_cells(const fdt32_t *p, int n);
+bool board_status_ok(const void *fdt, int node);
+int board_u32(const void *fdt, int node, const char *name, uint32_t *v);
+int board_regs(const struct board *b, int node, struct reg *out,
+	       unsigned max, unsigned *ret_n, struct hv_err *err);
+uint32_t board_irq_parent(const void *fdt, int node);
+int board_gic_spec(const fdt32_t *p, struct irq *out);
+int board_irq(const struct board *b, int node, int idx, struct irq *out,
+	      struct hv_err *err);
+int board_dev(const struct board *b, int node, const char *compat,
+	      bool need_irq, struct dev *d, struct hv_err *err);
+int board_parse_pci(struct board *b, struct hv_err *err);
+int board_parse_devices(struct board *b, struct hv_err *err);
+
+int board_parse(struct board *b, const void *fdt, size_t size,
+		struct hv_err *err);
+/* Reports to the note callback (formats the message). */
+void board_note(const struct board *b, enum acpi_note_kind kind, int node,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#endif

@@ -1,0 +1,217 @@
+/*
+ * The static tables. Layouts: ACPI 6.3 (MADT 5.2.12, GTDT 5.2.24,
+ * MCFG: PCI Firmware Spec 3.2 4.1.2), Microsoft's SPCR (revision 2) and
+ * DBG2 specifications, Arm DEN0049 (IORT, issue D).
+ */
+#include "tables.h"
+
+/* MADT */
+#define MADT_HDR	44
+#define GICC_LEN	80
+#define GICD_LEN	24
+#define GICR_LEN	16
+#define ITS_LEN		20
+#define GICC_ENABLED	(1u << 0)
+#define GICC_PERF_EDGE	(1u << 1)
+#define GICC_VGIC_EDGE	(1u << 2)
+
+static void madt_gicc(uint8_t *p, const struct board *b, unsigned i)
+{
+	const struct gic_info *g = &b->gic;
+	uint32_t flags = GICC_ENABLED;
+
+	if (b->pmu.edge)
+		flags |= GICC_PERF_EDGE;
+	if (g->maint.edge)
+		flags |= GICC_VGIC_EDGE;
+	p[0] = 0x0b;
+	p[1] = GICC_LEN;
+	put32(p + 4, i);		/* CPU interface number */
+	put32(p + 8, i);		/* ACPI processor UID = \_SB.Cxxx._UID */
+	put32(p + 12, flags);
+	put32(p + 20, b->pmu.gsiv);
+	put64(p + 32, g->gicc);
+	put64(p + 40, g->gicv);
+	put64(p + 48, g->gich);
+	put32(p + 56, g->maint.gsiv);
+	put64(p + 68, b->cpu[i].mpidr);	/* GICR base 0: GICR structures */
+}
+
+int table_madt(struct out *o, const struct board *b)
+{
+	const struct gic_info *g = &b->gic;
+	size_t len = MADT_HDR + b->ncpus * GICC_LEN + GICD_LEN +
+		     g->ngicr * GICR_LEN + g->nits * ITS_LEN;
+	uint8_t *p = out_table(o, "APIC", len, 5), *q;
+
+	if (!p)
+		return o->err;
+	q = p + MADT_HDR;	/* local interrupt controller address, flags: 0 */
+	for (unsigned i = 0; i < b->ncpus; i++, q += GICC_LEN)
+		madt_gicc(q, b, i);
+	q[0] = 0x0c;
+	q[1] = GICD_LEN;
+	put64(q + 8, g->gicd);
+	q[20] = (uint8_t)g->version;
+	q += GICD_LEN;
+	for (unsigned i = 0; i < g->ngicr; i++, q += GICR_LEN) {
+		q[0] = 0x0e;
+		q[1] = GICR_LEN;
+		put64(q + 4, g->gicr[i].base);
+		put32(q + 12, (uint32_t)g->gicr[i].size);
+	}
+	for (unsigned i = 0; i < g->nits; i++, q += ITS_LEN) {
+		q[0] = 0x0f;
+		q[1] = ITS_LEN;
+		put32(q + 4, i);
+		put64(q + 8, g->its[i]);
+	}
+	return 0;
+}
+
+/* GTDT, revision 2 (96 bytes, no platform timers). */
+#define GTDT_LEN	96
+#define GT_EDGE		(1u << 0)
+#define GT_ACTIVE_LOW	(1u << 1)
+#define GT_ALWAYS_ON	(1u << 2)
+
+int table_gtdt(struct out *o, const struct board *b)
+{
+	uint8_t *p = out_table(o, "GTDT", GTDT_LEN, 2);
+
+	if (!p)
+		return o->err;
+	put64(p + 36, UINT64_MAX);	/* CntControlBase: not provided */
+	for (int i = 0; i < 4; i++) {
+		const struct irq *t = &b->timer.irq[i];
+		uint32_t flags = (t->edge ? GT_EDGE : 0) |
+				 (t->active_low ? GT_ACTIVE_LOW : 0) |
+				 (b->timer.always_on ? GT_ALWAYS_ON : 0);
+
+		put32(p + 48 + 8 * i, t->gsiv);
+		put32(p + 52 + 8 * i, t->gsiv ? flags : 0);
+	}
+	put64(p + 80, UINT64_MAX);	/* CntReadBase: not provided */
+	put32(p + 92, GTDT_LEN);	/* platform timer offset, none */
+	return 0;
+}
+
+/* SPCR revision 2 (80 bytes). */
+#define SPCR_LEN	80
+#define SPCR_16550	0x00
+#define SPCR_PL011	0x03
+#define SPCR_IRQ_GIC	(1u << 3)
+
+int table_spcr(struct out *o, const struct board *b)
+{
+	bool pl011 = b->uart_kind == UART_PL011;
+	uint8_t *p = out_table(o, "SPCR", SPCR_LEN, 2);
+
+	if (!p)
+		return o->err;
+	p[36] = pl011 ? SPCR_PL011 : SPCR_16550;
+	put_gas(p + 40, b->uart.reg[0].base, pl011 ? 32 : 8, pl011 ? 4 : 1);
+	p[52] = SPCR_IRQ_GIC;
+	put32(p + 54, b->uart.irq.gsiv);
+	p[58] = 7;		/* 115200 baud */
+	p[60] = 1;		/* 1 stop bit */
+	p[62] = 3;		/* terminal: ANSI */
+	put16(p + 64, 0xffff);	/* not a PCI device */
+	put16(p + 66, 0xffff);
+	return 0;
+}
+
+/* DBG2 with one serial port, its namespace path \_SB.COM0. */
+#define DBG2_HDR	44
+#define DBG2_DEV_FIXED	22
+#define DBG2_SERIAL	0x8000
+#define DBG2_PL011	0x0003
+#define DBG2_16550	0x0000
+
+int table_dbg2(struct out *o, const struct board *b)
+{
+	static const char ns[] = "\\_SB.COM0";
+	size_t dlen = DBG2_DEV_FIXED + 12 + 4 + sizeof(ns);
+	bool pl011 = b->uart_kind == UART_PL011;
+	uint8_t *p = out_table(o, "DBG2", DBG2_HDR + dlen, 0), *d;
+
+	if (!p)
+		return o->err;
+	put32(p + 36, DBG2_HDR);
+	put32(p + 40, 1);
+	d = p + DBG2_HDR;
+	put16(d + 1, (uint16_t)dlen);
+	d[3] = 1;					/* one GAS */
+	put16(d + 4, sizeof(ns));
+	put16(d + 6, DBG2_DEV_FIXED + 12 + 4);		/* namespace string */
+	put16(d + 12, DBG2_SERIAL);
+	put16(d + 14, pl011 ? DBG2_PL011 : DBG2_16550);
+	put16(d + 18, DBG2_DEV_FIXED);			/* base address */
+	put16(d + 20, DBG2_DEV_FIXED + 12);		/* address size */
+	put_gas(d + DBG2_DEV_FIXED, b->uart.reg[0].base, pl011 ? 32 : 8,
+		pl011 ? 4 : 1);
+	put32(d + DBG2_DEV_FIXED + 12, (uint32_t)b->uart.reg[0].size);
+	memcpy(d + DBG2_DEV_FIXED + 16, ns, sizeof(ns));
+	return 0;
+}
+
+int table_mcfg(struct out *o, const struct board *b)
+{
+	const struct pci_info *pci = &b->pci;
+	uint8_t *p = out_table(o, "MCFG", 44 + 16, 1);
+
+	if (!p)
+		return o->err;
+	/* The base address is that of bus 0, even if the range starts later. */
+	put64(p + 44, pci->ecam - ((uint64_t)pci->bus_start << 20));
+	put16(p + 52, (uint16_t)pci->segment);
+	p[54] = (uint8_t)pci->bus_start;
+	p[55] = (uint8_t)pci->bus_end;
+	return 0;
+}
+
+/* IORT: one ITS group with every ITS, and the root complex's RID map. */
+#define IORT_HDR	48
+#define IORT_ITS_GROUP	0
+#define IORT_RC		2
+#define IORT_NODE_HDR	16
+#define IORT_RC_LEN	36	/* revision 1: with the address size limit */
+#define IORT_MAP_LEN	20
+
+int table_iort(struct out *o, const struct board *b)
+{
+	const struct pci_info *pci = &b->pci;
+	bool rc = b->has_pci && pci->msi_its_phandle;
+	size_t its_len = IORT_NODE_HDR + 4 + 4 * b->gic.nits;
+	size_t len = IORT_HDR + its_len + (rc ? IORT_RC_LEN + IORT_MAP_LEN : 0);
+	uint8_t *p = out_table(o, "IORT", len, 0), *n;
+
+	if (!p)
+		return o->err;
+	put32(p + 36, rc ? 2 : 1);
+	put32(p + 40, IORT_HDR);
+	n = p + IORT_HDR;
+	n[0] = IORT_ITS_GROUP;
+	put16(n + 1, (uint16_t)its_len);
+	put32(n + 16, b->gic.nits);
+	for (unsigned i = 0; i < b->gic.nits; i++)
+		put32(n + 20 + 4 * i, i);
+	if (!rc)
+		return 0;
+	n += its_len;
+	n[0] = IORT_RC;
+	put16(n + 1, IORT_RC_LEN + IORT_MAP_LEN);
+	n[3] = 1;
+	put32(n + 8, 1);			/* one ID mapping */
+	put32(n + 12, IORT_RC_LEN);
+	put32(n + 16, pci->coherent ? 1 : 0);	/* cache coherent */
+	n[23] = pci->coherent ? 3 : 0;		/* CPM | DACS */
+	put32(n + 28, pci->segment);
+	n[32] = 64;				/* memory address size limit */
+	n += IORT_RC_LEN;
+	put32(n, pci->rid_base);
+	put32(n + 4, pci->rid_len - 1);
+	put32(n + 8, pci->msi_base);
+	put32(n + 12, IORT_HDR);		/* the ITS group node */
+	return 0;
+}

@@ -7,7 +7,7 @@ PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu
 	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev
 	libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
-	python3 python3-pytest device-tree-compiler cpio gzip
+	python3 python3-pytest device-tree-compiler cpio gzip acpica-tools
 	pkg-config ca-certificates"
 
 missing=

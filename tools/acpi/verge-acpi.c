@@ -167,6 +167,7 @@ static int from_dtb(int argc, char **argv)
 		case 'a':
 			if (parse_num(optarg, &v) < 0 || (c == 'a' && v > 65536)) {
 				fprintf(stderr, "verge-acpi: bad number '%s'\n", optarg);
+				fputs(usage_text, stderr);
 				return EXIT_USAGE;
 			}
 			if (c == 'b')

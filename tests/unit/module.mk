@@ -15,11 +15,11 @@ UNIT_CFLAGS += -fno-sanitize-recover=all
 endif
 
 UNIT_NAMES  := test_bootargs test_platform_dt test_proto test_stage2 \
-	test_timeline test_trap_decode test_vgic_filter test_aml test_acpi
+	test_timeline test_trap_decode test_vgic_filter test_aml test_acpi test_guest_acpi
 UNIT_TESTS  := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 UNIT_OBJS   := $(addsuffix .c.o,$(UNIT_TESTS)) $(UNIT_DIR)/fixture.c.o
 UNIT_HV_OBJS := $(patsubst %,$(UNIT_HOST)/%.c.o,bootargs platform guest_dt \
-	stage2 timeline vgic_filter)
+	stage2 timeline vgic_filter guest_acpi guest_efi)
 
 all: $(UNIT_TESTS)
 
@@ -35,6 +35,9 @@ $(UNIT_DIR)/test_timeline: $(UNIT_HOST)/timeline.c.o
 UNIT_ACPI_OBJS := $(patsubst %,$(O)/host/%.o,$(wildcard hypervisor/acpi/*.c))
 $(UNIT_DIR)/test_aml: $(O)/host/hypervisor/acpi/aml.c.o
 $(UNIT_DIR)/test_acpi: $(UNIT_DIR)/fixture.c.o $(UNIT_ACPI_OBJS)
+$(UNIT_DIR)/test_guest_acpi: $(UNIT_DIR)/fixture.c.o $(UNIT_ACPI_OBJS) \
+	$(UNIT_HOST)/guest_dt.c.o $(UNIT_HOST)/guest_acpi.c.o \
+	$(UNIT_HOST)/guest_efi.c.o
 # proto/module.mk builds frame.c for the host.
 $(UNIT_DIR)/test_proto: $(O)/host/proto/frame.c.o
 $(UNIT_DIR)/test_proto.c.o: UNIT_CFLAGS += -Iproto/inc

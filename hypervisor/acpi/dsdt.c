@@ -194,6 +194,27 @@ static void pci_prt(struct aml *a, const struct pci_info *p)
 	aml_close(a);
 }
 
+/* RES0: the ECAM window as motherboard resources (PNP0C02), so the OS
+ * knows it is reserved (PCI Firmware Spec 3.2, 4.1.2). */
+static void pci_res0(struct aml *a, const struct pci_info *p)
+{
+	struct aml_res r;
+	uint64_t len = (uint64_t)(p->bus_end - p->bus_start + 1) << 20;
+	struct aml_addr ecam = {
+		AML_RES_MEM, false, false, false, p->ecam, p->ecam + len - 1,
+		0, len,
+	};
+
+	aml_device(a, "RES0");
+	aml_name_decl(a, "_HID");
+	aml_eisaid(a, "PNP0C02");
+	aml_res_init(&r);
+	aml_res_addr(&r, &ecam);
+	aml_name_decl(a, "_CRS");
+	aml_res_end(&r, a);
+	aml_close(a);
+}
+
 static void pci(struct aml *a, const struct board *b)
 {
 	const struct pci_info *p = &b->pci;
@@ -213,6 +234,7 @@ static void pci(struct aml *a, const struct board *b)
 		name_int(a, "_CCA", 1);
 	pci_prt(a, p);
 	pci_crs(a, p);
+	pci_res0(a, p);
 	aml_close(a);
 }
 

@@ -233,6 +233,11 @@ def test_pci_matches_dt(converted, name):
     assert hexval(c.field("MCFG", "End Bus Number")[0]) == (ecam[1] >> 20) - 1
     dsdt = c.dsl["DSDT"]
     assert re.search(r"Name \(_CBA, 0x0*%X\)" % ecam[0], dsdt)
+    # RES0 (PNP0C02) reserves the ECAM window
+    res0 = re.search(r"Device \(RES0\).*?\n            \}", dsdt, re.S)
+    assert res0 and 'EisaId ("PNP0C02")' in res0.group(0)
+    assert re.search(r"0x0*%X, // Range Minimum" % ecam[0], res0.group(0))
+    assert re.search(r"0x0*%X, // Length" % ecam[1], res0.group(0))
     assert 'EisaId ("PNP0A08")' in dsdt and 'EisaId ("PNP0A03")' in dsdt
     # _PRT: every slot x pin, the GSIV the DT interrupt-map gives
     imap = pci.u32s("interrupt-map")

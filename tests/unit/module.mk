@@ -33,7 +33,8 @@ $(UNIT_DIR)/test_vgic_filter: $(UNIT_HOST)/vgic_filter.c.o
 $(UNIT_DIR)/test_timeline: $(UNIT_HOST)/timeline.c.o
 # tools/module.mk builds the converter (hypervisor/acpi) for the host.
 UNIT_ACPI_OBJS := $(patsubst %,$(O)/host/%.o,$(wildcard hypervisor/acpi/*.c))
-$(UNIT_DIR)/test_aml: $(O)/host/hypervisor/acpi/aml.c.o
+$(UNIT_DIR)/test_aml: $(O)/host/hypervisor/acpi/aml.c.o \
+	$(O)/host/hypervisor/acpi/aml_res.c.o
 $(UNIT_DIR)/test_acpi: $(UNIT_DIR)/fixture.c.o $(UNIT_ACPI_OBJS)
 $(UNIT_DIR)/test_guest_acpi: $(UNIT_DIR)/fixture.c.o $(UNIT_ACPI_OBJS) \
 	$(UNIT_HOST)/guest_dt.c.o $(UNIT_HOST)/guest_acpi.c.o \

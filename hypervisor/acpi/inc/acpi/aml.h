@@ -45,6 +45,8 @@ struct aml {
 };
 
 void aml_init(struct aml *a, void *buf, size_t cap);
+/* n bytes of v, little-endian (AML and resource data are). */
+void aml_put_le(uint8_t *p, uint64_t v, unsigned n);
 void aml_bytes(struct aml *a, const void *p, size_t n);
 void aml_byte(struct aml *a, uint8_t b);
 

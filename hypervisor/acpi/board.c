@@ -284,8 +284,10 @@ int board_parse(struct board *b, const void *fdt, size_t size,
 		parse_pmu(b);
 		r = parse_uart(b, err);
 	}
-	if (r == 0)
+	if (r == 0) {
+		board_parse_smmu(b);
 		r = board_parse_pci(b, err);
+	}
 	if (r == 0)
 		r = board_parse_devices(b, err);
 	return r;

@@ -90,6 +90,20 @@ struct pci_info {
 	uint32_t mask[4];
 	uint32_t msi_its_phandle;	/* msi-map / msi-parent, 0 = none */
 	uint32_t rid_base, rid_len, msi_base;
+	uint32_t iommu_phandle;		/* iommu-map to the SMMU, 0 = none */
+	uint32_t iommu_rid_base, iommu_len, iommu_base;
+};
+
+/* An SMMUv3 with wired interrupts (IORT SMMUv3 node). */
+enum { SMMU_EVENTQ, SMMU_PRIQ, SMMU_GERROR, SMMU_SYNC, SMMU_NIRQ };
+
+struct smmu_info {
+	bool present;
+	int node;
+	uint32_t phandle;
+	uint64_t base;
+	uint32_t gsiv[SMMU_NIRQ];	/* 0 = not wired */
+	bool coherent;
 };
 
 struct pwrbtn_info {
@@ -114,6 +128,7 @@ struct board {
 	struct dev uart;
 	bool has_pci;
 	struct pci_info pci;
+	struct smmu_info smmu;
 	struct dev virtio[BOARD_MAX_VIRTIO];
 	unsigned nvirtio;
 	struct pwrbtn_info pwrbtn;
@@ -139,6 +154,7 @@ int board_dev(const struct board *b, int node, const char *compat,
 	      bool need_irq, struct dev *d, struct hv_err *err);
 int board_parse_pci(struct board *b, struct hv_err *err);
 int board_parse_devices(struct board *b, struct hv_err *err);
+void board_parse_smmu(struct board *b);
 
 int board_parse(struct board *b, const void *fdt, size_t size,
 		struct hv_err *err);

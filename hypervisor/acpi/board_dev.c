@@ -19,13 +19,13 @@ static const char *const elsewhere[] = {
 	"arm,psci-1.0", "arm,psci-0.2", "arm,psci", "arm,armv8-timer",
 	"arm,armv7-timer", "arm,armv8-pmuv3", "arm,cortex-a57-pmu",
 	"arm,cortex-a53-pmu", "arm,cortex-a72-pmu", "gpio-keys", "virtio,mmio",
+	"arm,smmu-v3",
 };
 
 /* Nodes that are not devices for the OS under ACPI, and why. */
 static const struct { const char *compat, *why; } skipped[] = {
 	{ "fixed-clock", "clocks are firmware's business under ACPI" },
 	{ "qemu,platform", "QEMU's dynamic sysbus container, empty" },
-	{ "arm,smmu-v3", "SMMUv3 IORT nodes are not generated yet" },
 	{ "cfi-flash", "the firmware's flash (QEMU's own DSDT leaves it out too; Linux's physmap driver needs DT properties)" },
 	{ "arm,gic-v2m-frame", "GICv2m MSI frames are not generated yet" },
 };
@@ -72,6 +72,54 @@ static int parse_virtio(struct board *b, struct hv_err *err)
 		b->nvirtio++;
 	}
 	return 0;
+}
+
+/*
+ * An SMMUv3 (iommu/arm,smmu-v3 binding) with its four wired interrupts by
+ * name; "combined" or MSI-only SMMUs have no IORT form here.
+ */
+void board_parse_smmu(struct board *b)
+{
+	static const char *const names[SMMU_NIRQ] = {
+		[SMMU_EVENTQ] = "eventq", [SMMU_PRIQ] = "priq",
+		[SMMU_GERROR] = "gerror", [SMMU_SYNC] = "cmdq-sync",
+	};
+	int node = fdt_node_offset_by_compatible(b->fdt, -1, "arm,smmu-v3");
+	struct smmu_info *s = &b->smmu;
+	struct hv_err e;
+	struct reg r;
+	unsigned n;
+
+	if (node < 0 || !board_status_ok(b->fdt, node))
+		return;
+	if (board_regs(b, node, &r, 1, &n, &e) < 0) {
+		board_note(b, ACPI_NOTE_LEFT_OUT, node, "%s", e.msg);
+		return;
+	}
+	for (int i = 0; i < SMMU_NIRQ; i++) {
+		int idx = fdt_stringlist_search(b->fdt, node, "interrupt-names", names[i]);
+		struct irq irq;
+
+		if (idx < 0)
+			continue;
+		if (board_irq(b, node, idx, &irq, &e) < 0 || irq.gsiv < 32) {
+			board_note(b, ACPI_NOTE_LEFT_OUT, node, "interrupt %s: not a GIC SPI", names[i]);
+			return;
+		}
+		s->gsiv[i] = irq.gsiv;
+	}
+	if (!s->gsiv[SMMU_EVENTQ] || !s->gsiv[SMMU_GERROR]) {
+		board_note(b, ACPI_NOTE_LEFT_OUT, node, "needs wired eventq and gerror interrupts");
+		return;
+	}
+	s->present = true;
+	s->node = node;
+	s->phandle = fdt_get_phandle(b->fdt, node);
+	s->base = r.base;
+	s->coherent = fdt_getprop(b->fdt, node, "dma-coherent", NULL) != NULL;
+	board_note(b, ACPI_NOTE_MAPPED, node, "IORT SMMUv3 at 0x%llx, GSIVs event %u pri %u gerror %u sync %u",
+		   (unsigned long long)r.base, s->gsiv[SMMU_EVENTQ], s->gsiv[SMMU_PRIQ],
+		   s->gsiv[SMMU_GERROR], s->gsiv[SMMU_SYNC]);
 }
 
 /*

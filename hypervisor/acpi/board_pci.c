@@ -174,6 +174,31 @@ static int parse_msi(struct board *b, int node, struct hv_err *err)
 	return 0;
 }
 
+/* iommu-map <rid-base phandle iommu-base length> to the described SMMU. */
+static int parse_iommu(struct board *b, int node, struct hv_err *err)
+{
+	struct pci_info *p = &b->pci;
+	int len;
+	const fdt32_t *m = fdt_getprop(b->fdt, node, "iommu-map", &len);
+
+	if (!m)
+		return 0;
+	if (len == 0 || len % 16)
+		return board_fail(b, node, err, "iommu-map must be 4-cell entries");
+	if (!b->smmu.present || fdt32_to_cpu(m[1]) != b->smmu.phandle ||
+	    !fdt32_to_cpu(m[3])) {
+		board_note(b, ACPI_NOTE_LEFT_OUT, node, "iommu-map: not to a described SMMUv3");
+		return 0;
+	}
+	if (len > 16)
+		board_note(b, ACPI_NOTE_LEFT_OUT, node, "iommu-map: only the first entry goes to IORT");
+	p->iommu_phandle = b->smmu.phandle;
+	p->iommu_rid_base = fdt32_to_cpu(m[0]);
+	p->iommu_base = fdt32_to_cpu(m[2]);
+	p->iommu_len = fdt32_to_cpu(m[3]);
+	return 0;
+}
+
 int board_parse_pci(struct board *b, struct hv_err *err)
 {
 	int node = fdt_node_offset_by_compatible(b->fdt, -1, "pci-host-ecam-generic");
@@ -197,7 +222,7 @@ int board_parse_pci(struct board *b, struct hv_err *err)
 	} else {
 		board_note(b, ACPI_NOTE_LEFT_OUT, node, "no interrupt-map: no _PRT (INTx)");
 	}
-	if (parse_msi(b, node, err) < 0)
+	if (parse_msi(b, node, err) < 0 || parse_iommu(b, node, err) < 0)
 		return -EINVAL;
 	b->has_pci = true;
 	board_note(b, ACPI_NOTE_MAPPED, node, "MCFG and \\_SB.PCI0: ECAM 0x%llx, segment %u, buses %u-%u, %u windows, %u _PRT entries",

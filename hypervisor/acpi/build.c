@@ -220,7 +220,7 @@ static int write_tables(struct out *o, const struct board *b)
 		r = table_dbg2(o, b);
 	if (r == 0 && b->has_pci)
 		r = table_mcfg(o, b);
-	if (r == 0 && b->gic.nits)
+	if (r == 0 && (b->gic.nits || b->smmu.present))
 		r = table_iort(o, b);
 	if (r == 0)
 		finish(o, rsdp, xsdt);

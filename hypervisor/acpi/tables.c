@@ -170,48 +170,131 @@ int table_mcfg(struct out *o, const struct board *b)
 	return 0;
 }
 
-/* IORT: one ITS group with every ITS, and the root complex's RID map. */
+/*
+ * IORT: an ITS group with every ITS, an SMMUv3 when described, and the
+ * root complex's RID map: to the SMMU (iommu-map) and from it to the ITS,
+ * or straight to the ITS (msi-map).
+ */
 #define IORT_HDR	48
 #define IORT_ITS_GROUP	0
 #define IORT_RC		2
+#define IORT_SMMUV3	4
 #define IORT_NODE_HDR	16
 #define IORT_RC_LEN	36	/* revision 1: with the address size limit */
+#define IORT_SMMU_LEN	68	/* revision 2: with the DeviceID map index */
 #define IORT_MAP_LEN	20
+
+struct iort_layout {
+	uint32_t its, smmu, rc, end;	/* node offsets, 0 = absent */
+	bool smmu_to_its, rc_to_smmu, rc_to_its;
+};
+
+/* Which nodes and mappings the board gives, and where they go. */
+static void iort_plan(const struct board *b, struct iort_layout *l)
+{
+	const struct pci_info *p = &b->pci;
+	bool msi = b->has_pci && p->msi_its_phandle;
+
+	memset(l, 0, sizeof(*l));
+	l->rc_to_smmu = b->has_pci && p->iommu_phandle;
+	l->rc_to_its = msi && !l->rc_to_smmu;
+	/* RID -> StreamID -> DeviceID composes when both maps cover the same
+	 * RIDs; the SMMU then maps StreamIDs to the ITS. */
+	l->smmu_to_its = l->rc_to_smmu && msi && p->iommu_rid_base == p->rid_base &&
+			 p->iommu_len == p->rid_len;
+	l->end = IORT_HDR;
+	if (b->gic.nits) {
+		l->its = l->end;
+		l->end += IORT_NODE_HDR + 4 + 4 * b->gic.nits;
+	}
+	if (b->smmu.present) {
+		l->smmu = l->end;
+		l->end += IORT_SMMU_LEN + (l->smmu_to_its ? IORT_MAP_LEN : 0);
+	}
+	if (l->rc_to_smmu || l->rc_to_its) {
+		l->rc = l->end;
+		l->end += IORT_RC_LEN + IORT_MAP_LEN;
+	}
+}
+
+static void iort_node(uint8_t *n, uint8_t type, uint8_t rev, uint32_t len,
+		      uint32_t nmaps, uint32_t maps_at)
+{
+	n[0] = type;
+	put16(n + 1, (uint16_t)len);
+	n[3] = rev;
+	put32(n + 8, nmaps);
+	put32(n + 12, nmaps ? maps_at : 0);
+}
+
+static void iort_map(uint8_t *m, uint32_t in, uint32_t count, uint32_t out,
+		     uint32_t ref)
+{
+	put32(m, in);
+	put32(m + 4, count - 1);
+	put32(m + 8, out);
+	put32(m + 12, ref);
+}
+
+static void iort_smmu(uint8_t *n, const struct board *b,
+		      const struct iort_layout *l)
+{
+	const struct smmu_info *s = &b->smmu;
+	const struct pci_info *p = &b->pci;
+
+	iort_node(n, IORT_SMMUV3, 2, IORT_SMMU_LEN +
+		  (l->smmu_to_its ? IORT_MAP_LEN : 0), l->smmu_to_its,
+		  IORT_SMMU_LEN);
+	put64(n + 16, s->base);
+	put32(n + 24, s->coherent ? 1 : 0);	/* COHACC override */
+	put32(n + 44, s->gsiv[SMMU_EVENTQ]);
+	put32(n + 48, s->gsiv[SMMU_PRIQ]);
+	put32(n + 52, s->gsiv[SMMU_GERROR]);
+	put32(n + 56, s->gsiv[SMMU_SYNC]);
+	if (l->smmu_to_its)
+		iort_map(n + IORT_SMMU_LEN, p->iommu_base, p->iommu_len,
+			 p->msi_base, l->its);
+}
+
+static void iort_rc(uint8_t *n, const struct board *b,
+		    const struct iort_layout *l)
+{
+	const struct pci_info *p = &b->pci;
+
+	iort_node(n, IORT_RC, 1, IORT_RC_LEN + IORT_MAP_LEN, 1, IORT_RC_LEN);
+	put32(n + 16, p->coherent ? 1 : 0);	/* cache coherent */
+	n[23] = p->coherent ? 3 : 0;		/* CPM | DACS */
+	put32(n + 28, p->segment);
+	n[32] = 64;				/* memory address size limit */
+	if (l->rc_to_smmu)
+		iort_map(n + IORT_RC_LEN, p->iommu_rid_base, p->iommu_len,
+			 p->iommu_base, l->smmu);
+	else
+		iort_map(n + IORT_RC_LEN, p->rid_base, p->rid_len, p->msi_base,
+			 l->its);
+}
 
 int table_iort(struct out *o, const struct board *b)
 {
-	const struct pci_info *pci = &b->pci;
-	bool rc = b->has_pci && pci->msi_its_phandle;
-	size_t its_len = IORT_NODE_HDR + 4 + 4 * b->gic.nits;
-	size_t len = IORT_HDR + its_len + (rc ? IORT_RC_LEN + IORT_MAP_LEN : 0);
-	uint8_t *p = out_table(o, "IORT", len, 0), *n;
+	struct iort_layout l;
+	uint8_t *p;
 
+	iort_plan(b, &l);
+	p = out_table(o, "IORT", l.end, 0);
 	if (!p)
 		return o->err;
-	put32(p + 36, rc ? 2 : 1);
+	put32(p + 36, !!l.its + !!l.smmu + !!l.rc);
 	put32(p + 40, IORT_HDR);
-	n = p + IORT_HDR;
-	n[0] = IORT_ITS_GROUP;
-	put16(n + 1, (uint16_t)its_len);
-	put32(n + 16, b->gic.nits);
-	for (unsigned i = 0; i < b->gic.nits; i++)
-		put32(n + 20 + 4 * i, i);
-	if (!rc)
-		return 0;
-	n += its_len;
-	n[0] = IORT_RC;
-	put16(n + 1, IORT_RC_LEN + IORT_MAP_LEN);
-	n[3] = 1;
-	put32(n + 8, 1);			/* one ID mapping */
-	put32(n + 12, IORT_RC_LEN);
-	put32(n + 16, pci->coherent ? 1 : 0);	/* cache coherent */
-	n[23] = pci->coherent ? 3 : 0;		/* CPM | DACS */
-	put32(n + 28, pci->segment);
-	n[32] = 64;				/* memory address size limit */
-	n += IORT_RC_LEN;
-	put32(n, pci->rid_base);
-	put32(n + 4, pci->rid_len - 1);
-	put32(n + 8, pci->msi_base);
-	put32(n + 12, IORT_HDR);		/* the ITS group node */
+	if (l.its) {
+		iort_node(p + l.its, IORT_ITS_GROUP, 0,
+			  IORT_NODE_HDR + 4 + 4 * b->gic.nits, 0, 0);
+		put32(p + l.its + 16, b->gic.nits);
+		for (unsigned i = 0; i < b->gic.nits; i++)
+			put32(p + l.its + 20 + 4 * i, i);
+	}
+	if (l.smmu)
+		iort_smmu(p + l.smmu, b, &l);
+	if (l.rc)
+		iort_rc(p + l.rc, b, &l);
 	return 0;
 }

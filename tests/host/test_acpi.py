@@ -282,13 +282,39 @@ def test_dsdt_devices(converted, name):
     assert 'ToUUID ("daffd814-6eba-4d8c-8a91-bc9bbf4aa301")' in dsdt
 
 
+def test_iort_smmu_matches_dt(converted):
+    """RC -> SMMUv3 (iommu-map) -> ITS (msi-map), GSIVs by interrupt name."""
+    c = converted("smp2-smmu")
+    smmu = fdtparse.by_compatible(c.dt, "arm,smmu-v3")[0]
+    pci = fdtparse.by_compatible(c.dt, "pci-host-ecam-generic")[0]
+    names = smmu.strings("interrupt-names")
+    irqs = smmu.u32s("interrupts")
+    gsiv = {n: 32 + irqs[3 * i + 1] for i, n in enumerate(names)}
+    f = dict((n, v) for n, v in c.fields("IORT")[::-1])
+    assert hexval(f["Base Address"]) == smmu.reg()[0][0]
+    assert hexval(f["Event GSIV"]) == gsiv["eventq"]
+    assert hexval(f["PRI GSIV"]) == gsiv["priq"]
+    assert hexval(f["GERR GSIV"]) == gsiv["gerror"]
+    assert hexval(f["Sync GSIV"]) == gsiv["cmdq-sync"]
+    types = [hexval(v) for n, v in c.fields("IORT") if n == "Type"]
+    assert types == [0, 4, 2]          # ITS group, SMMUv3, root complex
+    refs = [hexval(v) for n, v in c.fields("IORT") if n == "Output Reference"]
+    offs = [hexval(v) for n, v in c.fields("IORT") if n == "Node Offset"]
+    # SMMU -> ITS group (the first node), RC -> SMMU (the second)
+    assert refs[0] == offs[0]
+    rid_base, _, _, length = pci.u32s("iommu-map")
+    counts = [hexval(v) for n, v in c.fields("IORT") if n == "ID Count"]
+    assert counts == [length - 1, length - 1]
+    assert refs[1] > refs[0]
+
+
 def test_describe_names_nodes_and_omissions(converted):
     c = converted("smp2-smmu")
     d = c.describe
     assert re.search(r"^mapped +/pl011@9000000: SPCR", d, re.M)
     assert re.search(r"^mapped +/cpus/cpu@1: MADT GICC 1, MPIDR 0x1", d, re.M)
     assert re.search(r"^left out +/apb-pclk: clocks", d, re.M)
-    assert re.search(r"^left out +/smmuv3@[0-9a-f]+: SMMUv3", d, re.M)
+    assert re.search(r"^mapped +/smmuv3@[0-9a-f]+: IORT SMMUv3", d, re.M)
     assert re.search(r"^table +DSDT at 0x[0-9a-f]+, \d+ bytes", d, re.M)
 
 
@@ -484,3 +510,21 @@ def test_truncated_and_corrupted(asan_tool, tmp_path):
         outcomes[r.returncode] = outcomes.get(r.returncode, 0) + 1
     # the header and structure flips must be among the refusals
     assert outcomes.get(1, 0) > 0
+
+
+def test_hostile_smmu(asan_tool, tmp_path):
+    """A broken iommu-map is an error; an SMMU whose interrupts cannot be
+    named is left out (with the reason) and the rest converts."""
+    p = tmp_path / "smmu.dtb"
+    shutil.copy(dump_dtb("smp2-smmu"), p)
+    fdtput(p, "-t", "x", "/pcie@10000000", "iommu-map", "0", "8005")
+    r = run_asan(asan_tool, p, tmp_path / "out")
+    assert r.returncode == 1 and "iommu-map" in r.stderr, r.stderr
+    shutil.copy(dump_dtb("smp2-smmu"), p)
+    fdtput(p, "/smmuv3@9050000", "interrupt-names", "a", "b")
+    run_asan(asan_tool, p, tmp_path / "out")
+    r = subprocess.run([str(asan_tool), "from-dtb", str(p), "--describe"],
+                       capture_output=True, text=True, env=ASAN_ENV)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"left out +/smmuv3@9050000: needs wired eventq", r.stdout)
+    assert re.search(r"left out +/pcie@10000000: iommu-map: not to a", r.stdout)

@@ -215,6 +215,16 @@ static bool described_elsewhere(const struct board *b, int node)
 	return false;
 }
 
+/* AML strings are 7-bit ASCII; a DT string that is not printable cannot
+ * become a _DSD "compatible". */
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	return true;
+}
+
 static void classify(struct board *b, int node)
 {
 	const char *why, *compat;
@@ -227,8 +237,9 @@ static void classify(struct board *b, int node)
 		return;
 	}
 	compat = fdt_getprop(b->fdt, node, "compatible", &len);
-	if (!compat || len < 2 || compat[len - 1] || !compat[0]) {
-		board_note(b, ACPI_NOTE_LEFT_OUT, node, "no compatible string");
+	if (!compat || len < 2 || compat[len - 1] || !compat[0] ||
+	    !printable(compat)) {
+		board_note(b, ACPI_NOTE_LEFT_OUT, node, "no printable compatible string");
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(known_hid); i++)

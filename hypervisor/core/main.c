@@ -85,8 +85,8 @@ static int check_kernel(uint64_t *ret_size, struct hv_err *err)
 }
 
 /* verge.acpi=1: the tables go just below the guest DT (core/guest_acpi.h). */
-static int place_guest_acpi(uint64_t dt, uint64_t dt_size, uint64_t ksize,
-			    struct hv_err *err)
+static int place_guest_acpi(const void *fdt, uint64_t dt, uint64_t dt_size,
+			    uint64_t ksize, struct hv_err *err)
 {
 	uint64_t at = dt - GUEST_ACPI_SIZE;
 	uint64_t initrd = hv.plat.initrd_start;
@@ -94,8 +94,9 @@ static int place_guest_acpi(uint64_t dt, uint64_t dt_size, uint64_t ksize,
 	int r;
 
 	if (at < hv.end || overlaps(at, GUEST_ACPI_SIZE, hv.cfg.kernel, ksize ? ksize : 1) ||
-	    overlaps(at, GUEST_ACPI_SIZE, initrd, hv.plat.initrd_end - initrd)) {
-		hv_err_set(err, "no room for the ACPI tables at 0x%lx (kernel or initrd there)", at);
+	    overlaps(at, GUEST_ACPI_SIZE, initrd, hv.plat.initrd_end - initrd) ||
+	    overlaps(at, GUEST_ACPI_SIZE, (uintptr_t)fdt, fdt_totalsize(fdt))) {
+		hv_err_set(err, "no room for the ACPI tables at 0x%lx (kernel, initrd or DTB there)", at);
 		return -ENOSPC;
 	}
 	r = guest_acpi_build((void *)(uintptr_t)dt, dt_size, (void *)(uintptr_t)at,
@@ -134,7 +135,7 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 	if (r < 0)
 		return r;
 	if (hv.cfg.acpi) {
-		r = place_guest_acpi(at, size, ksize, err);
+		r = place_guest_acpi(fdt, at, size, ksize, err);
 		if (r < 0)
 			return r;
 	}

@@ -483,6 +483,18 @@ def test_gpio_key_phandle_loop(asan_tool, tmp_path):
                      r.stdout)
 
 
+def test_non_ascii_compatible_left_out(asan_tool, tmp_path):
+    """AML strings are ASCII: such a device is left out, not a failure."""
+    p = tmp_path / "na.dtb"
+    shutil.copy(dump_dtb("smp2"), p)
+    fdtput(p, "/pl031@9010000", "compatible", "arm,pl\xe9")
+    run_asan(asan_tool, p, tmp_path / "out")
+    r = subprocess.run([str(asan_tool), "from-dtb", str(p), "--describe"],
+                       capture_output=True, text=True, env=ASAN_ENV)
+    assert r.returncode == 0, r.stderr
+    assert "left out  /pl031@9010000: no printable compatible" in r.stdout
+
+
 def test_truncated_and_corrupted(asan_tool, tmp_path):
     blob = dump_dtb("smp2").read_bytes()
     total = struct.unpack(">I", blob[4:8])[0]

@@ -48,6 +48,7 @@ static int parse_cpus(struct board *b, struct hv_err *err)
 			return -E2BIG;
 		}
 		b->cpu[b->ncpus].mpidr = board_cells(reg, ac) & 0xff00ffffffull;
+		b->cpu[b->ncpus].phandle = fdt_get_phandle(b->fdt, node);
 		board_note(b, ACPI_NOTE_MAPPED, node, "MADT GICC %u, MPIDR 0x%llx",
 			   b->ncpus, (unsigned long long)b->cpu[b->ncpus].mpidr);
 		b->ncpus++;
@@ -278,8 +279,10 @@ int board_parse(struct board *b, const void *fdt, size_t size,
 		r = parse_psci(b, err);
 	if (r == 0)
 		r = parse_cpus(b, err);
-	if (r == 0)
+	if (r == 0) {
+		board_parse_topology(b);
 		r = parse_timer(b, err);
+	}
 	if (r == 0) {
 		parse_pmu(b);
 		r = parse_uart(b, err);

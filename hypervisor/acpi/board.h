@@ -16,6 +16,8 @@
 #define BOARD_MAX_IMAP		128
 #define BOARD_MAX_REGS		4
 #define BOARD_PATH_MAX		64
+#define BOARD_MAX_TOPO		128	/* cpu-map nodes */
+#define BOARD_TOPO_DEPTH	8
 
 /* A GIC interrupt as ACPI wants it: a GSIV and the trigger/polarity. */
 struct irq {
@@ -29,6 +31,15 @@ struct reg {
 
 struct cpu_info {
 	uint64_t mpidr;
+	uint32_t phandle;
+};
+
+/* One /cpus/cpu-map node: a PPTT processor hierarchy node. */
+struct topo_node {
+	int parent;		/* index in board.topo, -1 = top level */
+	bool package;		/* socketN */
+	bool thread;		/* threadN */
+	int cpu;		/* leaf: index in board.cpu, else -1 */
 };
 
 struct gic_info {
@@ -121,6 +132,8 @@ struct board {
 	bool psci_hvc;
 	struct cpu_info cpu[BOARD_MAX_CPUS];
 	unsigned ncpus;
+	struct topo_node topo[BOARD_MAX_TOPO];
+	unsigned ntopo;
 	struct gic_info gic;
 	struct irq pmu;
 	struct timer_info timer;
@@ -155,6 +168,7 @@ int board_dev(const struct board *b, int node, const char *compat,
 int board_parse_pci(struct board *b, struct hv_err *err);
 int board_parse_devices(struct board *b, struct hv_err *err);
 void board_parse_smmu(struct board *b);
+void board_parse_topology(struct board *b);
 
 int board_parse(struct board *b, const void *fdt, size_t size,
 		struct hv_err *err);

@@ -214,6 +214,8 @@ static int write_tables(struct out *o, const struct board *b)
 		r = table_madt(o, b);
 	if (r == 0)
 		r = table_gtdt(o, b);
+	if (r == 0 && b->ntopo)
+		r = table_pptt(o, b);
 	if (r == 0 && b->uart_kind != UART_NONE)
 		r = table_spcr(o, b);
 	if (r == 0 && b->uart_kind != UART_NONE)

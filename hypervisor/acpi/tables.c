@@ -69,6 +69,37 @@ int table_madt(struct out *o, const struct board *b)
 	return 0;
 }
 
+/* PPTT (5.2.29), revision 2: one processor hierarchy node per cpu-map
+ * node, no private resources (no caches described). */
+#define PPTT_NODE_LEN	20
+#define PPTT_PACKAGE	(1u << 0)
+#define PPTT_ID_VALID	(1u << 1)
+#define PPTT_THREAD	(1u << 2)
+#define PPTT_LEAF	(1u << 3)
+
+int table_pptt(struct out *o, const struct board *b)
+{
+	uint8_t *p = out_table(o, "PPTT", ACPI_HDR_LEN + b->ntopo * PPTT_NODE_LEN, 2);
+
+	if (!p)
+		return o->err;
+	for (unsigned i = 0; i < b->ntopo; i++) {
+		const struct topo_node *t = &b->topo[i];
+		uint8_t *n = p + ACPI_HDR_LEN + i * PPTT_NODE_LEN;
+		uint32_t flags = (t->package ? PPTT_PACKAGE : 0) |
+				 (t->thread ? PPTT_THREAD : 0) |
+				 (t->cpu >= 0 ? PPTT_ID_VALID | PPTT_LEAF : 0);
+
+		n[0] = 0;
+		n[1] = PPTT_NODE_LEN;
+		put32(n + 4, flags);
+		if (t->parent >= 0)
+			put32(n + 8, ACPI_HDR_LEN + (uint32_t)t->parent * PPTT_NODE_LEN);
+		put32(n + 12, t->cpu >= 0 ? (uint32_t)t->cpu : 0);
+	}
+	return 0;
+}
+
 /* GTDT, revision 2 (96 bytes, no platform timers). */
 #define GTDT_LEN	96
 #define GT_EDGE		(1u << 0)

@@ -34,6 +34,7 @@ uint8_t *out_free(struct out *o, size_t *ret_room);
 
 int table_madt(struct out *o, const struct board *b);
 int table_gtdt(struct out *o, const struct board *b);
+int table_pptt(struct out *o, const struct board *b);
 int table_spcr(struct out *o, const struct board *b);
 int table_dbg2(struct out *o, const struct board *b);
 int table_mcfg(struct out *o, const struct board *b);

@@ -38,8 +38,8 @@ CONFIGS = {
     "smp4-pci": ("", 4, PCI_DEVS),
     "smp2-smmu": (",iommu=smmuv3", 2, PCI_DEVS),
 }
-TABLES = ["XSDT", "FACP", "DSDT", "APIC", "GTDT", "SPCR", "DBG2", "MCFG",
-          "IORT"]
+TABLES = ["XSDT", "FACP", "DSDT", "APIC", "GTDT", "PPTT", "SPCR", "DBG2",
+          "MCFG", "IORT"]
 
 
 def dump_dtb(name):
@@ -308,6 +308,39 @@ def test_iort_smmu_matches_dt(converted):
     assert refs[1] > refs[0]
 
 
+@pytest.mark.parametrize("name", ["smp1", "smp4"])
+def test_pptt_matches_cpu_map(converted, name):
+    """One hierarchy node per cpu-map node; leaves name the CPUs in /cpus
+    order (the MADT UIDs); the socket is a physical package."""
+    c = converted(name)
+    cpus = [n for n in c.dt.walk() if n.props.get("device_type") == b"cpu\0"]
+    index = {n.u32s("phandle")[0]: i for i, n in enumerate(cpus)}
+    cmap = [n for n in c.dt.walk() if n.name == "cpu-map"][0]
+    want = []                     # (name, parent name, cpu index or None)
+
+    def walk(n, parent):
+        cpu = index[n.u32s("cpu")[0]] if "cpu" in n.props else None
+        want.append((n.name, parent, cpu))
+        for ch in n.children:
+            walk(ch, n.name)
+    for ch in cmap.children:
+        walk(ch, None)
+    f = c.fields("PPTT")
+    flags = [hexval(v) for n, v in f if n == "Flags (decoded below)"]
+    ids = [hexval(v) for n, v in f if n == "ACPI Processor ID"]
+    parents = [hexval(v) for n, v in f if n == "Parent"]
+    assert len(flags) == len(want)
+    offset = {}
+    for i, (nm, parent, cpu) in enumerate(want):
+        offset[nm] = 0x24 + 20 * i
+        assert parents[i] == (offset[parent] if parent else 0)
+        assert bool(flags[i] & 1) == nm.startswith("socket")
+        if cpu is None:
+            assert not flags[i] & 0xa
+        else:
+            assert flags[i] & 0xa == 0xa and ids[i] == cpu
+
+
 def test_describe_names_nodes_and_omissions(converted):
     c = converted("smp2-smmu")
     d = c.describe
@@ -481,6 +514,19 @@ def test_gpio_key_phandle_loop(asan_tool, tmp_path):
     assert r.returncode == 0
     assert re.search(r"left out +/gpio-keys/poweroff: gpios is not one pin",
                      r.stdout)
+
+
+def test_bad_cpu_map_left_out(asan_tool, tmp_path):
+    """A cpu-map leaf that names no CPU: no PPTT, the rest converts."""
+    p = tmp_path / "cm.dtb"
+    shutil.copy(dump_dtb("smp2"), p)
+    fdtput(p, "-t", "x", "/cpus/cpu-map/socket0/cluster0/core0", "cpu",
+           "1234")
+    run_asan(asan_tool, p, tmp_path / "out")
+    assert not (tmp_path / "out" / "PPTT.dat").exists()
+    r = subprocess.run([str(asan_tool), "from-dtb", str(p), "--describe"],
+                       capture_output=True, text=True, env=ASAN_ENV)
+    assert "left out  /cpus/cpu-map: no PPTT: a leaf names no CPU" in r.stdout
 
 
 def test_non_ascii_compatible_left_out(asan_tool, tmp_path):

@@ -118,7 +118,7 @@ static void test_checksums_and_lengths(void **state)
 static void test_xsdt_lists_every_table(void **state)
 {
 	static const char *const want[] = {
-		"FACP", "APIC", "GTDT", "SPCR", "DBG2", "MCFG", "IORT",
+		"FACP", "APIC", "GTDT", "PPTT", "SPCR", "DBG2", "MCFG", "IORT",
 	};
 	struct acpi_result res;
 	const uint8_t *rsdp, *xsdt, *fadt;

@@ -68,7 +68,7 @@ static int setup(void **state)
 		return -1;
 	}
 	/* no ITS in the guest (the hypervisor owns it): no IORT */
-	if (strcmp(sigs, "RSDP XSDT FACP DSDT APIC GTDT SPCR DBG2 MCFG")) {
+	if (strcmp(sigs, "RSDP XSDT FACP DSDT APIC GTDT PPTT SPCR DBG2 MCFG")) {
 		fprintf(stderr, "tables: %s\n", sigs);
 		return -1;
 	}

@@ -1,7 +1,7 @@
 /*
  * Device tree to ACPI: reads a DTB (libfdt) and writes a complete,
- * checksummed table set (RSDP, XSDT, FADT, DSDT, MADT, GTDT, SPCR, DBG2,
- * MCFG, IORT) into a caller's buffer that will sit at a given physical
+ * checksummed table set (RSDP, XSDT, FADT, DSDT, MADT, GTDT, PPTT, SPCR,
+ * DBG2, MCFG, IORT) into a caller's buffer that will sit at a given physical
  * address. Freestanding: builds into verge-hv and, unchanged, on the host.
  *
  * The library never prints. What it mapped from which DT node, and what it

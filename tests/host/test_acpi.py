@@ -539,6 +539,13 @@ def test_non_ascii_compatible_left_out(asan_tool, tmp_path):
                        capture_output=True, text=True, env=ASAN_ENV)
     assert r.returncode == 0, r.stderr
     assert "left out  /pl031@9010000: no printable compatible" in r.stdout
+    # control characters in a node name are printed as '?'
+    blob = dump_dtb("smp2").read_bytes().replace(b"pl031@", b"pl\x1b31@", 1)
+    p.write_bytes(blob)
+    r = subprocess.run([str(asan_tool), "from-dtb", str(p), "--describe"],
+                       capture_output=True, env=ASAN_ENV)
+    assert r.returncode == 0 and b"\x1b" not in r.stdout, r.stderr
+    assert b"mapped    /pl?31@9010000: DSDT device PRP0001" in r.stdout
 
 
 def test_truncated_and_corrupted(asan_tool, tmp_path):

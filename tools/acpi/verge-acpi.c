@@ -37,12 +37,23 @@ static const char usage_text[] =
 	"Exit status: 0 done, 1 the DTB cannot be converted, 2 usage error,\n"
 	"3 a file could not be read or written.\n";
 
+/* DT names and strings may hold any byte: print them as '?' when they
+ * are not printable ASCII, so a hostile DTB cannot drive the terminal. */
+static void put_clean(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s >= 0x20 && *s <= 0x7e ? *s : '?', f);
+}
+
 static void note(void *ctx, enum acpi_note_kind kind, const char *node,
 		 const char *msg)
 {
 	(void)ctx;
-	printf("%-9s %s: %s\n", kind == ACPI_NOTE_MAPPED ? "mapped" : "left out",
-	       node, msg);
+	printf("%-9s ", kind == ACPI_NOTE_MAPPED ? "mapped" : "left out");
+	put_clean(stdout, node);
+	fputs(": ", stdout);
+	put_clean(stdout, msg);
+	putchar('\n');
 }
 
 static void *read_file(const char *path, size_t *ret_size)
@@ -198,7 +209,9 @@ static int from_dtb(int argc, char **argv)
 	}
 	r = acpi_build(dtb, size, buf, OUT_SIZE, &prm, &res, &err);
 	if (r < 0) {
-		fprintf(stderr, "verge-acpi: %s: %s\n", argv[optind], err.msg);
+		fprintf(stderr, "verge-acpi: %s: ", argv[optind]);
+		put_clean(stderr, err.msg);
+		fputc('\n', stderr);
 		r = r == -EINVAL || r == -E2BIG ? EXIT_CONVERT : EXIT_USAGE;
 	} else {
 		if (prm.note)

@@ -163,7 +163,7 @@ static int name_seg(const char *s, size_t n, uint8_t out[4])
 
 void aml_name(struct aml *a, const char *path)
 {
-	uint8_t segs[255][4];
+	uint8_t segs[AML_MAX_SEGS][4];
 	size_t nsegs = 0;
 	const char *p = path;
 

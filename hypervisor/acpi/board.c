@@ -191,6 +191,16 @@ static void parse_pmu(struct board *b)
 	}
 }
 
+/*
+ * Interface types: Microsoft SPCR/DBG2 tables (0x03 ARM PL011, 0x00 full
+ * 16550, 0x12 16550-compatible with the register layout in the GAS).
+ */
+static const struct uart_type uart_types[] = {
+	[UART_PL011] = { 0x03, 0x0003, "ARMH0011", 4 },
+	[UART_16550] = { 0x00, 0x0000, "PNP0501", 1 },
+	[UART_16550_GAS] = { 0x12, 0x0012, "PNP0501", 4 },
+};
+
 static const struct { const char *compat; enum uart_kind kind; } uart_compat[] = {
 	{ "arm,pl011", UART_PL011 }, { "ns16550a", UART_16550 },
 	{ "ns16550", UART_16550 },
@@ -237,6 +247,23 @@ static int find_uart(const struct board *b)
 	return -1;
 }
 
+/* 8250 binding: reg-shift 0 with byte access, or 2 with 32-bit access
+ * (reg-io-width 4): the latter is SPCR's 16550-with-GAS type. */
+static int parse_16550(struct board *b, int node, struct hv_err *err)
+{
+	uint32_t shift = 0, width = 1;
+	int r1 = board_u32(b->fdt, node, "reg-shift", &shift);
+	int r2 = board_u32(b->fdt, node, "reg-io-width", &width);
+
+	if (r1 == -EINVAL || r2 == -EINVAL ||
+	    !((shift == 0 && width == 1) || (shift == 2 && (width == 4 || r2))))
+		return board_fail(b, node, err, "reg-shift/reg-io-width: only 0/1 and 2/4 are supported");
+	if (shift == 2)
+		b->uart_kind = UART_16550_GAS;
+	b->uart_shift = shift;
+	return 0;
+}
+
 static int parse_uart(struct board *b, struct hv_err *err)
 {
 	int node = find_uart(b);
@@ -249,8 +276,11 @@ static int parse_uart(struct board *b, struct hv_err *err)
 	b->uart_kind = uart_kind_of(b->fdt, node, &c);
 	if (board_dev(b, node, c, true, &b->uart, err) < 0)
 		return -EINVAL;
-	board_note(b, ACPI_NOTE_MAPPED, node, "SPCR, DBG2 and \\_SB.COM0 (%s) at 0x%llx, GSIV %u",
-		   b->uart_kind == UART_PL011 ? "ARMH0011" : "PNP0501",
+	if (b->uart_kind == UART_16550 && parse_16550(b, node, err) < 0)
+		return -EINVAL;
+	b->uart_type = &uart_types[b->uart_kind];
+	board_note(b, ACPI_NOTE_MAPPED, node, "SPCR, DBG2 and \\_SB.COM0 (%s, SPCR type 0x%02x) at 0x%llx, GSIV %u",
+		   b->uart_type->hid, b->uart_type->spcr,
 		   (unsigned long long)b->uart.reg[0].base, b->uart.irq.gsiv);
 	return 0;
 }

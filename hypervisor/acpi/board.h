@@ -61,7 +61,15 @@ struct timer_info {
 	bool always_on;
 };
 
-enum uart_kind { UART_NONE, UART_PL011, UART_16550 };
+enum uart_kind { UART_NONE, UART_PL011, UART_16550, UART_16550_GAS };
+
+/* How SPCR, DBG2 and the DSDT name a UART kind (board.c has the table). */
+struct uart_type {
+	uint8_t spcr;		/* SPCR interface type */
+	uint16_t dbg2;		/* DBG2 serial port subtype */
+	const char *hid;
+	unsigned width;		/* register access, bytes */
+};
 
 /* A DT device with MMIO and an optional GIC interrupt. */
 struct dev {
@@ -138,6 +146,8 @@ struct board {
 	struct irq pmu;
 	struct timer_info timer;
 	enum uart_kind uart_kind;
+	const struct uart_type *uart_type;
+	uint32_t uart_shift;	/* 16550 reg-shift (0 or 2) */
 	struct dev uart;
 	bool has_pci;
 	struct pci_info pci;

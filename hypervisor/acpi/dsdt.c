@@ -80,12 +80,37 @@ static void cpus(struct aml *a, const struct board *b)
 	}
 }
 
+/* Name (_DSD, Package () { ToUUID (properties), Package () { ... } })
+ * with integer properties. */
+static void dsd_ints(struct aml *a, const char *const *names,
+		     const uint64_t *vals, unsigned n)
+{
+	aml_name_decl(a, "_DSD");
+	aml_package(a, 2);
+	aml_uuid(a, DSD_PROPERTIES_UUID);
+	aml_package(a, n);
+	for (unsigned i = 0; i < n; i++) {
+		aml_package(a, 2);
+		aml_string(a, names[i]);
+		aml_int(a, vals[i]);
+		aml_close(a);
+	}
+	aml_close(a);
+	aml_close(a);
+}
+
 static void uart(struct aml *a, const struct board *b)
 {
+	static const char *const props[] = { "reg-shift", "reg-io-width" };
+
 	if (b->uart_kind == UART_NONE)
 		return;
-	simple_dev(a, "COM0", b->uart_kind == UART_PL011 ? "ARMH0011" : "PNP0501",
-		   0, &b->uart);
+	simple_dev(a, "COM0", b->uart_type->hid, 0, &b->uart);
+	if (b->uart_kind == UART_16550_GAS) {
+		uint64_t v[] = { b->uart_shift, b->uart_type->width };
+
+		dsd_ints(a, props, v, 2);
+	}
 	aml_close(a);
 }
 

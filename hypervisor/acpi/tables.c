@@ -129,19 +129,17 @@ int table_gtdt(struct out *o, const struct board *b)
 
 /* SPCR revision 2 (80 bytes). */
 #define SPCR_LEN	80
-#define SPCR_16550	0x00
-#define SPCR_PL011	0x03
 #define SPCR_IRQ_GIC	(1u << 3)
 
 int table_spcr(struct out *o, const struct board *b)
 {
-	bool pl011 = b->uart_kind == UART_PL011;
+	const struct uart_type *t = b->uart_type;
 	uint8_t *p = out_table(o, "SPCR", SPCR_LEN, 2);
 
 	if (!p)
 		return o->err;
-	p[36] = pl011 ? SPCR_PL011 : SPCR_16550;
-	put_gas(p + 40, b->uart.reg[0].base, pl011 ? 32 : 8, pl011 ? 4 : 1);
+	p[36] = t->spcr;
+	put_gas(p + 40, b->uart.reg[0].base, 8 * t->width, t->width);
 	p[52] = SPCR_IRQ_GIC;
 	put32(p + 54, b->uart.irq.gsiv);
 	p[58] = 7;		/* 115200 baud */
@@ -156,14 +154,12 @@ int table_spcr(struct out *o, const struct board *b)
 #define DBG2_HDR	44
 #define DBG2_DEV_FIXED	22
 #define DBG2_SERIAL	0x8000
-#define DBG2_PL011	0x0003
-#define DBG2_16550	0x0000
 
 int table_dbg2(struct out *o, const struct board *b)
 {
 	static const char ns[] = "\\_SB.COM0";
 	size_t dlen = DBG2_DEV_FIXED + 12 + 4 + sizeof(ns);
-	bool pl011 = b->uart_kind == UART_PL011;
+	const struct uart_type *t = b->uart_type;
 	uint8_t *p = out_table(o, "DBG2", DBG2_HDR + dlen, 0), *d;
 
 	if (!p)
@@ -176,11 +172,10 @@ int table_dbg2(struct out *o, const struct board *b)
 	put16(d + 4, sizeof(ns));
 	put16(d + 6, DBG2_DEV_FIXED + 12 + 4);		/* namespace string */
 	put16(d + 12, DBG2_SERIAL);
-	put16(d + 14, pl011 ? DBG2_PL011 : DBG2_16550);
+	put16(d + 14, t->dbg2);
 	put16(d + 18, DBG2_DEV_FIXED);			/* base address */
 	put16(d + 20, DBG2_DEV_FIXED + 12);		/* address size */
-	put_gas(d + DBG2_DEV_FIXED, b->uart.reg[0].base, pl011 ? 32 : 8,
-		pl011 ? 4 : 1);
+	put_gas(d + DBG2_DEV_FIXED, b->uart.reg[0].base, 8 * t->width, t->width);
 	put32(d + DBG2_DEV_FIXED + 12, (uint32_t)b->uart.reg[0].size);
 	memcpy(d + DBG2_DEV_FIXED + 16, ns, sizeof(ns));
 	return 0;

@@ -341,6 +341,47 @@ def test_pptt_matches_cpu_map(converted, name):
             assert flags[i] & 0xa == 0xa and ids[i] == cpu
 
 
+@pytest.mark.parametrize("shift,width,spcr", [(None, None, 0x00),
+                                              (2, 4, 0x12)])
+def test_16550_console(tmp_path, shift, width, spcr):
+    """A 16550 console (ns16550a; reg-shift 2 / reg-io-width 4 is SPCR's
+    16550-with-GAS type, with the layout also in COM0's _DSD)."""
+    p = tmp_path / "u.dtb"
+    shutil.copy(dump_dtb("smp2"), p)
+    fdtput(p, "-t", "s", "/pl011@9000000", "compatible", "ns16550a")
+    if shift is not None:
+        fdtput(p, "-t", "x", "/pl011@9000000", "reg-shift", str(shift))
+        fdtput(p, "-t", "x", "/pl011@9000000", "reg-io-width", str(width))
+    out = tmp_path / "o"
+    r = subprocess.run([str(TOOL), "from-dtb", str(p), "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    fields = {}
+    for sig in ("SPCR", "DBG2", "DSDT"):
+        r = subprocess.run(["iasl", "-d", sig + ".dat"], cwd=out,
+                           capture_output=True, text=True)
+        assert r.returncode == 0 and "Error" not in r.stdout + r.stderr
+        fields[sig] = iasl_fields((out / (sig + ".dsl")).read_text())
+    bits = 8 * (width or 1)
+    assert dict(fields["SPCR"])["Interface Type"] == "%02X" % spcr
+    assert hexval(dict(fields["SPCR"])["Bit Width"]) == bits
+    assert hexval(dict(fields["DBG2"])["Port Subtype"]) == spcr
+    dsdt = (out / "DSDT.dsl").read_text()
+    com0 = re.search(r"Device \(COM0\).*?\n        \}", dsdt, re.S).group(0)
+    assert '"PNP0501"' in com0
+    assert ('"reg-shift"' in com0) == (shift is not None)
+
+
+def test_16550_odd_layout_refused(tmp_path):
+    p = tmp_path / "u.dtb"
+    shutil.copy(dump_dtb("smp2"), p)
+    fdtput(p, "-t", "s", "/pl011@9000000", "compatible", "ns16550a")
+    fdtput(p, "-t", "x", "/pl011@9000000", "reg-shift", "1")
+    r = subprocess.run([str(TOOL), "from-dtb", str(p), "-o",
+                        str(tmp_path / "o")], capture_output=True, text=True)
+    assert r.returncode == 1 and "reg-shift" in r.stderr, r.stderr
+
+
 def test_describe_names_nodes_and_omissions(converted):
     c = converted("smp2-smmu")
     d = c.describe

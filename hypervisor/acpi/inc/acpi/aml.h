@@ -12,6 +12,7 @@
 #include <core/compat.h>
 
 #define AML_MAX_DEPTH	16
+#define AML_MAX_SEGS	32	/* NameSegs in one path (the grammar allows 255) */
 
 /* Opcodes the builder emits (ACPI 6.x 20.3). */
 #define AML_ZERO	0x00

@@ -320,6 +320,50 @@ void aml_package(struct aml *a, unsigned nelems)
 	aml_byte(a, (uint8_t)nelems);
 }
 
+void aml_arg(struct aml *a, unsigned n)
+{
+	if (n > 6) {
+		fail(a, -EINVAL);
+		return;
+	}
+	aml_byte(a, (uint8_t)(AML_ARG0 + n));
+}
+
+void aml_local(struct aml *a, unsigned n)
+{
+	if (n > 7) {
+		fail(a, -EINVAL);
+		return;
+	}
+	aml_byte(a, (uint8_t)(AML_LOCAL0 + n));
+}
+
+void aml_op(struct aml *a, uint8_t opcode)
+{
+	aml_byte(a, opcode);
+}
+
+void aml_if(struct aml *a)
+{
+	aml_byte(a, AML_IF);
+	open_pkg(a);
+}
+
+void aml_else(struct aml *a)
+{
+	aml_byte(a, AML_ELSE);
+	open_pkg(a);
+}
+
+void aml_create_dword_field(struct aml *a, unsigned arg, unsigned index,
+			    const char *name)
+{
+	aml_byte(a, AML_CREATE_DWORD_FIELD);
+	aml_arg(a, arg);
+	aml_int(a, index);
+	aml_name(a, name);
+}
+
 void aml_notify(struct aml *a, const char *target, uint64_t value)
 {
 	aml_byte(a, AML_NOTIFY);

@@ -10,6 +10,9 @@
 
 #define DSD_PROPERTIES_UUID	"daffd814-6eba-4d8c-8a91-bc9bbf4aa301"
 #define POWER_BUTTON_NOTIFY	0x80
+#define PCI_HOST_OSC_UUID	"33db4d5b-1ff7-401c-9657-7441c03dd766"
+#define OSC_BAD_UUID		0x04	/* _OSC status: unrecognized UUID */
+#define OSC_BAD_REVISION	0x08	/* unrecognized revision */
 
 static void name_str(struct aml *a, const char *name, const char *s)
 {
@@ -240,6 +243,41 @@ static void pci_res0(struct aml *a, const struct pci_info *p)
 	aml_close(a);
 }
 
+/*
+ * _OSC (PCI Firmware Spec 3.2, 4.5): there is no firmware-first handling
+ * behind these tables, so every control the OS asks for is granted (the
+ * returned Capabilities Buffer is the request), as a DT boot has them.
+ */
+static void pci_osc(struct aml *a)
+{
+	aml_method(a, "_OSC", 4, false);
+	aml_create_dword_field(a, 3, 0, "CDW1");
+	aml_if(a);
+	aml_op(a, AML_LEQUAL);
+	aml_arg(a, 0);
+	aml_uuid(a, PCI_HOST_OSC_UUID);
+	aml_if(a);
+	aml_op(a, AML_LNOT);
+	aml_op(a, AML_LEQUAL);
+	aml_arg(a, 1);
+	aml_int(a, 1);
+	aml_op(a, AML_OR);
+	aml_name(a, "CDW1");
+	aml_int(a, OSC_BAD_REVISION);
+	aml_name(a, "CDW1");
+	aml_close(a);
+	aml_return(a);
+	aml_arg(a, 3);
+	aml_close(a);
+	aml_op(a, AML_OR);
+	aml_name(a, "CDW1");
+	aml_int(a, OSC_BAD_UUID);
+	aml_name(a, "CDW1");
+	aml_return(a);
+	aml_arg(a, 3);
+	aml_close(a);
+}
+
 static void pci(struct aml *a, const struct board *b)
 {
 	const struct pci_info *p = &b->pci;
@@ -259,6 +297,7 @@ static void pci(struct aml *a, const struct board *b)
 		name_int(a, "_CCA", 1);
 	pci_prt(a, p);
 	pci_crs(a, p);
+	pci_osc(a);
 	pci_res0(a, p);
 	aml_close(a);
 }

@@ -116,6 +116,9 @@ def test_devices_bind_from_dsdt_not_dt(acpi_vm):
     t = acpi_vm.text
     assert "ACPI: PCI Root Bridge [PCI0] (domain 0000 [bus 00-ff])" in t
     assert "ACPI: button: Power Button [PWRB]" in t
+    # _OSC grants what Linux asks for, as a DT boot has it
+    assert re.search(r"_OSC: OS now controls \[PCIeHotplug", t)
+    assert "platform retains control" not in t
     hids = acpi_vm.check("cat /sys/bus/acpi/devices/*/hid | sort -u").split()
     for hid in ("ACPI0007", "ARMH0011", "ARMH0061", "PNP0A08", "PNP0C0C",
                 "PRP0001"):

@@ -290,6 +290,62 @@ static void test_method_notify(void **state)
 	expect(&a, 0x14, 0x09, '_', 'S', 'T', 'A', 0x0a, 0xa4, 0x0a, 0x0f);
 }
 
+static void test_args_locals_ops(void **state)
+{
+	struct aml a = fresh();
+
+	(void)state;
+	aml_arg(&a, 0);
+	aml_arg(&a, 6);
+	aml_local(&a, 0);
+	aml_local(&a, 7);
+	expect(&a, 0x68, 0x6e, 0x60, 0x67);
+	a = fresh();
+	aml_arg(&a, 7);
+	assert_int_equal(a.err, -EINVAL);
+	a = fresh();
+	aml_local(&a, 8);
+	assert_int_equal(a.err, -EINVAL);
+	/* Or (CDW1, 0x04, CDW1); LNot (LEqual (Arg1, One)); Store (Local0, ) */
+	a = fresh();
+	aml_op(&a, AML_OR);
+	aml_name(&a, "CDW1");
+	aml_int(&a, 4);
+	aml_name(&a, "CDW1");
+	aml_op(&a, AML_LNOT);
+	aml_op(&a, AML_LEQUAL);
+	aml_arg(&a, 1);
+	aml_int(&a, 1);
+	aml_op(&a, AML_STORE);
+	aml_local(&a, 0);
+	aml_name(&a, "");
+	aml_op(&a, AML_AND);
+	expect(&a, 0x7d, 'C', 'D', 'W', '1', 0x0a, 0x04, 'C', 'D', 'W', '1',
+	       0x92, 0x93, 0x69, 0x01, 0x70, 0x60, 0x00, 0x7b);
+}
+
+static void test_if_else_create_field(void **state)
+{
+	struct aml a = fresh();
+
+	(void)state;
+	/* CreateDWordField (Arg3, 8, CDW3) */
+	aml_create_dword_field(&a, 3, 8, "CDW3");
+	expect(&a, 0x8a, 0x6b, 0x0a, 0x08, 'C', 'D', 'W', '3');
+	/* If (Arg0) { Return (One) } Else { Return (Zero) } */
+	a = fresh();
+	aml_if(&a);
+	aml_arg(&a, 0);
+	aml_return(&a);
+	aml_int(&a, 1);
+	aml_close(&a);
+	aml_else(&a);
+	aml_return(&a);
+	aml_int(&a, 0);
+	aml_close(&a);
+	expect(&a, 0xa0, 0x04, 0x68, 0xa4, 0x01, 0xa1, 0x03, 0xa4, 0x00);
+}
+
 static void test_nesting_errors(void **state)
 {
 	struct aml a = fresh();
@@ -491,6 +547,8 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_scope_device_name),
 		cmocka_unit_test(test_method_notify),
+		cmocka_unit_test(test_args_locals_ops),
+		cmocka_unit_test(test_if_else_create_field),
 		cmocka_unit_test(test_nesting_errors),
 		cmocka_unit_test(test_no_room),
 		cmocka_unit_test(test_res_mem32_irq),

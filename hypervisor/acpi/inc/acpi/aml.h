@@ -35,6 +35,16 @@
 #define AML_PARENT	0x5e	/* '^' */
 #define AML_NOTIFY	0x86
 #define AML_RETURN	0xa4
+#define AML_LOCAL0	0x60
+#define AML_ARG0	0x68
+#define AML_STORE	0x70
+#define AML_AND		0x7b
+#define AML_OR		0x7d
+#define AML_CREATE_DWORD_FIELD	0x8a
+#define AML_LNOT	0x92
+#define AML_LEQUAL	0x93
+#define AML_IF		0xa0
+#define AML_ELSE	0xa1
 #define AML_ONES	0xff
 
 struct aml {
@@ -77,6 +87,22 @@ void aml_method(struct aml *a, const char *name, unsigned nargs,
 		bool serialized);
 void aml_package(struct aml *a, unsigned nelems);
 void aml_close(struct aml *a);
+
+/* ArgN (0-6) and LocalN (0-7) as operands. */
+void aml_arg(struct aml *a, unsigned n);
+void aml_local(struct aml *a, unsigned n);
+/*
+ * Operators in prefix form: the caller emits the operands after the
+ * opcode (AML_LEQUAL a b; AML_LNOT x; AML_AND a b target; AML_OR a b
+ * target; AML_STORE value target). No target is a NullName (aml_name "").
+ */
+void aml_op(struct aml *a, uint8_t opcode);
+/* If (<predicate the caller emits next>) { ... aml_close }, Else { ... } */
+void aml_if(struct aml *a);
+void aml_else(struct aml *a);
+/* CreateDWordField (ArgN, byte_index, name) */
+void aml_create_dword_field(struct aml *a, unsigned arg, unsigned index,
+			    const char *name);
 
 /* Notify (target, value) and Return (<caller emits the value>). */
 void aml_notify(struct aml *a, const char *target, uint64_t value);

@@ -239,7 +239,7 @@ def test_pci_matches_dt(converted, name):
     assert re.search(r"0x0*%X, // Range Minimum" % ecam[0], res0.group(0))
     assert re.search(r"0x0*%X, // Length" % ecam[1], res0.group(0))
     assert 'EisaId ("PNP0A08")' in dsdt and 'EisaId ("PNP0A03")' in dsdt
-    assert re.search(r'Method \(_OSC, 4, NotSerialized\)\s*\{\s*'
+    assert re.search(r'Method \(_OSC, 4, NotSerialized\)[^\n]*\s*\{\s*'
                      r'CreateDWordField \(Arg3, Zero, CDW1\)\s*'
                      r'If \(\(Arg0 == ToUUID \("33db4d5b-1ff7-401c-9657-'
                      r'7441c03dd766"\)', dsdt)

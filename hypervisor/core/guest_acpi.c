@@ -36,11 +36,6 @@ static int strip_devices(void *fdt)
 	}
 }
 
-static int set_u32(void *fdt, int node, const char *name, uint32_t v)
-{
-	return fdt_setprop_u32(fdt, node, name, v);
-}
-
 /* /reserved-memory/acpi@BASE { reg = <BASE SIZE>; } (2+2 cells) */
 static int reserve(void *fdt, uint64_t base, uint64_t size)
 {
@@ -52,8 +47,8 @@ static int reserve(void *fdt, uint64_t base, uint64_t size)
 		rm = fdt_add_subnode(fdt, 0, "reserved-memory");
 		if (rm < 0)
 			return rm;
-		if ((r = set_u32(fdt, rm, "#address-cells", 2)) < 0 ||
-		    (r = set_u32(fdt, rm, "#size-cells", 2)) < 0 ||
+		if ((r = fdt_setprop_u32(fdt, rm, "#address-cells", 2)) < 0 ||
+		    (r = fdt_setprop_u32(fdt, rm, "#size-cells", 2)) < 0 ||
 		    (r = fdt_setprop(fdt, rm, "ranges", NULL, 0)) < 0)
 			return r;
 	} else {

@@ -40,6 +40,7 @@ include agentd/module.mk
 include cli/module.mk
 include tests/host/module.mk
 include tests/e2e/module.mk
+include tools/module.mk
 
 deps:
 	@scripts/deps.sh

@@ -11,13 +11,14 @@ HV_CFLAGS := -std=c11 -ffreestanding -mgeneral-regs-only -mstrict-align \
 	-O2 -g -Wall -Wextra -Werror -Wshadow -Wvla -Wmissing-prototypes \
 	-Wstrict-prototypes -nostdinc -isystem $(HV_GCC_INC) \
 	-Ihypervisor/lib/inc -Ihypervisor/core/inc -Ihypervisor/arch/arm64/inc \
-	-Ihypervisor/drivers/inc -Iproto/inc -I$(O)/hypervisor/gen \
+	-Ihypervisor/drivers/inc -Ihypervisor/acpi/inc -Iproto/inc -I$(O)/hypervisor/gen \
 	-I$(CACHE)/arm64/usr/include -MMD -MP
 HV_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections -Wl,-z,noexecstack -Wl,--build-id=none \
 	-Wl,--no-warn-rwx-segments -T hypervisor/arch/arm64/linker.ld
 
 HV_SRCS := $(wildcard hypervisor/arch/arm64/*.S hypervisor/arch/arm64/*.c \
-	hypervisor/core/*.c hypervisor/drivers/*.c hypervisor/lib/*.c)
+	hypervisor/core/*.c hypervisor/drivers/*.c hypervisor/lib/*.c \
+	hypervisor/acpi/*.c)
 HV_SRCS := $(filter-out hypervisor/arch/arm64/asm-offsets.c,$(HV_SRCS))
 HV_SRCS += proto/frame.c
 HV_OBJS := $(patsubst %,$(O)/%.o,$(HV_SRCS))

@@ -3,6 +3,7 @@
  * guest's DT and stage-2, then every CPU sets itself up and enters the
  * guest (CPU 0 at the kernel, the others when the guest asks PSCI).
  */
+#include <acpi/acpi.h>
 #include <arch/arch.h>
 #include <arch/gic.h>
 #include <arch/sysreg.h>
@@ -10,6 +11,7 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/debug.h>
+#include <core/guest_acpi.h>
 #include <core/guest_dt.h>
 #include <core/hv.h>
 #include <core/panic.h>
@@ -84,6 +86,30 @@ static int check_kernel(uint64_t *ret_size, struct hv_err *err)
 	return 0;
 }
 
+/* verge.acpi=1: the tables go just below the guest DT (core/guest_acpi.h). */
+static int place_guest_acpi(const void *fdt, uint64_t dt, uint64_t dt_size,
+			    uint64_t ksize, struct hv_err *err)
+{
+	uint64_t at = dt - GUEST_ACPI_SIZE;
+	uint64_t initrd = hv.plat.initrd_start;
+	char sigs[ACPI_MAX_TABLES * 5 + 1];
+	int r;
+
+	if (at < hv.end || overlaps(at, GUEST_ACPI_SIZE, hv.cfg.kernel, ksize ? ksize : 1) ||
+	    overlaps(at, GUEST_ACPI_SIZE, initrd, hv.plat.initrd_end - initrd) ||
+	    overlaps(at, GUEST_ACPI_SIZE, (uintptr_t)fdt, fdt_totalsize(fdt))) {
+		hv_err_set(err, "no room for the ACPI tables at 0x%lx (kernel, initrd or DTB there)", at);
+		return -ENOSPC;
+	}
+	r = guest_acpi_build((void *)(uintptr_t)dt, dt_size, (void *)(uintptr_t)at,
+			     at, sigs, sizeof(sigs), err);
+	if (r < 0)
+		return r;
+	dcache_clean_range(at, GUEST_ACPI_SIZE);
+	hv_log("ACPI tables at 0x%lx: %s; guest DT without devices", at, sigs);
+	return 0;
+}
+
 /* The guest DT goes at the top of the first RAM bank. */
 static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 {
@@ -110,6 +136,11 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 	r = guest_dt_build(fdt, (void *)(uintptr_t)at, size, &prm, err);
 	if (r < 0)
 		return r;
+	if (hv.cfg.acpi) {
+		r = place_guest_acpi(fdt, at, size, ksize, err);
+		if (r < 0)
+			return r;
+	}
 	dcache_clean_range(at, size);
 	hv.guest_dtb = at;
 	return 0;

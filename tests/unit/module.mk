@@ -6,7 +6,7 @@
 
 UNIT_DIR    := $(O)/tests/unit
 UNIT_HOST   := $(O)/host/hypervisor/core
-UNIT_CFLAGS := $(HOST_CFLAGS) -Ihypervisor/core/inc \
+UNIT_CFLAGS := $(HOST_CFLAGS) -Ihypervisor/core/inc -Ihypervisor/acpi/inc \
 	-Ihypervisor/arch/arm64/inc -Itests/unit -MMD -MP
 UNIT_LIBS   := -lcmocka -lfdt
 # A sanitizer report fails the test instead of scrolling past.
@@ -16,12 +16,12 @@ endif
 
 UNIT_NAMES  := test_bootargs test_platform_dt test_proto test_stage2 \
 	test_timeline test_trap_decode test_vgic_filter test_backdoor \
-	test_guestmsg test_rpci
+	test_guestmsg test_rpci test_aml test_acpi test_guest_acpi
 UNIT_TESTS  := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 UNIT_OBJS   := $(addsuffix .c.o,$(UNIT_TESTS)) $(UNIT_DIR)/fixture.c.o \
 	$(UNIT_DIR)/bd_fake.c.o
 UNIT_HV_OBJS := $(patsubst %,$(UNIT_HOST)/%.c.o,bootargs platform guest_dt \
-	stage2 timeline vgic_filter backdoor guestmsg rpci)
+	stage2 timeline vgic_filter backdoor guestmsg rpci guest_acpi guest_efi)
 
 all: $(UNIT_TESTS)
 
@@ -33,6 +33,14 @@ $(UNIT_DIR)/test_stage2: $(UNIT_DIR)/fixture.c.o $(UNIT_HOST)/platform.c.o \
 	$(UNIT_HOST)/stage2.c.o
 $(UNIT_DIR)/test_vgic_filter: $(UNIT_HOST)/vgic_filter.c.o
 $(UNIT_DIR)/test_timeline: $(UNIT_HOST)/timeline.c.o
+# tools/module.mk builds the converter (hypervisor/acpi) for the host.
+UNIT_ACPI_OBJS := $(patsubst %,$(O)/host/%.o,$(wildcard hypervisor/acpi/*.c))
+$(UNIT_DIR)/test_aml: $(O)/host/hypervisor/acpi/aml.c.o \
+	$(O)/host/hypervisor/acpi/aml_res.c.o
+$(UNIT_DIR)/test_acpi: $(UNIT_DIR)/fixture.c.o $(UNIT_ACPI_OBJS)
+$(UNIT_DIR)/test_guest_acpi: $(UNIT_DIR)/fixture.c.o $(UNIT_ACPI_OBJS) \
+	$(UNIT_HOST)/guest_dt.c.o $(UNIT_HOST)/guest_acpi.c.o \
+	$(UNIT_HOST)/guest_efi.c.o
 # proto/module.mk builds frame.c for the host.
 $(UNIT_DIR)/test_proto: $(O)/host/proto/frame.c.o
 $(UNIT_DIR)/test_proto.c.o: UNIT_CFLAGS += -Iproto/inc

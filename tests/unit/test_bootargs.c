@@ -295,6 +295,10 @@ static void test_rate_and_freq(void **state)
 	assert_int_equal(cfg.ptimer, 1);
 	rejected("verge.kernel=0x44000000 verge.ptimer=2 --", -EINVAL,
 		 "verge.ptimer", "0..1");
+	ok("verge.kernel=0x44000000 verge.acpi=1 --");
+	assert_int_equal(cfg.acpi, 1);
+	rejected("verge.kernel=0x44000000 verge.acpi=yes --", -EINVAL,
+		 "verge.acpi", "0..1");
 }
 
 int main(void)

@@ -14,6 +14,7 @@ struct hv_config {
 	unsigned stats_s;	/* verge.stats: print exit counters every N s */
 	uint64_t freq;		/* verge.freq: presented counter Hz, 0 = host's */
 	unsigned ptimer;	/* verge.ptimer=1: hide the virtual timer PPI */
+	unsigned acpi;		/* verge.acpi=1: boot the guest with ACPI */
 	uint32_t rate_num;	/* verge.rate: initial rate num/den, 0 = none */
 	uint32_t rate_den;
 	bool has_uuid;		/* verge.uuid: the backdoor's GETUUID */

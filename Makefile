@@ -75,7 +75,7 @@ check-linux: $(HV_BIN) $(INITRD) fixtures
 		scripts/run-pytest.sh $(O)/results linux tests/linux
 
 demo: deps
-	@$(MAKE) --no-print-directory $(HV_BIN) $(INITRD)
+	@$(MAKE) --no-print-directory $(HV_BIN) $(INITRD) $(VERGED) $(VERGE)
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) scripts/demo.sh
 
 bench: all fixtures bench-deps

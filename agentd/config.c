@@ -40,7 +40,6 @@ static const struct config_key {
 	STR("qemu", "hypervisor", hv_bin),
 	STR("qemu", "machine", machine),
 	STR("qemu", "cpu", cpu),
-	BOOL("qemu", "uuid_arg", vm_uuid_arg),
 	INT("vm", "stop_timeout_s", stop_timeout_s, 1, 3600),
 	INT("vm", "agent_timeout_ms", agent_timeout_ms, 100, 600000),
 	INT("vm", "mgmt_timeout_ms", mgmt_timeout_ms, 100, 600000),
@@ -108,7 +107,7 @@ int config_parse_args(struct verged_config *c, int argc, char **argv)
 	c->rest_peer_timeout_ms = c->rest_peer_cache_ms = UNSET;
 	c->rest_max_connections = c->rest_max_per_ip = UNSET;
 	c->rest_timeout_s = UNSET;
-	c->vm_uuid_arg = c->verbose = false;
+	c->verbose = false;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "c:fvVh", opts, NULL)) != -1) {
 		switch (o) {

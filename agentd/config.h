@@ -25,7 +25,6 @@ struct verged_config {
 	char *cpu;		/* -cpu */
 	bool foreground;
 	bool verbose;
-	bool vm_uuid_arg;	/* pass verge.uuid= (see config.c) */
 	int stop_timeout_s;	/* vm.stop default */
 	int agent_timeout_ms;	/* TCLO requests */
 	int mgmt_timeout_ms;	/* management-channel requests */

@@ -86,8 +86,7 @@ static void add_socket(struct argv_buf *a, const char *id, const char *path,
 }
 
 /* verge-hv's options, then "--", then the guest's command line. */
-static void add_append(struct argv_buf *a, const struct vm *vm,
-		       const struct verged_config *cfg)
+static void add_append(struct argv_buf *a, const struct vm *vm)
 {
 	const struct vm_record *r = &vm->def;
 	char rate[40] = "", freq[40] = "", uuid[64] = "";
@@ -98,10 +97,8 @@ static void add_append(struct argv_buf *a, const struct vm *vm,
 	if (r->freq_hz)
 		snprintf(freq, sizeof(freq), " verge.freq=%llu",
 			 (unsigned long long)r->freq_hz);
-	/* verge.uuid= is new in verge-hv: off until the hypervisor that
-	 * accepts it is merged ([qemu] uuid_arg = true). */
-	if (cfg->vm_uuid_arg)
-		snprintf(uuid, sizeof(uuid), " verge.uuid=%s", r->uuid);
+	/* The guest reads it with the backdoor's GETUUID. */
+	snprintf(uuid, sizeof(uuid), " verge.uuid=%s", r->uuid);
 	add(a, "verge.kernel=%s%s%s%s -- %s", QEMU_KERNEL_ADDR, uuid, rate,
 	    freq, r->cmdline ? r->cmdline : "");
 }
@@ -155,7 +152,7 @@ char **qemu_argv(const struct vm *vm, const struct verged_config *cfg)
 		add(&a, "%s", r->initrd);
 	}
 	add(&a, "-append");
-	add_append(&a, vm, cfg);
+	add_append(&a, vm);
 	free(k);
 	if (a.oom || !k) {
 		qemu_argv_free(a.v);

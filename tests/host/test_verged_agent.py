@@ -194,9 +194,9 @@ def test_graceful_stop(vd):
 
 def test_qemu_command_line(tmp_path):
     """What verged asks QEMU to run: verge-hv as -kernel, the guest Image
-    raw at 0x44000000, verge-hv's options before "--" (verge.uuid only
-    with [qemu] uuid_arg), commas in paths doubled for QEMU."""
-    v = vh.Verged(config_extra="binary = %s\nuuid_arg = true\n" % FAKE)
+    raw at 0x44000000, verge-hv's options before "--" (with verge.uuid),
+    commas in paths doubled for QEMU."""
+    v = vh.Verged(config_extra="binary = %s\n" % FAKE)
     try:
         hv = v.tmp / "hv.bin"
         hv.write_bytes(b"hv")

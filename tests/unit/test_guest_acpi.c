@@ -13,6 +13,7 @@
 
 #include <core/guest_acpi.h>
 #include <core/guest_dt.h>
+#include <core/guest_efi.h>
 #include <libfdt.h>
 #include <stdlib.h>
 #include "fixture.h"
@@ -161,6 +162,15 @@ static void test_efi_handoff(void **state)
 	assert_int_equal(len, 8);
 	st = at(be64(p64), 120);
 	assert_int_equal(le(st, 8), 0x5453595320494249ull);	/* IBI SYST */
+	/* header CRC32 over the whole 120-byte table, its own field zeroed */
+	{
+		uint8_t copy[120];
+
+		assert_int_equal(guest_efi_crc32("123456789", 9), 0xcbf43926);
+		memcpy(copy, st, sizeof(copy));
+		memset(copy + 16, 0, 4);
+		assert_int_equal(le(st + 16, 4), guest_efi_crc32(copy, sizeof(copy)));
+	}
 	assert_int_equal(le(st + 104, 8), 1);			/* one table */
 	ct = at(le(st + 112, 8), 24);
 	assert_memory_equal(ct, acpi20, 16);

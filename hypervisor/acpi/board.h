@@ -169,6 +169,10 @@ bool board_status_ok(const void *fdt, int node);
 int board_u32(const void *fdt, int node, const char *name, uint32_t *v);
 int board_regs(const struct board *b, int node, struct reg *out,
 	       unsigned max, unsigned *ret_n, struct hv_err *err);
+/* r (in node's parent bus addresses) to CPU addresses, through every
+ * ancestor's "ranges". */
+int board_translate(const struct board *b, int node, struct reg *r,
+		    struct hv_err *err);
 uint32_t board_irq_parent(const void *fdt, int node);
 int board_gic_spec(const fdt32_t *p, struct irq *out);
 int board_irq(const struct board *b, int node, int idx, struct irq *out,

@@ -70,8 +70,60 @@ int board_u32(const void *fdt, int node, const char *name, uint32_t *v)
  * reg of a memory-mapped node whose ancestors map 1:1 (empty ranges):
  * 1-2 address and size cells, at most max entries.
  */
+/*
+ * One bus level of address translation (Devicetree Specification 2.3.8):
+ * bus's "ranges" maps its children's addresses (bus #address-cells) to
+ * its parent's. Empty ranges is 1:1; no ranges means not memory-mapped.
+ */
+static const char *translate_one(const struct board *b, int bus, struct reg *r)
+{
+	int len, cac = fdt_address_cells(b->fdt, bus);
+	int pac = fdt_address_cells(b->fdt, fdt_parent_offset(b->fdt, bus));
+	int sc = fdt_size_cells(b->fdt, bus), entry;
+	const fdt32_t *p = fdt_getprop(b->fdt, bus, "ranges", &len);
+
+	if (!p)
+		return "a parent bus has no ranges (not memory-mapped)";
+	if (len == 0)
+		return NULL;
+	if (cac < 1 || cac > 2 || pac < 1 || pac > 2 || sc < 1 || sc > 2)
+		return "a parent bus's ranges cells are not 1 or 2";
+	entry = 4 * (cac + pac + sc);
+	if (len % entry)
+		return "a parent bus's ranges is not a multiple of its cells";
+	for (; len > 0; len -= entry, p += cac + pac + sc) {
+		uint64_t child = board_cells(p, cac);
+		uint64_t size = board_cells(p + cac + pac, sc);
+
+		if (r->base >= child && r->base - child < size &&
+		    r->size <= size - (r->base - child)) {
+			uint64_t to = board_cells(p + cac, pac) + (r->base - child);
+
+			if (to + r->size < to)
+				return "translated range wraps around";
+			r->base = to;
+			return NULL;
+		}
+	}
+	return "reg is outside every range of its parent bus";
+}
+
+int board_translate(const struct board *b, int node, struct reg *r,
+		    struct hv_err *err)
+{
+	/* up to the root; the depth is bounded by the checked tree */
+	for (int up = fdt_parent_offset(b->fdt, node); up > 0;
+	     up = fdt_parent_offset(b->fdt, up)) {
+		const char *why = translate_one(b, up, r);
+
+		if (why)
+			return board_fail(b, node, err, why);
+	}
+	return 0;
+}
+
 int board_regs(const struct board *b, int node, struct reg *out,
-		    unsigned max, unsigned *ret_n, struct hv_err *err)
+	       unsigned max, unsigned *ret_n, struct hv_err *err)
 {
 	int parent = fdt_parent_offset(b->fdt, node), len, ac, sc, entry;
 	const fdt32_t *p = fdt_getprop(b->fdt, node, "reg", &len);
@@ -83,12 +135,6 @@ int board_regs(const struct board *b, int node, struct reg *out,
 	sc = fdt_size_cells(b->fdt, parent);
 	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
 		return board_fail(b, node, err, "#address-cells/#size-cells of the parent not 1 or 2");
-	for (int up = parent; up > 0; up = fdt_parent_offset(b->fdt, up)) {
-		int rlen;
-
-		if (!fdt_getprop(b->fdt, up, "ranges", &rlen) || rlen != 0)
-			return board_fail(b, node, err, "parent bus translates addresses (non-empty or no ranges): not supported");
-	}
 	entry = 4 * (ac + sc);
 	if (len == 0 || len % entry)
 		return board_fail(b, node, err, "reg length is not a multiple of its cells");
@@ -97,6 +143,8 @@ int board_regs(const struct board *b, int node, struct reg *out,
 		out[n].size = board_cells(p + ac, sc);
 		if (out[n].size == 0 || out[n].base + out[n].size < out[n].base)
 			return board_fail(b, node, err, "reg entry empty or wraps around");
+		if (board_translate(b, node, &out[n], err) < 0)
+			return -EINVAL;
 	}
 	*ret_n = n;
 	return 0;

@@ -71,6 +71,13 @@ static int parse_ranges(struct board *b, int node, struct hv_err *err)
 		    w->cpu + w->size < w->cpu ||
 		    (w->space != 3 && w->pci + w->size > 0x100000000ull))
 			return board_fail(b, node, err, "a ranges entry is empty, wraps, or is config space");
+		{
+			struct reg cpu = { w->cpu, w->size };
+
+			if (board_translate(b, node, &cpu, err) < 0)
+				return -EINVAL;
+			w->cpu = cpu.base;
+		}
 		p->nwin++;
 	}
 	return 0;

@@ -53,6 +53,19 @@ _Static_assert(sizeof(struct efi_system_table) == 120, "EFI system table");
 _Static_assert(sizeof(struct efi_memory_desc) == 40, "EFI memory descriptor");
 _Static_assert(sizeof(struct efi_area) <= GUEST_EFI_AREA, "EFI area");
 
+uint32_t guest_efi_crc32(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t crc = 0xffffffff;
+
+	while (n--) {
+		crc ^= *b++;
+		for (int k = 0; k < 8; k++)
+			crc = crc >> 1 ^ (0xedb88320 & -(crc & 1));
+	}
+	return ~crc;
+}
+
 static int add_desc(struct efi_area *a, unsigned *n, uint32_t type,
 		    uint64_t start, uint64_t end)
 {
@@ -172,6 +185,7 @@ int guest_efi_build(void *fdt, void *area, uint64_t base, uint64_t rsdp,
 	a->st.tables = base + offsetof(struct efi_area, ct);
 	memcpy(a->ct.guid, acpi20_guid, sizeof(acpi20_guid));
 	a->ct.table = rsdp;
+	a->st.hdr.crc32 = guest_efi_crc32(&a->st, sizeof(a->st));
 	r = set_chosen(fdt, base, base + offsetof(struct efi_area, map), n);
 	if (r < 0) {
 		hv_err_set(err, "guest DT: /chosen uefi: %s", fdt_strerror(r));

@@ -185,6 +185,12 @@ static int boot_prepare(const void *fdt, struct hv_err *err)
 		hv_err_set(err, "verge.freq/verge.rate: the resulting rate is outside 0.01..100");
 		return -ERANGE;
 	}
+	/* Linux 6.1 maps a GTDT virtual timer GSIV of 0 as GSI 0 and then
+	 * fails to register its timer: ACPI cannot hide the virtual timer. */
+	if (hv.cfg.acpi && hv.cfg.ptimer) {
+		hv_err_set(err, "verge.acpi=1 and verge.ptimer=1 cannot be combined (a GTDT without a virtual timer stops Linux's timer)");
+		return -EINVAL;
+	}
 	r = check_kernel(&ksize, err);
 	if (r == 0)
 		r = check_initrd(err);

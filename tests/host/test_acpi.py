@@ -376,6 +376,54 @@ def test_16550_console(tmp_path, shift, width, spcr):
     assert ('"reg-shift"' in com0) == (shift is not None)
 
 
+def _soc_dtb(tmp_path, uart_reg="0 1000"):
+    """The UART and RTC moved under /soc, a simple-bus whose ranges map
+    its 0.. addresses to 0x9000000.. (as many boards' DTs do)."""
+    p = tmp_path / "soc.dtb"
+    shutil.copy(dump_dtb("smp2"), p)
+    fdtdel(p, "/pl011@9000000")
+    fdtdel(p, "/pl031@9010000")
+    fdtput(p, "-c", "/soc", "/soc/serial@0", "/soc/rtc@10000")
+    fdtput(p, "-t", "s", "/soc", "compatible", "simple-bus")
+    fdtput(p, "-t", "x", "/soc", "#address-cells", "1")
+    fdtput(p, "-t", "x", "/soc", "#size-cells", "1")
+    fdtput(p, "-t", "x", "/soc", "ranges", "0", "0", "9000000", "100000")
+    for node, compat, reg, irq in (("serial@0", "arm,pl011", uart_reg, "1"),
+                                   ("rtc@10000", "arm,pl031", "10000 1000",
+                                    "2")):
+        fdtput(p, "-t", "s", "/soc/" + node, "compatible", compat)
+        fdtput(p, "-t", "x", "/soc/" + node, "reg", *reg.split())
+        fdtput(p, "-t", "x", "/soc/" + node, "interrupts", "0", irq, "4")
+    fdtput(p, "-t", "s", "/chosen", "stdout-path", "/soc/serial@0")
+    return p
+
+
+def test_translated_bus_addresses(tmp_path):
+    p = _soc_dtb(tmp_path)
+    out = tmp_path / "o"
+    r = subprocess.run([str(TOOL), "from-dtb", str(p), "-o", str(out),
+                        "--describe"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "mapped    /soc/serial@0: SPCR" in r.stdout
+    assert "at 0x9000000" in r.stdout
+    for sig in ("SPCR", "DSDT"):
+        subprocess.run(["iasl", "-d", sig + ".dat"], cwd=out,
+                       capture_output=True, check=True)
+    spcr = dict(iasl_fields((out / "SPCR.dsl").read_text()))
+    assert hexval(spcr["Address"]) == 0x9000000
+    dsdt = (out / "DSDT.dsl").read_text()
+    rtc = re.search(r'"arm,pl031"', dsdt)
+    assert rtc and re.search(r"0x09010000,\s+// Address Base", dsdt)
+
+
+def test_translation_outside_ranges_refused(tmp_path):
+    p = _soc_dtb(tmp_path, uart_reg="200000 1000")
+    r = subprocess.run([str(TOOL), "from-dtb", str(p), "-o",
+                        str(tmp_path / "o")], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "/soc/serial@0: reg is outside every range" in r.stderr
+
+
 def test_16550_odd_layout_refused(tmp_path):
     p = tmp_path / "u.dtb"
     shutil.copy(dump_dtb("smp2"), p)

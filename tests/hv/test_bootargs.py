@@ -37,6 +37,9 @@ def check_error(rc, text, lines, *words):
     ("verge.kernel=zz --", ("verge.kernel", "bad value")),
     (None, ("verge.kernel", "required")),
     ("--", ("verge.kernel", "required")),
-], ids=["unknown_option", "bad_value", "no_append", "missing_kernel"])
+    ("verge.kernel=%s verge.acpi=1 verge.ptimer=1 --" % GUEST,
+     ("verge.acpi=1", "verge.ptimer=1", "cannot be combined")),
+], ids=["unknown_option", "bad_value", "no_append", "missing_kernel",
+        "acpi_with_ptimer"])
 def test_bad_bootargs(qemu_cmd, append, words):
     check_error(*boot(qemu_cmd, append), *words)

@@ -13,6 +13,7 @@
 
 #include <core/guest_acpi.h>
 #include <core/guest_dt.h>
+#include <core/guest_efi.h>
 #include <libfdt.h>
 #include <stdlib.h>
 #include "fixture.h"
@@ -33,6 +34,15 @@ static uint64_t le(const uint8_t *p, int n)
 	while (n--)
 		v = v << 8 | p[n];
 	return v;
+}
+
+/* A big-endian 64-bit DT value (properties are only 4-byte aligned). */
+static uint64_t be64(const void *p)
+{
+	fdt64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return fdt64_to_cpu(v);
 }
 
 static const uint8_t *at(uint64_t addr, size_t len)
@@ -103,7 +113,7 @@ static void test_cmdline_and_reservation(void **state)
 {
 	char want[96];
 	const char *args;
-	const fdt64_t *reg;
+	const fdt32_t *reg;
 	int node, len;
 
 	(void)state;
@@ -117,8 +127,8 @@ static void test_cmdline_and_reservation(void **state)
 	assert_null(fdt_getprop(dt, node, "no-map", NULL));
 	reg = fdt_getprop(dt, node, "reg", &len);
 	assert_int_equal(len, 16);
-	assert_int_equal(fdt64_to_cpu(reg[0]), REGION);
-	assert_int_equal(fdt64_to_cpu(reg[1]), GUEST_ACPI_SIZE);
+	assert_int_equal(be64(reg), REGION);
+	assert_int_equal(be64(reg + 2), GUEST_ACPI_SIZE);
 }
 
 static void test_rsdp_at_region(void **state)
@@ -141,7 +151,7 @@ static void test_efi_handoff(void **state)
 		0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81,
 	};
 	int chosen = fdt_path_offset(dt, "/chosen"), len;
-	const fdt64_t *p64;
+	const void *p64;
 	const fdt32_t *p32;
 	const uint8_t *st, *ct, *map;
 	uint64_t conv = 0, reclaim = 0;
@@ -150,8 +160,17 @@ static void test_efi_handoff(void **state)
 	(void)state;
 	p64 = fdt_getprop(dt, chosen, "linux,uefi-system-table", &len);
 	assert_int_equal(len, 8);
-	st = at(fdt64_to_cpu(*p64), 120);
+	st = at(be64(p64), 120);
 	assert_int_equal(le(st, 8), 0x5453595320494249ull);	/* IBI SYST */
+	/* header CRC32 over the whole 120-byte table, its own field zeroed */
+	{
+		uint8_t copy[120];
+
+		assert_int_equal(guest_efi_crc32("123456789", 9), 0xcbf43926);
+		memcpy(copy, st, sizeof(copy));
+		memset(copy + 16, 0, 4);
+		assert_int_equal(le(st + 16, 4), guest_efi_crc32(copy, sizeof(copy)));
+	}
 	assert_int_equal(le(st + 104, 8), 1);			/* one table */
 	ct = at(le(st + 112, 8), 24);
 	assert_memory_equal(ct, acpi20, 16);
@@ -163,7 +182,7 @@ static void test_efi_handoff(void **state)
 	dsize = fdt32_to_cpu(*p32);
 	assert_int_equal(dsize, 40);
 	assert_non_null(fdt_getprop(dt, chosen, "linux,uefi-secure-boot", NULL));
-	map = at(fdt64_to_cpu(*p64), msize);
+	map = at(be64(p64), msize);
 	for (uint32_t off = 0; off < msize; off += dsize) {
 		uint64_t base = le(map + off + 8, 8), pages = le(map + off + 24, 8);
 

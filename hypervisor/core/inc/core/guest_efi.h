@@ -27,4 +27,7 @@
  */
 int guest_efi_build(void *fdt, void *area, uint64_t base, uint64_t rsdp,
 		    uint64_t reclaim, uint64_t reclaim_size, struct hv_err *err);
+
+/* CRC-32 (IEEE 802.3, as UEFI table headers use), of n bytes at p. */
+uint32_t guest_efi_crc32(const void *p, size_t n);
 #endif

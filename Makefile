@@ -38,6 +38,7 @@ include agentd/module.mk
 include cli/module.mk
 include tests/host/module.mk
 include tests/e2e/module.mk
+include packaging/module.mk
 
 deps:
 	@scripts/deps.sh

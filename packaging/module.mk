@@ -23,6 +23,7 @@ BINDIR      ?= $(PREFIX)/bin
 SBINDIR     ?= $(PREFIX)/sbin
 VERGELIBDIR ?= $(PREFIX)/lib/verge
 MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 SYSCONFDIR  ?= /etc
 UNITDIR     ?= $(PREFIX)/lib/systemd/system
@@ -51,10 +52,13 @@ install: $(addprefix install-,$(PKG_NAMES))
 
 install-verge-hypervisor: build-verge-hypervisor
 	$(INSTALL_DATA) $(PKG_HV) $(DESTDIR)$(VERGELIBDIR)/verge-hv.bin
+	$(INSTALL_DATA) docs/hypervisor.md docs/management-protocol.md \
+		-t $(DESTDIR)$(DOCDIR)/verge-hypervisor
 
 install-verged: build-verged
 	$(INSTALL_BIN) $(PKG_VERGED) $(DESTDIR)$(SBINDIR)/verged
 	$(INSTALL_DATA) agentd/verged.8 $(DESTDIR)$(MANDIR)/man8/verged.8
+	$(INSTALL_DATA) docs/verged.md docs/jsonrpc.md -t $(DESTDIR)$(DOCDIR)/verged
 	$(INSTALL_DATA) agentd/verged.conf $(DESTDIR)$(SYSCONFDIR)/verge/verged.conf
 	$(INSTALL_DATA) packaging/systemd/verged.service \
 		$(DESTDIR)$(UNITDIR)/verged.service

@@ -8,7 +8,8 @@ PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev
 	libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
 	python3 python3-pytest device-tree-compiler cpio gzip
-	pkg-config ca-certificates"
+	pkg-config ca-certificates
+	debhelper lintian rpm rpmlint elfutils mmdebstrap"
 
 missing=
 for p in $PKGS; do

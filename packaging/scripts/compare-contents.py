@@ -52,9 +52,10 @@ def deb_contents(pkg, deb):
         for m in tar.getmembers():
             if m.isdir():
                 continue
-            path = normalize(m.name.lstrip("."))
+            path = m.name.lstrip(".")
             if deb_only(pkg, path):
                 continue
+            path = normalize(path)
             kind = "link" if m.issym() else "file"
             files[path] = (kind, "%04o" % (m.mode & 0o7777))
     ctrl = subprocess.run(["dpkg-deb", "-f", deb, "Package"], check=True,

@@ -12,7 +12,7 @@
 # static and only needs the cross compiler.
 set -eu
 only=${PKG_ONLY:-all}
-work=$PKG_OUT/deb-src
+work=$PKG_OUT/deb-src${PKG_ONLY:+-$PKG_ONLY}
 src=$work/verge-$PKG_VERSION
 out=$PKG_OUT/debs
 log=$PKG_OUT/deb-build.log

@@ -2,9 +2,9 @@
 # debian/rules and by the rpm spec; `make deb`, `make rpm` and
 # `make package-check`. See packaging/README.md.
 
-# The one version source. PKG_VERSION may be overridden to build the same
-# content under another version (the upgrade test does).
-VERSION     := $(shell cat VERSION)
+# VERSION (top Makefile) is the one version source. PKG_VERSION may be
+# overridden to build the same content under another version (the upgrade
+# test does).
 PKG_VERSION ?= $(VERSION)
 PKG         := $(O)/pkg
 

@@ -36,10 +36,11 @@ result lintian-no-errors $st
 
 # rpmlint: errors fail (its exit status is non-zero then); the -debuginfo
 # packages hold detached debug files, which rpmlint checks as programs.
-# shellcheck disable=SC2046
-rpmlint -c packaging/rpm/rpmlint.toml \
-	$(ls "$rpms"/*-"$v"-*.rpm | grep -v -- '-debuginfo-') \
-	>"$PKG_OUT/rpmlint.txt" 2>&1
+set --
+for f in "$rpms"/*-"$v"-*.rpm; do
+	case $f in *-debuginfo-*) ;; *) set -- "$@" "$f" ;; esac
+done
+rpmlint -c packaging/rpm/rpmlint.toml "$@" >"$PKG_OUT/rpmlint.txt" 2>&1
 st=$?
 grep ': [EW]: \|checked;' "$PKG_OUT/rpmlint.txt" | sed 's/^/  rpmlint: /'
 result rpmlint-no-errors $st

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2016 # dpkg-query's ${Field}s are single-quoted
 # root-test.sh DEBS1 V1 DEBS2 V2
 # Install the verge .debs of version V1 (from DEBS1) in a fresh Debian 12
 # root, upgrade to V2 (DEBS2: the same content built with a bumped
@@ -153,6 +154,7 @@ no_leftovers() {
 	done
 }
 no_package_state() {
+	# shellcheck disable=SC2086
 	! in_root dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
 		grep -v 'not-installed$' | grep .
 }

@@ -5,6 +5,9 @@ O       ?= build
 CACHE   ?= .cache
 CROSS   ?= aarch64-linux-gnu-
 QEMU    ?= qemu-system-aarch64
+# The one version source, for the programs and the packages
+# (packaging/README.md).
+VERSION := $(shell cat VERSION)
 PYTEST  ?= python3 -m pytest
 # V=1 shows every command.
 Q       := $(if $(V),,@)
@@ -41,6 +44,7 @@ include cli/module.mk
 include tests/host/module.mk
 include tests/e2e/module.mk
 include tools/module.mk
+include packaging/module.mk
 
 deps:
 	@scripts/deps.sh

@@ -16,6 +16,8 @@ HOSTCC  ?= cc
 HOST_CFLAGS ?= -O2 -g
 HOST_CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wvla \
 	-Wmissing-prototypes -Wstrict-prototypes
+VERSION_DEF := -DVERGE_VERSION='"$(VERSION)"'
+HOST_CFLAGS += $(VERSION_DEF)
 ifneq ($(SANITIZE),)
 HOST_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 HOST_LDFLAGS += -fsanitize=$(SANITIZE)

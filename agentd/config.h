@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#define VERGED_VERSION		"0.1.0"
+#ifndef VERGE_VERSION
+#error "VERGE_VERSION comes from the top-level VERSION file (Makefile)"
+#endif
+#define VERGED_VERSION		VERGE_VERSION
 #define VERGED_API		1
 #define VERGED_DEFAULT_CONFIG	"/etc/verge/verged.conf"
 

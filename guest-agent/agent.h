@@ -4,7 +4,10 @@
 
 #include <stdbool.h>
 
-#define AGENT_VERSION "0.1.0"
+#ifndef VERGE_VERSION
+#error "VERGE_VERSION comes from the top-level VERSION file (Makefile)"
+#endif
+#define AGENT_VERSION VERGE_VERSION
 #define REPORT_MAX 1000		/* bytes of JSON, docs/jsonrpc.md */
 
 struct agent_opts {

@@ -4,12 +4,13 @@
 # parsing, detection rule, back-off, hint table) have host unit tests.
 
 GA_DIR     := $(O)/guest-agent
-GA_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla \
+GA_CFLAGS  := $(VERSION_DEF) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla \
 	-Wmissing-prototypes -Wstrict-prototypes -MMD -MP
 GA_BINS    := $(GA_DIR)/aarch64/verge-guest-agent \
 	$(GA_DIR)/x86_64/verge-guest-agent
 
-LINUX_TOOLS += $(GA_DIR)/aarch64/verge-guest-agent
+# The guests run the agent the arm64 .deb ships (packaging/module.mk).
+LINUX_TOOLS += $(PKG_AGENT_ARM64)
 all: $(GA_BINS)
 
 # The object list of one architecture.

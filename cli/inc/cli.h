@@ -13,7 +13,10 @@
 
 #include <jansson.h>
 
-#define CLI_VERSION		"0.1.0"
+#ifndef VERGE_VERSION
+#error "VERGE_VERSION comes from the top-level VERSION file (Makefile)"
+#endif
+#define CLI_VERSION		VERGE_VERSION
 #define CLI_DEFAULT_SOCKET	"/run/verge/verged.sock"
 #define CLI_DEFAULT_TIMEOUT_MS	60000
 

@@ -5,7 +5,9 @@
 
 GA_DIR     := $(O)/guest-agent
 GA_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla \
-	-Wmissing-prototypes -Wstrict-prototypes -Iproto/inc -MMD -MP
+	-Wmissing-prototypes -Wstrict-prototypes -MMD -MP
+# The backdoor ABI (verge_backdoor.h) is shared with the hypervisor.
+GA_CFLAGS  += -Iproto/inc
 GA_BINS    := $(GA_DIR)/aarch64/verge-guest-agent \
 	$(GA_DIR)/x86_64/verge-guest-agent
 

@@ -25,37 +25,37 @@ static int guarded(struct bd_regs *r, uint32_t x7, uint16_t port)
 {
 	struct bd_call_arg a = { r, x7 };
 
-	r->ax = BD_MAGIC;
+	r->ax = BDOOR_MAGIC;
 	r->dx = (r->dx & ~0xffffull) | port;
 	return guard_call(call_fn, &a) ? -EFAULT : 0;
 }
 
 int bd_in(struct bd_regs *r)
 {
-	return guarded(r, BD_X7_DX | BD_X7_IN | BD_X7_SIZE4, BD_PORT);
+	return guarded(r, BD_X7_LB_IN, BDOOR_PORT);
 }
 
 int bd_hb_out(struct bd_regs *r)
 {
-	return guarded(r, BD_X7_REP, BD_PORT_HB);
+	return guarded(r, BD_X7_HB_OUT, BDOORHB_PORT);
 }
 
 int bd_hb_in(struct bd_regs *r)
 {
-	return guarded(r, BD_X7_REP | BD_X7_IN, BD_PORT_HB);
+	return guarded(r, BD_X7_HB_IN, BDOORHB_PORT);
 }
 
 int bd_probe(struct bd_version *ret)
 {
-	struct bd_regs r = { .bx = ~(uint64_t)BD_MAGIC & 0xffffffff,
-			     .cx = BD_CMD_GETVERSION };
+	struct bd_regs r = { .bx = ~(uint64_t)BDOOR_MAGIC & 0xffffffff,
+			     .cx = BDOOR_CMD_GETVERSION };
 	int err = bd_in(&r);
 
 	if (err)
 		return err;
 	/* The magic must come back in ebx; eax is the version, and
 	 * 0xffffffff there means "no such command". */
-	if ((uint32_t)r.bx != BD_MAGIC || (uint32_t)r.ax == 0xffffffffu)
+	if ((uint32_t)r.bx != BDOOR_MAGIC || (uint32_t)r.ax == 0xffffffffu)
 		return -ENODEV;
 	if (ret) {
 		ret->version = (uint32_t)r.ax;
@@ -85,7 +85,7 @@ static int gettime(uint16_t cmd, struct bd_time *ret)
 	/* Success leaves eax (the magic) alone; all ones means no time. */
 	if ((uint32_t)r.ax == 0xffffffffu)
 		return -EAGAIN;
-	if ((uint32_t)r.ax != BD_MAGIC || (uint32_t)r.bx >= 1000000)
+	if ((uint32_t)r.ax != BDOOR_MAGIC || (uint32_t)r.bx >= 1000000)
 		return -EPROTO;
 	ret->sec = ((uint64_t)(uint32_t)r.si << 32) | (uint32_t)r.dx;
 	ret->usec = (uint32_t)r.bx;
@@ -101,15 +101,15 @@ int bd_gettime(struct bd_time *ret)
 
 	if (!bd_present())
 		return -ENODEV;
-	err = gettime(BD_CMD_GETTIMEFULL_WITH_LAG, ret);
+	err = gettime(BDOOR_CMD_GETTIMEFULL_WITH_LAG, ret);
 	if (err == -EAGAIN || err == -EPROTO)
-		err = gettime(BD_CMD_GETTIMEFULL, ret);
+		err = gettime(BDOOR_CMD_GETTIMEFULL, ret);
 	return err;
 }
 
 int bd_getuuid(uint8_t ret[16])
 {
-	struct bd_regs r = { .cx = BD_CMD_GETUUID };
+	struct bd_regs r = { .cx = BDOOR_CMD_GETUUID };
 	uint64_t w[4];
 	int i, err;
 

@@ -1,8 +1,8 @@
 /* The VMware-style backdoor, one C API on aarch64 and x86_64.
  *
- * Facts from open-vm-tools (lib/include/backdoor_def.h, guest_msg_def.h)
- * and Linux (drivers/gpu/drm/vmwgfx/vmwgfx_msg_arm64.h); see
- * docs/guest-agent.md. On x86_64 a call is `in`, `rep outsb` or
+ * The wire ABI (open-vm-tools lib/include/backdoor_def.h,
+ * guest_msg_def.h; Linux drivers/gpu/drm/vmwgfx/vmwgfx_msg_arm64.h) is
+ * proto/inc/verge_backdoor.h; see docs/guest-agent.md. On x86_64 a call is `in`, `rep outsb` or
  * `rep insb` on the backdoor ports; on aarch64 the guest puts the x86
  * registers in x0-x6 (eax, ebx, ecx, edx, esi, edi, ebp), names the x86
  * instruction in x7 and executes `mrs xzr, mdccsr_el0`, which the
@@ -20,29 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BD_MAGIC	0x564D5868u	/* "VMXh" */
-#define BD_PORT		0x5658		/* low bandwidth */
-#define BD_PORT_HB	0x5659		/* high bandwidth */
-
-/* Low-bandwidth commands (ecx[15:0]) used here. */
-enum bd_cmd {
-	BD_CMD_GETMHZ = 1,
-	BD_CMD_GETVERSION = 10,
-	BD_CMD_GETUUID = 19,
-	BD_CMD_MESSAGE = 30,
-	BD_CMD_GETTIMEFULL = 46,
-	BD_CMD_GETTIMEFULL_WITH_LAG = 55,
-};
-
-#define BD_HB_CMD_MESSAGE 0		/* high bandwidth, ebx[15:0] */
-
-/* aarch64 x7: bits [47:32] X86_IO_MAGIC, low bits the x86 instruction. */
-#define BD_X7_MAGIC	0x86ull
-#define BD_X7_SIZE4	0x2u		/* [1:0] 0: 1 byte, 1: 2, 2: 4 */
-#define BD_X7_IN	(1u << 2)	/* read (IN, INS) */
-#define BD_X7_DX	(1u << 3)	/* [4:3] = 01: port in DX */
-#define BD_X7_REP	(3u << 3)	/* [4:3] = 11: REP string instruction */
-#define BD_X7_DF	(1u << 5)	/* EFLAGS.DF for string instructions */
+#include <verge_backdoor.h>
 
 struct bd_regs {
 	uint64_t ax, bx, cx, dx, si, di, bp;
@@ -51,9 +29,9 @@ struct bd_regs {
 /* The three instructions. Each sets ax to the magic and dx[15:0] to the
  * port itself. 0 when the instruction completed, -EFAULT when it raised
  * SIGILL/SIGSEGV/SIGBUS (no backdoor there; *r is then unspecified). */
-int bd_in(struct bd_regs *r);		/* in eax, dx on BD_PORT */
-int bd_hb_out(struct bd_regs *r);	/* rep outsb on BD_PORT_HB */
-int bd_hb_in(struct bd_regs *r);	/* rep insb on BD_PORT_HB */
+int bd_in(struct bd_regs *r);		/* in eax, dx on BDOOR_PORT */
+int bd_hb_out(struct bd_regs *r);	/* rep outsb on BDOORHB_PORT */
+int bd_hb_in(struct bd_regs *r);	/* rep insb on BDOORHB_PORT */
 
 struct bd_version {
 	uint32_t version;	/* eax */

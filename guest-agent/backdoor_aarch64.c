@@ -12,7 +12,7 @@ void bd_arch_call(struct bd_regs *r, uint32_t x7)
 	register uint64_t a4 __asm__("x4") = r->si;
 	register uint64_t a5 __asm__("x5") = r->di;
 	register uint64_t a6 __asm__("x6") = r->bp;
-	register uint64_t a7 __asm__("x7") = BD_X7_MAGIC << 32 | x7;
+	register uint64_t a7 __asm__("x7") = BD_X7(x7);
 
 	__asm__ __volatile__("mrs xzr, mdccsr_el0"
 			     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3),

@@ -40,7 +40,7 @@ void bd_arch_call(struct bd_regs *r, uint32_t x7)
 {
 	struct bd_regs *p = r;
 
-	if ((x7 & BD_X7_REP) != BD_X7_REP)
+	if ((x7 & BD_X7_HB_OUT) != BD_X7_HB_OUT)
 		BD_X86("inl %%dx, %%eax");
 	else if (x7 & BD_X7_IN)
 		BD_X86("rep insb");

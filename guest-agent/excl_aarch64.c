@@ -80,15 +80,14 @@ static void t_mdccsr(void *p)
 static void t_mdccsr_bd(void *p)
 {
 	struct trial *t = p;
-	register uint64_t a0 __asm__("x0") = BD_MAGIC;
+	register uint64_t a0 __asm__("x0") = BDOOR_MAGIC;
 	register uint64_t a1 __asm__("x1") = 0;
-	register uint64_t a2 __asm__("x2") = BD_CMD_GETVERSION;
-	register uint64_t a3 __asm__("x3") = BD_PORT;
+	register uint64_t a2 __asm__("x2") = BDOOR_CMD_GETVERSION;
+	register uint64_t a3 __asm__("x3") = BDOOR_PORT;
 	register uint64_t a4 __asm__("x4") = 0;
 	register uint64_t a5 __asm__("x5") = 0;
 	register uint64_t a6 __asm__("x6") = 0;
-	register uint64_t a7 __asm__("x7") =
-		BD_X7_MAGIC << 32 | BD_X7_DX | BD_X7_IN | BD_X7_SIZE4;
+	register uint64_t a7 __asm__("x7") = BD_X7(BD_X7_LB_IN);
 	uint64_t v;
 	uint32_t st;
 

@@ -6,6 +6,8 @@
 GA_DIR     := $(O)/guest-agent
 GA_CFLAGS  := $(VERSION_DEF) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wvla \
 	-Wmissing-prototypes -Wstrict-prototypes -MMD -MP
+# The backdoor ABI (verge_backdoor.h) is shared with the hypervisor.
+GA_CFLAGS  += -Iproto/inc
 GA_BINS    := $(GA_DIR)/aarch64/verge-guest-agent \
 	$(GA_DIR)/x86_64/verge-guest-agent
 
@@ -95,7 +97,7 @@ $(sort $(GA_UNIT_OBJS) $(GA_MSG_OBJS) $(GA_X86_OBJS)): \
 		$(GA_HOST)/%.o: guest-agent/%.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Iproto/inc -MMD -MP -c -o $@ $<
 
 -include $(GA_UNIT).c.d $(GA_MSG_UNIT).c.d $(GA_X86_UNIT:=.c.d) \
 	$(GA_FAKE:.o=.d) $(GA_UNIT_OBJS:.o=.d) $(GA_MSG_OBJS:.o=.d) \

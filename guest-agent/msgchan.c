@@ -23,9 +23,9 @@
 
 static int status_err(uint32_t st)
 {
-	if (st & MSG_ST_SUCCESS)
+	if (st & MSG_STATUS_SUCCESS)
 		return 0;
-	return st & MSG_ST_CPT ? -EAGAIN : -EIO;
+	return st & MSG_STATUS_CPT ? -EAGAIN : -EIO;
 }
 
 /* One low-bandwidth step; *r holds the reply registers. */
@@ -36,7 +36,7 @@ static int step(struct msg_chan *c, enum msg_type t, uint32_t bx,
 
 	memset(r, 0, sizeof(*r));
 	r->bx = bx;
-	r->cx = (uint32_t)t << 16 | BD_CMD_MESSAGE;
+	r->cx = (uint32_t)t << 16 | BDOOR_CMD_MESSAGE;
 	r->dx = (uint32_t)c->id << 16;
 	r->si = c->cookie_hi;
 	r->di = c->cookie_lo;
@@ -49,7 +49,7 @@ static int step(struct msg_chan *c, enum msg_type t, uint32_t bx,
 
 int msg_open(struct msg_chan *c, uint32_t proto, bool allow_hb)
 {
-	uint32_t flags = MSG_FLAG_COOKIE;
+	uint32_t flags = GUESTMSG_FLAG_COOKIE;
 	struct bd_regs r;
 	int err;
 
@@ -89,7 +89,7 @@ static void touch_read(const void *buf, size_t len)
 static int send_hb(struct msg_chan *c, const void *buf, size_t len)
 {
 	struct bd_regs r = {
-		.bx = (uint32_t)MSG_ST_SUCCESS << 16 | BD_HB_CMD_MESSAGE,
+		.bx = (uint32_t)MSG_STATUS_SUCCESS << 16 | BDOORHB_CMD_MESSAGE,
 		.cx = len,
 		.dx = (uint32_t)c->id << 16,
 		.si = (uintptr_t)buf,
@@ -136,7 +136,7 @@ int msg_send(struct msg_chan *c, const void *buf, size_t len)
 	err = step(c, MSG_SENDSIZE, (uint32_t)len, &r);
 	if (err || len == 0)
 		return err;
-	if (c->allow_hb && (c->last_status & MSG_ST_HB))
+	if (c->allow_hb && (c->last_status & MSG_STATUS_HB))
 		return send_hb(c, buf, len);
 	return send_lb(c, buf, len);
 }
@@ -144,7 +144,7 @@ int msg_send(struct msg_chan *c, const void *buf, size_t len)
 static int recv_hb(struct msg_chan *c, void *buf, size_t len)
 {
 	struct bd_regs r = {
-		.bx = (uint32_t)MSG_ST_SUCCESS << 16 | BD_HB_CMD_MESSAGE,
+		.bx = (uint32_t)MSG_STATUS_SUCCESS << 16 | BDOORHB_CMD_MESSAGE,
 		.cx = len,
 		.dx = (uint32_t)c->id << 16,
 		.si = c->cookie_hi,
@@ -170,7 +170,7 @@ static int recv_lb(struct msg_chan *c, unsigned char *p, size_t len,
 	int err;
 
 	for (i = 0; i < len; i += 4) {
-		err = step(c, MSG_RECVPAYLOAD, MSG_ST_SUCCESS, &r);
+		err = step(c, MSG_RECVPAYLOAD, MSG_STATUS_SUCCESS, &r);
 		if (err)
 			return err;
 		if ((uint32_t)r.dx >> 16 != MSG_SENDPAYLOAD)
@@ -202,7 +202,7 @@ int msg_recv(struct msg_chan *c, void *buf, size_t cap, size_t *ret_len)
 	err = step(c, MSG_RECVSIZE, 0, &r);
 	if (err)
 		return err;
-	if (!(c->last_status & MSG_ST_DORECV)) {
+	if (!(c->last_status & MSG_STATUS_DORECV)) {
 		*ret_len = 0;
 		return 0;
 	}
@@ -213,7 +213,7 @@ int msg_recv(struct msg_chan *c, void *buf, size_t cap, size_t *ret_len)
 		recv_abort(c, len);
 		return -EMSGSIZE;
 	}
-	if (len && c->allow_hb && (c->last_status & MSG_ST_HB)) {
+	if (len && c->allow_hb && (c->last_status & MSG_STATUS_HB)) {
 		err = recv_hb(c, buf, len);
 		done = err ? 0 : len;
 	} else {
@@ -225,7 +225,7 @@ int msg_recv(struct msg_chan *c, void *buf, size_t cap, size_t *ret_len)
 		return err;
 	}
 	((char *)buf)[len] = '\0';
-	err = step(c, MSG_RECVSTATUS, MSG_ST_SUCCESS, &r);
+	err = step(c, MSG_RECVSTATUS, MSG_STATUS_SUCCESS, &r);
 	if (err)
 		return err;
 	*ret_len = len;

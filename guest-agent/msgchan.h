@@ -13,30 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MSG_PROTO_TCLO	0x4f4c4354u	/* "TCLO": host -> guest commands */
-#define MSG_PROTO_RPCI	0x49435052u	/* "RPCI": guest -> host requests */
-#define MSG_FLAG_COOKIE	0x80000000u
-
-enum msg_type {
-	MSG_OPEN,
-	MSG_SENDSIZE,
-	MSG_SENDPAYLOAD,
-	MSG_RECVSIZE,
-	MSG_RECVPAYLOAD,
-	MSG_RECVSTATUS,
-	MSG_CLOSE,
-};
-
-enum msg_status {
-	MSG_ST_SUCCESS = 0x0001,
-	MSG_ST_DORECV = 0x0002,
-	MSG_ST_CLOSED = 0x0004,
-	MSG_ST_UNSENT = 0x0008,
-	MSG_ST_CPT = 0x0010,		/* checkpoint: retry the operation */
-	MSG_ST_POWEROFF = 0x0020,
-	MSG_ST_TIMEOUT = 0x0040,
-	MSG_ST_HB = 0x0080,		/* high bandwidth offered */
-};
+#include <verge_backdoor.h>
 
 struct msg_chan {
 	uint16_t id;

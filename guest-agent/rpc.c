@@ -13,7 +13,7 @@ static int rpci_once(const char *req, size_t len, char *reply, size_t cap,
 	size_t n = 0;
 	int err, cerr;
 
-	err = msg_open(&ch, MSG_PROTO_RPCI, allow_hb);
+	err = msg_open(&ch, RPCI_PROTOCOL, allow_hb);
 	if (err)
 		return err;
 	err = msg_send(&ch, req, len);
@@ -85,7 +85,7 @@ int tclo_poll(struct tclo *t, char *cmd, size_t cap, size_t *ret_len)
 	int err;
 
 	if (!t->ch.open) {
-		err = msg_open(&t->ch, MSG_PROTO_TCLO, t->allow_hb);
+		err = msg_open(&t->ch, TCLO_PROTOCOL, t->allow_hb);
 		if (err)
 			return err;
 	}

@@ -7,6 +7,7 @@ by the pid in its run directory, after checking /proc/PID/cmdline points
 into that directory.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -27,6 +28,51 @@ def build_dir():
 def cache_dir():
     p = Path(os.environ.get("VERGE_CACHE", ".cache"))
     return p if p.is_absolute() else REPO / p
+
+
+def wait_for(what, fn, timeout, step=0.2):
+    """fn()'s first true value, polled every step seconds; an
+    AssertionError naming what when timeout seconds pass without one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timeout (%ss) waiting for %s"
+                                 % (timeout, what))
+        time.sleep(step)
+
+
+def guest_files():
+    """(kernel Image, test initramfs) for a VM under verged; an
+    AssertionError naming what is missing (verge-hv.bin included)."""
+    need = [cache_dir() / "Image", build_dir() / "initrd.gz",
+            build_dir() / "verge-hv.bin"]
+    missing = [str(p) for p in need if not p.exists()]
+    if missing:
+        raise AssertionError("missing %s (run make)" % ", ".join(missing))
+    return need[0], need[1]
+
+
+def define_vm(v, name, **params):
+    """vm.define of a VM booting the test kernel and initramfs (256 MiB,
+    one CPU unless params say otherwise); its vm.show."""
+    kernel, initrd = guest_files()
+    params = dict(dict(kernel=str(kernel), initrd=str(initrd),
+                       memory_mib=256, cpus=1), **params)
+    return v.call("vm.define", name=name, **params)
+
+
+@contextlib.contextmanager
+def running(v):
+    """v (a Verged) started, and cleaned up at the end whatever happened:
+    for a module-scoped fixture, `with running(Verged()) as v: yield v`."""
+    try:
+        v.start()
+        yield v
+    finally:
+        v.cleanup()
 
 
 class RpcError(Exception):

@@ -14,7 +14,7 @@ bool bd_decode(uint64_t x7, uint64_t dx, struct bd_io *ret)
 	unsigned low = (unsigned)x7;
 	unsigned sz = low & BD_X7_SIZE_MASK;
 
-	if (((x7 >> 32) & 0xffff) != BD_X7_MAGIC)
+	if (((x7 >> BD_X7_MAGIC_SHIFT) & 0xffff) != BD_X7_MAGIC)
 		return false;
 	ret->size = sz == 3 ? 0 : 1u << sz;
 	ret->in = low & BD_X7_IN;

@@ -36,18 +36,6 @@ def verge(vd, *args, check=True):
     return p
 
 
-def wait_for(what, fn, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timeout (%ss) waiting for %s"
-                                 % (timeout, what))
-        time.sleep(0.2)
-
-
 def report(vd):
     """agent.show once the agent has reported, else None."""
     p = verge(vd, "agent", "show", "web", check=False)
@@ -60,19 +48,15 @@ def report(vd):
 
 def next_report(vd, after_seq, timeout=30):
     """The first report with a sequence number above after_seq."""
-    return wait_for("agent report after #%d" % after_seq,
-                    lambda: (lambda r: r if r and r["report"]["seq"] >
-                             after_seq else None)(report(vd)), timeout)
+    return vh.wait_for("agent report after #%d" % after_seq,
+                       lambda: (lambda r: r if r and r["report"]["seq"] >
+                                after_seq else None)(report(vd)), timeout)
 
 
 @pytest.fixture(scope="module")
 def vd():
-    d = vh.Verged()
-    try:
-        d.start()
+    with vh.running(vh.Verged()) as d:
         yield d
-    finally:
-        d.cleanup()
 
 
 def test_define_and_start(vd):
@@ -90,8 +74,8 @@ def test_define_and_start(vd):
 
 def test_first_report(vd):
     t0 = time.monotonic()
-    r = wait_for("the agent's first report", lambda: report(vd),
-                 BOOT_TIMEOUT)
+    r = vh.wait_for("the agent's first report", lambda: report(vd),
+                    BOOT_TIMEOUT)
     print("first report %.1f s after start returned" % (time.monotonic()
                                                          - t0))
     rep = r["report"]

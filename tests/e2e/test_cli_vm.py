@@ -19,27 +19,14 @@ from pathlib import Path
 
 import pytest
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 import cliharness  # noqa: E402
+import verged_harness as vh  # noqa: E402
 
 NAME = "cli-e2e"
 BOOT_TIMEOUT = 120
 USER = pwd.getpwuid(os.getuid()).pw_name
-
-
-def cache_dir():
-    p = Path(os.environ.get("VERGE_CACHE", ".cache"))
-    return p if p.is_absolute() else cliharness.REPO / p
-
-
-def wait_for(what, fn, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        assert time.monotonic() < deadline, "timeout waiting for " + what
-        time.sleep(0.5)
 
 
 def ok(r):
@@ -52,7 +39,7 @@ def vm():
     d = cliharness.Verged().start()
     pid = None
     try:
-        ok(d.verge("vm", "define", NAME, "--kernel", cache_dir() / "Image",
+        ok(d.verge("vm", "define", NAME, "--kernel", vh.cache_dir() / "Image",
                    "--initrd", cliharness.build_dir() / "initrd.gz",
                    "--memory", "512M", "--cpus", "1", "--cmdline",
                    "console=ttyAMA0 verge_agent=2"))
@@ -61,8 +48,9 @@ def vm():
                          out)
         assert m, out
         pid = int(m.group(2))
-        wait_for("the guest's userspace", lambda: "userspace up" in
-                 d.verge("vm", "console", NAME).stdout, BOOT_TIMEOUT)
+        vh.wait_for("the guest's userspace", lambda: "userspace up" in
+                    d.verge("vm", "console", NAME).stdout, BOOT_TIMEOUT,
+                    step=0.5)
         yield d
     finally:
         d.verge("vm", "kill", NAME)
@@ -99,8 +87,8 @@ def agent(vm):
     if not (cliharness.build_dir() / "guest-agent" / "aarch64" /
             "verge-guest-agent").exists():
         pytest.skip("no verge-guest-agent in this tree's initramfs")
-    wait_for("the agent's first report", lambda: vm.verge(
-        "agent", "show", NAME).returncode == 0, BOOT_TIMEOUT)
+    vh.wait_for("the agent's first report", lambda: vm.verge(
+        "agent", "show", NAME).returncode == 0, BOOT_TIMEOUT, step=0.5)
     return vm
 
 
@@ -177,7 +165,7 @@ def test_events_name_the_caller(vm):
 def test_kill_then_stopped(vm):
     out = ok(vm.verge("vm", "kill", NAME))
     assert out.startswith(NAME + ": ")
-    wait_for("stopped", lambda: "running" not in
-             ok(vm.verge("vm", "list")), 30)
+    vh.wait_for("stopped", lambda: "running" not in
+                ok(vm.verge("vm", "list")), 30, step=0.5)
     r = vm.verge("clock", "step", NAME, "1s")
     assert r.returncode == 1 and "hint: " in r.stderr

@@ -20,22 +20,14 @@ BOOT_TIMEOUT = 120
 
 @pytest.fixture(scope="module")
 def vd():
-    need = [vh.cache_dir() / "Image", vh.build_dir() / "initrd.gz",
-            vh.build_dir() / "verge-hv.bin"]
-    missing = [str(p) for p in need if not p.exists()]
-    if missing:
-        pytest.fail("missing %s (run make)" % ", ".join(missing))
-    v = rh.RestVerged(host="e2e")
-    try:
-        v.start()
-        v.call("vm.define", name="rest-1", kernel=str(need[0]),
-               initrd=str(need[1]), memory_mib=256, cpus=1)
+    vh.guest_files()
+    with vh.running(rh.RestVerged(host="e2e")) as v:
+        vh.define_vm(v, "rest-1")
         v.call("vm.start", name="rest-1")
-        assert rh.wait_for(lambda: fleet_vm(v)["state"] == "running",
-                           timeout=BOOT_TIMEOUT, step=0.5)
+        vh.wait_for("rest-1 running in the fleet",
+                    lambda: fleet_vm(v)["state"] == "running",
+                    BOOT_TIMEOUT, step=0.5)
         yield v
-    finally:
-        v.cleanup()
 
 
 def fleet_vm(v):

@@ -25,18 +25,6 @@ BOOT_TIMEOUT = 120
 UID = os.getuid()
 
 
-def wait_for(what, fn, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            raise AssertionError("timeout (%ss) waiting for %s" % (timeout,
-                                                                   what))
-        time.sleep(0.5)
-
-
 def clock_live(vd, name):
     """clock.show once the management channel is connected, else None."""
     try:
@@ -89,39 +77,29 @@ def console_has(vd, name, text):
 
 @pytest.fixture(scope="module")
 def vd():
-    need = [vh.cache_dir() / "Image", vh.build_dir() / "initrd.gz",
-            vh.build_dir() / "verge-hv.bin"]
-    missing = [str(p) for p in need if not p.exists()]
-    if missing:
-        pytest.fail("missing %s (run make)" % ", ".join(missing))
-    v = vh.Verged()
-    try:
-        v.start()
+    vh.guest_files()
+    with vh.running(vh.Verged()) as v:
         for name, restart in (("web", "no"), ("db", "on-crash")):
-            v.call("vm.define", name=name, kernel=str(need[0]),
-                   initrd=str(need[1]), memory_mib=256, cpus=1,
-                   restart=restart)
+            vh.define_vm(v, name, restart=restart)
             vm = v.call("vm.start", name=name)
             assert vm["state"] in ("starting", "running")
             assert vm["pid"] > 0
         yield v
-    finally:
-        v.cleanup()
 
 
 def test_vms_boot_and_run(vd):
     for name in ("web", "db"):
-        wait_for("%s running" % name,
-                 lambda: vd.call("vm.show", name=name)["state"] == "running",
-                 30)
-        wait_for("%s userspace" % name,
-                 lambda: console_has(vd, name, "verge-init: userspace up"),
-                 BOOT_TIMEOUT)
+        vh.wait_for("%s running" % name,
+                    lambda: vd.call("vm.show", name=name)["state"] ==
+                    "running", 30)
+        vh.wait_for("%s userspace" % name,
+                    lambda: console_has(vd, name, "verge-init: userspace up"),
+                    BOOT_TIMEOUT)
     assert len(vd.qemu_pids()) == 2
 
 
 def test_clock_rate_half(vd):
-    wait_for("web clock", lambda: clock_live(vd, "web"), 30)
+    vh.wait_for("web clock", lambda: clock_live(vd, "web"), 30)
     clk = vd.call("clock.set_rate", name="web", rate=0.5)
     assert clk["rate"] == "1/2" and clk["live"] is True
     a = vd.call("clock.show", name="web")
@@ -164,9 +142,9 @@ def test_kill9_verged_reattaches(vd):
         assert v["pid"] == before[v["name"]]
     assert sorted(vd.qemu_pids()) == qemus        # none started twice
     # the management channels are back: clocks answer, the rate held
-    assert wait_for("web clock", lambda: clock_live(vd, "web"),
-                    20)["rate"] == "1/2"
-    assert wait_for("db clock", lambda: clock_live(vd, "db"), 20)
+    assert vh.wait_for("web clock", lambda: clock_live(vd, "web"),
+                       20)["rate"] == "1/2"
+    assert vh.wait_for("db clock", lambda: clock_live(vd, "db"), 20)
     attach = [e for e in vd.call("events.list", limit=1000)
               if e["type"] == "daemon.attach"]
     assert sorted(e["vm"] for e in attach) == ["db", "web"]
@@ -178,9 +156,9 @@ def test_crash_restarts_on_crash_vm(vd):
     is a re-attached process now, followed by a pidfd) restarts it."""
     old = vd.call("vm.show", name="db")
     os.kill(old["pid"], signal.SIGKILL)
-    new = wait_for("db restarted", lambda: (lambda v: v if v["pid"] and
-                   v["pid"] != old["pid"] and v["state"] == "running"
-                   else None)(vd.call("vm.show", name="db")), 30)
+    new = vh.wait_for("db restarted", lambda: (lambda v: v if v["pid"] and
+                      v["pid"] != old["pid"] and v["state"] == "running"
+                      else None)(vd.call("vm.show", name="db")), 30)
     assert new["boots"] == old["boots"] + 1
     types = [e["type"] for e in vd.call("events.list", vm="db", limit=1000)
              if e["type"] != "vm.boot"]

@@ -1,36 +1,13 @@
 /*
  * The guest side of verge's backdoor, as open-vm-tools' arm64 backdoor
  * uses it (docs/backdoor.md): x0-x6 = eax..ebp, x7 = 0x86 << 32 | I/O
- * instruction, then `hvc #0x86` or `mrs xzr, mdccsr_el0`.
+ * instruction, then `hvc #0x86` or `mrs xzr, mdccsr_el0`. The ABI's
+ * constants are proto/inc/verge_backdoor.h.
  */
 #ifndef BDOOR_H
 #define BDOOR_H
 #include "guest.h"
-
-#define BDOOR_MAGIC	0x564D5868u
-#define BDOOR_PORT	0x5658
-#define BDOORHB_PORT	0x5659
-#define X7_MAGIC	(0x86ull << 32)
-#define X7_IN		(1u << 2)
-#define X7_DX		(1u << 3)
-#define X7_STR		(1u << 4)
-#define X7_LB		(X7_MAGIC | X7_DX | X7_IN | 2)	/* in eax, dx */
-#define X7_HB_OUT	(X7_MAGIC | X7_STR | X7_DX)	/* rep outsb */
-#define X7_HB_IN	(X7_MAGIC | X7_STR | X7_DX | X7_IN) /* rep insb */
-
-#define CMD_GETMHZ	1
-#define CMD_GETVERSION	10
-#define CMD_GETUUID	19
-#define CMD_MESSAGE	30
-#define CMD_GETTIMEFULL	46
-#define CMD_GETTIMEFULL_WITH_LAG 55
-
-#define MSG_SUCCESS	0x0001
-#define MSG_DORECV	0x0002
-#define MSG_HB		0x0080
-#define RPCI_PROTO	0x49435052u
-#define TCLO_PROTO	0x4f4c4354u
-#define FLAG_COOKIE	0x80000000u
+#include <verge_backdoor.h>
 
 enum { AX, BX, CX, DX, SI, DI, BP };
 enum bd_via { VIA_HVC, VIA_MDCCSR };

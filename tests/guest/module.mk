@@ -8,7 +8,8 @@ GUEST_CC  := $(CROSS)gcc
 GUEST_CFLAGS := -std=c11 -ffreestanding -mgeneral-regs-only -mstrict-align \
 	-fno-stack-protector -fno-pie -O2 -g -Wall -Wextra -Werror -Wshadow \
 	-Wvla -Wmissing-prototypes -Wstrict-prototypes -nostdinc \
-	-isystem $(shell $(GUEST_CC) -print-file-name=include) -MMD -MP
+	-isystem $(shell $(GUEST_CC) -print-file-name=include) -Iproto/inc \
+	-MMD -MP
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections \
 	-Wl,--build-id=none -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T tests/guest/guest.ld
 

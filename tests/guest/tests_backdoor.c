@@ -45,7 +45,7 @@ void test_bd_getversion(void)
 	for (unsigned i = 0; i < 2; i++) {
 		struct bd_regs b = { { 0, ~0ull, 0, 0, 7, 8, 9 } };
 
-		if (!bd_cmd(&b, CMD_GETVERSION, vias[i])) {
+		if (!bd_cmd(&b, BDOOR_CMD_GETVERSION, vias[i])) {
 			fail("%s raised an exception", via_names[i]);
 			continue;
 		}
@@ -67,15 +67,17 @@ void test_bd_errors(void)
 		expect_eq("unknown command ebx", b.r[BX], 0x1234);
 	}
 	/* No magic in eax: an unclaimed port, IN reads all ones. */
-	b = (struct bd_regs){ { 0x11223344, 0, CMD_GETVERSION, BDOOR_PORT } };
-	if (bd_raw(&b, X7_LB, VIA_HVC))
+	b = (struct bd_regs){ { 0x11223344, 0, BDOOR_CMD_GETVERSION,
+				BDOOR_PORT } };
+	if (bd_raw(&b, BD_X7(BD_X7_LB_IN), VIA_HVC))
 		expect_eq("IN without magic", b.r[AX], 0xffffffff);
 	/* A byte IN from another port: only al changes. */
-	b = (struct bd_regs){ { BDOOR_MAGIC, 0, CMD_GETVERSION, 0x60 } };
-	if (bd_raw(&b, X7_MAGIC | X7_DX | X7_IN, VIA_MDCCSR))
+	b = (struct bd_regs){ { BDOOR_MAGIC, 0, BDOOR_CMD_GETVERSION, 0x60 } };
+	if (bd_raw(&b, BD_X7(BD_X7_DX | BD_X7_IN), VIA_MDCCSR))
 		expect_eq("inb from port 0x60", b.r[AX], BDOOR_MAGIC | 0xff);
 	/* x7 without 0x86: an ordinary DCC status read, nothing else. */
-	b = (struct bd_regs){ { BDOOR_MAGIC, 5, CMD_GETVERSION, BDOOR_PORT } };
+	b = (struct bd_regs){ { BDOOR_MAGIC, 5, BDOOR_CMD_GETVERSION,
+				BDOOR_PORT } };
 	if (!bd_raw(&b, 0x85ull << 32 | 0xe, VIA_MDCCSR))
 		fail("mrs mdccsr_el0 without the backdoor x7 faulted");
 	else
@@ -92,7 +94,7 @@ void test_bd_uuid(void)
 
 	if (!hv_require())
 		return;
-	if (!bd_cmd(&b, CMD_GETUUID, VIA_HVC)) {
+	if (!bd_cmd(&b, BDOOR_CMD_GETUUID, VIA_HVC)) {
 		fail("GETUUID raised an exception");
 		return;
 	}
@@ -105,7 +107,7 @@ void test_bd_uuid(void)
 	}
 	printf("\n");
 	b = (struct bd_regs){ { 0 } };
-	if (bd_cmd(&b, CMD_GETMHZ, VIA_HVC))
+	if (bd_cmd(&b, BDOOR_CMD_GETMHZ, VIA_HVC))
 		info("mhz %lu", b.r[AX]);
 }
 
@@ -120,7 +122,7 @@ void test_bd_time(void)
 		return;
 	do {
 		b = (struct bd_regs){ { 0 } };
-		if (!bd_cmd(&b, CMD_GETTIMEFULL_WITH_LAG, VIA_HVC)) {
+		if (!bd_cmd(&b, BDOOR_CMD_GETTIMEFULL_WITH_LAG, VIA_HVC)) {
 			fail("GETTIMEFULL_WITH_LAG raised an exception");
 			return;
 		}
@@ -178,8 +180,8 @@ void test_bd_debug_regs(void)
 
 static void el0_call(struct el0_ctx *c, char *pc, uint64_t x0, uint64_t x7)
 {
-	*c = (struct el0_ctx){ { x0, 0, CMD_GETVERSION, BDOOR_PORT, 0, 0, 0,
-				 x7 }, (uintptr_t)pc, 0, 0 };
+	*c = (struct el0_ctx){ { x0, 0, BDOOR_CMD_GETVERSION, BDOOR_PORT, 0, 0,
+				 0, x7 }, (uintptr_t)pc, 0, 0 };
 	el0_run(c);
 }
 
@@ -196,7 +198,7 @@ void test_bd_el0(void)
 		write_sysreg(mdscr_el1, tdcc ? old | MDSCR_TDCC
 					     : old & ~MDSCR_TDCC);
 		isb();
-		el0_call(&c, el0_mdccsr_xzr, BDOOR_MAGIC, X7_LB);
+		el0_call(&c, el0_mdccsr_xzr, BDOOR_MAGIC, BD_X7(BD_X7_LB_IN));
 		if (ESR_EC(c.esr) != EC_SVC64)
 			fail("EL0 backdoor, TDCC=%d: ESR 0x%lx", tdcc, c.esr);
 		else if ((uint32_t)c.x[1] != BDOOR_MAGIC || c.x[0] != 6)
@@ -227,7 +229,7 @@ static bool round_trip(bool hb, const char *req, const char *want)
 		len++;
 	while (want[wl])
 		wl++;
-	if (!msg_open(RPCI_PROTO, &c)) {
+	if (!msg_open(RPCI_PROTOCOL, &c)) {
 		fail("%s: open failed", hb ? "HB" : "LB");
 		return false;
 	}
@@ -273,7 +275,7 @@ void test_bd_guestinfo_host(void)
 
 	if (!hv_require())
 		return;
-	if (msg_open(RPCI_PROTO, &c)) {
+	if (msg_open(RPCI_PROTOCOL, &c)) {
 		if (msg_send(&c, req, sizeof(req) - 1, true))
 			n = msg_recv(&c, buf, sizeof(buf) - 1, true);
 		msg_close(&c);
@@ -292,21 +294,21 @@ void test_bd_bad_cookie(void)
 
 	if (!hv_require())
 		return;
-	if (!msg_open(RPCI_PROTO, &c)) {
+	if (!msg_open(RPCI_PROTOCOL, &c)) {
 		fail("open failed");
 		return;
 	}
 	bad = c;
 	bad.cookie_lo ^= 1;
-	if (msg_step(&bad, 1, 4, NULL) & MSG_SUCCESS)
+	if (msg_step(&bad, MSG_SENDSIZE, 4, NULL) & MSG_STATUS_SUCCESS)
 		fail("SENDSIZE with a wrong cookie succeeded");
-	if (msg_hb(&bad, false, (uintptr_t)&bad, 4) & MSG_SUCCESS)
+	if (msg_hb(&bad, false, (uintptr_t)&bad, 4) & MSG_STATUS_SUCCESS)
 		fail("HB send with a wrong cookie succeeded");
 	if (msg_close(&bad))
 		fail("CLOSE with a wrong cookie succeeded");
 	bad.id = 99;
 	bad.cookie_lo = c.cookie_lo;
-	if (msg_step(&bad, 3, 0, NULL) & MSG_SUCCESS)
+	if (msg_step(&bad, MSG_RECVSIZE, 0, NULL) & MSG_STATUS_SUCCESS)
 		fail("RECVSIZE on channel 99 succeeded");
 	if (!msg_send(&c, "info-get guestinfo.x", 20, false))
 		fail("the right cookie stopped working");
@@ -323,32 +325,32 @@ void test_bd_hb_refused(void)
 	uint64_t bad[3];
 	char buf[64];
 
-	if (!hv_require() || !hv_get_info(&hi) || !msg_open(RPCI_PROTO, &c))
+	if (!hv_require() || !hv_get_info(&hi) || !msg_open(RPCI_PROTOCOL, &c))
 		return;
 	bad[0] = UNMAPPED_IPA;
 	bad[1] = hi.base + 0x1000;
 	bad[2] = UART_BASE;
 	for (int i = 0; i < 3; i++) {
-		msg_step(&c, 1, 8, NULL);
-		if (msg_hb(&c, false, bad[i], 8) & MSG_SUCCESS)
+		msg_step(&c, MSG_SENDSIZE, 8, NULL);
+		if (msg_hb(&c, false, bad[i], 8) & MSG_STATUS_SUCCESS)
 			fail("HB send from 0x%lx accepted", bad[i]);
 	}
 	/* Starts in RAM, runs into a page that does not translate. */
-	msg_step(&c, 1, 64, NULL);
-	if (msg_hb(&c, false, UNMAPPED_IPA - 32, 64) & MSG_SUCCESS)
+	msg_step(&c, MSG_SENDSIZE, 64, NULL);
+	if (msg_hb(&c, false, UNMAPPED_IPA - 32, 64) & MSG_STATUS_SUCCESS)
 		fail("HB send running past the end of RAM accepted");
 	if (!msg_send(&c, msg, sizeof(msg) - 1, false)) {
 		fail("send after refusals failed");
 		return;
 	}
-	if (msg_step(&c, 3, 0, NULL) & MSG_SUCCESS) {
+	if (msg_step(&c, MSG_RECVSIZE, 0, NULL) & MSG_STATUS_SUCCESS) {
 		for (int i = 0; i < 3; i++)
-			if (msg_hb(&c, true, bad[i], 5) & MSG_SUCCESS)
+			if (msg_hb(&c, true, bad[i], 5) & MSG_STATUS_SUCCESS)
 				fail("HB receive into 0x%lx accepted", bad[i]);
-		if (msg_hb(&c, true, (uintptr_t)buf, 4000) & MSG_SUCCESS)
+		if (msg_hb(&c, true, (uintptr_t)buf, 4000) & MSG_STATUS_SUCCESS)
 			fail("HB receive with a wrong length accepted");
 	}
-	msg_step(&c, 4, 0, NULL);	/* abandon */
+	msg_step(&c, MSG_RECVPAYLOAD, 0, NULL);	/* abandon */
 	if (msg_recv(&c, buf, sizeof(buf), true) != 0)
 		fail("an abandoned reply was offered again");
 	msg_close(&c);
@@ -361,13 +363,13 @@ void test_bd_channels(void)
 
 	if (!hv_require())
 		return;
-	while (n < 9 && msg_open(n & 1 ? TCLO_PROTO : RPCI_PROTO, &c[n]))
+	while (n < 9 && msg_open(n & 1 ? TCLO_PROTOCOL : RPCI_PROTOCOL, &c[n]))
 		n++;
 	expect_eq("channels opened", n, 8);
 	for (unsigned i = 0; i < n; i++)
 		if (!msg_close(&c[i]))
 			fail("close of channel %u failed", c[i].id);
-	if (!msg_open(RPCI_PROTO, &c[0]))
+	if (!msg_open(RPCI_PROTOCOL, &c[0]))
 		fail("no channel free after closing them all");
 	else
 		msg_close(&c[0]);
@@ -412,7 +414,8 @@ static uint64_t cost_block(int kind)
 		if (kind == 0)
 			smccc_hvc(VERGE_HC_INFO, 0, 0, 0, &res);
 		else
-			bd_cmd(&b, CMD_GETVERSION, kind == 1 ? VIA_HVC : VIA_MDCCSR);
+			bd_cmd(&b, BDOOR_CMD_GETVERSION,
+			       kind == 1 ? VIA_HVC : VIA_MDCCSR);
 	}
 	return timer_now() - t0;
 }
@@ -469,7 +472,7 @@ void test_bd_throughput(void)
 		return;
 	for (int i = 0; i < TPUT_BYTES; i++)
 		big[i] = 'a' + i % 26;
-	if (!msg_open(RPCI_PROTO, &c)) {
+	if (!msg_open(RPCI_PROTOCOL, &c)) {
 		fail("open failed");
 		return;
 	}

@@ -32,20 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAGIC		0x564D5868u
-#define PORT		0x5658
-#define HBPORT		0x5659
-#define X7_MAGIC	(0x86ull << 32)
-#define X7_LB		(X7_MAGIC | 0x8 | 0x4 | 2)
-#define X7_HB_OUT	(X7_MAGIC | 0x10 | 0x8)
-#define X7_HB_IN	(X7_MAGIC | 0x10 | 0x8 | 0x4)
-#define CMD_GETVERSION	10
-#define CMD_MESSAGE	30
-#define ST_SUCCESS	0x1
-#define ST_DORECV	0x2
-#define RPCI		0x49435052u
-#define TCLO		0x4f4c4354u
-#define COOKIE		0x80000000u
+#include <verge_backdoor.h>
+
 #define PAGE		4096
 
 enum { AX, BX, CX, DX, SI, DI, BP };
@@ -84,10 +72,12 @@ struct chan {
 static uint16_t msg(const struct chan *c, unsigned type, uint32_t ebx,
 		    struct regs *out)
 {
-	struct regs b = { { MAGIC, ebx, (uint32_t)type << 16 | CMD_MESSAGE,
-			    (uint32_t)c->id << 16 | PORT, c->hi, c->lo, 0 } };
+	struct regs b = { { BDOOR_MAGIC, ebx,
+			    (uint32_t)type << 16 | BDOOR_CMD_MESSAGE,
+			    (uint32_t)c->id << 16 | BDOOR_PORT, c->hi, c->lo,
+			    0 } };
 
-	call(&b, X7_LB);
+	call(&b, BD_X7(BD_X7_LB_IN));
 	if (out)
 		*out = b;
 	return (uint16_t)(b.r[CX] >> 16);
@@ -95,13 +85,13 @@ static uint16_t msg(const struct chan *c, unsigned type, uint32_t ebx,
 
 static uint16_t hb(const struct chan *c, bool in, uint64_t addr, uint32_t n)
 {
-	struct regs b = { { MAGIC, ST_SUCCESS << 16, n,
-			    (uint32_t)c->id << 16 | HBPORT, 0, 0, 0 } };
+	struct regs b = { { BDOOR_MAGIC, MSG_STATUS_SUCCESS << 16, n,
+			    (uint32_t)c->id << 16 | BDOORHB_PORT, 0, 0, 0 } };
 
 	b.r[in ? SI : BP] = c->hi;
 	b.r[in ? BP : DI] = c->lo;
 	b.r[in ? DI : SI] = addr;
-	call(&b, in ? X7_HB_IN : X7_HB_OUT);
+	call(&b, in ? BD_X7(BD_X7_HB_IN) : BD_X7(BD_X7_HB_OUT));
 	return (uint16_t)(b.r[BX] >> 16);
 }
 
@@ -110,7 +100,8 @@ static bool chan_open(uint32_t proto, struct chan *c)
 	struct chan z = { 0, 0, 0, false };
 	struct regs b;
 
-	if (!(msg(&z, 0, proto | COOKIE, &b) & ST_SUCCESS))
+	if (!(msg(&z, MSG_OPEN, proto | GUESTMSG_FLAG_COOKIE, &b) &
+	      MSG_STATUS_SUCCESS))
 		return false;
 	c->id = (uint16_t)(b.r[DX] >> 16);
 	c->hi = (uint32_t)b.r[SI];
@@ -121,28 +112,31 @@ static bool chan_open(uint32_t proto, struct chan *c)
 
 static bool chan_send(const struct chan *c, const char *s, size_t n)
 {
-	if (!(msg(c, 1, (uint32_t)n, NULL) & ST_SUCCESS))
+	if (!(msg(c, MSG_SENDSIZE, (uint32_t)n, NULL) & MSG_STATUS_SUCCESS))
 		return false;
-	return !n || (hb(c, false, (uintptr_t)s, (uint32_t)n) & ST_SUCCESS);
+	return !n ||
+	       (hb(c, false, (uintptr_t)s, (uint32_t)n) & MSG_STATUS_SUCCESS);
 }
 
 /* Receives into buf (NUL-terminated); length, 0 if none, -1 on error. */
 static long chan_recv(const struct chan *c, char *buf, size_t cap)
 {
 	struct regs b;
-	uint16_t st = msg(c, 3, 0, &b);
+	uint16_t st = msg(c, MSG_RECVSIZE, 0, &b);
 	uint32_t n = (uint32_t)b.r[BX];
 
-	if (!(st & ST_SUCCESS))
+	if (!(st & MSG_STATUS_SUCCESS))
 		return -1;
-	if (!(st & ST_DORECV))
+	if (!(st & MSG_STATUS_DORECV))
 		return 0;
-	if (n >= cap || !(hb(c, true, (uintptr_t)buf, n) & ST_SUCCESS)) {
-		msg(c, 4, 0, NULL);
+	if (n >= cap ||
+	    !(hb(c, true, (uintptr_t)buf, n) & MSG_STATUS_SUCCESS)) {
+		msg(c, MSG_RECVPAYLOAD, 0, NULL);
 		return -1;
 	}
 	buf[n] = 0;
-	return msg(c, 5, ST_SUCCESS, NULL) & ST_SUCCESS ? (long)n : -1;
+	st = msg(c, MSG_RECVSTATUS, MSG_STATUS_SUCCESS, NULL);
+	return st & MSG_STATUS_SUCCESS ? (long)n : -1;
 }
 
 static long rpc(const char *req, char *reply, size_t cap)
@@ -150,19 +144,21 @@ static long rpc(const char *req, char *reply, size_t cap)
 	struct chan c;
 	long n = -1;
 
-	if (!chan_open(RPCI, &c))
+	if (!chan_open(RPCI_PROTOCOL, &c))
 		return -1;
 	if (chan_send(&c, req, strlen(req)))
 		n = chan_recv(&c, reply, cap);
-	msg(&c, 6, 0, NULL);
+	msg(&c, MSG_CLOSE, 0, NULL);
 	return n;
 }
 
 static bool version(struct regs *b)
 {
-	*b = (struct regs){ { MAGIC, ~(uint64_t)MAGIC, CMD_GETVERSION, PORT } };
-	call(b, X7_LB);
-	return (uint32_t)b->r[BX] == MAGIC && (uint32_t)b->r[AX] != 0xffffffffu;
+	*b = (struct regs){ { BDOOR_MAGIC, ~(uint64_t)BDOOR_MAGIC,
+			      BDOOR_CMD_GETVERSION, BDOOR_PORT } };
+	call(b, BD_X7(BD_X7_LB_IN));
+	return (uint32_t)b->r[BX] == BDOOR_MAGIC &&
+	       (uint32_t)b->r[AX] != 0xffffffffu;
 }
 
 /* --- fuzz ------------------------------------------------------------ */
@@ -222,27 +218,28 @@ static uint64_t hostile(struct fz *z, struct regs *b)
 
 	random_regs(b);
 	if (k < 2)	/* all random, magic in x7 */
-		return X7_MAGIC | (rnd() & 0x3f) | (rnd() & 0xff) << 5;
-	b->r[AX] = MAGIC;
-	b->r[DX] = (b->r[DX] & ~0xffffull) | PORT;
+		return BD_X7(0) | (rnd() & 0x3f) | (rnd() & 0xff) << 5;
+	b->r[AX] = BDOOR_MAGIC;
+	b->r[DX] = (b->r[DX] & ~0xffffull) | BDOOR_PORT;
 	if (k < 5) {	/* a known or random command */
 		static const uint16_t cmds[] = { 1, 10, 19, 30, 45, 46, 55,
 						 0, 0xffff };
 		b->r[CX] = (b->r[CX] & ~0xffffull) | cmds[rnd() % 9];
-		return X7_LB;
+		return BD_X7(BD_X7_LB_IN);
 	}
 	if (k < 11) {	/* MESSAGE steps: our channels, bad cookies, sizes */
-		b->r[CX] = (rnd() % 9) << 16 | CMD_MESSAGE;
-		b->r[DX] = (uint64_t)(rnd() % 3 ? c->id : rnd() % 10) << 16 | PORT;
+		b->r[CX] = (rnd() % 9) << 16 | BDOOR_CMD_MESSAGE;
+		b->r[DX] = (uint64_t)(rnd() % 3 ? c->id : rnd() % 10) << 16 |
+			   BDOOR_PORT;
 		b->r[SI] = rnd() % 4 ? c->hi : rnd();
 		b->r[DI] = rnd() % 4 ? c->lo : rnd();
 		b->r[BX] = bad_len();
-		return X7_LB;
+		return BD_X7(BD_X7_LB_IN);
 	}
 	/* High bandwidth on our channels from and into bad places. */
-	b->r[BX] = (uint64_t)(rnd() % 4 ? ST_SUCCESS : rnd()) << 16;
+	b->r[BX] = (uint64_t)(rnd() % 4 ? MSG_STATUS_SUCCESS : rnd()) << 16;
 	b->r[CX] = bad_len();
-	b->r[DX] = (uint64_t)c->id << 16 | HBPORT;
+	b->r[DX] = (uint64_t)c->id << 16 | BDOORHB_PORT;
 	b->r[SI] = rnd() % 4 ? c->hi : bad_addr(z);
 	b->r[BP] = rnd() % 4 ? c->lo : rnd();
 	b->r[DI] = bad_addr(z);
@@ -250,9 +247,9 @@ static uint64_t hostile(struct fz *z, struct regs *b)
 		b->r[BP] = c->hi;
 		b->r[DI] = rnd() % 4 ? c->lo : rnd();
 		b->r[SI] = bad_addr(z);
-		return X7_HB_OUT | (rnd() % 8 ? 0 : rnd() & 0x23);
+		return BD_X7(BD_X7_HB_OUT) | (rnd() % 8 ? 0 : rnd() & 0x23);
 	}
-	return X7_HB_IN | (rnd() % 8 ? 0 : rnd() & 0x23);
+	return BD_X7(BD_X7_HB_IN) | (rnd() % 8 ? 0 : rnd() & 0x23);
 }
 
 /* Occasionally drives our channels into a real state to attack. */
@@ -262,14 +259,14 @@ static void prepare(struct fz *z)
 
 	/* A channel our hostile calls closed or wedged: close it (so it
 	 * does not stay taken) and open a fresh one. */
-	if (!c->open || !(msg(c, 3, 0, NULL) & ST_SUCCESS)) {
-		msg(c, 6, 0, NULL);
-		c->open = chan_open(RPCI, c);
+	if (!c->open || !(msg(c, MSG_RECVSIZE, 0, NULL) & MSG_STATUS_SUCCESS)) {
+		msg(c, MSG_CLOSE, 0, NULL);
+		c->open = chan_open(RPCI_PROTOCOL, c);
 	}
 	if (c->open && rnd() % 2)
-		msg(c, 1, (uint32_t)(rnd() % 64 + 1), NULL);
+		msg(c, MSG_SENDSIZE, (uint32_t)(rnd() % 64 + 1), NULL);
 	else if (c->open && chan_send(c, "info-get guestinfo.x", 20))
-		msg(c, 3, 0, NULL);	/* receiving: HB in is next */
+		msg(c, MSG_RECVSIZE, 0, NULL);	/* receiving: HB in is next */
 }
 
 static void fuzz_one(struct fz *z)
@@ -325,7 +322,8 @@ static int fuzz_setup(struct fz *z)
 	sigaction(SIGILL, &sa, NULL);
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
-	return chan_open(RPCI, &z->ch[0]) && chan_open(RPCI, &z->ch[1]) ? 0 : -1;
+	return chan_open(RPCI_PROTOCOL, &z->ch[0]) &&
+	       chan_open(RPCI_PROTOCOL, &z->ch[1]) ? 0 : -1;
 }
 
 static bool ro_intact(const struct fz *z)
@@ -359,8 +357,8 @@ static int cmd_fuzz(int argc, char **argv)
 		fuzz_one(&z);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	signal(SIGILL, SIG_DFL);
-	msg(&z.ch[0], 6, 0, NULL);
-	msg(&z.ch[1], 6, 0, NULL);
+	msg(&z.ch[0], MSG_CLOSE, 0, NULL);
+	msg(&z.ch[1], MSG_CLOSE, 0, NULL);
 	ro_ok = ro_intact(&z);
 	v_ok = version(&b) && b.r[AX] == 6;
 	len = rpc("info-set guestinfo.bdfuzz done", reply, sizeof(reply));
@@ -395,8 +393,8 @@ static int cmd_version(void)
 
 static bool lb(struct regs *b, uint16_t cmd)
 {
-	*b = (struct regs){ { MAGIC, 0, cmd, PORT } };
-	call(b, X7_LB);
+	*b = (struct regs){ { BDOOR_MAGIC, 0, cmd, BDOOR_PORT } };
+	call(b, BD_X7(BD_X7_LB_IN));
 	return (uint32_t)b->r[AX] != 0xffffffffu;
 }
 
@@ -446,7 +444,7 @@ static int cmd_tclo(int argc, char **argv)
 	struct chan c;
 	long got = 0, n;
 
-	if (!chan_open(TCLO, &c)) {
+	if (!chan_open(TCLO_PROTOCOL, &c)) {
 		printf("tclo: open failed\n");
 		return 1;
 	}
@@ -470,7 +468,7 @@ static int cmd_tclo(int argc, char **argv)
 	}
 	if (answer[0])
 		chan_send(&c, answer, strlen(answer));
-	msg(&c, 6, 0, NULL);
+	msg(&c, MSG_CLOSE, 0, NULL);
 	printf("tclo: %ld commands\n", got);
 	return got == want ? 0 : 1;
 }

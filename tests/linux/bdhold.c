@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bdhold: no backdoor\n");
 		return 1;
 	}
-	while (n < MAX_HOLD && msg_open(&ch[n], MSG_PROTO_RPCI, false) == 0)
+	while (n < MAX_HOLD && msg_open(&ch[n], RPCI_PROTOCOL, false) == 0)
 		n++;
 	printf("bdhold: held %d\n", n);
 	fflush(stdout);

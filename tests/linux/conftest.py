@@ -4,8 +4,10 @@ VERGE_LINUX_BARE=1 runs them on bare QEMU, without the hypervisor (see
 linuxvm.py), to check the tests themselves.
 """
 
+import contextlib
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,62 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/mgmt.py
 import linuxvm as lv  # noqa: E402
+import mgmt  # noqa: E402
+
+
+def need(*paths):
+    """Fails the test when a build product or fixture is missing."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        pytest.fail("missing %s (run make fixtures / make)"
+                    % ", ".join(missing))
+
+
+def save_log(vm, name):
+    """Keeps the VM's command and console in $VERGE_BUILD/linux-logs."""
+    try:
+        d = lv.build_dir() / "linux-logs"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / (name + ".log")).write_text("$ %s\n%s"
+                                         % (" ".join(vm.cmd), vm.text))
+    except OSError:
+        pass
+
+
+@contextlib.contextmanager
+def _mgmt_vm(log_name, uuid=None, initrd=None):
+    """(VM under verge-hv at its prompt, connected mgmt.Mgmt), for a
+    module-scoped fixture: the host side connects and says hello before
+    the guest boots. uuid goes to verge.uuid, initrd replaces the test
+    initramfs. The VM is killed by its pid and its log kept as
+    linux-logs/<log_name>.log, whatever happened."""
+    if lv.BARE:
+        pytest.skip("needs verge-hv and its management channel")
+    need(lv.cache_dir() / "Image", initrd or lv.initrd_path(), lv.hv_bin())
+    sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
+    cmd = lv.hv_cmd(hv_opts="verge.uuid=" + uuid if uuid else "",
+                    extra_args=mgmt.qemu_args(sock))
+    if initrd:
+        cmd[cmd.index("-initrd") + 1] = str(initrd)
+    vm = lv.VM(cmd)
+    m = None
+    try:
+        m = mgmt.Mgmt(sock).connect()
+        m.hello()
+        lv.boot(vm)
+        yield vm, m
+    finally:
+        if m:
+            m.close()
+        vm.kill()
+        save_log(vm, log_name)
+
+
+@pytest.fixture(scope="session")
+def mgmt_vm():
+    """A context manager (see _mgmt_vm): `with mgmt_vm("name") as (vm, m)`
+    inside a module-scoped fixture boots one VM for the module."""
+    return _mgmt_vm
 
 
 @pytest.fixture
@@ -22,12 +80,8 @@ def start_vm(request):
 
     Every VM started is killed by its pid at teardown, whatever happened,
     and its console goes to $VERGE_BUILD/linux-logs/<test>.log."""
-    need = [lv.cache_dir() / "Image", lv.initrd_path()]
-    if not lv.BARE:
-        need.append(lv.hv_bin())
-    missing = [str(p) for p in need if not p.exists()]
-    if missing:
-        pytest.fail("missing %s (run make fixtures / make)" % ", ".join(missing))
+    need(lv.cache_dir() / "Image", lv.initrd_path(),
+         *([] if lv.BARE else [lv.hv_bin()]))
 
     vms = []
 
@@ -44,17 +98,10 @@ def start_vm(request):
     try:
         yield start
     finally:
-        logdir = lv.build_dir() / "linux-logs"
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
         for i, vm in enumerate(vms):
             vm.kill()
-            try:
-                logdir.mkdir(parents=True, exist_ok=True)
-                suffix = "" if i == 0 else ".%d" % i
-                (logdir / (name + suffix + ".log")).write_text(
-                    "$ %s\n%s" % (" ".join(vm.cmd), vm.text))
-            except OSError:
-                pass
+            save_log(vm, name + ("" if i == 0 else ".%d" % i))
 
 
 @pytest.fixture

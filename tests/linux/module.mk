@@ -9,10 +9,10 @@ $(O)/tests/linux/clockcheck: tests/linux/clockcheck.c
 	@echo "  CC      $@"
 	$(Q)$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
-$(O)/tests/linux/bdfuzz: tests/linux/bdfuzz.c
+$(O)/tests/linux/bdfuzz: tests/linux/bdfuzz.c proto/inc/verge_backdoor.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+	$(Q)$(CROSS)gcc -static -O2 -Wall -Wextra -Werror -Iproto/inc -o $@ $<
 
 # Expanded when make runs the recipe, so module.mk files included after
 # this one may still add to LINUX_TOOLS.

@@ -8,13 +8,13 @@ the agent is started once under verge-hv and the tests talk to it.
 
 import json
 import re
-import tempfile
 import time
 
 import pytest
 
 import linuxvm as lv
 import mgmt
+from conftest import need, save_log
 
 AGENT = "verge-guest-agent"
 REPORT_WITHIN_S = 2.0       # start of `run` -> first report on the host
@@ -24,56 +24,24 @@ REPORT_KEYS = {"seq", "agent_version", "hostname", "kernel", "uptime_s",
                "mono_ns", "real_ns", "detect"}
 
 
-def _save_log(vm, name):
-    try:
-        d = lv.build_dir() / "linux-logs"
-        d.mkdir(parents=True, exist_ok=True)
-        (d / (name + ".log")).write_text("$ %s\n%s"
-                                         % (" ".join(vm.cmd), vm.text))
-    except OSError:
-        pass
-
-
-def _need(*paths):
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        pytest.fail("missing %s (run make fixtures / make)"
-                    % ", ".join(missing))
-
-
 @pytest.fixture(scope="module")
-def hv():
+def hv(mgmt_vm):
     """(VM under verge-hv at its prompt, connected Mgmt)."""
-    if lv.BARE:
-        pytest.skip("needs verge-hv and its management channel")
-    _need(lv.cache_dir() / "Image", lv.initrd_path(), lv.hv_bin())
-    sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
-    vm = lv.VM(lv.hv_cmd(hv_opts="verge.uuid=" + VM_UUID,
-                         extra_args=mgmt.qemu_args(sock)))
-    m = None
-    try:
-        m = mgmt.Mgmt(sock).connect()
-        m.hello()
-        lv.boot(vm)
-        yield vm, m
-    finally:
-        if m:
-            m.close()
-        vm.kill()
-        _save_log(vm, "test_agent-hv")
+    with mgmt_vm("test_agent-hv", uuid=VM_UUID) as vm_m:
+        yield vm_m
 
 
 @pytest.fixture(scope="module")
 def bare():
     """The same kernel and initramfs on QEMU without any hypervisor."""
-    _need(lv.cache_dir() / "Image", lv.initrd_path())
+    need(lv.cache_dir() / "Image", lv.initrd_path())
     vm = lv.VM(lv.bare_cmd(virtualization=False))
     try:
         lv.boot(vm, hv=False)
         yield vm
     finally:
         vm.kill()
-        _save_log(vm, "test_agent-bare")
+        save_log(vm, "test_agent-bare")
 
 
 def _rpci(m, prefix, timeout):

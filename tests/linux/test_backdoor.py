@@ -7,7 +7,6 @@ import gzip
 import json
 import re
 import subprocess
-import tempfile
 import time
 
 import pytest
@@ -21,29 +20,10 @@ FUZZ_TIMEOUT = 240
 
 
 @pytest.fixture(scope="module")
-def vm_m():
+def vm_m(mgmt_vm):
     """(VM at its shell prompt, connected Mgmt); killed at module end."""
-    if lv.BARE:
-        pytest.skip("needs verge-hv and its management channel")
-    sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
-    vm = lv.VM(lv.hv_cmd(hv_opts="verge.uuid=" + UUID,
-                         extra_args=mgmt.qemu_args(sock)))
-    m = None
-    try:
-        m = mgmt.Mgmt(sock).connect()
-        m.hello()
-        lv.boot(vm)
-        yield vm, m
-    finally:
-        if m:
-            m.close()
-        vm.kill()
-        try:
-            (lv.build_dir() / "linux-logs").mkdir(parents=True, exist_ok=True)
-            (lv.build_dir() / "linux-logs" / "test_backdoor.log").write_text(
-                vm.text)
-        except OSError:
-            pass
+    with mgmt_vm("test_backdoor", uuid=UUID) as vm_m:
+        yield vm_m
 
 
 def rpc(vm, text):
@@ -212,18 +192,13 @@ def lines(out):
     return [l.strip() for l in out.splitlines()]
 
 
-def test_open_vm_tools(tmp_path):
+def test_open_vm_tools(tmp_path, mgmt_vm):
     """Unmodified vmware-checkvm and vmware-rpctool from Debian's arm64
     open-vm-tools 12 see a VMware backdoor and round-trip guestinfo."""
     if lv.BARE:
         pytest.skip("needs verge-hv")
-    sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
-    cmd = lv.hv_cmd(extra_args=mgmt.qemu_args(sock))
-    cmd[cmd.index("-initrd") + 1] = str(ovt_initrd(tmp_path))
-    vm = lv.VM(cmd)
-    with vm, mgmt.Mgmt(sock).connect() as m:
-        m.hello()
-        lv.boot(vm)
+    initrd = ovt_initrd(tmp_path)
+    with mgmt_vm("test_backdoor-ovt", initrd=initrd) as (vm, m):
         assert "VMware software version 6 (good)" in vm.check("vmware-checkvm")
         assert "ESX Server" in lines(vm.check("vmware-checkvm -p"))
         vm.check("vmware-rpctool 'info-set guestinfo.k v'")

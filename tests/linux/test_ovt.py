@@ -8,7 +8,6 @@ $VERGE_BUILD/ovt-initrd.gz (scripts/mkovt-initramfs.sh).
 """
 
 import re
-import tempfile
 
 import pytest
 
@@ -24,36 +23,10 @@ def ovt_initrd():
 
 
 @pytest.fixture(scope="module")
-def ovt():
+def ovt(mgmt_vm):
     """(VM under verge-hv booted with the open-vm-tools initramfs, Mgmt)."""
-    if lv.BARE:
-        pytest.skip("needs verge-hv")
-    need = [lv.cache_dir() / "Image", ovt_initrd(), lv.hv_bin()]
-    missing = [str(p) for p in need if not p.exists()]
-    if missing:
-        pytest.fail("missing %s (run make fixtures / make)"
-                    % ", ".join(missing))
-    sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
-    cmd = lv.hv_cmd(extra_args=mgmt.qemu_args(sock))
-    cmd[cmd.index("-initrd") + 1] = str(ovt_initrd())
-    vm = lv.VM(cmd)
-    m = None
-    try:
-        m = mgmt.Mgmt(sock).connect()
-        m.hello()
-        lv.boot(vm)
-        yield vm, m
-    finally:
-        if m:
-            m.close()
-        vm.kill()
-        try:
-            d = lv.build_dir() / "linux-logs"
-            d.mkdir(parents=True, exist_ok=True)
-            (d / "test_ovt.log").write_text("$ %s\n%s"
-                                            % (" ".join(vm.cmd), vm.text))
-        except OSError:
-            pass
+    with mgmt_vm("test_ovt", initrd=ovt_initrd()) as vm_m:
+        yield vm_m
 
 
 def test_checkvm(ovt):

@@ -31,7 +31,7 @@ static void status(struct bd_regs *r, uint32_t st)
 /* The host's answer to a complete guest message. */
 static void host_request(void)
 {
-	if (h.proto == MSG_PROTO_RPCI) {
+	if (h.proto == RPCI_PROTOCOL) {
 		/* Echo: "1 " + request, or "0 fail" for "fail". */
 		if (h.in_len == 4 && !memcmp(h.in, "fail", 4)) {
 			memcpy(h.out, "0 fail", 6);
@@ -58,15 +58,15 @@ static void host_request(void)
 
 static void low(struct bd_regs *r)
 {
-	uint32_t type = (uint32_t)r->cx >> 16, st = MSG_ST_SUCCESS;
+	uint32_t type = (uint32_t)r->cx >> 16, st = MSG_STATUS_SUCCESS;
 
-	if ((uint16_t)r->cx == BD_CMD_GETVERSION) {
+	if ((uint16_t)r->cx == BDOOR_CMD_GETVERSION) {
 		r->ax = 6;
-		r->bx = BD_MAGIC;
+		r->bx = BDOOR_MAGIC;
 		r->cx = 2;
 		return;
 	}
-	if ((uint16_t)r->cx != BD_CMD_MESSAGE)
+	if ((uint16_t)r->cx != BDOOR_CMD_MESSAGE)
 		return;
 	if (type != MSG_OPEN && ((uint32_t)r->si != h.cookie_hi ||
 				 (uint32_t)r->di != h.cookie_lo)) {
@@ -79,11 +79,11 @@ static void low(struct bd_regs *r)
 		return;
 	}
 	if (h.hb)
-		st |= MSG_ST_HB;
+		st |= MSG_STATUS_HB;
 	switch (type) {
 	case MSG_OPEN:
 		h.open = true;
-		h.proto = (uint32_t)r->bx & ~MSG_FLAG_COOKIE;
+		h.proto = (uint32_t)r->bx & ~GUESTMSG_FLAG_COOKIE;
 		r->dx = (uint64_t)3 << 16;	/* channel id 3 */
 		r->si = h.cookie_hi;
 		r->di = h.cookie_lo;
@@ -97,7 +97,7 @@ static void low(struct bd_regs *r)
 	case MSG_SENDPAYLOAD:
 		if (h.cpt_count > 0) {
 			h.cpt_count--;
-			status(r, MSG_ST_CPT);
+			status(r, MSG_STATUS_CPT);
 			return;
 		}
 		for (int k = 0; k < 4 && h.in_got < h.in_len; k++)
@@ -107,7 +107,7 @@ static void low(struct bd_regs *r)
 		break;
 	case MSG_RECVSIZE:
 		if (h.out_ready) {
-			st |= MSG_ST_DORECV;
+			st |= MSG_STATUS_DORECV;
 			r->dx = (uint64_t)MSG_SENDSIZE << 16;
 			r->bx = h.out_len;
 			h.out_pos = 0;
@@ -141,7 +141,7 @@ static void low(struct bd_regs *r)
 
 static void high(struct bd_regs *r, bool in)
 {
-	uint32_t st = MSG_ST_SUCCESS;
+	uint32_t st = MSG_STATUS_SUCCESS;
 
 	h.hb_calls++;
 	if (in) {
@@ -174,13 +174,13 @@ void fakehost_call(struct bd_regs *r, uint32_t x7)
 	h.calls++;
 	if (!h.present)
 		return;
-	assert_true((uint32_t)r->ax == BD_MAGIC);
-	if ((x7 & BD_X7_REP) == BD_X7_REP) {
-		assert_int_equal((uint16_t)r->dx, BD_PORT_HB);
+	assert_true((uint32_t)r->ax == BDOOR_MAGIC);
+	if ((x7 & BD_X7_HB_OUT) == BD_X7_HB_OUT) {
+		assert_int_equal((uint16_t)r->dx, BDOORHB_PORT);
 		high(r, x7 & BD_X7_IN);
 	} else {
-		assert_int_equal(x7, BD_X7_DX | BD_X7_IN | BD_X7_SIZE4);
-		assert_int_equal((uint16_t)r->dx, BD_PORT);
+		assert_int_equal(x7, BD_X7_LB_IN);
+		assert_int_equal((uint16_t)r->dx, BDOOR_PORT);
 		low(r);
 	}
 }

@@ -7,7 +7,7 @@
 UNIT_DIR    := $(O)/tests/unit
 UNIT_HOST   := $(O)/host/hypervisor/core
 UNIT_CFLAGS := $(HOST_CFLAGS) -Ihypervisor/core/inc -Ihypervisor/acpi/inc \
-	-Ihypervisor/arch/arm64/inc -Itests/unit -MMD -MP
+	-Ihypervisor/arch/arm64/inc -Iproto/inc -Itests/unit -MMD -MP
 UNIT_LIBS   := -lcmocka -lfdt
 # A sanitizer report fails the test instead of scrolling past.
 ifneq ($(SANITIZE),)
@@ -43,14 +43,12 @@ $(UNIT_DIR)/test_guest_acpi: $(UNIT_DIR)/fixture.c.o $(UNIT_ACPI_OBJS) \
 	$(UNIT_HOST)/guest_efi.c.o
 # proto/module.mk builds frame.c for the host.
 $(UNIT_DIR)/test_proto: $(O)/host/proto/frame.c.o
-$(UNIT_DIR)/test_proto.c.o: UNIT_CFLAGS += -Iproto/inc
 # The backdoor: x7 decoding and commands, message channels, RPCI/TCLO.
 BD_UNIT_OBJS := $(UNIT_DIR)/bd_fake.c.o $(UNIT_HOST)/backdoor.c.o \
 	$(UNIT_HOST)/guestmsg.c.o $(UNIT_HOST)/rpci.c.o
 $(UNIT_DIR)/test_backdoor $(UNIT_DIR)/test_guestmsg: $(BD_UNIT_OBJS)
 $(UNIT_DIR)/test_rpci: $(UNIT_HOST)/backdoor.c.o $(UNIT_HOST)/guestmsg.c.o \
 	$(UNIT_HOST)/rpci.c.o
-$(UNIT_HOST)/rpci.c.o $(UNIT_DIR)/test_rpci.c.o: UNIT_CFLAGS += -Iproto/inc
 
 $(UNIT_TESTS): %: %.c.o
 	@echo "  HOSTLD  $@"

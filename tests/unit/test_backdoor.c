@@ -16,6 +16,25 @@
 #define HB_OUT		(MAGIC86 | 0x10 | 0x8)		/* rep outsb */
 #define HB_IN		(MAGIC86 | 0x10 | 0x8 | 0x4)	/* rep insb */
 
+/* proto/inc/verge_backdoor.h, which every component builds from, against
+ * the values written out above and the public ones (backdoor_def.h,
+ * guest_msg_def.h). */
+static void test_abi_header(void **state)
+{
+	(void)state;
+	assert_int_equal(BD_X7(BD_X7_LB_IN), LB_IN);
+	assert_int_equal(BD_X7(BD_X7_HB_OUT), HB_OUT);
+	assert_int_equal(BD_X7(BD_X7_HB_IN), HB_IN);
+	assert_int_equal(BDOOR_MAGIC, 0x564D5868);
+	assert_int_equal(BDOOR_PORT, 0x5658);
+	assert_int_equal(BDOORHB_PORT, 0x5659);
+	assert_int_equal(BDOOR_CMD_MESSAGE, 30);
+	assert_int_equal(MSG_CLOSE, 6);
+	assert_int_equal(MSG_STATUS_HB, 0x80);
+	assert_int_equal(RPCI_PROTOCOL, 0x49435052);
+	assert_int_equal(TCLO_PROTOCOL, 0x4f4c4354);
+}
+
 static void test_decode(void **state)
 {
 	struct bd_io io;
@@ -188,6 +207,7 @@ static void test_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_abi_header),
 		cmocka_unit_test(test_decode),
 		cmocka_unit_test(test_getversion),
 		cmocka_unit_test(test_not_backdoor),

@@ -106,7 +106,7 @@ static void test_no_backdoor(void **state)
 	h.present = false;
 	assert_int_equal(bd_probe(NULL), -ENODEV);
 	assert_true(bd_present());
-	assert_int_equal(msg_open(&c, MSG_PROTO_RPCI, true), -EIO);
+	assert_int_equal(msg_open(&c, RPCI_PROTOCOL, true), -EIO);
 	assert_false(c.open);
 	assert_int_equal(rpci_call("x", 1, reply, sizeof(reply), &n, true),
 			 -EIO);

@@ -39,13 +39,13 @@ static void vmware(int sig, siginfo_t *si, void *p)
 	(void)sig;
 	(void)si;
 	if (ip[0] == 0xed) {			/* in eax, dx */
-		x7 = BD_X7_DX | BD_X7_IN | BD_X7_SIZE4;
+		x7 = BD_X7_LB_IN;
 		len = 1;
 	} else if (ip[0] == 0xf3 && ip[1] == 0x6c) {	/* rep insb */
-		x7 = BD_X7_REP | BD_X7_IN;
+		x7 = BD_X7_HB_IN;
 		len = 2;
 	} else if (ip[0] == 0xf3 && ip[1] == 0x6e) {	/* rep outsb */
-		x7 = BD_X7_REP;
+		x7 = BD_X7_HB_OUT;
 		len = 2;
 	} else {
 		abort();			/* a real crash */

@@ -6,38 +6,14 @@
  * hypervisor and, unchanged, into host unit tests; guest memory, time
  * and the message channels come in through struct bd_ctx.
  *
- * Constants are VMware's public ones: open-vm-tools
- * lib/include/backdoor_def.h and Linux
- * drivers/gpu/drm/vmwgfx/vmwgfx_msg_arm64.h (the x7 layout). The exact
- * register conventions are in docs/backdoor.md.
+ * The wire ABI (magic, ports, commands, x7 layout) is
+ * proto/inc/verge_backdoor.h; the exact register conventions are in
+ * docs/backdoor.md.
  */
 #ifndef CORE_BACKDOOR_H
 #define CORE_BACKDOOR_H
 #include <core/compat.h>
-
-#define BDOOR_MAGIC		0x564D5868u	/* "VMXh" */
-#define BDOOR_PORT		0x5658		/* low bandwidth */
-#define BDOORHB_PORT		0x5659		/* high bandwidth */
-#define BDOORHB_CMD_MESSAGE	0
-
-/* x7: bits [47:32] = 0x86, then the I/O instruction. */
-#define BD_X7_MAGIC		0x86
-#define BD_X7_SIZE_MASK		0x3		/* 0: 1 byte, 1: 2, 2: 4 */
-#define BD_X7_IN		(1u << 2)	/* IN / INS (else OUT / OUTS) */
-#define BD_X7_DX		(1u << 3)	/* port in DX (else immediate) */
-#define BD_X7_STR		(1u << 4)	/* string instruction (REP) */
-#define BD_X7_DF		(1u << 5)	/* direction flag, strings only */
-#define BD_X7_IMM_SHIFT		5		/* imm8 port, non-string only */
-
-enum bdoor_cmd {
-	BDOOR_CMD_GETMHZ = 1,
-	BDOOR_CMD_GETVERSION = 10,
-	BDOOR_CMD_GETUUID = 19,
-	BDOOR_CMD_MESSAGE = 30,
-	BDOOR_CMD_GETHZ = 45,
-	BDOOR_CMD_GETTIMEFULL = 46,
-	BDOOR_CMD_GETTIMEFULL_WITH_LAG = 55,
-};
+#include <verge_backdoor.h>
 
 /* What GETVERSION reports: open-vm-tools' VERSION_MAGIC and
  * VMX_TYPE_SCALABLE_SERVER (checkvm -p prints "ESX Server"). */

@@ -1,41 +1,19 @@
 /*
  * Backdoor MESSAGE (command 30): guest message channels, the state
  * machine of open-vm-tools lib/message/message.c seen from the host side.
- * Status bits, message types and flags are those of open-vm-tools
- * lib/include/guest_msg_def.h. Pure logic, host-testable: what a channel
- * carries (RPCI or TCLO) is handled behind struct gmsg_ops.
+ * Status bits, message types and flags (open-vm-tools
+ * lib/include/guest_msg_def.h) are in proto/inc/verge_backdoor.h. Pure
+ * logic, host-testable: what a channel carries (RPCI or TCLO) is handled
+ * behind struct gmsg_ops.
  */
 #ifndef CORE_GUESTMSG_H
 #define CORE_GUESTMSG_H
 #include <core/compat.h>
+#include <verge_backdoor.h>
 
 #define GMSG_CHANNELS		8	/* GUESTMSG_MAX_CHANNEL */
 #define GMSG_MAX_MSG		4096	/* bytes per message, each way */
 #define GMSG_RECLAIM_MS		5000	/* an idle channel may be taken over */
-
-#define MSG_STATUS_SUCCESS	0x0001
-#define MSG_STATUS_DORECV	0x0002
-#define MSG_STATUS_CLOSED	0x0004
-#define MSG_STATUS_UNSENT	0x0008
-#define MSG_STATUS_CPT		0x0010
-#define MSG_STATUS_POWEROFF	0x0020
-#define MSG_STATUS_TIMEOUT	0x0040
-#define MSG_STATUS_HB		0x0080
-
-#define GUESTMSG_FLAG_COOKIE	0x80000000u
-#define RPCI_PROTOCOL		0x49435052u	/* "RPCI": guest -> host */
-#define TCLO_PROTOCOL		0x4f4c4354u	/* "TCLO": host -> guest */
-
-enum msg_type {
-	MSG_OPEN,
-	MSG_SENDSIZE,
-	MSG_SENDPAYLOAD,
-	MSG_RECVSIZE,
-	MSG_RECVPAYLOAD,
-	MSG_RECVSTATUS,
-	MSG_CLOSE,
-	MSG_NTYPES,
-};
 
 enum gmsg_state {
 	CH_FREE,

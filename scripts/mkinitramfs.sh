@@ -2,7 +2,9 @@
 # mkinitramfs.sh BUSYBOX INIT OUT [TOOL...]
 # Build a gzip'd newc cpio initramfs holding a static busybox (with its
 # applet links), INIT as /init, each TOOL (a static arm64 program) as
-# /bin/<its name> (a kernel module, *.ko, as /lib/modules/<its name>), and
+# /bin/<its name> (a kernel module, *.ko, as /usr/lib/modules/<its name>:
+# no /lib directory, which an appended archive may bring as the
+# merged-/usr symlink), and
 # the /dev /proc /sys /tmp mount points.
 # No root needed: ownership is forced to 0:0 by cpio. The output is
 # deterministic (fixed mtimes, sorted names, no gzip name or time stamp).
@@ -27,14 +29,14 @@ trap 'exit 1' INT TERM
 root=$tmp/root
 mkdir -p "$root/bin" "$root/sbin" "$root/usr/bin" "$root/usr/sbin" \
 	"$root/dev" "$root/proc" "$root/sys" "$root/tmp" "$root/root" \
-	"$root/etc" "$root/run" "$root/lib/modules"
+	"$root/etc" "$root/run" "$root/usr/lib/modules"
 chmod 1777 "$root/tmp"
 cp "$busybox" "$root/bin/busybox"
 cp "$init" "$root/init"
 chmod 755 "$root/bin/busybox" "$root/init"
 for f in "$@"; do
 	case $f in
-	*.ko) cp "$f" "$root/lib/modules/$(basename "$f")" ;;
+	*.ko) cp "$f" "$root/usr/lib/modules/$(basename "$f")" ;;
 	*) cp "$f" "$root/bin/$(basename "$f")"
 	   chmod 755 "$root/bin/$(basename "$f")" ;;
 	esac

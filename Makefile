@@ -96,3 +96,9 @@ bench-deps:
 
 clean:
 	rm -rf $(O)
+
+# The objects that print the version are rebuilt when VERSION changes.
+$(patsubst %,$(O)/host/agentd/%.c.o,config daemon main methods rest snapshot) \
+$(O)/host/cli/run.c.o \
+$(patsubst %,$(O)/guest-agent/%.o,aarch64/agent aarch64/main x86_64/agent \
+	x86_64/main): VERSION

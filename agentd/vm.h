@@ -48,7 +48,8 @@ struct vm {
 	int pidfd;
 	struct qmp *qmp;
 	struct hvlink *hv;
-	uv_timer_t *stop_timer;	/* the stop deadline */
+	uv_timer_t *stop_timer;	/* power button again, then the deadline */
+	uint64_t stop_deadline;	/* uv_now() ms: kill from then on */
 	uv_timer_t *restart_timer;
 	struct vm_waiter *stop_waiters;	/* vm.stop calls to answer */
 	bool stop_requested;	/* vm.stop or vm.kill: exit is no crash */

@@ -17,7 +17,9 @@ It takes QEMU's command line as verged builds it, writes -pidfile, and:
 - records what it received in RUN/vms/NAME/fake.log (one JSON per line).
 Behaviour switches come from the guest command line (after "--"):
 fake.mute_tclo=1 never answers TCLO commands; fake.ignore_button=1
-ignores the power button (like the test initramfs).
+ignores the power button (like the test initramfs); fake.miss_presses=N
+misses the first N presses (like a guest that is not running through
+QEMU's 100 ms button pulse).
 """
 
 import json
@@ -59,6 +61,10 @@ class Fake:
         self.guest = append.split(" -- ", 1)[1] if " -- " in append else ""
         self.mute_tclo = "fake.mute_tclo=1" in self.guest
         self.deaf = "fake.ignore_button=1" in self.guest
+        self.misses = 0
+        for w in self.guest.split():
+            if w.startswith("fake.miss_presses="):
+                self.misses = int(w.split("=", 1)[1])
         self.rundir = os.path.dirname(self.paths["qmp"])
         self.log = open(os.path.join(self.rundir, "fake.log"), "a",
                         buffering=1)
@@ -90,7 +96,9 @@ class Fake:
                 f.write(json.dumps({"return": {}, "id": cmd.get("id")})
                         .encode() + b"\n")
                 self.note(qmp=cmd["execute"])
-                if cmd["execute"] == "system_powerdown" and not self.deaf:
+                if cmd["execute"] == "system_powerdown" and self.misses:
+                    self.misses -= 1
+                elif cmd["execute"] == "system_powerdown" and not self.deaf:
                     f.write(b'{"event": "POWERDOWN", "data": {}}\n')
                     time.sleep(0.2)
                     f.write(b'{"event": "SHUTDOWN", "data": {"guest": true,'

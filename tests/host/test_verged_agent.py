@@ -4,8 +4,9 @@ components, integrated later; the stand-in speaks their documented
 frames over real sockets). Checks: the agent's report and hello, TCLO
 request/reply matching for agent.ping/detect/sync_time (with
 HOST_TIME_SET first), a silent agent timing out, guestinfo both ways,
-malformed guest input ignored, vm.stats, re-attach after kill -9, and a
-stop that the guest honours before the deadline."""
+malformed guest input ignored, vm.stats, re-attach after kill -9, a
+stop that the guest honours before the deadline, and one that it honours
+only at the third press of the power button."""
 
 import json
 import os
@@ -190,6 +191,30 @@ def test_graceful_stop(vd):
     # the malformed guest input was noticed, not fatal
     assert "agent report is not a JSON object" in log
     assert "malformed guestinfo" in log
+
+
+def test_missed_presses_are_repeated(vd):
+    """A guest that misses the power button's pulse twice (as a Linux
+    guest at clock rate 0.5 on a loaded host can: the pulse is 100 ms of
+    QEMU's clock) still shuts down cleanly: verged presses again each
+    second until the deadline instead of waiting for it and killing."""
+    vd.call("vm.define", name="slow", kernel=str(vd.tmp / "Image"),
+            cmdline="fake.miss_presses=2")
+    vd.call("vm.start", name="slow")
+    wait_for("slow running",
+             lambda: vd.call("vm.show", name="slow")["state"] == "running")
+    t = time.monotonic()
+    vm = vd.call("vm.stop", name="slow", timeout_s=20)
+    took = time.monotonic() - t
+    assert vm["state"] == "stopped", vm
+    assert 1.5 < took < 6, took
+    presses = [x for x in fake_log(vd, "slow")
+               if x.get("qmp") == "system_powerdown"]
+    assert len(presses) == 3, presses
+    shut = [e for e in vd.call("events.list", vm="slow")
+            if e["type"] == "vm.shutdown"]
+    assert shut and shut[-1]["detail"]["reason"] == "guest-shutdown", shut
+    assert "killing" not in vd.log_text()
 
 
 def test_qemu_command_line(tmp_path):

@@ -8,6 +8,7 @@
 #include <core/vtime.h>
 
 static uint64_t period, fast_period;
+static uint64_t next_stats;	/* counter value of the next exit report */
 
 void tick_init(void)
 {
@@ -41,7 +42,6 @@ void tick_start(struct cpu *c)
 void tick_handle(struct cpu *c)
 {
 	uint64_t now = read_sysreg(cntpct_el0);
-	uint64_t every = (uint64_t)hv.cfg.tick_hz * hv.cfg.stats_s;
 
 	/* CPU 0 leads dilation: a 1 ms tick then bounds the clock error. */
 	uint64_t step = period_of(c);
@@ -55,8 +55,13 @@ void tick_handle(struct cpu *c)
 		return;
 	mgmt_poll();	/* in case an interrupt was missed */
 	vtime_tick(c);
-	if (every && c->ticks % every == 0)
-		stats_print();
+	/* By the counter, not by ticks: CPU 0's tick rate changes while
+	 * it dilates. */
+	if (hv.cfg.stats_s && now >= next_stats) {
+		if (next_stats)
+			stats_print();
+		next_stats = now + hv.cntfrq * hv.cfg.stats_s;
+	}
 }
 
 uint64_t tick_now_ms(void)

@@ -231,3 +231,23 @@ def test_physical_timer_guest_at_half_rate(mgmt_vm):
     assert clk["timer_traps"] > 0, clk      # events really came this way
     line = vm.check("grep arch_timer /proc/interrupts")
     assert " 30 " in line, line
+
+
+def test_exit_report_interval_while_dilating(mgmt_vm):
+    """verge.stats=1 prints the exit report once a second of host time,
+    also while CPU 0 ticks at 1 kHz to dilate the guest's clock (it used
+    to count ticks, and late ticks or the faster tick moved the report).
+    Never early; late by a late tick on a loaded host, or a report
+    skipped because other output cut into its line."""
+    vm, m = mgmt_vm(hv_opts="verge.stats=1")
+    m.set_rate(1, 2)
+    # a whole report only: other output may cut into a line on the UART
+    report = r"verge-hv: exits t_ms=(\d+) total=\d+ irq="
+    vm.expect(report, 10)
+    stamps = []
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 5:
+        stamps.append(int(vm.expect(report, 10).group(1)))
+    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    print("gaps between reports, ms:", gaps)
+    assert gaps and all(990 <= g <= 5000 for g in gaps), gaps

@@ -80,4 +80,41 @@ enum msg_type {
 #define RPCI_PROTOCOL		0x49435052u	/* "RPCI": guest -> host */
 #define TCLO_PROTOCOL		0x4f4c4354u	/* "TCLO": host -> guest */
 #define GUESTMSG_FLAG_COOKIE	0x80000000u
+
+#ifdef __aarch64__
+/*
+ * The guest side of one call, for every aarch64 guest program (the agent,
+ * the test guest, bdfuzz): v[0..6] = eax..ebp in and out, x7 as given
+ * (BD_X7(...)), then INSN: "mrs xzr, mdccsr_el0" (EL0 or EL1) or
+ * "hvc #0x86" (EL1). The hypervisor may change x0-x6 and guest memory.
+ */
+#define BD_ARM64_CALL(insn, v, x7v) do {				\
+	register uint64_t bd_x0 __asm__("x0") = (v)[0];			\
+	register uint64_t bd_x1 __asm__("x1") = (v)[1];			\
+	register uint64_t bd_x2 __asm__("x2") = (v)[2];			\
+	register uint64_t bd_x3 __asm__("x3") = (v)[3];			\
+	register uint64_t bd_x4 __asm__("x4") = (v)[4];			\
+	register uint64_t bd_x5 __asm__("x5") = (v)[5];			\
+	register uint64_t bd_x6 __asm__("x6") = (v)[6];			\
+	register uint64_t bd_x7 __asm__("x7") = (x7v);			\
+									\
+	__asm__ volatile(insn						\
+			 : "+r"(bd_x0), "+r"(bd_x1), "+r"(bd_x2),	\
+			   "+r"(bd_x3), "+r"(bd_x4), "+r"(bd_x5),	\
+			   "+r"(bd_x6)					\
+			 : "r"(bd_x7) : "memory");			\
+	(v)[0] = bd_x0; (v)[1] = bd_x1; (v)[2] = bd_x2; (v)[3] = bd_x3;	\
+	(v)[4] = bd_x4; (v)[5] = bd_x5; (v)[6] = bd_x6;			\
+} while (0)
+
+static inline void bd_call_mdccsr(uint64_t v[7], uint64_t x7)
+{
+	BD_ARM64_CALL("mrs xzr, mdccsr_el0", v, x7);
+}
+
+static inline void bd_call_hvc(uint64_t v[7], uint64_t x7)
+{
+	BD_ARM64_CALL("hvc #0x86", v, x7);
+}
+#endif
 #endif

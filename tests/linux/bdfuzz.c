@@ -44,21 +44,7 @@ struct regs {
 
 static void call(struct regs *b, uint64_t x7v)
 {
-	register uint64_t x0 __asm__("x0") = b->r[0];
-	register uint64_t x1 __asm__("x1") = b->r[1];
-	register uint64_t x2 __asm__("x2") = b->r[2];
-	register uint64_t x3 __asm__("x3") = b->r[3];
-	register uint64_t x4 __asm__("x4") = b->r[4];
-	register uint64_t x5 __asm__("x5") = b->r[5];
-	register uint64_t x6 __asm__("x6") = b->r[6];
-	register uint64_t x7 __asm__("x7") = x7v;
-
-	__asm__ volatile("mrs xzr, mdccsr_el0"
-			 : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4),
-			   "+r"(x5), "+r"(x6)
-			 : "r"(x7) : "memory");
-	b->r[0] = x0; b->r[1] = x1; b->r[2] = x2; b->r[3] = x3;
-	b->r[4] = x4; b->r[5] = x5; b->r[6] = x6;
+	bd_call_mdccsr(b->r, x7v);
 }
 
 /* --- the well-behaved client ---------------------------------------- */

@@ -328,16 +328,24 @@ static void m_start(struct rpc_call *c)
 	rpc_reply(c, vm_json(vm));
 }
 
-static void m_stop(struct rpc_call *c)
+/* The VM the call names, if it runs; else the call is answered. */
+static struct vm *running_vm(struct rpc_call *c, const char *hint)
 {
 	struct vm *vm = get_vm(c);
 
+	if (vm && !vm_is_active(vm)) {
+		fail_state(c, vm, hint);
+		return NULL;
+	}
+	return vm;
+}
+
+static void m_stop(struct rpc_call *c)
+{
+	struct vm *vm = running_vm(c, "it is not running");
+
 	if (!vm)
 		return;
-	if (!vm_is_active(vm)) {
-		fail_state(c, vm, "it is not running");
-		return;
-	}
 	vm_stop(vm, caller_uid(c),
 		(int)rpc_int(c, "timeout_s",
 			     daemon_of(c)->cfg.stop_timeout_s), c);
@@ -345,14 +353,10 @@ static void m_stop(struct rpc_call *c)
 
 static void m_kill(struct rpc_call *c)
 {
-	struct vm *vm = get_vm(c);
+	struct vm *vm = running_vm(c, "it is not running");
 
 	if (!vm)
 		return;
-	if (!vm_is_active(vm)) {
-		fail_state(c, vm, "it is not running");
-		return;
-	}
 	vm_kill(vm, caller_uid(c), c);
 }
 
@@ -703,20 +707,9 @@ static void sync_done(struct rpc_call *c, struct vm *vm, json_t *reply,
 	rpc_reply(c, res);
 }
 
-static struct vm *agent_vm(struct rpc_call *c)
-{
-	struct vm *vm = get_vm(c);
-
-	if (vm && !vm_is_active(vm)) {
-		fail_state(c, vm, "start it first");
-		return NULL;
-	}
-	return vm;
-}
-
 static void m_agent_ping(struct rpc_call *c)
 {
-	struct vm *vm = agent_vm(c);
+	struct vm *vm = running_vm(c, "start it first");
 
 	if (vm)
 		vm_tclo(vm, "verge.ping", NULL, 1, c, ping_done);
@@ -724,7 +717,7 @@ static void m_agent_ping(struct rpc_call *c)
 
 static void m_agent_detect(struct rpc_call *c)
 {
-	struct vm *vm = agent_vm(c);
+	struct vm *vm = running_vm(c, "start it first");
 
 	if (vm)
 		/* thousands of trapping trials per candidate: a few
@@ -741,7 +734,7 @@ static void time_anchored(void *arg, int err, const struct vp_frame *f)
 
 static void m_sync_time(struct rpc_call *c)
 {
-	struct vm *vm = agent_vm(c);
+	struct vm *vm = running_vm(c, "start it first");
 	struct vp_host_time t;
 	struct timespec ts;
 

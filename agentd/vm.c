@@ -418,6 +418,8 @@ static void restart_cb(uv_timer_t *t)
 	struct vm *vm = t->data;
 	const char *why;
 
+	if (!vm)
+		return;
 	close_handle(&vm->restart_timer);
 	if (vm_is_active(vm) || strcmp(vm->def.desired, "running"))
 		return;
@@ -442,11 +444,16 @@ static void apply_restart_policy(struct vm *vm)
 			vm->def.name, vm->crashes - 1, VM_CRASH_WINDOW_S);
 		return;
 	}
-	vm->restart_timer = calloc(1, sizeof(*vm->restart_timer));
-	if (!vm->restart_timer)
-		return;
-	uv_timer_init(vm->d->loop, vm->restart_timer);
-	vm->restart_timer->data = vm;
+	/* One restart timer per VM: a crash while a restart is pending
+	 * (a manual start that exited at once) re-arms it; a second handle
+	 * would outlive vm_free() with vm in its data. */
+	if (!vm->restart_timer) {
+		vm->restart_timer = calloc(1, sizeof(*vm->restart_timer));
+		if (!vm->restart_timer)
+			return;
+		uv_timer_init(vm->d->loop, vm->restart_timer);
+		vm->restart_timer->data = vm;
+	}
 	uv_timer_start(vm->restart_timer, restart_cb, VM_RESTART_DELAY_MS, 0);
 }
 

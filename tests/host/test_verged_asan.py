@@ -150,3 +150,51 @@ def test_guest_input_under_asan(asan_verged):
         assert status == 0, log[-4000:]
     finally:
         v.cleanup()
+
+
+def asan_env():
+    return {"ASAN_OPTIONS": "detect_leaks=1:exitcode=66",
+            "LSAN_OPTIONS": "exitcode=66"}
+
+
+def assert_clean_exit(v):
+    assert v.alive(), v.log_text()[-4000:]
+    status = v.stop(timeout=60)
+    log = v.log_text()
+    assert "AddressSanitizer" not in log, log[-4000:]
+    assert "LeakSanitizer" not in log, log[-4000:]
+    assert status == 0, log[-4000:]
+
+
+def wait_state(v, name, state, timeout=20):
+    return vh.wait_for("%s %s" % (name, state), lambda: v.call(
+        "vm.show", name=name)["state"] == state, timeout, step=0.02)
+
+
+def test_restart_timer_outlives_no_vm(asan_verged):
+    """Issue 12: a crash arms the restart timer; a manual start that
+    exits at once (QEMU is /bin/false here) crashes again while the
+    first restart is pending; vm.undefine then frees the VM. No restart
+    timer may still point at it."""
+    v = vh.Verged(binary=asan_verged, env=asan_env(),
+                  config_extra="binary = /bin/false\n")
+    try:
+        (v.tmp / "hv.bin").write_bytes(b"hv")
+        v.config.write_text(v.config.read_text().replace(
+            str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
+        kernel = v.tmp / "Image"
+        kernel.write_bytes(b"k")
+        v.start(wait=30)
+        v.call("vm.define", name="r", kernel=str(kernel), restart="on-crash")
+        v.call("vm.start", name="r")
+        wait_state(v, "r", "crashed")       # restart timer armed (1 s)
+        v.call("vm.start", name="r")        # exits at once: crash again
+        wait_state(v, "r", "crashed")
+        v.call("vm.undefine", name="r")
+        time.sleep(2.5)         # past every restart delay
+        assert v.alive(), v.log_text()[-4000:]
+        with pytest.raises(vh.RpcError):
+            v.call("vm.show", name="r")
+        assert_clean_exit(v)
+    finally:
+        v.cleanup()

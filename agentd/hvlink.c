@@ -47,17 +47,23 @@ static void free_handle(uv_handle_t *h)
 static void start_connect(struct hvlink *l);
 static void arm_timer(struct hvlink *l);
 
-static void end_reqs(struct hvlink *l, int err, bool tell)
+/*
+ * Answers every pending request with err. A callback may start other
+ * work (the JSON-RPC client's next message), so each request leaves the
+ * list, whole, before its callback runs; callers make hvlink_request()
+ * refuse first, so nothing joins the list meanwhile.
+ */
+static void end_reqs(struct hvlink *l, int err)
 {
 	struct hv_req *r;
 
 	while ((r = l->reqs)) {
 		l->reqs = r->next;
-		if (tell)
-			r->cb(r->arg, err, NULL);
+		if (!l->reqs)
+			l->reqs_tail = &l->reqs;
+		r->cb(r->arg, err, NULL);
 		free(r);
 	}
-	l->reqs_tail = &l->reqs;
 }
 
 static void timer_cb(uv_timer_t *t)
@@ -107,7 +113,7 @@ static void disconnect(struct hvlink *l)
 	l->up = false;
 	vp_decoder_init(&l->dec);
 	arm_timer(l);
-	end_reqs(l, -ECONNRESET, true);
+	end_reqs(l, -ECONNRESET);
 	if (was_up && l->ops->state)
 		l->ops->state(l->arg, false);
 }
@@ -280,7 +286,7 @@ int hvlink_request(struct hvlink *l, uint8_t type, const void *payload,
 	uv_buf_t b;
 	size_t n;
 
-	if (!l->pipe || l->connecting)
+	if (!l->pipe || l->connecting || l->closing)
 		return -ENOTCONN;
 	w = malloc(sizeof(*w));
 	r = calloc(1, sizeof(*r));
@@ -318,8 +324,9 @@ void hvlink_close(struct hvlink *l)
 {
 	if (!l)
 		return;
-	l->closing = true;
-	end_reqs(l, -ECONNRESET, true);
+	l->closing = true;	/* hvlink_request refuses from here on */
+	l->up = false;
+	end_reqs(l, -ECONNRESET);
 	uv_close((uv_handle_t *)l->timer, free_handle);
 	if (l->connecting)
 		return;		/* connect_cb frees */

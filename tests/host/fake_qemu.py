@@ -19,7 +19,10 @@ Behaviour switches come from the guest command line (after "--"):
 fake.mute_tclo=1 never answers TCLO commands; fake.ignore_button=1
 ignores the power button (like the test initramfs); fake.miss_presses=N
 misses the first N presses (like a guest that is not running through
-QEMU's 100 ms button pulse).
+QEMU's 100 ms button pulse); fake.stats=drop never answers STATS_GET
+and closes the management connection 0.5 s later (QEMU keeps running);
+fake.stats=exit never answers it and exits 0.5 s later while a child
+keeps the sockets open for 3 s (verged sees the exit first).
 """
 
 import json
@@ -65,6 +68,10 @@ class Fake:
         for w in self.guest.split():
             if w.startswith("fake.miss_presses="):
                 self.misses = int(w.split("=", 1)[1])
+        self.stats_mode = None
+        for w in self.guest.split():
+            if w.startswith("fake.stats="):
+                self.stats_mode = w.split("=", 1)[1]
         self.rundir = os.path.dirname(self.paths["qmp"])
         self.log = open(os.path.join(self.rundir, "fake.log"), "a",
                         buffering=1)
@@ -128,6 +135,10 @@ class Fake:
                 self.rate = struct.unpack("<II", body)
                 self.note(set_rate=list(self.rate))
             reply = self.clock()
+        elif type_ == mgmt.STATS_GET and self.stats_mode:
+            self.note(stats=self.stats_mode)
+            threading.Thread(target=self.drop, args=(c,), daemon=True).start()
+            return
         elif type_ == mgmt.STATS_GET:
             reply = mgmt.STATS.pack(*range(16))
         elif type_ == mgmt.GUESTINFO_SET:
@@ -153,6 +164,16 @@ class Fake:
                     None else "ERROR %s unknown command" % tid)
             time.sleep(0.01)
             self.event(c, mgmt.EV_TCLO_REPLY, text.encode())
+
+    def drop(self, c):
+        """The management connection goes away with requests queued."""
+        time.sleep(0.5)
+        if self.stats_mode == "exit":
+            if os.fork() == 0:
+                time.sleep(3)
+                os._exit(0)
+            os._exit(1)
+        c.shutdown(socket.SHUT_RDWR)
 
     def guest_says(self, c):
         """What a booting guest and its agent send, good and bad."""

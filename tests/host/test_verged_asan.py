@@ -198,3 +198,64 @@ def test_restart_timer_outlives_no_vm(asan_verged):
         assert_clean_exit(v)
     finally:
         v.cleanup()
+
+
+def fake_verged(asan_verged, extra=""):
+    """An ASan verged whose QEMU is tests/host/fake_qemu.py."""
+    fake = Path(__file__).resolve().parent / "fake_qemu.py"
+    v = vh.Verged(binary=asan_verged, env=asan_env(),
+                  config_extra="binary = %s\n%s" % (fake, extra))
+    (v.tmp / "hv.bin").write_bytes(b"hv")
+    v.config.write_text(v.config.read_text().replace(
+        str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
+    (v.tmp / "Image").write_bytes(b"k")
+    return v
+
+
+def req(rid, method, **params):
+    return {"jsonrpc": "2.0", "id": rid, "method": method, "params": params}
+
+
+@pytest.mark.parametrize("how", ["drop", "exit"])
+def test_mgmt_link_lost_with_requests_queued(asan_verged, how):
+    """Issue 12: requests queued on a management connection that goes
+    away (the connection drops, or QEMU exits while its socket stays
+    open) are all answered, also those the answers let run next."""
+    v = fake_verged(asan_verged)
+    try:
+        v.start(wait=30)
+        v.call("vm.define", name="q", kernel=str(v.tmp / "Image"),
+               cmdline="fake.stats=%s" % how)
+        v.call("vm.start", name="q")
+        def live():
+            with v.client() as c:
+                return c.request("clock.show", {"name": "q"}).get(
+                    "result", {}).get("live")
+        vh.wait_for("management channel", live, 30)
+        # one connection: three messages, the 2nd and 3rd wait for the 1st
+        a = v.client(timeout=20)
+        a.send_raw(b"".join(json.dumps(r).encode() + b"\n" for r in (
+            req(1, "vm.stats", name="q"), req(2, "clock.show", name="q"),
+            req(3, "vm.stats", name="q"))))
+        # another: a batch
+        b = v.client(timeout=20)
+        b.send_raw(json.dumps([req(1, "vm.stats", name="q"),
+                               req(2, "clock.show", name="q")]).encode()
+                   + b"\n")
+        got = [a.read_json() for _ in range(3)]
+        assert [r["id"] for r in got] == [1, 2, 3], got
+        assert got[0]["error"]["data"]["name"] == "hv_unavailable", got
+        for r in got[1:]:
+            assert "error" in r or "result" in r, r
+        batch = b.read_json()
+        assert sorted(r["id"] for r in batch) == [1, 2], batch
+        assert "error" in batch[0] or "error" in batch[1], batch
+        a.close()
+        b.close()
+        assert v.alive(), v.log_text()[-4000:]
+        if how == "exit":
+            wait_state(v, "q", "crashed")
+        v.call("vm.show", name="q")
+        assert_clean_exit(v)
+    finally:
+        v.cleanup()

@@ -26,18 +26,27 @@ double verged_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void verged_commit(struct verged *d)
+int verged_commit(struct verged *d)
 {
+	int r;
+
 	if (!store_dirty(d->store))
-		return;
-	if (store_commit(d->store))
-		log_err("store: commit failed; the last changes are lost");
+		return 0;
 	uv_timer_stop(&d->commit_timer);
+	r = store_commit(d->store);
+	if (r)
+		log_err("store: commit failed; the last changes are lost");
+	return r;
 }
 
 static void commit_cb(uv_timer_t *t)
 {
 	verged_commit(t->data);
+}
+
+static int commit_call(void *ctx)
+{
+	return verged_commit(ctx);
 }
 
 void verged_dirty(struct verged *d)
@@ -147,6 +156,7 @@ int verged_init(struct verged *d, uv_loop_t *loop)
 	d->rpc.count = verged_method_count;
 	d->rpc.ctx = d;
 	d->rpc.allowed = verged_allowed;
+	d->rpc.commit = commit_call;
 	r = store_vm_foreach(d->store, load_vm, d);
 	if (r)
 		return r;

@@ -132,6 +132,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit (LimitFSIZE=) fails the write: an error reply
+	 * for the change that could not be stored, not a dead daemon. */
+	signal(SIGXFSZ, SIG_IGN);
 	raise_fd_limit();
 	loop = uv_default_loop();
 	r = verged_init(&d, loop);

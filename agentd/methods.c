@@ -90,6 +90,20 @@ static void fail_param(struct rpc_call *c, const char *param, const char *fmt,
 		 arg);
 }
 
+/*
+ * Commits what the call wrote so far, before the change shows in verged;
+ * on failure (the batch is rolled back) the call is answered with
+ * store_failed and nothing changed.
+ */
+static int store_or_fail(struct rpc_call *c)
+{
+	if (verged_commit(daemon_of(c)) == 0)
+		return 0;
+	rpc_fail(c, RPC_STORE_FAILED, NULL, "%s: verged could not store the"
+		 " change (see its log); nothing changed", c->method->name);
+	return -EIO;
+}
+
 /* --- validation ----------------------------------------------------------- */
 
 static bool valid_name(const char *s)
@@ -265,11 +279,18 @@ static void m_define(struct rpc_call *c)
 	r.desired = "stopped";
 	r.state = "defined";
 	e = store_vm_insert(d->store, &r);
-	if (e) {
-		rpc_fail(c, e == -EEXIST ? RPC_VM_EXISTS : RPC_INTERNAL_ERROR,
-			 NULL, "%s: cannot store the definition", name);
+	if (e == -EEXIST) {
+		rpc_fail(c, RPC_VM_EXISTS, NULL, "%s: the name is taken",
+			 name);
 		return;
 	}
+	verged_event(d, name, "vm.define", caller_uid(c),
+		     json_pack("{ss ss sI sI}", "uuid", uuid,
+			       "kernel", r.kernel,
+			       "memory_mib", (json_int_t)r.memory_mib,
+			       "cpus", (json_int_t)r.cpus));
+	if (store_or_fail(c))
+		return;
 	vm = vm_new(d, &r);
 	if (!vm) {
 		store_vm_delete(d->store, r.id);
@@ -277,11 +298,6 @@ static void m_define(struct rpc_call *c)
 		return;
 	}
 	vm_link(d, vm);
-	verged_event(d, name, "vm.define", caller_uid(c),
-		     json_pack("{ss ss sI sI}", "uuid", uuid,
-			       "kernel", r.kernel,
-			       "memory_mib", (json_int_t)r.memory_mib,
-			       "cpus", (json_int_t)r.cpus));
 	rpc_reply(c, vm_json(vm));
 }
 
@@ -296,12 +312,11 @@ static void m_undefine(struct rpc_call *c)
 		fail_state(c, vm, "stop or kill it first");
 		return;
 	}
-	if (store_vm_delete(d->store, vm->def.id)) {
-		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot delete");
-		return;
-	}
+	store_vm_delete(d->store, vm->def.id);
 	verged_event(d, vm->def.name, "vm.undefine", caller_uid(c),
 		     json_pack("{ss}", "uuid", vm->def.uuid));
+	if (store_or_fail(c))
+		return;
 	vm_unlink(d, vm);
 	vm_remove_run_dir(vm);
 	vm_free(vm);
@@ -520,14 +535,20 @@ static void m_clock_show(struct rpc_call *c)
 	hv_clock(c, vm, VP_CLOCK_GET, NULL, 0, &t);
 }
 
-/* A VM that is not running keeps the setting for its next start. */
+/* A VM that is not running keeps the setting (num/den, freq) for its
+ * next start. */
 static void clock_offline(struct rpc_call *c, struct vm *vm, const char *event,
-			  json_t *detail)
+			  json_t *detail, uint32_t num, uint32_t den,
+			  uint64_t freq)
 {
-	store_vm_set_clock(daemon_of(c)->store, vm->def.id, vm->def.rate_num,
-			   vm->def.rate_den, vm->def.freq_hz);
+	store_vm_set_clock(daemon_of(c)->store, vm->def.id, num, den, freq);
 	json_object_set_new(detail, "live", json_false());
 	verged_event(daemon_of(c), vm->def.name, event, caller_uid(c), detail);
+	if (store_or_fail(c))
+		return;
+	vm->def.rate_num = num;
+	vm->def.rate_den = den;
+	vm->def.freq_hz = freq;
 	rpc_reply(c, vm_clock_json(vm, NULL));
 }
 
@@ -544,9 +565,8 @@ static void m_set_rate(struct rpc_call *c)
 			     json_sprintf("%u/%u", r.num, r.den),
 			     "rate_value", (double)r.num / r.den);
 	if (!vm_is_active(vm)) {
-		vm->def.rate_num = r.num;
-		vm->def.rate_den = r.den;
-		clock_offline(c, vm, t.event, t.detail);
+		clock_offline(c, vm, t.event, t.detail, r.num, r.den,
+			      vm->def.freq_hz);
 		return;
 	}
 	t.num = r.num;
@@ -567,8 +587,8 @@ static void m_set_freq(struct rpc_call *c)
 	t.detail = json_pack("{sI sI}", "from", (json_int_t)vm->def.freq_hz,
 			     "freq_hz", (json_int_t)f.hz);
 	if (!vm_is_active(vm)) {
-		vm->def.freq_hz = f.hz;
-		clock_offline(c, vm, t.event, t.detail);
+		clock_offline(c, vm, t.event, t.detail, vm->def.rate_num,
+			      vm->def.rate_den, f.hz);
 		return;
 	}
 	hv_clock(c, vm, VP_CLOCK_SET_FREQ, &f, sizeof(f), &t);
@@ -794,15 +814,14 @@ static void m_gi_set(struct rpc_call *c)
 		fail_param(c, "key", "%s", "key: printable ASCII, no spaces");
 		return;
 	}
-	if (store_guestinfo_set(daemon_of(c)->store, vm->def.id, key, value,
-				"host")) {
-		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot store guestinfo");
-		return;
-	}
-	vm_guestinfo_push(vm, key, value);
+	store_guestinfo_set(daemon_of(c)->store, vm->def.id, key, value,
+			    "host");
 	verged_event(daemon_of(c), vm->def.name, "guestinfo.set", caller_uid(c),
 		     json_pack("{ss si}", "key", key, "bytes",
 			       (int)strlen(value)));
+	if (store_or_fail(c))
+		return;
+	vm_guestinfo_push(vm, key, value);
 	rpc_reply(c, json_object());
 }
 

@@ -29,6 +29,7 @@ static const struct {
 	{ RPC_HV_UNAVAILABLE, "hv_unavailable" },
 	{ RPC_TIMEOUT, "timeout" },
 	{ RPC_TOO_LARGE, "too_large" },
+	{ RPC_STORE_FAILED, "store_failed" },
 };
 
 const char *rpc_code_name(int code)
@@ -43,6 +44,7 @@ const char *rpc_code_name(int code)
 
 /* One message: its calls and the reply slots, filled in any order. */
 struct rpc_msg {
+	const struct rpc_table *table;
 	rpc_done_fn done;
 	void *conn;
 	bool batch;
@@ -327,10 +329,29 @@ static void complete(struct rpc_call *c, json_t *reply)
 	json_decref(reply);
 }
 
+/* A state-changing call is acknowledged only once its change is stored:
+ * false after failing the call. */
+static bool stored(struct rpc_call *c)
+{
+	const struct rpc_table *t = c->msg->table;
+
+	if (!c->method || !(c->method->flags & RPC_CHANGES_STATE) ||
+	    !t->commit || !t->commit(t->ctx))
+		return true;
+	rpc_fail(c, RPC_STORE_FAILED, NULL, "%s: done, but verged could not"
+		 " store the change (see its log); a restart of verged will"
+		 " not know of it", c->method->name);
+	return false;
+}
+
 void rpc_reply_text(struct rpc_call *c, char *result)
 {
 	char *id, *text = NULL;
 
+	if (!stored(c)) {
+		free(result);
+		return;
+	}
 	if (!c->id || !result) {
 		free(result);
 		if (c->id)	/* out of memory: still answer */
@@ -365,6 +386,10 @@ void rpc_reply_text(struct rpc_call *c, char *result)
 
 void rpc_reply(struct rpc_call *c, json_t *result)
 {
+	if (!stored(c)) {
+		json_decref(result);
+		return;
+	}
 	complete(c, json_pack("{ss sO so}", "jsonrpc", "2.0", "id",
 			      c->id ? c->id : json_null(),
 			      "result", result ? result : json_object()));
@@ -482,6 +507,7 @@ static struct rpc_msg *msg_new(size_t ncalls, const struct rpc_table *t,
 		return NULL;
 	}
 	m->ncalls = ncalls;
+	m->table = t;
 	for (i = 0; i < ncalls; i++) {
 		m->calls[i].msg = m;
 		m->calls[i].slot = i;

@@ -35,6 +35,7 @@ enum rpc_code {
 	RPC_HV_UNAVAILABLE = -32006,
 	RPC_TIMEOUT = -32007,
 	RPC_TOO_LARGE = -32008,
+	RPC_STORE_FAILED = -32009,
 };
 
 /* "parse_error" for RPC_PARSE_ERROR, ... (error.data.name). */
@@ -77,6 +78,9 @@ struct rpc_table {
 	void *ctx;		/* handed to handlers as c->ctx */
 	/* May the caller run a state-changing method? */
 	bool (*allowed)(void *ctx, const struct rpc_caller *who);
+	/* Stores what a state-changing call changed, before its result is
+	 * sent (may be NULL); non-zero: the call fails with store_failed. */
+	int (*commit)(void *ctx);
 };
 
 union rpc_value {

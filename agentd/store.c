@@ -128,6 +128,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	bool in_tx;
+	bool failed;		/* a write of this batch failed */
 	int64_t event_keep;
 	unsigned events_since_prune;
 };
@@ -311,18 +312,25 @@ int store_begin(struct store *s)
 {
 	if (s->in_tx)
 		return 0;
-	if (exec(s, "BEGIN IMMEDIATE"))
+	if (exec(s, "BEGIN IMMEDIATE")) {
+		s->failed = true;
 		return -EIO;
+	}
 	s->in_tx = true;
 	return 0;
 }
 
+/* A batch in which a write failed is rolled back whole: what was
+ * acknowledged on the strength of it must not half survive. */
 int store_commit(struct store *s)
 {
+	bool failed = s->failed;
+
+	s->failed = false;
 	if (!s->in_tx)
-		return 0;
+		return failed ? -EIO : 0;
 	s->in_tx = false;
-	if (exec(s, "COMMIT")) {
+	if (failed || exec(s, "COMMIT")) {
 		exec(s, "ROLLBACK");
 		return -EIO;
 	}
@@ -331,7 +339,7 @@ int store_commit(struct store *s)
 
 bool store_dirty(const struct store *s)
 {
-	return s->in_tx;
+	return s->in_tx || s->failed;
 }
 
 /* --- binding helpers ------------------------------------------------------ */
@@ -360,8 +368,10 @@ static int step_write(struct store *s, sqlite3_stmt *q, const char *what)
 	sqlite3_reset(q);
 	if (rc == SQLITE_CONSTRAINT)
 		return -EEXIST;
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE) {
+		s->failed = true;
 		return db_fail(s, what);
+	}
 	return 0;
 }
 

@@ -47,7 +47,9 @@ void store_set_event_keep(struct store *s, int64_t keep);
 int store_version(struct store *s);
 
 /* Opens a batch (transaction) unless one is open; store_commit ends it.
- * The write functions below call store_begin themselves. */
+ * The write functions below call store_begin themselves. store_commit
+ * fails (-EIO, the batch rolled back) if COMMIT fails or if any write
+ * since the last commit failed (other than -EEXIST). */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 bool store_dirty(const struct store *s);

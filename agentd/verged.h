@@ -44,8 +44,9 @@ struct verged {
 int verged_mkdir(const char *path, mode_t mode);
 /* Wall-clock seconds, as events and VMs report them. */
 double verged_now(void);
-/* Commits the store's batch now (before a reply leaves). */
-void verged_commit(struct verged *d);
+/* Commits the store's batch now (before a reply leaves); 0 or -EIO (the
+ * batch is lost, and logged). */
+int verged_commit(struct verged *d);
 /* Arms the commit timer after a write nobody waits for. */
 void verged_dirty(struct verged *d);
 /*

@@ -37,6 +37,9 @@ static const struct cli_exit_entry exits[] = {
 	  "the operation may still finish; check with 'verge vm show {vm}'" },
 	{ "too_large", -32008, CLI_EXIT_USAGE,
 	  "make the request smaller" },
+	{ "store_failed", -32009, CLI_EXIT_ERROR,
+	  "verged's state database refused the write (a full disk?); see "
+	  "its log: journalctl -u verged" },
 	/* verge's own */
 	{ "usage", 0, CLI_EXIT_USAGE, "see '{cmd} --help'" },
 	{ "unreachable", 0, CLI_EXIT_UNREACHABLE,

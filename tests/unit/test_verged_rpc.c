@@ -4,6 +4,7 @@
  * asynchronous completion in request order; and the real table on a real
  * store (vm.define's parameter checks, define/list/undefine).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,7 +63,7 @@ static bool test_allowed(void *ctx, const struct rpc_caller *who)
 }
 
 static const struct rpc_table table = {
-	test_methods, 3, NULL, test_allowed,
+	test_methods, 3, NULL, test_allowed, NULL,
 };
 
 static char *reply;		/* the last reply, "" for none */
@@ -330,6 +331,39 @@ static void test_permission(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "result")),
 			    "changed");
 	json_decref(r);
+}
+
+static int commits;
+
+static int failing_commit(void *ctx)
+{
+	(void)ctx;
+	commits++;
+	return -EIO;
+}
+
+/* A state-changing call whose change cannot be stored is an error; a
+ * call that changes nothing is not held to the store. */
+static void test_store_failed(void **state)
+{
+	static const struct rpc_table t = {
+		test_methods, 3, NULL, test_allowed, failing_commit,
+	};
+	json_t *r;
+
+	(void)state;
+	commits = 0;
+	r = call_table(&t, "{\"jsonrpc\":\"2.0\",\"id\":1,"
+		       "\"method\":\"change\"}");
+	assert_int_equal(err_code(r), RPC_STORE_FAILED);
+	assert_string_equal(err_data(r, "name"), "store_failed");
+	assert_null(json_object_get(r, "result"));
+	json_decref(r);
+	r = call_table(&t, "{\"jsonrpc\":\"2.0\",\"id\":2,"
+		       "\"method\":\"echo\",\"params\":{\"a\":\"x\"}}");
+	assert_non_null(json_object_get(r, "result"));
+	json_decref(r);
+	assert_int_equal(commits, 1);
 }
 
 static void test_depth_limit(void **state)
@@ -607,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_detached_message),
 		cmocka_unit_test(test_permission),
 		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_store_failed),
 		cmocka_unit_test(test_table_unique),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_jsonw),

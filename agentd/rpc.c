@@ -49,6 +49,7 @@ struct rpc_msg {
 	void *conn;
 	bool batch;
 	bool starting;		/* calls are still being started */
+	bool full;		/* a reply was dropped: RPC_MAX_REPLY */
 	size_t ncalls, pending;
 	char **replies;		/* per call, JSON text; NULL: nothing */
 	size_t reply_bytes;
@@ -309,10 +310,28 @@ static void msg_finish(struct rpc_msg *m)
 	msg_free(m);
 }
 
-static void complete_text(struct rpc_call *c, char *text)
+/*
+ * Records the call's reply. A result of a call that changes nothing is
+ * dropped, and replaced by a too_large error, if it would take the
+ * message's replies past RPC_MAX_REPLY (a result of a call that changed
+ * state always goes out: the change happened).
+ */
+static void complete_text(struct rpc_call *c, char *text, bool droppable)
 {
 	struct rpc_msg *m = c->msg;
+	size_t n = text ? strlen(text) : 0;
 
+	if (c->id && text && droppable && m->reply_bytes + n > RPC_MAX_REPLY) {
+		free(text);
+		m->full = true;
+		rpc_fail(c, RPC_TOO_LARGE, json_pack("{sI sI}", "reply_bytes",
+			 (json_int_t)n, "limit_bytes",
+			 (json_int_t)RPC_MAX_REPLY), "%s: reply of %zu bytes"
+			 " dropped: the replies to one message may hold %d MiB"
+			 " in all; ask for less or split the batch",
+			 c->method->name, n, RPC_MAX_REPLY >> 20);
+		return;
+	}
 	if (c->id && text) {
 		m->replies[c->slot] = text;
 		m->reply_bytes += strlen(text);
@@ -323,9 +342,15 @@ static void complete_text(struct rpc_call *c, char *text)
 		msg_finish(m);
 }
 
-static void complete(struct rpc_call *c, json_t *reply)
+static bool droppable(const struct rpc_call *c)
 {
-	complete_text(c, c->id ? json_dumps(reply, JSON_COMPACT) : NULL);
+	return c->method && !(c->method->flags & RPC_CHANGES_STATE);
+}
+
+static void complete(struct rpc_call *c, json_t *reply, bool result)
+{
+	complete_text(c, c->id ? json_dumps(reply, JSON_COMPACT) : NULL,
+		      result && droppable(c));
 	json_decref(reply);
 }
 
@@ -357,7 +382,7 @@ void rpc_reply_text(struct rpc_call *c, char *result)
 		if (c->id)	/* out of memory: still answer */
 			rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
 		else
-			complete_text(c, NULL);
+			complete_text(c, NULL, false);
 		return;
 	}
 	id = json_dumps(c->id, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -381,7 +406,7 @@ void rpc_reply_text(struct rpc_call *c, char *result)
 	if (!text)
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
 	else
-		complete_text(c, text);
+		complete_text(c, text, droppable(c));
 }
 
 void rpc_reply(struct rpc_call *c, json_t *result)
@@ -392,7 +417,7 @@ void rpc_reply(struct rpc_call *c, json_t *result)
 	}
 	complete(c, json_pack("{ss sO so}", "jsonrpc", "2.0", "id",
 			      c->id ? c->id : json_null(),
-			      "result", result ? result : json_object()));
+			      "result", result ? result : json_object()), true);
 }
 
 void rpc_fail(struct rpc_call *c, int code, json_t *data, const char *fmt, ...)
@@ -403,7 +428,7 @@ void rpc_fail(struct rpc_call *c, int code, json_t *data, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	complete(c, error_reply(c->id, code, data, msg));
+	complete(c, error_reply(c->id, code, data, msg), false);
 }
 
 void rpc_msg_detach(struct rpc_msg *m)
@@ -492,6 +517,21 @@ static void run_call(const struct rpc_table *t, struct rpc_call *c,
 	c->method->handler(c);
 }
 
+/* Once a reply of the batch was dropped, the calls not yet started are
+ * answered without running. */
+static void refuse_call(struct rpc_call *c, json_t *req)
+{
+	json_t *id = json_is_object(req) ? json_object_get(req, "id") :
+		     json_null();
+
+	if (id)
+		c->id = valid_id(id) ? json_incref(id) : json_null();
+	rpc_fail(c, RPC_TOO_LARGE, json_pack("{sI}", "limit_bytes",
+		 (json_int_t)RPC_MAX_REPLY), "not run: the replies to this"
+		 " batch passed %d MiB; send this request again in another"
+		 " batch", RPC_MAX_REPLY >> 20);
+}
+
 static struct rpc_msg *msg_new(size_t ncalls, const struct rpc_table *t,
 			       const struct rpc_caller *who)
 {
@@ -574,9 +614,14 @@ struct rpc_msg *rpc_process(const struct rpc_table *t,
 	/* Calls that complete at once must not finish the message before
 	 * the last one has started. */
 	m->starting = true;
-	for (i = 0; i < n; i++)
-		run_call(t, &m->calls[i],
-			 m->batch ? json_array_get(root, i) : root);
+	for (i = 0; i < n; i++) {
+		json_t *req = m->batch ? json_array_get(root, i) : root;
+
+		if (m->full)
+			refuse_call(&m->calls[i], req);
+		else
+			run_call(t, &m->calls[i], req);
+	}
 	json_decref(root);
 	m->starting = false;
 	m->done = done;

@@ -20,6 +20,8 @@
 #define RPC_MAX_DEPTH		32
 #define RPC_MAX_PARAMS		10
 #define RPC_MAX_BATCH		1000
+/* The replies to one message, in all (docs/jsonrpc.md, "Limits"). */
+#define RPC_MAX_REPLY		(16 * 1024 * 1024)
 
 enum rpc_code {
 	RPC_PARSE_ERROR = -32700,

@@ -76,3 +76,62 @@ def test_failed_commit_is_an_error():
         v.call("vm.define", name="b", kernel=kernel)
     finally:
         v.cleanup()
+
+
+def hwm_kib(pid):
+    for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
+
+
+def read_capped(c, cap):
+    """One reply line, failing the test if it passes cap bytes."""
+    buf = bytearray(c.buf)
+    while b"\n" not in buf:
+        chunk = c.sock.recv(1 << 20)
+        assert chunk, "verged closed the connection"
+        buf += chunk
+        assert len(buf) <= cap, "reply passed %d bytes" % cap
+    return bytes(buf[:buf.index(b"\n")])
+
+
+def test_batch_replies_are_bounded():
+    """1,000 vm.console calls of 1 MiB each in one batch: the replies
+    hold at most 16 MiB; the call that would pass it and the calls after
+    it get too_large; verged's peak RSS stays far from a gigabyte."""
+    limit = 16 << 20
+    v = vh.Verged()
+    try:
+        v.start()
+        (v.tmp / "Image").write_bytes(b"k")
+        v.call("vm.define", name="c", kernel=str(v.tmp / "Image"))
+        log = v.state / "vms" / "c" / "console.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_bytes((b"x" * 1023 + b"\n") * 1024)
+        base = hwm_kib(v.pid)
+        batch = [{"jsonrpc": "2.0", "id": i, "method": "vm.console",
+                  "params": {"name": "c", "bytes": 1 << 20}}
+                 for i in range(1000)]
+        with v.client(timeout=120) as c:
+            c.send_raw(json.dumps(batch).encode() + b"\n")
+            line = read_capped(c, 2 * limit)
+        replies = json.loads(line)
+        assert [r["id"] for r in replies] == list(range(1000))
+        ok = [r for r in replies if "result" in r]
+        bad = [r for r in replies if "error" in r]
+        assert ok and all(len(r["result"]["text"]) == 1 << 20 for r in ok)
+        assert replies[:len(ok)] == ok          # the first ones fit
+        assert len(line) <= limit + 1000 * 512
+        assert len(ok) * (1 << 20) <= limit
+        assert all(r["error"]["data"]["name"] == "too_large" and
+                   r["error"]["data"]["limit_bytes"] == limit for r in bad)
+        assert "dropped" in bad[0]["error"]["message"]
+        assert all("not run" in r["error"]["message"] for r in bad[1:])
+        grown = hwm_kib(v.pid) - base
+        assert grown < 200 * 1024, "peak RSS grew by %d KiB" % grown
+        print("batch: %d results, %d errors, reply %d bytes, peak RSS"
+              " +%d KiB" % (len(ok), len(bad), len(line), grown))
+        assert v.call("vm.show", name="c")["name"] == "c"
+    finally:
+        v.cleanup()

@@ -21,6 +21,12 @@
 
 #define GUESTINFO_MAX_KEY	128
 #define AGENT_MAX_STR		64
+/* What one guest may add to the event log and the reports, sustained and
+ * at once; the rest is dropped and counted (docs/jsonrpc.md). */
+#define GUEST_EVENTS_PER_S	1.0
+#define GUEST_EVENTS_BURST	20.0
+#define GUEST_REPORTS_PER_S	2.0
+#define GUEST_REPORTS_BURST	10.0
 
 struct tclo_req {
 	struct tclo_req *next;
@@ -107,12 +113,65 @@ static char *bounded_str(json_t *obj, const char *key)
 	return strdup(json_string_value(v));
 }
 
+/* --- rate limits of what the guest causes --------------------------------- */
+
+static bool guest_allow(struct vm *vm, struct vm_guest_bucket *b,
+			double per_s, double burst)
+{
+	double now = (double)uv_now(vm->d->loop) / 1000.0;
+
+	if (!b->at)
+		b->tokens = burst;
+	else if ((b->tokens += (now - b->at) * per_s) > burst)
+		b->tokens = burst;
+	b->at = now ? now : 1e-3;
+	if (b->tokens < 1.0) {
+		b->dropped++;
+		return false;
+	}
+	b->tokens -= 1.0;
+	return true;
+}
+
+/* Before the next guest record that passes: how many did not. */
+static void report_dropped(struct vm *vm)
+{
+	uint64_t ev = vm->guest_events.dropped, rep = vm->guest_reports.dropped;
+
+	if (!ev && !rep)
+		return;
+	log_warn("%s: rate limit: dropped %llu guest events and %llu agent"
+		 " reports", vm->def.name, (unsigned long long)ev,
+		 (unsigned long long)rep);
+	verged_guest_event(vm->d, vm->def.name, "guest.dropped",
+			   json_pack("{sI sI}", "events", (json_int_t)ev,
+				     "reports", (json_int_t)rep));
+	vm->guest_events.dropped = vm->guest_reports.dropped = 0;
+}
+
+void vm_guest_event(struct vm *vm, const char *type, json_t *detail)
+{
+	if (!guest_allow(vm, &vm->guest_events, GUEST_EVENTS_PER_S,
+			 GUEST_EVENTS_BURST)) {
+		json_decref(detail);
+		return;
+	}
+	report_dropped(vm);
+	verged_guest_event(vm->d, vm->def.name, type, detail);
+}
+
 /* --- RPCI: messages the agent sends --------------------------------------- */
 
 static void agent_report(struct vm *vm, const char *json_text, size_t n)
 {
-	json_t *r = json_loadb(json_text, n, 0, NULL);
+	json_t *r;
 	char *dump;
+
+	if (!guest_allow(vm, &vm->guest_reports, GUEST_REPORTS_PER_S,
+			 GUEST_REPORTS_BURST))
+		return;
+	report_dropped(vm);
+	r = json_loadb(json_text, n, 0, NULL);
 
 	if (!json_is_object(r)) {
 		log_warn("%s: agent report is not a JSON object; ignored",
@@ -141,7 +200,7 @@ static void agent_hello(struct vm *vm, const char *json_text, size_t n)
 		json_decref(h);
 		h = json_pack("{so}", "text", vm_text_json(json_text, n));
 	}
-	verged_event(vm->d, vm->def.name, "agent.hello", -1, h);
+	vm_guest_event(vm, "agent.hello", h);
 }
 
 static const struct {
@@ -422,8 +481,8 @@ static void on_boot(struct vm *vm, const struct vp_frame *f)
 		hvlink_request(vm->hv, VP_CLOCK_SET_RATE, &rate, sizeof(rate),
 			       rate_restored, vm->def.name);
 	if (b.stage == VP_BOOT_GUEST_ENTERED)
-		verged_event(vm->d, vm->def.name, "vm.boot", -1,
-			     json_pack("{si}", "cpu", (int)b.cpu));
+		vm_guest_event(vm, "vm.boot",
+			       json_pack("{si}", "cpu", (int)b.cpu));
 }
 
 void vm_hv_event(void *arg, const struct vp_frame *f)
@@ -442,9 +501,8 @@ void vm_hv_event(void *arg, const struct vp_frame *f)
 		on_boot(vm, f);
 		break;
 	case VP_EV_PANIC:
-		verged_event(vm->d, vm->def.name, "vm.panic", -1,
-			     json_pack("{so}", "text",
-				       vm_text_json(text, f->hdr.len)));
+		vm_guest_event(vm, "vm.panic", json_pack("{so}", "text",
+			       vm_text_json(text, f->hdr.len)));
 		break;
 	case VP_EV_RPCI:
 		on_rpci(vm, text, f->hdr.len);

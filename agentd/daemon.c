@@ -59,19 +59,31 @@ void verged_dirty(struct verged *d)
 			       0);
 }
 
-void verged_event(struct verged *d, const char *vm, const char *type,
-		  int64_t uid, json_t *detail)
+static void add_event(struct verged *d, const char *vm, const char *type,
+		      int64_t uid, bool guest, json_t *detail)
 {
 	json_t *ev = NULL;
 
-	if (store_event_add(d->store, verged_now(), vm, type, uid, detail,
-			    &ev) == 0 && ev) {
+	if (store_event_add(d->store, verged_now(), vm, type, uid, guest,
+			    detail, &ev) == 0 && ev) {
 		if (d->server)
 			server_broadcast(d->server, vm, ev);
 	}
 	json_decref(ev);
 	json_decref(detail);
 	verged_dirty(d);
+}
+
+void verged_event(struct verged *d, const char *vm, const char *type,
+		  int64_t uid, json_t *detail)
+{
+	add_event(d, vm, type, uid, false, detail);
+}
+
+void verged_guest_event(struct verged *d, const char *vm, const char *type,
+			json_t *detail)
+{
+	add_event(d, vm, type, -1, true, detail);
 }
 
 int verged_mkdir(const char *path, mode_t mode)

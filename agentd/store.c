@@ -69,6 +69,14 @@ static const char *const migrations[] = {
 	"  value TEXT NOT NULL,"
 	"  source TEXT NOT NULL,"
 	"  PRIMARY KEY (vm_id, key));",
+	/* 2 -> 3: who caused each event; guest events are kept apart. */
+	"ALTER TABLE events ADD COLUMN source TEXT NOT NULL"
+	"  DEFAULT 'daemon';"
+	"UPDATE events SET source = 'operator' WHERE uid IS NOT NULL;"
+	"UPDATE events SET source = 'guest' WHERE uid IS NULL AND type IN"
+	"  ('agent.hello', 'vm.boot', 'vm.panic', 'vm.reset',"
+	"   'vm.watchdog');"
+	"CREATE INDEX events_source ON events(source, id);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -76,8 +84,8 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 
 enum stmt {
 	S_VM_INSERT, S_CLOCK_INSERT, S_OBS_INSERT, S_VM_DELETE, S_VM_DESIRED,
-	S_VM_CLOCK, S_VM_OBSERVED, S_VM_ALL, S_EVENT_ADD, S_EVENT_PRUNE,
-	S_EVENTS, S_REPORT_ADD, S_REPORT_PRUNE, S_REPORT_LATEST,
+	S_VM_CLOCK, S_VM_OBSERVED, S_VM_ALL, S_EVENT_ADD, S_EVENT_PRUNE_HOST,
+	S_EVENT_PRUNE_GUEST, S_EVENTS, S_REPORT_ADD, S_REPORT_PRUNE, S_REPORT_LATEST,
 	S_REPORT_COUNT, S_GI_SET, S_GI_DEL, S_GI_GET, S_GI_HOST,
 	S_COUNT
 };
@@ -101,10 +109,18 @@ static const char *const stmt_sql[S_COUNT] = {
 		" o.started_at, o.boots FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
-	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail)"
-		" VALUES (?, ?, ?, ?, ?)",
-	[S_EVENT_PRUNE] = "DELETE FROM events WHERE id <= ?",
-	[S_EVENTS] = "SELECT id, time, vm, type, uid, detail FROM events"
+	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail,"
+		" source) VALUES (?, ?, ?, ?, ?, ?)",
+	/* Each class keeps its newest ?1: a guest never prunes the
+	 * operators' and verged's events, nor they the guests'. */
+	[S_EVENT_PRUNE_HOST] = "DELETE FROM events WHERE source != 'guest'"
+		" AND id <= (SELECT id FROM events WHERE source != 'guest'"
+		" ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+	[S_EVENT_PRUNE_GUEST] = "DELETE FROM events WHERE source = 'guest'"
+		" AND id <= (SELECT id FROM events WHERE source = 'guest'"
+		" ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+	[S_EVENTS] = "SELECT id, time, vm, type, uid, detail, source"
+		" FROM events"
 		" WHERE id > ?1 AND (?2 IS NULL OR vm = ?2)"
 		" ORDER BY id LIMIT ?3",
 	[S_REPORT_ADD] = "INSERT INTO agent_reports(vm_id, received_at,"
@@ -130,7 +146,7 @@ struct store {
 	bool in_tx;
 	bool failed;		/* a write of this batch failed */
 	int64_t event_keep;
-	unsigned events_since_prune;
+	unsigned events_since_prune[2];	/* host, guest */
 };
 
 static int db_fail(struct store *s, const char *what)
@@ -535,30 +551,38 @@ int store_vm_foreach(struct store *s,
 
 /* --- events --------------------------------------------------------------- */
 
-static json_t *event_json(int64_t id, double time, const char *vm,
-			  const char *type, int64_t uid, json_t *detail)
+static const char *source_of(int64_t uid, bool guest)
 {
-	return json_pack("{sI sf ss? ss so sO}", "id", (json_int_t)id,
+	return guest ? "guest" : uid >= 0 ? "operator" : "daemon";
+}
+
+static json_t *event_json(int64_t id, double time, const char *vm,
+			  const char *type, int64_t uid, const char *source,
+			  json_t *detail)
+{
+	return json_pack("{sI sf ss? ss so ss sO}", "id", (json_int_t)id,
 			 "time", time, "vm", vm,
 			 "type", type, "uid",
 			 uid < 0 ? json_null() : json_integer(uid),
+			 "source", source ? source : "daemon",
 			 "detail", detail);
 }
 
-static void prune_events(struct store *s, int64_t newest)
+/* Every 256 events of a class, that class is cut to event_keep. */
+static void prune_events(struct store *s, int64_t newest, bool guest)
 {
 	sqlite3_stmt *q;
 
-	if (++s->events_since_prune < 256 || newest <= s->event_keep)
+	if (++s->events_since_prune[guest] < 256 || newest <= s->event_keep)
 		return;
-	s->events_since_prune = 0;
-	q = st(s, S_EVENT_PRUNE);
-	sqlite3_bind_int64(q, 1, newest - s->event_keep);
+	s->events_since_prune[guest] = 0;
+	q = st(s, guest ? S_EVENT_PRUNE_GUEST : S_EVENT_PRUNE_HOST);
+	sqlite3_bind_int64(q, 1, s->event_keep);
 	step_write(s, q, "prune events");
 }
 
 int store_event_add(struct store *s, double time, const char *vm,
-		    const char *type, int64_t uid, json_t *detail,
+		    const char *type, int64_t uid, bool guest, json_t *detail,
 		    json_t **ret_event)
 {
 	json_t *empty = NULL;
@@ -583,12 +607,14 @@ int store_event_add(struct store *s, double time, const char *vm,
 	if (uid >= 0)
 		sqlite3_bind_int64(q, 4, uid);
 	bind_text(q, 5, text);
+	bind_text(q, 6, source_of(uid, guest));
 	if ((e = step_write(s, q, "add event")))
 		goto out;
 	id = sqlite3_last_insert_rowid(s->db);
-	prune_events(s, id);
+	prune_events(s, id, guest);
 	if (ret_event)
-		*ret_event = event_json(id, time, vm, type, uid, detail);
+		*ret_event = event_json(id, time, vm, type, uid,
+					source_of(uid, guest), detail);
 out:
 	free(text);
 	json_decref(empty);
@@ -616,6 +642,7 @@ int store_events_list(struct store *s, const char *vm, int64_t since,
 			(const char *)sqlite3_column_text(q, 3),
 			sqlite3_column_type(q, 4) == SQLITE_NULL ? -1 :
 			sqlite3_column_int64(q, 4),
+			(const char *)sqlite3_column_text(q, 6),
 			detail ? detail : json_object()));
 		json_decref(detail);
 	}

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 struct store;
 
@@ -42,7 +42,8 @@ void store_close(struct store *s);
 /* A read-only connection (query_only) for another thread: only the
  * reading functions below may be used on it. */
 int store_open_reader(const char *path, struct store **ret_store);
-/* Events kept in all (older ones are pruned as new ones arrive). */
+/* Events kept of each class, the guests' and the others' (operators' and
+ * verged's): older ones are pruned as new ones of the class arrive. */
 void store_set_event_keep(struct store *s, int64_t keep);
 int store_version(struct store *s);
 
@@ -68,9 +69,11 @@ int store_vm_foreach(struct store *s,
 		     void *arg);
 void store_record_free(struct vm_record *r);
 
-/* uid < 0 is stored as NULL; detail may be NULL ({}). */
+/* uid < 0 is stored as NULL; detail may be NULL ({}). The source
+ * column (and the event's "source") is "guest" if guest, else
+ * "operator" with a uid, else "daemon". */
 int store_event_add(struct store *s, double time, const char *vm,
-		    const char *type, int64_t uid, json_t *detail,
+		    const char *type, int64_t uid, bool guest, json_t *detail,
 		    json_t **ret_event);
 /* Events with id > since, of vm if not NULL, oldest first. */
 int store_events_list(struct store *s, const char *vm, int64_t since,

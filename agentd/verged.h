@@ -55,6 +55,10 @@ void verged_dirty(struct verged *d);
  */
 void verged_event(struct verged *d, const char *vm, const char *type,
 		  int64_t uid, json_t *detail);
+/* The same for an event the guest caused: kept apart (source "guest",
+ * its own bound). Not rate limited: see vm_guest_event(). */
+void verged_guest_event(struct verged *d, const char *vm, const char *type,
+			json_t *detail);
 
 /*
  * A rate: "p/q", a decimal with up to 9 fraction digits ("0.5"), or a

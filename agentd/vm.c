@@ -546,20 +546,23 @@ static void qmp_event(void *arg, const char *name, json_t *data)
 								  "guest"));
 		if (vm->guest_shutdown || vm->stop_requested) {
 			vm->guest_shutdown = true;
-			verged_event(vm->d, vm->def.name, "vm.shutdown", -1,
-				     detail);
+			if (vm->stop_requested)
+				verged_event(vm->d, vm->def.name,
+					     "vm.shutdown", -1, detail);
+			else	/* the guest's own idea */
+				vm_guest_event(vm, "vm.shutdown", detail);
 			return;
 		}
 	} else if (!strcmp(name, "RESET")) {
 		vm->boots++;
 		save_observed(vm);
-		verged_event(vm->d, vm->def.name, "vm.reset", -1, detail);
+		vm_guest_event(vm, "vm.reset", detail);
 		return;
 	} else if (!strcmp(name, "POWERDOWN")) {
 		verged_event(vm->d, vm->def.name, "vm.powerdown", -1, detail);
 		return;
 	} else if (!strcmp(name, "WATCHDOG")) {
-		verged_event(vm->d, vm->def.name, "vm.watchdog", -1, detail);
+		vm_guest_event(vm, "vm.watchdog", detail);
 		return;
 	}
 	log_debug("%s: QMP event %s", vm->def.name, name);

@@ -33,6 +33,12 @@ struct vm_waiter {
 
 struct tclo_req;
 
+/* A token bucket for what a guest causes (agent.c). */
+struct vm_guest_bucket {
+	double tokens, at;	/* at: uv_now() s of the last refill, 0: new */
+	uint64_t dropped;	/* since the last guest.dropped event */
+};
+
 struct vm {
 	struct vm *next;
 	struct verged *d;
@@ -65,6 +71,8 @@ struct vm {
 	char *agent_detect, *agent_hostname;
 	uint32_t tclo_id;
 	struct tclo_req *tclo;	/* pending TCLO commands */
+	/* rate limits of guest events and agent reports */
+	struct vm_guest_bucket guest_events, guest_reports;
 };
 
 const char *vm_state_name(enum vm_state s);
@@ -110,6 +118,9 @@ void vm_tclo(struct vm *vm, const char *verb, const char *arg,
 			  double rtt_ms));
 void vm_tclo_cancel_all(struct vm *vm, const char *why);
 void vm_guestinfo_push(struct vm *vm, const char *key, const char *value);
+/* Records an event the guest caused (detail stolen), within the VM's
+ * rate limit; what the limit drops is counted in a guest.dropped event. */
+void vm_guest_event(struct vm *vm, const char *type, json_t *detail);
 /* UTF-8 text with control characters other than \n and \t replaced. */
 json_t *vm_text_json(const char *p, size_t n);
 #endif

@@ -420,6 +420,8 @@ static void event_row(struct cli_table *t, json_t *e, bool now, FILE *f)
 		json_object_get(e, "id")));
 	cli_fmt_time(num(e, "time"), time, sizeof(time));
 	fmt_caller(json_object_get(e, "uid"), caller, sizeof(caller));
+	if (cli_jstr(e, "source") && !strcmp(cli_jstr(e, "source"), "guest"))
+		snprintf(caller, sizeof(caller), "guest");
 	fmt_detail(json_object_get(e, "detail"), detail, sizeof(detail));
 	if (now)
 		cli_table_print_row(t, f, cells);

@@ -22,7 +22,10 @@ misses the first N presses (like a guest that is not running through
 QEMU's 100 ms button pulse); fake.stats=drop never answers STATS_GET
 and closes the management connection 0.5 s later (QEMU keeps running);
 fake.stats=exit never answers it and exits 0.5 s later while a child
-keeps the sockets open for 3 s (verged sees the exit first).
+keeps the sockets open for 3 s (verged sees the exit first);
+fake.flood=N sends N guest events and N agent reports as fast as it can
+after the greeting, then, 1.5 s later, one more agent hello
+{"flood": "done"}.
 """
 
 import json
@@ -69,9 +72,12 @@ class Fake:
             if w.startswith("fake.miss_presses="):
                 self.misses = int(w.split("=", 1)[1])
         self.stats_mode = None
+        self.flood = 0
         for w in self.guest.split():
             if w.startswith("fake.stats="):
                 self.stats_mode = w.split("=", 1)[1]
+            if w.startswith("fake.flood="):
+                self.flood = int(w.split("=", 1)[1])
         self.rundir = os.path.dirname(self.paths["qmp"])
         self.log = open(os.path.join(self.rundir, "fake.log"), "a",
                         buffering=1)
@@ -175,6 +181,22 @@ class Fake:
             os._exit(1)
         c.shutdown(socket.SHUT_RDWR)
 
+    def flood_events(self, c):
+        """A guest that floods verged's event log."""
+        for i in range(self.flood):
+            kind = i % 3
+            if kind == 0:
+                self.event(c, mgmt.EV_RPCI,
+                           b'verge.hello {"flood": %d}' % i)
+            elif kind == 1:
+                self.event(c, mgmt.EV_PANIC, b"panic %d" % i)
+            else:
+                self.event(c, mgmt.EV_BOOT, struct.pack("<II", 2, 0))
+            self.event(c, mgmt.EV_RPCI, b'verge.report {"seq": %d}' % i)
+        time.sleep(1.5)
+        self.event(c, mgmt.EV_RPCI, b'verge.hello {"flood": "done"}')
+        self.note(flood="done")
+
     def guest_says(self, c):
         """What a booting guest and its agent send, good and bad."""
         self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
@@ -218,6 +240,9 @@ class Fake:
                     if type_ == mgmt.HELLO and not greeted:
                         greeted = True
                         self.guest_says(c)
+                        if self.flood:
+                            threading.Thread(target=self.flood_events,
+                                             args=(c,), daemon=True).start()
             c.close()
 
     def run(self, argv):

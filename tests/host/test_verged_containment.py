@@ -135,3 +135,64 @@ def test_batch_replies_are_bounded():
         assert v.call("vm.show", name="c")["name"] == "c"
     finally:
         v.cleanup()
+
+
+def all_events(v):
+    events, since = [], 0
+    while True:
+        page = v.call("events.list", since=since, limit=1000)
+        if not page:
+            return events
+        events += page
+        since = page[-1]["id"]
+
+
+def test_guest_cannot_flush_operator_events():
+    """A guest floods 3,000 events and 3,000 agent reports into an event
+    log that keeps 100: every operator event is still there, the guest's
+    are rate limited, kept apart and counted in guest.dropped."""
+    flood = 3000
+    v = fake_verged("[store]\nevent_history = 100\n")
+    try:
+        v.start()
+        kernel = str(v.tmp / "Image")
+        v.call("vm.define", name="f", kernel=kernel,
+               cmdline="fake.flood=%d" % flood)
+        for i in range(40):
+            v.call("guestinfo.set", name="f", key="k%d" % i, value="v")
+        v.call("vm.start", name="f")
+        fake_log = v.run / "vms" / "f" / "fake.log"
+        for i in range(10):     # while the guest floods
+            v.call("guestinfo.set", name="f", key="during%d" % i,
+                   value="v")
+        vh.wait_for("the flood", lambda: fake_log.exists() and
+                    '"flood": "done"' in fake_log.read_text(), 60)
+        vh.wait_for("the last hello", lambda: any(
+            e["type"] == "agent.hello" and
+            e["detail"].get("flood") == "done" for e in all_events(v)), 10)
+        events = all_events(v)
+        ids = [e["id"] for e in events]
+        assert ids == sorted(ids)               # one log, in order
+        mine = [e for e in events if e["uid"] is not None]
+        assert [e["type"] for e in mine] == \
+            ["vm.define"] + ["guestinfo.set"] * 40 + ["vm.start"] + \
+            ["guestinfo.set"] * 10, [e["type"] for e in mine]
+        assert all(e["source"] == "operator" for e in mine)
+        guest = [e for e in events if e.get("source") == "guest"]
+        assert guest and all(e["uid"] is None for e in guest)
+        assert {e["type"] for e in guest} <= {
+            "agent.hello", "vm.panic", "vm.boot", "guest.dropped"}
+        assert len(guest) < 100 + 256
+        dropped = [e["detail"] for e in events
+                   if e["type"] == "guest.dropped"]
+        assert dropped, "no guest.dropped event"
+        # what passed is the burst and about one a second; the rest counted
+        assert sum(d["events"] for d in dropped) > flood * 0.9
+        assert sum(d["reports"] for d in dropped) > flood * 0.9
+        assert v.call("agent.show", name="f")["reports"] < 100
+        # the operator's events are also all in the VM's own list
+        vm_events = v.call("events.list", vm="f", limit=1000)
+        assert [e["id"] for e in vm_events if e["uid"] is not None] == \
+            [e["id"] for e in mine if e["vm"] == "f"]
+    finally:
+        v.cleanup()

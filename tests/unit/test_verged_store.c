@@ -114,6 +114,9 @@ static void test_upgrade_v1(void **state)
 	assert_int_equal(json_array_size(events), 2);
 	assert_int_equal(json_integer_value(json_object_get(
 		json_array_get(events, 1), "uid")), 1000);
+	/* uid-stamped: the operators' */
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(events, 1), "source")), "operator");
 	json_decref(events);
 	/* and the new tables work on the old row */
 	assert_int_equal(store_report_add(s, f.first.id, 3.0, "{\"seq\":1}", 5),
@@ -226,7 +229,7 @@ static void test_commit_survives_close(void **state)
 	(void)state;
 	assert_int_equal(store_open(path, &s), 0);
 	assert_int_equal(store_event_add(s, 1.0, NULL, "daemon.start", -1,
-					 NULL, NULL), 0);
+					 false, NULL, NULL), 0);
 	assert_true(store_dirty(s));
 	assert_int_equal(store_commit(s), 0);
 	assert_false(store_dirty(s));
@@ -249,6 +252,44 @@ static void test_commit_survives_close(void **state)
 	store_close(s);
 }
 
+/* A flood of guest events prunes guest events only. */
+static void test_guest_events_kept_apart(void **state)
+{
+	struct store *s;
+	json_t *ev, *e;
+	int i, operator = 0, guest = 0;
+	size_t j;
+	int64_t since = 0;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	store_set_event_keep(s, 100);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(store_event_add(s, i, "v", "guestinfo.set", 0,
+						 false, NULL, NULL), 0);
+	for (i = 0; i < 3000; i++)
+		assert_int_equal(store_event_add(s, i, "v", "agent.hello", -1,
+						 true, NULL, NULL), 0);
+	assert_int_equal(store_commit(s), 0);
+	do {
+		assert_int_equal(store_events_list(s, NULL, since, 1000, &ev),
+				 0);
+		json_array_foreach(ev, j, e) {
+			const char *src = json_string_value(json_object_get(e,
+							     "source"));
+
+			operator += !strcmp(src, "operator");
+			guest += !strcmp(src, "guest");
+			since = json_integer_value(json_object_get(e, "id"));
+		}
+		i = (int)json_array_size(ev);
+		json_decref(ev);
+	} while (i);
+	assert_int_equal(operator, 50);
+	assert_true(guest >= 100 && guest < 100 + 256);
+	store_close(s);
+}
+
 static int teardown_all(void **state)
 {
 	char cmd[300];
@@ -267,6 +308,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reports_bounded, setup),
 		cmocka_unit_test_setup(test_guestinfo, setup),
 		cmocka_unit_test_setup(test_commit_survives_close, setup),
+		cmocka_unit_test_setup(test_guest_events_kept_apart, setup),
 	};
 
 	return cmocka_run_group_tests_name("verged_store", tests, NULL,

@@ -48,6 +48,7 @@ static const struct config_key {
 	/* REST API (docs/rest.md) */
 	STR("rest", "listen", rest_listen),
 	STR("rest", "token_file", rest_token_file),
+	BOOL("rest", "metrics_token", rest_metrics_token),
 	STR("rest", "peers", rest_peers),
 	STR("rest", "host", rest_host),
 	INT("rest", "peer_timeout_ms", rest_peer_timeout_ms, 50, 60000),
@@ -258,6 +259,12 @@ static void apply_defaults(struct verged_config *c)
 	default_int(&c->report_history, 100);
 	default_int(&c->event_history, 100000);
 	default_str(&c->rest_listen, REST_DEFAULT_LISTEN);
+	if (!c->rest_token_file &&
+	    asprintf(&c->rest_token_file, "%s/" REST_TOKEN_NAME,
+		     c->state_dir) < 0) {
+		log_err("out of memory");
+		exit(1);
+	}
 	default_int(&c->rest_peer_timeout_ms, 1000);
 	default_int(&c->rest_peer_cache_ms, 1000);
 	default_int(&c->rest_max_connections, 256);

@@ -17,6 +17,8 @@ VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
 # REST API (issue 6)
 VERGED_SRCS  += buf metrics peers rest snapshot
+# REST token (issue 12)
+VERGED_SRCS  += token
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o
 

@@ -65,9 +65,27 @@ def test_token_from_a_file(vd):
 def test_without_the_token_permission_denied(vd):
     r = verge("--url", vd.url, "vm", "list")
     assert r.returncode == 5, (r.returncode, r.stderr)
-    assert "token" in r.stderr
+    assert "needs its REST token and none was found" in r.stderr
+    assert "/etc/verge/rest.token" in r.stderr
     r = verge("--url", vd.url, "vm", "list", env={"VERGE_TOKEN": "nope"})
     assert r.returncode == 5
+    assert "refused the token from $VERGE_TOKEN" in r.stderr
+    tf = vd.tmp / "wrong-token"
+    tf.write_text("nope\n")
+    r = verge("--url", vd.url, "--token-file", str(tf), "vm", "list")
+    assert r.returncode == 5 and "refused the token from %s" % tf in r.stderr
+    r = verge("--url", vd.url, "--token-file", str(vd.tmp / "absent"), "vm",
+              "list")
+    assert r.returncode != 0 and "absent" in r.stderr
+
+
+def test_fleet_status_says_when_the_token_is_missing_or_refused(vd):
+    r = verge("fleet", "status", "--url", vd.url)
+    assert r.returncode == 5, (r.returncode, r.stdout, r.stderr)
+    assert "needs its REST token" in r.stderr and "HTTP 401" in r.stderr
+    assert "needs its REST token" in r.stdout   # the host's ERROR column
+    r = verge("fleet", "status", "--url", vd.url, env={"VERGE_TOKEN": "x"})
+    assert r.returncode == 5 and "refused the token" in r.stderr
 
 
 def test_missing_vm_and_read_only_commands(vd):

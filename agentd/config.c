@@ -72,6 +72,7 @@ void config_usage(FILE *f)
 	      "[--state-dir DIR]\n"
 	      "              [--run-dir DIR] [--rest ADDR:PORT|off]\n"
 	      "              [--foreground] [--verbose]\n"
+	      "       verged [--config FILE] --make-token\n"
 	      "       verged --version | --help\n", f);
 }
 
@@ -87,13 +88,14 @@ static void set_str(char **dst, const char *s)
 
 int config_parse_args(struct verged_config *c, int argc, char **argv)
 {
-	enum { O_SOCKET = 256, O_STATE, O_RUN, O_REST };
+	enum { O_SOCKET = 256, O_STATE, O_RUN, O_REST, O_MAKE_TOKEN };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "run-dir", required_argument, NULL, O_RUN },
 		{ "rest", required_argument, NULL, O_REST },
+		{ "make-token", no_argument, NULL, O_MAKE_TOKEN },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -120,6 +122,7 @@ int config_parse_args(struct verged_config *c, int argc, char **argv)
 		case O_STATE: set_str(&c->state_dir, optarg); break;
 		case O_RUN: set_str(&c->run_dir, optarg); break;
 		case O_REST: set_str(&c->rest_listen, optarg); break;
+		case O_MAKE_TOKEN: c->make_token = true; break;
 		case 'f': c->foreground = true; break;
 		case 'v': c->verbose = true; break;
 		case 'V':

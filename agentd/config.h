@@ -27,6 +27,7 @@ struct verged_config {
 	char *machine;		/* -M */
 	char *cpu;		/* -cpu */
 	bool foreground;
+	bool make_token;	/* --make-token: the REST token file, then exit */
 	bool verbose;
 	int stop_timeout_s;	/* vm.stop default */
 	int agent_timeout_ms;	/* TCLO requests */

@@ -195,13 +195,13 @@ def test_default_verged_needs_the_token_it_created():
     try:
         v.start()
         v.define("vm-a")
-        tf = v.state / "rest.token"
-        assert tf.stat().st_mode & 0o777 == 0o640
-        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", v.token)
         r = v.get("/v1/vms", token=False)
         assert r.status == 401, r
         assert error_of(r, 401)["code"] == "unauthorized"
         assert v.get("/v1/vms/vm-a", token=False).status == 401
+        tf = v.state / "rest.token"
+        assert tf.stat().st_mode & 0o777 == 0o640
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", v.token)
         assert v.get("/v1/vms").status == 200
         assert v.get("/healthz", token=False).status == 200
         # the same token after a restart: the file is kept

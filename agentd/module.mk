@@ -41,6 +41,8 @@ $(VERGED_OBJS) $(VERGED_MAIN): $(VERGED_HOST)/%.c.o: agentd/%.c
 VERGED_UNIT  := $(addprefix $(UNIT_DIR)/,test_verged_rpc test_verged_store)
 # REST (issue 6): snapshot slot, ETags, buffer, metrics text
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_rest
+# log lines from guest text (issue 12)
+VERGED_UNIT  += $(UNIT_DIR)/test_verged_log
 UNIT_TESTS   += $(VERGED_UNIT)
 all: $(VERGED_UNIT)
 

@@ -48,6 +48,7 @@ static const struct config_key {
 	/* REST API (docs/rest.md) */
 	STR("rest", "listen", rest_listen),
 	STR("rest", "token_file", rest_token_file),
+	BOOL("rest", "metrics_token", rest_metrics_token),
 	STR("rest", "peers", rest_peers),
 	STR("rest", "host", rest_host),
 	INT("rest", "peer_timeout_ms", rest_peer_timeout_ms, 50, 60000),
@@ -71,6 +72,7 @@ void config_usage(FILE *f)
 	      "[--state-dir DIR]\n"
 	      "              [--run-dir DIR] [--rest ADDR:PORT|off]\n"
 	      "              [--foreground] [--verbose]\n"
+	      "       verged [--config FILE] --make-token\n"
 	      "       verged --version | --help\n", f);
 }
 
@@ -86,13 +88,14 @@ static void set_str(char **dst, const char *s)
 
 int config_parse_args(struct verged_config *c, int argc, char **argv)
 {
-	enum { O_SOCKET = 256, O_STATE, O_RUN, O_REST };
+	enum { O_SOCKET = 256, O_STATE, O_RUN, O_REST, O_MAKE_TOKEN };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "run-dir", required_argument, NULL, O_RUN },
 		{ "rest", required_argument, NULL, O_REST },
+		{ "make-token", no_argument, NULL, O_MAKE_TOKEN },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -119,6 +122,7 @@ int config_parse_args(struct verged_config *c, int argc, char **argv)
 		case O_STATE: set_str(&c->state_dir, optarg); break;
 		case O_RUN: set_str(&c->run_dir, optarg); break;
 		case O_REST: set_str(&c->rest_listen, optarg); break;
+		case O_MAKE_TOKEN: c->make_token = true; break;
 		case 'f': c->foreground = true; break;
 		case 'v': c->verbose = true; break;
 		case 'V':
@@ -258,6 +262,12 @@ static void apply_defaults(struct verged_config *c)
 	default_int(&c->report_history, 100);
 	default_int(&c->event_history, 100000);
 	default_str(&c->rest_listen, REST_DEFAULT_LISTEN);
+	if (!c->rest_token_file &&
+	    asprintf(&c->rest_token_file, "%s/" REST_TOKEN_NAME,
+		     c->state_dir) < 0) {
+		log_err("out of memory");
+		exit(1);
+	}
 	default_int(&c->rest_peer_timeout_ms, 1000);
 	default_int(&c->rest_peer_cache_ms, 1000);
 	default_int(&c->rest_max_connections, 256);

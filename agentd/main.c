@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "token.h"
 #include "verged.h"
 
 /*
@@ -112,6 +114,24 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* --make-token (the packages' postinst): create [rest] token_file if it
+ * is missing, check it, and exit. */
+static int make_token(const struct verged_config *c)
+{
+	struct group *g = getgrnam(c->group);
+	char *token = NULL;
+	int r = token_load(c->rest_token_file, g ? g->gr_gid : (gid_t)-1,
+			   g != NULL, &token);
+
+	if (token)
+		memset(token, 0, strlen(token));
+	free(token);
+	if (r)
+		return 1;
+	printf("%s\n", c->rest_token_file);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct verged d;
@@ -127,6 +147,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_init(d.cfg.verbose);
+	if (d.cfg.make_token) {
+		r = make_token(&d.cfg);
+		config_free(&d.cfg);
+		return r;
+	}
 	if (!d.cfg.foreground && daemonize(&ready_fd)) {
 		log_err("cannot fork: %s", strerror(errno));
 		return 1;

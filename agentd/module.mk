@@ -17,6 +17,8 @@ VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
 # REST API (issue 6)
 VERGED_SRCS  += buf metrics peers rest snapshot
+# REST token (issue 12)
+VERGED_SRCS  += token
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o
 
@@ -39,6 +41,8 @@ $(VERGED_OBJS) $(VERGED_MAIN): $(VERGED_HOST)/%.c.o: agentd/%.c
 VERGED_UNIT  := $(addprefix $(UNIT_DIR)/,test_verged_rpc test_verged_store)
 # REST (issue 6): snapshot slot, ETags, buffer, metrics text
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_rest
+# log lines from guest text (issue 12)
+VERGED_UNIT  += $(UNIT_DIR)/test_verged_log
 UNIT_TESTS   += $(VERGED_UNIT)
 all: $(VERGED_UNIT)
 

@@ -238,6 +238,9 @@ static void finish(struct fetch *f, CURLcode res, struct peer_result *r)
 			 PEERS_MAX_BODY);
 	else if (res != CURLE_OK)
 		snprintf(err, sizeof(err), "%s", curl_easy_strerror(res));
+	else if (code == 401)
+		snprintf(err, sizeof(err), "HTTP status 401: the peer refused"
+			 " this host's token (a fleet shares one token)");
 	else if (code != 200)
 		snprintf(err, sizeof(err), "HTTP status %ld", code);
 	else if (parse_fleet(r, f->body.data ? f->body.data : "",

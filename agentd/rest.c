@@ -26,10 +26,10 @@
 #include "rest.h"
 #include "snapshot.h"
 #include "store.h"
+#include "token.h"
 #include "verged.h"
 #include "vm.h"
 
-#define MAX_TOKEN		512
 #define MAX_PARAMS		3
 #define EVENTS_DEFAULT_LIMIT	100
 #define EVENTS_MAX_LIMIT	1000
@@ -48,6 +48,7 @@ struct rest {
 	struct metrics metrics;
 	struct peers *peers;
 	char *token;
+	bool metrics_token;	/* [rest] metrics_token: /metrics closed */
 	char *host;
 	char *db_path;
 	/* read-only store connections, shared by the REST threads */
@@ -75,7 +76,8 @@ struct route {
 	enum rest_ep ep;
 	handler_fn fn;
 	const char *params[MAX_PARAMS];	/* query parameters allowed */
-	bool open;		/* answered without the token */
+	bool open;		/* answered without the token; only
+				 * /healthz and /metrics (docs/rest.md) */
 };
 
 struct req {
@@ -622,7 +624,7 @@ static enum MHD_Result h_metrics(struct req *q)
 
 static const struct route routes[] = {
 	{ "/healthz", EP_HEALTHZ, h_healthz, { NULL }, true },
-	{ "/metrics", EP_METRICS, h_metrics, { NULL }, false },
+	{ "/metrics", EP_METRICS, h_metrics, { NULL }, true },
 	{ "/v1/fleet", EP_FLEET, h_fleet, { "scope" }, false },
 	{ "/v1/hosts", EP_HOSTS, h_hosts, { NULL }, false },
 	{ "/v1/vms", EP_VMS, h_vms, { NULL }, false },
@@ -689,22 +691,22 @@ static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind,
 	return MHD_NO;
 }
 
-/* Constant time in the token's length: no timing oracle. */
+/* The bearer token, compared in constant time (token_equal). */
 static bool authorized(struct req *q)
 {
 	const char *h = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND,
 			MHD_HTTP_HEADER_AUTHORIZATION);
-	const char *want = q->r->token;
-	size_t i, n = strlen(want), hn;
-	unsigned char diff = 0;
 
-	if (!h || strncmp(h, "Bearer ", 7))
-		return false;
-	h += 7;
-	hn = strlen(h);
-	for (i = 0; i < n; i++)
-		diff |= (unsigned char)(want[i] ^ (i < hn ? h[i] : 0));
-	return !diff && hn == n;
+	return h && !strncmp(h, "Bearer ", 7) &&
+	       token_equal(q->r->token, h + 7);
+}
+
+/* Only /healthz and /metrics are open, and /metrics only by default. */
+static bool needs_token(const struct req *q)
+{
+	if (q->ep == EP_METRICS && q->r->metrics_token)
+		return true;
+	return !q->route->open;
 }
 
 /* The marker in *req_cls of a request suspended for the peers. */
@@ -730,7 +732,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	    strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return fail(&q, 405, "%.16s is not allowed: the REST API is"
 			    " read-only (GET, HEAD)", method);
-	if (q.r->token && !q.route->open && !authorized(&q))
+	if (needs_token(&q) && !authorized(&q))
 		return fail(&q, 401, "a bearer token is required"
 			    " (Authorization: Bearer TOKEN)");
 	if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_param,
@@ -942,38 +944,6 @@ static bool is_loopback(const struct sockaddr_storage *ss)
 	return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
 }
 
-static int read_token(const char *path, char **ret)
-{
-	char buf[MAX_TOKEN + 2];
-	struct stat sb;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		log_err("rest: token file %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (fstat(fd, &sb) == 0 && (sb.st_mode & 0007))
-		log_warn("rest: token file %s is readable by others", path);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -EIO;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
-		     buf[n - 1] == ' '))
-		n--;
-	buf[n] = '\0';
-	if (!n || n > MAX_TOKEN || strspn(buf, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		  "abcdefghijklmnopqrstuvwxyz0123456789-._~+/=") != (size_t)n) {
-		log_err("rest: token file %s: expected 1-%d characters of"
-			" a bearer token (RFC 6750 b64token)", path,
-			MAX_TOKEN);
-		return -EINVAL;
-	}
-	*ret = strdup(buf);
-	return *ret ? 0 : -ENOMEM;
-}
-
 /* The peers' base URLs: separated by spaces or commas, http(s) only. */
 static int start_peers(struct rest *r, const struct verged_config *c)
 {
@@ -1096,14 +1066,18 @@ int rest_start(struct verged *d)
 		rest_free(r);
 		return -ENOMEM;
 	}
-	if (c->rest_token_file && (err = read_token(c->rest_token_file,
-						    &r->token))) {
+	/* Every path but /healthz and /metrics needs the token, on
+	 * loopback too: the socket's group is the boundary. */
+	r->metrics_token = c->rest_metrics_token;
+	err = token_load(c->rest_token_file, d->group, d->has_group,
+			 &r->token);
+	if (err) {
 		rest_free(r);
 		return err;
 	}
-	if (!is_loopback(&ss) && !r->token)
-		log_warn("rest: listening on %s without a token: anyone who"
-			 " can reach it reads the fleet", c->rest_listen);
+	if (!is_loopback(&ss))
+		log_info("rest: %s is not loopback: the bearer token travels"
+			 " in clear text over http", c->rest_listen);
 	uv_timer_init(d->loop, &r->publish_timer);
 	uv_async_init(d->loop, &r->wake, wake_cb);
 	r->publish_timer.data = r->wake.data = r;
@@ -1121,8 +1095,8 @@ int rest_start(struct verged *d)
 		 * second verged on the host runs without REST. */
 		return c->rest_explicit || err != -EADDRNOTAVAIL ? err : 0;
 	}
-	log_info("rest: listening on http://%s/ as host '%s'%s",
-		 c->rest_listen, r->host, r->token ? " (token required)" : "");
+	log_info("rest: listening on http://%s/ as host '%s' (token in %s)",
+		 c->rest_listen, r->host, c->rest_token_file);
 	return 0;
 }
 

@@ -15,6 +15,8 @@ struct verged;
 
 /* The documented default: loopback only, a fixed port. */
 #define REST_DEFAULT_LISTEN	"127.0.0.1:8420"
+/* The token file in the state directory, unless [rest] token_file. */
+#define REST_TOKEN_NAME		"rest.token"
 #define REST_THREADS		2
 /* Per connection: the request line and headers must fit (431 if not). */
 #define REST_HEADER_LIMIT	(16 * 1024)

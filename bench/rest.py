@@ -78,7 +78,8 @@ def to_ms(v):
 def wrk(url, conns, threads):
     out = subprocess.run(
         [need("wrk"), "-t%d" % threads, "-c%d" % conns, "-d%ds" % SECONDS,
-         "--latency", url], capture_output=True, text=True,
+         "--latency", "-H", "Authorization: Bearer " + rh.FLEET_TOKEN,
+         url], capture_output=True, text=True,
         timeout=SECONDS + 30).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))

@@ -4,6 +4,7 @@
  * its result. args.c parses against this table, help.c prints it, and
  * complete.c completes from it.
  */
+#include "http.h"
 #include "run.h"
 
 #define END	{ 0 }
@@ -28,7 +29,8 @@ const struct cli_arg cli_global_args[] = {
 	  "talk to verged's REST API at URL (http:// or https://) instead "
 	  "of its socket: read-only commands only", NULL },
 	{ "token-file", "FILE", CLI_PATH, CLI_LOCAL, "token_file",
-	  "the REST API's bearer token, from FILE (default $VERGE_TOKEN)",
+	  "the REST API's bearer token, from FILE (default $VERGE_TOKEN, "
+	  "else " CLI_DEFAULT_TOKEN_FILE ")",
 	  NULL },
 	END
 };

@@ -11,6 +11,7 @@
 
 #include "rpc.h"
 #include "run.h"
+#include "safe.h"
 
 #define COMPLETE_TIMEOUT_MS	1000
 
@@ -101,8 +102,11 @@ static void print_vm_names(const char *socket)
 	if (cli_rpc_call(&rpc, "vm.list", NULL, deadline, &result,
 			 &error) == 0)
 		json_array_foreach(result, i, vm)
-			if (cli_jstr(vm, "name"))
-				printf("%s\n", cli_jstr(vm, "name"));
+			if (cli_jstr(vm, "name")) {
+				cli_safe_fputs(cli_jstr(vm, "name"), stdout,
+					       0);
+				putchar('\n');
+			}
 	json_decref(result);
 	json_decref(error);
 	cli_rpc_close(&rpc);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "safe.h"
 
 static const struct cli_exit_entry exits[] = {
 	/* verged's errors (docs/jsonrpc.md) */
@@ -90,7 +91,7 @@ static void print_hint(struct cli_ctx *ctx, const char *prefix,
 			fputs(title, f);
 			p += 4;
 		} else if (!strncmp(p, "{vm}", 4)) {
-			fputs(vm ? vm : "NAME", f);
+			cli_safe_fputs(vm ? vm : "NAME", f, 0);
 			p += 3;
 		} else {
 			fputc(*p, f);
@@ -104,7 +105,7 @@ static void print_json_error(struct cli_ctx *ctx, json_t *error)
 	json_t *doc = json_pack("{s:O}", "error", error);
 
 	if (doc)
-		json_dumpf(doc, stderr, JSON_COMPACT);
+		cli_json_dumpf(doc, stderr, JSON_COMPACT);
 	fputc('\n', stderr);
 	json_decref(doc);
 	(void)ctx;
@@ -131,7 +132,9 @@ int cli_fail(struct cli_ctx *ctx, enum cli_exit status, const char *name,
 		print_json_error(ctx, err);
 		json_decref(err);
 	} else {
-		fprintf(stderr, "verge: %s\n", msg);
+		fputs("verge: ", stderr);
+		cli_safe_fputs(msg, stderr, 0);
+		fputc('\n', stderr);
 		print_hint(ctx, "", hint, stderr);
 	}
 	return status;
@@ -176,10 +179,14 @@ int cli_fail_rpc(struct cli_ctx *ctx, json_t *error)
 		print_json_error(ctx, error);
 		return e->status;
 	}
-	if (param && msg && !strstr(msg, param))
-		fprintf(stderr, "verge: %s: %s\n", param, msg);
-	else
-		fprintf(stderr, "verge: %s\n", msg ? msg : "error");
+	/* verged's message may quote a guest (agent errors) */
+	fputs("verge: ", stderr);
+	if (param && msg && !strstr(msg, param)) {
+		cli_safe_fputs(param, stderr, 0);
+		fputs(": ", stderr);
+	}
+	cli_safe_fputs(msg ? msg : "error", stderr, 0);
+	fputc('\n', stderr);
 	param_source(ctx, param, source, sizeof(source));
 	print_hint(ctx, source, e->hint, stderr);
 	return e->status;

@@ -66,6 +66,10 @@ static const char *error_message(const struct cli_http_result *r,
 
 	if (r->err)
 		return r->why;
+	if (r->status == 401) {
+		cli_http_explain_401(buf, size);
+		return buf;
+	}
 	body = json_loadb(r->body ? r->body : "", r->len, 0, NULL);
 	msg = json_object_get(json_object_get(body, "error"), "message");
 	snprintf(buf, size, "HTTP %ld%s%s", r->status, msg ? ": " : "",
@@ -171,7 +175,7 @@ int run_fleet_status(struct cli_ctx *ctx)
 	char *urls[64], why[300];
 	struct cli_http_result res[64];
 	json_t *fleet, *seen;
-	size_t i, n = fleet_urls(ctx, urls, 64), answered = 0;
+	size_t i, n = fleet_urls(ctx, urls, 64), answered = 0, refused = 0;
 
 	for (i = 0; i < n; i++)
 		if (!cli_is_url(urls[i]))
@@ -186,6 +190,7 @@ int run_fleet_status(struct cli_ctx *ctx)
 	fleet = json_pack("{s[] s[]}", "hosts", "vms");
 	seen = json_object();
 	for (i = 0; i < n; i++) {
+		refused += !res[i].err && res[i].status == 401;
 		if (!res[i].err && res[i].status == 200 &&
 		    merge(fleet, seen, urls[i], &res[i]))
 			answered++;
@@ -202,6 +207,12 @@ int run_fleet_status(struct cli_ctx *ctx)
 	else
 		ctx->inv.cmd->show(ctx, fleet);
 	json_decref(fleet);
+	if (!answered && refused) {
+		cli_http_explain_401(why, sizeof(why));
+		return cli_fail(ctx, CLI_EXIT_DENIED, "permission_denied", NULL,
+				"%s (HTTP 401 from %s%s)", why, urls[0],
+				n > 1 ? " or the other URLs" : "");
+	}
 	if (!answered)
 		return cli_fail(ctx, CLI_EXIT_UNREACHABLE, "unreachable", NULL,
 				"no verged answered at %s%s", urls[0],

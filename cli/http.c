@@ -20,6 +20,9 @@
 #define MAX_TOKEN	512
 
 static const char *token_file;
+static bool token_sent;
+/* Where the token sent came from, or why none was sent (messages). */
+static char token_from[300];
 
 void cli_http_set_token_file(const char *path)
 {
@@ -31,32 +34,75 @@ bool cli_is_url(const char *s)
 	return s && (!strncmp(s, "http://", 7) || !strncmp(s, "https://", 8));
 }
 
-/* --token-file, else $VERGE_TOKEN; trailing blanks dropped. -errno. */
+static int read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * --token-file, else $VERGE_TOKEN, else CLI_DEFAULT_TOKEN_FILE if it can
+ * be read; trailing blanks dropped; "" if none. -errno (a named file
+ * that cannot be read, a token that would split the header).
+ */
 static int read_token(char *buf, size_t size)
 {
 	const char *env = getenv("VERGE_TOKEN");
-	ssize_t n = 0;
-	int fd;
+	size_t n;
+	int r = 0;
 
 	buf[0] = '\0';
 	if (token_file) {
-		fd = open(token_file, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		n = read(fd, buf, size - 1);
-		close(fd);
-		if (n < 0)
-			return -EIO;
-	} else if (env) {
-		n = (ssize_t)snprintf(buf, size, "%s", env);
-		if ((size_t)n >= size)
+		r = read_file(token_file, buf, size);
+		snprintf(token_from, sizeof(token_from), "%s%s%s", token_file,
+			 r ? ": " : "", r ? strerror(-r) : "");
+	} else if (env && *env) {
+		if (strlen(env) >= size)
 			return -E2BIG;
+		snprintf(buf, size, "%s", env);
+		snprintf(token_from, sizeof(token_from), "$VERGE_TOKEN");
+	} else {
+		r = read_file(CLI_DEFAULT_TOKEN_FILE, buf, size);
+		snprintf(token_from, sizeof(token_from), "%s%s%s",
+			 CLI_DEFAULT_TOKEN_FILE, r ? ": " : "",
+			 r == -EACCES ? "only root and the verge group may "
+			 "read it" : r ? strerror(-r) : "");
+		if (r) {
+			buf[0] = '\0';
+			return 0;	/* sent without: verged says 401 */
+		}
 	}
+	if (r)
+		return r;
+	n = strlen(buf);
 	while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
 		n--;
 	buf[n] = '\0';
+	if (!n)
+		snprintf(token_from + strlen(token_from),
+			 sizeof(token_from) - strlen(token_from), ": empty");
 	/* a header must not be split by what the file holds */
 	return strpbrk(buf, "\r\n") ? -EINVAL : 0;
+}
+
+void cli_http_explain_401(char *buf, size_t size)
+{
+	if (token_sent)
+		snprintf(buf, size, "verged refused the token from %s",
+			 token_from);
+	else
+		snprintf(buf, size, "verged needs its REST token and none was"
+			 " found (--token-file FILE, $VERGE_TOKEN, or %s)",
+			 token_from[0] ? token_from : CLI_DEFAULT_TOKEN_FILE);
 }
 
 /* --- GETs ----------------------------------------------------------------- */
@@ -150,7 +196,8 @@ static struct curl_slist *auth_headers(int *ret_err)
 
 	*ret_err = read_token(token, sizeof(token));
 	h = curl_slist_append(NULL, "Accept: application/json");
-	if (!*ret_err && token[0]) {
+	token_sent = !*ret_err && token[0];
+	if (token_sent) {
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
 		h = curl_slist_append(h, line);
 		memset(line, 0, sizeof(line));
@@ -182,8 +229,9 @@ int cli_http_get_many(char *const *bases, size_t n, const char *path,
 		x[i].res = &res[i];
 		if (err) {
 			res[i].err = err;
-			snprintf(res[i].why, sizeof(res[i].why), "token: %s",
-				 strerror(-err));
+			snprintf(res[i].why, sizeof(res[i].why), "token: %.200s",
+				 err == -EINVAL ? "holds a line break" :
+				 token_from[0] ? token_from : strerror(-err));
 		} else if (setup(&x[i], bases[i], path, timeout > 1 ? timeout
 				 : 1, headers) ||
 			   curl_multi_add_handle(multi, x[i].easy)) {
@@ -323,10 +371,13 @@ static json_t *rpc_reply(json_t *id, const struct rest_map *m,
 						"error"), "message"));
 		reply = rpc_error(id, r->status, msg ? msg :
 				  "the REST API answered without a message");
-		if (r->status == 401)
+		if (r->status == 401) {
+			char why[400];
+
+			cli_http_explain_401(why, sizeof(why));
 			json_object_set_new(json_object_get(reply, "error"),
-				"message", json_string("the REST API needs a "
-				"token: --token-file FILE or $VERGE_TOKEN"));
+					    "message", json_string(why));
+		}
 		json_decref(body);
 		return reply;
 	}

@@ -11,7 +11,7 @@ endif
 VERGE_BIN   := $(O)/verge
 CLI_LIB_OBJS := $(patsubst %,$(CLI_HOST)/%.c.o,arena args commands complete \
 	errors events help kinds print rpc run show table transport \
-	transport_unix fleet http)
+	transport_unix fleet http safe)
 CLI_OBJS    := $(CLI_LIB_OBJS) $(CLI_HOST)/main.c.o
 
 all: $(VERGE_BIN)
@@ -29,6 +29,8 @@ $(CLI_OBJS): $(CLI_HOST)/%.c.o: cli/%.c
 # the JSON-RPC client, the table formatter (tests/unit/test_cli_*.c).
 CLI_UNIT    := $(addprefix $(UNIT_DIR)/,test_cli_args test_cli_rpc \
 	test_cli_table)
+# terminal-safe text (issue 12)
+CLI_UNIT    += $(UNIT_DIR)/test_cli_safe
 UNIT_TESTS  += $(CLI_UNIT)
 all: $(CLI_UNIT)
 

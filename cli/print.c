@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "safe.h"
 
 const char *cli_jstr(json_t *o, const char *key)
 {
@@ -123,7 +124,7 @@ void cli_print_json(struct cli_ctx *ctx, FILE *f, json_t *v)
 					  JSON_COMPACT);
 
 	if (v)
-		json_dumpf(v, f, flags);
+		cli_json_dumpf(v, f, flags);
 	else
 		fputs("null", f);
 	fputc('\n', f);

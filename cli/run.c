@@ -8,6 +8,7 @@
 
 #include "rpc.h"
 #include "run.h"
+#include "safe.h"
 
 static const char *reason(int err)
 {
@@ -138,10 +139,11 @@ int run_version(struct cli_ctx *ctx)
 		cli_print_json(ctx, ctx->out, doc);
 		json_decref(doc);
 	} else if (!r) {
-		fprintf(ctx->out, "verged %s (API %lld)\n",
-			cli_jstr(result, "version") ?: "?",
-			(long long)json_integer_value(json_object_get(result,
-								      "api")));
+		/* over --url, any server's text */
+		fputs("verged ", ctx->out);
+		cli_safe_fputs(cli_jstr(result, "version") ?: "?", ctx->out, 0);
+		fprintf(ctx->out, " (API %lld)\n", (long long)
+			json_integer_value(json_object_get(result, "api")));
 	}
 	json_decref(result);
 	return r;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "run.h"
+#include "safe.h"
 #include "table.h"
 
 #define MAX_DEPTH	4
@@ -210,8 +211,9 @@ void show_vm_state(struct cli_ctx *ctx, json_t *r)
 {
 	json_t *pid = json_object_get(r, "pid");
 
-	fprintf(ctx->out, "%s: %s", vm_name(ctx, r), cli_jstr(r, "state") ?:
-		"-");
+	cli_safe_fputs(vm_name(ctx, r), ctx->out, 0);
+	fputs(": ", ctx->out);
+	cli_safe_fputs(cli_jstr(r, "state") ?: "-", ctx->out, 0);
 	if (json_is_integer(pid))
 		fprintf(ctx->out, " (pid %lld)", (long long)
 			json_integer_value(pid));
@@ -220,31 +222,22 @@ void show_vm_state(struct cli_ctx *ctx, json_t *r)
 
 void show_undefined(struct cli_ctx *ctx, json_t *r)
 {
-	fprintf(ctx->out, "%s: undefined\n", vm_name(ctx, r));
+	cli_safe_fputs(vm_name(ctx, r), ctx->out, 0);
+	fputs(": undefined\n", ctx->out);
 }
 
 /*
- * The guest's own output as it was captured. On a terminal, control
- * characters other than line ends and tabs show as '?': the guest must
- * not drive the operator's terminal (title, clipboard, cursor reports).
+ * The guest's own output as it was captured. A console is a terminal
+ * stream that the guest writes: its controls (C0 but line feeds and tabs,
+ * DEL, C1) show as '?', on a terminal or not, since a file or a pipe is
+ * read on a terminal too; --json has the exact text.
  */
 void show_console(struct cli_ctx *ctx, json_t *r)
 {
 	const char *text = cli_jstr(r, "text");
 	size_t n = text ? strlen(text) : 0;
-	unsigned char c;
 
-	if (!ctx->tty) {
-		fwrite(text ? text : "", 1, n, ctx->out);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		c = (unsigned char)text[i];
-		if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') ||
-		    c == 0x7f)
-			c = '?';
-		fputc(c, ctx->out);
-	}
+	cli_safe_fputs(text, ctx->out, CLI_SAFE_LINES);
 	if (n && text[n - 1] != '\n')
 		fputc('\n', ctx->out);
 }
@@ -306,8 +299,9 @@ void show_agent(struct cli_ctx *ctx, json_t *r)
 
 void show_ping(struct cli_ctx *ctx, json_t *r)
 {
-	fprintf(ctx->out, "%s: the agent answered in %.3g ms\n",
-		vm_name(ctx, r), num(r, "rtt_ms"));
+	cli_safe_fputs(vm_name(ctx, r), ctx->out, 0);
+	fprintf(ctx->out, ": the agent answered in %.3g ms\n",
+		num(r, "rtt_ms"));
 }
 
 void show_fields(struct cli_ctx *ctx, json_t *r)
@@ -317,7 +311,8 @@ void show_fields(struct cli_ctx *ctx, json_t *r)
 
 	if (!json_is_object(r)) {
 		cli_fmt_scalar(r, buf, sizeof(buf));
-		fprintf(ctx->out, "%s\n", buf);
+		cli_safe_fputs(buf, ctx->out, 0);
+		fputc('\n', ctx->out);
 		return;
 	}
 	cli_table_init(&kv, kv_cols, 2);
@@ -329,13 +324,13 @@ void show_sync_time(struct cli_ctx *ctx, json_t *r)
 {
 	const char *method = cli_jstr(r, "method");
 
+	cli_safe_fputs(vm_name(ctx, r), ctx->out, 0);
 	if (method && !strcmp(method, "none")) {
-		fprintf(ctx->out, "%s: guest clock off by %+.6f s; left alone\n",
-			vm_name(ctx, r), num(r, "offset_ns") / 1e9);
+		fprintf(ctx->out, ": guest clock off by %+.6f s; left alone\n",
+			num(r, "offset_ns") / 1e9);
 		return;
 	}
-	fprintf(ctx->out, "%s: guest clock %s by %+.6f s (now off by %+.6f s)\n",
-		vm_name(ctx, r),
+	fprintf(ctx->out, ": guest clock %s by %+.6f s (now off by %+.6f s)\n",
 		method && !strcmp(method, "slew") ? "slewing" : "stepped",
 		num(r, "offset_ns") / 1e9, num(r, "after_ns") / 1e9);
 }
@@ -345,8 +340,10 @@ void show_guestinfo(struct cli_ctx *ctx, json_t *r)
 {
 	const char *v = cli_jstr(r, "value");
 
-	if (v)
-		fprintf(ctx->out, "%s\n", v);
+	if (v) {
+		cli_safe_fputs(v, ctx->out, 0);
+		fputc('\n', ctx->out);
+	}
 }
 
 void show_nothing(struct cli_ctx *ctx, json_t *r)
@@ -468,7 +465,7 @@ void events_follow_start(struct cli_ctx *ctx, json_t *list)
 void events_follow_one(struct cli_ctx *ctx, json_t *event)
 {
 	if (ctx->json) {
-		json_dumpf(event, ctx->out, JSON_COMPACT);
+		cli_json_dumpf(event, ctx->out, JSON_COMPACT);
 		fputc('\n', ctx->out);
 	} else {
 		event_row(&follow_table, event, true, ctx->out);

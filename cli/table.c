@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "safe.h"
 #include "table.h"
 
 size_t cli_text_width(const char *s)
@@ -17,15 +18,7 @@ size_t cli_text_width(const char *s)
 
 char *cli_sanitize(const char *s)
 {
-	char *c = strdup(s && *s ? s : "-");
-	unsigned char *p;
-
-	if (!c)
-		return NULL;
-	for (p = (unsigned char *)c; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return c;
+	return cli_safe_dup(s && *s ? s : "-", 0);
 }
 
 int cli_table_init(struct cli_table *t, const struct cli_col *cols,

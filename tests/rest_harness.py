@@ -4,8 +4,10 @@ bench/rest.py."""
 
 import http.client
 import json
+import re
 import socket
 import time
+from pathlib import Path
 
 import verged_harness as vh
 
@@ -16,11 +18,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-class RestVerged(vh.Verged):
-    """verged with [rest] listen on a port of its own."""
+# Every RestVerged shares this token unless told otherwise, as the hosts
+# of a fleet do (docs/rest.md "Authentication").
+FLEET_TOKEN = "verge-test-fleet-Token_1"
 
-    def __init__(self, host="alpha", peers=(), token=None, rest_extra="",
-                 qemu_extra="", **kw):
+
+class RestVerged(vh.Verged):
+    """verged with [rest] listen on a port of its own. token: the bearer
+    token written to a token file of its own; None: no [rest] token_file,
+    so verged creates STATE_DIR/rest.token (self.token reads it)."""
+
+    def __init__(self, host="alpha", peers=(), token=FLEET_TOKEN,
+                 rest_extra="", qemu_extra="", **kw):
         self.port = free_port()
         self.host = host
         conf = "[rest]\nlisten = 127.0.0.1:%d\nhost = %s\n" % (self.port,
@@ -29,13 +38,22 @@ class RestVerged(vh.Verged):
             conf += "peers = %s\n" % " ".join(peers)
         # qemu_extra continues verged_harness's [qemu] section
         super().__init__(config_extra=qemu_extra + conf + rest_extra, **kw)
-        self.token = token
+        self._token = token
         if token:
             tf = self.tmp / "token"
             tf.write_text(token + "\n")
             tf.chmod(0o600)
             with open(self.config, "a") as f:
                 f.write("token_file = %s\n" % tf)
+
+    @property
+    def token(self):
+        if self._token:
+            return self._token
+        try:
+            return (self.state / "rest.token").read_text().strip()
+        except OSError:
+            return None
 
     @property
     def url(self):
@@ -108,6 +126,21 @@ def status_of(reply_bytes):
     """The status code of the first response in reply_bytes (or None)."""
     line = reply_bytes.split(b"\r\n", 1)[0].split()
     return int(line[1]) if len(line) >= 2 and line[1].isdigit() else None
+
+
+def routes():
+    """verged's router table (agentd/rest.c routes[]) as (pattern, open)
+    pairs, read from the source so that a route added there is walked by
+    the token tests without anyone remembering to list it."""
+    src = (Path(__file__).resolve().parents[1] / "agentd" /
+           "rest.c").read_text()
+    table = src[src.index("static const struct route routes[]"):]
+    table = table[:table.index("};")]
+    found = re.findall(r'\{\s*"(/[^"]*)",\s*EP_\w+,\s*h_\w+,\s*'
+                       r'\{[^}]*\},\s*(true|false)\s*\}', table)
+    # every handler of the table was matched: none slipped past the regex
+    assert len(found) == len(re.findall(r"\bh_\w+", table)) > 5, table
+    return [(path, is_open == "true") for path, is_open in found]
 
 
 def wait_for(fn, timeout=10.0, step=0.05):

@@ -2,8 +2,9 @@
  * verge over verged's REST API (docs/rest.md) with libcurl: the `--url`
  * transport, which answers the read-only JSON-RPC methods from the REST
  * paths, and parallel GETs for `verge fleet status`. https:// URLs use
- * TLS; the bearer token comes from --token-file or $VERGE_TOKEN, never
- * from the command line (other users could read it in ps).
+ * TLS; the bearer token comes from --token-file, $VERGE_TOKEN or
+ * CLI_DEFAULT_TOKEN_FILE, never from the command line (other users could
+ * read it in ps).
  */
 #ifndef VERGE_CLI_HTTP_H
 #define VERGE_CLI_HTTP_H
@@ -17,8 +18,14 @@
 #define CLI_DEFAULT_URL		"http://127.0.0.1:8420"
 
 bool cli_is_url(const char *endpoint);
-/* The token file to read (NULL: $VERGE_TOKEN, if set). */
+/* The token the packages install (readable by root and group verge). */
+#define CLI_DEFAULT_TOKEN_FILE	"/etc/verge/rest.token"
+
+/* The token file to read (NULL: $VERGE_TOKEN, else the default file). */
 void cli_http_set_token_file(const char *path);
+/* Why verged answered 401: no token found (and where it was looked
+ * for), or which token it refused. After a request. */
+void cli_http_explain_401(char *buf, size_t size);
 
 /* A transport whose send() performs the REST request for the method. */
 int cli_http_open(const char *url, int64_t deadline,

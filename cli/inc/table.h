@@ -1,8 +1,9 @@
 /*
  * Aligned text tables for human output, like `virsh list`: columns two
  * spaces apart, numbers right-aligned, no trailing blanks. Cells are
- * copied with control characters replaced by '?', since names and agent
- * reports come from guests and must not drive the terminal.
+ * copied with control characters replaced by '?' (cli_safe_text, safe.h),
+ * since names and agent reports come from guests and must not drive the
+ * terminal.
  */
 #ifndef VERGE_CLI_TABLE_H
 #define VERGE_CLI_TABLE_H
@@ -39,6 +40,6 @@ void cli_table_print_row(struct cli_table *t, FILE *f,
 void cli_table_free(struct cli_table *t);
 /* Display width of UTF-8 text (code points). */
 size_t cli_text_width(const char *s);
-/* Copy of s with control characters as '?' ("-" for NULL or ""). */
+/* cli_safe_dup() of s ("-" for NULL or ""). */
 char *cli_sanitize(const char *s);
 #endif

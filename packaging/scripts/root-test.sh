@@ -87,6 +87,7 @@ FILES="
 /usr/sbin/verge-guest-agent 755 root root
 /usr/lib/verge/verge-hv.bin 644 root root
 /etc/verge/verged.conf 644 root root
+/etc/verge/rest.token 640 root verge
 /lib/systemd/system/verged.service 644 root root
 /lib/systemd/system/verge-guest-agent.service 644 root root
 /usr/lib/sysusers.d/verged.conf 644 root root

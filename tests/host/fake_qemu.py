@@ -16,7 +16,10 @@ It takes QEMU's command line as verged builds it, writes -pidfile, and:
   hello, a report, a guestinfo key and some malformed guest input;
 - records what it received in RUN/vms/NAME/fake.log (one JSON per line).
 Behaviour switches come from the guest command line (after "--"):
-fake.mute_tclo=1 never answers TCLO commands; fake.ignore_button=1
+fake.mute_tclo=1 never answers TCLO commands; fake.hostile=1 is a guest
+that writes terminal controls (HOSTILE) wherever its text reaches the
+operator, and a line break with a journal priority into RPCI text;
+fake.ignore_button=1
 ignores the power button (like the test initramfs); fake.miss_presses=N
 misses the first N presses (like a guest that is not running through
 QEMU's 100 ms button pulse); fake.stats=drop never answers STATS_GET
@@ -42,11 +45,26 @@ import mgmt  # noqa: E402
 
 CLOCK = mgmt.CLOCK
 
+# fake.hostile=1: an OSC title, C1 CSI/OSC/ST (U+009B, U+009D, U+009C),
+# a screen clear, DEL; the raw bytes add an 8-bit CSI and a non-UTF-8 byte.
+HOSTILE = "\x1b]0;owned\x07\u009b31m\x1b[2J\u009d0;t\u009c\x7f!"
+HOSTILE_BYTES = HOSTILE.encode() + b"\x9b" + b"1m\xff"
+FORGED_RPCI = b"evil.cmd x\n<0>forged line\r<3>also"
+
 
 def qemu_opts(text):
     """QEMU's "a,b=c,d=e,,f" option syntax (",," is a literal comma)."""
     parts = text.replace(",,", "\0").split(",")
     return [p.replace("\0", ",") for p in parts]
+
+
+def console_log(argv):
+    for i, a in enumerate(argv[:-1]):
+        opts = qemu_opts(argv[i + 1]) if a == "-chardev" else []
+        kv = dict(o.split("=", 1) for o in opts[1:] if "=" in o)
+        if kv.get("id") == "con":
+            return kv.get("logfile")
+    return None
 
 
 def chardev_paths(argv):
@@ -66,6 +84,8 @@ class Fake:
         append = argv[argv.index("-append") + 1]
         self.guest = append.split(" -- ", 1)[1] if " -- " in append else ""
         self.mute_tclo = "fake.mute_tclo=1" in self.guest
+        self.hostile = "fake.hostile=1" in self.guest
+        self.console_log = console_log(argv)
         self.deaf = "fake.ignore_button=1" in self.guest
         self.misses = 0
         for w in self.guest.split():
@@ -166,8 +186,13 @@ class Fake:
                                          "offset_ns": 1234567,
                                          "after_ns": 1500, "host_ns": 1,
                                          "slew_pending_ns": 0}}.get(verb)
+            if self.hostile and verb == "verge.detect":
+                answer["verdict"] = "verge" + HOSTILE
+            if self.hostile and verb == "verge.timesync":
+                answer = None
             text = ("OK %s %s" % (tid, json.dumps(answer)) if answer is not
-                    None else "ERROR %s unknown command" % tid)
+                    None else "ERROR %s unknown command%s"
+                    % (tid, HOSTILE if self.hostile else ""))
             time.sleep(0.01)
             self.event(c, mgmt.EV_TCLO_REPLY, text.encode())
 
@@ -215,6 +240,12 @@ class Fake:
                   "hostname": "fake-guest", "kernel": "6.1.0",
                   "uptime_s": 12.5, "mono_ns": 1, "real_ns": 2,
                   "detect": "verge"}
+        if self.hostile:
+            report["hostname"] = "h" + HOSTILE
+            self.event(c, mgmt.EV_RPCI, FORGED_RPCI)
+            self.event(c, mgmt.EV_RPCI, b"verge.hello " + json.dumps(
+                {"agent_version": "0.1" + HOSTILE}).encode())
+            self.event(c, mgmt.EV_GUESTINFO, b"evil\0" + HOSTILE_BYTES)
         self.event(c, mgmt.EV_RPCI,
                    b"verge.report " + json.dumps(report).encode())
 
@@ -251,6 +282,9 @@ class Fake:
         mg = self.listen(self.paths["mgmt"])
         with open(self.pidfile, "w") as f:
             f.write("%d\n" % os.getpid())
+        if self.hostile and self.console_log:
+            with open(self.console_log, "ab") as f:
+                f.write(b"boot ok\r\n" + HOSTILE_BYTES + b"\nend\n")
         threading.Thread(target=self.qmp, args=(qmp,), daemon=True).start()
         threading.Thread(target=self.mgmt, args=(mg,), daemon=True).start()
         while True:

@@ -169,8 +169,8 @@ def test_agent_without_a_report_is_404(vd):
     assert "no guest agent" in e["message"]
 
 
-def test_token_guards_all_but_healthz(tokened):
-    for path in ("/v1/fleet", "/v1/vms", "/metrics", "/v1/events"):
+def test_token_guards_all_but_healthz_and_metrics(tokened):
+    for path in ("/v1/fleet", "/v1/vms", "/v1/hosts", "/v1/events"):
         r = tokened.get(path, token=False)
         assert error_of(r, 401)["code"] == "unauthorized"
         assert r.headers["www-authenticate"].startswith("Bearer")
@@ -178,8 +178,52 @@ def test_token_guards_all_but_healthz(tokened):
                            token=False).status == 401
         assert tokened.get(path, {"Authorization": "Bearer s3cret-Token"},
                            token=False).status == 401
+        assert tokened.get(path, {"Authorization": "Bearer s3cret-Token_12"},
+                           token=False).status == 401
+        assert tokened.get(path, {"Authorization": "s3cret-Token_1"},
+                           token=False).status == 401
         assert tokened.get(path).status == 200
     assert tokened.get("/healthz", token=False).status == 200
+    assert tokened.get("/metrics", token=False).status == 200
+
+
+def test_default_verged_needs_the_token_it_created():
+    """Issue 12: with no [rest] token_file, verged creates
+    STATE_DIR/rest.token (0640) and every non-public path needs it, on
+    loopback too: a local user outside the verge group reads nothing."""
+    v = rh.RestVerged(host="dflt", token=None)
+    try:
+        v.start()
+        v.define("vm-a")
+        r = v.get("/v1/vms", token=False)
+        assert r.status == 401, r
+        assert error_of(r, 401)["code"] == "unauthorized"
+        assert v.get("/v1/vms/vm-a", token=False).status == 401
+        tf = v.state / "rest.token"
+        assert tf.stat().st_mode & 0o777 == 0o640
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", v.token)
+        assert v.get("/v1/vms").status == 200
+        assert v.get("/healthz", token=False).status == 200
+        # the same token after a restart: the file is kept
+        before = v.token
+        v.stop()
+        v.start()
+        assert v.token == before and v.get("/v1/vms").status == 200
+    finally:
+        v.cleanup()
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o660, 0o604])
+def test_a_token_file_others_may_read_is_refused(mode):
+    v = rh.RestVerged(host="loose", token="loose-Token")
+    (v.tmp / "token").chmod(mode)
+    try:
+        with pytest.raises(RuntimeError) as e:
+            v.start(wait=10)
+        assert "must not be writable by the group nor readable by" \
+            in str(e.value)
+    finally:
+        v.cleanup()
 
 
 def test_metrics_parse_with_prometheus_client(vd):
@@ -419,6 +463,10 @@ def test_ipv6_loopback_listen():
         v.cleanup()
 
 
+def test_openapi_documents_every_route():
+    assert {p for p, _ in rh.routes()} == set(openapi()["paths"])
+
+
 def test_openapi_security_matches_the_token_check(tokened):
     doc = openapi()
     assert doc["security"] == [{"bearer": []}]
@@ -430,3 +478,14 @@ def test_openapi_security_matches_the_token_check(tokened):
             assert "401" not in op["responses"], path
         else:
             assert r.status == 401 and "401" in op["responses"], path
+
+
+def test_metrics_token_closes_metrics_too():
+    v = rh.RestVerged(host="closed", rest_extra="metrics_token = true\n")
+    try:
+        v.start()
+        assert error_of(v.get("/metrics", token=False), 401)
+        assert v.get("/metrics").status == 200
+        assert v.get("/healthz", token=False).status == 200
+    finally:
+        v.cleanup()

@@ -38,7 +38,8 @@ def healthy(vd, src="127.0.0.1"):
     """JSON-RPC answers, and REST from src answers /v1/vms."""
     assert vd.call("daemon.version")["api"] == 1
     out = rh.raw(vd.port, b"GET /v1/vms HTTP/1.1\r\nHost: x\r\n"
-                 b"Connection: close\r\n\r\n", src=src)
+                 b"Authorization: Bearer " + vd.token.encode() +
+                 b"\r\nConnection: close\r\n\r\n", src=src)
     return rh.status_of(out) == 200 and b'"vm-1"' in out
 
 

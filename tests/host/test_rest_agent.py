@@ -74,3 +74,27 @@ def test_metrics_report_age_and_exits(vd):
     age = [s.value for s in
            fams["verge_vm_agent_report_age_seconds"].samples]
     assert len(age) == 1 and 0 <= age[0] < 30
+
+
+def test_every_route_needs_the_token_but_healthz_and_metrics(vd):
+    """Issue 12: the router table walked (rh.routes() reads it from
+    agentd/rest.c): without the token, with a wrong one or a prefix of
+    it, every route but /healthz and /metrics is 401, GET and HEAD; with
+    it, 200 (VM g is running and its agent has reported)."""
+    public = set()
+    for pattern, is_open in rh.routes():
+        path = pattern.replace("{name}", "g")
+        for method in ("GET", "HEAD"):
+            bad = [vd.get(path, method=method, token=False),
+                   vd.get(path, {"Authorization": "Bearer x" + vd.token},
+                          method=method, token=False),
+                   vd.get(path, {"Authorization": "Bearer " + vd.token[:-1]},
+                          method=method, token=False),
+                   vd.get(path, {"Authorization": "Basic " + vd.token},
+                          method=method, token=False)]
+            for r in bad:
+                assert r.status == (200 if is_open else 401), (path, r)
+            assert vd.get(path, method=method).status == 200, path
+        if is_open:
+            public.add(pattern)
+    assert public == {"/healthz", "/metrics"}

@@ -65,9 +65,27 @@ def test_token_from_a_file(vd):
 def test_without_the_token_permission_denied(vd):
     r = verge("--url", vd.url, "vm", "list")
     assert r.returncode == 5, (r.returncode, r.stderr)
-    assert "token" in r.stderr
+    assert "needs its REST token and none was found" in r.stderr
+    assert "/etc/verge/rest.token" in r.stderr
     r = verge("--url", vd.url, "vm", "list", env={"VERGE_TOKEN": "nope"})
     assert r.returncode == 5
+    assert "refused the token from $VERGE_TOKEN" in r.stderr
+    tf = vd.tmp / "wrong-token"
+    tf.write_text("nope\n")
+    r = verge("--url", vd.url, "--token-file", str(tf), "vm", "list")
+    assert r.returncode == 5 and "refused the token from %s" % tf in r.stderr
+    r = verge("--url", vd.url, "--token-file", str(vd.tmp / "absent"), "vm",
+              "list")
+    assert r.returncode != 0 and "absent" in r.stderr
+
+
+def test_fleet_status_says_when_the_token_is_missing_or_refused(vd):
+    r = verge("fleet", "status", "--url", vd.url)
+    assert r.returncode == 5, (r.returncode, r.stdout, r.stderr)
+    assert "needs its REST token" in r.stderr and "HTTP 401" in r.stderr
+    assert "needs its REST token" in r.stdout   # the host's ERROR column
+    r = verge("fleet", "status", "--url", vd.url, env={"VERGE_TOKEN": "x"})
+    assert r.returncode == 5 and "refused the token" in r.stderr
 
 
 def test_missing_vm_and_read_only_commands(vd):
@@ -96,3 +114,34 @@ def test_fleet_status_single_host_with_token(vd):
     f = json.loads(r.stdout)
     assert [v["name"] for v in f["vms"]] == ["web-1", "web-2"]
     assert f["hosts"][0]["url"] == vd.url
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to switch user")
+def test_a_local_user_outside_the_group_reads_nothing():
+    """Issue 12: verged's own token file (0640, verged's group) lets the
+    group's members read through REST what the 0660 socket lets them
+    read; any other local user gets 401, on loopback too."""
+    v = rh.RestVerged(host="local", token=None)
+    try:
+        v.start()
+        v.define("web-1")
+        v.tmp.chmod(0o755)
+        tf = v.state / "rest.token"
+        gid = tf.stat().st_gid
+
+        def as_user(group, *args):
+            return subprocess.run(
+                ["setpriv", "--reuid=nobody", "--regid=%s" % group,
+                 "--clear-groups", str(VERGE), "--url", v.url] + list(args),
+                capture_output=True, text=True, timeout=20,
+                env={"PATH": os.environ["PATH"]})
+
+        outsider = as_user("nogroup", "vm", "list")
+        assert outsider.returncode == 5, outsider
+        assert "needs its REST token" in outsider.stderr
+        r = as_user("nogroup", "--token-file", str(tf), "vm", "list")
+        assert r.returncode != 0 and "web-1" not in r.stdout, r
+        member = as_user(str(gid), "--token-file", str(tf), "vm", "list")
+        assert member.returncode == 0 and "web-1" in member.stdout, member
+    finally:
+        v.cleanup()

@@ -91,15 +91,16 @@ def verge_bin():
 @pytest.mark.skipif(not verge_bin().exists(), reason="no verge CLI built")
 def test_verge_fleet_status(fleet):
     alpha, beta, gamma = fleet
+    env = dict(os.environ, VERGE_TOKEN=rh.FLEET_TOKEN)
     r = subprocess.run([str(verge_bin()), "fleet", "status", "--url",
                         alpha.url], capture_output=True, text=True,
-                       timeout=20)
+                       timeout=20, env=env)
     assert r.returncode == 0, r.stderr
     for name in ("a-1", "b-1", "b-2", "g-1", "alpha", "beta", "gamma"):
         assert name in r.stdout
     r = subprocess.run([str(verge_bin()), "--json", "fleet", "status",
                         "--url", beta.url, "--url", gamma.url],
-                       capture_output=True, text=True, timeout=20)
+                       capture_output=True, text=True, timeout=20, env=env)
     assert r.returncode == 0, r.stderr
     names = sorted(v["name"] for v in json.loads(r.stdout)["vms"])
     assert names[:3] == ["b-1", "b-2", "b-3"][:3] and "g-1" in names
@@ -212,3 +213,22 @@ def test_stop_does_not_wait_for_a_silent_peer():
     finally:
         v.cleanup()
         silent.sock.close()
+
+
+def test_a_peer_with_another_token_is_reported_not_trusted():
+    """A fleet shares one token (docs/rest.md): a peer whose token
+    differs refuses this host's, and /v1/hosts says so."""
+    other = rh.RestVerged(host="other", token="another-Token")
+    try:
+        other.start()
+        v = rh.RestVerged(host="mine", peers=(other.url,))
+        try:
+            v.start()
+            hosts = v.get("/v1/hosts").json()["hosts"]
+            peer = [h for h in hosts if not h["self"]][0]
+            assert not peer["reachable"]
+            assert "401" in peer["error"] and "token" in peer["error"]
+        finally:
+            v.cleanup()
+    finally:
+        other.cleanup()

@@ -1,8 +1,11 @@
 /*
  * Unit tests of the REST building blocks: the snapshot slot under
  * concurrent readers (no torn or freed snapshot, generations in order),
- * ETags, the growable buffer, and the Prometheus text helpers.
+ * ETags, the growable buffer, the Prometheus text helpers, and the token
+ * file (created 0640 when missing, refused when others may read it, never
+ * through a symbolic link) and its comparison.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
@@ -19,6 +22,10 @@
 #include "buf.h"
 #include "metrics.h"
 #include "snapshot.h"
+#include "token.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A snapshot whose /v1/vms body names its generation. */
 static struct snapshot *make(uint64_t gen)
@@ -201,6 +208,56 @@ static void test_metrics_text(void **state)
 	free(p);
 }
 
+static void test_token_equal(void **state)
+{
+	(void)state;
+	assert_true(token_equal("s3cret", "s3cret"));
+	assert_false(token_equal("s3cret", "s3cre"));
+	assert_false(token_equal("s3cret", "s3cret2"));
+	assert_false(token_equal("s3cret", "S3cret"));
+	assert_false(token_equal("s3cret", ""));
+	assert_false(token_equal("s3cret", "s3cres"));
+}
+
+static void test_token_file(void **state)
+{
+	char dir[] = "/tmp/verge-token-XXXXXX", path[64], link_path[64];
+	char *a = NULL, *b = NULL;
+	struct stat sb;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rest.token", dir);
+	snprintf(link_path, sizeof(link_path), "%s/link.token", dir);
+	/* missing: created, 0640, 43 base64url characters */
+	assert_int_equal(token_load(path, 0, false, &a), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0640);
+	assert_int_equal(strlen(a), 43);
+	assert_int_equal(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+				"opqrstuvwxyz0123456789-_"), 43);
+	/* present: the same token */
+	assert_int_equal(token_load(path, 0, false, &b), 0);
+	assert_string_equal(a, b);
+	free(b);
+	b = NULL;
+	/* others may read it, or the group write it: refused */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(token_load(path, 0, false, &b), -EPERM);
+	assert_int_equal(chmod(path, 0660), 0);
+	assert_int_equal(token_load(path, 0, false, &b), -EPERM);
+	assert_null(b);
+	/* a symbolic link is not followed, nor replaced */
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(symlink(path, link_path), 0);
+	assert_int_equal(token_load(link_path, 0, false, &b), -ELOOP);
+	assert_null(b);
+	unlink(link_path);
+	unlink(path);
+	rmdir(dir);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +266,8 @@ int main(void)
 		cmocka_unit_test(test_etag),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_metrics_text),
+		cmocka_unit_test(test_token_equal),
+		cmocka_unit_test(test_token_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

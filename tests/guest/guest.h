@@ -127,6 +127,17 @@ struct smp_state {
 #define CPU1_MPIDR	1	/* QEMU virt: Aff0 = CPU index */
 
 extern struct smp_state smp;
+
+/* canary.S: the entry point every CPU_ON of the PSCI tests gets */
+struct canary_log {
+	volatile uint32_t runs;
+	volatile uint32_t el_mask;	/* bit n: ran at ELn */
+	volatile uint64_t ctx;
+};
+#define CANARY_EL2	(1u << 2)
+extern struct canary_log canary;
+void canary_entry(uint64_t ctx);
+bool canary_wait_off(uint32_t runs, uint64_t ms);
 void secondary_entry(uint64_t ctx);
 void secondary_main(uint64_t ctx, uint64_t el);
 void smp_sgi(uint32_t intid);
@@ -136,6 +147,9 @@ void test_boot_el(void);
 void test_lr_overflow(void);
 void test_psci_version(void);
 void test_cpu_on(void);
+void test_psci_0_1_cpu_on(void);
+void test_smc_not_forwarded(void);
+void test_psci_allow_list(void);
 void test_hv_info(void);
 void test_unknown_hvc(void);
 void test_hv_memory_fault(void);

@@ -15,6 +15,9 @@ struct test {
 static const struct test tests[] = {
 	{ "boot_el", test_boot_el },
 	{ "psci_version", test_psci_version },
+	{ "psci_0_1_cpu_on", test_psci_0_1_cpu_on },
+	{ "smc_not_forwarded", test_smc_not_forwarded },
+	{ "psci_allow_list", test_psci_allow_list },
 	{ "unknown_hvc", test_unknown_hvc },
 	{ "hv_info", test_hv_info },
 	{ "hv_memory_fault", test_hv_memory_fault },

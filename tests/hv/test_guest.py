@@ -14,6 +14,9 @@ import qemu_run
 NAMES = [
     "boot_el",
     "psci_version",
+    "psci_0_1_cpu_on",
+    "smc_not_forwarded",
+    "psci_allow_list",
     "unknown_hvc",
     "hv_info",
     "hv_memory_fault",
@@ -44,7 +47,8 @@ NAMES = [
     "bd_throughput",
 ]
 # Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
-HV_ONLY = {"hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
+HV_ONLY = {"psci_0_1_cpu_on", "smc_not_forwarded", "psci_allow_list",
+           "hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
            "cntpct_cost"} | {n for n in NAMES if n.startswith("bd_")} \

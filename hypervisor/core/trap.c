@@ -144,7 +144,7 @@ static void handle_dabt(struct cpu *c, struct trap_frame *f, uint64_t esr)
 		if (vgic_mmio(c, ipa, &d, &v)) {
 			if (!d.write)
 				reg_set(f, d.reg, v);
-			f->elr += 4;
+			f->elr += esr & ESR_IL ? 4 : 2;	/* T32 has 16-bit loads */
 			return;
 		}
 	}

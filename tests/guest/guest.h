@@ -93,7 +93,10 @@ struct el0_ctx {
 };
 extern struct el0_ctx *el0_cur;
 extern char el0_return[], el0_mdccsr_xzr[], el0_mdccsr_x0[];
+extern char el0_a32_load[], el0_a32_spin[];
+extern uint32_t el0_vector;	/* vector number (offset / 0x80) that ended it */
 void el0_run(struct el0_ctx *ctx);
+void el0_run32(struct el0_ctx *ctx);
 void el0_exit(const uint64_t x[8], uint64_t esr, uint64_t elr);
 
 /* timer.c: CNTVCT time and the periodic virtual timer (PPI 27) */
@@ -150,6 +153,7 @@ void test_cpu_on(void);
 void test_psci_0_1_cpu_on(void);
 void test_smc_not_forwarded(void);
 void test_psci_allow_list(void);
+void test_el0_aarch32(void);
 void test_hv_info(void);
 void test_unknown_hvc(void);
 void test_hv_memory_fault(void);

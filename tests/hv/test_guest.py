@@ -21,6 +21,7 @@ NAMES = [
     "hv_info",
     "hv_memory_fault",
     "hv_memory_exec",
+    "el0_aarch32",
     "cpu_on",
     "vtimer_rate",
     "sgi_cross_cpu",
@@ -48,6 +49,7 @@ NAMES = [
 ]
 # Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
 HV_ONLY = {"psci_0_1_cpu_on", "smc_not_forwarded", "psci_allow_list",
+           "el0_aarch32",
            "hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",

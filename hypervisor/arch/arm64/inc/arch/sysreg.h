@@ -30,6 +30,9 @@
 #define SPSR_MODE_EL0T		0x0UL
 #define SPSR_MODE_EL1T		0x4UL
 #define SPSR_MODE_EL1H		0x5UL
+/* SPSR.M[4] (nRW): the exception came from AArch32 (only EL0 can be:
+ * HCR_EL2.RW makes EL1 AArch64). */
+#define SPSR_AARCH32		(1UL << 4)
 
 /* MDCR_EL2.TDA: debug register accesses (and the backdoor's DCC read)
  * trap to EL2. */

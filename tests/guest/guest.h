@@ -154,6 +154,7 @@ void test_psci_0_1_cpu_on(void);
 void test_smc_not_forwarded(void);
 void test_psci_allow_list(void);
 void test_el0_aarch32(void);
+void test_pmu_no_el2(void);
 void test_hv_info(void);
 void test_unknown_hvc(void);
 void test_hv_memory_fault(void);

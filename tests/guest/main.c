@@ -23,6 +23,7 @@ static const struct test tests[] = {
 	{ "hv_memory_fault", test_hv_memory_fault },
 	{ "hv_memory_exec", test_hv_memory_exec },
 	{ "el0_aarch32", test_el0_aarch32 },
+	{ "pmu_no_el2", test_pmu_no_el2 },
 	{ "cpu_on", test_cpu_on },
 	{ "vtimer_rate", test_vtimer_rate },
 	{ "sgi_cross_cpu", test_sgi_cross_cpu },

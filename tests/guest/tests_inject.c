@@ -59,3 +59,50 @@ void test_el0_aarch32(void)
 	expect_eq("ELR_EL1", ctx.elr, (uintptr_t)el0_a32_load);
 	a32_spin();
 }
+
+#define PMU_EV_CPU_CYCLES	0x11
+#define PMEVTYPER_NSH		(1u << 27)	/* count at EL2 too */
+#define PMCR_E			1u
+#define PMU_STORM		20000
+
+/* Two counters of CPU_CYCLES, one asking to count EL2 as well (NSH), over
+ * a storm of hypercalls: with MDCR_EL2.HPMD they must agree. */
+void test_pmu_no_el2(void)
+{
+	unsigned ver = (read_sysreg(id_aa64dfr0_el1) >> 8) & 0xf;
+	struct smccc_res res;
+	uint64_t all, el01;
+
+	if (!hv_require())
+		return;
+	if (ver < 4 || ver == 0xf) {
+		info("PMUVer %u (before PMUv3p1): no MDCR_EL2.HPMD on this core, not checked",
+		     ver);
+		return;
+	}
+	if (((read_sysreg(pmcr_el0) >> 11) & 0x1f) < 2) {
+		fail("fewer than 2 event counters");
+		return;
+	}
+	write_sysreg(pmcntenclr_el0, 3);
+	write_sysreg(pmevtyper0_el0, PMU_EV_CPU_CYCLES | PMEVTYPER_NSH);
+	write_sysreg(pmevtyper1_el0, PMU_EV_CPU_CYCLES);
+	write_sysreg(pmevcntr0_el0, 0);
+	write_sysreg(pmevcntr1_el0, 0);
+	write_sysreg(pmcr_el0, read_sysreg(pmcr_el0) | PMCR_E);
+	write_sysreg(pmcntenset_el0, 3);
+	isb();
+	for (unsigned i = 0; i < PMU_STORM; i++)
+		smccc_hvc(VERGE_HC_INFO, 0, 0, 0, &res);
+	write_sysreg(pmcntenclr_el0, 3);
+	isb();
+	all = read_sysreg(pmevcntr0_el0);
+	el01 = read_sysreg(pmevcntr1_el0);
+	info("CPU_CYCLES over %u hypercalls: %lu with NSH, %lu without",
+	     PMU_STORM, all, el01);
+	if (el01 == 0)
+		fail("the EL0/EL1 counter counted nothing");
+	else if (all > el01 + el01 / 100)
+		fail("the guest's counter counted EL2: %lu cycles with NSH, %lu without",
+		     all, el01);
+}

@@ -9,11 +9,11 @@
 #include <core/trap.h>
 #include <core/vtime.h>
 #include <verge_proto.h>
+#include <verge_psci.h>
 
 #define VERGE_HC_INFO		0xc6000000u
 #define VERGE_HC_TICKS		0xc6000001u
 #define VERGE_HC_CLOCK		0xc6000002u
-#define SMCCC_NOT_SUPPORTED	((uint64_t)-1)
 
 void hypercall_handle(struct cpu *c, struct trap_frame *f)
 {
@@ -41,7 +41,7 @@ void hypercall_handle(struct cpu *c, struct trap_frame *f)
 		break;
 	}
 	default:
-		f->x[0] = SMCCC_NOT_SUPPORTED;
+		f->x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
 		break;
 	}
 }

@@ -20,11 +20,11 @@
 #include <core/tick.h>
 #include <core/vtime.h>
 #include <verge_proto.h>
+#include <verge_psci.h>
 #include <libfdt.h>
 
 #define S2_POOL_TABLES	64
 #define IMAGE_MAGIC	0x644d5241u	/* "ARM\x64" */
-#define PSCI_SYSTEM_OFF	0x84000008u
 
 struct image_header {
 	uint32_t code0, code1;

@@ -18,6 +18,7 @@
 #include <core/vgic.h>
 #include <core/mgmt.h>
 #include <core/vtime.h>
+#include <verge_psci.h>
 
 #define HVC_BACKDOOR	0x86
 
@@ -143,7 +144,7 @@ static void handle_dabt(struct cpu *c, struct trap_frame *f, uint64_t esr)
 		if (vgic_mmio(c, ipa, &d, &v)) {
 			if (!d.write)
 				reg_set(f, d.reg, v);
-			f->elr += 4;
+			f->elr += esr & ESR_IL ? 4 : 2;	/* T32 has 16-bit loads */
 			return;
 		}
 	}
@@ -172,8 +173,11 @@ static void handle_hvc(struct cpu *c, struct trap_frame *f, uint64_t esr)
 
 static void handle_smc(struct cpu *c, struct trap_frame *f, uint64_t esr)
 {
-	(void)esr;
 	f->elr += 4;	/* a trapped SMC returns to itself */
+	if (esr_imm16(esr) != 0) {	/* not an SMCCC call */
+		f->x[0] = (uint64_t)SMCCC_NOT_SUPPORTED;
+		return;
+	}
 	psci_handle(c, f);
 }
 

@@ -10,12 +10,21 @@
 	.text
 	.global	el0_run
 el0_run:
+	mov	x1, #0x3c0		/* EL0t, D A I F masked */
+	b	el0_enter
+
+/* el0_run32(ctx): the same in AArch32 (A32, User mode, A I F masked). */
+	.global	el0_run32
+el0_run32:
+	mov	x1, #0x1d0
+el0_enter:
 	stp	x29, x30, [sp, #-96]!
 	stp	x19, x20, [sp, #16]
 	stp	x21, x22, [sp, #32]
 	stp	x23, x24, [sp, #48]
 	stp	x25, x26, [sp, #64]
 	stp	x27, x28, [sp, #80]
+	msr	spsr_el1, x1
 	adrp	x1, el0_saved_sp
 	mov	x2, sp
 	str	x2, [x1, :lo12:el0_saved_sp]
@@ -23,8 +32,6 @@ el0_run:
 	str	x0, [x1, :lo12:el0_cur]
 	ldr	x1, [x0, #EL0_PC]
 	msr	elr_el1, x1
-	mov	x1, #0x3c0		/* EL0t, D A I F masked */
-	msr	spsr_el1, x1
 	ldp	x2, x3, [x0, #EL0_X + 16]
 	ldp	x4, x5, [x0, #EL0_X + 32]
 	ldp	x6, x7, [x0, #EL0_X + 48]
@@ -54,6 +61,19 @@ el0_mdccsr_xzr:
 el0_mdccsr_x0:
 	mrs	x0, mdccsr_el0
 	svc	#0
+
+/* AArch32 EL0 code (A32 encodings): a load from [r1], then SVC; and a
+ * loop of r2 iterations, then SVC. */
+	.balign	4
+	.global	el0_a32_load
+el0_a32_load:
+	.inst	0xe5910000		/* ldr r0, [r1] */
+	.inst	0xef000000		/* svc #0 */
+	.global	el0_a32_spin
+el0_a32_spin:
+	.inst	0xe2522001		/* 1: subs r2, r2, #1 */
+	.inst	0x1afffffd		/* bne 1b */
+	.inst	0xef000000		/* svc #0 */
 
 	.bss
 	.balign	8

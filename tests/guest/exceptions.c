@@ -13,7 +13,8 @@ struct frame {
 	uint64_t pad;
 };
 
-enum { VEC_SYNC_SPX = 4, VEC_IRQ_SPX = 5, VEC_SYNC_EL0 = 8 };
+enum { VEC_SYNC_SPX = 4, VEC_IRQ_SPX = 5, VEC_SYNC_EL0 = 8,
+       VEC_SYNC_EL0_A32 = 12 };
 
 #define PSR_I		(1u << 7)
 #define IRQ_STORM	1000	/* unexpected IRQs before giving up on IRQs */
@@ -25,6 +26,7 @@ static volatile struct {
 } probe;
 
 static volatile uint32_t unexpected_irqs;
+uint32_t el0_vector;
 
 void exception_dispatch(struct frame *f, uint64_t kind);
 
@@ -113,7 +115,9 @@ void exception_dispatch(struct frame *f, uint64_t kind)
 	}
 	if (kind == VEC_SYNC_SPX && probe_catch(f))
 		return;
-	if (kind == VEC_SYNC_EL0 && el0_cur && cpu_id() == 0) {
+	if ((kind == VEC_SYNC_EL0 || kind == VEC_SYNC_EL0_A32) && el0_cur &&
+	    cpu_id() == 0) {
+		el0_vector = (uint32_t)kind;
 		el0_exit(f->x, read_sysreg(esr_el1), f->elr);
 		f->elr = (uintptr_t)el0_return;
 		f->spsr = 0x3c5;	/* EL1h, D A I F masked */

@@ -93,7 +93,10 @@ struct el0_ctx {
 };
 extern struct el0_ctx *el0_cur;
 extern char el0_return[], el0_mdccsr_xzr[], el0_mdccsr_x0[];
+extern char el0_a32_load[], el0_a32_spin[];
+extern uint32_t el0_vector;	/* vector number (offset / 0x80) that ended it */
 void el0_run(struct el0_ctx *ctx);
+void el0_run32(struct el0_ctx *ctx);
 void el0_exit(const uint64_t x[8], uint64_t esr, uint64_t elr);
 
 /* timer.c: CNTVCT time and the periodic virtual timer (PPI 27) */
@@ -127,6 +130,17 @@ struct smp_state {
 #define CPU1_MPIDR	1	/* QEMU virt: Aff0 = CPU index */
 
 extern struct smp_state smp;
+
+/* canary.S: the entry point every CPU_ON of the PSCI tests gets */
+struct canary_log {
+	volatile uint32_t runs;
+	volatile uint32_t el_mask;	/* bit n: ran at ELn */
+	volatile uint64_t ctx;
+};
+#define CANARY_EL2	(1u << 2)
+extern struct canary_log canary;
+void canary_entry(uint64_t ctx);
+bool canary_wait_off(uint32_t runs, uint64_t ms);
 void secondary_entry(uint64_t ctx);
 void secondary_main(uint64_t ctx, uint64_t el);
 void smp_sgi(uint32_t intid);
@@ -136,6 +150,11 @@ void test_boot_el(void);
 void test_lr_overflow(void);
 void test_psci_version(void);
 void test_cpu_on(void);
+void test_psci_0_1_cpu_on(void);
+void test_smc_not_forwarded(void);
+void test_psci_allow_list(void);
+void test_el0_aarch32(void);
+void test_pmu_no_el2(void);
 void test_hv_info(void);
 void test_unknown_hvc(void);
 void test_hv_memory_fault(void);

@@ -3,17 +3,14 @@
 #define PSCI_H
 
 #include "guest.h"
+#include <verge_psci.h>
 
-#define PSCI_VERSION		0x84000000u
-#define PSCI_SYSTEM_OFF		0x84000008u
-#define PSCI_CPU_ON		0xc4000003u
-#define PSCI_AFFINITY_INFO	0xc4000004u
-#define PSCI_ALREADY_ON		(-4)
+#define PSCI_CPU_ON		PSCI_CPU_ON_64
+#define PSCI_AFFINITY_INFO	PSCI_AFFINITY_INFO_64
 
 #define VERGE_HC_INFO		0xc6000000u
 #define VERGE_HC_TICKS		0xc6000001u
 #define VERGE_HC_CLOCK		0xc6000002u
-#define SMCCC_NOT_SUPPORTED	UINT64_MAX
 
 struct smccc_res {
 	uint64_t a0, a1, a2, a3;

@@ -14,10 +14,15 @@ import qemu_run
 NAMES = [
     "boot_el",
     "psci_version",
+    "psci_0_1_cpu_on",
+    "smc_not_forwarded",
+    "psci_allow_list",
     "unknown_hvc",
     "hv_info",
     "hv_memory_fault",
     "hv_memory_exec",
+    "el0_aarch32",
+    "pmu_no_el2",
     "cpu_on",
     "vtimer_rate",
     "sgi_cross_cpu",
@@ -44,12 +49,16 @@ NAMES = [
     "bd_throughput",
 ]
 # Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
-HV_ONLY = {"hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
+HV_ONLY = {"psci_0_1_cpu_on", "smc_not_forwarded", "psci_allow_list",
+           "el0_aarch32", "pmu_no_el2",
+    "pmu_no_el2",
+           "hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
            "cntpct_cost"} | {n for n in NAMES if n.startswith("bd_")} \
     - {"bd_mdscr_shadow", "bd_debug_regs"}
-CPUS = ["cortex-a57", "cortex-a72"]
+# cortex-a76 has PMUv3p1 (MDCR_EL2.HPMD: pmu_no_el2).
+CPUS = ["cortex-a57", "cortex-a72", "cortex-a76"]
 TIMEOUT = 60
 SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed$", re.M)
 

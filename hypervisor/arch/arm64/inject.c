@@ -1,4 +1,5 @@
-/* Injecting synchronous exceptions into the guest's EL1. */
+/* Injecting synchronous exceptions into the guest's EL1 (from EL1, or from
+ * EL0 in AArch64 or AArch32). */
 #include <arch/arch.h>
 #include <arch/esr.h>
 #include <arch/sysreg.h>
@@ -7,6 +8,8 @@
 /* Where the exception lands in the guest's vector table. */
 static uint64_t vector_offset(uint64_t spsr)
 {
+	if (spsr & SPSR_AARCH32)
+		return 0x600;	/* from EL0, AArch32 */
 	switch (spsr & SPSR_MODE_MASK) {
 	case SPSR_MODE_EL1T:
 		return 0x000;
@@ -34,7 +37,8 @@ void inject_undef(struct trap_frame *f)
 void inject_abort(struct trap_frame *f, bool instruction, bool write,
 		  uint64_t far)
 {
-	bool from_el0 = (f->spsr & SPSR_MODE_MASK) == SPSR_MODE_EL0T;
+	bool from_el0 = (f->spsr & SPSR_AARCH32) ||
+			(f->spsr & SPSR_MODE_MASK) == SPSR_MODE_EL0T;
 	unsigned ec = instruction ? (from_el0 ? EC_IABT_LOW : EC_IABT_CUR)
 				  : (from_el0 ? EC_DABT_LOW : EC_DABT_CUR);
 	uint32_t iss = FSC_SEA | (!instruction && write ? 1u << 6 : 0);

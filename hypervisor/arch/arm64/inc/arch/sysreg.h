@@ -30,10 +30,21 @@
 #define SPSR_MODE_EL0T		0x0UL
 #define SPSR_MODE_EL1T		0x4UL
 #define SPSR_MODE_EL1H		0x5UL
+/* SPSR.M[4] (nRW): the exception came from AArch32 (only EL0 can be:
+ * HCR_EL2.RW makes EL1 AArch64). */
+#define SPSR_AARCH32		(1UL << 4)
 
 /* MDCR_EL2.TDA: debug register accesses (and the backdoor's DCC read)
  * trap to EL2. */
 #define MDCR_TDA		(1UL << 9)
+/* MDCR_EL2.HPMD (PMUv3p1): counters below HPMN do not count at EL2;
+ * HCCD (PMUv3p5): nor does the cycle counter. */
+#define MDCR_HPMD		(1UL << 17)
+#define MDCR_HCCD		(1UL << 23)
+/* ID_AA64DFR0_EL1.PMUVer values. */
+#define PMUVER_V3P1		4
+#define PMUVER_V3P5		6
+#define PMUVER_IMPDEF		0xf
 
 #define CNTHCTL_EL1PCTEN	(1UL << 0)
 #define CNTHCTL_EL1PCEN		(1UL << 1)

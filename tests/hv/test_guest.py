@@ -42,13 +42,18 @@ NAMES = [
     "bd_channels",
     "bd_cost",
     "bd_throughput",
+    "gic_ctlr_wide_write",
+    "gic_redist_beyond_last",
+    "gic_unaligned",
+    "gic_hostile_random",
 ]
 # Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
 HV_ONLY = {"hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
            "cntpct_cost"} | {n for n in NAMES if n.startswith("bd_")} \
-    - {"bd_mdscr_shadow", "bd_debug_regs"}
+    - {"bd_mdscr_shadow", "bd_debug_regs"} \
+    | {n for n in NAMES if n.startswith("gic_")}
 CPUS = ["cortex-a57", "cortex-a72"]
 TIMEOUT = 60
 SUMMARY = re.compile(r"\b(\d+) passed, (\d+) failed$", re.M)

@@ -87,6 +87,7 @@ enum stmt {
 	S_VM_CLOCK, S_VM_OBSERVED, S_VM_ALL, S_EVENT_ADD, S_EVENT_PRUNE_HOST,
 	S_EVENT_PRUNE_GUEST, S_EVENTS, S_REPORT_ADD, S_REPORT_PRUNE, S_REPORT_LATEST,
 	S_REPORT_COUNT, S_GI_SET, S_GI_DEL, S_GI_GET, S_GI_HOST,
+	S_GI_GUEST_SET, S_GI_GUEST_DEL,
 	S_COUNT
 };
 
@@ -138,6 +139,13 @@ static const char *const stmt_sql[S_COUNT] = {
 		" WHERE vm_id = ? AND key = ?",
 	[S_GI_HOST] = "SELECT key, value FROM guestinfo"
 		" WHERE vm_id = ? AND source = 'host' ORDER BY key",
+	/* What the guest sets never replaces or deletes a host key. */
+	[S_GI_GUEST_SET] = "INSERT INTO guestinfo(vm_id, key, value, source)"
+		" VALUES (?, ?, ?, ?) ON CONFLICT(vm_id, key) DO UPDATE"
+		" SET value = excluded.value, source = excluded.source"
+		" WHERE source <> 'host'",
+	[S_GI_GUEST_DEL] = "DELETE FROM guestinfo WHERE vm_id = ? AND key = ?"
+		" AND source <> 'host'",
 };
 
 struct store {
@@ -720,7 +728,10 @@ int store_guestinfo_set(struct store *s, int64_t vm_id, const char *key,
 
 	if ((e = store_begin(s)))
 		return e;
-	q = st(s, *value ? S_GI_SET : S_GI_DEL);
+	if (strcmp(source, "host"))
+		q = st(s, *value ? S_GI_GUEST_SET : S_GI_GUEST_DEL);
+	else
+		q = st(s, *value ? S_GI_SET : S_GI_DEL);
 	sqlite3_bind_int64(q, 1, vm_id);
 	bind_text(q, 2, key);
 	if (*value) {

@@ -86,7 +86,8 @@ int store_report_latest(struct store *s, int64_t vm_id, double *ret_at,
 			char **ret_text);
 int store_report_count(struct store *s, int64_t vm_id, int64_t *ret_count);
 
-/* An empty value deletes the key. */
+/* An empty value deletes the key. A source other than "host" (the guest)
+ * never replaces or deletes a key the host set: such a write is dropped. */
 int store_guestinfo_set(struct store *s, int64_t vm_id, const char *key,
 			const char *value, const char *source);
 int store_guestinfo_get(struct store *s, int64_t vm_id, const char *key,

@@ -247,6 +247,7 @@ void hv_main(uint64_t dtb)
 	if (boot_prepare((const void *)(uintptr_t)dtb, &err) < 0)
 		refuse_boot(&err);
 	gic_dist_init(hv.plat.gicd);
+	vgic_init();
 	mgmt_init(&hv.plat);
 	backdoor_init();
 	tick_init();

@@ -57,28 +57,35 @@ static bool key_ok(const char *k, size_t n)
 	return true;
 }
 
-const struct rpc_entry *rpc_guestinfo_get(const struct rpc_state *s,
-					  const char *key, size_t klen)
+static const struct rpc_entry *gi_find(const struct rpc_entry *t,
+				       const char *key, size_t klen)
 {
-	for (unsigned i = 0; i < RPC_ENTRIES; i++) {
-		const struct rpc_entry *e = &s->gi[i];
-
-		if (e->klen && e->klen == klen && !memcmp(e->key, key, klen))
-			return e;
-	}
+	for (unsigned i = 0; i < RPC_ENTRIES; i++)
+		if (t[i].klen && t[i].klen == klen &&
+		    !memcmp(t[i].key, key, klen))
+			return &t[i];
 	return NULL;
 }
 
-/* Stores (or with vlen 0 deletes) a checked key. 0 or -ENOSPC. */
-static int gi_store(struct rpc_state *s, const char *key, size_t klen,
+/* A key the host set hides the guest's: the guest cannot replace it. */
+const struct rpc_entry *rpc_guestinfo_get(const struct rpc_state *s,
+					  const char *key, size_t klen)
+{
+	const struct rpc_entry *e = gi_find(s->host_gi, key, klen);
+
+	return e ? e : gi_find(s->gi, key, klen);
+}
+
+/* Stores (or with vlen 0 deletes) a checked key in one owner's table.
+ * 0 or -ENOSPC. */
+static int gi_store(struct rpc_entry *t, const char *key, size_t klen,
 		    const char *value, size_t vlen)
 {
-	struct rpc_entry *e = (struct rpc_entry *)rpc_guestinfo_get(s, key,
-								   klen);
+	struct rpc_entry *e = (struct rpc_entry *)gi_find(t, key, klen);
 
 	for (unsigned i = 0; !e && vlen && i < RPC_ENTRIES; i++)
-		if (!s->gi[i].klen)
-			e = &s->gi[i];
+		if (!t[i].klen)
+			e = &t[i];
 	if (!e)
 		return vlen ? -ENOSPC : 0;
 	if (!vlen) {
@@ -97,6 +104,7 @@ int rpc_guestinfo_set(struct rpc_state *s, const void *payload, size_t len)
 	const char *p = payload;
 	const char *nul = memchr(p, '\0', len);
 	size_t klen, vlen;
+	int r;
 
 	if (!nul)
 		return -EINVAL;
@@ -104,7 +112,10 @@ int rpc_guestinfo_set(struct rpc_state *s, const void *payload, size_t len)
 	vlen = len - klen - 1;
 	if (!key_ok(p, klen) || vlen > RPC_VALUE_MAX)
 		return -EINVAL;
-	return gi_store(s, p, klen, nul + 1, vlen);
+	r = gi_store(s->host_gi, p, klen, nul + 1, vlen);
+	if (r == 0 && vlen)	/* the guest's value of it is gone */
+		gi_store(s->gi, p, klen, NULL, 0);
+	return r;
 }
 
 /* "guestinfo.<key>" -> key, or false. */
@@ -145,7 +156,9 @@ static size_t rpc_info_set(struct rpc_state *s, struct text arg,
 		return fail(out, cap, "Invalid key");
 	if (vlen > RPC_VALUE_MAX)
 		return fail(out, cap, "Value too long");
-	if (gi_store(s, key.p, key.n, value, vlen) < 0)
+	if (gi_find(s->host_gi, key.p, key.n))
+		return fail(out, cap, "Key set by the host is read-only");
+	if (gi_store(s->gi, key.p, key.n, value, vlen) < 0)
 		return fail(out, cap, "Too many keys");
 	memcpy(ev, key.p, key.n);
 	ev[key.n] = '\0';

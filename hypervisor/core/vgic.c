@@ -112,60 +112,58 @@ static uint64_t gicd_ctlr(bool write, uint64_t v)
 	return (mmio_read(a, 4) & ~forced) | guest_gicd_ctlr;
 }
 
-static uint64_t filtered(uintptr_t base, unsigned off, unsigned size,
-			 bool write, uint64_t v)
+static unsigned gicr_frames;	/* redistributors that exist */
+
+void vgic_init(void)
 {
-	struct vgic_policy pol = vgic_dist_policy(off, size, vgic_hv_owned);
+	gicr_frames = gic_redist_count(hv.plat.gicr, hv.plat.gicr_size);
+	hv_log("GIC: %u redistributors in a window of 0x%lx bytes",
+	       gicr_frames, hv.plat.gicr_size);
+}
+
+/* One access the policy allows, to the register at address a. */
+static uint64_t replay(struct vgic_policy pol, uintptr_t a, unsigned size,
+		       bool write, uint64_t v)
+{
+	uint64_t full = size == 8 ? ~0UL : (1UL << (8 * size)) - 1;
 
 	if (!write)
-		return mmio_read(base + off, size) & ~pol.owned;
+		return vgic_read_value(pol, mmio_read(a, size));
+	if (pol.wi || (pol.rmw && (pol.owned & full) == full))
+		return 0;
 	if (pol.owned && pol.rmw)
-		v = vgic_merge_write(pol, v, mmio_read(base + off, size));
+		v = vgic_merge_write(pol, v, mmio_read(a, size));
 	else
 		v = vgic_merge_write(pol, v, 0);
-	mmio_write(base + off, size, v);
+	mmio_write(a, size, v);
 	return 0;
 }
 
-static uint64_t dist_access(unsigned off, unsigned size, bool write,
-			    uint64_t v)
+/* False: no frame backs the address, or the access is unaligned. */
+static bool gic_access(bool dist, uint64_t off, unsigned size, bool write,
+		       uint64_t *v)
 {
-	if (off == GICD_CTLR && size == 4)
-		return gicd_ctlr(write, v);
-	if (off == GICD_TYPER && !write)	/* no LPIs: the ITS is ours */
-		return mmio_read(hv.plat.gicd + off, size) &
-		       ~(uint64_t)(GICD_TYPER_LPIS | GICD_TYPER_MBIS);
-	return filtered(hv.plat.gicd, off, size, write, v);
-}
+	struct vgic_place at;
+	struct vgic_policy pol;
+	uintptr_t base = dist ? hv.plat.gicd : hv.plat.gicr;
 
-/* RD_base frame: LPIs stay off; everything else is the guest's. */
-static uint64_t rd_access(uintptr_t rd, unsigned off, unsigned size,
-			  bool write, uint64_t v)
-{
-	if (!write) {
-		v = mmio_read(rd + off, size);
-		if (off == GICR_TYPER)
-			v &= ~(uint64_t)(GICR_TYPER_PLPIS | GICR_TYPER_VLPIS);
-		return v;
+	if (vgic_locate(dist, off, gicr_frames, &at) < 0)
+		return false;
+	pol = vgic_access_policy(at.kind, at.off, size, vgic_hv_owned);
+	switch (pol.action) {
+	case VGIC_ABORT:
+		return false;
+	case VGIC_RAZWI:
+		*v = 0;
+		return true;
+	case VGIC_EMULATE_CTLR:
+		*v = gicd_ctlr(write, *v);
+		return true;
+	case VGIC_FORWARD:
+		break;
 	}
-	if (off == GICR_PROPBASER || off == GICR_PENDBASER)
-		return 0;
-	if (off == GICR_CTLR)
-		v &= ~(uint64_t)GICR_CTLR_ENABLE_LPIS;
-	mmio_write(rd + off, size, v);
-	return 0;
-}
-
-static uint64_t redist_access(uint64_t off, unsigned size, bool write,
-			      uint64_t v)
-{
-	uintptr_t frame = hv.plat.gicr + (off & ~(uint64_t)(GICR_STRIDE - 1));
-	unsigned in = off & (GICR_STRIDE - 1);
-
-	if (in < GICR_SGI)
-		return rd_access(frame, in, size, write, v);
-	/* The SGI frame has the distributor's layout for INTIDs 0-31. */
-	return filtered(frame + GICR_SGI, in - GICR_SGI, size, write, v);
+	*v = replay(pol, base + at.base + at.off, size, write, *v);
+	return true;
 }
 
 static void set_reg(uint64_t *reg, const struct dabt_info *d, uint64_t v)
@@ -188,12 +186,16 @@ bool vgic_mmio(struct cpu *c, uint64_t ipa, const struct dabt_info *d,
 	bool in_r = ipa - p->gicr < p->gicr_size;
 
 	(void)c;
-	if (!in_d && !in_r)
+	/* Only a single load or store with a valid syndrome is replayed:
+	 * not a table walk of the guest's stage 1 through the GIC, nor a
+	 * pair or a writeback (ISV 0). */
+	if ((!in_d && !in_r) || !d->isv || d->s1ptw)
 		return false;
 	if (d->write && d->size < 8)
 		v &= (1UL << (8 * d->size)) - 1;
-	v = in_d ? dist_access(ipa - p->gicd, d->size, d->write, v)
-		 : redist_access(ipa - p->gicr, d->size, d->write, v);
+	if (!gic_access(in_d, in_d ? ipa - p->gicd : ipa - p->gicr, d->size,
+			d->write, &v))
+		return false;	/* the caller injects an external abort */
 	if (!d->write)
 		set_reg(reg, d, v);
 	return true;

@@ -181,6 +181,12 @@ void test_bd_hb_refused(void);
 void test_bd_channels(void);
 void test_bd_cost(void);
 void test_bd_throughput(void);
+void test_gic_ctlr_wide_write(void);
+void test_gic_redist_beyond_last(void);
+void test_gic_unaligned(void);
+void test_gic_hostile_random(void);
+/* tests_hostile_gic.c: n random accesses across the GIC windows */
+void gic_hostile_run(unsigned n);
 
 extern uint64_t boot_el;
 extern int gic_status;	/* GIC set-up on CPU 0: 0 or negative */

@@ -48,6 +48,10 @@ static const struct test tests[] = {
 	{ "bd_channels", test_bd_channels },
 	{ "bd_cost", test_bd_cost },
 	{ "bd_throughput", test_bd_throughput },
+	{ "gic_ctlr_wide_write", test_gic_ctlr_wide_write },
+	{ "gic_redist_beyond_last", test_gic_redist_beyond_last },
+	{ "gic_unaligned", test_gic_unaligned },
+	{ "gic_hostile_random", test_gic_hostile_random },
 };
 
 static const char *cur_name = "boot";

@@ -47,6 +47,10 @@ NAMES = [
     "bd_channels",
     "bd_cost",
     "bd_throughput",
+    "gic_ctlr_wide_write",
+    "gic_redist_beyond_last",
+    "gic_unaligned",
+    "gic_hostile_random",
 ]
 # Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
 HV_ONLY = {"psci_0_1_cpu_on", "smc_not_forwarded", "psci_allow_list",
@@ -56,7 +60,8 @@ HV_ONLY = {"psci_0_1_cpu_on", "smc_not_forwarded", "psci_allow_list",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
            "cntpct_cost"} | {n for n in NAMES if n.startswith("bd_")} \
-    - {"bd_mdscr_shadow", "bd_debug_regs"}
+    - {"bd_mdscr_shadow", "bd_debug_regs"} \
+    | {n for n in NAMES if n.startswith("gic_")}
 # cortex-a76 has PMUv3p1 (MDCR_EL2.HPMD: pmu_no_el2).
 CPUS = ["cortex-a57", "cortex-a72", "cortex-a76"]
 TIMEOUT = 60

@@ -118,12 +118,51 @@ static void test_info_errors(void **state)
 	assert_int_equal(rpc_guestinfo_set(&s, "novalue", 7), -EINVAL);
 	assert_int_equal(rpc_guestinfo_set(&s, "\0v", 2), -EINVAL);
 	assert_int_equal(rpc_guestinfo_set(&s, "a b\0v", 5), -EINVAL);
-	assert_int_equal(rpc_guestinfo_set(&s, "new\0v", 5), -ENOSPC);
+	/* The guest's full table does not keep the host out: the host's
+	 * keys have their own. */
+	assert_int_equal(rpc_guestinfo_set(&s, "new\0v", 5), 0);
+	for (int i = 1; i < RPC_ENTRIES; i++) {
+		char kv[16];
+		int n = snprintf(kv, sizeof(kv), "h%d", i);
+
+		assert_int_equal(rpc_guestinfo_set(&s, kv, (size_t)n + 2), 0);
+	}
+	assert_int_equal(rpc_guestinfo_set(&s, "newer\0v", 7), -ENOSPC);
+	assert_int_equal(rpc_guestinfo_set(&s, "new", 4), 0);
 	memset(big, 'x', sizeof(big));
 	memcpy(big, "k0\0", 3);
 	assert_int_equal(rpc_guestinfo_set(&s, big, 3 + RPC_VALUE_MAX + 1),
 			 -EINVAL);
 	assert_int_equal(rpc_guestinfo_set(&s, big, 3 + RPC_VALUE_MAX), 0);
+}
+
+/* The guest never replaces or deletes a key the host set, and reads the
+ * host's value of it; a host set drops the guest's value of that key. */
+static void test_guest_cannot_touch_host_keys(void **state)
+{
+	static const char host[] = "vm.owner\0ops";
+
+	(void)state;
+	assert_int_equal(rpc_guestinfo_set(&s, host, sizeof(host) - 1), 0);
+	assert_string_equal(rpci("info-set guestinfo.vm.owner mallory"),
+			    "0 Key set by the host is read-only");
+	assert_string_equal(rpci("info-get guestinfo.vm.owner"), "1 ops");
+	assert_string_equal(rpci("info-set guestinfo.vm.owner "),
+			    "0 Key set by the host is read-only");
+	assert_string_equal(rpci("info-get guestinfo.vm.owner"), "1 ops");
+	assert_int_equal(ev.n, 0);	/* nothing told to the host */
+	/* A guest key the host then sets: the host's value wins, and the
+	 * guest's is gone when the host deletes it again. */
+	assert_string_equal(rpci("info-set guestinfo.ip 10.0.0.9"), "1 ");
+	assert_int_equal(rpc_guestinfo_set(&s, "ip\0" "192.0.2.1", 12), 0);
+	assert_string_equal(rpci("info-get guestinfo.ip"), "1 192.0.2.1");
+	assert_string_equal(rpci("info-set guestinfo.ip 10.0.0.9"),
+			    "0 Key set by the host is read-only");
+	assert_int_equal(rpc_guestinfo_set(&s, "ip", 3), 0);
+	assert_string_equal(rpci("info-get guestinfo.ip"), "0 No value found");
+	/* Once the host deleted it, the key is the guest's again. */
+	assert_string_equal(rpci("info-set guestinfo.ip 10.0.0.9"), "1 ");
+	assert_string_equal(rpci("info-get guestinfo.ip"), "1 10.0.0.9");
 }
 
 static void test_relay_and_unknown(void **state)
@@ -288,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_info_get_set, setup),
 		cmocka_unit_test_setup(test_info_errors, setup),
+		cmocka_unit_test_setup(test_guest_cannot_touch_host_keys, setup),
 		cmocka_unit_test_setup(test_relay_and_unknown, setup),
 		cmocka_unit_test_setup(test_tclo, setup),
 		cmocka_unit_test_setup(test_tclo_queue_bounds, setup),

@@ -215,6 +215,35 @@ static void test_guestinfo(void **state)
 	free(source);
 	assert_int_equal(store_guestinfo_foreach_host(s, id, seen, host), 0);
 	assert_string_equal(host, "role=web;");	/* only the host's keys */
+	/* The guest can neither replace nor delete the host's key. */
+	assert_int_equal(store_guestinfo_set(s, id, "role", "db", "guest"), 0);
+	assert_int_equal(store_guestinfo_set(s, id, "role", "", "guest"), 0);
+	assert_int_equal(store_guestinfo_get(s, id, "role", &value, &source), 0);
+	assert_string_equal(value, "web");
+	assert_string_equal(source, "host");
+	free(value);
+	free(source);
+	host[0] = 0;
+	assert_int_equal(store_guestinfo_foreach_host(s, id, seen, host), 0);
+	assert_string_equal(host, "role=web;");
+	/* Its own keys it changes and deletes; the host takes any key. */
+	assert_int_equal(store_guestinfo_set(s, id, "ip", "10.0.0.3", "guest"),
+			 0);
+	assert_int_equal(store_guestinfo_get(s, id, "ip", &value, &source), 0);
+	assert_string_equal(value, "10.0.0.3");
+	free(value);
+	free(source);
+	assert_int_equal(store_guestinfo_set(s, id, "ip", "", "guest"), 0);
+	assert_int_equal(store_guestinfo_get(s, id, "ip", &value, &source),
+			 -ENOENT);
+	assert_int_equal(store_guestinfo_set(s, id, "ip", "10.0.0.4", "guest"),
+			 0);
+	assert_int_equal(store_guestinfo_set(s, id, "ip", "10.0.0.5", "host"),
+			 0);
+	assert_int_equal(store_guestinfo_get(s, id, "ip", &value, &source), 0);
+	assert_string_equal(source, "host");
+	free(value);
+	free(source);
 	assert_int_equal(store_guestinfo_set(s, id, "role", "", "host"), 0);
 	assert_int_equal(store_guestinfo_get(s, id, "role", &value, &source),
 			 -ENOENT);

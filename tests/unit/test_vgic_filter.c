@@ -83,10 +83,10 @@ static void test_icfgr(void **state)
 static void test_irouter(void **state)
 {
 	(void)state;
-	expect(0x6000 + 8 * 40, 8, UINT64_MAX, false);
-	expect(0x6000 + 8 * 41, 8, 0, false);
-	expect(0x6000 + 8 * 39, 8, 0, false);
-	expect(0x6000 + 8 * 1019, 8, 0, false);
+	expect(0x6000 + 8 * 40, 8, UINT64_MAX, true);
+	expect(0x6000 + 8 * 41, 8, 0, true);
+	expect(0x6000 + 8 * 39, 8, 0, true);
+	expect(0x6000 + 8 * 1019, 8, 0, true);
 }
 
 static void test_unfiltered_registers(void **state)
@@ -141,6 +141,182 @@ static void test_merge_rmw(void **state)
 					  0x12345678, 0xffffffff), 0x12345678);
 }
 
+static struct vgic_policy pol_of(enum vgic_frame f, unsigned off,
+				 unsigned size)
+{
+	return vgic_access_policy(f, off, size, owned);
+}
+
+/* GICD_CTLR is emulated only for a 32-bit access at offset 0: a byte,
+ * halfword or 64-bit access anywhere in it never reaches the hardware. */
+static void test_gicd_ctlr_every_size(void **state)
+{
+	(void)state;
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0, 4).action,
+			 VGIC_EMULATE_CTLR);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0, 8).action, VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0, 2).action, VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 2, 2).action, VGIC_RAZWI);
+	for (unsigned off = 0; off < 4; off++)
+		assert_int_equal(pol_of(VGIC_FRAME_DIST, off, 1).action,
+				 VGIC_RAZWI);
+	for (unsigned off = 1; off < 4; off++)
+		assert_int_equal(pol_of(VGIC_FRAME_DIST, off, 4).action,
+				 VGIC_ABORT);
+}
+
+/* Natural alignment, for every frame and size. */
+static void test_unaligned_aborts(void **state)
+{
+	static const enum vgic_frame frames[] = {
+		VGIC_FRAME_DIST, VGIC_FRAME_RD, VGIC_FRAME_SGI,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(frames); i++)
+		for (unsigned off = 0; off < 0x10000; off += 0x3f1)
+			for (unsigned size = 2; size <= 8; size *= 2) {
+				struct vgic_policy p = pol_of(frames[i], off,
+							      size);
+
+				if (off % size)
+					assert_int_equal(p.action, VGIC_ABORT);
+				else
+					assert_int_not_equal(p.action,
+							     VGIC_ABORT);
+			}
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x6004, 8).action,
+			 VGIC_ABORT);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x10000, 4).action,
+			 VGIC_ABORT);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x100, 3).action, VGIC_ABORT);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x100, 16).action,
+			 VGIC_ABORT);
+}
+
+/* Sizes: bytes only where the architecture allows them, 64 bits only on
+ * the 64-bit registers, halfwords nowhere (no message-based SPIs). */
+static void test_sizes_the_architecture_allows(void **state)
+{
+	(void)state;
+	/* Byte-accessible: IPRIORITYR, ITARGETSR, C/SPENDSGIR. */
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x401, 1).action,
+			 VGIC_FORWARD);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x803, 1).action,
+			 VGIC_FORWARD);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0xf1f, 1).action,
+			 VGIC_FORWARD);
+	assert_int_equal(pol_of(VGIC_FRAME_SGI, 0x41f, 1).action,
+			 VGIC_FORWARD);
+	assert_int_equal(pol_of(VGIC_FRAME_SGI, 0x420, 1).action, VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x101, 1).action, VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0xc01, 1).action, VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_RD, 0x14, 1).action, VGIC_RAZWI);
+	/* Halfwords. */
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x400, 2).action, VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x40, 2).action, VGIC_RAZWI);
+	/* 64 bits: IROUTER, GICR_TYPER, the LPI registers. */
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x6100, 8).action,
+			 VGIC_FORWARD);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x7fd8, 8).action,
+			 VGIC_FORWARD);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x7fe0, 8).action,
+			 VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x100, 8).action, VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_RD, 0x8, 8).action, VGIC_FORWARD);
+	assert_int_equal(pol_of(VGIC_FRAME_RD, 0x0, 8).action, VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_RD, 0x10, 8).action, VGIC_RAZWI);
+	assert_int_equal(pol_of(VGIC_FRAME_SGI, 0x100, 8).action, VGIC_RAZWI);
+	/* 32 bits: everywhere, including either half of a 64-bit one. */
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x6144, 4).action,
+			 VGIC_FORWARD);
+	assert_int_equal(pol_of(VGIC_FRAME_RD, 0xc, 4).action, VGIC_FORWARD);
+}
+
+/* The LPI bits and registers, and the redistributor's sleep control. */
+static void test_protected_registers(void **state)
+{
+	struct vgic_policy p;
+
+	(void)state;
+	p = pol_of(VGIC_FRAME_DIST, 0x4, 4);		/* GICD_TYPER */
+	assert_true(p.wi);
+	assert_int_equal(vgic_read_value(p, 0xffffffff),
+			 0xffffffff & ~((1u << 17) | (1u << 16)));
+	for (unsigned off = 0x40; off < 0x60; off += 4)	/* SET/CLRSPI */
+		assert_int_equal(pol_of(VGIC_FRAME_DIST, off, 4).action,
+				 VGIC_RAZWI);
+	p = pol_of(VGIC_FRAME_RD, 0x0, 4);		/* GICR_CTLR */
+	assert_int_equal(vgic_merge_write(p, 0xffffffff, 0), 0xfffffffe);
+	p = pol_of(VGIC_FRAME_RD, 0x14, 4);		/* GICR_WAKER */
+	assert_int_equal(vgic_merge_write(p, 0x6, 0), 0x4);
+	p = pol_of(VGIC_FRAME_RD, 0x8, 8);		/* GICR_TYPER */
+	assert_true(p.wi);
+	assert_int_equal(vgic_read_value(p, 0x0000000100000013), 0x0000000100000010);
+	assert_int_equal(vgic_read_value(pol_of(VGIC_FRAME_RD, 0x8, 4), 0x13),
+			 0x10);
+	/* PROPBASER, PENDBASER and the other LPI registers: every size,
+	 * both halves. */
+	for (unsigned off = 0x40; off < 0xd0; off += 4) {
+		assert_int_equal(pol_of(VGIC_FRAME_RD, off, 4).action,
+				 VGIC_RAZWI);
+		if (off % 8 == 0)
+			assert_int_equal(pol_of(VGIC_FRAME_RD, off, 8).action,
+					 VGIC_RAZWI);
+	}
+}
+
+/* Every guest interrupt stays in Group 1: Group 0 would be a FIQ. */
+static void test_group1_only(void **state)
+{
+	(void)state;
+	/* SPI 40 is the hypervisor's: its bit keeps the hardware's. */
+	assert_int_equal(vgic_merge_write(pol_of(VGIC_FRAME_DIST, 0x84, 4),
+					  0, 0), 0xfffffeff);
+	assert_int_equal(vgic_merge_write(pol_of(VGIC_FRAME_DIST, 0x88, 4),
+					  0, 0), 0xffffffff);
+	assert_int_equal(vgic_merge_write(pol_of(VGIC_FRAME_SGI, 0x80, 4),
+					  0x1234, ~0u), 0xffffffff);
+	assert_int_equal(vgic_merge_write(pol_of(VGIC_FRAME_DIST, 0x100, 4),
+					  0x1234, 0), 0x1234);
+}
+
+/* The hypervisor's INTIDs in the SGI frame, at every allowed size. */
+static void test_sgi_frame_owned(void **state)
+{
+	(void)state;
+	assert_int_equal(pol_of(VGIC_FRAME_SGI, 0x100, 4).owned, OWNED_0_31);
+	assert_int_equal(pol_of(VGIC_FRAME_SGI, 0x41a, 1).owned, 0xff);
+	assert_int_equal(pol_of(VGIC_FRAME_SGI, 0x418, 4).owned, 0x00ffff00);
+	assert_int_equal(pol_of(VGIC_FRAME_DIST, 0x6144, 4).owned, UINT64_MAX);
+	/* A 32-bit half of an owned router keeps the hardware's value. */
+	assert_int_equal(vgic_merge_write(pol_of(VGIC_FRAME_DIST, 0x6140, 4),
+					  0, 0x81), 0x81);
+}
+
+/* Only redistributor frames that exist are reached. */
+static void test_locate(void **state)
+{
+	struct vgic_place at;
+
+	(void)state;
+	assert_int_equal(vgic_locate(true, 0xfffc, 2, &at), 0);
+	assert_int_equal(at.kind, VGIC_FRAME_DIST);
+	assert_int_equal(at.off, 0xfffc);
+	assert_int_equal(vgic_locate(false, 0x14, 2, &at), 0);
+	assert_int_equal(at.kind, VGIC_FRAME_RD);
+	assert_int_equal(at.base, 0);
+	assert_int_equal(vgic_locate(false, 0x30100, 2, &at), 0);
+	assert_int_equal(at.kind, VGIC_FRAME_SGI);
+	assert_int_equal(at.base, 0x30000);
+	assert_int_equal(at.off, 0x100);
+	assert_int_equal(vgic_locate(false, 0x3fffc, 2, &at), 0);
+	assert_int_equal(vgic_locate(false, 0x40000, 2, &at), -ENOENT);
+	assert_int_equal(vgic_locate(false, 0x40008, 2, &at), -ENOENT);
+	assert_int_equal(vgic_locate(false, 0xf5fffc, 2, &at), -ENOENT);
+	assert_int_equal(vgic_locate(false, 0, 0, &at), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +329,13 @@ int main(void)
 		cmocka_unit_test(test_special_intids),
 		cmocka_unit_test(test_merge_w1s_w1c),
 		cmocka_unit_test(test_merge_rmw),
+		cmocka_unit_test(test_gicd_ctlr_every_size),
+		cmocka_unit_test(test_unaligned_aborts),
+		cmocka_unit_test(test_sizes_the_architecture_allows),
+		cmocka_unit_test(test_protected_registers),
+		cmocka_unit_test(test_group1_only),
+		cmocka_unit_test(test_sgi_frame_owned),
+		cmocka_unit_test(test_locate),
 	};
 
 	return cmocka_run_group_tests_name("vgic_filter", tests, NULL, NULL);

@@ -35,6 +35,18 @@ static uintptr_t find_redist(uintptr_t gicr, uint64_t size, uint64_t mpidr)
 	return 0;
 }
 
+unsigned gic_redist_count(uintptr_t gicr, uint64_t size)
+{
+	unsigned n = 0;
+
+	for (uint64_t off = 0; off + GICR_STRIDE <= size; off += GICR_STRIDE) {
+		n++;
+		if (mmio_read(gicr + off + GICR_TYPER, 8) & GICR_TYPER_LAST)
+			break;
+	}
+	return n;
+}
+
 int gic_cpu_init(uintptr_t gicr, uint64_t gicr_size, uint64_t mpidr,
 		 uintptr_t *ret_rd)
 {

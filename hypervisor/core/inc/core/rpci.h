@@ -12,7 +12,7 @@
 
 #define RPC_KEY_MAX		64	/* key bytes, without "guestinfo." */
 #define RPC_VALUE_MAX		512	/* value bytes */
-#define RPC_ENTRIES		32	/* guestinfo keys */
+#define RPC_ENTRIES		32	/* guestinfo keys of each owner */
 #define RPC_TCLO_DEPTH		8	/* queued host commands */
 #define RPC_RELAY_MAX		1024	/* text relayed in one event frame */
 
@@ -34,6 +34,10 @@ struct rpc_stats {
 };
 
 struct rpc_state {
+	/* Guestinfo: the host's keys and the guest's, kept apart. A key
+	 * the host set is read-only to the guest and hides (replaces) the
+	 * guest's value of it. */
+	struct rpc_entry host_gi[RPC_ENTRIES];
 	struct rpc_entry gi[RPC_ENTRIES];
 	struct rpc_tclo q[RPC_TCLO_DEPTH];
 	unsigned q_head, q_count;
@@ -54,11 +58,12 @@ void rpc_init(struct rpc_state *s,
 			    uint32_t len),
 	      void *ctx);
 /* From the host (VP_GUESTINFO_SET): "key\0value"; an empty value deletes.
- * 0, -EINVAL (malformed, sizes), -ENOSPC (store full). */
+ * The guest's own value of that key, if any, is dropped. 0, -EINVAL
+ * (malformed, sizes), -ENOSPC (the host's RPC_ENTRIES keys in use). */
 int rpc_guestinfo_set(struct rpc_state *s, const void *payload, size_t len);
 /* From the host (VP_TCLO_PUSH): 0, -EINVAL (empty, too long), -ENOSPC. */
 int rpc_tclo_push(struct rpc_state *s, const void *text, size_t len);
-/* The value of guestinfo.<key>, or NULL. */
+/* The value of guestinfo.<key> (the host's if it set one), or NULL. */
 const struct rpc_entry *rpc_guestinfo_get(const struct rpc_state *s,
 					  const char *key, size_t klen);
 #endif

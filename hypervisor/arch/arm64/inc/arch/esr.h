@@ -46,6 +46,7 @@ struct dabt_info {
 	bool write;
 	bool sign_extend;
 	bool sf;		/* destination is a 64-bit register */
+	bool s1ptw;		/* on the guest's stage-1 table walk */
 	unsigned size;		/* access size in bytes */
 	unsigned reg;		/* Rt; 31 means xzr */
 	unsigned fsc;		/* fault status code, ISS[5:0] */
@@ -60,6 +61,7 @@ static inline struct dabt_info esr_dabt_decode(uint64_t esr)
 		.sign_extend = (iss >> 21) & 1,
 		.reg = (iss >> 16) & 0x1f,
 		.sf = (iss >> 15) & 1,
+		.s1ptw = (iss >> 7) & 1,
 		.write = (iss >> 6) & 1,
 		.fsc = iss & 0x3f,
 	};

@@ -64,6 +64,8 @@ static inline void mmio_write(uintptr_t a, unsigned size, uint64_t v)
 }
 
 void gic_dist_init(uintptr_t gicd);
+/* Redistributor frames in the window, up to the one marked Last. */
+unsigned gic_redist_count(uintptr_t gicr, uint64_t size);
 /* Finds this CPU's redistributor, wakes it, enables hv PPIs/SGIs. */
 int gic_cpu_init(uintptr_t gicr, uint64_t gicr_size, uint64_t mpidr,
 		 uintptr_t *ret_rd);

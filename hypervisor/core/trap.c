@@ -18,6 +18,7 @@
 #include <core/vgic.h>
 #include <core/mgmt.h>
 #include <core/vtime.h>
+#include <core/wdt.h>
 
 #define HVC_BACKDOOR	0x86
 
@@ -140,7 +141,7 @@ static void handle_dabt(struct cpu *c, struct trap_frame *f, uint64_t esr)
 
 	if (esr_fsc_is_translation(d.fsc) && d.isv) {
 		v = reg_get(f, d.reg);
-		if (vgic_mmio(c, ipa, &d, &v)) {
+		if (vgic_mmio(c, ipa, &d, &v) || wdt_mmio(c, ipa, &d, &v)) {
 			if (!d.write)
 				reg_set(f, d.reg, v);
 			f->elr += 4;

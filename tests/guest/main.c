@@ -43,6 +43,10 @@ static const struct test tests[] = {
 	{ "bd_channels", test_bd_channels },
 	{ "bd_cost", test_bd_cost },
 	{ "bd_throughput", test_bd_throughput },
+	{ "wdt_regs", test_wdt_regs },
+	{ "wdt_ws0_irq", test_wdt_ws0_irq },
+	{ "wdt_sealed_api", test_wdt_sealed_api },
+	{ "wdt_expiry", test_wdt_expiry },	/* stays last */
 };
 
 static const char *cur_name = "boot";

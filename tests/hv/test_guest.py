@@ -42,12 +42,17 @@ NAMES = [
     "bd_channels",
     "bd_cost",
     "bd_throughput",
+    "wdt_regs",
+    "wdt_ws0_irq",
+    "wdt_sealed_api",
+    "wdt_expiry",
 ]
 # Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
 HV_ONLY = {"hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
-           "cntpct_cost"} | {n for n in NAMES if n.startswith("bd_")} \
+           "cntpct_cost"} | {n for n in NAMES if n.startswith("wdt_")} \
+    | {n for n in NAMES if n.startswith("bd_")} \
     - {"bd_mdscr_shadow", "bd_debug_regs"}
 CPUS = ["cortex-a57", "cortex-a72"]
 TIMEOUT = 60

@@ -23,6 +23,7 @@ _Static_assert(sizeof(struct vp_clock) == 88, "vp_clock");
 _Static_assert(sizeof(struct vp_stats) == 128, "vp_stats");
 _Static_assert(sizeof(struct vp_ev_boot) == 8, "vp_ev_boot");
 _Static_assert(sizeof(struct vp_ev_power) == 8, "vp_ev_power");
+_Static_assert(sizeof(struct vp_ev_watchdog) == 16, "vp_ev_watchdog");
 _Static_assert(sizeof(((struct vp_decoder *)0)->buf) == VP_MAX_FRAME,
 	       "decoder holds one whole frame");
 
@@ -58,6 +59,8 @@ static const struct vp_type_info {
 	{ VP_EV_RPCI, "EV_RPCI", ANY, ANY },
 	{ VP_EV_TCLO_REPLY, "EV_TCLO_REPLY", ANY, ANY },
 	{ VP_EV_GUESTINFO, "EV_GUESTINFO", ANY, ANY },
+	{ VP_EV_WATCHDOG, "EV_WATCHDOG", sizeof(struct vp_ev_watchdog),
+	  sizeof(struct vp_ev_watchdog) },
 };
 
 static const struct vp_type_info *type_info(uint8_t type)

@@ -25,6 +25,10 @@ STATS_GET = 0x20
 GUESTINFO_SET, TCLO_PUSH, HOST_TIME_SET = 0x30, 0x31, 0x32
 EV_BOOT, EV_POWER, EV_CLOCK, EV_PANIC = 0x40, 0x41, 0x42, 0x43
 EV_RPCI, EV_TCLO_REPLY, EV_GUESTINFO = 0x44, 0x45, 0x46
+EV_WATCHDOG = 0x47
+WDT = struct.Struct("<4I")              # struct vp_ev_watchdog, 16 bytes
+WDT_WHAT = {1: "stage", 2: "ws0", 3: "expired"}
+WDT_STAGE = {1: "power-on", 2: "os-loading", 3: "handed-off"}
 
 CLOCK = struct.Struct("<5Q2I5Q")        # struct vp_clock, 88 bytes
 CLOCK_FIELDS = ("host_counter", "host_freq", "guest_counter", "guest_freq",
@@ -209,6 +213,25 @@ class Mgmt:
         if body != data:
             raise AssertionError("PING echoed %r, sent %r" % (body, data))
         return body
+
+    @staticmethod
+    def parse_watchdog(body):
+        """struct vp_ev_watchdog as a dict with names for what and stage."""
+        if len(body) != WDT.size:
+            raise AssertionError("vp_ev_watchdog of %d bytes" % len(body))
+        what, stage, enabled, timeout_ms = WDT.unpack(body)
+        return {"what": WDT_WHAT.get(what, what),
+                "stage": WDT_STAGE.get(stage, stage),
+                "enabled": enabled, "timeout_ms": timeout_ms}
+
+    def wait_watchdog(self, what, timeout=10.0, stage=None):
+        """The next EV_WATCHDOG event whose what (and stage, if given) is
+        the one named."""
+        def match(t, b):
+            ev = self.parse_watchdog(b)
+            return ev["what"] == what and stage in (None, ev["stage"])
+        _, body = self.wait_event(EV_WATCHDOG, timeout, match)
+        return self.parse_watchdog(body)
 
     @staticmethod
     def parse_clock(body):

@@ -155,6 +155,8 @@ struct board {
 	struct dev virtio[BOARD_MAX_VIRTIO];
 	unsigned nvirtio;
 	struct pwrbtn_info pwrbtn;
+	bool has_wdt;		/* arm,sbsa-gwdt: a GTDT watchdog structure */
+	struct dev wdt;		/* reg[0] control frame, reg[1] refresh frame */
 	struct dev other[BOARD_MAX_OTHER];	/* PRP0001 and known IDs */
 	const char *other_hid[BOARD_MAX_OTHER];
 	unsigned nother;

@@ -19,7 +19,7 @@ static const char *const elsewhere[] = {
 	"arm,psci-1.0", "arm,psci-0.2", "arm,psci", "arm,armv8-timer",
 	"arm,armv7-timer", "arm,armv8-pmuv3", "arm,cortex-a57-pmu",
 	"arm,cortex-a53-pmu", "arm,cortex-a72-pmu", "gpio-keys", "virtio,mmio",
-	"arm,smmu-v3",
+	"arm,smmu-v3", "arm,sbsa-gwdt",
 };
 
 /* Nodes that are not devices for the OS under ACPI, and why. */
@@ -173,6 +173,29 @@ static void parse_pwrbtn(struct board *b)
 				   b->pwrbtn.gpio.irq.gsiv);
 }
 
+/* An SBSA Generic Watchdog (watchdog/arm,sbsa-gwdt binding: control
+ * frame, refresh frame, the WS0 SPI) is a GTDT watchdog structure. */
+static void parse_watchdog(struct board *b)
+{
+	int node = fdt_node_offset_by_compatible(b->fdt, -1, "arm,sbsa-gwdt");
+	struct hv_err e;
+
+	if (node < 0 || !board_status_ok(b->fdt, node))
+		return;
+	if (board_dev(b, node, "arm,sbsa-gwdt", true, &b->wdt, &e) < 0) {
+		board_note(b, ACPI_NOTE_LEFT_OUT, node, "%s", e.msg);
+		return;
+	}
+	if (b->wdt.nreg != 2 || b->wdt.irq.gsiv < 32) {
+		board_note(b, ACPI_NOTE_LEFT_OUT, node, "needs two frames (control, refresh) and an SPI");
+		return;
+	}
+	b->has_wdt = true;
+	board_note(b, ACPI_NOTE_MAPPED, node, "GTDT SBSA watchdog, control 0x%llx, refresh 0x%llx, GSIV %u",
+		   (unsigned long long)b->wdt.reg[0].base,
+		   (unsigned long long)b->wdt.reg[1].base, b->wdt.irq.gsiv);
+}
+
 static bool handled(const struct board *b, int node)
 {
 	if (node == b->gic.node || (b->uart_kind && node == b->uart.node) ||
@@ -259,6 +282,7 @@ int board_parse_devices(struct board *b, struct hv_err *err)
 	if (parse_virtio(b, err) < 0)
 		return -EINVAL;
 	parse_pwrbtn(b);
+	parse_watchdog(b);
 	fdt_for_each_subnode(node, b->fdt, 0) {
 		if (fdt_node_check_compatible(b->fdt, node, "simple-bus")) {
 			classify(b, node);

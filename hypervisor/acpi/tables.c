@@ -100,15 +100,29 @@ int table_pptt(struct out *o, const struct board *b)
 	return 0;
 }
 
-/* GTDT, revision 2 (96 bytes, no platform timers). */
+/* GTDT, revision 2 (96 bytes), and an SBSA Generic Watchdog structure
+ * (5.2.24.2, 28 bytes) when the DT has one. */
 #define GTDT_LEN	96
+#define GTDT_WDT_LEN	28
 #define GT_EDGE		(1u << 0)
 #define GT_ACTIVE_LOW	(1u << 1)
 #define GT_ALWAYS_ON	(1u << 2)
 
+static void gtdt_watchdog(uint8_t *w, const struct dev *d)
+{
+	w[0] = 1;			/* SBSA Generic Watchdog */
+	put16(w + 1, GTDT_WDT_LEN);
+	put64(w + 4, d->reg[1].base);	/* refresh frame */
+	put64(w + 12, d->reg[0].base);	/* control frame */
+	put32(w + 20, d->irq.gsiv);
+	put32(w + 24, (d->irq.edge ? GT_EDGE : 0) |
+		      (d->irq.active_low ? GT_ACTIVE_LOW : 0));
+}
+
 int table_gtdt(struct out *o, const struct board *b)
 {
-	uint8_t *p = out_table(o, "GTDT", GTDT_LEN, 2);
+	size_t len = GTDT_LEN + (b->has_wdt ? GTDT_WDT_LEN : 0);
+	uint8_t *p = out_table(o, "GTDT", len, 2);
 
 	if (!p)
 		return o->err;
@@ -123,7 +137,10 @@ int table_gtdt(struct out *o, const struct board *b)
 		put32(p + 52 + 8 * i, t->gsiv ? flags : 0);
 	}
 	put64(p + 80, UINT64_MAX);	/* CntReadBase: not provided */
-	put32(p + 92, GTDT_LEN);	/* platform timer offset, none */
+	put32(p + 88, b->has_wdt ? 1 : 0);	/* platform timer count */
+	put32(p + 92, GTDT_LEN);	/* platform timer offset */
+	if (b->has_wdt)
+		gtdt_watchdog(p + GTDT_LEN, &b->wdt);
 	return 0;
 }
 

@@ -33,6 +33,8 @@ static const struct option options[] = {
 	NUM("verge.freq", freq, 1000, UINT32_MAX, false),
 	NUM("verge.ptimer", ptimer, 0, 1, false),
 	NUM("verge.acpi", acpi, 0, 1, false),
+	NUM("verge.wdt", wdt_s, 0, 3600, false),
+	NUM("verge.wdt_loader", wdt_loader, 0, 1, false),
 	{ "verge.rate", parse_rate, 0, 0, 0, 0, false,
 	  "a rate in 0.01..100, e.g. 0.5 or 1/3" },
 	{ "verge.uuid", parse_uuid, 0, 0, 0, 0, false,

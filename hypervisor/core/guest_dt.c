@@ -6,7 +6,7 @@
 
 size_t guest_dt_size(const void *fdt, const struct guest_dt_params *prm)
 {
-	return fdt_totalsize(fdt) + strlen(prm->cmdline) + 1024;
+	return fdt_totalsize(fdt) + strlen(prm->cmdline) + 1024 + 256;
 }
 
 static void put_cells(fdt32_t *p, uint64_t v, int n)
@@ -165,6 +165,38 @@ static int set_timer(void *fdt, const struct guest_dt_params *prm)
 	return fdt_setprop(fdt, node, "interrupts", keep, sizeof(keep));
 }
 
+/* watchdog@CTRL { compatible = "arm,sbsa-gwdt"; reg = <control frame>,
+ * <refresh frame>; interrupts = <SPI n, level high>; } (the Linux
+ * binding's order), under the root and its interrupt-parent. */
+static int add_watchdog(void *fdt, const struct guest_dt_params *prm)
+{
+	int ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0);
+	fdt32_t reg[8], irq[3] = { cpu_to_fdt32(0), cpu_to_fdt32(prm->wdt_spi),
+				   cpu_to_fdt32(4) };
+	char name[32];
+	int node, r;
+
+	if (!prm->wdt_ctrl)
+		return 0;
+	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
+		return -FDT_ERR_BADNCELLS;
+	put_cells(reg, prm->wdt_ctrl, ac);
+	put_cells(reg + ac, 0x1000, sc);
+	put_cells(reg + ac + sc, prm->wdt_refresh, ac);
+	put_cells(reg + 2 * ac + sc, 0x1000, sc);
+	snprintf(name, sizeof(name), "watchdog@%llx",
+		 (unsigned long long)prm->wdt_ctrl);
+	node = fdt_add_subnode(fdt, 0, name);
+	if (node < 0)
+		return node;
+	r = fdt_setprop_string(fdt, node, "compatible", "arm,sbsa-gwdt");
+	if (r == 0)
+		r = fdt_setprop(fdt, node, "reg", reg, 8 * (ac + sc));
+	if (r == 0)
+		r = fdt_setprop(fdt, node, "interrupts", irq, sizeof(irq));
+	return r;
+}
+
 static int remove_hv_devices(void *fdt)
 {
 	static const char *const owned[] = {
@@ -196,6 +228,8 @@ int guest_dt_build(const void *fdt, void *out, size_t outlen,
 		r = set_cmdline(out, prm->cmdline);
 	if (r == 0)
 		r = set_timer(out, prm);
+	if (r == 0)
+		r = add_watchdog(out, prm);
 	if (r < 0) {
 		hv_err_set(err, "guest DT: %s", fdt_strerror(r));
 		return -EINVAL;

@@ -1,13 +1,14 @@
 /*
  * verge's own hypercalls: HVC #0 from EL1 with an SMCCC function ID in
  * the vendor-specific hypervisor service range (owner 6). Documented in
- * docs/hypercalls.md.
+ * docs/hypervisor.md.
  */
 #include <core/cpu.h>
 #include <core/hv.h>
 #include <core/tick.h>
 #include <core/trap.h>
 #include <core/vtime.h>
+#include <core/wdt.h>
 #include <verge_proto.h>
 #include <verge_psci.h>
 
@@ -17,6 +18,8 @@
 
 void hypercall_handle(struct cpu *c, struct trap_frame *f)
 {
+	if (wdt_hypercall(f))	/* VERGE_HC_WDT_*: the boot guard's API */
+		return;
 	switch ((uint32_t)f->x[0]) {
 	case VERGE_HC_INFO:
 		f->x[0] = 0;

@@ -19,6 +19,7 @@
 #include <core/mgmt.h>
 #include <core/tick.h>
 #include <core/vtime.h>
+#include <core/wdt.h>
 #include <verge_proto.h>
 #include <verge_psci.h>
 #include <libfdt.h>
@@ -118,6 +119,8 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 		hv.base, hv.end, hv.cfg.guest_cmdline,
 		fg != hv.cntfrq ? fg : 0,
 		hv.cfg.ptimer != 0,
+		/* The emulated watchdog where the machine leaves room. */
+		wdt_fits(&hv.plat) ? WDT_CTRL_IPA : 0, WDT_REFRESH_IPA, WDT_SPI,
 	};
 	const struct region *ram = platform_find(&hv.plat, hv.base);
 	uint64_t size = ALIGN_UP(guest_dt_size(fdt, &prm), SZ_4K);
@@ -253,6 +256,8 @@ void hv_main(uint64_t dtb)
 	tick_init();
 	cpu_start(&hv_cpus[0]);
 	boot_event(VP_BOOT_HV_UP, 0);
+	wdt_init();
+	wdt_os_loading(hv.cfg.wdt_s);
 	hv_log("guest at 0x%lx, DT at 0x%lx, stage-2 %u tables, command line \"%s\" (t=%lu ms)",
 	       hv.cfg.kernel, hv.guest_dtb, s2.tables, hv.cfg.guest_cmdline,
 	       tick_now_ms());
@@ -260,6 +265,8 @@ void hv_main(uint64_t dtb)
 		hv_log("guest clock: counter presented at %lu Hz, rate %u/%u",
 		       vtime_guest_freq(), hv.cfg.rate_num ? hv.cfg.rate_num : 1,
 		       hv.cfg.rate_num ? hv.cfg.rate_den : 1);
+	if (!hv.cfg.wdt_loader)
+		wdt_handoff();
 	boot_event(VP_BOOT_GUEST_ENTERED, 0);
 	guest_enter(hv.cfg.kernel, hv.guest_dtb, stack_top(0));
 }

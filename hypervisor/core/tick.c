@@ -6,6 +6,7 @@
 #include <core/mgmt.h>
 #include <core/tick.h>
 #include <core/vtime.h>
+#include <core/wdt.h>
 
 static uint64_t period, fast_period;
 static uint64_t next_stats;	/* counter value of the next exit report */
@@ -54,6 +55,7 @@ void tick_handle(struct cpu *c)
 	if (c->id != 0)
 		return;
 	mgmt_poll();	/* in case an interrupt was missed */
+	wdt_tick();	/* the boot guard counts host time */
 	vtime_tick(c);
 	/* By the counter, not by ticks: CPU 0's tick rate changes while
 	 * it dilates. */

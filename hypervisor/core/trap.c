@@ -19,6 +19,7 @@
 #include <core/mgmt.h>
 #include <core/vtime.h>
 #include <verge_psci.h>
+#include <core/wdt.h>
 
 #define HVC_BACKDOOR	0x86
 
@@ -141,7 +142,7 @@ static void handle_dabt(struct cpu *c, struct trap_frame *f, uint64_t esr)
 
 	if (esr_fsc_is_translation(d.fsc) && d.isv) {
 		v = reg_get(f, d.reg);
-		if (vgic_mmio(c, ipa, &d, &v)) {
+		if (vgic_mmio(c, ipa, &d, &v) || wdt_mmio(c, ipa, &d, &v)) {
 			if (!d.write)
 				reg_set(f, d.reg, v);
 			f->elr += esr & ESR_IL ? 4 : 2;	/* T32 has 16-bit loads */

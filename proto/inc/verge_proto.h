@@ -62,6 +62,8 @@ enum vp_type {
 				  * pushed TCLO command */
 	VP_EV_GUESTINFO = 0x46,	/* "key\0value": the guest set
 				 * guestinfo.key with info-set */
+	VP_EV_WATCHDOG = 0x47,	/* vp_ev_watchdog: a boot guard stage, the
+				 * watchdog's WS0, its expiry */
 };
 
 enum vp_error_code {
@@ -138,6 +140,26 @@ enum vp_power {
 	VP_POWER_RESET = 2,
 	VP_POWER_CPU_ON = 3,
 	VP_POWER_CPU_OFF = 4,
+};
+
+/* The boot guard (docs/bootguard.md). */
+enum vp_wdt_what {
+	VP_WDT_STAGE = 1,	/* stage entered */
+	VP_WDT_WS0 = 2,		/* first timeout: the guest's interrupt */
+	VP_WDT_EXPIRED = 3,	/* second timeout: the guest is reset */
+};
+
+enum vp_wdt_stage {
+	VP_WDT_POWER_ON = 1,	/* service installed, watchdog off */
+	VP_WDT_OS_LOADING = 2,	/* armed with verge.wdt, if given */
+	VP_WDT_HANDED_OFF = 3,	/* API sealed; the guest OS owns it */
+};
+
+struct vp_ev_watchdog {
+	uint32_t what;		/* enum vp_wdt_what */
+	uint32_t stage;		/* enum vp_wdt_stage */
+	uint32_t enabled;	/* 0 or 1 */
+	uint32_t timeout_ms;	/* last refresh to reset */
 };
 
 /* Host CLOCK_REALTIME when the request was sent; the hypervisor pairs it

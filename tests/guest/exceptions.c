@@ -88,6 +88,8 @@ static void irq_handle(struct frame *f)
 		ptimer_irq();
 	else if (intid < 16)
 		smp_sgi(intid);
+	else if (intid == WDT_IRQ_INTID)
+		wdt_irq();
 	else if (++unexpected_irqs >= IRQ_STORM)
 		f->spsr |= PSR_I;
 	gic_eoi(intid);

@@ -187,6 +187,13 @@ void test_gic_unaligned(void);
 void test_gic_hostile_random(void);
 /* tests_hostile_gic.c: n random accesses across the GIC windows */
 void gic_hostile_run(unsigned n);
+/* tests_wdt.c: the boot guard's watchdog (SPI 14, INTID 46) */
+#define WDT_IRQ_INTID 46
+void wdt_irq(void);
+void test_wdt_regs(void);
+void test_wdt_ws0_irq(void);
+void test_wdt_sealed_api(void);
+void test_wdt_expiry(void);
 
 extern uint64_t boot_el;
 extern int gic_status;	/* GIC set-up on CPU 0: 0 or negative */

@@ -52,6 +52,10 @@ static const struct test tests[] = {
 	{ "gic_redist_beyond_last", test_gic_redist_beyond_last },
 	{ "gic_unaligned", test_gic_unaligned },
 	{ "gic_hostile_random", test_gic_hostile_random },
+	{ "wdt_regs", test_wdt_regs },
+	{ "wdt_ws0_irq", test_wdt_ws0_irq },
+	{ "wdt_sealed_api", test_wdt_sealed_api },
+	{ "wdt_expiry", test_wdt_expiry },	/* stays last */
 };
 
 static const char *cur_name = "boot";

@@ -51,6 +51,10 @@ NAMES = [
     "gic_redist_beyond_last",
     "gic_unaligned",
     "gic_hostile_random",
+    "wdt_regs",
+    "wdt_ws0_irq",
+    "wdt_sealed_api",
+    "wdt_expiry",
 ]
 # Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
 HV_ONLY = {"psci_0_1_cpu_on", "smc_not_forwarded", "psci_allow_list",
@@ -59,7 +63,8 @@ HV_ONLY = {"psci_0_1_cpu_on", "smc_not_forwarded", "psci_allow_list",
            "hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
-           "cntpct_cost"} | {n for n in NAMES if n.startswith("bd_")} \
+           "cntpct_cost"} | {n for n in NAMES if n.startswith("wdt_")} \
+    | {n for n in NAMES if n.startswith("bd_")} \
     - {"bd_mdscr_shadow", "bd_debug_regs"} \
     | {n for n in NAMES if n.startswith("gic_")}
 # cortex-a76 has PMUv3p1 (MDCR_EL2.HPMD: pmu_no_el2).

@@ -54,7 +54,9 @@ static const uint8_t *at(uint64_t addr, size_t len)
 static int setup(void **state)
 {
 	size_t size;
-	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false };
+	/* With the emulated watchdog, as main.c builds it (core/wdt.h). */
+	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false,
+				       0x0b000000, 0x0b010000, 14 };
 	struct hv_err err = { "" };
 	char sigs[80];
 	int r;
@@ -144,6 +146,40 @@ static void test_rsdp_at_region(void **state)
 	assert_memory_equal(at(le(rsdp + 24, 8), 4), "XSDT", 4);
 }
 
+/* The emulated SBSA watchdog is the GTDT's one platform timer structure
+ * (what Linux's GTDT code hands to sbsa_gwdt): control and refresh
+ * frames, GSIV 46, level, active high, non-secure. */
+static void test_gtdt_watchdog(void **state)
+{
+	const uint8_t *xsdt = at(le(at(REGION, 36) + 24, 8), 36);
+	const uint8_t *gtdt = NULL, *w;
+	uint32_t n = ((uint32_t)le(xsdt + 4, 4) - 36) / 8;
+	uint8_t sum = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i < n && !gtdt; i++) {
+		const uint8_t *t = at(le(at(le(at(REGION, 36) + 24, 8) + 36 + 8 * i, 8), 8), 36);
+
+		if (!memcmp(t, "GTDT", 4))
+			gtdt = t;
+	}
+	assert_non_null(gtdt);
+	assert_int_equal(le(gtdt + 4, 4), 96 + 28);
+	gtdt = at((uint64_t)(gtdt - region) + REGION, 96 + 28);
+	for (int i = 0; i < 96 + 28; i++)
+		sum += gtdt[i];
+	assert_int_equal(sum, 0);
+	assert_int_equal(le(gtdt + 88, 4), 1);		/* platform timer count */
+	assert_int_equal(le(gtdt + 92, 4), 96);		/* its offset */
+	w = gtdt + 96;
+	assert_int_equal(w[0], 1);			/* SBSA Generic Watchdog */
+	assert_int_equal(le(w + 1, 2), 28);
+	assert_int_equal(le(w + 4, 8), 0x0b010000);	/* refresh frame */
+	assert_int_equal(le(w + 12, 8), 0x0b000000);	/* control frame */
+	assert_int_equal(le(w + 20, 4), 46);
+	assert_int_equal(le(w + 24, 4), 0);
+}
+
 static void test_efi_handoff(void **state)
 {
 	static const uint8_t acpi20[16] = {
@@ -207,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_cmdline_and_reservation),
 		cmocka_unit_test(test_rsdp_at_region),
 		cmocka_unit_test(test_efi_handoff),
+		cmocka_unit_test(test_gtdt_watchdog),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

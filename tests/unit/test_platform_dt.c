@@ -270,7 +270,8 @@ static void test_probe_initrd_reversed(void **state)
 static void *build(const void *fdt, uint64_t hv_base, uint64_t hv_end,
 		   const char *cmdline)
 {
-	struct guest_dt_params prm = { hv_base, hv_end, cmdline, 0, false };
+	struct guest_dt_params prm = { hv_base, hv_end, cmdline, 0, false,
+				       0, 0, 0 };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(fdt, &prm);
 	void *out = malloc(size);
@@ -397,6 +398,44 @@ static void test_guest_dt_keeps_devices(void **state)
 	free(out);
 }
 
+/* The emulated watchdog: an arm,sbsa-gwdt node with the control frame
+ * first, then the refresh frame (Linux's binding), and its SPI, level
+ * high; none unless asked for. */
+static void test_guest_dt_watchdog(void **state)
+{
+	static const uint32_t want_reg[] = { 0, 0x0b000000, 0, 0x1000,
+					     0, 0x0b010000, 0, 0x1000 };
+	static const uint32_t want_irq[] = { 0, 14, 4 };
+	struct guest_dt_params prm = { HV_BASE, HV_END, "", 0, false,
+				       0x0b000000, 0x0b010000, 14 };
+	const void *in = virt_dtb();
+	struct hv_err err = { "" };
+	size_t size = guest_dt_size(in, &prm);
+	void *out = malloc(size), *plain;
+	const fdt32_t *p;
+	int node, len;
+
+	(void)state;
+	assert_non_null(out);
+	assert_int_equal(guest_dt_build(in, out, size, &prm, &err), 0);
+	node = fdt_node_offset_by_compatible(out, -1, "arm,sbsa-gwdt");
+	assert_true(node >= 0);
+	assert_string_equal(fdt_get_name(out, node, NULL), "watchdog@b000000");
+	assert_int_equal(fdt_parent_offset(out, node), 0);
+	p = fdt_getprop(out, node, "reg", &len);
+	assert_int_equal(len, sizeof(want_reg));
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(fdt32_to_cpu(p[i]), want_reg[i]);
+	p = fdt_getprop(out, node, "interrupts", &len);
+	assert_int_equal(len, sizeof(want_irq));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fdt32_to_cpu(p[i]), want_irq[i]);
+	plain = build(in, HV_BASE, HV_END, "");
+	assert_true(fdt_node_offset_by_compatible(plain, -1, "arm,sbsa-gwdt") < 0);
+	free(plain);
+	free(out);
+}
+
 static void test_guest_dt_chosen(void **state)
 {
 	void *in = virt_with_chosen("verge.kernel=0x44000000 -- console=ttyAMA0",
@@ -464,7 +503,8 @@ static void test_guest_dt_packed_input(void **state)
 
 static void test_guest_dt_buffer_too_small(void **state)
 {
-	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false };
+	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false,
+				       0, 0, 0 };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(virt_dtb(), &prm) - 1;
 	void *out = malloc(size);
@@ -515,6 +555,7 @@ int main(void)
 		cmocka_unit_test(test_guest_dt_hides_hv_devices),
 		cmocka_unit_test(test_guest_dt_keeps_devices),
 		cmocka_unit_test(test_guest_dt_chosen),
+		cmocka_unit_test(test_guest_dt_watchdog),
 		cmocka_unit_test(test_guest_dt_no_chosen),
 		cmocka_unit_test(test_guest_dt_packed_input),
 		cmocka_unit_test(test_guest_dt_buffer_too_small),

@@ -1,6 +1,7 @@
 /* The errno values verge-hv returns (negated), same numbers as Linux. */
 #ifndef VERGE_ERRNO_H
 #define VERGE_ERRNO_H
+#define EPERM	1
 #define ENOENT	2
 #define E2BIG	7
 #define EAGAIN	11

@@ -2,7 +2,8 @@
  * The guest's device tree, rewritten from the machine's with libfdt:
  * the hypervisor's RAM leaves /memory, /chosen/bootargs becomes the guest
  * command line, and the devices the hypervisor owns (virtio-mmio, fw-cfg,
- * the GIC ITS) disappear, with the MSI references to them.
+ * the GIC ITS) disappear, with the MSI references to them; the emulated
+ * watchdog appears.
  */
 #ifndef CORE_GUEST_DT_H
 #define CORE_GUEST_DT_H
@@ -13,6 +14,10 @@ struct guest_dt_params {
 	const char *cmdline;		/* guest command line */
 	uint64_t timer_freq;		/* /timer clock-frequency, 0 = leave */
 	bool phys_timer_only;		/* drop the virtual timer's PPI */
+	/* The emulated SBSA watchdog (core/wdt.h): an arm,sbsa-gwdt node
+	 * with both frames and its WS0 SPI; wdt_ctrl 0 = none. */
+	uint64_t wdt_ctrl, wdt_refresh;
+	unsigned wdt_spi;
 };
 
 /* Buffer size the guest DT needs (the machine DT's size plus room). */

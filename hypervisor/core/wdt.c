@@ -1,0 +1,265 @@
+/* The boot guard on the machine (core/wdt.h, docs/bootguard.md). */
+#include <arch/arch.h>
+#include <arch/esr.h>
+#include <arch/gic.h>
+#include <arch/sysreg.h>
+#include <core/bootguard.h>
+#include <core/console.h>
+#include <core/cpu.h>
+#include <core/hv.h>
+#include <core/mgmt.h>
+#include <core/panic.h>
+#include <core/tick.h>
+#include <core/trap.h>
+#include <core/vtime.h>
+#include <core/wdt.h>
+#include <verge_proto.h>
+
+#define GICD_ISPENDR		0x0200
+#define GICD_ICPENDR		0x0280
+#define PSCI_SYSTEM_RESET	0x84000009u
+
+/* SMCCC vendor hypervisor calls (docs/hypervisor.md). */
+#define VERGE_HC_WDT_QUERY	0xc6000010u
+#define VERGE_HC_WDT_ENABLE	0xc6000011u
+#define VERGE_HC_WDT_REFRESH	0xc6000012u
+#define VERGE_HC_WDT_TIMEOUT	0xc6000013u
+#define VERGE_HC_WDT_HANDOFF	0xc6000014u
+#define HC_INVALID_PARAMETER	((uint64_t)-3)
+#define HC_SEALED		((uint64_t)-4)
+
+_Static_assert((int)BG_POWER_ON == (int)VP_WDT_POWER_ON &&
+	       (int)BG_OS_LOADING == (int)VP_WDT_OS_LOADING &&
+	       (int)BG_HANDED_OFF == (int)VP_WDT_HANDED_OFF,
+	       "stages go on the wire");
+
+static struct bootguard bg;
+static bool present, ready;
+static volatile int lock;
+static uint64_t fg, fh;		/* watchdog and host counter frequencies */
+
+static void take(void)
+{
+	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static void give(void)
+{
+	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+}
+
+/* The watchdog's counter: host time, in ticks of the frequency the guest
+ * was told (CNTFRQ_EL0), so a guest's WOR of N seconds lasts N host
+ * seconds whatever the guest clock's rate or stalls. */
+static uint64_t now(void)
+{
+	uint64_t p = read_sysreg(cntpct_el0);
+
+	return fg == fh ? p : (uint64_t)((unsigned __int128)p * fg / fh);
+}
+
+static bool in_frame(uint64_t ipa, uint64_t base)
+{
+	return ipa - base < SBSA_WDT_FRAME_SIZE;
+}
+
+bool wdt_fits(const struct platform *p)
+{
+	for (unsigned i = 0; i < p->nregions; i++) {
+		const struct region *r = &p->regions[i];
+
+		if (r->base < WDT_REFRESH_IPA + SBSA_WDT_FRAME_SIZE &&
+		    WDT_CTRL_IPA < r->base + r->size)
+			return false;
+	}
+	return true;
+}
+
+/* The guest's SPI: pending while WS0 is raised (a level interrupt). */
+static void set_line(bool high)
+{
+	unsigned intid = WDT_SPI + 32;
+
+	mmio_write(hv.plat.gicd + (high ? GICD_ISPENDR : GICD_ICPENDR) +
+		   4 * (intid / 32), 4, 1u << (intid % 32));
+}
+
+static void event(uint32_t what, const struct bg_status *s)
+{
+	struct vp_ev_watchdog ev = { what, s->stage, s->enabled,
+				     s->timeout_ms };
+
+	mgmt_event(VP_EV_WATCHDOG, &ev, sizeof(ev));
+}
+
+static void stage_event(void)
+{
+	struct bg_status s;
+
+	take();
+	bg_status(&bg, now(), &s);
+	give();
+	hv_log("boot guard: %s, watchdog %s, timeout %u ms",
+	       bg_stage_name(s.stage), s.enabled ? "on" : "off", s.timeout_ms);
+	event(VP_WDT_STAGE, &s);
+}
+
+void wdt_init(void)
+{
+	present = wdt_fits(&hv.plat);
+	fh = hv.cntfrq;
+	fg = vtime_guest_freq();
+	bg_init(&bg, fg);
+	ready = true;
+	if (!present)
+		hv_log("boot guard: a DT region covers 0x%lx-0x%lx: no watchdog for the guest",
+		       WDT_CTRL_IPA, WDT_REFRESH_IPA + SBSA_WDT_FRAME_SIZE);
+	stage_event();
+}
+
+void wdt_os_loading(unsigned timeout_s)
+{
+	take();
+	bg_os_loading(&bg, timeout_s, now());
+	give();
+	stage_event();
+}
+
+void wdt_handoff(void)
+{
+	struct bg_status s;
+
+	take();
+	bg_call(&bg, BG_CALL_HANDOFF, 0, now(), &s);
+	give();
+	set_line(false);
+	stage_event();
+}
+
+static void __attribute__((noreturn)) expired(const struct bg_status *s)
+{
+	uint64_t args[8] = { PSCI_SYSTEM_RESET };
+	struct vp_ev_power pw = { VP_POWER_RESET, 0 };
+
+	hv_log("watchdog expired in stage %s (timeout %u ms): resetting the guest",
+	       bg_stage_name(s->stage), s->timeout_ms);
+	event(VP_WDT_EXPIRED, s);
+	stats_print();
+	mgmt_event(VP_EV_POWER, &pw, sizeof(pw));
+	smc_call(args);
+	hv_panic("PSCI SYSTEM_RESET returned");
+}
+
+void wdt_tick(void)
+{
+	enum sbsa_wdt_action act;
+	struct bg_status s;
+	uint64_t t;
+
+	if (!ready)
+		return;
+	take();
+	t = now();
+	act = sbsa_wdt_advance(&bg.wdt, t);
+	bg_status(&bg, t, &s);
+	give();
+	if (act == SBSA_WDT_ACT_WS0) {
+		if (present)
+			set_line(true);
+		hv_log("watchdog WS0 in stage %s", bg_stage_name(s.stage));
+		event(VP_WDT_WS0, &s);
+	} else if (act == SBSA_WDT_ACT_WS1) {
+		expired(&s);
+	}
+}
+
+static void set_reg(uint64_t *reg, const struct dabt_info *d, uint64_t v)
+{
+	if (d->sign_extend && d->size < 8) {
+		unsigned sh = 64 - 8 * d->size;
+		v = (uint64_t)((int64_t)(v << sh) >> sh);
+	}
+	if (!d->sf)
+		v &= 0xffffffff;
+	*reg = v;
+}
+
+bool wdt_mmio(struct cpu *c, uint64_t ipa, const struct dabt_info *d,
+	      uint64_t *reg)
+{
+	enum sbsa_wdt_frame f;
+	uint64_t off, v = 0;
+	bool ws0;
+	int r;
+
+	(void)c;
+	if (!present)
+		return false;
+	if (in_frame(ipa, WDT_CTRL_IPA))
+		f = SBSA_WDT_CONTROL, off = ipa - WDT_CTRL_IPA;
+	else if (in_frame(ipa, WDT_REFRESH_IPA))
+		f = SBSA_WDT_REFRESH, off = ipa - WDT_REFRESH_IPA;
+	else
+		return false;
+	take();
+	ws0 = sbsa_wdt_ws0(&bg.wdt);
+	if (d->write) {
+		v = d->size < 8 ? *reg & ((1UL << (8 * d->size)) - 1) : *reg;
+		r = sbsa_wdt_write(&bg.wdt, f, off, d->size, v, now());
+	} else {
+		r = sbsa_wdt_read(&bg.wdt, f, off, d->size, &v);
+	}
+	ws0 = ws0 && !sbsa_wdt_ws0(&bg.wdt);
+	give();
+	if (r < 0)
+		return false;	/* the caller reports and aborts */
+	if (ws0)
+		set_line(false);
+	if (!d->write)
+		set_reg(reg, d, v);
+	return true;
+}
+
+static const struct {
+	uint32_t fn;
+	enum bg_call call;
+} calls[] = {
+	{ VERGE_HC_WDT_QUERY, BG_CALL_QUERY },
+	{ VERGE_HC_WDT_ENABLE, BG_CALL_ENABLE },
+	{ VERGE_HC_WDT_REFRESH, BG_CALL_REFRESH },
+	{ VERGE_HC_WDT_TIMEOUT, BG_CALL_SET_TIMEOUT },
+	{ VERGE_HC_WDT_HANDOFF, BG_CALL_HANDOFF },
+};
+
+bool wdt_hypercall(struct trap_frame *f)
+{
+	uint32_t fn = (uint32_t)f->x[0];
+	struct bg_status s;
+	bool ws0;
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(calls); i++) {
+		if (calls[i].fn != fn)
+			continue;
+		take();
+		ws0 = sbsa_wdt_ws0(&bg.wdt);
+		r = bg_call(&bg, calls[i].call, f->x[1], now(), &s);
+		ws0 = ws0 && !sbsa_wdt_ws0(&bg.wdt);
+		give();
+		if (ws0 && present)
+			set_line(false);
+		if (r < 0) {
+			f->x[0] = r == -EPERM ? HC_SEALED : HC_INVALID_PARAMETER;
+			return true;
+		}
+		f->x[0] = 0;
+		f->x[1] = (uint64_t)s.enabled << 8 | s.stage;
+		f->x[2] = s.timeout_ms;
+		f->x[3] = s.left_ms;
+		if (calls[i].call == BG_CALL_HANDOFF)
+			stage_event();
+		return true;
+	}
+	return false;
+}

@@ -172,7 +172,6 @@ static void agent_report(struct vm *vm, const char *json_text, size_t n)
 		return;
 	report_dropped(vm);
 	r = json_loadb(json_text, n, 0, NULL);
-
 	if (!json_is_object(r)) {
 		log_warn("%s: agent report is not a JSON object; ignored",
 			 vm->def.name);

@@ -198,5 +198,10 @@ def test_guest_cannot_flush_operator_events():
         vm_events = v.call("events.list", vm="f", limit=1000)
         assert [e["id"] for e in vm_events if e["uid"] is not None] == \
             [e["id"] for e in mine if e["vm"] == "f"]
+        # what the limit dropped last is counted when the VM goes away
+        v.call("vm.kill", name="f")
+        last = [e for e in all_events(v) if e["type"] == "guest.dropped"]
+        assert len(last) == len(dropped) + 1
+        assert 50 <= last[-1]["detail"]["events"] <= 100
     finally:
         v.cleanup()

@@ -133,8 +133,9 @@ static bool guest_allow(struct vm *vm, struct vm_guest_bucket *b,
 	return true;
 }
 
-/* Before the next guest record that passes: how many did not. */
-static void report_dropped(struct vm *vm)
+/* Before the next guest record that passes, and when the VM's links
+ * drop: how many did not pass. */
+void vm_guest_flush(struct vm *vm)
 {
 	uint64_t ev = vm->guest_events.dropped, rep = vm->guest_reports.dropped;
 
@@ -156,7 +157,7 @@ void vm_guest_event(struct vm *vm, const char *type, json_t *detail)
 		json_decref(detail);
 		return;
 	}
-	report_dropped(vm);
+	vm_guest_flush(vm);
 	verged_guest_event(vm->d, vm->def.name, type, detail);
 }
 
@@ -170,9 +171,8 @@ static void agent_report(struct vm *vm, const char *json_text, size_t n)
 	if (!guest_allow(vm, &vm->guest_reports, GUEST_REPORTS_PER_S,
 			 GUEST_REPORTS_BURST))
 		return;
-	report_dropped(vm);
+	vm_guest_flush(vm);
 	r = json_loadb(json_text, n, 0, NULL);
-
 	if (!json_is_object(r)) {
 		log_warn("%s: agent report is not a JSON object; ignored",
 			 vm->def.name);

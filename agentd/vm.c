@@ -173,6 +173,7 @@ static void drop_links(struct vm *vm)
 		close(vm->pidfd);
 	vm->pidfd = -1;
 	vm_tclo_cancel_all(vm, "the VM's hypervisor went away");
+	vm_guest_flush(vm);	/* what the rate limit dropped */
 }
 
 void vm_free(struct vm *vm)

@@ -121,6 +121,8 @@ void vm_guestinfo_push(struct vm *vm, const char *key, const char *value);
 /* Records an event the guest caused (detail stolen), within the VM's
  * rate limit; what the limit drops is counted in a guest.dropped event. */
 void vm_guest_event(struct vm *vm, const char *type, json_t *detail);
+/* Writes the guest.dropped event now if anything was dropped. */
+void vm_guest_flush(struct vm *vm);
 /* UTF-8 text with control characters other than \n and \t replaced. */
 json_t *vm_text_json(const char *p, size_t n);
 #endif

@@ -28,7 +28,7 @@ fake.stats=exit never answers it and exits 0.5 s later while a child
 keeps the sockets open for 3 s (verged sees the exit first);
 fake.flood=N sends N guest events and N agent reports as fast as it can
 after the greeting, then, 1.5 s later, one more agent hello
-{"flood": "done"}.
+{"flood": "done"}, then 100 more agent hellos {"flood": "tail"}.
 """
 
 import json
@@ -220,6 +220,8 @@ class Fake:
             self.event(c, mgmt.EV_RPCI, b'verge.report {"seq": %d}' % i)
         time.sleep(1.5)
         self.event(c, mgmt.EV_RPCI, b'verge.hello {"flood": "done"}')
+        for i in range(100):
+            self.event(c, mgmt.EV_RPCI, b'verge.hello {"flood": "tail"}')
         self.note(flood="done")
 
     def guest_says(self, c):

@@ -190,9 +190,18 @@ def test_guest_cannot_flush_operator_events():
         assert sum(d["events"] for d in dropped) > flood * 0.9
         assert sum(d["reports"] for d in dropped) > flood * 0.9
         assert v.call("agent.show", name="f")["reports"] < 100
+        print("flood: %d operator events kept, %d guest events kept,"
+              " dropped %d events and %d reports" % (
+                  len(mine), len(guest), sum(d["events"] for d in dropped),
+                  sum(d["reports"] for d in dropped)))
         # the operator's events are also all in the VM's own list
         vm_events = v.call("events.list", vm="f", limit=1000)
         assert [e["id"] for e in vm_events if e["uid"] is not None] == \
             [e["id"] for e in mine if e["vm"] == "f"]
+        # what the limit dropped last is counted when the VM goes away
+        v.call("vm.kill", name="f")
+        last = [e for e in all_events(v) if e["type"] == "guest.dropped"]
+        assert len(last) == len(dropped) + 1
+        assert 50 <= last[-1]["detail"]["events"] <= 100
     finally:
         v.cleanup()

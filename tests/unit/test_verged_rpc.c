@@ -47,12 +47,26 @@ static void m_change(struct rpc_call *c)
 	rpc_reply(c, json_string("changed"));
 }
 
+/* A 5 MiB result. */
+static void m_big(struct rpc_call *c)
+{
+	size_t n = 5 << 20;
+	char *s = malloc(n);
+
+	handler_runs++;
+	assert_non_null(s);
+	memset(s, 'x', n);
+	rpc_reply(c, json_stringn(s, n));
+	free(s);
+}
+
 static const struct rpc_method test_methods[] = {
 	{ "echo", m_echo, 0, {
 		{ "a", "s", true, 1, 8 },
 		{ "n", "I", false, 1, 10 } } },
 	{ "later", m_later, 0, { { 0 } } },
 	{ "change", m_change, RPC_CHANGES_STATE, { { 0 } } },
+	{ "big", m_big, 0, { { 0 } } },
 };
 
 static bool test_allowed(void *ctx, const struct rpc_caller *who)
@@ -63,7 +77,7 @@ static bool test_allowed(void *ctx, const struct rpc_caller *who)
 }
 
 static const struct rpc_table table = {
-	test_methods, 3, NULL, test_allowed, NULL,
+	test_methods, 4, NULL, test_allowed, NULL,
 };
 
 static char *reply;		/* the last reply, "" for none */
@@ -347,7 +361,7 @@ static int failing_commit(void *ctx)
 static void test_store_failed(void **state)
 {
 	static const struct rpc_table t = {
-		test_methods, 3, NULL, test_allowed, failing_commit,
+		test_methods, 4, NULL, test_allowed, failing_commit,
 	};
 	json_t *r;
 
@@ -364,6 +378,37 @@ static void test_store_failed(void **state)
 	assert_non_null(json_object_get(r, "result"));
 	json_decref(r);
 	assert_int_equal(commits, 1);
+}
+
+/* The replies to a batch stop at RPC_MAX_REPLY: 3 results of 5 MiB fit
+ * in 16 MiB, the 4th is dropped, the calls after it do not run. */
+static void test_batch_reply_bound(void **state)
+{
+	char msg[1024];
+	json_t *r;
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < 8; i++)
+		n += (size_t)snprintf(msg + n, sizeof(msg) - n, "%s{\"jsonrpc\":"
+				      "\"2.0\",\"id\":%zu,\"method\":\"%s\"}",
+				      i ? "," : "[", i, i == 6 ? "change" : "big");
+	snprintf(msg + n, sizeof(msg) - n, "]");
+	handler_runs = 0;
+	r = call(msg);
+	assert_int_equal(json_array_size(r), 8);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(json_string_length(json_object_get(
+			json_array_get(r, i), "result")), 5 << 20);
+	for (i = 3; i < 8; i++)
+		assert_int_equal(err_code(json_array_get(r, i)), RPC_TOO_LARGE);
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(
+		json_array_get(r, 3), "error"), "message")), "dropped"));
+	assert_non_null(strstr(json_string_value(json_object_get(json_object_get(
+		json_array_get(r, 6), "error"), "message")), "not run"));
+	assert_int_equal(handler_runs, 4);	/* "change" did not run */
+	assert_true(strlen(reply) < RPC_MAX_REPLY + 4096);
+	json_decref(r);
 }
 
 static void test_depth_limit(void **state)
@@ -642,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_permission),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_store_failed),
+		cmocka_unit_test(test_batch_reply_bound),
 		cmocka_unit_test(test_table_unique),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_jsonw),

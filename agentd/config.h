@@ -27,7 +27,7 @@ struct verged_config {
 	char *machine;		/* -M */
 	char *cpu;		/* -cpu */
 	bool foreground;
-	bool make_token;	/* --make-token: the REST token file, then exit */
+	bool make_token;	/* --make-token: the token file, then exit */
 	bool verbose;
 	int stop_timeout_s;	/* vm.stop default */
 	int agent_timeout_ms;	/* TCLO requests */
@@ -38,7 +38,7 @@ struct verged_config {
 	char *rest_listen;	/* "ADDR:PORT", "[ADDR6]:PORT" or "off" */
 	bool rest_explicit;	/* listen was configured, not the default */
 	bool rest_metrics_token;	/* /metrics needs the token too */
-	char *rest_token_file;	/* bearer token (default STATE_DIR/rest.token) */
+	char *rest_token_file;	/* bearer token; STATE_DIR/rest.token */
 	char *rest_peers;	/* peers' base URLs */
 	char *rest_host;	/* this host's name in the fleet */
 	int rest_peer_timeout_ms, rest_peer_cache_ms;

@@ -14,8 +14,9 @@
 #include "log.h"
 #include "token.h"
 
-#define TOKEN_CHARS	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-			"0123456789-._~+/="
+/* RFC 6750's b64token */
+#define TOKEN_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/="
 
 static void base64url(const unsigned char *in, size_t n, char *out)
 {

@@ -229,8 +229,8 @@ int cli_http_get_many(char *const *bases, size_t n, const char *path,
 		x[i].res = &res[i];
 		if (err) {
 			res[i].err = err;
-			snprintf(res[i].why, sizeof(res[i].why), "token: %.200s",
-				 err == -EINVAL ? "holds a line break" :
+			snprintf(res[i].why, sizeof(res[i].why),
+				 "token: %.200s", err == -EINVAL ? "holds a line break" :
 				 token_from[0] ? token_from : strerror(-err));
 		} else if (setup(&x[i], bases[i], path, timeout > 1 ? timeout
 				 : 1, headers) ||

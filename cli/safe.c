@@ -20,7 +20,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
 		len = 4;
 	else
-		return 0;	/* a continuation byte, 0xc0, 0xc1, 0xf5-0xff */
+		return 0;	/* continuation byte, 0xc0, 0xc1, 0xf5-0xff */
 	if (s[0] == 0xe0)
 		lo = 0xa0;	/* overlong */
 	else if (s[0] == 0xed)

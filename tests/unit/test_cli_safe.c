@@ -58,7 +58,8 @@ static void test_utf8(void **state)
 {
 	(void)state;
 	assert_string_equal(SAFE("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
-				 0), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+				 0),
+			    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
 	/* overlong forms (of ESC, NUL, CSI), surrogates, > U+10FFFF */
 	assert_string_equal(SAFE("\xc0\x9b\xc1\x80", 0), "????");
 	assert_string_equal(SAFE("\xe0\x82\x9b", 0), "???");
@@ -150,8 +151,8 @@ static void test_fputs_pieces(void **state)
 
 static void test_json_exact(void **state)
 {
-	json_t *v = json_pack("{ss}", "k", "a\xc2\x9b" "31m\x1b[0m\x7f\xc3\xa9"),
-	       *back;
+	json_t *v = json_pack("{ss}", "k",
+			      "a\xc2\x9b" "31m\x1b[0m\x7f\xc3\xa9"), *back;
 	char *got = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&got, &n);
@@ -161,7 +162,8 @@ static void test_json_exact(void **state)
 	assert_non_null(f);
 	assert_int_equal(cli_json_dumpf(v, f, JSON_COMPACT), 0);
 	fclose(f);
-	assert_string_equal(got, "{\"k\":\"a\\u009B31m\\u001B[0m\\u007F\xc3\xa9\"}");
+	assert_string_equal(got, "{\"k\":\"a\\u009B31m\\u001B[0m\\u007F"
+			    "\xc3\xa9\"}");
 	back = json_loads(got, 0, NULL);
 	assert_true(json_equal(back, v));
 	json_decref(back);

@@ -70,6 +70,10 @@ static int64_t cpu_on(uint64_t target, uint64_t entry, uint64_t context)
 		return PSCI_INVALID_ADDRESS;
 	if (hv_cpus[idx].online)
 		return PSCI_ALREADY_ON;
+	/* One caller at a time: QEMU's firmware says SUCCESS again until
+	 * the target actually runs, and would merge the two starts. */
+	if (__atomic_exchange_n(&hv_cpus[idx].starting, true, __ATOMIC_SEQ_CST))
+		return PSCI_ON_PENDING;
 	hv_cpus[idx].entry = entry;
 	hv_cpus[idx].context = context;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -77,6 +81,8 @@ static int64_t cpu_on(uint64_t target, uint64_t entry, uint64_t context)
 		     (uint64_t)(uintptr_t)secondary_entry, (uint64_t)idx);
 	if (r == PSCI_SUCCESS)
 		power_event(VP_POWER_CPU_ON, (uint32_t)idx);
+	else
+		__atomic_store_n(&hv_cpus[idx].starting, false, __ATOMIC_SEQ_CST);
 	return r;
 }
 

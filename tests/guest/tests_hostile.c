@@ -14,6 +14,8 @@
  * be refused). Random system register writes keep debug exceptions off:
  * MDSCR_EL1 writes clear SS, KDE and MDE, and DBGBCR/DBGWCR writes clear E
  * (a breakpoint on this code would end the run, not test the hypervisor).
+ * PMU registers are written at random as they are: on a57 verge-hv traps
+ * them (MDCR_EL2.TPM).
  */
 #include "gic.h"
 #include "psci.h"
@@ -322,6 +324,10 @@ void test_hostile_calls(void)
 	{								\
 		__asm__ volatile("msr " enc ", %0" : : "r"(v) : "memory"); \
 	}
+/* PMEVCNTR<n>_EL0 and PMEVTYPER<n>_EL0 (op1 3, CRn 14, CRm 8-11 / 12-15). */
+#define PMEV(n, cc, tc, op2)						\
+	SYSREG(pmevcntr##n, "S3_3_C14_C" #cc "_" #op2)			\
+	SYSREG(pmevtyper##n, "S3_3_C14_C" #tc "_" #op2)
 #define DBG4(n)								\
 	SYSREG(bvr##n, "S2_0_C0_C" #n "_4") SYSREG(bcr##n, "S2_0_C0_C" #n "_5") \
 	SYSREG(wvr##n, "S2_0_C0_C" #n "_6") SYSREG(wcr##n, "S2_0_C0_C" #n "_7")
@@ -343,6 +349,30 @@ SYSREG(asgi1r, "S3_0_C12_C11_6")
 SYSREG(sgi0r, "S3_0_C12_C11_7")
 DBG4(0) DBG4(1) DBG4(2) DBG4(3) DBG4(4) DBG4(5) DBG4(6) DBG4(7)
 DBG4(8) DBG4(9) DBG4(10) DBG4(11) DBG4(12) DBG4(13) DBG4(14) DBG4(15)
+SYSREG(pmcr, "S3_3_C9_C12_0")
+SYSREG(pmcntenset, "S3_3_C9_C12_1")
+SYSREG(pmcntenclr, "S3_3_C9_C12_2")
+SYSREG(pmovsclr, "S3_3_C9_C12_3")
+SYSREG(pmswinc, "S3_3_C9_C12_4")
+SYSREG(pmselr, "S3_3_C9_C12_5")
+SYSREG(pmceid0, "S3_3_C9_C12_6")
+SYSREG(pmceid1, "S3_3_C9_C12_7")
+SYSREG(pmccntr, "S3_3_C9_C13_0")
+SYSREG(pmxevtyper, "S3_3_C9_C13_1")
+SYSREG(pmxevcntr, "S3_3_C9_C13_2")
+SYSREG(pmuserenr, "S3_3_C9_C14_0")
+SYSREG(pmovsset, "S3_3_C9_C14_3")
+SYSREG(pmintenset, "S3_0_C9_C14_1")
+SYSREG(pmintenclr, "S3_0_C9_C14_2")
+SYSREG(pmccfiltr, "S3_3_C14_C15_7")
+PMEV(0, 8, 12, 0) PMEV(1, 8, 12, 1) PMEV(2, 8, 12, 2) PMEV(3, 8, 12, 3)
+PMEV(4, 8, 12, 4) PMEV(5, 8, 12, 5) PMEV(6, 8, 12, 6) PMEV(7, 8, 12, 7)
+PMEV(8, 9, 13, 0) PMEV(9, 9, 13, 1) PMEV(10, 9, 13, 2) PMEV(11, 9, 13, 3)
+PMEV(12, 9, 13, 4) PMEV(13, 9, 13, 5) PMEV(14, 9, 13, 6) PMEV(15, 9, 13, 7)
+PMEV(16, 10, 14, 0) PMEV(17, 10, 14, 1) PMEV(18, 10, 14, 2) PMEV(19, 10, 14, 3)
+PMEV(20, 10, 14, 4) PMEV(21, 10, 14, 5) PMEV(22, 10, 14, 6) PMEV(23, 10, 14, 7)
+PMEV(24, 11, 15, 0) PMEV(25, 11, 15, 1) PMEV(26, 11, 15, 2) PMEV(27, 11, 15, 3)
+PMEV(28, 11, 15, 4) PMEV(29, 11, 15, 5) PMEV(30, 11, 15, 6)
 
 struct sysreg {
 	uint64_t (*rd)(void);
@@ -353,6 +383,7 @@ struct sysreg {
 #define MDSCR_NO_DEBUG	((1ull << 0) | (1ull << 13) | (1ull << 15))
 #define R(id, clear)	{ rd_##id, wr_##id, clear }
 #define D(n)		R(bvr##n, 0), R(bcr##n, 1), R(wvr##n, 0), R(wcr##n, 1)
+#define P(n)		R(pmevcntr##n, 0), R(pmevtyper##n, 0)
 
 static const struct sysreg sysregs[] = {
 	R(cntpct, 0), R(cntp_tval, 0), R(cntp_ctl, 0), R(cntp_cval, 0),
@@ -361,11 +392,20 @@ static const struct sysreg sysregs[] = {
 	R(sgi1r, 0), R(asgi1r, 0), R(sgi0r, 0),
 	D(0), D(1), D(2), D(3), D(4), D(5), D(6), D(7),
 	D(8), D(9), D(10), D(11), D(12), D(13), D(14), D(15),
+	R(pmcr, 0), R(pmcntenset, 0), R(pmcntenclr, 0), R(pmovsclr, 0),
+	R(pmswinc, 0), R(pmselr, 0), R(pmceid0, 0), R(pmceid1, 0),
+	R(pmccntr, 0), R(pmxevtyper, 0), R(pmxevcntr, 0), R(pmuserenr, 0),
+	R(pmovsset, 0), R(pmintenset, 0), R(pmintenclr, 0), R(pmccfiltr, 0),
+	P(0), P(1), P(2), P(3), P(4), P(5), P(6), P(7),
+	P(8), P(9), P(10), P(11), P(12), P(13), P(14), P(15),
+	P(16), P(17), P(18), P(19), P(20), P(21), P(22), P(23),
+	P(24), P(25), P(26), P(27), P(28), P(29), P(30),
 };
 
 /* Random reads and writes of every register verge-hv traps (vtime.c,
- * debug.c, trap.c's ICC_SGI*R): each either completes or is an UNDEF the
- * probe catches; anything else ends the run as an unexpected exception. */
+ * debug.c, pmu.c where the PMU has no HPMD, trap.c's ICC_SGI*R): each
+ * either completes or is an UNDEF the probe catches; anything else ends
+ * the run as an unexpected exception. */
 void test_hostile_sysregs(void)
 {
 	const size_t n = sizeof(sysregs) / sizeof(sysregs[0]);

@@ -105,12 +105,19 @@ static int64_t affinity_info(uint64_t target, uint64_t level)
 	return firmware(PSCI_AFFINITY_INFO_64, hv.plat.cpu_mpidr[idx], 0, 0);
 }
 
-static void cpu_off(struct cpu *c)
+/* Only a refusal returns. QEMU's firmware may come back to the SMC's
+ * next instruction before its power-off takes effect (x0 unchanged): that
+ * CPU waits here, masked, for it, and never runs the guest again. */
+static int64_t cpu_off(struct cpu *c)
 {
 	c->online = false;
 	power_event(VP_POWER_CPU_OFF, c->id);
-	firmware(PSCI_CPU_OFF, 0, 0, 0);
-	c->online = true;	/* CPU_OFF only returns on failure */
+	if (firmware(PSCI_CPU_OFF, 0, 0, 0) == PSCI_DENIED) {
+		c->online = true;
+		return PSCI_DENIED;
+	}
+	for (;;)
+		wfi();
 }
 
 static void system_off(struct cpu *c, uint32_t fn)
@@ -167,8 +174,7 @@ static int64_t dispatch(struct cpu *c, uint32_t fn, const uint64_t a[3])
 	case PSCI_CPU_SUSPEND_64:
 		return cpu_suspend(a[0]);
 	case PSCI_CPU_OFF:
-		cpu_off(c);
-		return PSCI_DENIED;
+		return cpu_off(c);
 	case PSCI_CPU_ON_32:
 	case PSCI_CPU_ON_64:
 		return cpu_on(a[0], a[1], a[2]);

@@ -205,6 +205,7 @@ static void check_suspend(void)
 void test_psci_allow_list(void)
 {
 	uint32_t runs = canary.runs;
+	int64_t again;
 
 	if (!hv_require())
 		return;
@@ -214,6 +215,12 @@ void test_psci_allow_list(void)
 	expect_eq("CPU_ON_32 of CPU 1 at the canary",
 		  psci_call(PSCI_CPU_ON_32, CPU1_MPIDR, (uintptr_t)canary_entry,
 			    0x5a5a), PSCI_SUCCESS);
+	/* At once again: QEMU alone would say SUCCESS and start CPU 1 once. */
+	again = psci_call(PSCI_CPU_ON_64, CPU1_MPIDR, (uintptr_t)canary_entry,
+			  0x5a5a);
+	if (again != PSCI_ALREADY_ON && again != PSCI_ON_PENDING)
+		fail("second CPU_ON while CPU 1 starts = 0x%lx, expected ALREADY_ON or ON_PENDING",
+		     (uint64_t)again);
 	if (!canary_wait_off(runs + 1, 1000))
 		fail("the canary did not run and switch CPU 1 off within 1 s");
 	expect_eq("canary EL mask (EL1 only)", canary.el_mask, 1u << 1);

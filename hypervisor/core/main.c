@@ -237,6 +237,7 @@ static void cpu_start(struct cpu *c)
 	debug_cpu_init(c);
 	tick_start(c);
 	c->online = true;
+	__atomic_store_n(&c->starting, false, __ATOMIC_SEQ_CST);
 }
 
 void hv_main(uint64_t dtb);

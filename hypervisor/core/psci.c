@@ -70,6 +70,10 @@ static int64_t cpu_on(uint64_t target, uint64_t entry, uint64_t context)
 		return PSCI_INVALID_ADDRESS;
 	if (hv_cpus[idx].online)
 		return PSCI_ALREADY_ON;
+	/* One caller at a time: QEMU's firmware says SUCCESS again until
+	 * the target actually runs, and would merge the two starts. */
+	if (__atomic_exchange_n(&hv_cpus[idx].starting, true, __ATOMIC_SEQ_CST))
+		return PSCI_ON_PENDING;
 	hv_cpus[idx].entry = entry;
 	hv_cpus[idx].context = context;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -77,6 +81,8 @@ static int64_t cpu_on(uint64_t target, uint64_t entry, uint64_t context)
 		     (uint64_t)(uintptr_t)secondary_entry, (uint64_t)idx);
 	if (r == PSCI_SUCCESS)
 		power_event(VP_POWER_CPU_ON, (uint32_t)idx);
+	else
+		__atomic_store_n(&hv_cpus[idx].starting, false, __ATOMIC_SEQ_CST);
 	return r;
 }
 
@@ -99,12 +105,19 @@ static int64_t affinity_info(uint64_t target, uint64_t level)
 	return firmware(PSCI_AFFINITY_INFO_64, hv.plat.cpu_mpidr[idx], 0, 0);
 }
 
-static void cpu_off(struct cpu *c)
+/* Only a refusal returns. QEMU's firmware may come back to the SMC's
+ * next instruction before its power-off takes effect (x0 unchanged): that
+ * CPU waits here, masked, for it, and never runs the guest again. */
+static int64_t cpu_off(struct cpu *c)
 {
 	c->online = false;
 	power_event(VP_POWER_CPU_OFF, c->id);
-	firmware(PSCI_CPU_OFF, 0, 0, 0);
-	c->online = true;	/* CPU_OFF only returns on failure */
+	if (firmware(PSCI_CPU_OFF, 0, 0, 0) == PSCI_DENIED) {
+		c->online = true;
+		return PSCI_DENIED;
+	}
+	for (;;)
+		wfi();
 }
 
 static void system_off(struct cpu *c, uint32_t fn)
@@ -161,8 +174,7 @@ static int64_t dispatch(struct cpu *c, uint32_t fn, const uint64_t a[3])
 	case PSCI_CPU_SUSPEND_64:
 		return cpu_suspend(a[0]);
 	case PSCI_CPU_OFF:
-		cpu_off(c);
-		return PSCI_DENIED;
+		return cpu_off(c);
 	case PSCI_CPU_ON_32:
 	case PSCI_CPU_ON_64:
 		return cpu_on(a[0], a[1], a[2]);

@@ -13,6 +13,7 @@
 #include <core/debug.h>
 #include <core/hv.h>
 #include <core/panic.h>
+#include <core/pmu.h>
 #include <core/tick.h>
 #include <core/trap.h>
 #include <core/vgic.h>
@@ -89,6 +90,15 @@ static void handle_sysreg(struct cpu *c, struct trap_frame *f, uint64_t esr)
 	case DEBUG_INJECTED:
 		return;
 	case DEBUG_NOT_MINE:
+		break;
+	}
+	switch (pmu_sysreg(f, &s)) {
+	case PMU_DONE:
+		f->elr += 4;
+		return;
+	case PMU_INJECTED:
+		return;
+	case PMU_NOT_MINE:
 		break;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(sysregs); i++) {

@@ -196,6 +196,12 @@ void test_wdt_sealed_api(void);
 void test_wdt_expiry(void);
 
 extern uint64_t boot_el;
+extern uint64_t boot_dtb;	/* x0 at entry: the DT, or 0 */
+
+/* tests_hostile.c: the hostile-kernel suite */
+void test_hostile_calls(void);
+void test_hostile_sysregs(void);
+void hostile_linger(void);
 extern int gic_status;	/* GIC set-up on CPU 0: 0 or negative */
 
 #endif

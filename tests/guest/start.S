@@ -1,6 +1,6 @@
 /*
  * arm64 Image header and the two entry points. Both run at EL1h with the
- * MMU off: CPU 0 from the boot loader (x0 = DTB, ignored), CPU 1 from
+ * MMU off: CPU 0 from the boot loader (x0 = DTB, kept in boot_dtb), CPU 1 from
  * PSCI CPU_ON (x0 = context id).
  */
 	.section .head, "ax"
@@ -32,6 +32,8 @@ primary_entry:
 	mov	sp, x1
 	adrp	x1, boot_el
 	str	x19, [x1, :lo12:boot_el]
+	adrp	x1, boot_dtb
+	str	x0, [x1, :lo12:boot_dtb]
 	bl	main
 3:	wfi
 	b	3b
@@ -56,3 +58,5 @@ stack1_top:
 	.global	boot_el
 	.balign	8
 boot_el: .skip	8
+	.global	boot_dtb
+boot_dtb: .skip	8

@@ -66,7 +66,8 @@ void test_el0_aarch32(void)
 #define PMU_STORM		20000
 
 /* Two counters of CPU_CYCLES, one asking to count EL2 as well (NSH), over
- * a storm of hypercalls: with MDCR_EL2.HPMD they must agree. */
+ * a storm of hypercalls: they must agree (MDCR_EL2.HPMD from PMUv3p1,
+ * the trapped filters' NSH cleared before). */
 void test_pmu_no_el2(void)
 {
 	unsigned ver = (read_sysreg(id_aa64dfr0_el1) >> 8) & 0xf;
@@ -75,9 +76,8 @@ void test_pmu_no_el2(void)
 
 	if (!hv_require())
 		return;
-	if (ver < 4 || ver == 0xf) {
-		info("PMUVer %u (before PMUv3p1): no MDCR_EL2.HPMD on this core, not checked",
-		     ver);
+	if (ver == 0 || ver == 0xf) {
+		info("PMUVer %u: no PMUv3, nothing to check", ver);
 		return;
 	}
 	if (((read_sysreg(pmcr_el0) >> 11) & 0x1f) < 2) {
@@ -102,7 +102,7 @@ void test_pmu_no_el2(void)
 	     PMU_STORM, all, el01);
 	if (el01 == 0)
 		fail("the EL0/EL1 counter counted nothing");
-	else if (all > el01 + el01 / 100)
+	else if (all > el01 + el01 / 4)	/* without: 3 times as many */
 		fail("the guest's counter counted EL2: %lu cycles with NSH, %lu without",
 		     all, el01);
 }

@@ -8,20 +8,21 @@
 /*
  * MDCR_EL2's PMU part. HPMN = PMCR_EL0.N: every event counter belongs to
  * the guest (HPME stays 0: there are none above HPMN for EL2 to enable),
- * TPM/TPMCR stay 0: the guest programs its PMU directly. HPMD and HCCD
- * keep EL2 out of the guest's counts where the PMU has them; a PMUv3 of
- * Armv8.0 (Cortex-A57, A72) has neither, and there a guest that sets
- * PMEVTYPER/PMCCFILTR.NSH still counts EL2 (docs/hypervisor.md).
+ * HPMD and HCCD keep EL2 out of the guest's counts where the PMU has
+ * them, and the guest programs its PMU directly. A PMUv3 of Armv8.0
+ * (Cortex-A57, A72) has neither: there TPM traps every PMU access and
+ * core/pmu.c replays it with NSH (count at EL2) cleared from the filters.
  */
 static uint64_t mdcr_pmu(void)
 {
 	uint64_t v = (read_sysreg(pmcr_el0) >> 11) & 0x1f;
 	unsigned ver = (read_sysreg(id_aa64dfr0_el1) >> 8) & 0xf;
 
-	if (ver == PMUVER_IMPDEF)
+	if (ver == PMUVER_IMPDEF || ver == 0)
 		return v;
-	if (ver >= PMUVER_V3P1)
-		v |= MDCR_HPMD;
+	if (ver < PMUVER_V3P1)
+		return v | MDCR_TPM;
+	v |= MDCR_HPMD;
 	if (ver >= PMUVER_V3P5)
 		v |= MDCR_HCCD;
 	return v;

@@ -25,6 +25,7 @@ struct cpu {
 	unsigned id;
 	uint64_t mpidr;
 	bool online;
+	bool starting;		/* CPU_ON accepted, not yet online */
 	/* Where the guest asked this CPU to start (PSCI CPU_ON). */
 	uint64_t entry;
 	uint64_t context;

@@ -25,6 +25,11 @@ enum dbg_kind { DBG_BVR, DBG_BCR, DBG_WVR, DBG_WCR, DBG_NKINDS };
 unsigned dbg_count(enum dbg_kind k);
 uint64_t dbg_read(enum dbg_kind k, unsigned n);
 void dbg_write(enum dbg_kind k, unsigned n, uint64_t v);
+/* PMU registers by encoding (pmuregs.c): false for an encoding that is
+ * not a PMU register this PMU has, or not in that direction. */
+struct sysreg_info;
+unsigned pmu_counters(void);
+bool pmu_reg_access(const struct sysreg_info *s, uint64_t *v);
 
 /* A guest VA through the guest's stage 1 (EL0 or EL1 view) and stage 2:
  * 0 and the PA, or -EFAULT. */

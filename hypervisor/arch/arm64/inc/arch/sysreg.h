@@ -40,6 +40,8 @@
 /* MDCR_EL2.HPMD (PMUv3p1): counters below HPMN do not count at EL2;
  * HCCD (PMUv3p5): nor does the cycle counter. */
 #define MDCR_HPMD		(1UL << 17)
+/* MDCR_EL2.TPM: PMU register accesses trap (core/pmu.c). */
+#define MDCR_TPM		(1UL << 6)
 #define MDCR_HCCD		(1UL << 23)
 /* ID_AA64DFR0_EL1.PMUVer values. */
 #define PMUVER_V3P1		4

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hvlink.h"
+#include "jail.h"
 #include "jsonw.h"
 #include "log.h"
 #include "rpc.h"
@@ -191,9 +192,19 @@ static int make_uuid(char out[37])
 	return 0;
 }
 
+/* The caller's supplementary groups: SO_PEERGROUPS, else none. */
+static int caller_groups(const struct rpc_call *c, const gid_t **ret)
+{
+	*ret = c->caller.groups;
+	return c->caller.ngroups > 0 ? c->caller.ngroups : 0;
+}
+
+/* An image the caller may read (jail.c: opened with their credentials). */
 static int file_param(struct rpc_call *c, const char *param)
 {
 	const char *path = rpc_str(c, param);
+	const gid_t *groups;
+	int ng = caller_groups(c, &groups), e;
 	struct stat st;
 
 	if (!path)
@@ -202,9 +213,17 @@ static int file_param(struct rpc_call *c, const char *param)
 		fail_param(c, param, "%s must be an absolute path", param);
 		return -EINVAL;
 	}
-	if (stat(path, &st) || !S_ISREG(st.st_mode) || access(path, R_OK)) {
+	if (stat(path, &st) || !S_ISREG(st.st_mode)) {
 		fail_param(c, param, "%s: not a readable file", path);
 		return -EINVAL;
+	}
+	e = jail_caller_can_read(path, c->caller.uid, c->caller.gid, groups,
+				 ng);
+	if (e) {
+		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
+			 param), "%s: %s: uid %u may not read it", path,
+			 strerror(-e), (unsigned)c->caller.uid);
+		return -EACCES;
 	}
 	return 0;
 }
@@ -262,15 +281,33 @@ static void m_define(struct rpc_call *c)
 	r.cpus = rpc_int(c, "cpus", 2);
 	r.freq_hz = (uint64_t)rpc_int(c, "freq_hz", 0);
 	r.restart = (char *)(restart ? restart : "no");
+	r.cpu_quota = rpc_int(c, "cpu_quota", 0);
+	r.cpu_weight = rpc_int(c, "cpu_weight", 0);
+	r.memory_max = rpc_int(c, "memory_max", 0);
+	r.pids_max = rpc_int(c, "pids_max", 0);
+	r.owner_uid = c->caller.uid;
+	r.owner_gid = c->caller.gid;
+	{
+		const gid_t *groups;
+		int ng = caller_groups(c, &groups);
+
+		r.owner_groups = jail_groups_format(groups, ng);
+	}
+	if (!r.owner_groups) {
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
 	r.desired = "stopped";
 	r.state = "defined";
 	e = store_vm_insert(d->store, &r);
+	if (!e)
+		vm = vm_new(d, &r);
+	free(r.owner_groups);
 	if (e) {
 		rpc_fail(c, e == -EEXIST ? RPC_VM_EXISTS : RPC_INTERNAL_ERROR,
 			 NULL, "%s: cannot store the definition", name);
 		return;
 	}
-	vm = vm_new(d, &r);
 	if (!vm) {
 		store_vm_delete(d->store, r.id);
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
@@ -849,6 +886,12 @@ const struct rpc_method verged_methods[] = {
 		{ "rate", "o", false, 0, 0 },
 		{ "freq_hz", "I", false, 1e6, 4e9 },
 		{ "restart", "s", false, 1, 16 },
+		/* resource group (jail.c): % of one CPU, 1-10000, bytes on
+		 * top of the guest's RAM, processes and threads */
+		{ "cpu_quota", "I", false, 1, 6400 },
+		{ "cpu_weight", "I", false, 1, 10000 },
+		{ "memory_max", "I", false, 1 << 20, 1e12 },
+		{ "pids_max", "I", false, 1, 4194304 },
 	} },
 	{ "vm.undefine", m_undefine, STATE, { NAME } },
 	{ "vm.start", m_start, STATE, { NAME } },

@@ -17,10 +17,18 @@ VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
 # REST API (issue 6)
 VERGED_SRCS  += buf metrics peers rest snapshot
+# jails (issue 13): jail.c in verged, verge-jail the helper it runs
+VERGED_SRCS  += jail
+VERGE_JAIL   := $(O)/verge-jail
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o
 
-all: $(VERGED)
+all: $(VERGED) $(VERGE_JAIL)
+
+$(VERGE_JAIL): agentd/verge-jail.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -D_GNU_SOURCE $(HOST_LDFLAGS) -o $@ $<
 
 $(VERGED_LIB): $(VERGED_OBJS) $(O)/host/proto/frame.c.o
 	@echo "  AR      $@"

@@ -69,6 +69,15 @@ static const char *const migrations[] = {
 	"  value TEXT NOT NULL,"
 	"  source TEXT NOT NULL,"
 	"  PRIMARY KEY (vm_id, key));",
+	/* 2 -> 3: jails (issue 13): who defined the VM (their groups as
+	 * "g1,g2,..."), and the resource-group limits (0: none). */
+	"ALTER TABLE vms ADD COLUMN owner_uid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN owner_gid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN owner_groups TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE vms ADD COLUMN cpu_quota INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN cpu_weight INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN memory_max INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN pids_max INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -84,8 +93,9 @@ enum stmt {
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"
-		" memory_mib, cpus, restart, desired)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" memory_mib, cpus, restart, desired, owner_uid, owner_gid,"
+		" owner_groups, cpu_quota, cpu_weight, memory_max, pids_max)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_CLOCK_INSERT] = "INSERT INTO clock(vm_id, rate_num, rate_den,"
 		" freq_hz) VALUES (?, ?, ?, ?)",
 	[S_OBS_INSERT] = "INSERT INTO observed(vm_id) VALUES (?)",
@@ -98,7 +108,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_ALL] = "SELECT v.id, v.name, v.uuid, v.kernel, v.initrd,"
 		" v.cmdline, v.memory_mib, v.cpus, v.restart, v.desired,"
 		" c.rate_num, c.rate_den, c.freq_hz, o.state, o.pid,"
-		" o.started_at, o.boots FROM vms v"
+		" o.started_at, o.boots, v.owner_uid, v.owner_gid,"
+		" v.owner_groups, v.cpu_quota, v.cpu_weight, v.memory_max,"
+		" v.pids_max FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
 	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail)"
@@ -392,6 +404,13 @@ int store_vm_insert(struct store *s, struct vm_record *r)
 	sqlite3_bind_int64(q, 7, r->cpus);
 	bind_text(q, 8, r->restart);
 	bind_text(q, 9, r->desired);
+	sqlite3_bind_int64(q, 10, r->owner_uid);
+	sqlite3_bind_int64(q, 11, r->owner_gid);
+	bind_text(q, 12, r->owner_groups ? r->owner_groups : "");
+	sqlite3_bind_int64(q, 13, r->cpu_quota);
+	sqlite3_bind_int64(q, 14, r->cpu_weight);
+	sqlite3_bind_int64(q, 15, r->memory_max);
+	sqlite3_bind_int64(q, 16, r->pids_max);
 	if ((e = step_write(s, q, "insert vm")))
 		return e;
 	id = sqlite3_last_insert_rowid(s->db);
@@ -480,6 +499,7 @@ void store_record_free(struct vm_record *r)
 	free(r->restart);
 	free(r->desired);
 	free(r->state);
+	free(r->owner_groups);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -502,6 +522,13 @@ static void read_record(sqlite3_stmt *q, struct vm_record *r)
 	r->pid = sqlite3_column_int64(q, 14);
 	r->started_at = sqlite3_column_double(q, 15);
 	r->boots = sqlite3_column_int64(q, 16);
+	r->owner_uid = sqlite3_column_int64(q, 17);
+	r->owner_gid = sqlite3_column_int64(q, 18);
+	r->owner_groups = col_dup(q, 19);
+	r->cpu_quota = sqlite3_column_int64(q, 20);
+	r->cpu_weight = sqlite3_column_int64(q, 21);
+	r->memory_max = sqlite3_column_int64(q, 22);
+	r->pids_max = sqlite3_column_int64(q, 23);
 }
 
 int store_vm_foreach(struct store *s,

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 struct store;
 
@@ -33,6 +33,12 @@ struct vm_record {
 	char *state;			/* observed */
 	int64_t pid, boots;
 	double started_at;
+	/* Jails (issue 13): the caller who defined it, and the limits of
+	 * its resource group (0: none; memory_max in bytes on top of the
+	 * guest's RAM, cpu_quota in % of one CPU, cpu_weight 1-10000). */
+	int64_t owner_uid, owner_gid;
+	char *owner_groups;		/* "g1,g2,..." */
+	int64_t cpu_quota, cpu_weight, memory_max, pids_max;
 };
 
 int store_open(const char *path, struct store **ret_store);

@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hvlink.h"
+#include "jail.h"
 #include "jsonw.h"
 #include "log.h"
 #include "qemu.h"
@@ -101,6 +103,8 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->def.cmdline = dup_or_null(r->cmdline ? r->cmdline : "");
 	vm->def.restart = dup_or_null(r->restart ? r->restart : "no");
 	vm->def.desired = dup_or_null(r->desired ? r->desired : "stopped");
+	vm->def.owner_groups = dup_or_null(r->owner_groups ?
+					   r->owner_groups : "");
 	vm->def.state = NULL;
 	vm->state = state_from_name(r->state);
 	vm->pid = (pid_t)r->pid;
@@ -115,6 +119,13 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->console_log = join(c->state_dir, r->name, "console.log");
 	vm->qemu_log = join(c->state_dir, r->name, "qemu.log");
 	vm->json_static = static_json(&vm->def);
+	if (asprintf(&vm->jail_root, "%s/jails/%s", c->run_dir,
+		     r->name) < 0)
+		vm->jail_root = NULL;
+	if (!vm->jail_root || !vm->def.owner_groups || vmcg_paths(vm)) {
+		vm_free(vm);
+		return NULL;
+	}
 	if (!vm->json_static || !vm->def.name || !vm->def.uuid || !vm->def.kernel ||
 	    !vm->def.cmdline || !vm->def.restart || !vm->def.desired ||
 	    !vm->run_dir || !vm->qmp_path || !vm->mgmt_path ||
@@ -193,6 +204,10 @@ void vm_free(struct vm *vm)
 	free(vm->console_log);
 	free(vm->qemu_log);
 	free(vm->json_static);
+	free(vm->jail_root);
+	while (vm->ncg > 0)
+		free(vm->cg_dirs[--vm->ncg]);
+	close_handle(&vm->cg_timer);
 	store_record_free(&vm->def);
 	free(vm);
 }
@@ -204,6 +219,7 @@ void vm_remove_run_dir(struct vm *vm)
 	unlink(vm->con_path);
 	unlink(vm->pid_path);
 	rmdir(vm->run_dir);	/* the logs in the state directory stay */
+	rmdir(vm->jail_root);
 }
 
 void vm_detach(struct vm *vm)
@@ -361,6 +377,7 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 		jw_str(w, vm->agent_hostname);
 	}
 	jw_close(w, '}');
+	jail_write_json(w, vm);
 	jw_close(w, '}');
 }
 
@@ -471,6 +488,9 @@ static void vm_exited(struct vm *vm, json_t *how)
 	}
 	vm->pid = 0;
 	vm_set_state(vm, clean ? VM_STOPPED : VM_CRASHED);
+	vm->cg_tries = 0;
+	if (jail_enabled(&vm->d->cfg))
+		vmcg_remove(vm);
 	vm->stop_requested = vm->guest_shutdown = false;
 	answer_waiters(vm, true);
 	if (!clean)
@@ -592,10 +612,24 @@ static int open_links(struct vm *vm)
 
 /* --- start ---------------------------------------------------------------- */
 
+/* The images are read with the rights of the caller who defined the VM. */
+static int owner_can_read(const struct vm *vm, const char *path)
+{
+	gid_t groups[JAIL_GROUPS_MAX];
+	int n = jail_groups_parse(vm->def.owner_groups, groups,
+				  JAIL_GROUPS_MAX);
+
+	if (n < 0)
+		return n;
+	return jail_caller_can_read(path, (uid_t)vm->def.owner_uid,
+				    (gid_t)vm->def.owner_gid, groups, n);
+}
+
 static const char *check_start(struct vm *vm)
 {
 	static char why[512];
 	const struct verged_config *c = &vm->d->cfg;
+	int e;
 
 	if (strlen(vm->qmp_path) >= 108 || strlen(vm->con_path) >= 108 ||
 	    strlen(vm->mgmt_path) >= 108) {
@@ -609,15 +643,17 @@ static const char *check_start(struct vm *vm)
 			 strerror(errno));
 		return why;
 	}
-	if (access(vm->def.kernel, R_OK)) {
-		snprintf(why, sizeof(why), "kernel %s: %s", vm->def.kernel,
-			 strerror(errno));
+	if ((e = owner_can_read(vm, vm->def.kernel))) {
+		snprintf(why, sizeof(why), "kernel %s: %s for uid %lld, who"
+			 " defined the VM", vm->def.kernel, strerror(-e),
+			 (long long)vm->def.owner_uid);
 		return why;
 	}
 	if (vm->def.initrd && *vm->def.initrd &&
-	    access(vm->def.initrd, R_OK)) {
-		snprintf(why, sizeof(why), "initrd %s: %s", vm->def.initrd,
-			 strerror(errno));
+	    (e = owner_can_read(vm, vm->def.initrd))) {
+		snprintf(why, sizeof(why), "initrd %s: %s for uid %lld, who"
+			 " defined the VM", vm->def.initrd, strerror(-e),
+			 (long long)vm->def.owner_uid);
 		return why;
 	}
 	if (verged_mkdir(vm->run_dir, 0750) ||
@@ -629,10 +665,10 @@ static const char *check_start(struct vm *vm)
 	return NULL;
 }
 
-static int spawn(struct vm *vm, char **argv)
+static int spawn(struct vm *vm, char **argv, int status_fd)
 {
 	uv_process_options_t o = { 0 };
-	uv_stdio_container_t io[3];
+	uv_stdio_container_t io[4];
 	int logfd, r;
 
 	logfd = open(vm->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -648,6 +684,11 @@ static int spawn(struct vm *vm, char **argv)
 	o.flags = UV_PROCESS_DETACHED;	/* own session: outlives verged */
 	o.stdio = io;
 	o.stdio_count = 3;
+	if (status_fd >= 0) {	/* verge-jail's status line */
+		io[3].flags = UV_INHERIT_FD;
+		io[3].data.fd = status_fd;
+		o.stdio_count = 4;
+	}
 	vm->proc = calloc(1, sizeof(*vm->proc));
 	if (!vm->proc) {
 		close(logfd);
@@ -667,9 +708,82 @@ static int spawn(struct vm *vm, char **argv)
 	return 0;
 }
 
+/* Waits for the helper that has already failed, and forgets it. */
+static void reap_helper(struct vm *vm)
+{
+	int st;
+
+	vm->proc->data = NULL;
+	while (waitpid(vm->proc->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	uv_close((uv_handle_t *)vm->proc, free_handle);
+	vm->proc = NULL;
+}
+
+/*
+ * QEMU through verge-jail (jail.c): its resource group first, then the
+ * helper, whose status line (read here, in a few ms) gives QEMU's pid or
+ * the step the kernel refused.
+ */
+static int spawn_jailed(struct vm *vm, char **qemu, char *why, size_t n)
+{
+	char **argv;
+	pid_t pid;
+	int p[2], r;
+
+	if ((r = jail_prepare(vm, why, n)) || (r = vmcg_create(vm, why, n)))
+		goto fail;
+	if (!strchr(qemu[0], '/')) {	/* the jail has no PATH: resolve */
+		char *abs = jail_which(qemu[0]);
+
+		if (!abs) {
+			r = -ENOENT;
+			snprintf(why, n, "%s: not found in PATH", qemu[0]);
+			goto fail;
+		}
+		free(qemu[0]);
+		qemu[0] = abs;
+	}
+	argv = jail_argv(vm, qemu);
+	if (!argv) {
+		snprintf(why, n, "out of memory");
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (pipe2(p, O_CLOEXEC)) {
+		r = -errno;
+		snprintf(why, n, "pipe: %s", strerror(errno));
+		qemu_argv_free(argv);
+		goto fail;
+	}
+	r = spawn(vm, argv, p[1]);
+	close(p[1]);
+	qemu_argv_free(argv);
+	if (r) {
+		snprintf(why, n, "cannot run %s: %s", vm->d->cfg.jail_helper,
+			 uv_strerror(r));
+		close(p[0]);
+		goto fail;
+	}
+	r = jail_read_status(p[0], 10000, &pid, why, n);
+	close(p[0]);
+	if (r) {
+		if (vm->proc->pid > 0)
+			kill(vm->proc->pid, SIGKILL);
+		reap_helper(vm);
+		goto fail;
+	}
+	vm->pid = pid;	/* QEMU, not the helper that waits for it */
+	return 0;
+fail:
+	vm->cg_tries = 0;
+	vmcg_remove(vm);
+	return r;
+}
+
 int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 {
-	static char why[256];
+	static char why[1024];
 	const char *bad;
 	char **argv;
 	int r;
@@ -687,11 +801,13 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 	unlink(vm->mgmt_path);
 	unlink(vm->con_path);
 	unlink(vm->pid_path);
-	r = spawn(vm, argv);
-	qemu_argv_free(argv);
-	if (r) {
+	if (jail_enabled(&vm->d->cfg))
+		r = spawn_jailed(vm, argv, why, sizeof(why));
+	else if ((r = spawn(vm, argv, -1)))
 		snprintf(why, sizeof(why), "cannot run %s: %s",
 			 vm->d->cfg.qemu, uv_strerror(r));
+	qemu_argv_free(argv);
+	if (r) {
 		*ret_why = why;
 		return r;
 	}

@@ -65,6 +65,12 @@ struct vm {
 	char *agent_detect, *agent_hostname;
 	uint32_t tclo_id;
 	struct tclo_req *tclo;	/* pending TCLO commands */
+	/* jail (jail.c): the root's mount point, the resource groups */
+	char *jail_root;
+	char *cg_dirs[4];	/* JAIL_CG_MAX */
+	int ncg, cg_tries;
+	bool cg_v2;
+	uv_timer_t *cg_timer;	/* rmdir again while the helper leaves */
 };
 
 const char *vm_state_name(enum vm_state s);

@@ -204,11 +204,12 @@ static void mkdirs(const char *path, mode_t mode)
 	}
 }
 
-/* Binds src on the same path under root: read-only unless rw. */
+/* Binds src on the same path under root: read-only unless rw; device
+ * nodes only under /dev. */
 static void bind(const char *root, const char *src, bool rw, bool optional)
 {
 	char dst[PATH_MAX], *slash;
-	unsigned long fl = MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV;
+	unsigned long fl = MS_BIND | MS_REMOUNT | MS_NOSUID;
 	struct stat st, st2;
 	int fd;
 
@@ -254,6 +255,8 @@ mount:
 		die("bind %s", src);
 	if (!rw)
 		fl |= MS_RDONLY;
+	if (strncmp(src, "/dev/", 5))
+		fl |= MS_NODEV;
 	if (mount(NULL, dst, NULL, fl, NULL))
 		die("remount %s read-only", dst);
 }

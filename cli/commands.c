@@ -55,6 +55,18 @@ static const struct cli_arg define_args[] = {
 	  "(1 MHz-4 GHz)", NULL },
 	{ "restart", NULL, CLI_CHOICE, 0, "restart",
 	  "restart the VM when it crashes (default no)", restart_choices },
+	/* resource group of the jail (issue 13) */
+	{ "cpu-quota", "PCT", CLI_COUNT, 0, "cpu_quota",
+	  "CPU time cap in % of one CPU, 1-6400 (default none)", NULL },
+	{ "cpu-weight", "W", CLI_COUNT, 0, "cpu_weight",
+	  "CPU share against other VMs, 1-10000 (default the kernel's)",
+	  NULL },
+	{ "memory-max", "BYTES", CLI_BYTES, 0, "memory_max",
+	  "memory for QEMU itself on top of the guest's: 256M (default "
+	  "none)", NULL },
+	{ "pids-max", "N", CLI_COUNT, 0, "pids_max",
+	  "processes and threads in the jail, 1-4194304 (default none)",
+	  NULL },
 	END
 };
 

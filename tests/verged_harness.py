@@ -265,12 +265,22 @@ class Verged:
         return [root / c / sub for c in ("cpu", "cpuacct", "memory", "pids")]
 
     def remove_cgroup_parent(self):
+        """The groups of VMs whose QEMU was killed, then the parent."""
+        deadline = time.monotonic() + 3
         for d in self.cgroup_dirs():
-            for p in (d, d.parent):
-                try:
-                    p.rmdir()
-                except OSError:
-                    pass
+            subs = [p for p in d.glob("*") if p.is_dir()] if d.exists() \
+                else []
+            for p in subs + [d, d.parent]:
+                while True:
+                    try:
+                        p.rmdir()
+                    except FileNotFoundError:
+                        pass
+                    except OSError:     # busy while a QEMU exits
+                        if time.monotonic() < deadline and p in subs:
+                            time.sleep(0.05)
+                            continue
+                    break
 
 
 def rss_kib(pid):

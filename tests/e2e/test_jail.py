@@ -273,6 +273,19 @@ def test_metrics_and_show_say_jailed(vd):
                      r"pids 64", out), out
 
 
+def test_kill9_and_reattach_keep_the_jail(vd):
+    before = {n: qemu_pid(vd, n) for n in ("a", "b")}
+    uid_a = vd.call("vm.show", name="a")["isolation"]["uid"]
+    vd.kill9()
+    vd.start()
+    for name, pid in before.items():
+        vm = vd.call("vm.show", name=name)
+        assert vm["state"] == "running" and vm["pid"] == pid
+        assert vm["isolation"]["usage"]["pids"] >= 2
+    assert status(before["a"])["Uid"].split()[0] == str(uid_a)
+    assert all(d.exists() for d in vd.cgroup_dirs("a"))
+
+
 def test_group_removed_when_the_vm_ends(vd):
     dirs = vd.cgroup_dirs("a")
     assert all(d.exists() for d in dirs)
@@ -320,6 +333,7 @@ def test_member_cannot_boot_a_file_it_cannot_read(member):
         v.tmp.chmod(0o755)      # the member reaches the socket
         bad = define_as(user, str(v.socket), "shadow", str(kernel),
                         "/etc/shadow")
+        assert "error" in bad, "accepted: %s" % bad
         assert bad["error"]["code"] == -32602, bad
         assert "/etc/shadow: Permission denied: uid %d may not read it" \
             % user.pw_uid in bad["error"]["message"], bad

@@ -66,3 +66,9 @@ $(VERGED_UNIT:=.c.o): $(UNIT_DIR)/%.c.o: tests/unit/%.c
 bench: bench-rest
 bench-rest: $(VERGED)
 	VERGE_BUILD=$(O) python3 bench/rest.py
+
+# Jail figures (issue 13): jailed against isolation = off, in one run.
+.PHONY: bench-jail
+bench: bench-jail
+bench-jail: $(VERGED) $(VERGE_JAIL)
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/jail.py

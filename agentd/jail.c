@@ -41,6 +41,8 @@ int jail_caller_can_read(const char *path, uid_t uid, gid_t gid,
 	pid_t pid;
 	int st, fd;
 
+	if (uid == (uid_t)-1 || gid == (gid_t)-1 || ngroups < 0)
+		return -EPERM;	/* unknown: -1 would mean "unchanged" */
 	if (geteuid() != 0) {
 		/* Not root: verged cannot take another's identity; it
 		 * reads no more than its own user may. */
@@ -332,6 +334,22 @@ int vmcg_create(struct vm *vm, char *why, size_t n)
 	return 0;
 }
 
+int64_t vmcg_oom_kills(const struct vm *vm)
+{
+	int64_t v;
+	int i;
+
+	for (i = 0; i < vm->ncg; i++) {
+		if (vm->cg_v2)
+			return read_u64(vm->cg_dirs[i], "memory.events",
+					"oom_kill", &v) ? 0 : v;
+		if (!strcmp(v1_controllers[i], "memory"))
+			return read_u64(vm->cg_dirs[i], "memory.oom_control",
+					"oom_kill", &v) ? 0 : v;
+	}
+	return 0;
+}
+
 static void cg_retry(uv_timer_t *t)
 {
 	struct vm *vm = t->data;
@@ -492,7 +510,7 @@ char **jail_argv(const struct vm *vm, char *const *qemu_argv)
 	if (vm->def.initrd && *vm->def.initrd)
 		add2(&a, "--ro", vm->def.initrd);
 	add2(&a, "--rw", vm->run_dir);
-	add2(&a, "--rw", vm->log_dir);
+	add2(&a, "--rw", vm->console_log);
 	for (i = 0; i < vm->ncg; i++)
 		add2(&a, "--cgroup", vm->cg_dirs[i]);
 	add2(&a, "--pidfile", vm->pid_path);
@@ -536,6 +554,24 @@ static int own(const char *path, uid_t uid, mode_t mode)
 	return 0;
 }
 
+/* An existing or new regular file, owned by uid; never a link. */
+static int own_file(const char *path, uid_t uid)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW |
+		      O_CLOEXEC | O_NONBLOCK, 0640);
+	struct stat st;
+	int e = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		e = -EINVAL;
+	else if (fchown(fd, uid, uid) || fchmod(fd, 0640))
+		e = -errno;
+	close(fd);
+	return e;
+}
+
 int jail_prepare(struct vm *vm, char *why, size_t n)
 {
 	uid_t uid = jail_uid(vm);
@@ -559,11 +595,14 @@ int jail_prepare(struct vm *vm, char *why, size_t n)
 			 vm->d->cfg.jail_helper, strerror(errno));
 		return -ENOENT;
 	}
-	/* Only the VM's uid (and root) may enter its run and log
-	 * directories: no VM opens another's sockets. */
+	/* Only the VM's uid (and root) may enter its run directory: no
+	 * VM opens another's sockets. The log directory stays root's; QEMU
+	 * gets its console.log, made here, and nothing else of it. */
 	if ((e = own(vm->run_dir, uid, 0700)) ||
-	    (e = own(vm->log_dir, uid, 0750))) {
-		snprintf(why, n, "jail: chown %s to uid %u: %s", vm->run_dir,
+	    (e = own(vm->log_dir, 0, 0750)) ||
+	    (e = own_file(vm->console_log, uid))) {
+		snprintf(why, n, "jail: cannot give %s to uid %u: %s",
+			 e == -ELOOP ? vm->console_log : vm->run_dir,
 			 (unsigned)uid, strerror(-e));
 		return e;
 	}

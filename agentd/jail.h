@@ -37,6 +37,8 @@ char *jail_groups_format(const gid_t *groups, int n);
 int vmcg_paths(struct vm *vm);
 /* Creates the VM's groups and writes its limits; why on failure. */
 int vmcg_create(struct vm *vm, char *why, size_t n);
+/* Out-of-memory kills in the VM's group since it was made (0: none). */
+int64_t vmcg_oom_kills(const struct vm *vm);
 /* Removes the groups (retried later while the last process leaves). */
 void vmcg_remove(struct vm *vm);
 /* "isolation": {...} of the VM object: jail, uid, cgroup, limits, usage. */

@@ -193,7 +193,7 @@ void metrics_vms(struct buf *b, const struct snapshot *s,
 	unsigned st;
 
 	metrics_family(b, "verge_vms", "gauge", "VMs defined, by state.");
-	for (st = 0; st <= VM_CRASHED; st++) {
+	for (st = 0; st <= VM_OOM; st++) {
 		l.len = 0;
 		metrics_label(&l, "state", vm_state_name(st));
 		metrics_sample(b, "verge_vms", l.data, state_counts[st]);

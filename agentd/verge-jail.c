@@ -457,7 +457,12 @@ static void write_pidfile(const char *path, pid_t pid)
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		die("%s: path too long", path);
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)pid);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* The directory is the VM's: whatever it left there is replaced,
+	 * never followed. */
+	if (unlink(tmp) && errno != ENOENT)
+		die("unlink %s", tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
 	if (fd < 0 || write(fd, buf, (size_t)n) != n || close(fd) ||
 	    rename(tmp, path))
 		die("write %s", path);

@@ -46,6 +46,7 @@ static const char *const state_names[] = {
 	[VM_DEFINED] = "defined", [VM_STARTING] = "starting",
 	[VM_RUNNING] = "running", [VM_STOPPING] = "stopping",
 	[VM_STOPPED] = "stopped", [VM_CRASHED] = "crashed",
+	[VM_OOM] = "oom",
 };
 
 const char *vm_state_name(enum vm_state s)
@@ -470,7 +471,7 @@ static void apply_restart_policy(struct vm *vm)
 /* QEMU is gone: how says what we know of its end (a JSON detail). */
 static void vm_exited(struct vm *vm, json_t *how)
 {
-	bool clean = vm->stop_requested || vm->guest_shutdown;
+	bool clean = vm->stop_requested || vm->guest_shutdown, oom = false;
 
 	log_info("%s: QEMU pid %d exited", vm->def.name, (int)vm->pid);
 	drop_links(vm);
@@ -483,11 +484,18 @@ static void vm_exited(struct vm *vm, json_t *how)
 			json_decref(how);
 		if (vm->guest_shutdown && !vm->stop_requested)
 			set_desired(vm, "stopped");
+	} else if ((oom = jail_enabled(&vm->d->cfg) && vmcg_oom_kills(vm) > 0)) {
+		/* the memory limit of its group killed it (jail.c) */
+		json_object_set_new(how, "memory_limit",
+				    json_integer((json_int_t)
+						 ((vm->def.memory_mib << 20) +
+						  vm->def.memory_max)));
+		verged_event(vm->d, vm->def.name, "vm.oom", -1, how);
 	} else {
 		verged_event(vm->d, vm->def.name, "vm.crash", -1, how);
 	}
 	vm->pid = 0;
-	vm_set_state(vm, clean ? VM_STOPPED : VM_CRASHED);
+	vm_set_state(vm, clean ? VM_STOPPED : oom ? VM_OOM : VM_CRASHED);
 	vm->cg_tries = 0;
 	if (jail_enabled(&vm->d->cfg))
 		vmcg_remove(vm);
@@ -671,8 +679,8 @@ static int spawn(struct vm *vm, char **argv, int status_fd)
 	uv_stdio_container_t io[4];
 	int logfd, r;
 
-	logfd = open(vm->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		     0640);
+	logfd = open(vm->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+		     O_NOFOLLOW, 0640);
 	if (logfd < 0)
 		return -errno;
 	io[0].flags = UV_IGNORE;

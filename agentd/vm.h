@@ -24,6 +24,7 @@ struct hvlink;
 enum vm_state {
 	VM_DEFINED, VM_STARTING, VM_RUNNING, VM_STOPPING, VM_STOPPED,
 	VM_CRASHED,
+	VM_OOM,		/* killed by its resource group's memory limit */
 };
 
 struct vm_waiter {

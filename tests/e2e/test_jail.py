@@ -295,6 +295,34 @@ def test_group_removed_when_the_vm_ends(vd):
     assert vd.call("vm.show", name="a")["isolation"]["usage"] == {}
 
 
+def test_memory_limit_stops_the_vm_as_oom(vd):
+    """A VM whose group allows its QEMU 1 MiB beyond the guest's RAM:
+    once the guest touches all of its RAM, the group's memory limit kills
+    QEMU; verged shows the VM as oom (state and event) and the other VM
+    runs on."""
+    vh.define_vm(vd, "c", memory_max=1 << 20)
+    vd.call("vm.start", name="c")
+    vh.wait_for("c userspace",
+                lambda: "verge-init: userspace up" in
+                vd.call("vm.console", name="c")["text"], BOOT_TIMEOUT)
+    con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    con.connect(str(vd.run / "vms" / "c" / "console.sock"))
+    try:
+        # the guest touches most of its RAM at once: a 180 MiB buffer
+        con.sendall(b"\ndd if=/dev/zero of=/dev/null bs=180M count=1\n")
+        vm = vh.wait_for("c oom", lambda: (lambda x: x if x["state"] != "running"
+                                           else None)(
+            vd.call("vm.show", name="c")), 120)
+    finally:
+        con.close()
+    assert vm["state"] == "oom", vm
+    ev = [e for e in vd.call("events.list", vm="c", limit=1000)
+          if e["type"] == "vm.oom"]
+    assert ev and ev[-1]["detail"]["memory_limit"] == (256 << 20) + (1 << 20)
+    assert vd.call("vm.show", name="b")["state"] == "running"
+    vd.call("vm.undefine", name="c")
+
+
 @pytest.fixture
 def member():
     """A real non-root user in a group of its own that verged's [daemon]

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -525,6 +526,26 @@ char **jail_argv(const struct vm *vm, char *const *qemu_argv)
 		return NULL;
 	}
 	return a.v;
+}
+
+bool jail_peer_is(uv_pipe_t *pipe, long long uid, const char *path)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	uv_os_fd_t fd;
+
+	if (uid < 0)
+		return true;
+	if (uv_fileno((uv_handle_t *)pipe, &fd) ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		log_err("%s: cannot read the server's credentials", path);
+		return false;
+	}
+	if ((long long)cred.uid == uid)
+		return true;
+	log_err("%s: served by uid %u, not the VM's uid %lld: not talking to"
+		" it", path, (unsigned)cred.uid, uid);
+	return false;
 }
 
 char *jail_which(const char *name)

@@ -49,6 +49,14 @@ void jail_write_json(struct jw *w, const struct vm *vm);
  * qemu_argv (whose strings are copied). NULL when out of memory.
  */
 char **jail_argv(const struct vm *vm, char *const *qemu_argv);
+/*
+ * Is the other end of a connected Unix socket a process of uid? (uid -1:
+ * anyone.) A jailed QEMU owns its run directory and could put a link to
+ * another VM's socket in place of its own; verged talks only to sockets
+ * that the VM's own uid serves. Logs a refusal.
+ */
+struct uv_pipe_s;
+bool jail_peer_is(struct uv_pipe_s *pipe, long long uid, const char *path);
 /* name searched in $PATH (as execvp would): a malloc'd path, or NULL. */
 char *jail_which(const char *name);
 /* Prepares the run and log directories and the jail's root mount point

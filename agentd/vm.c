@@ -615,6 +615,10 @@ static int open_links(struct vm *vm)
 		r = hvlink_open(vm->d->loop, vm->mgmt_path,
 				vm->d->cfg.mgmt_timeout_ms, &vm_hv_ops, vm,
 				&vm->hv);
+	if (!r && jail_enabled(&vm->d->cfg)) {	/* only its own QEMU */
+		qmp_expect_peer(vm->qmp, jail_uid(vm));
+		hvlink_expect_peer(vm->hv, jail_uid(vm));
+	}
 	return r;
 }
 

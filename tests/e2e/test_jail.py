@@ -286,6 +286,28 @@ def test_kill9_and_reattach_keep_the_jail(vd):
     assert all(d.exists() for d in vd.cgroup_dirs("a"))
 
 
+def test_verged_talks_only_to_the_vms_own_qemu(vd):
+    """A VM owns its run directory, so a compromised QEMU could put a
+    link to another VM's QMP socket in place of its own: verged checks
+    the server's uid (SO_PEERCRED) and refuses it."""
+    ua = vd.call("vm.show", name="a")["isolation"]["uid"]
+    ub = vd.call("vm.show", name="b")["isolation"]["uid"]
+    qb = vd.run / "vms" / "b" / "qmp.sock"
+    vd.kill9()
+    real = qb.with_name("qmp.sock.real")
+    qb.rename(real)
+    qb.symlink_to(vd.run / "vms" / "a" / "qmp.sock")
+    try:
+        vd.start()
+        vh.wait_for("the refusal", lambda: "served by uid %d, not the VM's"
+                    " uid %d" % (ua, ub) in vd.log_text(), 20)
+    finally:
+        qb.unlink()
+        real.rename(qb)
+    vh.wait_for("b's own QMP", lambda: vd.call("vm.show", name="b")
+                ["state"] == "running", 10)
+
+
 def test_group_removed_when_the_vm_ends(vd):
     dirs = vd.cgroup_dirs("a")
     assert all(d.exists() for d in dirs)

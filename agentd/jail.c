@@ -454,6 +454,24 @@ void jail_write_json(struct jw *w, const struct vm *vm)
 	jw_close(w, '}');
 }
 
+json_t *jail_json(const struct vm *vm)
+{
+	struct jw w;
+	json_t *j, *iso;
+	char *text;
+
+	jw_init(&w);
+	jw_open(&w, '{');
+	jail_write_json(&w, vm);
+	jw_close(&w, '}');
+	text = jw_finish(&w, NULL);
+	j = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	iso = json_incref(json_object_get(j, "isolation"));
+	json_decref(j);
+	return iso;
+}
+
 /* --- the helper ----------------------------------------------------------- */
 
 struct args {

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <jansson.h>
+
 struct vm;
 struct jw;
 struct verged_config;
@@ -41,6 +43,8 @@ int vmcg_create(struct vm *vm, char *why, size_t n);
 int64_t vmcg_oom_kills(const struct vm *vm);
 /* Removes the groups (retried later while the last process leaves). */
 void vmcg_remove(struct vm *vm);
+/* The same object, alone. */
+json_t *jail_json(const struct vm *vm);
 /* "isolation": {...} of the VM object: jail, uid, cgroup, limits, usage. */
 void jail_write_json(struct jw *w, const struct vm *vm);
 

@@ -634,7 +634,8 @@ static void stats_done(void *arg, int err, const struct vp_frame *f)
 	};
 	struct rpc_call *c = arg;
 	struct vp_stats st;
-	json_t *exits;
+	json_t *exits, *r;
+	struct vm *vm;
 	size_t i;
 
 	if (err) {
@@ -644,19 +645,24 @@ static void stats_done(void *arg, int err, const struct vp_frame *f)
 		return;
 	}
 	memcpy(&st, f->payload, sizeof(st));
+	vm = vm_find(daemon_of(c), rpc_str(c, "name"));
 	exits = json_object();
 	for (i = 0; i < sizeof(exit_names) / sizeof(exit_names[0]); i++)
 		json_object_set_new(exits, exit_names[i],
 				    json_integer((json_int_t)st.exits[i]));
-	rpc_reply(c, json_pack("{sI so sI sI sI sI sI}",
-			       "exits_total", (json_int_t)st.exits_total,
-			       "exits", exits,
-			       "rx_frames", (json_int_t)st.rx_frames,
-			       "rx_bad_frames", (json_int_t)st.rx_bad_frames,
-			       "rx_dropped_bytes",
-			       (json_int_t)st.rx_dropped_bytes,
-			       "tx_frames", (json_int_t)st.tx_frames,
-			       "tx_dropped", (json_int_t)st.tx_dropped));
+	r = json_pack("{sI so sI sI sI sI sI}",
+		      "exits_total", (json_int_t)st.exits_total,
+		      "exits", exits,
+		      "rx_frames", (json_int_t)st.rx_frames,
+		      "rx_bad_frames", (json_int_t)st.rx_bad_frames,
+		      "rx_dropped_bytes",
+		      (json_int_t)st.rx_dropped_bytes,
+		      "tx_frames", (json_int_t)st.tx_frames,
+		      "tx_dropped", (json_int_t)st.tx_dropped);
+	/* the jail's resource group: limits and usage (jail.c) */
+	if (r && vm)
+		json_object_set_new(r, "isolation", jail_json(vm));
+	rpc_reply(c, r);
 }
 
 static void m_stats(struct rpc_call *c)

@@ -173,6 +173,13 @@ def test_resource_group_limits_and_usage(vd):
                              "memory_max": 512 << 20, "pids_max": 64}
     assert iso["usage"]["pids"] >= 2 and iso["usage"]["memory_bytes"] > 0
     assert iso["usage"]["cpu_usage_s"] > 0
+    # vm.stats has them too, beside verge-hv's counters
+    vh.wait_for("a management channel", lambda: clock_live(vd, "a"),
+                BOOT_TIMEOUT)
+    st = vd.call("vm.stats", name="a")
+    assert st["exits_total"] > 0
+    assert st["isolation"]["limits"]["pids_max"] == 64
+    assert st["isolation"]["usage"]["pids"] >= 2
     cpu, cpuacct, mem, pids = vd.cgroup_dirs("a")
     assert (cpu / "cpu.cfs_quota_us").read_text().strip() == "150000"
     assert (cpu / "cpu.cfs_period_us").read_text().strip() == "100000"
@@ -343,6 +350,27 @@ def test_memory_limit_stops_the_vm_as_oom(vd):
     assert ev and ev[-1]["detail"]["memory_limit"] == (256 << 20) + (1 << 20)
     assert vd.call("vm.show", name="b")["state"] == "running"
     vd.call("vm.undefine", name="c")
+
+
+def test_cpu_quota_holds(vd):
+    """A VM with --cpu-quota 20 while its guest boots (TCG: busy all
+    along): over 10 s its group's own accounting (cpuacct.usage) shows at
+    most 20 % of a CPU, give or take a few percent; at least half of it,
+    unless the host is too loaded to give it that."""
+    vh.define_vm(vd, "q", cpu_quota=20)
+    vd.call("vm.start", name="q")
+    try:
+        acct = vd.cgroup_dirs("q")[1] / "cpuacct.usage"
+        time.sleep(1)
+        u0, t0 = int(acct.read_text()), time.monotonic()
+        time.sleep(10)
+        u1, t1 = int(acct.read_text()), time.monotonic()
+        share = (u1 - u0) / 1e9 / (t1 - t0)
+        assert share <= 0.20 * 1.05, share
+        assert share >= 0.10, share
+    finally:
+        vd.call("vm.kill", name="q")
+        vd.call("vm.undefine", name="q")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@
 #include "jail.h"
 #include "jsonw.h"
 #include "log.h"
+#include "store.h"
 #include "verged.h"
 #include "vm.h"
 
@@ -125,18 +126,16 @@ int vmcg_paths(struct vm *vm)
 	for (i = 0; i < vm->ncg; i++)
 		free(vm->cg_dirs[i]);
 	vm->ncg = 0;
+	const char *part = vm->def.partition ? vm->def.partition : NULL;
+
 	vm->cg_v2 = cg_v2(c);
-	if (vm->cg_v2) {
-		if (asprintf(&vm->cg_dirs[0], "%s/%s/%s", c->cgroup_root,
-			     c->cgroup_parent, vm->def.name) < 0)
-			return -ENOMEM;
-		vm->ncg = 1;
-		return 0;
-	}
-	for (i = 0; i < JAIL_CG_MAX; i++) {
-		if (asprintf(&vm->cg_dirs[i], "%s/%s/%s/%s", c->cgroup_root,
-			     v1_controllers[i], c->cgroup_parent,
-			     vm->def.name) < 0)
+	for (i = 0; i < (vm->cg_v2 ? 1 : JAIL_CG_MAX); i++) {
+		/* ROOT[/CONTROLLER]/PARENT[/partition:P]/NAME */
+		if (asprintf(&vm->cg_dirs[i], "%s%s%s/%s%s%s/%s",
+			     c->cgroup_root, vm->cg_v2 ? "" : "/",
+			     vm->cg_v2 ? "" : v1_controllers[i],
+			     c->cgroup_parent, part ? "/partition:" : "",
+			     part ? part : "", vm->def.name) < 0)
 			return -ENOMEM;
 		vm->ncg = i + 1;
 	}
@@ -200,11 +199,50 @@ static int read_u64(const char *dir, const char *file, const char *key,
 	return 0;
 }
 
+static void write_usage_of(struct jw *w, char *const *dirs, int n, bool v2)
+{
+	int64_t v;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *d = dirs[i];
+		const char *ctl = v2 ? "" : v1_controllers[i];
+
+		if ((v2 || !strcmp(ctl, "cpuacct")) &&
+		    !(v2 ? read_u64(d, "cpu.stat", "usage_usec", &v) :
+		      read_u64(d, "cpuacct.usage", NULL, &v))) {
+			jw_key(w, "cpu_usage_s");
+			jw_fixed(w, v2 ? v / 1e6 : v / 1e9, 6);
+		}
+		if ((v2 || !strcmp(ctl, "memory")) &&
+		    !read_u64(d, v2 ? "memory.current" :
+			      "memory.usage_in_bytes", NULL, &v)) {
+			jw_key(w, "memory_bytes");
+			jw_int(w, v);
+		}
+		if ((v2 || !strcmp(ctl, "pids")) &&
+		    !read_u64(d, "pids.current", NULL, &v)) {
+			jw_key(w, "pids");
+			jw_int(w, v);
+		}
+	}
+}
+
+static void write_usage(struct jw *w, const struct vm *vm)
+{
+	write_usage_of(w, vm->cg_dirs, vm->ncg, vm->cg_v2);
+}
+
+/* What a group is limited to (0: no limit; mem in bytes, absolute). */
+struct cg_limits {
+	int64_t cpu_quota, cpu_weight, mem, pids;
+};
+
 /* Makes dir (and its parents) with the controllers enabled above it. */
-static int cg_mkdir(const struct vm *vm, const char *dir)
+static int cg_mkdir(const struct verged_config *c, bool v2, const char *dir)
 {
 	char p[PATH_MAX], *s;
-	size_t root = strlen(vm->d->cfg.cgroup_root);
+	size_t root = strlen(c->cgroup_root);
 
 	if (strlen(dir) >= sizeof(p))
 		return -ENAMETOOLONG;
@@ -216,7 +254,7 @@ static int cg_mkdir(const struct vm *vm, const char *dir)
 			continue;
 		ch = *s;
 		*s = '\0';
-		if (vm->cg_v2) {	/* enable them in the parent */
+		if (v2) {	/* enable them in the parent */
 			char *slash = strrchr(p, '/');
 
 			*slash = '\0';
@@ -232,10 +270,9 @@ static int cg_mkdir(const struct vm *vm, const char *dir)
 	}
 }
 
-static int cg_limits_v1(const struct vm *vm, int i, const char **what)
+static int cg_limits_v1(const char *dir, const char *ctl,
+			const struct cg_limits *l, const char **what)
 {
-	const struct vm_record *r = &vm->def;
-	const char *dir = vm->cg_dirs[i], *ctl = v1_controllers[i];
 	int e = 0;
 
 	if (!strcmp(ctl, "cpu")) {
@@ -243,96 +280,216 @@ static int cg_limits_v1(const struct vm *vm, int i, const char **what)
 		e = write_file(dir, "cpu.cfs_period_us", "100000");
 		if (!e)
 			e = write_file(dir, "cpu.cfs_quota_us", "%lld",
-				       r->cpu_quota ?
-				       (long long)r->cpu_quota * 1000 : -1LL);
-		if (!e && r->cpu_weight) {
+				       l->cpu_quota ?
+				       (long long)l->cpu_quota * 1000 : -1LL);
+		if (!e && l->cpu_weight) {
 			*what = "cpu.shares";
 			e = write_file(dir, "cpu.shares", "%lld",
-				       (long long)r->cpu_weight * 1024 / 100 +
+				       (long long)l->cpu_weight * 1024 / 100 +
 				       2);
 		}
 	} else if (!strcmp(ctl, "memory")) {
 		*what = "memory.limit_in_bytes";
-		if (r->memory_max)
+		if (l->mem)
 			e = write_file(dir, "memory.limit_in_bytes", "%lld",
-				       (long long)(r->memory_mib << 20) +
-				       (long long)r->memory_max);
+				       (long long)l->mem);
 		else
 			e = write_file(dir, "memory.limit_in_bytes", "-1");
 	} else if (!strcmp(ctl, "pids")) {
 		*what = "pids.max";
-		if (r->pids_max)
+		if (l->pids)
 			e = write_file(dir, "pids.max", "%lld",
-				       (long long)r->pids_max);
+				       (long long)l->pids);
 		else
 			e = write_file(dir, "pids.max", "max");
 	}
 	return e;
 }
 
-static int cg_limits_v2(const struct vm *vm, const char **what)
+static int cg_limits_v2(const char *dir, const struct cg_limits *l,
+			const char **what)
 {
-	const struct vm_record *r = &vm->def;
-	const char *dir = vm->cg_dirs[0];
 	int e;
 
 	*what = "cpu.max";
-	if (r->cpu_quota)
+	if (l->cpu_quota)
 		e = write_file(dir, "cpu.max", "%lld 100000",
-			       (long long)r->cpu_quota * 1000);
+			       (long long)l->cpu_quota * 1000);
 	else
 		e = write_file(dir, "cpu.max", "max 100000");
-	if (!e && r->cpu_weight) {
+	if (!e && l->cpu_weight) {
 		*what = "cpu.weight";
 		e = write_file(dir, "cpu.weight", "%lld",
-			       (long long)r->cpu_weight);
+			       (long long)l->cpu_weight);
 	}
 	if (!e) {
 		*what = "memory.max";
-		if (r->memory_max)
+		if (l->mem)
 			e = write_file(dir, "memory.max", "%lld",
-				       (long long)(r->memory_mib << 20) +
-				       (long long)r->memory_max);
+				       (long long)l->mem);
 		else
 			e = write_file(dir, "memory.max", "max");
 	}
 	if (!e) {
 		*what = "pids.max";
-		if (r->pids_max)
+		if (l->pids)
 			e = write_file(dir, "pids.max", "%lld",
-				       (long long)r->pids_max);
+				       (long long)l->pids);
 		else
 			e = write_file(dir, "pids.max", "max");
 	}
 	return e;
 }
 
-int vmcg_create(struct vm *vm, char *why, size_t n)
+/* Makes the groups dirs[0..n) (one per v1 controller, or the v2 one)
+ * and writes the limits. */
+static int cg_make(const struct verged_config *c, bool v2, char **dirs,
+		   int n, const struct cg_limits *l, char *why, size_t wn)
 {
 	const char *what = "";
-	int i, e = vmcg_paths(vm);
+	int i, e;
+
+	for (i = 0; i < n; i++) {
+		e = cg_mkdir(c, v2, dirs[i]);
+		if (e) {
+			snprintf(why, wn, "resource group %s: %s%s", dirs[i],
+				 strerror(-e), v2 ? "" :
+				 " (is this cgroup v1 controller mounted?)");
+			return e;
+		}
+		e = v2 ? cg_limits_v2(dirs[i], l, &what) :
+			 cg_limits_v1(dirs[i], v1_controllers[i], l, &what);
+		if (e) {
+			snprintf(why, wn, "resource group %s: cannot set %s:"
+				 " %s", dirs[i], what, strerror(-e));
+			return e;
+		}
+	}
+	return 0;
+}
+
+/* A partition's groups: ROOT[/CONTROLLER]/PARENT/partition:NAME. */
+static int part_dirs(const struct verged_config *c, const char *name,
+		     char **dirs, bool *ret_v2)
+{
+	bool v2 = cg_v2(c);
+	int i, n = v2 ? 1 : JAIL_CG_MAX;
+
+	*ret_v2 = v2;
+	for (i = 0; i < n; i++) {
+		if ((v2 ? asprintf(&dirs[i], "%s/%s/partition:%s",
+				   c->cgroup_root, c->cgroup_parent, name) :
+		     asprintf(&dirs[i], "%s/%s/%s/partition:%s",
+			      c->cgroup_root, v1_controllers[i],
+			      c->cgroup_parent, name)) < 0) {
+			while (i > 0)
+				free(dirs[--i]);
+			return -ENOMEM;
+		}
+	}
+	return n;
+}
+
+static void free_dirs(char **dirs, int n)
+{
+	while (n > 0)
+		free(dirs[--n]);
+}
+
+int jail_partition_create(const struct verged_config *c,
+			  const struct partition_record *p, char *why,
+			  size_t wn)
+{
+	struct cg_limits l = { p->cpu_quota, p->cpu_weight, p->memory_max,
+			       p->pids_max };
+	char *dirs[JAIL_CG_MAX];
+	bool v2;
+	int n = part_dirs(c, p->name, dirs, &v2), e;
+
+	if (n < 0) {
+		snprintf(why, wn, "out of memory");
+		return n;
+	}
+	e = cg_make(c, v2, dirs, n, &l, why, wn);
+	free_dirs(dirs, n);
+	return e;
+}
+
+void jail_partition_remove(const struct verged_config *c, const char *name)
+{
+	char *dirs[JAIL_CG_MAX];
+	bool v2;
+	int n = part_dirs(c, name, dirs, &v2), i;
+
+	for (i = 0; i < n; i++)
+		if (rmdir(dirs[i]) && errno != ENOENT)
+			log_warn("partition %s: rmdir %s: %s", name, dirs[i],
+				 strerror(errno));
+	if (n > 0)
+		free_dirs(dirs, n);
+}
+
+void jail_partition_usage(const struct verged_config *c, const char *name,
+			  struct jw *w)
+{
+	char *dirs[JAIL_CG_MAX];
+	bool v2;
+	int n = part_dirs(c, name, dirs, &v2);
+
+	if (n < 0)
+		return;
+	write_usage_of(w, dirs, n, v2);
+	free_dirs(dirs, n);
+}
+
+struct part_find {
+	const char *name;
+	struct partition_record *out;
+	bool found;
+};
+
+static int part_find_cb(const struct partition_record *p, void *arg)
+{
+	struct part_find *f = arg;
+
+	if (strcmp(p->name, f->name))
+		return 0;
+	*f->out = *p;
+	f->out->name = NULL;
+	f->found = true;
+	return 1;
+}
+
+int vmcg_create(struct vm *vm, char *why, size_t n)
+{
+	const struct vm_record *r = &vm->def;
+	struct cg_limits l = {
+		r->cpu_quota, r->cpu_weight,
+		r->memory_max ? (r->memory_mib << 20) + r->memory_max : 0,
+		r->pids_max,
+	};
+	int e = vmcg_paths(vm);
 
 	if (e) {
 		snprintf(why, n, "out of memory");
 		return e;
 	}
-	for (i = 0; i < vm->ncg; i++) {
-		e = cg_mkdir(vm, vm->cg_dirs[i]);
-		if (e) {
-			snprintf(why, n, "resource group %s: %s%s",
-				 vm->cg_dirs[i], strerror(-e), vm->cg_v2 ? "" :
-				 " (is this cgroup v1 controller mounted?)");
-			return e;
+	if (r->partition) {	/* its partition's group first */
+		struct partition_record p;
+		struct part_find f = { r->partition, &p, false };
+
+		store_partition_foreach(vm->d->store, part_find_cb, &f);
+		if (!f.found) {
+			snprintf(why, n, "partition %s does not exist",
+				 r->partition);
+			return -ENOENT;
 		}
-		e = vm->cg_v2 ? cg_limits_v2(vm, &what) :
-				cg_limits_v1(vm, i, &what);
-		if (e) {
-			snprintf(why, n, "resource group %s: cannot set %s:"
-				 " %s", vm->cg_dirs[i], what, strerror(-e));
+		p.name = r->partition;
+		if ((e = jail_partition_create(&vm->d->cfg, &p, why, n)))
 			return e;
-		}
 	}
-	return 0;
+	return cg_make(&vm->d->cfg, vm->cg_v2, vm->cg_dirs, vm->ncg, &l, why,
+		       n);
 }
 
 int64_t vmcg_oom_kills(const struct vm *vm)
@@ -387,35 +544,6 @@ void vmcg_remove(struct vm *vm)
 	}
 }
 
-static void write_usage(struct jw *w, const struct vm *vm)
-{
-	int64_t v;
-	int i;
-
-	for (i = 0; i < vm->ncg; i++) {
-		const char *d = vm->cg_dirs[i];
-		const char *ctl = vm->cg_v2 ? "" : v1_controllers[i];
-
-		if ((vm->cg_v2 || !strcmp(ctl, "cpuacct")) &&
-		    !(vm->cg_v2 ? read_u64(d, "cpu.stat", "usage_usec", &v) :
-		      read_u64(d, "cpuacct.usage", NULL, &v))) {
-			jw_key(w, "cpu_usage_s");
-			jw_fixed(w, vm->cg_v2 ? v / 1e6 : v / 1e9, 6);
-		}
-		if ((vm->cg_v2 || !strcmp(ctl, "memory")) &&
-		    !read_u64(d, vm->cg_v2 ? "memory.current" :
-			      "memory.usage_in_bytes", NULL, &v)) {
-			jw_key(w, "memory_bytes");
-			jw_int(w, v);
-		}
-		if ((vm->cg_v2 || !strcmp(ctl, "pids")) &&
-		    !read_u64(d, "pids.current", NULL, &v)) {
-			jw_key(w, "pids");
-			jw_int(w, v);
-		}
-	}
-}
-
 void jail_write_json(struct jw *w, const struct vm *vm)
 {
 	const struct vm_record *r = &vm->def;
@@ -435,6 +563,8 @@ void jail_write_json(struct jw *w, const struct vm *vm)
 		jw_str(w, vm->cg_v2 ? "v2" : "v1");
 	else
 		jw_null(w);
+	jw_key(w, "partition");
+	jw_str(w, r->partition);
 	jw_key(w, "limits");
 	jw_open(w, '{');
 	jw_key(w, "cpu_quota_pct");

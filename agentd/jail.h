@@ -35,6 +35,16 @@ int jail_caller_can_read(const char *path, uid_t uid, gid_t gid,
 int jail_groups_parse(const char *s, gid_t *out, int max);
 char *jail_groups_format(const gid_t *groups, int n);
 
+/* Partitions: their groups (ROOT[/CONTROLLER]/PARENT/partition:NAME),
+ * made with their limits, removed when empty, their usage. */
+struct partition_record;
+int jail_partition_create(const struct verged_config *c,
+			  const struct partition_record *p, char *why,
+			  size_t wn);
+void jail_partition_remove(const struct verged_config *c, const char *name);
+void jail_partition_usage(const struct verged_config *c, const char *name,
+			  struct jw *w);
+
 /* Fills the VM's resource-group paths (from the config and its name). */
 int vmcg_paths(struct vm *vm);
 /* Creates the VM's groups and writes its limits; why on failure. */

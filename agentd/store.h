@@ -39,6 +39,15 @@ struct vm_record {
 	int64_t owner_uid, owner_gid;
 	char *owner_groups;		/* "g1,g2,..." */
 	int64_t cpu_quota, cpu_weight, memory_max, pids_max;
+	char *partition;		/* NULL: none */
+};
+
+/* A partition: a group of VMs whose resource group bounds theirs
+ * (memory_max in bytes for all of them; otherwise as in vm_record). */
+struct partition_record {
+	int64_t id;
+	char *name;
+	int64_t cpu_quota, cpu_weight, memory_max, pids_max;
 };
 
 int store_open(const char *path, struct store **ret_store);
@@ -71,6 +80,14 @@ int store_vm_foreach(struct store *s,
 		     int (*fn)(const struct vm_record *r, void *arg),
 		     void *arg);
 void store_record_free(struct vm_record *r);
+
+/* -EEXIST for a taken name; delete: -ENOENT for none. */
+int store_partition_insert(struct store *s, const struct partition_record *p);
+int store_partition_delete(struct store *s, const char *name);
+/* fn for every partition, by name (strings valid during the call). */
+int store_partition_foreach(struct store *s,
+			    int (*fn)(const struct partition_record *p,
+				      void *arg), void *arg);
 
 /* uid < 0 is stored as NULL; detail may be NULL ({}). */
 int store_event_add(struct store *s, double time, const char *vm,

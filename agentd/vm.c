@@ -106,6 +106,7 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->def.desired = dup_or_null(r->desired ? r->desired : "stopped");
 	vm->def.owner_groups = dup_or_null(r->owner_groups ?
 					   r->owner_groups : "");
+	vm->def.partition = dup_or_null(r->partition);
 	vm->def.state = NULL;
 	vm->state = state_from_name(r->state);
 	vm->pid = (pid_t)r->pid;

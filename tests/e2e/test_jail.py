@@ -373,6 +373,71 @@ def test_cpu_quota_holds(vd):
         vd.call("vm.undefine", name="q")
 
 
+def test_partitions_bound_their_vms(vd):
+    """Three VMs, two in partition t1 (at most 40 tasks in all) and one
+    in t2: their groups nest in their partition's, each jail is its own,
+    and a fork bomb in one VM of t1 (which has no limit of its own) is
+    stopped by t1's limit."""
+    vd.call("partition.create", name="t1", pids_max=40)
+    vd.call("partition.create", name="t2", cpu_quota=300)
+    for name, part in (("p1", "t1"), ("p2", "t1"), ("p3", "t2")):
+        vh.define_vm(vd, name, partition=part)
+        vd.call("vm.start", name=name)
+    try:
+        pids = {n: qemu_pid(vd, n) for n in ("p1", "p2", "p3")}
+        for name, part in (("p1", "t1"), ("p2", "t1"), ("p3", "t2")):
+            cg = Path("/proc/%d/cgroup" % pids[name]).read_text()
+            assert re.search(r"^\d+:pids:/%s/partition:%s/%s$"
+                             % (re.escape(vd.cgroup_parent), part, name),
+                             cg, re.M), cg
+        assert ns_of(pids["p1"], "pid") != ns_of(pids["p2"], "pid")
+        assert ns_of(pids["p1"], "net") != ns_of(pids["p2"], "net")
+        t1 = vd.call("partition.show", name="t1")
+        assert t1["vms"] == ["p1", "p2"] and t1["limits"]["pids_max"] == 40
+        assert t1["usage"]["pids"] >= 4
+        with pytest.raises(vh.RpcError) as e:
+            vd.call("partition.delete", name="t1")
+        assert "holds VM" in str(e.value)
+        # the fork bomb, in p1's group
+        uid = vd.call("vm.show", name="p1")["isolation"]["uid"]
+        root = vd.tmp / "bomb-root-p1"
+        root.mkdir()
+        bomb = ("import os, time\nmade = failed = 0\n"
+                "for i in range(300):\n"
+                "    try:\n        pid = os.fork()\n"
+                "    except OSError:\n        failed += 1\n"
+                "        continue\n"
+                "    if pid == 0:\n        time.sleep(60)\n"
+                "        os._exit(0)\n"
+                "    made += 1\n"
+                "print(made, failed)\n")
+        args = [str(vh.build_dir() / "verge-jail"), "--name", "bomb",
+                "--root", str(root), "--uid", str(uid), "--gid", str(uid)]
+        args += sum((["--cgroup", str(d)] for d in vd.cgroup_dirs(
+            "partition:t1/p1")), [])
+        r = subprocess.run(args + ["--", "/usr/bin/python3", "-c", bomb],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        made, failed = map(int, r.stdout.split())
+        assert failed > 0 and made < 40, (made, failed)
+        for name in ("p1", "p2", "p3"):
+            assert vd.call("vm.show", name=name)["state"] == "running"
+        out = subprocess.run([str(vh.build_dir() / "verge"), "--socket",
+                              str(vd.socket), "partition", "list"],
+                             capture_output=True, text=True,
+                             check=True).stdout
+        assert "t1" in out and "t2" in out, out
+    finally:
+        for name in ("p1", "p2", "p3"):
+            vd.call("vm.kill", name=name)
+            vd.call("vm.undefine", name=name)
+    for part in ("t1", "t2"):
+        vd.call("partition.delete", name=part)
+        assert not any(d.exists() for d in vd.cgroup_dirs("partition:"
+                                                          + part))
+    assert vd.call("partition.list") == []
+
+
 @pytest.fixture
 def member():
     """A real non-root user in a group of its own that verged's [daemon]

@@ -62,6 +62,8 @@ static int collect(const struct vm_record *r, void *arg)
 		f->first.kernel = f->first.initrd = f->first.cmdline = NULL;
 		f->first.owner_groups = r->owner_groups ?
 					strdup(r->owner_groups) : NULL;
+		f->first.partition = r->partition ? strdup(r->partition) :
+				     NULL;
 	}
 	return 0;
 }

@@ -72,3 +72,6 @@ bench-rest: $(VERGED)
 bench: bench-jail
 bench-jail: $(VERGED) $(VERGE_JAIL)
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/jail.py
+
+# verged runs its VMs through verge-jail: whoever builds verged gets it.
+$(VERGED): | $(VERGE_JAIL)

@@ -65,6 +65,7 @@ struct jail {
 };
 
 static int errpipe = -1;	/* the child's report to the parent */
+static int status_fd = -1;	/* the parent's report to verged */
 static pid_t child;
 
 /* Reports a failed step (from the child: to the parent) and exits. */
@@ -88,6 +89,8 @@ die(const char *fmt, ...)
 			_exit(126);
 		_exit(126);
 	}
+	if (status_fd >= 0)	/* the parent, before the fork */
+		dprintf(status_fd, "error %s\n", msg);
 	fprintf(stderr, "verge-jail: %s\n", msg);
 	exit(126);
 }
@@ -481,6 +484,7 @@ int main(int argc, char **argv)
 		perror("verge-jail: --status-fd");
 		return 2;
 	}
+	status_fd = j.status_fd;
 	join_cgroups(&j);
 	if (unshare(CLONE_NEWPID)) {
 		status(&j, "error unshare(pid namespace): %s",

@@ -791,6 +791,8 @@ static int spawn_jailed(struct vm *vm, char **qemu, char *why, size_t n)
 fail:
 	vm->cg_tries = 0;
 	vmcg_remove(vm);
+	if (!strstr(why, "isolation = off") && strlen(why) + 60 < n)
+		strcat(why, " (set [jail] isolation = off to run VMs unjailed)");
 	return r;
 }
 

@@ -500,6 +500,44 @@ def test_member_cannot_boot_a_file_it_cannot_read(member):
             % user.pw_uid in str(e.value)
 
 
+def test_a_refused_step_is_named_and_nothing_starts():
+    """Where a step of the jail fails, vm.start says which and why, and
+    starts nothing: here a cgroup hierarchy that is not mounted."""
+    vh.guest_files()
+    v = vh.Verged(config_extra="[jail]\ncgroup_root = /nonexistent-cg\n")
+    with vh.running(v):
+        vh.define_vm(v, "r")
+        with pytest.raises(vh.RpcError) as e:
+            v.call("vm.start", name="r")
+        msg = str(e.value)
+        assert "resource group /nonexistent-cg/cpu/" in msg, msg
+        assert "No such file or directory" in msg, msg
+        assert "set [jail] isolation = off" in msg, msg
+        vm = v.call("vm.show", name="r")
+        assert vm["state"] == "defined" and vm["pid"] is None
+        assert v.qemu_pids() == []
+
+
+def test_a_verged_that_is_not_root_refuses_to_start_jailed():
+    vh.guest_files()
+    v = vh.Verged()
+    nobody = pwd.getpwnam("nobody")
+    os.chown(v.tmp, nobody.pw_uid, nobody.pw_gid)
+    wrapper = v.tmp / "verged-as-nobody"
+    wrapper.write_text("#!/bin/sh\nexec setpriv --reuid=%d --regid=%d "
+                       "--clear-groups %s \"$@\"\n"
+                       % (nobody.pw_uid, nobody.pw_gid, v.binary))
+    wrapper.chmod(0o755)
+    v.binary = wrapper
+    with vh.running(v):
+        vh.define_vm(v, "n")
+        with pytest.raises(vh.RpcError) as e:
+            v.call("vm.start", name="n")
+        assert "jail: verged runs as uid %d, not root" % nobody.pw_uid \
+            in str(e.value)
+        assert v.call("vm.show", name="n")["state"] == "defined"
+
+
 def test_isolation_off_runs_unjailed_and_says_so():
     vh.guest_files()
     with vh.running(rh.RestVerged(host="off-host", isolation="off")) as v:

@@ -6,6 +6,11 @@ vm.start to the VM's first console output, and to the test initramfs's
 on both alike. Target: the jailed start at most 5 % slower. Also
 vm.start's own latency (the jail is set up before it replies).
 
+On a loaded host the jailed VM's resource group competes as one entity
+(cgroup v1 cpu: 1024 shares for all of QEMU's threads) where an unjailed
+QEMU's threads each compete; --cpu-weight gives the jailed VM's group
+more weight to tell that apart from the jail's own cost.
+
 Needs root (the jail); prints a line saying so otherwise.
 """
 
@@ -48,6 +53,8 @@ def one_start(v, name):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--cpu-weight", type=int, default=0,
+                    help="the jailed VM's --cpu-weight (default none)")
     a = ap.parse_args()
     if os.geteuid() != 0:
         print("jail: skipped (jails need root)")
@@ -56,16 +63,18 @@ def main():
     res = {"on": [], "off": []}
     with vh.running(vh.Verged(isolation="on")) as von, \
             vh.running(vh.Verged(isolation="off")) as voff:
-        for v in (von, voff):
-            vh.define_vm(v, "bench")
+        vh.define_vm(von, "bench", **({"cpu_weight": a.cpu_weight}
+                                       if a.cpu_weight else {}))
+        vh.define_vm(voff, "bench")
         for i in range(a.runs):
             order = (("on", von), ("off", voff))
             for mode, v in (order if i % 2 == 0 else order[::-1]):
                 res[mode].append(one_start(v, "bench"))
     med = {m: [statistics.median(x[k] for x in r) for k in range(3)]
            for m, r in res.items()}
-    print("jail: %d starts each, interleaved; medians (jailed / isolation"
-          " off):" % a.runs)
+    print("jail: %d starts each, interleaved; medians (jailed%s / isolation"
+          " off):" % (a.runs, ", cpu weight %d" % a.cpu_weight
+                      if a.cpu_weight else ""))
     for k, what in enumerate(("vm.start reply", "first console output",
                               "userspace up")):
         on, off = med["on"][k], med["off"][k]

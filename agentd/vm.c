@@ -472,7 +472,10 @@ static void apply_restart_policy(struct vm *vm)
 /* QEMU is gone: how says what we know of its end (a JSON detail). */
 static void vm_exited(struct vm *vm, json_t *how)
 {
-	bool clean = vm->stop_requested || vm->guest_shutdown, oom = false;
+	bool clean = vm->stop_requested || vm->guest_shutdown;
+	/* the memory limit of its resource group killed it (jail.c) */
+	bool oom = !clean && jail_enabled(&vm->d->cfg) &&
+		   vmcg_oom_kills(vm) > 0;
 
 	log_info("%s: QEMU pid %d exited", vm->def.name, (int)vm->pid);
 	drop_links(vm);
@@ -485,8 +488,7 @@ static void vm_exited(struct vm *vm, json_t *how)
 			json_decref(how);
 		if (vm->guest_shutdown && !vm->stop_requested)
 			set_desired(vm, "stopped");
-	} else if ((oom = jail_enabled(&vm->d->cfg) && vmcg_oom_kills(vm) > 0)) {
-		/* the memory limit of its group killed it (jail.c) */
+	} else if (oom) {
 		json_object_set_new(how, "memory_limit",
 				    json_integer((json_int_t)
 						 ((vm->def.memory_mib << 20) +

@@ -56,6 +56,14 @@ static const struct config_key {
 	INT("rest", "max_connections", rest_max_connections, 1, 10000),
 	INT("rest", "max_per_ip", rest_max_per_ip, 1, 10000),
 	INT("rest", "timeout_s", rest_timeout_s, 1, 3600),
+	/* jails (issue 13) */
+	STR("jail", "isolation", jail_isolation),
+	STR("jail", "sandbox", jail_sandbox),
+	STR("jail", "helper", jail_helper),
+	INT("jail", "uid_base", jail_uid_base, 1000, 2000000000),
+	INT("jail", "uid_count", jail_uid_count, 2, 1000000),
+	STR("jail", "cgroup_root", cgroup_root),
+	STR("jail", "cgroup_parent", cgroup_parent),
 #undef STR
 #undef INT
 #undef BOOL
@@ -65,6 +73,7 @@ static const struct config_key {
 
 /* Installed location first, then the build tree (next to verged). */
 static const char *const hv_installed = "/usr/lib/verge/verge-hv.bin";
+static const char *const jail_installed = "/usr/lib/verge/verge-jail";
 
 void config_usage(FILE *f)
 {
@@ -110,6 +119,7 @@ int config_parse_args(struct verged_config *c, int argc, char **argv)
 	c->rest_peer_timeout_ms = c->rest_peer_cache_ms = UNSET;
 	c->rest_max_connections = c->rest_max_per_ip = UNSET;
 	c->rest_timeout_s = UNSET;
+	c->jail_uid_base = c->jail_uid_count = UNSET;
 	c->verbose = false;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "c:fvVh", opts, NULL)) != -1) {
@@ -273,6 +283,42 @@ static void apply_defaults(struct verged_config *c)
 	default_int(&c->rest_max_connections, 256);
 	default_int(&c->rest_max_per_ip, 64);
 	default_int(&c->rest_timeout_s, 10);
+	default_str(&c->jail_isolation, "on");
+	default_str(&c->jail_sandbox, "on");
+	if (!c->jail_helper && access(jail_installed, X_OK) == 0)
+		set_str(&c->jail_helper, jail_installed);
+	if (!c->jail_helper)
+		c->jail_helper = beside_exe("verge-jail");
+	default_str(&c->jail_helper, jail_installed);
+	default_int(&c->jail_uid_base, 3000000);
+	default_int(&c->jail_uid_count, 65536);
+	default_str(&c->cgroup_root, "/sys/fs/cgroup");
+	default_str(&c->cgroup_parent, "verge");
+}
+
+static bool on_off(const char *v)
+{
+	return !strcmp(v, "on") || !strcmp(v, "off");
+}
+
+/* The [jail] values inih cannot check for us. */
+static int check_jail(const struct verged_config *c)
+{
+	const char *p = c->cgroup_parent;
+
+	if (!on_off(c->jail_isolation) || !on_off(c->jail_sandbox)) {
+		log_err("%s: [jail] isolation and sandbox are 'on' or 'off'",
+			c->config_path);
+		return -EINVAL;
+	}
+	if (c->cgroup_root[0] != '/' || !*p || p[0] == '/' ||
+	    strstr(p, "..") || c->jail_helper[0] != '/') {
+		log_err("%s: [jail] cgroup_root and helper are absolute paths;"
+			" cgroup_parent is a relative one without '..'",
+			c->config_path);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int config_load(struct verged_config *c)
@@ -299,7 +345,7 @@ int config_load(struct verged_config *c)
 		return x.err;
 	c->rest_explicit = c->rest_listen != NULL;
 	apply_defaults(c);
-	return 0;
+	return check_jail(c);
 }
 
 void config_free(struct verged_config *c)

@@ -43,6 +43,13 @@ struct verged_config {
 	char *rest_host;	/* this host's name in the fleet */
 	int rest_peer_timeout_ms, rest_peer_cache_ms;
 	int rest_max_connections, rest_max_per_ip, rest_timeout_s;
+	/* jails (jail.c, docs/verged.md): [jail] */
+	char *jail_isolation;	/* "on" or "off" */
+	char *jail_sandbox;	/* QEMU's -sandbox: "on" or "off" */
+	char *jail_helper;	/* verge-jail */
+	int jail_uid_base, jail_uid_count;
+	char *cgroup_root;	/* /sys/fs/cgroup */
+	char *cgroup_parent;	/* "verge" */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hvlink.h"
+#include "jail.h"
 #include "log.h"
 
 #define HVLINK_RETRY_MS	200
@@ -32,6 +33,7 @@ struct hvlink {
 	void *arg;
 	int timeout_ms;
 	bool up, closing, connecting;
+	long long peer_uid;	/* the server's uid (jails), -1: any */
 	uint32_t seq;
 	struct hv_req *reqs, **reqs_tail;
 	struct vp_decoder dec;
@@ -214,7 +216,7 @@ static void connect_cb(uv_connect_t *req, int status)
 		free(l);
 		return;
 	}
-	if (status < 0) {
+	if (status < 0 || !jail_peer_is(l->pipe, l->peer_uid, l->path)) {
 		uv_close((uv_handle_t *)l->pipe, free_handle);
 		l->pipe = NULL;
 		arm_timer(l);
@@ -255,6 +257,7 @@ int hvlink_open(uv_loop_t *loop, const char *path, int timeout_ms,
 		return -ENOMEM;
 	}
 	l->loop = loop;
+	l->peer_uid = -1;
 	l->ops = ops;
 	l->arg = arg;
 	l->timeout_ms = timeout_ms;
@@ -355,4 +358,10 @@ const char *hvlink_error_text(const struct vp_frame *f, char *buf, size_t n,
 	}
 	buf[m] = '\0';
 	return buf;
+}
+
+void hvlink_expect_peer(struct hvlink *l, long long uid)
+{
+	if (l)
+		l->peer_uid = uid;
 }

@@ -41,4 +41,6 @@ void hvlink_close(struct hvlink *l);
 /* The error reply's message, NUL-terminated into buf. */
 const char *hvlink_error_text(const struct vp_frame *f, char *buf,
 			      size_t n, int32_t *ret_code);
+/* Accept only a server (QEMU) running as uid (a jailed VM's). */
+void hvlink_expect_peer(struct hvlink *l, long long uid);
 #endif

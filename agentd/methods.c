@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hvlink.h"
+#include "jail.h"
 #include "jsonw.h"
 #include "log.h"
 #include "rpc.h"
@@ -205,9 +206,19 @@ static int make_uuid(char out[37])
 	return 0;
 }
 
+/* The caller's supplementary groups: SO_PEERGROUPS, else none. */
+static int caller_groups(const struct rpc_call *c, const gid_t **ret)
+{
+	*ret = c->caller.groups;
+	return c->caller.ngroups > 0 ? c->caller.ngroups : 0;
+}
+
+/* An image the caller may read (jail.c: opened with their credentials). */
 static int file_param(struct rpc_call *c, const char *param)
 {
 	const char *path = rpc_str(c, param);
+	const gid_t *groups;
+	int ng = caller_groups(c, &groups), e;
 	struct stat st;
 
 	if (!path)
@@ -216,9 +227,17 @@ static int file_param(struct rpc_call *c, const char *param)
 		fail_param(c, param, "%s must be an absolute path", param);
 		return -EINVAL;
 	}
-	if (stat(path, &st) || !S_ISREG(st.st_mode) || access(path, R_OK)) {
+	if (stat(path, &st) || !S_ISREG(st.st_mode)) {
 		fail_param(c, param, "%s: not a readable file", path);
 		return -EINVAL;
+	}
+	e = jail_caller_can_read(path, c->caller.uid, c->caller.gid, groups,
+				 ng);
+	if (e) {
+		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
+			 param), "%s: %s: uid %u may not read it", path,
+			 strerror(-e), (unsigned)c->caller.uid);
+		return -EACCES;
 	}
 	return 0;
 }
@@ -229,6 +248,154 @@ static void m_version(struct rpc_call *c)
 {
 	rpc_reply(c, json_pack("{ss si}", "version", VERGED_VERSION, "api",
 			       VERGED_API));
+}
+
+/* --- partitions (jail.c) -------------------------------------------------- */
+
+struct part_walk {
+	struct verged *d;
+	const char *only;	/* NULL: all */
+	json_t *out;		/* array */
+};
+
+static int exists_cb(const struct partition_record *p, void *arg)
+{
+	return !strcmp(p->name, arg);	/* 1 stops the walk: found */
+}
+
+static bool partition_exists(struct verged *d, const char *name)
+{
+	return store_partition_foreach(d->store, exists_cb,
+				       (void *)name) == 1;
+}
+
+/* {"name", "limits": {...}, "vms": [...], "usage": {...}} */
+static json_t *partition_json(struct verged *d,
+			      const struct partition_record *p)
+{
+	json_t *vms = json_array(), *j;
+	struct vm *vm;
+	struct jw w;
+	char *text;
+
+	for (vm = d->vms; vm; vm = vm->next)
+		if (vm->def.partition && !strcmp(vm->def.partition, p->name))
+			json_array_append_new(vms, json_string(vm->def.name));
+	jw_init(&w);
+	jw_open(&w, '{');
+	if (jail_enabled(&d->cfg))
+		jail_partition_usage(&d->cfg, p->name, &w);
+	jw_close(&w, '}');
+	text = jw_finish(&w, NULL);
+	j = json_pack("{ss s{sI sI sI sI} so so}", "name", p->name, "limits",
+		      "cpu_quota_pct", (json_int_t)p->cpu_quota,
+		      "cpu_weight", (json_int_t)p->cpu_weight,
+		      "memory_max", (json_int_t)p->memory_max,
+		      "pids_max", (json_int_t)p->pids_max, "vms", vms,
+		      "usage", text ? json_loads(text, 0, NULL) : json_object());
+	free(text);
+	return j;
+}
+
+static int walk_cb(const struct partition_record *p, void *arg)
+{
+	struct part_walk *w = arg;
+
+	if (!w->only || !strcmp(w->only, p->name))
+		json_array_append_new(w->out, partition_json(w->d, p));
+	return 0;
+}
+
+static json_t *partitions(struct verged *d, const char *only)
+{
+	struct part_walk w = { d, only, json_array() };
+
+	store_partition_foreach(d->store, walk_cb, &w);
+	return w.out;
+}
+
+static void m_part_show(struct rpc_call *c)
+{
+	const char *name = rpc_str(c, "name");
+	json_t *a = partitions(daemon_of(c), name);
+
+	if (!json_array_size(a)) {
+		json_decref(a);
+		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
+			 "name"), "no partition named '%s'; see"
+			 " partition.list", name);
+		return;
+	}
+	rpc_reply(c, json_incref(json_array_get(a, 0)));
+	json_decref(a);
+}
+
+static void m_part_create(struct rpc_call *c)
+{
+	struct verged *d = daemon_of(c);
+	const char *name = rpc_str(c, "name");
+	struct partition_record p = { 0 };
+	char why[512];
+	int e;
+
+	if (!valid_name(name)) {
+		fail_param(c, "name", "%s", "name: 1-64 characters of "
+			   "[A-Za-z0-9._-], not starting with '.' or '-'");
+		return;
+	}
+	p.name = (char *)name;
+	p.cpu_quota = rpc_int(c, "cpu_quota", 0);
+	p.cpu_weight = rpc_int(c, "cpu_weight", 0);
+	p.memory_max = rpc_int(c, "memory_max", 0);
+	p.pids_max = rpc_int(c, "pids_max", 0);
+	e = store_partition_insert(d->store, &p);
+	if (e) {
+		rpc_fail(c, e == -EEXIST ? RPC_INVALID_PARAMS :
+			 RPC_INTERNAL_ERROR, json_pack("{ss}", "param", "name"),
+			 "%s: %s", name, e == -EEXIST ?
+			 "a partition of that name exists" : "cannot store it");
+		return;
+	}
+	/* its group now, so that its limits hold from the first VM on */
+	if (jail_enabled(&d->cfg) &&
+	    (e = jail_partition_create(&d->cfg, &p, why, sizeof(why)))) {
+		store_partition_delete(d->store, name);
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "%s", why);
+		return;
+	}
+	verged_event(d, NULL, "partition.create", caller_uid(c),
+		     json_pack("{ss}", "partition", name));
+	m_part_show(c);
+}
+
+static void m_part_list(struct rpc_call *c)
+{
+	rpc_reply(c, partitions(daemon_of(c), NULL));
+}
+
+static void m_part_delete(struct rpc_call *c)
+{
+	struct verged *d = daemon_of(c);
+	const char *name = rpc_str(c, "name");
+	struct vm *vm;
+
+	for (vm = d->vms; vm; vm = vm->next)
+		if (vm->def.partition && !strcmp(vm->def.partition, name)) {
+			rpc_fail(c, RPC_VM_STATE, json_pack("{ss}", "vm",
+				 vm->def.name), "partition %s holds VM %s;"
+				 " undefine its VMs first", name, vm->def.name);
+			return;
+		}
+	if (store_partition_delete(d->store, name)) {
+		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
+			 "name"), "no partition named '%s'", name);
+		return;
+	}
+	if (jail_enabled(&d->cfg))
+		jail_partition_remove(&d->cfg, name);
+	verged_event(d, NULL, "partition.delete", caller_uid(c),
+		     json_pack("{ss}", "partition", name));
+	rpc_reply(c, json_pack("{ss}", "name", name));
 }
 
 static void m_define(struct rpc_call *c)
@@ -276,10 +443,34 @@ static void m_define(struct rpc_call *c)
 	r.cpus = rpc_int(c, "cpus", 2);
 	r.freq_hz = (uint64_t)rpc_int(c, "freq_hz", 0);
 	r.restart = (char *)(restart ? restart : "no");
+	r.cpu_quota = rpc_int(c, "cpu_quota", 0);
+	r.cpu_weight = rpc_int(c, "cpu_weight", 0);
+	r.memory_max = rpc_int(c, "memory_max", 0);
+	r.pids_max = rpc_int(c, "pids_max", 0);
+	r.partition = (char *)rpc_str(c, "partition");
+	if (r.partition && !partition_exists(d, r.partition)) {
+		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
+			 "partition"), "no partition named '%s'; see"
+			 " partition.list", r.partition);
+		return;
+	}
+	r.owner_uid = c->caller.uid;
+	r.owner_gid = c->caller.gid;
+	{
+		const gid_t *groups;
+		int ng = caller_groups(c, &groups);
+
+		r.owner_groups = jail_groups_format(groups, ng);
+	}
+	if (!r.owner_groups) {
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
 	r.desired = "stopped";
 	r.state = "defined";
 	e = store_vm_insert(d->store, &r);
 	if (e == -EEXIST) {
+		free(r.owner_groups);
 		rpc_fail(c, RPC_VM_EXISTS, NULL, "%s: the name is taken",
 			 name);
 		return;
@@ -289,9 +480,12 @@ static void m_define(struct rpc_call *c)
 			       "kernel", r.kernel,
 			       "memory_mib", (json_int_t)r.memory_mib,
 			       "cpus", (json_int_t)r.cpus));
-	if (store_or_fail(c))
+	if (store_or_fail(c)) {
+		free(r.owner_groups);
 		return;
+	}
 	vm = vm_new(d, &r);
+	free(r.owner_groups);
 	if (!vm) {
 		store_vm_delete(d->store, r.id);
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
@@ -617,7 +811,8 @@ static void stats_done(void *arg, int err, const struct vp_frame *f)
 	};
 	struct rpc_call *c = arg;
 	struct vp_stats st;
-	json_t *exits;
+	json_t *exits, *r;
+	struct vm *vm;
 	size_t i;
 
 	if (err) {
@@ -627,19 +822,24 @@ static void stats_done(void *arg, int err, const struct vp_frame *f)
 		return;
 	}
 	memcpy(&st, f->payload, sizeof(st));
+	vm = vm_find(daemon_of(c), rpc_str(c, "name"));
 	exits = json_object();
 	for (i = 0; i < sizeof(exit_names) / sizeof(exit_names[0]); i++)
 		json_object_set_new(exits, exit_names[i],
 				    json_integer((json_int_t)st.exits[i]));
-	rpc_reply(c, json_pack("{sI so sI sI sI sI sI}",
-			       "exits_total", (json_int_t)st.exits_total,
-			       "exits", exits,
-			       "rx_frames", (json_int_t)st.rx_frames,
-			       "rx_bad_frames", (json_int_t)st.rx_bad_frames,
-			       "rx_dropped_bytes",
-			       (json_int_t)st.rx_dropped_bytes,
-			       "tx_frames", (json_int_t)st.tx_frames,
-			       "tx_dropped", (json_int_t)st.tx_dropped));
+	r = json_pack("{sI so sI sI sI sI sI}",
+		      "exits_total", (json_int_t)st.exits_total,
+		      "exits", exits,
+		      "rx_frames", (json_int_t)st.rx_frames,
+		      "rx_bad_frames", (json_int_t)st.rx_bad_frames,
+		      "rx_dropped_bytes",
+		      (json_int_t)st.rx_dropped_bytes,
+		      "tx_frames", (json_int_t)st.tx_frames,
+		      "tx_dropped", (json_int_t)st.tx_dropped);
+	/* the jail's resource group: limits and usage (jail.c) */
+	if (r && vm)
+		json_object_set_new(r, "isolation", jail_json(vm));
+	rpc_reply(c, r);
 }
 
 static void m_stats(struct rpc_call *c)
@@ -868,7 +1068,24 @@ const struct rpc_method verged_methods[] = {
 		{ "rate", "o", false, 0, 0 },
 		{ "freq_hz", "I", false, 1e6, 4e9 },
 		{ "restart", "s", false, 1, 16 },
+		/* resource group (jail.c): % of one CPU, 1-10000, bytes on
+		 * top of the guest's RAM, processes and threads */
+		{ "cpu_quota", "I", false, 1, 6400 },
+		{ "cpu_weight", "I", false, 1, 10000 },
+		{ "memory_max", "I", false, 1 << 20, 1e12 },
+		{ "pids_max", "I", false, 1, 4194304 },
+		{ "partition", "s", false, 1, NAME_MAX_LEN },
 	} },
+	{ "partition.create", m_part_create, STATE, {
+		NAME,
+		{ "cpu_quota", "I", false, 1, 6400 },
+		{ "cpu_weight", "I", false, 1, 10000 },
+		{ "memory_max", "I", false, 1 << 20, 1e12 },
+		{ "pids_max", "I", false, 1, 4194304 },
+	} },
+	{ "partition.list", m_part_list, 0, { { 0 } } },
+	{ "partition.show", m_part_show, 0, { NAME } },
+	{ "partition.delete", m_part_delete, STATE, { NAME } },
 	{ "vm.undefine", m_undefine, STATE, { NAME } },
 	{ "vm.start", m_start, STATE, { NAME } },
 	{ "vm.stop", m_stop, STATE, { NAME,

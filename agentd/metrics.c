@@ -7,6 +7,7 @@
 
 #include <verge_proto.h>
 
+#include "jail.h"
 #include "metrics.h"
 #include "verged.h"
 #include "vm.h"
@@ -116,6 +117,13 @@ static bool agent_age(const struct vm *vm, double now, double *ret)
 	return vm->agent_at > 0;
 }
 
+static bool jailed(const struct vm *vm, double now, double *ret)
+{
+	(void)now;
+	*ret = jail_enabled(&vm->d->cfg) ? 1 : 0;
+	return true;
+}
+
 /* The per-VM families, in the order /metrics prints them. */
 static const struct {
 	const char *name, *type, *help;
@@ -137,6 +145,9 @@ static const struct {
 		"Seconds since the guest agent's last report.", agent_age },
 	[MF_EXITS] = { "verge_vm_exits_total", "counter",
 		"Exits to verge-hv by class, as last sampled.", NULL },
+	[MF_JAILED] = { "verge_vm_jailed", "gauge",
+		"1 if the VM's QEMU runs in a jail, 0 with [jail] isolation ="
+		" off.", jailed },
 };
 
 static void vm_label(struct buf *l, const struct vm *vm, const char *key,
@@ -182,7 +193,7 @@ void metrics_vms(struct buf *b, const struct snapshot *s,
 	unsigned st;
 
 	metrics_family(b, "verge_vms", "gauge", "VMs defined, by state.");
-	for (st = 0; st <= VM_CRASHED; st++) {
+	for (st = 0; st <= VM_OOM; st++) {
 		l.len = 0;
 		metrics_label(&l, "state", vm_state_name(st));
 		metrics_sample(b, "verge_vms", l.data, state_counts[st]);

@@ -38,7 +38,7 @@ struct vp_stats;
  * st: its last exit statistics, or NULL. */
 void metrics_vm_lines(struct buf out[MF_COUNT], const struct vm *vm,
 		      double now, const struct vp_stats *st);
-/* The VM families: the counts by state (VM_CRASHED + 1 of them), then
+/* The VM families: the counts by state (VM_OOM + 1 of them), then
  * each family's lines from the snapshot's pieces. */
 void metrics_vms(struct buf *b, const struct snapshot *s,
 		 const unsigned *state_counts);

@@ -19,10 +19,18 @@ VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 VERGED_SRCS  += buf metrics peers rest snapshot
 # REST token (issue 12)
 VERGED_SRCS  += token
+# jails (issue 13): jail.c in verged, verge-jail the helper it runs
+VERGED_SRCS  += jail
+VERGE_JAIL   := $(O)/verge-jail
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o
 
-all: $(VERGED)
+all: $(VERGED) $(VERGE_JAIL)
+
+$(VERGE_JAIL): agentd/verge-jail.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -D_GNU_SOURCE $(HOST_LDFLAGS) -o $@ $<
 
 $(VERGED_LIB): $(VERGED_OBJS) $(O)/host/proto/frame.c.o
 	@echo "  AR      $@"
@@ -62,3 +70,12 @@ $(VERGED_UNIT:=.c.o): $(UNIT_DIR)/%.c.o: tests/unit/%.c
 bench: bench-rest
 bench-rest: $(VERGED)
 	VERGE_BUILD=$(O) python3 bench/rest.py
+
+# Jail figures (issue 13): jailed against isolation = off, in one run.
+.PHONY: bench-jail
+bench: bench-jail
+bench-jail: $(VERGED) $(VERGE_JAIL)
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/jail.py
+
+# verged runs its VMs through verge-jail: whoever builds verged gets it.
+$(VERGED): | $(VERGE_JAIL)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "jail.h"
 #include "qemu.h"
 #include "vm.h"
 
@@ -140,8 +141,16 @@ char **qemu_argv(const struct vm *vm, const struct verged_config *cfg)
 	add(&a, "virtio-serial-device");
 	add(&a, "-device");
 	add(&a, "virtconsole,chardev=mgmt");
-	add(&a, "-pidfile");
-	add(&a, "%s", vm->pid_path);
+	if (!jail_enabled(cfg)) {	/* jailed: verge-jail writes it */
+		add(&a, "-pidfile");
+		add(&a, "%s", vm->pid_path);
+	}
+	if (strcmp(cfg->jail_sandbox, "off")) {
+		/* QEMU's seccomp filter (docs/verged.md, "Jails") */
+		add(&a, "-sandbox");
+		add(&a, "on,obsolete=deny,elevateprivileges=deny,spawn=deny,"
+		    "resourcecontrol=deny");
+	}
 	add(&a, "-kernel");
 	add(&a, "%s", cfg->hv_bin);
 	add(&a, "-device");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "jail.h"
 #include "qmp.h"
 
 #define QMP_RETRY_MS	100
@@ -29,6 +30,7 @@ struct qmp {
 	const struct qmp_ops *ops;
 	void *arg;
 	bool up, closing, connecting;
+	long long peer_uid;	/* the server's uid (jails), -1: any */
 	json_int_t next_id;
 	struct qmp_cmd *cmds, **cmds_tail;
 	char *buf;
@@ -196,7 +198,7 @@ static void connect_cb(uv_connect_t *req, int status)
 		free(q);
 		return;
 	}
-	if (status < 0) {
+	if (status < 0 || !jail_peer_is(q->pipe, q->peer_uid, q->path)) {
 		uv_close((uv_handle_t *)q->pipe, free_handle);
 		q->pipe = NULL;
 		uv_timer_start(q->retry, retry_cb, QMP_RETRY_MS, 0);
@@ -235,6 +237,7 @@ int qmp_open(uv_loop_t *loop, const char *path, const struct qmp_ops *ops,
 		return -ENOMEM;
 	}
 	q->loop = loop;
+	q->peer_uid = -1;
 	q->ops = ops;
 	q->arg = arg;
 	q->cmds_tail = &q->cmds;
@@ -342,4 +345,10 @@ void qmp_close(struct qmp *q)
 	free(q->buf);
 	free(q->path);
 	free(q);
+}
+
+void qmp_expect_peer(struct qmp *q, long long uid)
+{
+	if (q)
+		q->peer_uid = uid;
 }

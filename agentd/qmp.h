@@ -29,6 +29,8 @@ int qmp_open(uv_loop_t *loop, const char *path, const struct qmp_ops *ops,
 int qmp_command(struct qmp *q, const char *cmd, json_t *args,
 		qmp_reply_fn cb, void *arg);
 bool qmp_up(const struct qmp *q);
+/* Accept only a server (QEMU) running as uid (a jailed VM's). */
+void qmp_expect_peer(struct qmp *q, long long uid);
 /* Closes; pending commands are answered (ret NULL, err NULL) first. */
 void qmp_close(struct qmp *q);
 #endif

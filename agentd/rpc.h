@@ -18,7 +18,7 @@
 
 #define RPC_MAX_MESSAGE		(1024 * 1024)
 #define RPC_MAX_DEPTH		32
-#define RPC_MAX_PARAMS		10
+#define RPC_MAX_PARAMS		16
 #define RPC_MAX_BATCH		1000
 /* The replies to one message, in all (docs/jsonrpc.md, "Limits"). */
 #define RPC_MAX_REPLY		(16 * 1024 * 1024)
@@ -71,6 +71,9 @@ struct rpc_caller {
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
+	/* supplementary groups (SO_PEERGROUPS); ngroups < 0: unknown */
+	int ngroups;
+	gid_t groups[64];
 	void *conn;		/* the server's connection (may be NULL) */
 };
 

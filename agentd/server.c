@@ -290,11 +290,16 @@ static void peer_creds(struct conn *c)
 	c->who.uid = (uid_t)-1;
 	c->who.gid = (gid_t)-1;
 	c->who.pid = 0;
+	c->who.ngroups = -1;
 	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
 		c->who.uid = cred.uid;
 		c->who.gid = cred.gid;
 		c->who.pid = cred.pid;
+		len = sizeof(c->who.groups);
+		c->who.ngroups = getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS,
+					    c->who.groups, &len) ? -1 :
+				 (int)(len / sizeof(gid_t));
 	}
 	c->who.conn = c;
 }

@@ -266,7 +266,7 @@ struct snapshot *snapshot_build(struct verged *d, const char *host,
 				const struct snap_stats_fn *stats,
 				const struct snapshot *prev)
 {
-	unsigned counts[VM_CRASHED + 1] = { 0 };
+	unsigned counts[VM_OOM + 1] = { 0 };
 	struct buf self = { 0 }, met = { 0 };
 	const struct vp_stats *st;
 	struct snapshot *s;

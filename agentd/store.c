@@ -77,6 +77,24 @@ static const char *const migrations[] = {
 	"  ('agent.hello', 'vm.boot', 'vm.panic', 'vm.reset',"
 	"   'vm.watchdog');"
 	"CREATE INDEX events_source ON events(source, id);",
+	/* 3 -> 4: jails: who defined the VM (their groups as
+	 * "g1,g2,..."), the resource-group limits (0: none), partitions. */
+	"ALTER TABLE vms ADD COLUMN owner_uid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN owner_gid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN owner_groups TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE vms ADD COLUMN cpu_quota INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN cpu_weight INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN memory_max INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE vms ADD COLUMN pids_max INTEGER NOT NULL DEFAULT 0;"
+	/* partitions: groups of VMs with limits of their own */
+	"ALTER TABLE vms ADD COLUMN partition TEXT;"
+	"CREATE TABLE partitions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  cpu_quota INTEGER NOT NULL DEFAULT 0,"
+	"  cpu_weight INTEGER NOT NULL DEFAULT 0,"
+	"  memory_max INTEGER NOT NULL DEFAULT 0,"
+	"  pids_max INTEGER NOT NULL DEFAULT 0);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -88,13 +106,16 @@ enum stmt {
 	S_EVENT_PRUNE_GUEST, S_EVENTS, S_REPORT_ADD, S_REPORT_PRUNE, S_REPORT_LATEST,
 	S_REPORT_COUNT, S_GI_SET, S_GI_DEL, S_GI_GET, S_GI_HOST,
 	S_GI_GUEST_SET, S_GI_GUEST_DEL,
+	S_PART_INSERT, S_PART_DELETE, S_PART_ALL,
 	S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"
-		" memory_mib, cpus, restart, desired)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" memory_mib, cpus, restart, desired, owner_uid, owner_gid,"
+		" owner_groups, cpu_quota, cpu_weight, memory_max, pids_max,"
+		" partition)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_CLOCK_INSERT] = "INSERT INTO clock(vm_id, rate_num, rate_den,"
 		" freq_hz) VALUES (?, ?, ?, ?)",
 	[S_OBS_INSERT] = "INSERT INTO observed(vm_id) VALUES (?)",
@@ -107,7 +128,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_ALL] = "SELECT v.id, v.name, v.uuid, v.kernel, v.initrd,"
 		" v.cmdline, v.memory_mib, v.cpus, v.restart, v.desired,"
 		" c.rate_num, c.rate_den, c.freq_hz, o.state, o.pid,"
-		" o.started_at, o.boots FROM vms v"
+		" o.started_at, o.boots, v.owner_uid, v.owner_gid,"
+		" v.owner_groups, v.cpu_quota, v.cpu_weight, v.memory_max,"
+		" v.pids_max, v.partition FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
 	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail,"
@@ -137,6 +160,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_GI_DEL] = "DELETE FROM guestinfo WHERE vm_id = ? AND key = ?",
 	[S_GI_GET] = "SELECT value, source FROM guestinfo"
 		" WHERE vm_id = ? AND key = ?",
+	[S_PART_INSERT] = "INSERT INTO partitions(name, cpu_quota, cpu_weight,"
+		" memory_max, pids_max) VALUES (?, ?, ?, ?, ?)",
+	[S_PART_DELETE] = "DELETE FROM partitions WHERE name = ?",
+	[S_PART_ALL] = "SELECT id, name, cpu_quota, cpu_weight, memory_max,"
+		" pids_max FROM partitions ORDER BY name",
 	[S_GI_HOST] = "SELECT key, value FROM guestinfo"
 		" WHERE vm_id = ? AND source = 'host' ORDER BY key",
 	/* What the guest sets never replaces or deletes a host key. */
@@ -426,6 +454,14 @@ int store_vm_insert(struct store *s, struct vm_record *r)
 	sqlite3_bind_int64(q, 7, r->cpus);
 	bind_text(q, 8, r->restart);
 	bind_text(q, 9, r->desired);
+	sqlite3_bind_int64(q, 10, r->owner_uid);
+	sqlite3_bind_int64(q, 11, r->owner_gid);
+	bind_text(q, 12, r->owner_groups ? r->owner_groups : "");
+	sqlite3_bind_int64(q, 13, r->cpu_quota);
+	sqlite3_bind_int64(q, 14, r->cpu_weight);
+	sqlite3_bind_int64(q, 15, r->memory_max);
+	sqlite3_bind_int64(q, 16, r->pids_max);
+	bind_text(q, 17, r->partition);
 	if ((e = step_write(s, q, "insert vm")))
 		return e;
 	id = sqlite3_last_insert_rowid(s->db);
@@ -514,6 +550,8 @@ void store_record_free(struct vm_record *r)
 	free(r->restart);
 	free(r->desired);
 	free(r->state);
+	free(r->owner_groups);
+	free(r->partition);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -536,6 +574,14 @@ static void read_record(sqlite3_stmt *q, struct vm_record *r)
 	r->pid = sqlite3_column_int64(q, 14);
 	r->started_at = sqlite3_column_double(q, 15);
 	r->boots = sqlite3_column_int64(q, 16);
+	r->owner_uid = sqlite3_column_int64(q, 17);
+	r->owner_gid = sqlite3_column_int64(q, 18);
+	r->owner_groups = col_dup(q, 19);
+	r->cpu_quota = sqlite3_column_int64(q, 20);
+	r->cpu_weight = sqlite3_column_int64(q, 21);
+	r->memory_max = sqlite3_column_int64(q, 22);
+	r->pids_max = sqlite3_column_int64(q, 23);
+	r->partition = col_dup(q, 24);
 }
 
 int store_vm_foreach(struct store *s,
@@ -774,4 +820,57 @@ int store_guestinfo_foreach_host(struct store *s, int64_t vm_id,
 		   (const char *)sqlite3_column_text(q, 1), arg);
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : db_fail(s, "host guestinfo");
+}
+
+/* --- partitions ----------------------------------------------------------- */
+
+int store_partition_insert(struct store *s, const struct partition_record *p)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_PART_INSERT);
+	bind_text(q, 1, p->name);
+	sqlite3_bind_int64(q, 2, p->cpu_quota);
+	sqlite3_bind_int64(q, 3, p->cpu_weight);
+	sqlite3_bind_int64(q, 4, p->memory_max);
+	sqlite3_bind_int64(q, 5, p->pids_max);
+	return step_write(s, q, "insert partition");
+}
+
+int store_partition_delete(struct store *s, const char *name)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_PART_DELETE);
+	bind_text(q, 1, name);
+	if ((e = step_write(s, q, "delete partition")))
+		return e;
+	return sqlite3_changes(s->db) ? 0 : -ENOENT;
+}
+
+int store_partition_foreach(struct store *s,
+			    int (*fn)(const struct partition_record *p,
+				      void *arg), void *arg)
+{
+	sqlite3_stmt *q = st(s, S_PART_ALL);
+	struct partition_record p;
+	int rc, e = 0;
+
+	while (!e && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		p.id = sqlite3_column_int64(q, 0);
+		p.name = (char *)sqlite3_column_text(q, 1);
+		p.cpu_quota = sqlite3_column_int64(q, 2);
+		p.cpu_weight = sqlite3_column_int64(q, 3);
+		p.memory_max = sqlite3_column_int64(q, 4);
+		p.pids_max = sqlite3_column_int64(q, 5);
+		e = fn(&p, arg);
+	}
+	sqlite3_reset(q);
+	return e;
 }

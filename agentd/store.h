@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 struct store;
 
@@ -33,6 +33,21 @@ struct vm_record {
 	char *state;			/* observed */
 	int64_t pid, boots;
 	double started_at;
+	/* Jails (issue 13): the caller who defined it, and the limits of
+	 * its resource group (0: none; memory_max in bytes on top of the
+	 * guest's RAM, cpu_quota in % of one CPU, cpu_weight 1-10000). */
+	int64_t owner_uid, owner_gid;
+	char *owner_groups;		/* "g1,g2,..." */
+	int64_t cpu_quota, cpu_weight, memory_max, pids_max;
+	char *partition;		/* NULL: none */
+};
+
+/* A partition: a group of VMs whose resource group bounds theirs
+ * (memory_max in bytes for all of them; otherwise as in vm_record). */
+struct partition_record {
+	int64_t id;
+	char *name;
+	int64_t cpu_quota, cpu_weight, memory_max, pids_max;
 };
 
 int store_open(const char *path, struct store **ret_store);
@@ -68,6 +83,14 @@ int store_vm_foreach(struct store *s,
 		     int (*fn)(const struct vm_record *r, void *arg),
 		     void *arg);
 void store_record_free(struct vm_record *r);
+
+/* -EEXIST for a taken name; delete: -ENOENT for none. */
+int store_partition_insert(struct store *s, const struct partition_record *p);
+int store_partition_delete(struct store *s, const char *name);
+/* fn for every partition, by name (strings valid during the call). */
+int store_partition_foreach(struct store *s,
+			    int (*fn)(const struct partition_record *p,
+				      void *arg), void *arg);
 
 /* uid < 0 is stored as NULL; detail may be NULL ({}). The source
  * column (and the event's "source") is "guest" if guest, else

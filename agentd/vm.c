@@ -12,9 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hvlink.h"
+#include "jail.h"
 #include "jsonw.h"
 #include "log.h"
 #include "qemu.h"
@@ -44,6 +46,7 @@ static const char *const state_names[] = {
 	[VM_DEFINED] = "defined", [VM_STARTING] = "starting",
 	[VM_RUNNING] = "running", [VM_STOPPING] = "stopping",
 	[VM_STOPPED] = "stopped", [VM_CRASHED] = "crashed",
+	[VM_OOM] = "oom",
 };
 
 const char *vm_state_name(enum vm_state s)
@@ -101,6 +104,9 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->def.cmdline = dup_or_null(r->cmdline ? r->cmdline : "");
 	vm->def.restart = dup_or_null(r->restart ? r->restart : "no");
 	vm->def.desired = dup_or_null(r->desired ? r->desired : "stopped");
+	vm->def.owner_groups = dup_or_null(r->owner_groups ?
+					   r->owner_groups : "");
+	vm->def.partition = dup_or_null(r->partition);
 	vm->def.state = NULL;
 	vm->state = state_from_name(r->state);
 	vm->pid = (pid_t)r->pid;
@@ -115,6 +121,13 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->console_log = join(c->state_dir, r->name, "console.log");
 	vm->qemu_log = join(c->state_dir, r->name, "qemu.log");
 	vm->json_static = static_json(&vm->def);
+	if (asprintf(&vm->jail_root, "%s/jails/%s", c->run_dir,
+		     r->name) < 0)
+		vm->jail_root = NULL;
+	if (!vm->jail_root || !vm->def.owner_groups || vmcg_paths(vm)) {
+		vm_free(vm);
+		return NULL;
+	}
 	if (!vm->json_static || !vm->def.name || !vm->def.uuid || !vm->def.kernel ||
 	    !vm->def.cmdline || !vm->def.restart || !vm->def.desired ||
 	    !vm->run_dir || !vm->qmp_path || !vm->mgmt_path ||
@@ -194,6 +207,10 @@ void vm_free(struct vm *vm)
 	free(vm->console_log);
 	free(vm->qemu_log);
 	free(vm->json_static);
+	free(vm->jail_root);
+	while (vm->ncg > 0)
+		free(vm->cg_dirs[--vm->ncg]);
+	close_handle(&vm->cg_timer);
 	store_record_free(&vm->def);
 	free(vm);
 }
@@ -205,6 +222,7 @@ void vm_remove_run_dir(struct vm *vm)
 	unlink(vm->con_path);
 	unlink(vm->pid_path);
 	rmdir(vm->run_dir);	/* the logs in the state directory stay */
+	rmdir(vm->jail_root);
 }
 
 void vm_detach(struct vm *vm)
@@ -362,6 +380,7 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 		jw_str(w, vm->agent_hostname);
 	}
 	jw_close(w, '}');
+	jail_write_json(w, vm);
 	jw_close(w, '}');
 }
 
@@ -462,6 +481,9 @@ static void apply_restart_policy(struct vm *vm)
 static void vm_exited(struct vm *vm, json_t *how)
 {
 	bool clean = vm->stop_requested || vm->guest_shutdown;
+	/* the memory limit of its resource group killed it (jail.c) */
+	bool oom = !clean && jail_enabled(&vm->d->cfg) &&
+		   vmcg_oom_kills(vm) > 0;
 
 	log_info("%s: QEMU pid %d exited", vm->def.name, (int)vm->pid);
 	drop_links(vm);
@@ -474,11 +496,20 @@ static void vm_exited(struct vm *vm, json_t *how)
 			json_decref(how);
 		if (vm->guest_shutdown && !vm->stop_requested)
 			set_desired(vm, "stopped");
+	} else if (oom) {
+		json_object_set_new(how, "memory_limit",
+				    json_integer((json_int_t)
+						 ((vm->def.memory_mib << 20) +
+						  vm->def.memory_max)));
+		verged_event(vm->d, vm->def.name, "vm.oom", -1, how);
 	} else {
 		verged_event(vm->d, vm->def.name, "vm.crash", -1, how);
 	}
 	vm->pid = 0;
-	vm_set_state(vm, clean ? VM_STOPPED : VM_CRASHED);
+	vm_set_state(vm, clean ? VM_STOPPED : oom ? VM_OOM : VM_CRASHED);
+	vm->cg_tries = 0;
+	if (jail_enabled(&vm->d->cfg))
+		vmcg_remove(vm);
 	vm->stop_requested = vm->guest_shutdown = false;
 	answer_waiters(vm, true);
 	if (!clean)
@@ -598,15 +629,33 @@ static int open_links(struct vm *vm)
 		r = hvlink_open(vm->d->loop, vm->mgmt_path,
 				vm->d->cfg.mgmt_timeout_ms, &vm_hv_ops, vm,
 				&vm->hv);
+	if (!r && jail_enabled(&vm->d->cfg)) {	/* only its own QEMU */
+		qmp_expect_peer(vm->qmp, jail_uid(vm));
+		hvlink_expect_peer(vm->hv, jail_uid(vm));
+	}
 	return r;
 }
 
 /* --- start ---------------------------------------------------------------- */
 
+/* The images are read with the rights of the caller who defined the VM. */
+static int owner_can_read(const struct vm *vm, const char *path)
+{
+	gid_t groups[JAIL_GROUPS_MAX];
+	int n = jail_groups_parse(vm->def.owner_groups, groups,
+				  JAIL_GROUPS_MAX);
+
+	if (n < 0)
+		return n;
+	return jail_caller_can_read(path, (uid_t)vm->def.owner_uid,
+				    (gid_t)vm->def.owner_gid, groups, n);
+}
+
 static const char *check_start(struct vm *vm)
 {
 	static char why[512];
 	const struct verged_config *c = &vm->d->cfg;
+	int e;
 
 	if (strlen(vm->qmp_path) >= 108 || strlen(vm->con_path) >= 108 ||
 	    strlen(vm->mgmt_path) >= 108) {
@@ -620,15 +669,17 @@ static const char *check_start(struct vm *vm)
 			 strerror(errno));
 		return why;
 	}
-	if (access(vm->def.kernel, R_OK)) {
-		snprintf(why, sizeof(why), "kernel %s: %s", vm->def.kernel,
-			 strerror(errno));
+	if ((e = owner_can_read(vm, vm->def.kernel))) {
+		snprintf(why, sizeof(why), "kernel %s: %s for uid %lld, who"
+			 " defined the VM", vm->def.kernel, strerror(-e),
+			 (long long)vm->def.owner_uid);
 		return why;
 	}
 	if (vm->def.initrd && *vm->def.initrd &&
-	    access(vm->def.initrd, R_OK)) {
-		snprintf(why, sizeof(why), "initrd %s: %s", vm->def.initrd,
-			 strerror(errno));
+	    (e = owner_can_read(vm, vm->def.initrd))) {
+		snprintf(why, sizeof(why), "initrd %s: %s for uid %lld, who"
+			 " defined the VM", vm->def.initrd, strerror(-e),
+			 (long long)vm->def.owner_uid);
 		return why;
 	}
 	if (verged_mkdir(vm->run_dir, 0750) ||
@@ -640,14 +691,14 @@ static const char *check_start(struct vm *vm)
 	return NULL;
 }
 
-static int spawn(struct vm *vm, char **argv)
+static int spawn(struct vm *vm, char **argv, int status_fd)
 {
 	uv_process_options_t o = { 0 };
-	uv_stdio_container_t io[3];
+	uv_stdio_container_t io[4];
 	int logfd, r;
 
-	logfd = open(vm->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		     0640);
+	logfd = open(vm->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+		     O_NOFOLLOW, 0640);
 	if (logfd < 0)
 		return -errno;
 	io[0].flags = UV_IGNORE;
@@ -659,6 +710,11 @@ static int spawn(struct vm *vm, char **argv)
 	o.flags = UV_PROCESS_DETACHED;	/* own session: outlives verged */
 	o.stdio = io;
 	o.stdio_count = 3;
+	if (status_fd >= 0) {	/* verge-jail's status line */
+		io[3].flags = UV_INHERIT_FD;
+		io[3].data.fd = status_fd;
+		o.stdio_count = 4;
+	}
 	vm->proc = calloc(1, sizeof(*vm->proc));
 	if (!vm->proc) {
 		close(logfd);
@@ -678,9 +734,84 @@ static int spawn(struct vm *vm, char **argv)
 	return 0;
 }
 
+/* Waits for the helper that has already failed, and forgets it. */
+static void reap_helper(struct vm *vm)
+{
+	int st;
+
+	vm->proc->data = NULL;
+	while (waitpid(vm->proc->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	uv_close((uv_handle_t *)vm->proc, free_handle);
+	vm->proc = NULL;
+}
+
+/*
+ * QEMU through verge-jail (jail.c): its resource group first, then the
+ * helper, whose status line (read here, in a few ms) gives QEMU's pid or
+ * the step the kernel refused.
+ */
+static int spawn_jailed(struct vm *vm, char **qemu, char *why, size_t n)
+{
+	char **argv;
+	pid_t pid;
+	int p[2], r;
+
+	if ((r = jail_prepare(vm, why, n)) || (r = vmcg_create(vm, why, n)))
+		goto fail;
+	if (!strchr(qemu[0], '/')) {	/* the jail has no PATH: resolve */
+		char *abs = jail_which(qemu[0]);
+
+		if (!abs) {
+			r = -ENOENT;
+			snprintf(why, n, "%s: not found in PATH", qemu[0]);
+			goto fail;
+		}
+		free(qemu[0]);
+		qemu[0] = abs;
+	}
+	argv = jail_argv(vm, qemu);
+	if (!argv) {
+		snprintf(why, n, "out of memory");
+		r = -ENOMEM;
+		goto fail;
+	}
+	if (pipe2(p, O_CLOEXEC)) {
+		r = -errno;
+		snprintf(why, n, "pipe: %s", strerror(errno));
+		qemu_argv_free(argv);
+		goto fail;
+	}
+	r = spawn(vm, argv, p[1]);
+	close(p[1]);
+	qemu_argv_free(argv);
+	if (r) {
+		snprintf(why, n, "cannot run %s: %s", vm->d->cfg.jail_helper,
+			 uv_strerror(r));
+		close(p[0]);
+		goto fail;
+	}
+	r = jail_read_status(p[0], 10000, &pid, why, n);
+	close(p[0]);
+	if (r) {
+		if (vm->proc->pid > 0)
+			kill(vm->proc->pid, SIGKILL);
+		reap_helper(vm);
+		goto fail;
+	}
+	vm->pid = pid;	/* QEMU, not the helper that waits for it */
+	return 0;
+fail:
+	vm->cg_tries = 0;
+	vmcg_remove(vm);
+	if (!strstr(why, "isolation = off") && strlen(why) + 60 < n)
+		strcat(why, " (set [jail] isolation = off to run VMs unjailed)");
+	return r;
+}
+
 int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 {
-	static char why[256];
+	static char why[1024];
 	const char *bad;
 	char **argv;
 	int r;
@@ -698,11 +829,13 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 	unlink(vm->mgmt_path);
 	unlink(vm->con_path);
 	unlink(vm->pid_path);
-	r = spawn(vm, argv);
-	qemu_argv_free(argv);
-	if (r) {
+	if (jail_enabled(&vm->d->cfg))
+		r = spawn_jailed(vm, argv, why, sizeof(why));
+	else if ((r = spawn(vm, argv, -1)))
 		snprintf(why, sizeof(why), "cannot run %s: %s",
 			 vm->d->cfg.qemu, uv_strerror(r));
+	qemu_argv_free(argv);
+	if (r) {
 		*ret_why = why;
 		return r;
 	}

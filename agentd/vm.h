@@ -24,6 +24,7 @@ struct hvlink;
 enum vm_state {
 	VM_DEFINED, VM_STARTING, VM_RUNNING, VM_STOPPING, VM_STOPPED,
 	VM_CRASHED,
+	VM_OOM,		/* killed by its resource group's memory limit */
 };
 
 struct vm_waiter {
@@ -73,6 +74,12 @@ struct vm {
 	struct tclo_req *tclo;	/* pending TCLO commands */
 	/* rate limits of guest events and agent reports */
 	struct vm_guest_bucket guest_events, guest_reports;
+	/* jail (jail.c): the root's mount point, the resource groups */
+	char *jail_root;
+	char *cg_dirs[4];	/* JAIL_CG_MAX */
+	int ncg, cg_tries;
+	bool cg_v2;
+	uv_timer_t *cg_timer;	/* rmdir again while the helper leaves */
 };
 
 const char *vm_state_name(enum vm_state s);

@@ -57,6 +57,41 @@ static const struct cli_arg define_args[] = {
 	  "(1 MHz-4 GHz)", NULL },
 	{ "restart", NULL, CLI_CHOICE, 0, "restart",
 	  "restart the VM when it crashes (default no)", restart_choices },
+	/* resource group of the jail (issue 13) */
+	{ "cpu-quota", "PCT", CLI_COUNT, 0, "cpu_quota",
+	  "CPU time cap in % of one CPU, 1-6400 (default none)", NULL },
+	{ "cpu-weight", "W", CLI_COUNT, 0, "cpu_weight",
+	  "CPU share against other VMs, 1-10000 (default the kernel's)",
+	  NULL },
+	{ "memory-max", "BYTES", CLI_BYTES, 0, "memory_max",
+	  "memory for QEMU itself on top of the guest's: 256M (default "
+	  "none)", NULL },
+	{ "pids-max", "N", CLI_COUNT, 0, "pids_max",
+	  "processes and threads in the jail, 1-4194304 (default none)",
+	  NULL },
+	{ "partition", "P", CLI_STRING, 0, "partition",
+	  "put the VM in partition P, whose limits bound its own", NULL },
+	END
+};
+
+/* partitions (issue 13) */
+static const struct cli_arg part_args[] = {
+	{ NULL, "NAME", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "name",
+	  "the partition", NULL },
+	END
+};
+
+static const struct cli_arg part_create_args[] = {
+	{ NULL, "NAME", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "name",
+	  "a new partition name: 1-64 of A-Z a-z 0-9 . _ -", NULL },
+	{ "cpu-quota", "PCT", CLI_COUNT, 0, "cpu_quota",
+	  "CPU time cap of all its VMs, in % of one CPU, 1-6400", NULL },
+	{ "cpu-weight", "W", CLI_COUNT, 0, "cpu_weight",
+	  "its CPU share against other partitions and VMs, 1-10000", NULL },
+	{ "memory-max", "BYTES", CLI_BYTES, 0, "memory_max",
+	  "memory of all its VMs' QEMUs together: 4G", NULL },
+	{ "pids-max", "N", CLI_COUNT, 0, "pids_max",
+	  "processes and threads of all its VMs, 1-4194304", NULL },
 	END
 };
 
@@ -190,6 +225,18 @@ static const struct cli_cmd guestinfo_cmds[] = {
 	{ 0 }
 };
 
+static const struct cli_cmd partition_cmds[] = {
+	CALL("create", "partition.create", part_create_args, show_fields,
+	     "Create a partition: a resource group for several VMs"),
+	CALL("list", "partition.list", NULL, show_fields,
+	     "List the partitions, their limits and VMs"),
+	CALL("show", "partition.show", part_args, show_fields,
+	     "Show a partition, its limits, VMs and usage"),
+	CALL("delete", "partition.delete", part_args, show_fields,
+	     "Delete a partition that holds no VM"),
+	{ 0 }
+};
+
 static const struct cli_cmd fleet_cmds[] = {
 	{ .name = "status", .summary = "Every VM of the fleet: this host's "
 	  "and its peers', through the REST API", .args = fleet_args,
@@ -209,6 +256,8 @@ static const struct cli_cmd root_cmds[] = {
 	  .sub = agent_cmds },
 	{ .name = "guestinfo", .summary = "Get and set guestinfo keys",
 	  .sub = guestinfo_cmds },
+	{ .name = "partition", .summary = "Group VMs under common resource "
+	  "limits", .sub = partition_cmds },
 	{ .name = "fleet", .summary = "The VMs of several hosts, through "
 	  "verged's REST API", .sub = fleet_cmds },
 	{ .name = "events", .summary = "List the event log: who changed "

@@ -159,6 +159,51 @@ void show_vm_list(struct cli_ctx *ctx, json_t *r)
 	cli_table_free(&t);
 }
 
+/* The jail, its resource group's limits and usage (docs/verged.md). */
+static void fmt_isolation(json_t *iso, struct cli_table *kv)
+{
+	json_t *lim = json_object_get(iso, "limits");
+	json_t *use = json_object_get(iso, "usage");
+	char buf[200], a[32], b[32];
+	size_t n = 0;
+
+	if (!json_is_object(iso))
+		return;
+	if (json_is_true(json_object_get(iso, "jail")))
+		snprintf(buf, sizeof(buf), "jail (uid %lld, cgroup %s)",
+			 (long long)num(iso, "uid"), cli_jstr(iso, "cgroup") ?:
+			 "-");
+	else
+		snprintf(buf, sizeof(buf), "off: QEMU runs unjailed as"
+			 " verged's user ([jail] isolation = off)");
+	kv_add(kv, "Isolation", buf);
+	buf[0] = '\0';
+	if (num(lim, "cpu_quota_pct") > 0)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "cpu %.0f%% ",
+				      num(lim, "cpu_quota_pct"));
+	if (num(lim, "cpu_weight") > 0 && n < sizeof(buf))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+				      "weight %.0f ", num(lim, "cpu_weight"));
+	if (num(lim, "memory_max") > 0 && n < sizeof(buf)) {
+		cli_fmt_mib((long long)(num(lim, "memory_max") / 1048576), a,
+			    sizeof(a));
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+				      "memory +%s ", a);
+	}
+	if (num(lim, "pids_max") > 0 && n < sizeof(buf))
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "pids %.0f",
+				      num(lim, "pids_max"));
+	kv_add(kv, "Limits", n ? buf : "none");
+	if (json_object_size(use)) {
+		cli_fmt_mib((long long)(num(use, "memory_bytes") / 1048576), a,
+			    sizeof(a));
+		snprintf(b, sizeof(b), "%.2f s", num(use, "cpu_usage_s"));
+		snprintf(buf, sizeof(buf), "cpu %s, memory %s, pids %.0f", b,
+			 a, num(use, "pids"));
+		kv_add(kv, "Usage", buf);
+	}
+}
+
 void show_vm(struct cli_ctx *ctx, json_t *r)
 {
 	json_t *clock = json_object_get(r, "clock");
@@ -204,6 +249,7 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	else
 		snprintf(buf, sizeof(buf), "not seen");
 	kv_add(&kv, "Agent", buf);
+	fmt_isolation(json_object_get(r, "isolation"), &kv);
 	kv_print(&kv, ctx->out);
 }
 

@@ -13,6 +13,7 @@ PKG_VERGED      ?= $(O)/verged
 PKG_VERGE       ?= $(O)/verge
 PKG_AGENT        = $(O)/guest-agent/$(AGENT_ARCH)/verge-guest-agent
 PKG_HV          ?= $(HV_BIN)
+PKG_JAIL        ?= $(O)/verge-jail
 
 # The installed layout. debian/rules sets UNITDIR=/lib/systemd/system, where
 # Debian 12's debhelper looks for units; /lib is /usr/lib on a merged-/usr
@@ -44,7 +45,7 @@ PKG_NAMES := verge-hypervisor verged verge-cli verge-guest-agent
 
 # build-NAME builds what package NAME ships; install-NAME installs it.
 build-verge-hypervisor: $(PKG_HV)
-build-verged: $(PKG_VERGED)
+build-verged: $(PKG_VERGED) $(PKG_JAIL)
 build-verge-cli: $(PKG_VERGE)
 build-verge-guest-agent: $(PKG_AGENT)
 
@@ -57,6 +58,7 @@ install-verge-hypervisor: build-verge-hypervisor
 
 install-verged: build-verged
 	$(INSTALL_BIN) $(PKG_VERGED) $(DESTDIR)$(SBINDIR)/verged
+	$(INSTALL_BIN) $(PKG_JAIL) $(DESTDIR)$(VERGELIBDIR)/verge-jail
 	$(INSTALL_DATA) agentd/verged.8 $(DESTDIR)$(MANDIR)/man8/verged.8
 	$(INSTALL_DATA) docs/verged.md docs/jsonrpc.md -t $(DESTDIR)$(DOCDIR)/verged
 	$(INSTALL_DATA) agentd/verged.conf $(DESTDIR)$(SYSCONFDIR)/verge/verged.conf

@@ -11,8 +11,8 @@ BUILD=${VERGE_BUILD:-build}
 CACHE=${VERGE_CACHE:-.cache}
 DEMO_TIMEOUT=${DEMO_TIMEOUT:-180}
 
-for f in "$BUILD/verged" "$BUILD/verge" "$BUILD/verge-hv.bin" \
-		"$CACHE/Image" "$BUILD/initrd.gz"; do
+for f in "$BUILD/verged" "$BUILD/verge-jail" "$BUILD/verge" \
+		"$BUILD/verge-hv.bin" "$CACHE/Image" "$BUILD/initrd.gz"; do
 	[ -r "$f" ] || { echo "demo: missing $f (run make)" >&2; exit 1; }
 done
 BUILD=$(cd "$BUILD" && pwd) CACHE=$(cd "$CACHE" && pwd)

@@ -151,7 +151,8 @@ class Client:
 class Verged:
     """A verged in its own temporary directory."""
 
-    def __init__(self, binary=None, tmp=None, env=None, config_extra=""):
+    def __init__(self, binary=None, tmp=None, env=None, config_extra="",
+                 isolation="on"):
         self.binary = Path(binary or build_dir() / "verged")
         self.tmp = Path(tmp or tempfile.mkdtemp(prefix="vg-", dir="/tmp"))
         self.socket = self.tmp / "verged.sock"
@@ -161,10 +162,16 @@ class Verged:
         self.config = self.tmp / "verged.conf"
         self.env = dict(os.environ, **(env or {}))
         self.proc = None
+        # Jails (issue 13): each verged's resource groups under a parent
+        # of its own, so parallel test runs never share a VM's group.
+        # isolation="off" for a stand-in QEMU (tests/host/fake_qemu.py
+        # imports ../mgmt.py, which no jail shows it).
+        self.cgroup_parent = "verge-test/" + self.tmp.name
         self.config.write_text(
+            "[jail]\nisolation = %s\ncgroup_parent = %s\n"
             "[daemon]\nsocket = %s\nstate_dir = %s\nrun_dir = %s\n"
             "[qemu]\nhypervisor = %s\n%s"
-            % (self.socket, self.state, self.run,
+            % (isolation, self.cgroup_parent, self.socket, self.state, self.run,
                build_dir() / "verge-hv.bin", config_extra))
 
     def start(self, args=(), wait=15.0):
@@ -247,6 +254,33 @@ class Verged:
             except ProcessLookupError:
                 pass
         subprocess.run(["rm", "-rf", str(self.tmp)], check=False)
+        self.remove_cgroup_parent()
+
+    def cgroup_dirs(self, vm=None):
+        """The resource-group directories of this verged (of one VM)."""
+        root = Path("/sys/fs/cgroup")
+        sub = self.cgroup_parent + ("/" + vm if vm else "")
+        if (root / "cgroup.controllers").exists():
+            return [root / sub]
+        return [root / c / sub for c in ("cpu", "cpuacct", "memory", "pids")]
+
+    def remove_cgroup_parent(self):
+        """The groups of VMs whose QEMU was killed, then the parent."""
+        deadline = time.monotonic() + 3
+        for d in self.cgroup_dirs():
+            subs = [p for p in d.glob("*") if p.is_dir()] if d.exists() \
+                else []
+            for p in subs + [d, d.parent]:
+                while True:
+                    try:
+                        p.rmdir()
+                    except FileNotFoundError:
+                        pass
+                    except OSError:     # busy while a QEMU exits
+                        if time.monotonic() < deadline and p in subs:
+                            time.sleep(0.05)
+                            continue
+                    break
 
 
 def rss_kib(pid):

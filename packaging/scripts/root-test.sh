@@ -86,6 +86,7 @@ FILES="
 /usr/bin/verge 755 root root
 /usr/sbin/verge-guest-agent 755 root root
 /usr/lib/verge/verge-hv.bin 644 root root
+/usr/lib/verge/verge-jail 755 root root
 /etc/verge/verged.conf 644 root root
 /etc/verge/rest.token 640 root verge
 /lib/systemd/system/verged.service 644 root root

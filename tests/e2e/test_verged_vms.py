@@ -188,6 +188,10 @@ def test_events_list_every_step_with_caller(vd):
     evs = vd.call("events.list", vm="web", limit=1000)
     steps = [(e["type"], e["uid"]) for e in evs
              if e["type"] != "vm.boot"]
+    # verged presses the button again each second until the guest acts
+    # (a slow guest, at rate 1/2 on a loaded host, shows several)
+    while steps.count(("vm.powerdown", None)) > 1:
+        steps.remove(("vm.powerdown", None))
     assert steps == [
         ("vm.define", UID), ("vm.start", UID), ("clock.rate", UID),
         ("daemon.attach", None), ("vm.stop", UID), ("vm.powerdown", None),

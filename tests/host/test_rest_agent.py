@@ -20,7 +20,8 @@ FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 
 @pytest.fixture(scope="module")
 def vd():
-    v = rh.RestVerged(host="agent-host", qemu_extra="binary = %s\n" % FAKE)
+    v = rh.RestVerged(host="agent-host", qemu_extra="binary = %s\n" % FAKE,
+                      isolation="off")
     (v.tmp / "hv.bin").write_bytes(b"hv")
     v.config.write_text(v.config.read_text().replace(
         str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))

@@ -50,7 +50,7 @@ def fake_log(vd, name):
 @pytest.fixture(scope="module")
 def vd():
     v = vh.Verged(config_extra="binary = %s\n[vm]\nagent_timeout_ms = 1000\n"
-                  % FAKE)
+                  % FAKE, isolation="off")
     # the hypervisor file must exist; the stand-in never reads it
     (v.tmp / "hv.bin").write_bytes(b"hv")
     v.config.write_text(v.config.read_text().replace(
@@ -221,7 +221,7 @@ def test_qemu_command_line(tmp_path):
     """What verged asks QEMU to run: verge-hv as -kernel, the guest Image
     raw at 0x44000000, verge-hv's options before "--" (with verge.uuid),
     commas in paths doubled for QEMU."""
-    v = vh.Verged(config_extra="binary = %s\n" % FAKE)
+    v = vh.Verged(config_extra="binary = %s\n" % FAKE, isolation="off")
     try:
         hv = v.tmp / "hv.bin"
         hv.write_bytes(b"hv")

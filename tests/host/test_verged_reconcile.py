@@ -20,7 +20,7 @@ FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 @pytest.fixture
 def vd():
     v = vh.Verged(config_extra="binary = %s\n[vm]\nstop_timeout_s = 2\n"
-                  % FAKE)
+                  % FAKE, isolation="off")
     hv = v.tmp / "hv.bin"
     hv.write_bytes(b"hv")
     v.config.write_text(v.config.read_text().replace(

@@ -376,7 +376,8 @@ static void test_table(void **state)
 				assert_string_not_equal(c->name, d->name);
 		}
 	}
-	assert_int_equal(leaves, 9 + 4 + 4 + 2 + 1);	/* + fleet status */
+	/* + fleet status, + partition create, list, show, delete */
+	assert_int_equal(leaves, 9 + 4 + 4 + 2 + 1 + 4);
 	check_args("global", cli_global_args);
 }
 

@@ -60,6 +60,10 @@ static int collect(const struct vm_record *r, void *arg)
 		f->first.restart = strdup(r->restart);
 		f->first.desired = strdup(r->desired);
 		f->first.kernel = f->first.initrd = f->first.cmdline = NULL;
+		f->first.owner_groups = r->owner_groups ?
+					strdup(r->owner_groups) : NULL;
+		f->first.partition = r->partition ? strdup(r->partition) :
+				     NULL;
 	}
 	return 0;
 }
@@ -109,6 +113,11 @@ static void test_upgrade_v1(void **state)
 	assert_int_equal(f.first.rate_den, 1);
 	assert_string_equal(f.first.state, "defined");
 	assert_string_equal(f.first.restart, "no");
+	/* version 3 (jails): defined by root, no limits */
+	assert_int_equal(f.first.owner_uid, 0);
+	assert_string_equal(f.first.owner_groups, "");
+	assert_int_equal(f.first.cpu_quota, 0);
+	assert_int_equal(f.first.pids_max, 0);
 	/* the old events are still there, uid and all */
 	assert_int_equal(store_events_list(s, "old-vm", 0, 10, &events), 0);
 	assert_int_equal(json_array_size(events), 2);
@@ -147,6 +156,39 @@ static int64_t define(struct store *s, const char *name)
 
 	assert_int_equal(store_vm_insert(s, &r), 0);
 	return r.id;
+}
+
+/* Jails (issue 13): who defined the VM and its limits survive a reopen. */
+static void test_owner_and_limits(void **state)
+{
+	struct vm_record r = {
+		.name = "jailed", .uuid = "u", .kernel = "/k", .cmdline = "",
+		.memory_mib = 64, .cpus = 1, .restart = "no",
+		.desired = "stopped", .rate_num = 1, .rate_den = 1,
+		.owner_uid = 1001, .owner_gid = 1002,
+		.owner_groups = "1002,27,44", .cpu_quota = 20,
+		.cpu_weight = 300, .memory_max = 256 << 20, .pids_max = 64,
+	};
+	struct found f = { 0 };
+	struct store *s;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_insert(s, &r), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_foreach(s, collect, &f), 0);
+	assert_int_equal(f.count, 1);
+	assert_int_equal(f.first.owner_uid, 1001);
+	assert_int_equal(f.first.owner_gid, 1002);
+	assert_string_equal(f.first.owner_groups, "1002,27,44");
+	assert_int_equal(f.first.cpu_quota, 20);
+	assert_int_equal(f.first.cpu_weight, 300);
+	assert_int_equal(f.first.memory_max, 256 << 20);
+	assert_int_equal(f.first.pids_max, 64);
+	store_close(s);
+	store_record_free(&f.first);
 }
 
 static void test_reports_bounded(void **state)
@@ -338,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup(test_guestinfo, setup),
 		cmocka_unit_test_setup(test_commit_survives_close, setup),
 		cmocka_unit_test_setup(test_guest_events_kept_apart, setup),
+		cmocka_unit_test_setup(test_owner_and_limits, setup),
 	};
 
 	return cmocka_run_group_tests_name("verged_store", tests, NULL,

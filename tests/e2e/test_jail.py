@@ -1,0 +1,560 @@
+"""Jails (issue 13): every VM's QEMU in its own namespaces, root, uid and
+resource group, with QEMU's seccomp sandbox, and images read with the
+rights of the caller who defined the VM. Real QEMU, real Linux guests;
+what each VM sees is read from the host through /proc/PID of its QEMU
+(ns, status, root, net/dev) and with nsenter.
+
+Needs root (verged makes the namespaces and changes uid): skipped
+otherwise, saying so.
+"""
+
+import grp
+import json
+import os
+import pwd
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import rest_harness as rh  # noqa: E402
+import verged_harness as vh  # noqa: E402
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0,
+                                reason="jails need verged to run as root")
+
+BOOT_TIMEOUT = 120
+NS = ("mnt", "pid", "net", "uts", "ipc", "cgroup")
+
+
+def status(pid):
+    out = {}
+    for line in Path("/proc/%d/status" % pid).read_text().splitlines():
+        k, _, v = line.partition(":")
+        out[k] = v.strip()
+    return out
+
+
+def ns_of(pid, ns):
+    return os.readlink("/proc/%s/ns/%s" % (pid, ns))
+
+
+@pytest.fixture(scope="module")
+def vd():
+    vh.guest_files()
+    with vh.running(rh.RestVerged(host="jail-host")) as v:
+        vh.define_vm(v, "a", pids_max=64, memory_max=512 << 20,
+                     cpu_quota=150, cpu_weight=200)
+        vh.define_vm(v, "b")
+        for name in ("a", "b"):
+            v.call("vm.start", name=name)
+        for name in ("a", "b"):
+            vh.wait_for("%s running" % name,
+                        lambda: v.call("vm.show", name=name)["state"] ==
+                        "running", 30)
+        yield v
+
+
+def clock_live(vd, name):
+    try:
+        return vd.call("clock.show", name=name).get("live")
+    except vh.RpcError as e:
+        assert e.name == "hv_unavailable", e
+        return False
+
+
+def qemu_pid(vd, name):
+    return vd.call("vm.show", name=name)["pid"]
+
+
+def test_namespaces_are_the_vms_own(vd):
+    pa, pb = qemu_pid(vd, "a"), qemu_pid(vd, "b")
+    for ns in NS:
+        mine = ns_of("self", ns)
+        assert ns_of(pa, ns) != mine, ns
+        assert ns_of(pb, ns) != mine, ns
+        assert ns_of(pa, ns) != ns_of(pb, ns), ns
+    # its own hostname: the VM's name
+    for name, pid in (("a", pa), ("b", pb)):
+        out = subprocess.run(["nsenter", "-t", str(pid), "-u", "hostname"],
+                             capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == name
+
+
+def test_no_privileges_left(vd):
+    uids = set()
+    for name in ("a", "b"):
+        pid = qemu_pid(vd, name)
+        st = status(pid)
+        uid = vd.call("vm.show", name=name)["isolation"]["uid"]
+        assert st["Uid"].split() == [str(uid)] * 4
+        assert st["Gid"].split() == [str(uid)] * 4
+        assert st["Groups"] == ""
+        for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+            assert int(st[cap], 16) == 0, (cap, st[cap])
+        assert st["NoNewPrivs"] == "1"
+        assert st["Seccomp"] == "2"     # QEMU's -sandbox filter
+        uids.add(uid)
+        # the environment is empty
+        assert Path("/proc/%d/environ" % pid).read_bytes() == b""
+        # stdin is /dev/null, 1 and 2 the log; nothing else of verged's
+        fds = os.listdir("/proc/%d/fd" % pid)
+        for fd in fds:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            assert "verged.sock" not in target and "verged.db" not in target
+    assert len(uids) == 2 and 0 not in uids     # one uid per VM
+
+
+def test_root_shows_only_its_own(vd):
+    pa, pb = qemu_pid(vd, "a"), qemu_pid(vd, "b")
+    run = vd.run / "vms"
+    ra, rb = Path("/proc/%d/root" % pa), Path("/proc/%d/root" % pb)
+    # its own run directory, none of the other VM's
+    assert (ra / str(run / "a")[1:] / "qmp.sock").exists()
+    assert not (ra / str(run / "b")[1:]).exists()
+    assert (rb / str(run / "b")[1:] / "qmp.sock").exists()
+    assert not (rb / str(run / "a")[1:]).exists()
+    # nothing of verged's: not its socket, state or database
+    assert not (ra / str(vd.socket)[1:]).exists()
+    assert not (ra / str(vd.state / "verged.db")[1:]).exists()
+    top = sorted(os.listdir(ra))
+    assert "root" not in top and "home" not in top and "var" not in top
+    # a minimal /dev
+    assert sorted(os.listdir(ra / "dev")) == ["full", "null", "random",
+                                              "urandom", "zero"]
+    # its own processes only: QEMU is PID 1 of its namespace
+    procs = [p for p in os.listdir(ra / "proc") if p.isdigit()]
+    assert procs == ["1"], procs
+    # the binaries are read-only
+    with pytest.raises(OSError):
+        open(ra / "usr" / "bin" / "jail-test-write", "w")
+
+
+def test_no_host_network(vd):
+    for name in ("a", "b"):
+        dev = Path("/proc/%d/net/dev" % qemu_pid(vd, name)).read_text()
+        ifaces = [line.split(":")[0].strip()
+                  for line in dev.splitlines()[2:]]
+        assert ifaces == ["lo"], ifaces
+
+
+def test_vm_cannot_open_anothers_sockets(vd):
+    """A process with VM a's uid cannot connect to VM b's QMP socket (the
+    run directories are 0700, each owned by its VM's uid); verged, root,
+    still talks to both (the VMs run and their channels are up)."""
+    ua = vd.call("vm.show", name="a")["isolation"]["uid"]
+    target = str(vd.run / "vms" / "b" / "qmp.sock")
+    code = ("import socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
+            "try:\n s.connect(sys.argv[1])\nexcept PermissionError:\n"
+            " sys.exit(13)\nsys.exit(0)\n")
+    r = subprocess.run(["setpriv", "--reuid=%d" % ua, "--regid=%d" % ua,
+                        "--clear-groups", sys.executable, "-c", code,
+                        target])
+    assert r.returncode == 13
+    st = os.stat(vd.run / "vms" / "b")
+    assert st.st_mode & 0o777 == 0o700
+    assert st.st_uid == vd.call("vm.show", name="b")["isolation"]["uid"]
+    for name in ("a", "b"):
+        vh.wait_for("%s management channel" % name,
+                    lambda: clock_live(vd, name), BOOT_TIMEOUT)
+
+
+def test_resource_group_limits_and_usage(vd):
+    a = vd.call("vm.show", name="a")
+    iso = a["isolation"]
+    assert iso["jail"] is True and iso["cgroup"] == "v1"
+    assert iso["limits"] == {"cpu_quota_pct": 150, "cpu_weight": 200,
+                             "memory_max": 512 << 20, "pids_max": 64}
+    assert iso["usage"]["pids"] >= 2 and iso["usage"]["memory_bytes"] > 0
+    assert iso["usage"]["cpu_usage_s"] > 0
+    # vm.stats has them too, beside verge-hv's counters
+    vh.wait_for("a management channel", lambda: clock_live(vd, "a"),
+                BOOT_TIMEOUT)
+    st = vd.call("vm.stats", name="a")
+    assert st["exits_total"] > 0
+    assert st["isolation"]["limits"]["pids_max"] == 64
+    assert st["isolation"]["usage"]["pids"] >= 2
+    cpu, cpuacct, mem, pids = vd.cgroup_dirs("a")
+    assert (cpu / "cpu.cfs_quota_us").read_text().strip() == "150000"
+    assert (cpu / "cpu.cfs_period_us").read_text().strip() == "100000"
+    assert (cpu / "cpu.shares").read_text().strip() == str(200 * 1024 // 100
+                                                            + 2)
+    assert int((mem / "memory.limit_in_bytes").read_text()) == \
+        (256 << 20) + (512 << 20)
+    assert (pids / "pids.max").read_text().strip() == "64"
+    pid = a["pid"]
+    assert str(pid) in (pids / "cgroup.procs").read_text().split()
+    # b has no limits
+    cpu_b = vd.cgroup_dirs("b")[0]
+    assert (cpu_b / "cpu.cfs_quota_us").read_text().strip() == "-1"
+    # and the guest runs within them
+    vh.wait_for("a userspace",
+                lambda: "verge-init: userspace up" in
+                vd.call("vm.console", name="a")["text"], BOOT_TIMEOUT)
+
+
+def test_pids_limit_stops_a_fork_bomb(vd):
+    """A helper in VM a's jail settings (its uid, its resource group,
+    namespaces of its own) forks as fast as it can: the group's pids
+    limit stops it, and the VM keeps running."""
+    a = vd.call("vm.show", name="a")
+    uid = a["isolation"]["uid"]
+    pids = vd.cgroup_dirs("a")[3]
+    root = vd.tmp / "bomb-root"
+    root.mkdir()
+    bomb = ("import os, time\nmade = failed = 0\n"
+            "for i in range(300):\n"
+            "    try:\n        pid = os.fork()\n"
+            "    except OSError:\n        failed += 1\n        continue\n"
+            "    if pid == 0:\n        time.sleep(60)\n        os._exit(0)\n"
+            "    made += 1\n"
+            "print(made, failed)\n")
+    args = [str(vh.build_dir() / "verge-jail"), "--name", "bomb",
+            "--root", str(root), "--uid", str(uid), "--gid", str(uid)]
+    args += sum((["--cgroup", str(d)] for d in vd.cgroup_dirs("a")), [])
+    threads = int(status(a["pid"])["Threads"])
+    r = subprocess.run(args + ["--", "/usr/bin/python3", "-c", bomb],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    made, failed = map(int, r.stdout.split())
+    # 64 tasks in the group in all: QEMU's threads, the helper, python
+    assert failed > 0 and made + 2 + threads <= 64, (made, failed, threads)
+    assert int((pids / "pids.events").read_text().split()[1]) >= failed
+    assert vd.call("vm.show", name="a")["state"] == "running"
+    assert status(a["pid"])["State"][0] in "RS"
+
+
+def test_sandbox_refuses_spawn(vd):
+    """QEMU's own seccomp filter: a QMP migrate to "exec:" makes QEMU
+    fork and exec a shell; spawn=deny refuses it (QEMU is killed by
+    SIGSYS), and the command never runs. verged is stopped first (it
+    leaves its VMs running) so that the test can take the QMP socket."""
+    pid = qemu_pid(vd, "b")
+    marker = vd.run / "vms" / "b" / "spawned"
+    vd.stop()
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(str(vd.run / "vms" / "b" / "qmp.sock"))
+        f = s.makefile("rw")
+        assert "QMP" in f.readline()
+        f.write('{"execute": "qmp_capabilities"}\n')
+        f.flush()
+        assert "return" in f.readline()
+        f.write(json.dumps({"execute": "migrate", "arguments": {
+            "uri": "exec:touch %s" % marker}}) + "\n")
+        f.flush()
+        try:
+            f.readline()
+        except OSError:
+            pass
+        vh.wait_for("QEMU gone", lambda: not Path("/proc/%d" % pid).exists()
+                    or status(pid)["State"].startswith("Z"), 20)
+        time.sleep(0.5)
+        assert not marker.exists()
+    finally:
+        vd.start()
+    vm = vh.wait_for("b crashed", lambda: vd.call("vm.show", name="b")
+                     if vd.call("vm.show", name="b")["state"] == "crashed"
+                     else None, 30)
+    assert vm["state"] == "crashed"
+    vd.call("vm.start", name="b")       # and it starts again, jailed
+    vh.wait_for("b running", lambda: vd.call("vm.show", name="b")["state"]
+                == "running", 30)
+
+
+def test_metrics_and_show_say_jailed(vd):
+    text = vd.get("/metrics").body.decode()
+    assert re.search(r'^verge_vm_jailed\{vm="a"\} 1$', text, re.M), text
+    out = subprocess.run([str(vh.build_dir() / "verge"), "--socket",
+                          str(vd.socket), "vm", "show", "a"],
+                         capture_output=True, text=True, check=True).stdout
+    assert re.search(r"Isolation:\s+jail \(uid \d+, cgroup v1\)", out), out
+    assert re.search(r"Limits:\s+cpu 150% weight 200 memory \+512 MiB "
+                     r"pids 64", out), out
+
+
+def test_kill9_and_reattach_keep_the_jail(vd):
+    before = {n: qemu_pid(vd, n) for n in ("a", "b")}
+    uid_a = vd.call("vm.show", name="a")["isolation"]["uid"]
+    vd.kill9()
+    vd.start()
+    for name, pid in before.items():
+        vm = vd.call("vm.show", name=name)
+        assert vm["state"] == "running" and vm["pid"] == pid
+        assert vm["isolation"]["usage"]["pids"] >= 2
+    assert status(before["a"])["Uid"].split()[0] == str(uid_a)
+    assert all(d.exists() for d in vd.cgroup_dirs("a"))
+
+
+def test_verged_talks_only_to_the_vms_own_qemu(vd):
+    """A VM owns its run directory, so a compromised QEMU could put a
+    link to another VM's QMP socket in place of its own: verged checks
+    the server's uid (SO_PEERCRED) and refuses it."""
+    ua = vd.call("vm.show", name="a")["isolation"]["uid"]
+    ub = vd.call("vm.show", name="b")["isolation"]["uid"]
+    qb = vd.run / "vms" / "b" / "qmp.sock"
+    vd.kill9()
+    real = qb.with_name("qmp.sock.real")
+    qb.rename(real)
+    qb.symlink_to(vd.run / "vms" / "a" / "qmp.sock")
+    try:
+        vd.start()
+        vh.wait_for("the refusal", lambda: "served by uid %d, not the VM's"
+                    " uid %d" % (ua, ub) in vd.log_text(), 20)
+    finally:
+        qb.unlink()
+        real.rename(qb)
+    vh.wait_for("b's own QMP", lambda: vd.call("vm.show", name="b")
+                ["state"] == "running", 10)
+
+
+def test_group_removed_when_the_vm_ends(vd):
+    dirs = vd.cgroup_dirs("a")
+    assert all(d.exists() for d in dirs)
+    vd.call("vm.kill", name="a")
+    vh.wait_for("a's groups removed",
+                lambda: not any(d.exists() for d in dirs), 10)
+    assert vd.call("vm.show", name="a")["isolation"]["usage"] == {}
+
+
+def test_memory_limit_stops_the_vm_as_oom(vd):
+    """A VM whose group allows its QEMU 1 MiB beyond the guest's RAM:
+    once the guest touches all of its RAM, the group's memory limit kills
+    QEMU; verged shows the VM as oom (state and event) and the other VM
+    runs on."""
+    vh.define_vm(vd, "c", memory_max=1 << 20)
+    vd.call("vm.start", name="c")
+    vh.wait_for("c userspace",
+                lambda: "verge-init: userspace up" in
+                vd.call("vm.console", name="c")["text"], BOOT_TIMEOUT)
+    con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    con.connect(str(vd.run / "vms" / "c" / "console.sock"))
+    try:
+        # the guest touches most of its RAM at once: a 180 MiB buffer
+        con.sendall(b"\ndd if=/dev/zero of=/dev/null bs=180M count=1\n")
+        vm = vh.wait_for("c oom", lambda: (lambda x: x if x["state"] != "running"
+                                           else None)(
+            vd.call("vm.show", name="c")), 120)
+    finally:
+        con.close()
+    assert vm["state"] == "oom", vm
+    ev = [e for e in vd.call("events.list", vm="c", limit=1000)
+          if e["type"] == "vm.oom"]
+    assert ev and ev[-1]["detail"]["memory_limit"] == (256 << 20) + (1 << 20)
+    assert vd.call("vm.show", name="b")["state"] == "running"
+    vd.call("vm.undefine", name="c")
+
+
+def test_cpu_quota_holds(vd):
+    """A VM with --cpu-quota 20 while its guest boots (TCG: busy all
+    along): over 10 s its group's own accounting (cpuacct.usage) shows at
+    most 20 % of a CPU, give or take a few percent; at least half of it,
+    unless the host is too loaded to give it that."""
+    vh.define_vm(vd, "q", cpu_quota=20)
+    vd.call("vm.start", name="q")
+    try:
+        acct = vd.cgroup_dirs("q")[1] / "cpuacct.usage"
+        time.sleep(1)
+        u0, t0 = int(acct.read_text()), time.monotonic()
+        time.sleep(10)
+        u1, t1 = int(acct.read_text()), time.monotonic()
+        share = (u1 - u0) / 1e9 / (t1 - t0)
+        assert share <= 0.20 * 1.05, share
+        assert share >= 0.10, share
+    finally:
+        vd.call("vm.kill", name="q")
+        vd.call("vm.undefine", name="q")
+
+
+def test_partitions_bound_their_vms(vd):
+    """Three VMs, two in partition t1 (at most 40 tasks in all) and one
+    in t2: their groups nest in their partition's, each jail is its own,
+    and a fork bomb in one VM of t1 (which has no limit of its own) is
+    stopped by t1's limit."""
+    vd.call("partition.create", name="t1", pids_max=40)
+    vd.call("partition.create", name="t2", cpu_quota=300)
+    for name, part in (("p1", "t1"), ("p2", "t1"), ("p3", "t2")):
+        vh.define_vm(vd, name, partition=part)
+        vd.call("vm.start", name=name)
+    try:
+        pids = {n: qemu_pid(vd, n) for n in ("p1", "p2", "p3")}
+        for name, part in (("p1", "t1"), ("p2", "t1"), ("p3", "t2")):
+            cg = Path("/proc/%d/cgroup" % pids[name]).read_text()
+            assert re.search(r"^\d+:pids:/%s/partition:%s/%s$"
+                             % (re.escape(vd.cgroup_parent), part, name),
+                             cg, re.M), cg
+        assert ns_of(pids["p1"], "pid") != ns_of(pids["p2"], "pid")
+        assert ns_of(pids["p1"], "net") != ns_of(pids["p2"], "net")
+        t1 = vd.call("partition.show", name="t1")
+        assert t1["vms"] == ["p1", "p2"] and t1["limits"]["pids_max"] == 40
+        assert t1["usage"]["pids"] >= 4
+        with pytest.raises(vh.RpcError) as e:
+            vd.call("partition.delete", name="t1")
+        assert "holds VM" in str(e.value)
+        # the fork bomb, in p1's group
+        uid = vd.call("vm.show", name="p1")["isolation"]["uid"]
+        root = vd.tmp / "bomb-root-p1"
+        root.mkdir()
+        bomb = ("import os, time\nmade = failed = 0\n"
+                "for i in range(300):\n"
+                "    try:\n        pid = os.fork()\n"
+                "    except OSError:\n        failed += 1\n"
+                "        continue\n"
+                "    if pid == 0:\n        time.sleep(60)\n"
+                "        os._exit(0)\n"
+                "    made += 1\n"
+                "print(made, failed)\n")
+        args = [str(vh.build_dir() / "verge-jail"), "--name", "bomb",
+                "--root", str(root), "--uid", str(uid), "--gid", str(uid)]
+        args += sum((["--cgroup", str(d)] for d in vd.cgroup_dirs(
+            "partition:t1/p1")), [])
+        r = subprocess.run(args + ["--", "/usr/bin/python3", "-c", bomb],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        made, failed = map(int, r.stdout.split())
+        assert failed > 0 and made < 40, (made, failed)
+        for name in ("p1", "p2", "p3"):
+            assert vd.call("vm.show", name=name)["state"] == "running"
+        out = subprocess.run([str(vh.build_dir() / "verge"), "--socket",
+                              str(vd.socket), "partition", "list"],
+                             capture_output=True, text=True,
+                             check=True).stdout
+        assert "t1" in out and "t2" in out, out
+    finally:
+        for name in ("p1", "p2", "p3"):
+            vd.call("vm.kill", name=name)
+            vd.call("vm.undefine", name=name)
+    for part in ("t1", "t2"):
+        vd.call("partition.delete", name=part)
+        assert not any(d.exists() for d in vd.cgroup_dirs("partition:"
+                                                          + part))
+    assert vd.call("partition.list") == []
+
+
+@pytest.fixture
+def member():
+    """A real non-root user in a group of its own that verged's [daemon]
+    group names; removed afterwards."""
+    tag = "vjt%d" % os.getpid()
+    subprocess.run(["groupadd", tag + "g"], check=True)
+    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin",
+                    "-G", tag + "g", tag], check=True)
+    try:
+        yield pwd.getpwnam(tag), grp.getgrnam(tag + "g")
+    finally:
+        subprocess.run(["userdel", tag], check=False)
+        subprocess.run(["groupdel", tag + "g"], check=False)
+
+
+def define_as(user, sock, name, kernel, initrd):
+    code = ("import json,socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
+            "s.connect(sys.argv[1])\n"
+            "s.sendall((json.dumps({'jsonrpc':'2.0','id':1,"
+            "'method':'vm.define','params':{'name':sys.argv[2],"
+            "'kernel':sys.argv[3],'initrd':sys.argv[4]}})+'\\n').encode())\n"
+            "print(s.makefile().readline())\n")
+    r = subprocess.run(["setpriv", "--reuid=" + user.pw_name,
+                        "--regid=%d" % user.pw_gid, "--init-groups",
+                        sys.executable, "-c", code, sock, name, kernel,
+                        initrd], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_member_cannot_boot_a_file_it_cannot_read(member):
+    user, group = member
+    kernel, initrd = vh.guest_files()
+    v = vh.Verged(config_extra="[daemon]\ngroup = %s\n" % group.gr_name)
+    with vh.running(v):
+        v.tmp.chmod(0o755)      # the member reaches the socket
+        bad = define_as(user, str(v.socket), "shadow", str(kernel),
+                        "/etc/shadow")
+        assert "error" in bad, "accepted: %s" % bad
+        assert bad["error"]["code"] == -32602, bad
+        assert "/etc/shadow: Permission denied: uid %d may not read it" \
+            % user.pw_uid in bad["error"]["message"], bad
+        assert [x["name"] for x in v.call("vm.list")] == []
+        # the same member, images it may read: defined, owned by it
+        good = define_as(user, str(v.socket), "ok", str(kernel),
+                         str(initrd))
+        assert good["result"]["name"] == "ok", good
+        # a VM whose image became unreadable to its definer is refused
+        # at start, with the reason
+        private = v.tmp / "private-initrd"
+        private.write_bytes(Path(initrd).read_bytes())
+        private.chmod(0o644)
+        late = define_as(user, str(v.socket), "late", str(kernel),
+                         str(private))
+        assert late["result"]["name"] == "late", late
+        private.chmod(0o600)
+        with pytest.raises(vh.RpcError) as e:
+            v.call("vm.start", name="late")
+        assert "Permission denied for uid %d, who defined the VM" \
+            % user.pw_uid in str(e.value)
+
+
+def test_a_refused_step_is_named_and_nothing_starts():
+    """Where a step of the jail fails, vm.start says which and why, and
+    starts nothing: here a cgroup hierarchy that is not mounted."""
+    vh.guest_files()
+    v = vh.Verged(config_extra="[jail]\ncgroup_root = /nonexistent-cg\n")
+    with vh.running(v):
+        vh.define_vm(v, "r")
+        with pytest.raises(vh.RpcError) as e:
+            v.call("vm.start", name="r")
+        msg = str(e.value)
+        assert "resource group /nonexistent-cg/cpu/" in msg, msg
+        assert "No such file or directory" in msg, msg
+        assert "set [jail] isolation = off" in msg, msg
+        vm = v.call("vm.show", name="r")
+        assert vm["state"] == "defined" and vm["pid"] is None
+        assert v.qemu_pids() == []
+
+
+def test_a_verged_that_is_not_root_refuses_to_start_jailed():
+    vh.guest_files()
+    v = vh.Verged()
+    nobody = pwd.getpwnam("nobody")
+    os.chown(v.tmp, nobody.pw_uid, nobody.pw_gid)
+    wrapper = v.tmp / "verged-as-nobody"
+    wrapper.write_text("#!/bin/sh\nexec setpriv --reuid=%d --regid=%d "
+                       "--clear-groups %s \"$@\"\n"
+                       % (nobody.pw_uid, nobody.pw_gid, v.binary))
+    wrapper.chmod(0o755)
+    v.binary = wrapper
+    with vh.running(v):
+        vh.define_vm(v, "n")
+        with pytest.raises(vh.RpcError) as e:
+            v.call("vm.start", name="n")
+        assert "jail: verged runs as uid %d, not root" % nobody.pw_uid \
+            in str(e.value)
+        assert v.call("vm.show", name="n")["state"] == "defined"
+
+
+def test_isolation_off_runs_unjailed_and_says_so():
+    vh.guest_files()
+    with vh.running(rh.RestVerged(host="off-host", isolation="off")) as v:
+        vh.define_vm(v, "free")
+        vm = v.call("vm.start", name="free")
+        assert vm["isolation"]["jail"] is False
+        assert vm["isolation"]["uid"] is None
+        st = status(vm["pid"])
+        assert st["Uid"].split()[0] == "0"
+        assert ns_of(vm["pid"], "mnt") == ns_of("self", "mnt")
+        vh.wait_for("QEMU's sandbox",       # it stays on
+                    lambda: status(vm["pid"])["Seccomp"] == "2", 30)
+        out = subprocess.run([str(vh.build_dir() / "verge"), "--socket",
+                              str(v.socket), "vm", "show", "free"],
+                             capture_output=True, text=True,
+                             check=True).stdout
+        assert re.search(r"Isolation:\s+off: QEMU runs unjailed", out), out
+        text = v.get("/metrics").body.decode()
+        assert re.search(r'^verge_vm_jailed\{vm="free"\} 0$', text, re.M)
+        v.call("vm.kill", name="free")

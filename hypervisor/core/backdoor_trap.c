@@ -12,6 +12,7 @@
 #include <core/hv.h>
 #include <core/mgmt.h>
 #include <core/rpci.h>
+#include <core/secret.h>
 #include <core/tick.h>
 #include <core/vtime.h>
 
@@ -146,8 +147,11 @@ static void event(void *ctx, uint8_t type, const void *payload, uint32_t len)
 
 void backdoor_init(void)
 {
+	struct sip_key key;
+
+	secret_key("backdoor-cookies", &key);
 	rpc_init(&rpc, event, NULL);
-	gmsg_init(&msg, &rpc_gmsg_ops, &rpc, counter() ^ hv.base);
+	gmsg_init(&msg, &rpc_gmsg_ops, &rpc, &key);
 }
 
 bool backdoor_trap(struct cpu *c, struct trap_frame *f)

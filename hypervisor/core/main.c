@@ -15,6 +15,7 @@
 #include <core/guest_dt.h>
 #include <core/hv.h>
 #include <core/panic.h>
+#include <core/secret.h>
 #include <core/stage2.h>
 #include <core/mgmt.h>
 #include <core/tick.h>
@@ -110,6 +111,10 @@ static int place_guest_acpi(const void *fdt, uint64_t dt, uint64_t dt_size,
 	return 0;
 }
 
+/* The guest's DT entropy seeds: fresh, never the machine DT's. */
+static uint8_t guest_seed[GUEST_DT_SEED];
+_Static_assert(GUEST_DT_SEED == SECRET_GUEST_SEED, "one seed size");
+
 /* The guest DT goes at the top of the first RAM bank. */
 static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 {
@@ -117,7 +122,7 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 	struct guest_dt_params prm = {
 		hv.base, hv.end, hv.cfg.guest_cmdline,
 		fg != hv.cntfrq ? fg : 0,
-		hv.cfg.ptimer != 0,
+		hv.cfg.ptimer != 0, guest_seed,
 	};
 	const struct region *ram = platform_find(&hv.plat, hv.base);
 	uint64_t size = ALIGN_UP(guest_dt_size(fdt, &prm), SZ_4K);
@@ -191,6 +196,8 @@ static int boot_prepare(const void *fdt, struct hv_err *err)
 		hv_err_set(err, "verge.acpi=1 and verge.ptimer=1 cannot be combined (a GTDT without a virtual timer stops Linux's timer)");
 		return -EINVAL;
 	}
+	secret_init((void *)fdt);	/* takes the DT's seeds out */
+	secret_guest_seed(guest_seed);
 	r = check_kernel(&ksize, err);
 	if (r == 0)
 		r = check_initrd(err);

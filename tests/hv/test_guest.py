@@ -42,6 +42,7 @@ NAMES = [
     "bd_channels",
     "bd_cost",
     "bd_throughput",
+    "bd_cookie_unpredictable",
     "gic_ctlr_wide_write",
     "gic_redist_beyond_last",
     "gic_unaligned",

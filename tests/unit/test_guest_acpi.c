@@ -54,7 +54,7 @@ static const uint8_t *at(uint64_t addr, size_t len)
 static int setup(void **state)
 {
 	size_t size;
-	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false };
+	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false, NULL };
 	struct hv_err err = { "" };
 	char sigs[80];
 	int r;

@@ -270,7 +270,7 @@ static void test_probe_initrd_reversed(void **state)
 static void *build(const void *fdt, uint64_t hv_base, uint64_t hv_end,
 		   const char *cmdline)
 {
-	struct guest_dt_params prm = { hv_base, hv_end, cmdline, 0, false };
+	struct guest_dt_params prm = { hv_base, hv_end, cmdline, 0, false, NULL };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(fdt, &prm);
 	void *out = malloc(size);
@@ -462,9 +462,45 @@ static void test_guest_dt_packed_input(void **state)
 	free(in);
 }
 
+/* The machine DT's entropy seeds (the hypervisor's secret is made from
+ * them) never reach the guest; the guest gets the fresh ones given. */
+static void test_guest_dt_seeds(void **state)
+{
+	uint8_t seed[GUEST_DT_SEED];
+	struct guest_dt_params prm = { HV_BASE, HV_END, "", 0, false, NULL };
+	struct hv_err err = { "" };
+	const void *in = virt_dtb();
+	size_t size = guest_dt_size(in, &prm);
+	void *out = malloc(size);
+	const uint8_t *p;
+	int chosen, len;
+
+	(void)state;
+	assert_non_null(out);
+	chosen = fdt_path_offset(in, "/chosen");
+	assert_non_null(fdt_getprop(in, chosen, "rng-seed", &len));
+	assert_non_null(fdt_getprop(in, chosen, "kaslr-seed", &len));
+	assert_int_equal(guest_dt_build(in, out, size, &prm, &err), 0);
+	chosen = fdt_path_offset(out, "/chosen");
+	assert_null(fdt_getprop(out, chosen, "rng-seed", &len));
+	assert_null(fdt_getprop(out, chosen, "kaslr-seed", &len));
+	for (size_t i = 0; i < sizeof(seed); i++)
+		seed[i] = (uint8_t)(0xa0 + i);
+	prm.seed = seed;
+	assert_int_equal(guest_dt_build(in, out, size, &prm, &err), 0);
+	chosen = fdt_path_offset(out, "/chosen");
+	p = fdt_getprop(out, chosen, "rng-seed", &len);
+	assert_int_equal(len, GUEST_DT_RNG_SEED);
+	assert_memory_equal(p, seed, GUEST_DT_RNG_SEED);
+	p = fdt_getprop(out, chosen, "kaslr-seed", &len);
+	assert_int_equal(len, GUEST_DT_KASLR_SEED);
+	assert_memory_equal(p, seed + GUEST_DT_RNG_SEED, GUEST_DT_KASLR_SEED);
+	free(out);
+}
+
 static void test_guest_dt_buffer_too_small(void **state)
 {
-	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false };
+	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false, NULL };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(virt_dtb(), &prm) - 1;
 	void *out = malloc(size);
@@ -518,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_guest_dt_no_chosen),
 		cmocka_unit_test(test_guest_dt_packed_input),
 		cmocka_unit_test(test_guest_dt_buffer_too_small),
+		cmocka_unit_test(test_guest_dt_seeds),
 	};
 
 	return cmocka_run_group_tests_name("platform_dt", tests, load_virt,

@@ -288,6 +288,7 @@ static void test_tclo_queue_bounds(void **state)
 /* The whole path: channels over the real RPCI layer. */
 static void test_through_channels(void **state)
 {
+	static const struct sip_key key = { 7, 7 };
 	struct gmsg g;
 	struct bd_ctx b = { NULL, NULL, 0, NULL, &g, 0, 0 };
 	uint64_t r[7] = { 0, RPCI_PROTOCOL | GUESTMSG_FLAG_COOKIE, 0 };
@@ -296,7 +297,7 @@ static void test_through_channels(void **state)
 	uint32_t hi, lo;
 
 	(void)state;
-	gmsg_init(&g, &rpc_gmsg_ops, &s, 7);
+	gmsg_init(&g, &rpc_gmsg_ops, &s, &key);
 	assert_int_equal(rpc_guestinfo_set(&s, "x\0yz", 4), 0);
 	gmsg_call(&g, &b, r);
 	assert_true(r[2] >> 16 & MSG_STATUS_SUCCESS);

@@ -13,7 +13,14 @@ struct guest_dt_params {
 	const char *cmdline;		/* guest command line */
 	uint64_t timer_freq;		/* /timer clock-frequency, 0 = leave */
 	bool phys_timer_only;		/* drop the virtual timer's PPI */
+	/* /chosen rng-seed then kaslr-seed for the guest (GUEST_DT_SEED
+	 * bytes), or NULL: the machine DT's seeds are never passed on. */
+	const uint8_t *seed;
 };
+
+#define GUEST_DT_RNG_SEED	32
+#define GUEST_DT_KASLR_SEED	8
+#define GUEST_DT_SEED		(GUEST_DT_RNG_SEED + GUEST_DT_KASLR_SEED)
 
 /* Buffer size the guest DT needs (the machine DT's size plus room). */
 size_t guest_dt_size(const void *fdt, const struct guest_dt_params *prm);

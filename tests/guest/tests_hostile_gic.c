@@ -336,5 +336,5 @@ void test_gic_hostile_random(void)
 {
 	if (!hv_require())
 		return;
-	gic_hostile_run(10000);
+	gic_hostile_run(1000);
 }

@@ -145,12 +145,18 @@ static void event(void *ctx, uint8_t type, const void *payload, uint32_t len)
 	mgmt_event(type, payload, len);
 }
 
+static uint64_t now_ms(void *ctx)
+{
+	(void)ctx;
+	return tick_now_ms();
+}
+
 void backdoor_init(void)
 {
 	struct sip_key key;
 
 	secret_key("backdoor-cookies", &key);
-	rpc_init(&rpc, event, NULL);
+	rpc_init(&rpc, event, now_ms, NULL);
 	gmsg_init(&msg, &rpc_gmsg_ops, &rpc, &key);
 }
 

@@ -83,3 +83,65 @@ void test_bd_cookie_unpredictable(void)
 		fail("cookie 0x%lx predicted from the two before it and the "
 		     "counter", cc);
 }
+
+/*
+ * The RPCI relay to the host is rate-limited: of a burst of relayed
+ * requests on one channel, at most RPC_EVENTS_PER_S (100) a second are
+ * accepted ("1 "); the rest are answered with an error the guest sees.
+ */
+#define RELAY_BURST	250
+#define RELAY_PER_S	100
+
+static bool prefixed(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return false;
+	return true;
+}
+
+void test_bd_relay_rate_limit(void)
+{
+	static const char req[] = "verge.flood";
+	static const char refused[] = "0 Too many requests";
+	unsigned ok = 0, limited = 0;
+	struct smccc_res t0, t1, hz;
+	struct bd_chan c;
+	char buf[80];
+	uint64_t ms;
+
+	if (!hv_require() || !hv_call(VERGE_HC_TICKS, &hz) || !hz.a3)
+		return;
+	if (!msg_open(RPCI_PROTOCOL, &c)) {
+		fail("open failed");
+		return;
+	}
+	hv_call(VERGE_HC_CLOCK, &t0);	/* host time: the limit's */
+	for (unsigned i = 0; i < RELAY_BURST; i++) {
+		long n = -1;
+
+		if (msg_send(&c, req, sizeof(req) - 1, false))
+			n = msg_recv(&c, buf, sizeof(buf) - 1, false);
+		if (n < 2) {
+			fail("request %u: no reply", i);
+			break;
+		}
+		buf[n] = 0;
+		if (buf[0] == '1')
+			ok++;
+		else if (prefixed(buf, refused))
+			limited++;
+		else
+			fail("request %u: reply '%s'", i, buf);
+	}
+	hv_call(VERGE_HC_CLOCK, &t1);
+	ms = (t1.a1 - t0.a1) * 1000 / hz.a3;
+	msg_close(&c);
+	info("%u accepted, %u refused in %lu ms of host time", ok, limited, ms);
+	/* The burst spans at most ms / 1000 + 1 one-second windows. */
+	if (ok > RELAY_PER_S * (ms / 1000 + 1))
+		fail("%u relayed in %lu ms, limit %u a second", ok, ms,
+		     RELAY_PER_S);
+	if (ms < 1000 && !limited)
+		fail("a burst of %u in %lu ms was not limited", RELAY_BURST, ms);
+}

@@ -43,6 +43,7 @@ NAMES = [
     "bd_cost",
     "bd_throughput",
     "bd_cookie_unpredictable",
+    "bd_relay_rate_limit",
     "gic_ctlr_wide_write",
     "gic_redist_beyond_last",
     "gic_unaligned",

@@ -31,11 +31,20 @@ static void on_event(void *ctx, uint8_t type, const void *p, uint32_t len)
 	ev.len = len;
 }
 
+static uint64_t clock_ms;
+
+static uint64_t fake_now_ms(void *ctx)
+{
+	(void)ctx;
+	return clock_ms;
+}
+
 static int setup(void **state)
 {
 	(void)state;
 	memset(&ev, 0, sizeof(ev));
-	rpc_init(&s, on_event, NULL);
+	clock_ms = 5000;
+	rpc_init(&s, on_event, fake_now_ms, NULL);
 	return 0;
 }
 
@@ -163,6 +172,34 @@ static void test_guest_cannot_touch_host_keys(void **state)
 	/* Once the host deleted it, the key is the guest's again. */
 	assert_string_equal(rpci("info-set guestinfo.ip 10.0.0.9"), "1 ");
 	assert_string_equal(rpci("info-get guestinfo.ip"), "1 10.0.0.9");
+}
+
+/* At most RPC_EVENTS_PER_S relays and guestinfo sets reach the host per
+ * second; the rest get an error reply and send nothing. */
+static void test_relay_rate_limit(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < RPC_EVENTS_PER_S - 1; i++)
+		assert_string_equal(rpci("verge.report 1"), "1 ");
+	assert_string_equal(rpci("info-set guestinfo.k v"), "1 ");
+	assert_int_equal(ev.n, RPC_EVENTS_PER_S);
+	assert_string_equal(rpci("verge.report 1"),
+			    "0 Too many requests to the host this second");
+	assert_string_equal(rpci("log flood"),
+			    "0 Too many requests to the host this second");
+	assert_string_equal(rpci("info-set guestinfo.k w"),
+			    "0 Too many requests to the host this second");
+	assert_int_equal(ev.n, RPC_EVENTS_PER_S);
+	/* Reads cost nothing and still work. */
+	assert_string_equal(rpci("info-get guestinfo.k"), "1 v");
+	clock_ms += 999;	/* still the same second */
+	assert_string_equal(rpci("verge.report 1"),
+			    "0 Too many requests to the host this second");
+	clock_ms += 1;		/* the next one */
+	assert_string_equal(rpci("verge.report 2"), "1 ");
+	assert_int_equal(ev.n, RPC_EVENTS_PER_S + 1);
+	assert_memory_equal(ev.payload, "verge.report 2", 14);
+	assert_int_equal(s.st.throttled, 4);
 }
 
 static void test_relay_and_unknown(void **state)
@@ -329,6 +366,7 @@ int main(void)
 		cmocka_unit_test_setup(test_info_get_set, setup),
 		cmocka_unit_test_setup(test_info_errors, setup),
 		cmocka_unit_test_setup(test_guest_cannot_touch_host_keys, setup),
+		cmocka_unit_test_setup(test_relay_rate_limit, setup),
 		cmocka_unit_test_setup(test_relay_and_unknown, setup),
 		cmocka_unit_test_setup(test_tclo, setup),
 		cmocka_unit_test_setup(test_tclo_queue_bounds, setup),

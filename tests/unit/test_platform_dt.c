@@ -88,6 +88,35 @@ static void test_probe_memory(void **state)
 	no_region_at(&p, 0x80000000);
 }
 
+/* The check every backdoor copy makes of a translated PA: guest RAM
+ * only, never the hypervisor's memory, a device, or past a RAM bank. */
+static void test_guest_ram_check(void **state)
+{
+	struct platform p;
+
+	(void)state;
+	probe(virt_dtb(), &p);
+	assert_true(platform_guest_ram(&p, HV_BASE, HV_END, HV_END, 4096));
+	assert_true(platform_guest_ram(&p, HV_BASE, HV_END, 0x7ffff000, 4096));
+	/* The hypervisor's memory, or any part of it. */
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_BASE, 1));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_END - 1, 1));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_BASE + 0x1000,
+					4096));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_BASE - 4, 8));
+	assert_false(platform_guest_ram(&p, HV_BASE + 0x1000, HV_END,
+					HV_BASE, 0x1001));
+	/* Devices, the GIC, nothing, past the end of RAM, wrap-around. */
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x09000000, 4));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x08000000, 4));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x080a0000, 4));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x80000000, 4));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x7ffffffc, 8));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x7ffff000,
+					UINT64_MAX));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_END, 0));
+}
+
 static void test_probe_gic_uart(void **state)
 {
 	struct platform p;
@@ -536,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_probe_cpus),
 		cmocka_unit_test(test_probe_memory),
 		cmocka_unit_test(test_probe_gic_uart),
+		cmocka_unit_test(test_guest_ram_check),
 		cmocka_unit_test(test_probe_hv_devices),
 		cmocka_unit_test(test_probe_pci),
 		cmocka_unit_test(test_probe_chosen_absent),

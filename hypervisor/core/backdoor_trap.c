@@ -12,6 +12,7 @@
 #include <core/hv.h>
 #include <core/mgmt.h>
 #include <core/rpci.h>
+#include <core/secret.h>
 #include <core/tick.h>
 #include <core/vtime.h>
 
@@ -62,21 +63,23 @@ static int host_time_ns(void *ctx, uint64_t *ret_ns)
 	return 0;
 }
 
-/* A PA the hypervisor may touch for the guest: guest RAM only, never
- * its own memory (stage 2 leaves that out already; this is the second
- * check) nor a device, where a read could have side effects. */
-static bool guest_ram(uint64_t pa, uint64_t n)
-{
-	const struct region *r = platform_find(&hv.plat, pa);
-
-	if (!r || r->kind != REGION_RAM || pa + n > r->base + r->size)
-		return false;
-	return pa + n <= hv.base || pa >= hv.end;
-}
-
-/* Where the hypervisor reaches guest VA va, for at most *n bytes (cut at
+/*
+ * Where the hypervisor reaches guest VA va, for at most *n bytes (cut at
  * the page's end), or NULL: each page is translated on its own, so a
- * buffer that runs into an unmapped page fails there. */
+ * buffer that runs into an unmapped page fails there.
+ *
+ * Another vCPU of the guest may change its stage-1 tables between the AT
+ * walk and the copy: the copy then reaches the page the VA mapped at the
+ * walk, not the one it maps now. That is still the guest's own RAM, and
+ * only its own, because (1) the PA comes from a walk through our stage 2,
+ * which maps guest RAM and guest devices only, never the hypervisor's
+ * memory, and never changes after boot; (2) the PA is checked here, at
+ * every copy and for every page, with platform_guest_ram() (one RAM bank,
+ * outside [hv.base, hv.end), no device), never taken from a cached
+ * translation; (3) there is one guest per hypervisor, so RAM that is not
+ * the hypervisor's is this guest's. The worst a racing guest gets is its
+ * own data in another of its own pages, as it could write there itself.
+ */
 static uint8_t *guest_page(const struct call *k, uint64_t va, size_t *n,
 			   bool write)
 {
@@ -86,7 +89,7 @@ static uint8_t *guest_page(const struct call *k, uint64_t va, size_t *n,
 	if (chunk > *n)
 		chunk = *n;
 	if (guest_translate(va, write, k->el0, &pa) < 0 ||
-	    !guest_ram(pa, chunk))
+	    !platform_guest_ram(&hv.plat, hv.base, hv.end, pa, chunk))
 		return NULL;
 	if (guest_caches_off())
 		dcache_civac_range(pa, chunk);
@@ -144,10 +147,19 @@ static void event(void *ctx, uint8_t type, const void *payload, uint32_t len)
 	mgmt_event(type, payload, len);
 }
 
+static uint64_t now_ms(void *ctx)
+{
+	(void)ctx;
+	return tick_now_ms();
+}
+
 void backdoor_init(void)
 {
-	rpc_init(&rpc, event, NULL);
-	gmsg_init(&msg, &rpc_gmsg_ops, &rpc, counter() ^ hv.base);
+	struct sip_key key;
+
+	secret_key("backdoor-cookies", &key);
+	rpc_init(&rpc, event, now_ms, NULL);
+	gmsg_init(&msg, &rpc_gmsg_ops, &rpc, &key);
 }
 
 bool backdoor_trap(struct cpu *c, struct trap_frame *f)

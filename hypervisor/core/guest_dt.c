@@ -6,7 +6,8 @@
 
 size_t guest_dt_size(const void *fdt, const struct guest_dt_params *prm)
 {
-	return fdt_totalsize(fdt) + strlen(prm->cmdline) + 1024 + 256;
+	return fdt_totalsize(fdt) + strlen(prm->cmdline) + GUEST_DT_SEED + 1024 +
+	       256;
 }
 
 static void put_cells(fdt32_t *p, uint64_t v, int n)
@@ -129,15 +130,34 @@ static int delete_msi_refs(void *fdt)
 	return 0;
 }
 
-static int set_cmdline(void *fdt, const char *cmdline)
+/* /chosen: the guest's command line, and its entropy seeds: never the
+ * machine's (the hypervisor's secret is made from them), only the fresh
+ * ones in prm, if any. */
+static int set_chosen(void *fdt, const struct guest_dt_params *prm)
 {
-	int chosen = fdt_path_offset(fdt, "/chosen");
+	static const char *const seeds[] = { "rng-seed", "kaslr-seed" };
+	int chosen = fdt_path_offset(fdt, "/chosen"), r;
 
 	if (chosen < 0)
 		chosen = fdt_add_subnode(fdt, 0, "chosen");
 	if (chosen < 0)
 		return chosen;
-	return fdt_setprop_string(fdt, chosen, "bootargs", cmdline);
+	for (size_t i = 0; i < ARRAY_SIZE(seeds); i++) {
+		r = fdt_delprop(fdt, chosen, seeds[i]);
+		if (r < 0 && r != -FDT_ERR_NOTFOUND)
+			return r;
+	}
+	if (prm->seed) {
+		r = fdt_setprop(fdt, chosen, "rng-seed", prm->seed,
+				GUEST_DT_RNG_SEED);
+		if (r == 0)
+			r = fdt_setprop(fdt, chosen, "kaslr-seed",
+					prm->seed + GUEST_DT_RNG_SEED,
+					GUEST_DT_KASLR_SEED);
+		if (r < 0)
+			return r;
+	}
+	return fdt_setprop_string(fdt, chosen, "bootargs", prm->cmdline);
 }
 
 /*
@@ -225,7 +245,7 @@ int guest_dt_build(const void *fdt, void *out, size_t outlen,
 	if (r == 0)
 		r = remove_hv_devices(out);
 	if (r == 0)
-		r = set_cmdline(out, prm->cmdline);
+		r = set_chosen(out, prm);
 	if (r == 0)
 		r = set_timer(out, prm);
 	if (r == 0)

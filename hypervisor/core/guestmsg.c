@@ -21,26 +21,23 @@ static uint16_t hi16(uint64_t v)
 	return (uint16_t)(v >> 16);
 }
 
-/* splitmix64: cookies need only be unguessable by other guest
- * processes, not cryptographic; the seed mixes in the counter. */
-static uint64_t next_random(struct gmsg *g, uint64_t entropy)
+/* Cookies: SipHash-2-4 of (open number, entropy) under a key the guest
+ * never sees (core/secret.c). Cookies of earlier channels, the guest's
+ * own or another process's, say nothing about the next one's. */
+static uint64_t next_cookie(struct gmsg *g, uint64_t entropy)
 {
-	uint64_t z;
+	uint64_t in[2] = { ++g->seq, entropy };
 
-	g->rng += 0x9e3779b97f4a7c15ull ^ entropy;
-	z = g->rng;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return siphash24(&g->key, in, sizeof(in));
 }
 
 void gmsg_init(struct gmsg *g, const struct gmsg_ops *ops, void *ctx,
-	       uint64_t seed)
+	       const struct sip_key *key)
 {
 	memset(g, 0, sizeof(*g));
 	g->ops = ops;
 	g->ctx = ctx;
-	g->rng = seed;
+	g->key = *key;
 }
 
 static void chan_reset(struct gmsg_chan *c, enum gmsg_state s)
@@ -112,7 +109,7 @@ static uint16_t step_open(struct gmsg *g, struct gmsg_chan *unused,
 	chan_reset(c, CH_IDLE);
 	c->proto = proto;
 	c->cookie = cookie;
-	rnd = cookie ? next_random(g, b->entropy) : 0;
+	rnd = cookie ? next_cookie(g, b->entropy) : 0;
 	c->cookie_hi = (uint32_t)(rnd >> 32);
 	c->cookie_lo = (uint32_t)rnd;
 	c->last_ms = b->now_ms;

@@ -15,6 +15,7 @@
 #include <core/guest_dt.h>
 #include <core/hv.h>
 #include <core/panic.h>
+#include <core/secret.h>
 #include <core/stage2.h>
 #include <core/mgmt.h>
 #include <core/tick.h>
@@ -111,6 +112,10 @@ static int place_guest_acpi(const void *fdt, uint64_t dt, uint64_t dt_size,
 	return 0;
 }
 
+/* The guest's DT entropy seeds: fresh, never the machine DT's. */
+static uint8_t guest_seed[GUEST_DT_SEED];
+_Static_assert(GUEST_DT_SEED == SECRET_GUEST_SEED, "one seed size");
+
 /* The guest DT goes at the top of the first RAM bank. */
 static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 {
@@ -121,6 +126,7 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 		hv.cfg.ptimer != 0,
 		/* The emulated watchdog where the machine leaves room. */
 		wdt_fits(&hv.plat) ? WDT_CTRL_IPA : 0, WDT_REFRESH_IPA, WDT_SPI,
+		guest_seed,
 	};
 	const struct region *ram = platform_find(&hv.plat, hv.base);
 	uint64_t size = ALIGN_UP(guest_dt_size(fdt, &prm), SZ_4K);
@@ -194,6 +200,8 @@ static int boot_prepare(const void *fdt, struct hv_err *err)
 		hv_err_set(err, "verge.acpi=1 and verge.ptimer=1 cannot be combined (a GTDT without a virtual timer stops Linux's timer)");
 		return -EINVAL;
 	}
+	secret_init((void *)fdt);	/* takes the DT's seeds out */
+	secret_guest_seed(guest_seed);
 	r = check_kernel(&ksize, err);
 	if (r == 0)
 		r = check_initrd(err);

@@ -264,6 +264,17 @@ const struct region *platform_find(const struct platform *p, uint64_t addr)
 	return NULL;
 }
 
+bool platform_guest_ram(const struct platform *p, uint64_t hv_base,
+			uint64_t hv_end, uint64_t pa, uint64_t n)
+{
+	const struct region *r = platform_find(p, pa);
+
+	if (!r || r->kind != REGION_RAM || !n || pa + n < pa ||
+	    pa + n > r->base + r->size)
+		return false;
+	return pa + n <= hv_base || pa >= hv_end;
+}
+
 const char *region_kind_name(enum region_kind k)
 {
 	static const char *const names[] = {

@@ -45,6 +45,26 @@ static void emit(struct rpc_state *s, uint8_t type, const void *p,
 		s->event(s->ctx, type, p, len);
 }
 
+/* One more guest-made event to the host this second, or false: a guest
+ * process cannot flood the host (and its database) through the relay. */
+static bool event_allowed(struct rpc_state *s)
+{
+	uint64_t sec = s->now_ms(s->ctx) / 1000;
+
+	if (sec != s->ev_second) {
+		s->ev_second = sec;
+		s->ev_count = 0;
+	}
+	if (s->ev_count == RPC_EVENTS_PER_S) {
+		s->st.throttled++;
+		return false;
+	}
+	s->ev_count++;
+	return true;
+}
+
+#define THROTTLED	"Too many requests to the host this second"
+
 /* --- guestinfo ----------------------------------------------------- */
 
 static bool key_ok(const char *k, size_t n)
@@ -158,6 +178,8 @@ static size_t rpc_info_set(struct rpc_state *s, struct text arg,
 		return fail(out, cap, "Value too long");
 	if (gi_find(s->host_gi, key.p, key.n))
 		return fail(out, cap, "Key set by the host is read-only");
+	if (!event_allowed(s))
+		return fail(out, cap, THROTTLED);
 	if (gi_store(s->gi, key.p, key.n, value, vlen) < 0)
 		return fail(out, cap, "Too many keys");
 	memcpy(ev, key.p, key.n);
@@ -174,6 +196,8 @@ static size_t rpc_relay(struct rpc_state *s, struct text all, uint8_t *out,
 {
 	if (all.n > RPC_RELAY_MAX)
 		return fail(out, cap, "Message too long to relay");
+	if (!event_allowed(s))
+		return fail(out, cap, THROTTLED);
 	s->st.relayed++;
 	emit(s, VP_EV_RPCI, all.p, (uint32_t)all.n);
 	return put(out, cap, "1 ", NULL, 0);
@@ -296,9 +320,10 @@ const struct gmsg_ops rpc_gmsg_ops = {
 void rpc_init(struct rpc_state *s,
 	      void (*event)(void *ctx, uint8_t type, const void *payload,
 			    uint32_t len),
-	      void *ctx)
+	      uint64_t (*now_ms)(void *ctx), void *ctx)
 {
 	memset(s, 0, sizeof(*s));
 	s->event = event;
+	s->now_ms = now_ms;
 	s->ctx = ctx;
 }

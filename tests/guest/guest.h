@@ -181,6 +181,8 @@ void test_bd_hb_refused(void);
 void test_bd_channels(void);
 void test_bd_cost(void);
 void test_bd_throughput(void);
+void test_bd_cookie_unpredictable(void);
+void test_bd_relay_rate_limit(void);
 void test_gic_ctlr_wide_write(void);
 void test_gic_redist_beyond_last(void);
 void test_gic_unaligned(void);

@@ -48,6 +48,8 @@ static const struct test tests[] = {
 	{ "bd_channels", test_bd_channels },
 	{ "bd_cost", test_bd_cost },
 	{ "bd_throughput", test_bd_throughput },
+	{ "bd_cookie_unpredictable", test_bd_cookie_unpredictable },
+	{ "bd_relay_rate_limit", test_bd_relay_rate_limit },
 	{ "gic_ctlr_wide_write", test_gic_ctlr_wide_write },
 	{ "gic_redist_beyond_last", test_gic_redist_beyond_last },
 	{ "gic_unaligned", test_gic_unaligned },

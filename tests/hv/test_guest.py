@@ -47,6 +47,8 @@ NAMES = [
     "bd_channels",
     "bd_cost",
     "bd_throughput",
+    "bd_cookie_unpredictable",
+    "bd_relay_rate_limit",
     "gic_ctlr_wide_write",
     "gic_redist_beyond_last",
     "gic_unaligned",

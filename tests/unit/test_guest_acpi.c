@@ -56,7 +56,7 @@ static int setup(void **state)
 	size_t size;
 	/* With the emulated watchdog, as main.c builds it (core/wdt.h). */
 	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false,
-				       0x0b000000, 0x0b010000, 14 };
+				       0x0b000000, 0x0b010000, 14, NULL };
 	struct hv_err err = { "" };
 	char sigs[80];
 	int r;

@@ -72,11 +72,14 @@ static void fake_closed(void *ctx, uint32_t p, unsigned ch)
 static const struct gmsg_ops ops = { fake_request, fake_poll,
 				     fake_delivered, fake_closed };
 
+static const struct sip_key test_key = { 0x0123456789abcdefull,
+					 0xfedcba9876543210ull };
+
 static int setup(void **state)
 {
 	(void)state;
 	memset(&proto, 0, sizeof(proto));
-	gmsg_init(&g, &ops, NULL, 1);
+	gmsg_init(&g, &ops, NULL, &test_key);
 	return 0;
 }
 
@@ -520,10 +523,78 @@ static void test_random_calls(void **state)
 	assert_true(proto.delivered > 0);
 }
 
+/* splitmix64's output step, and its inverse: the old cookies were
+ * splitmix64 outputs of a state stepped by a known constant ^ entropy. */
+static uint64_t unshift(uint64_t y, unsigned s)
+{
+	uint64_t x = y;
+
+	for (int i = 0; i < 64; i++)
+		x = y ^ (x >> s);
+	return x;
+}
+
+static uint64_t inverse(uint64_t m)
+{
+	uint64_t x = m;
+
+	for (int i = 0; i < 6; i++)
+		x *= 2 - m * x;
+	return x;
+}
+
+static uint64_t splitmix_out(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t splitmix_state(uint64_t out)
+{
+	uint64_t z = unshift(out, 31) * inverse(0x94d049bb133111ebull);
+
+	z = unshift(z, 27) * inverse(0xbf58476d1ce4e5b9ull);
+	return unshift(z, 30);
+}
+
+/*
+ * Cookies are keyed: from the cookies of earlier channels and the
+ * entropy (42 in fake_ctx, a counter value in the hypervisor) nobody
+ * predicts the next one, as one could when they were splitmix64 steps.
+ * Another key gives other cookies for the same inputs.
+ */
+static void test_cookies_unpredictable(void **state)
+{
+	static const struct sip_key other = { 1, 2 };
+	uint64_t c[16];
+	struct ch ch;
+
+	(void)state;
+	assert_int_equal(splitmix_state(splitmix_out(12345)), 12345);
+	for (unsigned i = 0; i < 16; i++) {
+		assert_true(open_ch(GUESTMSG_FLAG_COOKIE, &ch, 0));
+		c[i] = (uint64_t)ch.hi << 32 | ch.lo;
+		assert_int_equal(st(&ch, MSG_CLOSE, 0), S_OK);
+		for (unsigned j = 0; j < i; j++)
+			assert_int_not_equal(c[i], c[j]);
+		if (!i)
+			continue;
+		/* The splitmix64 prediction of c[i] from c[i - 1]. */
+		assert_int_not_equal(splitmix_out(splitmix_state(c[i - 1]) +
+						  (0x9e3779b97f4a7c15ull ^ 42)),
+				     c[i]);
+	}
+	gmsg_init(&g, &ops, NULL, &other);
+	assert_true(open_ch(GUESTMSG_FLAG_COOKIE, &ch, 0));
+	assert_int_not_equal((uint64_t)ch.hi << 32 | ch.lo, c[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_round_trip, setup),
+		cmocka_unit_test_setup(test_cookies_unpredictable, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_abort_and_restart, setup),
 		cmocka_unit_test_setup(test_bad_sizes, setup),

@@ -88,6 +88,35 @@ static void test_probe_memory(void **state)
 	no_region_at(&p, 0x80000000);
 }
 
+/* The check every backdoor copy makes of a translated PA: guest RAM
+ * only, never the hypervisor's memory, a device, or past a RAM bank. */
+static void test_guest_ram_check(void **state)
+{
+	struct platform p;
+
+	(void)state;
+	probe(virt_dtb(), &p);
+	assert_true(platform_guest_ram(&p, HV_BASE, HV_END, HV_END, 4096));
+	assert_true(platform_guest_ram(&p, HV_BASE, HV_END, 0x7ffff000, 4096));
+	/* The hypervisor's memory, or any part of it. */
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_BASE, 1));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_END - 1, 1));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_BASE + 0x1000,
+					4096));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_BASE - 4, 8));
+	assert_false(platform_guest_ram(&p, HV_BASE + 0x1000, HV_END,
+					HV_BASE, 0x1001));
+	/* Devices, the GIC, nothing, past the end of RAM, wrap-around. */
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x09000000, 4));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x08000000, 4));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x080a0000, 4));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x80000000, 4));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x7ffffffc, 8));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, 0x7ffff000,
+					UINT64_MAX));
+	assert_false(platform_guest_ram(&p, HV_BASE, HV_END, HV_END, 0));
+}
+
 static void test_probe_gic_uart(void **state)
 {
 	struct platform p;
@@ -271,7 +300,7 @@ static void *build(const void *fdt, uint64_t hv_base, uint64_t hv_end,
 		   const char *cmdline)
 {
 	struct guest_dt_params prm = { hv_base, hv_end, cmdline, 0, false,
-				       0, 0, 0 };
+				       0, 0, 0, NULL };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(fdt, &prm);
 	void *out = malloc(size);
@@ -501,10 +530,47 @@ static void test_guest_dt_packed_input(void **state)
 	free(in);
 }
 
+/* The machine DT's entropy seeds (the hypervisor's secret is made from
+ * them) never reach the guest; the guest gets the fresh ones given. */
+static void test_guest_dt_seeds(void **state)
+{
+	uint8_t seed[GUEST_DT_SEED];
+	struct guest_dt_params prm = { HV_BASE, HV_END, "", 0, false,
+				       0, 0, 0, NULL };
+	struct hv_err err = { "" };
+	const void *in = virt_dtb();
+	size_t size = guest_dt_size(in, &prm);
+	void *out = malloc(size);
+	const uint8_t *p;
+	int chosen, len;
+
+	(void)state;
+	assert_non_null(out);
+	chosen = fdt_path_offset(in, "/chosen");
+	assert_non_null(fdt_getprop(in, chosen, "rng-seed", &len));
+	assert_non_null(fdt_getprop(in, chosen, "kaslr-seed", &len));
+	assert_int_equal(guest_dt_build(in, out, size, &prm, &err), 0);
+	chosen = fdt_path_offset(out, "/chosen");
+	assert_null(fdt_getprop(out, chosen, "rng-seed", &len));
+	assert_null(fdt_getprop(out, chosen, "kaslr-seed", &len));
+	for (size_t i = 0; i < sizeof(seed); i++)
+		seed[i] = (uint8_t)(0xa0 + i);
+	prm.seed = seed;
+	assert_int_equal(guest_dt_build(in, out, size, &prm, &err), 0);
+	chosen = fdt_path_offset(out, "/chosen");
+	p = fdt_getprop(out, chosen, "rng-seed", &len);
+	assert_int_equal(len, GUEST_DT_RNG_SEED);
+	assert_memory_equal(p, seed, GUEST_DT_RNG_SEED);
+	p = fdt_getprop(out, chosen, "kaslr-seed", &len);
+	assert_int_equal(len, GUEST_DT_KASLR_SEED);
+	assert_memory_equal(p, seed + GUEST_DT_RNG_SEED, GUEST_DT_KASLR_SEED);
+	free(out);
+}
+
 static void test_guest_dt_buffer_too_small(void **state)
 {
 	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false,
-				       0, 0, 0 };
+				       0, 0, 0, NULL };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(virt_dtb(), &prm) - 1;
 	void *out = malloc(size);
@@ -540,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_probe_cpus),
 		cmocka_unit_test(test_probe_memory),
 		cmocka_unit_test(test_probe_gic_uart),
+		cmocka_unit_test(test_guest_ram_check),
 		cmocka_unit_test(test_probe_hv_devices),
 		cmocka_unit_test(test_probe_pci),
 		cmocka_unit_test(test_probe_chosen_absent),
@@ -559,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_guest_dt_no_chosen),
 		cmocka_unit_test(test_guest_dt_packed_input),
 		cmocka_unit_test(test_guest_dt_buffer_too_small),
+		cmocka_unit_test(test_guest_dt_seeds),
 	};
 
 	return cmocka_run_group_tests_name("platform_dt", tests, load_virt,

@@ -31,11 +31,20 @@ static void on_event(void *ctx, uint8_t type, const void *p, uint32_t len)
 	ev.len = len;
 }
 
+static uint64_t clock_ms;
+
+static uint64_t fake_now_ms(void *ctx)
+{
+	(void)ctx;
+	return clock_ms;
+}
+
 static int setup(void **state)
 {
 	(void)state;
 	memset(&ev, 0, sizeof(ev));
-	rpc_init(&s, on_event, NULL);
+	clock_ms = 5000;
+	rpc_init(&s, on_event, fake_now_ms, NULL);
 	return 0;
 }
 
@@ -165,6 +174,34 @@ static void test_guest_cannot_touch_host_keys(void **state)
 	assert_string_equal(rpci("info-get guestinfo.ip"), "1 10.0.0.9");
 }
 
+/* At most RPC_EVENTS_PER_S relays and guestinfo sets reach the host per
+ * second; the rest get an error reply and send nothing. */
+static void test_relay_rate_limit(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < RPC_EVENTS_PER_S - 1; i++)
+		assert_string_equal(rpci("verge.report 1"), "1 ");
+	assert_string_equal(rpci("info-set guestinfo.k v"), "1 ");
+	assert_int_equal(ev.n, RPC_EVENTS_PER_S);
+	assert_string_equal(rpci("verge.report 1"),
+			    "0 Too many requests to the host this second");
+	assert_string_equal(rpci("log flood"),
+			    "0 Too many requests to the host this second");
+	assert_string_equal(rpci("info-set guestinfo.k w"),
+			    "0 Too many requests to the host this second");
+	assert_int_equal(ev.n, RPC_EVENTS_PER_S);
+	/* Reads cost nothing and still work. */
+	assert_string_equal(rpci("info-get guestinfo.k"), "1 v");
+	clock_ms += 999;	/* still the same second */
+	assert_string_equal(rpci("verge.report 1"),
+			    "0 Too many requests to the host this second");
+	clock_ms += 1;		/* the next one */
+	assert_string_equal(rpci("verge.report 2"), "1 ");
+	assert_int_equal(ev.n, RPC_EVENTS_PER_S + 1);
+	assert_memory_equal(ev.payload, "verge.report 2", 14);
+	assert_int_equal(s.st.throttled, 4);
+}
+
 static void test_relay_and_unknown(void **state)
 {
 	char big[RPC_RELAY_MAX + 2];
@@ -288,6 +325,7 @@ static void test_tclo_queue_bounds(void **state)
 /* The whole path: channels over the real RPCI layer. */
 static void test_through_channels(void **state)
 {
+	static const struct sip_key key = { 7, 7 };
 	struct gmsg g;
 	struct bd_ctx b = { NULL, NULL, 0, NULL, &g, 0, 0 };
 	uint64_t r[7] = { 0, RPCI_PROTOCOL | GUESTMSG_FLAG_COOKIE, 0 };
@@ -296,7 +334,7 @@ static void test_through_channels(void **state)
 	uint32_t hi, lo;
 
 	(void)state;
-	gmsg_init(&g, &rpc_gmsg_ops, &s, 7);
+	gmsg_init(&g, &rpc_gmsg_ops, &s, &key);
 	assert_int_equal(rpc_guestinfo_set(&s, "x\0yz", 4), 0);
 	gmsg_call(&g, &b, r);
 	assert_true(r[2] >> 16 & MSG_STATUS_SUCCESS);
@@ -328,6 +366,7 @@ int main(void)
 		cmocka_unit_test_setup(test_info_get_set, setup),
 		cmocka_unit_test_setup(test_info_errors, setup),
 		cmocka_unit_test_setup(test_guest_cannot_touch_host_keys, setup),
+		cmocka_unit_test_setup(test_relay_rate_limit, setup),
 		cmocka_unit_test_setup(test_relay_and_unknown, setup),
 		cmocka_unit_test_setup(test_tclo, setup),
 		cmocka_unit_test_setup(test_tclo_queue_bounds, setup),

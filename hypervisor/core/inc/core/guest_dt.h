@@ -18,7 +18,14 @@ struct guest_dt_params {
 	 * with both frames and its WS0 SPI; wdt_ctrl 0 = none. */
 	uint64_t wdt_ctrl, wdt_refresh;
 	unsigned wdt_spi;
+	/* /chosen rng-seed then kaslr-seed for the guest (GUEST_DT_SEED
+	 * bytes), or NULL: the machine DT's seeds are never passed on. */
+	const uint8_t *seed;
 };
+
+#define GUEST_DT_RNG_SEED	32
+#define GUEST_DT_KASLR_SEED	8
+#define GUEST_DT_SEED		(GUEST_DT_RNG_SEED + GUEST_DT_KASLR_SEED)
 
 /* Buffer size the guest DT needs (the machine DT's size plus room). */
 size_t guest_dt_size(const void *fdt, const struct guest_dt_params *prm);

@@ -9,6 +9,7 @@
 #ifndef CORE_GUESTMSG_H
 #define CORE_GUESTMSG_H
 #include <core/compat.h>
+#include <core/siphash.h>
 #include <verge_backdoor.h>
 
 #define GMSG_CHANNELS		8	/* GUESTMSG_MAX_CHANNEL */
@@ -61,14 +62,15 @@ struct gmsg {
 	struct gmsg_chan ch[GMSG_CHANNELS];
 	const struct gmsg_ops *ops;
 	void *ctx;
-	uint64_t rng;
+	struct sip_key key;	/* cookie key: secret from the guest */
+	uint64_t seq;		/* channels opened */
 	struct gmsg_stats st;
 };
 
 struct bd_ctx;
 
 void gmsg_init(struct gmsg *g, const struct gmsg_ops *ops, void *ctx,
-	       uint64_t seed);
+	       const struct sip_key *key);
 /* A low-bandwidth MESSAGE call; r = x0-x6 (see docs/backdoor.md). */
 void gmsg_call(struct gmsg *g, struct bd_ctx *b, uint64_t r[7]);
 /* A high-bandwidth transfer on port 0x5659 (in: host to guest). */

@@ -40,5 +40,14 @@ struct platform {
 /* Reads the machine DT. Fills *ret; on error fills err. */
 int platform_probe(const void *fdt, struct platform *ret, struct hv_err *err);
 const struct region *platform_find(const struct platform *p, uint64_t addr);
+/*
+ * Whether [pa, pa + n) is guest RAM that the hypervisor may copy to or
+ * from for the guest: all of it in one RAM bank, none of it in the
+ * hypervisor's own memory [hv_base, hv_end), no device. The backdoor
+ * checks every translated page with it, at every copy (docs/backdoor.md,
+ * "Guest memory").
+ */
+bool platform_guest_ram(const struct platform *p, uint64_t hv_base,
+			uint64_t hv_end, uint64_t pa, uint64_t n);
 const char *region_kind_name(enum region_kind k);
 #endif

@@ -15,6 +15,8 @@
 #define RPC_ENTRIES		32	/* guestinfo keys of each owner */
 #define RPC_TCLO_DEPTH		8	/* queued host commands */
 #define RPC_RELAY_MAX		1024	/* text relayed in one event frame */
+#define RPC_EVENTS_PER_S	100	/* relayed requests and guestinfo sets
+					 * told to the host, per second */
 
 struct rpc_entry {
 	uint8_t klen;
@@ -30,7 +32,7 @@ struct rpc_tclo {
 
 struct rpc_stats {
 	uint64_t requests, relayed, unknown, tclo_pushed, tclo_replies,
-		 tclo_delivered;
+		 tclo_delivered, throttled;
 };
 
 struct rpc_state {
@@ -46,17 +48,23 @@ struct rpc_state {
 	/* Events for the host: VP_EV_RPCI, VP_EV_TCLO_REPLY, VP_EV_GUESTINFO. */
 	void (*event)(void *ctx, uint8_t type, const void *payload,
 		      uint32_t len);
+	uint64_t (*now_ms)(void *ctx);	/* host time, for the rate limit */
 	void *ctx;
+	uint64_t ev_second;	/* the second ev_count counts in */
+	unsigned ev_count;	/* guest-made events to the host in it */
 	struct rpc_stats st;
 };
 
 struct gmsg_ops;
 extern const struct gmsg_ops rpc_gmsg_ops;	/* ctx: struct rpc_state */
 
+/* Guest requests that reach the host (relays as VP_EV_RPCI, info-set as
+ * VP_EV_GUESTINFO) get at most RPC_EVENTS_PER_S per second of now_ms;
+ * past that the guest gets an error reply and the host nothing. */
 void rpc_init(struct rpc_state *s,
 	      void (*event)(void *ctx, uint8_t type, const void *payload,
 			    uint32_t len),
-	      void *ctx);
+	      uint64_t (*now_ms)(void *ctx), void *ctx);
 /* From the host (VP_GUESTINFO_SET): "key\0value"; an empty value deletes.
  * The guest's own value of that key, if any, is dropped. 0, -EINVAL
  * (malformed, sizes), -ENOSPC (the host's RPC_ENTRIES keys in use). */

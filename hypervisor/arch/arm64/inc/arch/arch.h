@@ -36,6 +36,10 @@ bool pmu_reg_access(const struct sysreg_info *s, uint64_t *v);
 int guest_translate(uint64_t va, bool write, bool el0, uint64_t *ret_pa);
 bool guest_caches_off(void);
 void dcache_civac_range(uint64_t start, uint64_t size);
+/* rng.c: a number from the core's RNDR (false: no FEAT_RNG or none now),
+ * and the physical counter. */
+bool arch_random(uint64_t *ret);
+uint64_t arch_counter(void);
 
 /* EL2 stage-1: identity map, device below 1 GiB, normal memory above. */
 void mmu_init(void);

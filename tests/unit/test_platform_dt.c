@@ -436,7 +436,7 @@ static void test_guest_dt_watchdog(void **state)
 					     0, 0x0b010000, 0, 0x1000 };
 	static const uint32_t want_irq[] = { 0, 14, 4 };
 	struct guest_dt_params prm = { HV_BASE, HV_END, "", 0, false,
-				       0x0b000000, 0x0b010000, 14 };
+				       0x0b000000, 0x0b010000, 14, NULL };
 	const void *in = virt_dtb();
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(in, &prm);

@@ -426,6 +426,52 @@ static void on_boot(struct vm *vm, const struct vp_frame *f)
 			     json_pack("{si}", "cpu", (int)b.cpu));
 }
 
+const char *vm_wdt_stage_name(uint32_t stage)
+{
+	switch (stage) {
+	case VP_WDT_POWER_ON: return "power-on";
+	case VP_WDT_OS_LOADING: return "os-loading";
+	case VP_WDT_HANDED_OFF: return "handed-off";
+	}
+	return NULL;
+}
+
+/* The boot guard (docs/bootguard.md): stages as vm.bootguard, the
+ * watchdog's WS0 and expiry (a reset) as vm.watchdog. */
+static void on_watchdog(struct vm *vm, const struct vp_frame *f)
+{
+	static const char *const signals[] = {
+		[VP_WDT_WS0] = "ws0", [VP_WDT_EXPIRED] = "expired",
+	};
+	struct vp_ev_watchdog w;
+	const char *stage;
+
+	memcpy(&w, f->payload, sizeof(w));
+	stage = vm_wdt_stage_name(w.stage);
+	if (!stage || w.enabled > 1 || w.what < VP_WDT_STAGE ||
+	    w.what > VP_WDT_EXPIRED) {
+		log_warn("%s: watchdog event %u in stage %u; ignored",
+			 vm->def.name, w.what, w.stage);
+		return;
+	}
+	if (w.what == VP_WDT_STAGE) {
+		vm->wdt_stage = w.stage;
+		verged_event(vm->d, vm->def.name, "vm.bootguard", -1,
+			     json_pack("{ss sb sI}", "stage", stage,
+				       "watchdog", (int)w.enabled, "timeout_ms",
+				       (json_int_t)w.timeout_ms));
+		return;
+	}
+	if (w.what == VP_WDT_EXPIRED)
+		vm->wdt_expiries++;
+	verged_event(vm->d, vm->def.name, "vm.watchdog", -1,
+		     json_pack("{ss ss ss sI}", "signal", signals[w.what],
+			       "action", w.what == VP_WDT_EXPIRED ? "reset" :
+					 "interrupt",
+			       "stage", stage, "timeout_ms",
+			       (json_int_t)w.timeout_ms));
+}
+
 void vm_hv_event(void *arg, const struct vp_frame *f)
 {
 	struct vm *vm = arg;
@@ -454,6 +500,9 @@ void vm_hv_event(void *arg, const struct vp_frame *f)
 		break;
 	case VP_EV_GUESTINFO:
 		on_guestinfo(vm, text, f->hdr.len);
+		break;
+	case VP_EV_WATCHDOG:
+		on_watchdog(vm, f);
 		break;
 	default:	/* EV_CLOCK, EV_POWER: QMP and the methods cover them */
 		break;

@@ -261,6 +261,7 @@ static void m_define(struct rpc_call *c)
 	r.memory_mib = rpc_int(c, "memory_mib", 1024);
 	r.cpus = rpc_int(c, "cpus", 2);
 	r.freq_hz = (uint64_t)rpc_int(c, "freq_hz", 0);
+	r.watchdog_s = rpc_int(c, "watchdog_s", 0);
 	r.restart = (char *)(restart ? restart : "no");
 	r.desired = "stopped";
 	r.state = "defined";
@@ -849,6 +850,7 @@ const struct rpc_method verged_methods[] = {
 		{ "rate", "o", false, 0, 0 },
 		{ "freq_hz", "I", false, 1e6, 4e9 },
 		{ "restart", "s", false, 1, 16 },
+		{ "watchdog_s", "I", false, 1, 3600 },
 	} },
 	{ "vm.undefine", m_undefine, STATE, { NAME } },
 	{ "vm.start", m_start, STATE, { NAME } },

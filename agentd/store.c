@@ -69,6 +69,8 @@ static const char *const migrations[] = {
 	"  value TEXT NOT NULL,"
 	"  source TEXT NOT NULL,"
 	"  PRIMARY KEY (vm_id, key));",
+	/* 2 -> 3: the boot guard's watchdog timeout (verge.wdt). */
+	"ALTER TABLE vms ADD COLUMN watchdog_s INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -84,8 +86,8 @@ enum stmt {
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"
-		" memory_mib, cpus, restart, desired)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" memory_mib, cpus, restart, desired, watchdog_s)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_CLOCK_INSERT] = "INSERT INTO clock(vm_id, rate_num, rate_den,"
 		" freq_hz) VALUES (?, ?, ?, ?)",
 	[S_OBS_INSERT] = "INSERT INTO observed(vm_id) VALUES (?)",
@@ -98,7 +100,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_ALL] = "SELECT v.id, v.name, v.uuid, v.kernel, v.initrd,"
 		" v.cmdline, v.memory_mib, v.cpus, v.restart, v.desired,"
 		" c.rate_num, c.rate_den, c.freq_hz, o.state, o.pid,"
-		" o.started_at, o.boots FROM vms v"
+		" o.started_at, o.boots, v.watchdog_s FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
 	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail)"
@@ -392,6 +394,7 @@ int store_vm_insert(struct store *s, struct vm_record *r)
 	sqlite3_bind_int64(q, 7, r->cpus);
 	bind_text(q, 8, r->restart);
 	bind_text(q, 9, r->desired);
+	sqlite3_bind_int64(q, 10, r->watchdog_s);
 	if ((e = step_write(s, q, "insert vm")))
 		return e;
 	id = sqlite3_last_insert_rowid(s->db);
@@ -502,6 +505,7 @@ static void read_record(sqlite3_stmt *q, struct vm_record *r)
 	r->pid = sqlite3_column_int64(q, 14);
 	r->started_at = sqlite3_column_double(q, 15);
 	r->boots = sqlite3_column_int64(q, 16);
+	r->watchdog_s = sqlite3_column_int64(q, 17);
 }
 
 int store_vm_foreach(struct store *s,

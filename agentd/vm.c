@@ -306,6 +306,8 @@ static char *static_json(const struct vm_record *r)
 	jw_int(&w, r->cpus);
 	jw_key(&w, "restart");
 	jw_str(&w, r->restart);
+	jw_key(&w, "watchdog_s");
+	jw_int(&w, r->watchdog_s);
 	return jw_finish(&w, NULL);	/* "{...", left open */
 }
 
@@ -360,6 +362,16 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 		jw_key(w, "hostname");
 		jw_str(w, vm->agent_hostname);
 	}
+	jw_close(w, '}');
+	jw_key(w, "bootguard");	/* since this verged started */
+	jw_open(w, '{');
+	jw_key(w, "stage");
+	if (vm_wdt_stage_name(vm->wdt_stage))
+		jw_str(w, vm_wdt_stage_name(vm->wdt_stage));
+	else
+		jw_null(w);
+	jw_key(w, "watchdog_expiries");
+	jw_int(w, vm->wdt_expiries);
 	jw_close(w, '}');
 	jw_close(w, '}');
 }

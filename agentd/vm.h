@@ -65,6 +65,9 @@ struct vm {
 	char *agent_detect, *agent_hostname;
 	uint32_t tclo_id;
 	struct tclo_req *tclo;	/* pending TCLO commands */
+	/* boot guard (agent.c): last stage reported, expiries seen */
+	uint32_t wdt_stage;
+	int64_t wdt_expiries;
 };
 
 const char *vm_state_name(enum vm_state s);
@@ -101,6 +104,8 @@ void vm_set_state(struct vm *vm, enum vm_state s);
 /* Management channel (agent.c). */
 void vm_hv_event(void *arg, const struct vp_frame *f);
 void vm_hv_state(void *arg, bool up);
+/* "power-on", "os-loading", "handed-off" (enum vp_wdt_stage), else NULL. */
+const char *vm_wdt_stage_name(uint32_t stage);
 /* Sends a TCLO command "verb ID[ arg]" and answers call with the reply,
  * or an error after timeout_factor x the configured agent timeout. */
 void vm_tclo(struct vm *vm, const char *verb, const char *arg,

@@ -55,6 +55,9 @@ static const struct cli_arg define_args[] = {
 	  "(1 MHz-4 GHz)", NULL },
 	{ "restart", NULL, CLI_CHOICE, 0, "restart",
 	  "restart the VM when it crashes (default no)", restart_choices },
+	{ "watchdog", "S", CLI_SECONDS, 0, "watchdog_s",
+	  "boot guard: reset the guest S seconds (1-3600) after hand-off "
+	  "unless its OS refreshes the watchdog (default off)", NULL },
 	END
 };
 

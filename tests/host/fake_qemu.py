@@ -19,7 +19,9 @@ Behaviour switches come from the guest command line (after "--"):
 fake.mute_tclo=1 never answers TCLO commands; fake.ignore_button=1
 ignores the power button (like the test initramfs); fake.miss_presses=N
 misses the first N presses (like a guest that is not running through
-QEMU's 100 ms button pulse).
+QEMU's 100 ms button pulse). With verge.wdt=S before "--" it also plays
+the boot guard: the three stage events, one watchdog expiry, and
+malformed watchdog events.
 """
 
 import json
@@ -59,6 +61,8 @@ class Fake:
         self.pidfile = argv[argv.index("-pidfile") + 1]
         append = argv[argv.index("-append") + 1]
         self.guest = append.split(" -- ", 1)[1] if " -- " in append else ""
+        hv = append.split(" -- ", 1)[0].split()
+        self.wdt_s = [int(w[10:]) for w in hv if w.startswith("verge.wdt=")]
         self.mute_tclo = "fake.mute_tclo=1" in self.guest
         self.deaf = "fake.ignore_button=1" in self.guest
         self.misses = 0
@@ -154,6 +158,15 @@ class Fake:
             time.sleep(0.01)
             self.event(c, mgmt.EV_TCLO_REPLY, text.encode())
 
+    def boot_guard(self, c, ms):
+        """verge-hv's EV_WATCHDOG events (docs/bootguard.md): stages,
+        an expiry, and what a broken hypervisor might send."""
+        for what, stage, on, t in ((1, 1, 0, 0), (1, 2, 1, ms), (1, 3, 1, ms),
+                                   (2, 3, 1, ms), (3, 3, 1, ms), (3, 9, 1, ms),
+                                   (7, 3, 1, ms), (3, 3, 2, ms)):
+            self.event(c, mgmt.EV_WATCHDOG, mgmt.WDT.pack(what, stage, on, t))
+        self.event(c, mgmt.EV_WATCHDOG, b"short")
+
     def guest_says(self, c):
         """What a booting guest and its agent send, good and bad."""
         self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
@@ -167,6 +180,8 @@ class Fake:
         self.event(c, mgmt.EV_GUESTINFO, b"bad key\0x")
         self.event(c, mgmt.EV_GUESTINFO, b"ip\x00" + b"10.0.0.5 \xff")
         self.event(c, mgmt.EV_BOOT, b"short")
+        if self.wdt_s:
+            self.boot_guard(c, self.wdt_s[0] * 1000)
         c.sendall(b"garbage before a frame" + b"\x00" * 40)
         report = {"seq": 1, "agent_version": "0.1.0",
                   "hostname": "fake-guest", "kernel": "6.1.0",

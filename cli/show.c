@@ -158,6 +158,23 @@ void show_vm_list(struct cli_ctx *ctx, json_t *r)
 	cli_table_free(&t);
 }
 
+/* "off", or "30 s watchdog, handed-off, 1 expiry" (docs/bootguard.md). */
+static void fmt_bootguard(json_t *r, char *buf, size_t size)
+{
+	json_t *bg = json_object_get(r, "bootguard");
+	json_int_t s = json_integer_value(json_object_get(r, "watchdog_s"));
+	json_int_t n = json_integer_value(json_object_get(bg,
+							  "watchdog_expiries"));
+	const char *stage = cli_jstr(bg, "stage");
+
+	if (s <= 0)
+		snprintf(buf, size, "off");
+	else
+		snprintf(buf, size, "%lld s watchdog, %s, %lld %s",
+			 (long long)s, stage ? stage : "no stage yet",
+			 (long long)n, n == 1 ? "expiry" : "expiries");
+}
+
 void show_vm(struct cli_ctx *ctx, json_t *r)
 {
 	json_t *clock = json_object_get(r, "clock");
@@ -191,6 +208,8 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	kv_add(&kv, "Memory", buf);
 	kv_addj(&kv, "CPUs", json_object_get(r, "cpus"));
 	kv_addj(&kv, "Restart", json_object_get(r, "restart"));
+	fmt_bootguard(r, buf, sizeof(buf));
+	kv_add(&kv, "Boot guard", buf);
 	fmt_rate(clock, buf, sizeof(buf));
 	kv_add(&kv, "Clock rate", buf);
 	fmt_guest_freq(clock, "freq_hz", buf, sizeof(buf));

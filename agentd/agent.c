@@ -126,6 +126,7 @@ static void agent_report(struct vm *vm, const char *json_text, size_t n)
 		verged_dirty(vm->d);
 	free(dump);
 	vm->agent_at = verged_now();
+	vm_boot_succeeded(vm);
 	free(vm->agent_detect);
 	free(vm->agent_hostname);
 	vm->agent_detect = bounded_str(r, "detect");
@@ -409,12 +410,55 @@ static void rate_restored(void *arg, int err, const struct vp_frame *f)
 			 (char *)arg, err);
 }
 
+/* --- boot attempts (docs/bootguard.md) ------------------------------------- */
+
+/* The attempt under way failed: the watchdog expired, or the guest was
+ * reset (in the same QEMU) before it succeeded. */
+static void boot_failed(struct vm *vm, const char *reason)
+{
+	vm->boot_open = false;
+	vm->failed_boots++;
+	vm->fail_reason = reason;
+	vm->fail_stage = vm->wdt_stage;
+	vm->fail_at = verged_now();
+	verged_event(vm->d, vm->def.name, "vm.boot_failed", -1,
+		     json_pack("{ss so sI}", "reason", reason, "stage",
+			       vm_wdt_stage_name(vm->wdt_stage) ?
+			       json_string(vm_wdt_stage_name(vm->wdt_stage)) :
+			       json_null(),
+			       "failed_in_a_row", (json_int_t)vm->failed_boots));
+}
+
+/* verge-hv is up: a new attempt; an open one in the same QEMU failed. */
+static void boot_begins(struct vm *vm)
+{
+	if (vm->boot_open && vm->boot_pid == vm->pid)
+		boot_failed(vm, "reset");
+	vm->boot_open = true;
+	vm->boot_pid = vm->pid;
+	vm->wdt_stage = 0;
+}
+
+/* The guest agent reported: the attempt under way succeeded. */
+void vm_boot_succeeded(struct vm *vm)
+{
+	if (!vm->boot_open)
+		return;
+	vm->boot_open = false;
+	verged_event(vm->d, vm->def.name, "vm.boot_ok", -1,
+		     json_pack("{sI}", "failed_before",
+			       (json_int_t)vm->failed_boots));
+	vm->failed_boots = 0;
+}
+
 static void on_boot(struct vm *vm, const struct vp_frame *f)
 {
 	struct vp_ev_boot b;
 	struct vp_rate rate = { vm->def.rate_num, vm->def.rate_den };
 
 	memcpy(&b, f->payload, sizeof(b));
+	if (b.stage == VP_BOOT_HV_UP)
+		boot_begins(vm);
 	push_all_guestinfo(vm);
 	if (b.stage == VP_BOOT_HV_UP && rate.num != rate.den)
 		/* After a guest reset the hypervisor starts from its command
@@ -470,6 +514,8 @@ static void on_watchdog(struct vm *vm, const struct vp_frame *f)
 					 "interrupt",
 			       "stage", stage, "timeout_ms",
 			       (json_int_t)w.timeout_ms));
+	if (w.what == VP_WDT_EXPIRED && vm->boot_open)
+		boot_failed(vm, "watchdog");
 }
 
 void vm_hv_event(void *arg, const struct vp_frame *f)

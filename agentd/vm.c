@@ -372,6 +372,24 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 		jw_null(w);
 	jw_key(w, "watchdog_expiries");
 	jw_int(w, vm->wdt_expiries);
+	jw_key(w, "failed_boots");
+	jw_int(w, vm->failed_boots);
+	jw_key(w, "last_failure");
+	if (vm->fail_reason) {
+		jw_open(w, '{');
+		jw_key(w, "reason");
+		jw_str(w, vm->fail_reason);
+		jw_key(w, "stage");
+		if (vm_wdt_stage_name(vm->fail_stage))
+			jw_str(w, vm_wdt_stage_name(vm->fail_stage));
+		else
+			jw_null(w);
+		jw_key(w, "time");
+		jw_fixed(w, vm->fail_at, 6);
+		jw_close(w, '}');
+	} else {
+		jw_null(w);
+	}
 	jw_close(w, '}');
 	jw_close(w, '}');
 }

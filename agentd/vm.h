@@ -65,9 +65,18 @@ struct vm {
 	char *agent_detect, *agent_hostname;
 	uint32_t tclo_id;
 	struct tclo_req *tclo;	/* pending TCLO commands */
-	/* boot guard (agent.c): last stage reported, expiries seen */
+	/* boot guard (agent.c, docs/bootguard.md), since verged started:
+	 * last stage reported, expiries seen, the boot attempt under way
+	 * (verge-hv up in QEMU boot_pid, neither succeeded nor failed),
+	 * failed attempts in a row and the last failure */
 	uint32_t wdt_stage;
 	int64_t wdt_expiries;
+	bool boot_open;
+	pid_t boot_pid;
+	int64_t failed_boots;
+	const char *fail_reason;	/* static string, NULL: none */
+	uint32_t fail_stage;
+	double fail_at;
 };
 
 const char *vm_state_name(enum vm_state s);
@@ -106,6 +115,8 @@ void vm_hv_event(void *arg, const struct vp_frame *f);
 void vm_hv_state(void *arg, bool up);
 /* "power-on", "os-loading", "handed-off" (enum vp_wdt_stage), else NULL. */
 const char *vm_wdt_stage_name(uint32_t stage);
+/* The guest agent reported: a boot attempt under way succeeded. */
+void vm_boot_succeeded(struct vm *vm);
 /* Sends a TCLO command "verb ID[ arg]" and answers call with the reply,
  * or an error after timeout_factor x the configured agent timeout. */
 void vm_tclo(struct vm *vm, const char *verb, const char *arg,

@@ -160,12 +160,16 @@ class Fake:
 
     def boot_guard(self, c, ms):
         """verge-hv's EV_WATCHDOG events (docs/bootguard.md): stages,
-        an expiry, and what a broken hypervisor might send."""
+        an expiry, what a broken hypervisor might send, then two boots
+        of which the first is reset before the agent reports."""
         for what, stage, on, t in ((1, 1, 0, 0), (1, 2, 1, ms), (1, 3, 1, ms),
                                    (2, 3, 1, ms), (3, 3, 1, ms), (3, 9, 1, ms),
                                    (7, 3, 1, ms), (3, 3, 2, ms)):
             self.event(c, mgmt.EV_WATCHDOG, mgmt.WDT.pack(what, stage, on, t))
         self.event(c, mgmt.EV_WATCHDOG, b"short")
+        # the reset's new attempt, reset again before the agent reports
+        self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
+        self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
 
     def guest_says(self, c):
         """What a booting guest and its agent send, good and bad."""

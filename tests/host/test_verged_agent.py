@@ -235,18 +235,27 @@ def test_boot_guard(tmp_path):
                    watchdog_s=3601)
         vm = v.call("vm.define", name="w", kernel=str(kernel), watchdog_s=7)
         assert vm["watchdog_s"] == 7
-        assert vm["bootguard"] == {"stage": None, "watchdog_expiries": 0}
+        assert vm["bootguard"] == {"stage": None, "watchdog_expiries": 0,
+                                   "failed_boots": 0, "last_failure": None}
+        v.call("vm.define", name="ok", kernel=str(kernel))
+        v.call("vm.start", name="ok")
         v.call("vm.start", name="w")
-        shown = wait_for("the expiry", lambda: (lambda s: s if s[
-            "bootguard"]["watchdog_expiries"] else None)(
-                v.call("vm.show", name="w")))
-        assert shown["bootguard"] == {"stage": "handed-off",
-                                      "watchdog_expiries": 1}
+        wait_for("w's boot", lambda: [
+            e for e in v.call("events.list", vm="w")
+            if e["type"] == "vm.boot_ok"])
+        shown = v.call("vm.show", name="w")
+        fail = shown["bootguard"].pop("last_failure")
+        # the stage was reset with the attempts that followed
+        assert shown["bootguard"] == {"stage": None, "watchdog_expiries": 1,
+                                      "failed_boots": 0}
+        assert fail["reason"] == "reset" and fail["stage"] is None, fail
+        assert abs(fail["time"] - time.time()) < 60, fail
         argv = [x["argv"] for x in fake_log(v, "w") if "argv" in x][0]
         append = argv[argv.index("-append") + 1]
         assert " verge.wdt=7 -- " in append, append
         ev = [(e["type"], e["detail"]) for e in v.call("events.list", vm="w")
-              if e["type"] in ("vm.bootguard", "vm.watchdog")]
+              if e["type"] in ("vm.bootguard", "vm.watchdog",
+                               "vm.boot_failed", "vm.boot_ok")]
         assert ev == [
             ("vm.bootguard", {"stage": "power-on", "watchdog": False,
                               "timeout_ms": 0}),
@@ -258,7 +267,19 @@ def test_boot_guard(tmp_path):
                              "stage": "handed-off", "timeout_ms": 7000}),
             ("vm.watchdog", {"signal": "expired", "action": "reset",
                              "stage": "handed-off", "timeout_ms": 7000}),
+            ("vm.boot_failed", {"reason": "watchdog", "stage": "handed-off",
+                                "failed_in_a_row": 1}),
+            ("vm.boot_failed", {"reason": "reset", "stage": None,
+                                "failed_in_a_row": 2}),
+            ("vm.boot_ok", {"failed_before": 2}),
         ], ev
+        # A boot the agent reports on succeeds (the other VM: no watchdog).
+        ok = wait_for("ok's boot", lambda: [
+            e for e in v.call("events.list", vm="ok")
+            if e["type"] == "vm.boot_ok"])
+        assert ok[0]["detail"] == {"failed_before": 0}
+        assert v.call("vm.show", name="ok")["bootguard"]["failed_boots"] == 0
+        v.call("vm.kill", name="ok")
         assert "watchdog event 3 in stage 9; ignored" in v.log_text()
         assert "event EV_WATCHDOG of 5 bytes; ignored" in v.log_text()
         v.call("vm.kill", name="w")

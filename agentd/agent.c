@@ -412,6 +412,13 @@ static void rate_restored(void *arg, int err, const struct vp_frame *f)
 
 /* --- boot attempts (docs/bootguard.md) ------------------------------------- */
 
+/* Stage and boot attempt events are logged for VMs defined with a
+ * watchdog only; the counters are kept for every VM. */
+static bool guarded(const struct vm *vm)
+{
+	return vm->def.watchdog_s > 0;
+}
+
 /* The attempt under way failed: the watchdog expired, or the guest was
  * reset (in the same QEMU) before it succeeded. */
 static void boot_failed(struct vm *vm, const char *reason)
@@ -421,6 +428,8 @@ static void boot_failed(struct vm *vm, const char *reason)
 	vm->fail_reason = reason;
 	vm->fail_stage = vm->wdt_stage;
 	vm->fail_at = verged_now();
+	if (!guarded(vm))
+		return;
 	verged_event(vm->d, vm->def.name, "vm.boot_failed", -1,
 		     json_pack("{ss so sI}", "reason", reason, "stage",
 			       vm_wdt_stage_name(vm->wdt_stage) ?
@@ -445,9 +454,10 @@ void vm_boot_succeeded(struct vm *vm)
 	if (!vm->boot_open)
 		return;
 	vm->boot_open = false;
-	verged_event(vm->d, vm->def.name, "vm.boot_ok", -1,
-		     json_pack("{sI}", "failed_before",
-			       (json_int_t)vm->failed_boots));
+	if (guarded(vm))
+		verged_event(vm->d, vm->def.name, "vm.boot_ok", -1,
+			     json_pack("{sI}", "failed_before",
+				       (json_int_t)vm->failed_boots));
 	vm->failed_boots = 0;
 }
 
@@ -500,6 +510,8 @@ static void on_watchdog(struct vm *vm, const struct vp_frame *f)
 	}
 	if (w.what == VP_WDT_STAGE) {
 		vm->wdt_stage = w.stage;
+		if (!guarded(vm))
+			return;
 		verged_event(vm->d, vm->def.name, "vm.bootguard", -1,
 			     json_pack("{ss sb sI}", "stage", stage,
 				       "watchdog", (int)w.enabled, "timeout_ms",

@@ -25,7 +25,8 @@ endif
 
 # The arm64 libfdt, unpacked from Debian's libfdt-dev:arm64 by `make fixtures`.
 FDT_ARM64 := $(CACHE)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
-GUEST_MODULES := $(CACHE)/modules/evdev.ko $(CACHE)/modules/gpio_keys.ko
+GUEST_MODULES := $(CACHE)/modules/evdev.ko $(CACHE)/modules/gpio_keys.ko \
+	$(CACHE)/modules/sbsa_gwdt.ko
 FIXTURES  := $(CACHE)/Image $(CACHE)/busybox $(CACHE)/virt.dtb $(FDT_ARM64) \
 	$(GUEST_MODULES)
 # The test initramfs is built (tests/linux/module.mk), so it lives in $(O).

@@ -185,6 +185,7 @@ static void agent_report(struct vm *vm, const char *json_text, size_t n)
 		verged_dirty(vm->d);
 	free(dump);
 	vm->agent_at = verged_now();
+	vm_boot_succeeded(vm);
 	free(vm->agent_detect);
 	free(vm->agent_hostname);
 	vm->agent_detect = bounded_str(r, "detect");
@@ -468,12 +469,65 @@ static void rate_restored(void *arg, int err, const struct vp_frame *f)
 			 (char *)arg, err);
 }
 
+/* --- boot attempts (docs/bootguard.md) ------------------------------------- */
+
+/* Stage and boot attempt events are logged for VMs defined with a
+ * watchdog only; the counters are kept for every VM. */
+static bool guarded(const struct vm *vm)
+{
+	return vm->def.watchdog_s > 0;
+}
+
+/* The attempt under way failed: the watchdog expired, or the guest was
+ * reset (in the same QEMU) before it succeeded. */
+static void boot_failed(struct vm *vm, const char *reason)
+{
+	vm->boot_open = false;
+	vm->failed_boots++;
+	vm->fail_reason = reason;
+	vm->fail_stage = vm->wdt_stage;
+	vm->fail_at = verged_now();
+	if (!guarded(vm))
+		return;
+	verged_event(vm->d, vm->def.name, "vm.boot_failed", -1,
+		     json_pack("{ss so sI}", "reason", reason, "stage",
+			       vm_wdt_stage_name(vm->wdt_stage) ?
+			       json_string(vm_wdt_stage_name(vm->wdt_stage)) :
+			       json_null(),
+			       "failed_in_a_row", (json_int_t)vm->failed_boots));
+}
+
+/* verge-hv is up: a new attempt; an open one in the same QEMU failed. */
+static void boot_begins(struct vm *vm)
+{
+	if (vm->boot_open && vm->boot_pid == vm->pid)
+		boot_failed(vm, "reset");
+	vm->boot_open = true;
+	vm->boot_pid = vm->pid;
+	vm->wdt_stage = 0;
+}
+
+/* The guest agent reported: the attempt under way succeeded. */
+void vm_boot_succeeded(struct vm *vm)
+{
+	if (!vm->boot_open)
+		return;
+	vm->boot_open = false;
+	if (guarded(vm))
+		verged_event(vm->d, vm->def.name, "vm.boot_ok", -1,
+			     json_pack("{sI}", "failed_before",
+				       (json_int_t)vm->failed_boots));
+	vm->failed_boots = 0;
+}
+
 static void on_boot(struct vm *vm, const struct vp_frame *f)
 {
 	struct vp_ev_boot b;
 	struct vp_rate rate = { vm->def.rate_num, vm->def.rate_den };
 
 	memcpy(&b, f->payload, sizeof(b));
+	if (b.stage == VP_BOOT_HV_UP)
+		boot_begins(vm);
 	push_all_guestinfo(vm);
 	if (b.stage == VP_BOOT_HV_UP && rate.num != rate.den)
 		/* After a guest reset the hypervisor starts from its command
@@ -483,6 +537,56 @@ static void on_boot(struct vm *vm, const struct vp_frame *f)
 	if (b.stage == VP_BOOT_GUEST_ENTERED)
 		vm_guest_event(vm, "vm.boot",
 			       json_pack("{si}", "cpu", (int)b.cpu));
+}
+
+const char *vm_wdt_stage_name(uint32_t stage)
+{
+	switch (stage) {
+	case VP_WDT_POWER_ON: return "power-on";
+	case VP_WDT_OS_LOADING: return "os-loading";
+	case VP_WDT_HANDED_OFF: return "handed-off";
+	}
+	return NULL;
+}
+
+/* The boot guard (docs/bootguard.md): stages as vm.bootguard, the
+ * watchdog's WS0 and expiry (a reset) as vm.watchdog. */
+static void on_watchdog(struct vm *vm, const struct vp_frame *f)
+{
+	static const char *const signals[] = {
+		[VP_WDT_WS0] = "ws0", [VP_WDT_EXPIRED] = "expired",
+	};
+	struct vp_ev_watchdog w;
+	const char *stage;
+
+	memcpy(&w, f->payload, sizeof(w));
+	stage = vm_wdt_stage_name(w.stage);
+	if (!stage || w.enabled > 1 || w.what < VP_WDT_STAGE ||
+	    w.what > VP_WDT_EXPIRED) {
+		log_warn("%s: watchdog event %u in stage %u; ignored",
+			 vm->def.name, w.what, w.stage);
+		return;
+	}
+	if (w.what == VP_WDT_STAGE) {
+		vm->wdt_stage = w.stage;
+		if (!guarded(vm))
+			return;
+		verged_event(vm->d, vm->def.name, "vm.bootguard", -1,
+			     json_pack("{ss sb sI}", "stage", stage,
+				       "watchdog", (int)w.enabled, "timeout_ms",
+				       (json_int_t)w.timeout_ms));
+		return;
+	}
+	if (w.what == VP_WDT_EXPIRED)
+		vm->wdt_expiries++;
+	verged_event(vm->d, vm->def.name, "vm.watchdog", -1,
+		     json_pack("{ss ss ss sI}", "signal", signals[w.what],
+			       "action", w.what == VP_WDT_EXPIRED ? "reset" :
+					 "interrupt",
+			       "stage", stage, "timeout_ms",
+			       (json_int_t)w.timeout_ms));
+	if (w.what == VP_WDT_EXPIRED && vm->boot_open)
+		boot_failed(vm, "watchdog");
 }
 
 void vm_hv_event(void *arg, const struct vp_frame *f)
@@ -512,6 +616,9 @@ void vm_hv_event(void *arg, const struct vp_frame *f)
 		break;
 	case VP_EV_GUESTINFO:
 		on_guestinfo(vm, text, f->hdr.len);
+		break;
+	case VP_EV_WATCHDOG:
+		on_watchdog(vm, f);
 		break;
 	default:	/* EV_CLOCK, EV_POWER: QMP and the methods cover them */
 		break;

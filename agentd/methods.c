@@ -442,6 +442,7 @@ static void m_define(struct rpc_call *c)
 	r.memory_mib = rpc_int(c, "memory_mib", 1024);
 	r.cpus = rpc_int(c, "cpus", 2);
 	r.freq_hz = (uint64_t)rpc_int(c, "freq_hz", 0);
+	r.watchdog_s = rpc_int(c, "watchdog_s", 0);
 	r.restart = (char *)(restart ? restart : "no");
 	r.cpu_quota = rpc_int(c, "cpu_quota", 0);
 	r.cpu_weight = rpc_int(c, "cpu_weight", 0);
@@ -1075,6 +1076,7 @@ const struct rpc_method verged_methods[] = {
 		{ "memory_max", "I", false, 1 << 20, 1e12 },
 		{ "pids_max", "I", false, 1, 4194304 },
 		{ "partition", "s", false, 1, NAME_MAX_LEN },
+		{ "watchdog_s", "I", false, 1, 3600 },
 	} },
 	{ "partition.create", m_part_create, STATE, {
 		NAME,

@@ -90,7 +90,7 @@ static void add_socket(struct argv_buf *a, const char *id, const char *path,
 static void add_append(struct argv_buf *a, const struct vm *vm)
 {
 	const struct vm_record *r = &vm->def;
-	char rate[40] = "", freq[40] = "", uuid[64] = "";
+	char rate[40] = "", freq[40] = "", uuid[64] = "", wdt[32] = "";
 
 	if (r->rate_num && !(r->rate_num == r->rate_den))
 		snprintf(rate, sizeof(rate), " verge.rate=%u/%u", r->rate_num,
@@ -100,8 +100,11 @@ static void add_append(struct argv_buf *a, const struct vm *vm)
 			 (unsigned long long)r->freq_hz);
 	/* The guest reads it with the backdoor's GETUUID. */
 	snprintf(uuid, sizeof(uuid), " verge.uuid=%s", r->uuid);
-	add(a, "verge.kernel=%s%s%s%s -- %s", QEMU_KERNEL_ADDR, uuid, rate,
-	    freq, r->cmdline ? r->cmdline : "");
+	if (r->watchdog_s)	/* the boot guard (docs/bootguard.md) */
+		snprintf(wdt, sizeof(wdt), " verge.wdt=%lld",
+			 (long long)r->watchdog_s);
+	add(a, "verge.kernel=%s%s%s%s%s -- %s", QEMU_KERNEL_ADDR, uuid, rate,
+	    freq, wdt, r->cmdline ? r->cmdline : "");
 }
 
 char **qemu_argv(const struct vm *vm, const struct verged_config *cfg)

@@ -95,6 +95,8 @@ static const char *const migrations[] = {
 	"  cpu_weight INTEGER NOT NULL DEFAULT 0,"
 	"  memory_max INTEGER NOT NULL DEFAULT 0,"
 	"  pids_max INTEGER NOT NULL DEFAULT 0);",
+	/* 4 -> 5: the boot guard's watchdog timeout (verge.wdt). */
+	"ALTER TABLE vms ADD COLUMN watchdog_s INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -114,8 +116,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"
 		" memory_mib, cpus, restart, desired, owner_uid, owner_gid,"
 		" owner_groups, cpu_quota, cpu_weight, memory_max, pids_max,"
-		" partition)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" partition, watchdog_s)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	[S_CLOCK_INSERT] = "INSERT INTO clock(vm_id, rate_num, rate_den,"
 		" freq_hz) VALUES (?, ?, ?, ?)",
 	[S_OBS_INSERT] = "INSERT INTO observed(vm_id) VALUES (?)",
@@ -130,7 +132,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		" c.rate_num, c.rate_den, c.freq_hz, o.state, o.pid,"
 		" o.started_at, o.boots, v.owner_uid, v.owner_gid,"
 		" v.owner_groups, v.cpu_quota, v.cpu_weight, v.memory_max,"
-		" v.pids_max, v.partition FROM vms v"
+		" v.pids_max, v.partition, v.watchdog_s FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
 	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail,"
@@ -462,6 +464,7 @@ int store_vm_insert(struct store *s, struct vm_record *r)
 	sqlite3_bind_int64(q, 15, r->memory_max);
 	sqlite3_bind_int64(q, 16, r->pids_max);
 	bind_text(q, 17, r->partition);
+	sqlite3_bind_int64(q, 18, r->watchdog_s);
 	if ((e = step_write(s, q, "insert vm")))
 		return e;
 	id = sqlite3_last_insert_rowid(s->db);
@@ -582,6 +585,7 @@ static void read_record(sqlite3_stmt *q, struct vm_record *r)
 	r->memory_max = sqlite3_column_int64(q, 22);
 	r->pids_max = sqlite3_column_int64(q, 23);
 	r->partition = col_dup(q, 24);
+	r->watchdog_s = sqlite3_column_int64(q, 25);
 }
 
 int store_vm_foreach(struct store *s,

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 struct store;
 
@@ -30,6 +30,7 @@ struct vm_record {
 	int64_t memory_mib, cpus;
 	uint32_t rate_num, rate_den;
 	uint64_t freq_hz;		/* 0: the host's */
+	int64_t watchdog_s;		/* boot guard timeout, 0: off */
 	char *state;			/* observed */
 	int64_t pid, boots;
 	double started_at;

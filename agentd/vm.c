@@ -325,6 +325,8 @@ static char *static_json(const struct vm_record *r)
 	jw_int(&w, r->cpus);
 	jw_key(&w, "restart");
 	jw_str(&w, r->restart);
+	jw_key(&w, "watchdog_s");
+	jw_int(&w, r->watchdog_s);
 	return jw_finish(&w, NULL);	/* "{...", left open */
 }
 
@@ -381,6 +383,34 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 	}
 	jw_close(w, '}');
 	jail_write_json(w, vm);
+	jw_key(w, "bootguard");	/* since this verged started */
+	jw_open(w, '{');
+	jw_key(w, "stage");
+	if (vm_wdt_stage_name(vm->wdt_stage))
+		jw_str(w, vm_wdt_stage_name(vm->wdt_stage));
+	else
+		jw_null(w);
+	jw_key(w, "watchdog_expiries");
+	jw_int(w, vm->wdt_expiries);
+	jw_key(w, "failed_boots");
+	jw_int(w, vm->failed_boots);
+	jw_key(w, "last_failure");
+	if (vm->fail_reason) {
+		jw_open(w, '{');
+		jw_key(w, "reason");
+		jw_str(w, vm->fail_reason);
+		jw_key(w, "stage");
+		if (vm_wdt_stage_name(vm->fail_stage))
+			jw_str(w, vm_wdt_stage_name(vm->fail_stage));
+		else
+			jw_null(w);
+		jw_key(w, "time");
+		jw_fixed(w, vm->fail_at, 6);
+		jw_close(w, '}');
+	} else {
+		jw_null(w);
+	}
+	jw_close(w, '}');
 	jw_close(w, '}');
 }
 

@@ -80,6 +80,18 @@ struct vm {
 	int ncg, cg_tries;
 	bool cg_v2;
 	uv_timer_t *cg_timer;	/* rmdir again while the helper leaves */
+	/* boot guard (agent.c, docs/bootguard.md), since verged started:
+	 * last stage reported, expiries seen, the boot attempt under way
+	 * (verge-hv up in QEMU boot_pid, neither succeeded nor failed),
+	 * failed attempts in a row and the last failure */
+	uint32_t wdt_stage;
+	int64_t wdt_expiries;
+	bool boot_open;
+	pid_t boot_pid;
+	int64_t failed_boots;
+	const char *fail_reason;	/* static string, NULL: none */
+	uint32_t fail_stage;
+	double fail_at;
 };
 
 const char *vm_state_name(enum vm_state s);
@@ -116,6 +128,10 @@ void vm_set_state(struct vm *vm, enum vm_state s);
 /* Management channel (agent.c). */
 void vm_hv_event(void *arg, const struct vp_frame *f);
 void vm_hv_state(void *arg, bool up);
+/* "power-on", "os-loading", "handed-off" (enum vp_wdt_stage), else NULL. */
+const char *vm_wdt_stage_name(uint32_t stage);
+/* The guest agent reported: a boot attempt under way succeeded. */
+void vm_boot_succeeded(struct vm *vm);
 /* Sends a TCLO command "verb ID[ arg]" and answers call with the reply,
  * or an error after timeout_factor x the configured agent timeout. */
 void vm_tclo(struct vm *vm, const char *verb, const char *arg,

@@ -71,6 +71,9 @@ static const struct cli_arg define_args[] = {
 	  NULL },
 	{ "partition", "P", CLI_STRING, 0, "partition",
 	  "put the VM in partition P, whose limits bound its own", NULL },
+	{ "watchdog", "S", CLI_SECONDS, 0, "watchdog_s",
+	  "boot guard: reset the guest S seconds (1-3600) after hand-off "
+	  "unless its OS refreshes the watchdog (default off)", NULL },
 	END
 };
 

@@ -204,6 +204,29 @@ static void fmt_isolation(json_t *iso, struct cli_table *kv)
 	}
 }
 
+/* "off", or "30 s watchdog, handed-off, 1 expiry", and ", 2 failed boots
+ * in a row" when some failed (docs/bootguard.md). */
+static void fmt_bootguard(json_t *r, char *buf, size_t size)
+{
+	json_t *bg = json_object_get(r, "bootguard");
+	json_int_t s = json_integer_value(json_object_get(r, "watchdog_s"));
+	json_int_t n = json_integer_value(json_object_get(bg,
+							  "watchdog_expiries"));
+	json_int_t f = json_integer_value(json_object_get(bg, "failed_boots"));
+	const char *stage = cli_jstr(bg, "stage");
+	int len;
+
+	if (s <= 0)
+		len = snprintf(buf, size, "off");
+	else
+		len = snprintf(buf, size, "%lld s watchdog, %s, %lld %s",
+			       (long long)s, stage ? stage : "no stage yet",
+			       (long long)n, n == 1 ? "expiry" : "expiries");
+	if (f > 0 && len > 0 && (size_t)len < size)
+		snprintf(buf + len, size - (size_t)len, ", %lld failed boot%s in a row",
+			 (long long)f, f == 1 ? "" : "s");
+}
+
 void show_vm(struct cli_ctx *ctx, json_t *r)
 {
 	json_t *clock = json_object_get(r, "clock");
@@ -237,6 +260,8 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	kv_add(&kv, "Memory", buf);
 	kv_addj(&kv, "CPUs", json_object_get(r, "cpus"));
 	kv_addj(&kv, "Restart", json_object_get(r, "restart"));
+	fmt_bootguard(r, buf, sizeof(buf));
+	kv_add(&kv, "Boot guard", buf);
 	fmt_rate(clock, buf, sizeof(buf));
 	kv_add(&kv, "Clock rate", buf);
 	fmt_guest_freq(clock, "freq_hz", buf, sizeof(buf));

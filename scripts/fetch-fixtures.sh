@@ -36,9 +36,11 @@ mv "$CACHE/Image.tmp" "$CACHE/Image"
 cp "$CACHE/bb/bin/busybox" "$CACHE/busybox"
 # The power button of QEMU's virt machine is a gpio-keys device; its
 # driver and evdev are modules in Debian's kernel: keep those two for the
-# test initramfs, so `system_powerdown` stops a guest cleanly.
+# test initramfs, so `system_powerdown` stops a guest cleanly. sbsa_gwdt
+# drives the boot guard's emulated SBSA watchdog (docs/bootguard.md).
 mkdir -p "$CACHE/modules"
-for m in drivers/input/evdev.ko drivers/input/keyboard/gpio_keys.ko; do
+for m in drivers/input/evdev.ko drivers/input/keyboard/gpio_keys.ko \
+	drivers/watchdog/sbsa_gwdt.ko; do
 	cp "$CACHE"/kernel/lib/modules/*/kernel/$m "$CACHE/modules/"
 done
 rm -rf "$CACHE/kernel/lib" "$CACHE/bb"

@@ -185,9 +185,20 @@ static int set_timer(void *fdt, const struct guest_dt_params *prm)
 	return fdt_setprop(fdt, node, "interrupts", keep, sizeof(keep));
 }
 
+/* The GIC's phandle when the root names no interrupt-parent, else 0. */
+static uint32_t gic_parent(const void *fdt)
+{
+	int gic = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
+
+	if (fdt_getprop(fdt, 0, "interrupt-parent", NULL) || gic < 0)
+		return 0;
+	return fdt_get_phandle(fdt, gic);
+}
+
 /* watchdog@CTRL { compatible = "arm,sbsa-gwdt"; reg = <control frame>,
  * <refresh frame>; interrupts = <SPI n, level high>; } (the Linux
- * binding's order), under the root and its interrupt-parent. */
+ * binding's order), under the root; its interrupt parent is the root's,
+ * or the GIC. */
 static int add_watchdog(void *fdt, const struct guest_dt_params *prm)
 {
 	int ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0);
@@ -214,6 +225,9 @@ static int add_watchdog(void *fdt, const struct guest_dt_params *prm)
 		r = fdt_setprop(fdt, node, "reg", reg, 8 * (ac + sc));
 	if (r == 0)
 		r = fdt_setprop(fdt, node, "interrupts", irq, sizeof(irq));
+	if (r == 0 && gic_parent(fdt))
+		r = fdt_setprop_u32(fdt, node, "interrupt-parent",
+				    gic_parent(fdt));
 	return r;
 }
 

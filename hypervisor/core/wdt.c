@@ -132,8 +132,9 @@ void wdt_handoff(void)
 
 	take();
 	bg_call(&bg, BG_CALL_HANDOFF, 0, now(), &s);
+	if (present)
+		set_line(false);
 	give();
-	set_line(false);
 	stage_event();
 }
 
@@ -163,10 +164,10 @@ void wdt_tick(void)
 	t = now();
 	act = sbsa_wdt_advance(&bg.wdt, t);
 	bg_status(&bg, t, &s);
+	if (act == SBSA_WDT_ACT_WS0 && present)
+		set_line(true);	/* under the lock: a refresh may follow */
 	give();
 	if (act == SBSA_WDT_ACT_WS0) {
-		if (present)
-			set_line(true);
 		hv_log("watchdog WS0 in stage %s", bg_stage_name(s.stage));
 		event(VP_WDT_WS0, &s);
 	} else if (act == SBSA_WDT_ACT_WS1) {
@@ -210,12 +211,11 @@ bool wdt_mmio(struct cpu *c, uint64_t ipa, const struct dabt_info *d,
 	} else {
 		r = sbsa_wdt_read(&bg.wdt, f, off, d->size, &v);
 	}
-	ws0 = ws0 && !sbsa_wdt_ws0(&bg.wdt);
+	if (ws0 && !sbsa_wdt_ws0(&bg.wdt))
+		set_line(false);	/* the refresh lowered WS0 */
 	give();
 	if (r < 0)
 		return false;	/* the caller reports and aborts */
-	if (ws0)
-		set_line(false);
 	if (!d->write)
 		set_reg(reg, d, v);
 	return true;
@@ -245,10 +245,9 @@ bool wdt_hypercall(struct trap_frame *f)
 		take();
 		ws0 = sbsa_wdt_ws0(&bg.wdt);
 		r = bg_call(&bg, calls[i].call, f->x[1], now(), &s);
-		ws0 = ws0 && !sbsa_wdt_ws0(&bg.wdt);
-		give();
-		if (ws0 && present)
+		if (ws0 && !sbsa_wdt_ws0(&bg.wdt) && present)
 			set_line(false);
+		give();
 		if (r < 0) {
 			f->x[0] = r == -EPERM ? HC_SEALED : HC_INVALID_PARAMETER;
 			return true;

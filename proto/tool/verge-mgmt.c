@@ -585,6 +585,32 @@ static const char *power_name(uint32_t v)
 								   "unknown";
 }
 
+/* EV_WATCHDOG: the boot guard (docs/bootguard.md). */
+static void print_watchdog_event(const struct ctx *x, const struct vp_frame *f)
+{
+	static const char *const whats[] = {
+		[VP_WDT_STAGE] = "stage", [VP_WDT_WS0] = "ws0",
+		[VP_WDT_EXPIRED] = "expired",
+	};
+	static const char *const stages[] = {
+		[VP_WDT_POWER_ON] = "power-on",
+		[VP_WDT_OS_LOADING] = "os-loading",
+		[VP_WDT_HANDED_OFF] = "handed-off",
+	};
+	struct vp_ev_watchdog w;
+	const char *what, *stage;
+
+	memcpy(&w, f->payload, sizeof(w));
+	what = w.what < 4 && whats[w.what] ? whats[w.what] : "unknown";
+	stage = w.stage < 4 && stages[w.stage] ? stages[w.stage] : "unknown";
+	if (x->json)
+		printf("{\"event\":\"EV_WATCHDOG\",\"what\":\"%s\",\"stage\":\"%s\",\"enabled\":%s,\"timeout_ms\":%u}\n",
+		       what, stage, w.enabled ? "true" : "false", w.timeout_ms);
+	else
+		printf("watchdog: %s, stage %s, %s, timeout %u ms\n", what,
+		       stage, w.enabled ? "on" : "off", w.timeout_ms);
+}
+
 /* EV_RPCI, EV_TCLO_REPLY: one text from the guest's tools. */
 static void print_text_event(const struct ctx *x, const struct vp_frame *f,
 			     const char *field)
@@ -666,6 +692,9 @@ static void print_event(const struct ctx *x, const struct vp_frame *f)
 		break;
 	case VP_EV_GUESTINFO:
 		print_guestinfo_event(x, f);
+		break;
+	case VP_EV_WATCHDOG:
+		print_watchdog_event(x, f);
 		break;
 	case VP_EV_PANIC:
 		safe_text(text, sizeof(text), f->payload, f->hdr.len);

@@ -79,9 +79,11 @@ static bool wdt_call(uint32_t fn, uint64_t arg, struct smccc_res *res)
 	return true;
 }
 
+static uint64_t host_now(void);
+
 void wdt_irq(void)
 {
-	ws0.at = timer_now();
+	ws0.at = host_now();
 	ws0.wcs = mmio_read32(WDT_CTRL + WCS);
 	ws0.count++;
 	/* Disabling writes WCS: a refresh, which lowers WS0. */
@@ -122,17 +124,39 @@ void test_wdt_regs(void)
 	restore(&s);
 }
 
-/* WS0 as the guest's SPI: WOR 50 ms, enabled, not refreshed. */
+/* The host counter (VERGE_HC_CLOCK x1): the watchdog counts host time,
+ * whatever the guest clock's rate. */
+static uint64_t host_now(void)
+{
+	struct smccc_res r;
+
+	return hv_call(VERGE_HC_CLOCK, &r) && r.a0 == 0 ? r.a1 : 0;
+}
+
+/*
+ * WS0 as the guest's SPI. WOR is 10 s, so that WS1 (a reset) cannot
+ * follow before the guest has handled WS0 even on a slow, loaded or
+ * slowed-down guest; WCV, written directly (not a refresh), brings the
+ * first timeout to 50 ms from now. Times are host time, read with
+ * VERGE_HC_CLOCK, so the test holds at any guest clock rate.
+ */
 void test_wdt_ws0_irq(void)
 {
 	uint32_t unexpected = irq_unexpected();
-	uint64_t wor = ms_to_ticks(50), t0;
+	uint64_t wor = 10 * timer_freq(), due, wcv, deadline;
 	uintptr_t word = 4 * (WDT_INTID / 32);
 	uint32_t bit = 1u << (WDT_INTID % 32);
+	struct smccc_res ticks;
 	struct wdt_state s;
 
 	if (!hv_require() || gic_status)
 		return;
+	if (!hv_call(VERGE_HC_TICKS, &ticks) || ticks.a3 != timer_freq()) {
+		info("counter presented at %lu Hz on a %lu Hz host counter: "
+		     "WCV is host ticks scaled; not checked here", timer_freq(),
+		     ticks.a3);
+		return;
+	}
 	s = snapshot();
 	ws0.count = 0;
 	mmio_write32(GICD_BASE + GICD_ICPENDR + word, bit);
@@ -140,23 +164,29 @@ void test_wdt_ws0_irq(void)
 	mmio_write32(GICD_BASE + GICD_IROUTER + 8 * WDT_INTID, 0);	/* CPU 0 */
 	mmio_write32(GICD_BASE + GICD_ISENABLER + word, bit);
 	mmio_write32(WDT_CTRL + WOR, (uint32_t)wor);
-	mmio_write32(WDT_CTRL + WORU, 0);
-	t0 = timer_now();
+	mmio_write32(WDT_CTRL + WORU, (uint32_t)(wor >> 32));
 	mmio_write32(WDT_CTRL + WCS, WCS_EN);
+	wcv = mmio_read64(WDT_CTRL + WCV);
+	due = wcv - wor + ms_to_ticks(50);
+	mmio_write32(WDT_CTRL + WCV, (uint32_t)due);
+	mmio_write32(WDT_CTRL + WCV + 4, (uint32_t)(due >> 32));
+	expect_eq("WCV written (not a refresh)", mmio_read64(WDT_CTRL + WCV), due);
+	deadline = host_now() + 5 * timer_freq();
 	irq_enable();
-	wait_change(&ws0.count, 0, 3000);
+	while (!ws0.count && host_now() < deadline)
+		delay_ms(1);
 	delay_ms(200);		/* a level still high would come back */
 	irq_disable();
 	mmio_write32(GICD_BASE + GICD_ICENABLER_ + word, bit);
 	if (!ws0.count) {
-		fail("no interrupt %u within 3 s of guest time (WCS 0x%x)",
+		fail("no interrupt %u within 5 s of host time (WCS 0x%x)",
 		     WDT_INTID, mmio_read32(WDT_CTRL + WCS));
 	} else {
-		info("WS0 after %lu ticks (WOR %lu)", ws0.at - t0, wor);
+		info("WS0 %ld host ticks after WCV", (int64_t)(ws0.at - due));
 		expect_eq("interrupts (WS0 lowered by the refresh)", ws0.count, 1);
 		expect_eq("WCS in the handler", ws0.wcs, WCS_EN | WCS_WS0);
-		if (ws0.at - t0 < wor)
-			fail("WS0 after %lu ticks, before WOR (%lu)", ws0.at - t0, wor);
+		if (ws0.at <= due)
+			fail("WS0 at host counter %lu, not after WCV %lu", ws0.at, due);
 	}
 	expect_eq("WCS after", mmio_read32(WDT_CTRL + WCS), 0);
 	if (irq_unexpected() != unexpected)

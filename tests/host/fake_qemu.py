@@ -28,7 +28,9 @@ fake.stats=exit never answers it and exits 0.5 s later while a child
 keeps the sockets open for 3 s (verged sees the exit first);
 fake.flood=N sends N guest events and N agent reports as fast as it can
 after the greeting, then, 1.5 s later, one more agent hello
-{"flood": "done"}, then 100 more agent hellos {"flood": "tail"}.
+{"flood": "done"}, then 100 more agent hellos {"flood": "tail"}. With verge.wdt=S before "--" it also plays
+the boot guard: the three stage events, one watchdog expiry, and
+malformed watchdog events.
 """
 
 import json
@@ -83,6 +85,8 @@ class Fake:
         self.pidfile = argv[argv.index("-pidfile") + 1]
         append = argv[argv.index("-append") + 1]
         self.guest = append.split(" -- ", 1)[1] if " -- " in append else ""
+        hv = append.split(" -- ", 1)[0].split()
+        self.wdt_s = [int(w[10:]) for w in hv if w.startswith("verge.wdt=")]
         self.mute_tclo = "fake.mute_tclo=1" in self.guest
         self.hostile = "fake.hostile=1" in self.guest
         self.console_log = console_log(argv)
@@ -224,6 +228,19 @@ class Fake:
             self.event(c, mgmt.EV_RPCI, b'verge.hello {"flood": "tail"}')
         self.note(flood="done")
 
+    def boot_guard(self, c, ms):
+        """verge-hv's EV_WATCHDOG events (docs/bootguard.md): stages,
+        an expiry, what a broken hypervisor might send, then two boots
+        of which the first is reset before the agent reports."""
+        for what, stage, on, t in ((1, 1, 0, 0), (1, 2, 1, ms), (1, 3, 1, ms),
+                                   (2, 3, 1, ms), (3, 3, 1, ms), (3, 9, 1, ms),
+                                   (7, 3, 1, ms), (3, 3, 2, ms)):
+            self.event(c, mgmt.EV_WATCHDOG, mgmt.WDT.pack(what, stage, on, t))
+        self.event(c, mgmt.EV_WATCHDOG, b"short")
+        # the reset's new attempt, reset again before the agent reports
+        self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
+        self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
+
     def guest_says(self, c):
         """What a booting guest and its agent send, good and bad."""
         self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
@@ -237,6 +254,8 @@ class Fake:
         self.event(c, mgmt.EV_GUESTINFO, b"bad key\0x")
         self.event(c, mgmt.EV_GUESTINFO, b"ip\x00" + b"10.0.0.5 \xff")
         self.event(c, mgmt.EV_BOOT, b"short")
+        if self.wdt_s:
+            self.boot_guard(c, self.wdt_s[0] * 1000)
         c.sendall(b"garbage before a frame" + b"\x00" * 40)
         report = {"seq": 1, "agent_version": "0.1.0",
                   "hostname": "fake-guest", "kernel": "6.1.0",

@@ -85,6 +85,7 @@ def test_define_list_show_undefine_human(verged):
         assert fields["Cmdline"] == "console=ttyAMA0 quiet"
         assert fields["Memory"] == "512 MiB"
         assert fields["CPUs"] == "1"
+        assert fields["Boot guard"] == "off"
         assert fields["State"].startswith("defined")
     finally:
         r = verged.verge("vm", "undefine", "web-1")
@@ -95,7 +96,8 @@ def test_define_list_show_undefine_human(verged):
 
 def test_define_list_show_json(verged):
     r = define(verged, "json-1", "--json", "--memory", "2G", "--cpus", "4",
-               "--rate", "1/2", "--freq", "62.5MHz", "--restart", "on-crash")
+               "--rate", "1/2", "--freq", "62.5MHz", "--restart", "on-crash",
+               "--watchdog", "45")
     vm = json.loads(r.stdout)
     try:
         assert vm["name"] == "json-1"
@@ -104,6 +106,10 @@ def test_define_list_show_json(verged):
         assert vm["clock"]["rate_value"] == 0.5
         assert vm["clock"]["freq_hz"] == 62500000
         assert vm["restart"] == "on-crash"
+        assert vm["watchdog_s"] == 45
+        r = verged.verge("vm", "show", "json-1")
+        assert "Boot guard:  45 s watchdog, no stage yet, 0 expiries" in \
+            re.sub(r":\s+", ":  ", r.stdout), r.stdout
         # The whole of stdout is one JSON document.
         r = verged.verge("--json", "vm", "list")
         assert r.returncode == 0, r.stderr

@@ -217,6 +217,76 @@ def test_missed_presses_are_repeated(vd):
     assert "killing" not in vd.log_text()
 
 
+def test_boot_guard(tmp_path):
+    """vm.define watchdog_s becomes verge.wdt; verge-hv's watchdog events
+    become vm.bootguard and vm.watchdog events and the bootguard object;
+    malformed ones are ignored."""
+    v = vh.Verged(config_extra="binary = %s\n" % FAKE)
+    try:
+        hv = v.tmp / "hv.bin"
+        hv.write_bytes(b"hv")
+        v.config.write_text(v.config.read_text().replace(
+            str(vh.build_dir() / "verge-hv.bin"), str(hv)))
+        kernel = v.tmp / "Image"
+        kernel.write_bytes(b"k")
+        v.start()
+        with pytest.raises(RpcError):
+            v.call("vm.define", name="bad", kernel=str(kernel),
+                   watchdog_s=3601)
+        vm = v.call("vm.define", name="w", kernel=str(kernel), watchdog_s=7)
+        assert vm["watchdog_s"] == 7
+        assert vm["bootguard"] == {"stage": None, "watchdog_expiries": 0,
+                                   "failed_boots": 0, "last_failure": None}
+        v.call("vm.define", name="ok", kernel=str(kernel))
+        v.call("vm.start", name="ok")
+        v.call("vm.start", name="w")
+        wait_for("w's boot", lambda: [
+            e for e in v.call("events.list", vm="w")
+            if e["type"] == "vm.boot_ok"])
+        shown = v.call("vm.show", name="w")
+        fail = shown["bootguard"].pop("last_failure")
+        # the stage was reset with the attempts that followed
+        assert shown["bootguard"] == {"stage": None, "watchdog_expiries": 1,
+                                      "failed_boots": 0}
+        assert fail["reason"] == "reset" and fail["stage"] is None, fail
+        assert abs(fail["time"] - time.time()) < 60, fail
+        argv = [x["argv"] for x in fake_log(v, "w") if "argv" in x][0]
+        append = argv[argv.index("-append") + 1]
+        assert " verge.wdt=7 -- " in append, append
+        ev = [(e["type"], e["detail"]) for e in v.call("events.list", vm="w")
+              if e["type"] in ("vm.bootguard", "vm.watchdog",
+                               "vm.boot_failed", "vm.boot_ok")]
+        assert ev == [
+            ("vm.bootguard", {"stage": "power-on", "watchdog": False,
+                              "timeout_ms": 0}),
+            ("vm.bootguard", {"stage": "os-loading", "watchdog": True,
+                              "timeout_ms": 7000}),
+            ("vm.bootguard", {"stage": "handed-off", "watchdog": True,
+                              "timeout_ms": 7000}),
+            ("vm.watchdog", {"signal": "ws0", "action": "interrupt",
+                             "stage": "handed-off", "timeout_ms": 7000}),
+            ("vm.watchdog", {"signal": "expired", "action": "reset",
+                             "stage": "handed-off", "timeout_ms": 7000}),
+            ("vm.boot_failed", {"reason": "watchdog", "stage": "handed-off",
+                                "failed_in_a_row": 1}),
+            ("vm.boot_failed", {"reason": "reset", "stage": None,
+                                "failed_in_a_row": 2}),
+            ("vm.boot_ok", {"failed_before": 2}),
+        ], ev
+        # A VM without a watchdog: counted, but no boot guard events.
+        wait_for("ok's agent", lambda: v.call("vm.show", name="ok")
+                 ["agent"]["seen"])
+        assert v.call("vm.show", name="ok")["bootguard"]["failed_boots"] == 0
+        assert not [e for e in v.call("events.list", vm="ok") if e["type"]
+                    in ("vm.bootguard", "vm.boot_ok", "vm.boot_failed")]
+        v.call("vm.kill", name="ok")
+        assert "watchdog event 3 in stage 9; ignored" in v.log_text()
+        assert "event EV_WATCHDOG of 5 bytes; ignored" in v.log_text()
+        v.call("vm.kill", name="w")
+    finally:
+        v.cleanup()
+
+
 def test_qemu_command_line(tmp_path):
     """What verged asks QEMU to run: verge-hv as -kernel, the guest Image
     raw at 0x44000000, verge-hv's options before "--" (with verge.uuid),

@@ -299,6 +299,19 @@ static void test_rate_and_freq(void **state)
 	assert_int_equal(cfg.acpi, 1);
 	rejected("verge.kernel=0x44000000 verge.acpi=yes --", -EINVAL,
 		 "verge.acpi", "0..1");
+	/* The boot guard: off unless given, 1..3600 s. */
+	ok("verge.kernel=0x44000000 --");
+	assert_int_equal(cfg.wdt_s, 0);
+	assert_int_equal(cfg.wdt_loader, 0);
+	ok("verge.kernel=0x44000000 verge.wdt=3600 verge.wdt_loader=1 --");
+	assert_int_equal(cfg.wdt_s, 3600);
+	assert_int_equal(cfg.wdt_loader, 1);
+	rejected("verge.kernel=0x44000000 verge.wdt=3601 --", -EINVAL,
+		 "verge.wdt", "0..3600");
+	rejected("verge.kernel=0x44000000 verge.wdt=-1 --", -EINVAL,
+		 "verge.wdt", "0..3600");
+	rejected("verge.kernel=0x44000000 verge.wdt_loader=2 --", -EINVAL,
+		 "verge.wdt_loader", "0..1");
 }
 
 int main(void)

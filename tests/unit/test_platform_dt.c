@@ -459,8 +459,27 @@ static void test_guest_dt_watchdog(void **state)
 	assert_int_equal(len, sizeof(want_irq));
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(fdt32_to_cpu(p[i]), want_irq[i]);
+	/* QEMU's root names the GIC as interrupt parent: nothing more. */
+	assert_null(fdt_getprop(out, node, "interrupt-parent", NULL));
 	plain = build(in, HV_BASE, HV_END, "");
 	assert_true(fdt_node_offset_by_compatible(plain, -1, "arm,sbsa-gwdt") < 0);
+	free(plain);
+	free(out);
+	/* A root without one: the node names the GIC itself. */
+	plain = fixture_dt_copy(in, 0);
+	assert_non_null(plain);
+	assert_int_equal(fdt_delprop(plain, 0, "interrupt-parent"), 0);
+	size = guest_dt_size(plain, &prm);
+	out = malloc(size);
+	assert_non_null(out);
+	assert_int_equal(guest_dt_build(plain, out, size, &prm, &err), 0);
+	node = fdt_node_offset_by_compatible(out, -1, "arm,sbsa-gwdt");
+	p = fdt_getprop(out, node, "interrupt-parent", &len);
+	assert_non_null(p);
+	assert_int_equal(len, 4);
+	assert_int_equal(fdt32_to_cpu(*p), fdt_get_phandle(out,
+		fdt_node_offset_by_compatible(out, -1, "arm,gic-v3")));
+	assert_true(fdt32_to_cpu(*p) != 0);
 	free(plain);
 	free(out);
 }

@@ -113,11 +113,12 @@ static void test_upgrade_v1(void **state)
 	assert_int_equal(f.first.rate_den, 1);
 	assert_string_equal(f.first.state, "defined");
 	assert_string_equal(f.first.restart, "no");
-	/* version 3 (jails): defined by root, no limits */
+	/* version 4 (jails): defined by root, no limits */
 	assert_int_equal(f.first.owner_uid, 0);
 	assert_string_equal(f.first.owner_groups, "");
 	assert_int_equal(f.first.cpu_quota, 0);
 	assert_int_equal(f.first.pids_max, 0);
+	assert_int_equal(f.first.watchdog_s, 0);	/* version 5: boot guard off */
 	/* the old events are still there, uid and all */
 	assert_int_equal(store_events_list(s, "old-vm", 0, 10, &events), 0);
 	assert_int_equal(json_array_size(events), 2);
@@ -156,6 +157,34 @@ static int64_t define(struct store *s, const char *name)
 
 	assert_int_equal(store_vm_insert(s, &r), 0);
 	return r.id;
+}
+
+/* The boot guard's timeout (vm.define watchdog_s) is stored and read
+ * back, across a reopen. */
+static void test_watchdog_stored(void **state)
+{
+	struct vm_record r = {
+		.name = "wd", .uuid = "u", .kernel = "/k", .cmdline = "",
+		.memory_mib = 64, .cpus = 1, .restart = "no",
+		.desired = "stopped", .rate_num = 1, .rate_den = 1,
+		.watchdog_s = 45,
+	};
+	struct found f = { 0 };
+	struct store *s;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_insert(s, &r), 0);
+	define(s, "zz-off");
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_foreach(s, collect, &f), 0);
+	assert_int_equal(f.count, 2);
+	assert_string_equal(f.first.name, "wd");
+	assert_int_equal(f.first.watchdog_s, 45);
+	store_close(s);
+	store_record_free(&f.first);
 }
 
 /* Jails (issue 13): who defined the VM and its limits survive a reopen. */
@@ -377,6 +406,7 @@ int main(void)
 		cmocka_unit_test_setup(test_upgrade_v1, setup),
 		cmocka_unit_test_setup(test_newer_refused, setup),
 		cmocka_unit_test_setup(test_reports_bounded, setup),
+		cmocka_unit_test_setup(test_watchdog_stored, setup),
 		cmocka_unit_test_setup(test_guestinfo, setup),
 		cmocka_unit_test_setup(test_commit_survives_close, setup),
 		cmocka_unit_test_setup(test_guest_events_kept_apart, setup),

@@ -489,7 +489,7 @@ static void boot_failed(struct vm *vm, const char *reason)
 	vm->fail_at = verged_now();
 	if (!guarded(vm))
 		return;
-	verged_event(vm->d, vm->def.name, "vm.boot_failed", -1,
+	vm_guest_event(vm, "vm.boot_failed",
 		     json_pack("{ss so sI}", "reason", reason, "stage",
 			       vm_wdt_stage_name(vm->wdt_stage) ?
 			       json_string(vm_wdt_stage_name(vm->wdt_stage)) :
@@ -514,7 +514,7 @@ void vm_boot_succeeded(struct vm *vm)
 		return;
 	vm->boot_open = false;
 	if (guarded(vm))
-		verged_event(vm->d, vm->def.name, "vm.boot_ok", -1,
+		vm_guest_event(vm, "vm.boot_ok",
 			     json_pack("{sI}", "failed_before",
 				       (json_int_t)vm->failed_boots));
 	vm->failed_boots = 0;
@@ -571,7 +571,7 @@ static void on_watchdog(struct vm *vm, const struct vp_frame *f)
 		vm->wdt_stage = w.stage;
 		if (!guarded(vm))
 			return;
-		verged_event(vm->d, vm->def.name, "vm.bootguard", -1,
+		vm_guest_event(vm, "vm.bootguard",
 			     json_pack("{ss sb sI}", "stage", stage,
 				       "watchdog", (int)w.enabled, "timeout_ms",
 				       (json_int_t)w.timeout_ms));
@@ -579,7 +579,7 @@ static void on_watchdog(struct vm *vm, const struct vp_frame *f)
 	}
 	if (w.what == VP_WDT_EXPIRED)
 		vm->wdt_expiries++;
-	verged_event(vm->d, vm->def.name, "vm.watchdog", -1,
+	vm_guest_event(vm, "vm.watchdog",
 		     json_pack("{ss ss ss sI}", "signal", signals[w.what],
 			       "action", w.what == VP_WDT_EXPIRED ? "reset" :
 					 "interrupt",

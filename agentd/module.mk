@@ -22,7 +22,8 @@ VERGED_MAIN  := $(VERGED_HOST)/main.c.o
 
 all: $(VERGED)
 
-$(VERGED_LIB): $(VERGED_OBJS) $(O)/host/proto/frame.c.o
+$(VERGED_LIB): $(VERGED_OBJS) $(O)/host/proto/frame.c.o \
+	$(O)/host/proto/evq.c.o
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 

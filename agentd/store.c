@@ -69,6 +69,11 @@ static const char *const migrations[] = {
 	"  value TEXT NOT NULL,"
 	"  source TEXT NOT NULL,"
 	"  PRIMARY KEY (vm_id, key));",
+	/* 2 -> 3: the held-event cursor of the VM's running hypervisor
+	 * (verge_proto.h "Held events"): the boot_id and seq of the last
+	 * boot or power event recorded in the event log. */
+	"ALTER TABLE observed ADD COLUMN hv_boot INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE observed ADD COLUMN hv_seq INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -76,7 +81,7 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 
 enum stmt {
 	S_VM_INSERT, S_CLOCK_INSERT, S_OBS_INSERT, S_VM_DELETE, S_VM_DESIRED,
-	S_VM_CLOCK, S_VM_OBSERVED, S_VM_ALL, S_EVENT_ADD, S_EVENT_PRUNE,
+	S_VM_CLOCK, S_VM_OBSERVED, S_VM_HELD, S_VM_ALL, S_EVENT_ADD, S_EVENT_PRUNE,
 	S_EVENTS, S_REPORT_ADD, S_REPORT_PRUNE, S_REPORT_LATEST,
 	S_REPORT_COUNT, S_GI_SET, S_GI_DEL, S_GI_GET, S_GI_HOST,
 	S_COUNT
@@ -95,10 +100,12 @@ static const char *const stmt_sql[S_COUNT] = {
 		" freq_hz = ? WHERE vm_id = ?",
 	[S_VM_OBSERVED] = "UPDATE observed SET state = ?, pid = ?,"
 		" started_at = ?, boots = ? WHERE vm_id = ?",
+	[S_VM_HELD] = "UPDATE observed SET hv_boot = ?, hv_seq = ?"
+		" WHERE vm_id = ?",
 	[S_VM_ALL] = "SELECT v.id, v.name, v.uuid, v.kernel, v.initrd,"
 		" v.cmdline, v.memory_mib, v.cpus, v.restart, v.desired,"
 		" c.rate_num, c.rate_den, c.freq_hz, o.state, o.pid,"
-		" o.started_at, o.boots FROM vms v"
+		" o.started_at, o.boots, o.hv_boot, o.hv_seq FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
 	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail)"
@@ -468,6 +475,21 @@ int store_vm_set_observed(struct store *s, int64_t id, const char *state,
 	return step_write(s, q, "update observed");
 }
 
+int store_vm_set_held(struct store *s, int64_t id, uint64_t boot_id,
+		      uint32_t seq)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_VM_HELD);
+	sqlite3_bind_int64(q, 1, (int64_t)boot_id);
+	sqlite3_bind_int64(q, 2, seq);
+	sqlite3_bind_int64(q, 3, id);
+	return step_write(s, q, "update held-event cursor");
+}
+
 void store_record_free(struct vm_record *r)
 {
 	if (!r)
@@ -502,6 +524,8 @@ static void read_record(sqlite3_stmt *q, struct vm_record *r)
 	r->pid = sqlite3_column_int64(q, 14);
 	r->started_at = sqlite3_column_double(q, 15);
 	r->boots = sqlite3_column_int64(q, 16);
+	r->hv_boot = (uint64_t)sqlite3_column_int64(q, 17);
+	r->hv_seq = (uint32_t)sqlite3_column_int64(q, 18);
 }
 
 int store_vm_foreach(struct store *s,

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 struct store;
 
@@ -33,6 +33,10 @@ struct vm_record {
 	char *state;			/* observed */
 	int64_t pid, boots;
 	double started_at;
+	/* held-event cursor: last boot or power event recorded (0, 0: none
+	 * of the running QEMU's) */
+	uint64_t hv_boot;
+	uint32_t hv_seq;
 };
 
 int store_open(const char *path, struct store **ret_store);
@@ -60,6 +64,8 @@ int store_vm_set_clock(struct store *s, int64_t id, uint32_t num,
 		       uint32_t den, uint64_t freq_hz);
 int store_vm_set_observed(struct store *s, int64_t id, const char *state,
 			  int64_t pid, double started_at, int64_t boots);
+int store_vm_set_held(struct store *s, int64_t id, uint64_t boot_id,
+		      uint32_t seq);
 /* Calls fn for every VM, by name; stops at the first non-zero return. */
 int store_vm_foreach(struct store *s,
 		     int (*fn)(const struct vm_record *r, void *arg),

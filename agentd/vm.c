@@ -576,6 +576,7 @@ static const struct qmp_ops vm_qmp_ops = {
 static const struct hvlink_ops vm_hv_ops = {
 	.event = vm_hv_event,
 	.state = vm_hv_state,
+	.lost = vm_hv_lost,
 };
 
 static int open_links(struct vm *vm)
@@ -587,6 +588,8 @@ static int open_links(struct vm *vm)
 		r = hvlink_open(vm->d->loop, vm->mgmt_path,
 				vm->d->cfg.mgmt_timeout_ms, &vm_hv_ops, vm,
 				&vm->hv);
+	if (!r)	/* held events resume after the last one recorded */
+		hvlink_set_cursor(vm->hv, vm->def.hv_boot, vm->def.hv_seq);
 	return r;
 }
 
@@ -697,6 +700,7 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 	}
 	vm->started_at = verged_now();
 	vm->boots++;
+	vm_held_reset(vm);
 	vm->stop_requested = vm->guest_shutdown = false;
 	set_desired(vm, "running");
 	verged_event(vm->d, vm->def.name, "vm.start", uid,

@@ -101,6 +101,9 @@ void vm_set_state(struct vm *vm, enum vm_state s);
 /* Management channel (agent.c). */
 void vm_hv_event(void *arg, const struct vp_frame *f);
 void vm_hv_state(void *arg, bool up);
+void vm_hv_lost(void *arg, uint64_t n);
+/* A new QEMU: no held event of its hypervisor recorded yet. */
+void vm_held_reset(struct vm *vm);
 /* Sends a TCLO command "verb ID[ arg]" and answers call with the reply,
  * or an error after timeout_factor x the configured agent timeout. */
 void vm_tclo(struct vm *vm, const char *verb, const char *arg,

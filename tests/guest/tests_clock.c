@@ -27,6 +27,7 @@
 #define IRQ_WAIT_MS	2000		/* host time */
 #define REARM_MS	1000		/* guest time */
 #define REARM_WAIT_MS	10000		/* host time */
+#define REARM_TRIES	3		/* samples when the rate stayed */
 #define COST_READS	10000
 
 #define CNTP_CTL_ENABLE		(1u << 0)
@@ -284,7 +285,8 @@ void test_ptimer_fires_at_cval(void)
 void test_ptimer_rearm(void)
 {
 	struct hv_clock a, b;
-	uint64_t cval, p0, late;
+	uint64_t cval, p0, late, more, ticks = read_sysreg(cntfrq_el0) / 1000 * REARM_MS;
+	unsigned n = 1;
 
 	if (!hv_require() || !gic_ready() || !hv_clock(&a))
 		return;
@@ -294,11 +296,21 @@ void test_ptimer_rearm(void)
 	       cval, a.num, a.den);
 	if (!ptimer_wait(cval, REARM_WAIT_MS, &p0, &late) || !hv_clock(&b))
 		return;
-	/* one sample, but a long interval: a missed re-arm at the host's
-	 * rate change is late by most of it */
-	judge_late(late, read_sysreg(cntfrq_el0) / 1000 * REARM_MS, 1);
-	info("fired after %lu us of host time, rate now %lu/%lu, host counter %lu",
-	     (b.p - p0) * 1000000 / HOST_FREQ, b.num, b.den, b.p);
+	info("fired after %lu us of host time, rate now %lu/%lu, host counter %lu, guest counter %lu",
+	     (b.p - p0) * 1000000 / HOST_FREQ, b.num, b.den, b.p, b.g);
+	/* A rate changed by the host during the wait: that one sample is
+	 * judged (a missed re-arm leaves the guest running past CVAL for
+	 * most of the interval). A rate that stayed: a timer that ignores it
+	 * is late in every sample, so a late one is sampled again. */
+	while (a.num == b.num && a.den == b.den && n < REARM_TRIES &&
+	       late > ticks / LATE_SHARE) {
+		if (!ptimer_arm(REARM_MS, &cval) ||
+		    !ptimer_wait(cval, REARM_WAIT_MS, NULL, &more))
+			return;
+		late = more < late ? more : late;
+		n++;
+	}
+	judge_late(late, ticks, n);
 }
 
 void test_cntpct_cost(void)

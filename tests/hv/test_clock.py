@@ -86,8 +86,8 @@ def test_ptimer_rearm_on_rate_change(qemu_cmd):
         t_set = time.monotonic() - t0
         assert (clk["rate_num"], clk["rate_den"]) == (2, 1), clk
         f = vm.expect(r"INFO ptimer_rearm_on_rate_change: fired after (\d+) us"
-                      r" of host time, rate now (\d+)/(\d+), host counter (\d+)\n",
-                      30)
+                      r" of host time, rate now (\d+)/(\d+), host counter (\d+)"
+                      r", guest counter (\d+)\n", 30)
         vm.expect(r"\d+ passed, \d+ failed\n", TIMEOUT)
         text = vm.text
     check_passed(None, text, ["ptimer_rearm_on_rate_change"])
@@ -110,6 +110,11 @@ def test_ptimer_rearm_on_rate_change(qemu_cmd):
     # running on past CVAL without the interrupt (remaining, in guest
     # ticks, until the old deadline): the guest judged that (PASS above);
     # checked here too, as a share of what a miss would show.
+    # The timeline itself, exact whatever the load: after the change
+    # G(P) = G_c + 2 (P - P_c) at every P, here where the guest sampled it.
+    g_after = int(f.group(5))
+    drift = g_after - clk["guest_counter"] - 2 * (fired - clk["host_counter"])
+    assert abs(drift) <= 2, "G(P) off the rate-2 line by %d ticks" % drift
     assert fired - due >= -HOST_FREQ // 1000, \
         "interrupt at host %d, due at %d (%.3f ms early)" % (
             fired, due, -late_ms)

@@ -81,9 +81,10 @@ check-linux: $(HV_BIN) $(INITRD) fixtures
 	@VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) \
 		scripts/run-pytest.sh $(O)/results linux tests/linux
 
+# DEMO_KEEP=1 leaves verged and the VM running to play with (scripts/demo.sh).
 demo: deps
-	@$(MAKE) --no-print-directory $(HV_BIN) $(INITRD) $(VERGED) $(VERGE)
-	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) scripts/demo.sh
+	@$(MAKE) --no-print-directory $(HV_BIN) $(INITRD) $(VERGED) $(VERGE_BIN)
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) DEMO_KEEP=$(DEMO_KEEP) scripts/demo.sh
 
 bench: all fixtures bench-deps
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/boot.py

@@ -589,6 +589,28 @@ static void on_watchdog(struct vm *vm, const struct vp_frame *f)
 		boot_failed(vm, "watchdog");
 }
 
+/* A held event is in the batch: the cursor joins it, the batch is
+ * committed, and only then may the hypervisor forget the event. A verged
+ * killed before the commit gets it again, one killed after does not. */
+static void held_recorded(struct vm *vm)
+{
+	hvlink_cursor(vm->hv, &vm->def.hv_boot, &vm->def.hv_seq);
+	if (store_vm_set_held(vm->d->store, vm->def.id, vm->def.hv_boot,
+			      vm->def.hv_seq) == 0)
+		verged_dirty(vm->d);
+	verged_commit(vm->d);
+	hvlink_ack(vm->hv);
+}
+
+void vm_hv_lost(void *arg, uint64_t n)
+{
+	struct vm *vm = arg;
+
+	verged_event(vm->d, vm->def.name, "vm.events_lost", -1,
+		     json_pack("{sI}", "count", (json_int_t)n));
+	held_recorded(vm);
+}
+
 void vm_hv_event(void *arg, const struct vp_frame *f)
 {
 	struct vm *vm = arg;
@@ -623,6 +645,15 @@ void vm_hv_event(void *arg, const struct vp_frame *f)
 	default:	/* EV_CLOCK, EV_POWER: QMP and the methods cover them */
 		break;
 	}
+	if (vp_event_held(f->hdr.type) && f->hdr.seq)
+		held_recorded(vm);
+}
+
+void vm_held_reset(struct vm *vm)
+{
+	vm->def.hv_boot = 0;
+	vm->def.hv_seq = 0;
+	store_vm_set_held(vm->d->store, vm->def.id, 0, 0);
 }
 
 void vm_hv_state(void *arg, bool up)

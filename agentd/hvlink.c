@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <verge_evq.h>
+
 #include "hvlink.h"
 #include "jail.h"
 #include "log.h"
@@ -34,6 +36,8 @@ struct hvlink {
 	int timeout_ms;
 	bool up, closing, connecting;
 	long long peer_uid;	/* the server's uid (jails), -1: any */
+	bool no_held;		/* the hypervisor predates held events */
+	struct vp_evcursor cur;	/* held events passed on */
 	uint32_t seq;
 	struct hv_req *reqs, **reqs_tail;
 	struct vp_decoder dec;
@@ -113,11 +117,123 @@ static void disconnect(struct hvlink *l)
 		l->pipe = NULL;
 	}
 	l->up = false;
+	l->cur.waiting = true;	/* until the next connection's replay */
 	vp_decoder_init(&l->dec);
 	arm_timer(l);
 	end_reqs(l, -ECONNRESET);
 	if (was_up && l->ops->state)
 		l->ops->state(l->arg, false);
+}
+
+static void ask_replay(struct hvlink *l);
+
+/* The reply to a replay request: the hypervisor's boot and what it
+ * dropped; the replay itself follows as events. */
+static void replay_done(void *arg, int err, const struct vp_frame *f)
+{
+	struct hvlink *l = arg;
+	struct vp_events_state st;
+	char why[128];
+	int32_t code = 0;
+	uint64_t lost;
+
+	if (l->closing || err == -ECONNRESET)
+		return;
+	if (err == -EPROTO) {
+		hvlink_error_text(f, why, sizeof(why), &code);
+		if (code == VP_E_UNKNOWN_TYPE) {
+			log_warn("%s: the hypervisor predates held events; "
+				 "boot events sent before verged attached "
+				 "are lost", l->path);
+			l->no_held = true;
+			return;
+		}
+	}
+	if (err) {
+		log_warn("%s: replay of held events failed (%d); "
+			 "reconnecting", l->path, err);
+		disconnect(l);
+		return;
+	}
+	memcpy(&st, f->payload, sizeof(st));
+	lost = vp_evcursor_synced(&l->cur, &st);
+	log_debug("%s: held events: boot %llx, replay %u-%u", l->path,
+		  (unsigned long long)st.boot_id, l->cur.seq + 1,
+		  st.next_seq - 1);
+	if (lost) {
+		log_warn("%s: the hypervisor dropped %llu boot or power events"
+			 " before verged could record them", l->path,
+			 (unsigned long long)lost);
+		if (l->ops->lost)
+			l->ops->lost(l->arg, lost);
+	}
+}
+
+static void ask_replay(struct hvlink *l)
+{
+	struct vp_events_ack a;
+
+	vp_evcursor_ack(&l->cur, VP_ACK_REPLAY, &a);
+	if (hvlink_request(l, VP_EVENTS_ACK, &a, sizeof(a), replay_done, l))
+		log_warn("%s: cannot ask for held events", l->path);
+}
+
+static void ack_done(void *arg, int err, const struct vp_frame *f)
+{
+	struct hvlink *l = arg;
+
+	(void)f;
+	if (err && err != -ECONNRESET && !l->closing)
+		log_debug("%s: EVENTS_ACK failed (%d)", l->path, err);
+}
+
+void hvlink_ack(struct hvlink *l)
+{
+	struct vp_events_ack a;
+
+	if (!l || !l->up || l->no_held)
+		return;
+	vp_evcursor_ack(&l->cur, 0, &a);
+	hvlink_request(l, VP_EVENTS_ACK, &a, sizeof(a), ack_done, l);
+}
+
+void hvlink_set_cursor(struct hvlink *l, uint64_t boot_id, uint32_t seq)
+{
+	vp_evcursor_init(&l->cur, boot_id, seq);
+}
+
+void hvlink_cursor(const struct hvlink *l, uint64_t *ret_boot_id,
+		   uint32_t *ret_seq)
+{
+	*ret_boot_id = l->cur.boot_id;
+	*ret_seq = l->cur.seq;
+}
+
+/* A held event: passed on only when it is the next one (proto/evq.c). */
+static void held_event(struct hvlink *l, const struct vp_frame *f)
+{
+	int want = vp_payload_size(f->hdr.type, f->hdr.flags);
+
+	if (want < 0 || f->hdr.len != (uint32_t)want) {
+		log_warn("%s: event %s of %u bytes; ignored", l->path,
+			 vp_type_name(f->hdr.type), f->hdr.len);
+		return;
+	}
+	switch (vp_evcursor_event(&l->cur, vp_event_boot_id(f->payload,
+							    f->hdr.len),
+				  f->hdr.seq)) {
+	case VP_EVC_TAKE:
+		if (l->ops->event)
+			l->ops->event(l->arg, f);
+		break;
+	case VP_EVC_SKIP:
+		break;
+	case VP_EVC_RESYNC:
+		log_debug("%s: held event %u out of order; asking again",
+			  l->path, f->hdr.seq);
+		ask_replay(l);
+		break;
+	}
 }
 
 /* A HELLO that fails (often: the hypervisor is still booting when the
@@ -142,6 +258,8 @@ static void hello_done(void *arg, int err, const struct vp_frame *f)
 	}
 	log_debug("%s: hypervisor %06x", l->path, h.hv_version);
 	l->up = true;
+	l->no_held = false;
+	ask_replay(l);
 	if (l->ops->state)
 		l->ops->state(l->arg, true);
 }
@@ -197,8 +315,12 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		while (l->pipe && vp_decoder_next(&l->dec, &l->frame)) {
 			if (l->frame.hdr.flags & VP_F_REPLY)
 				handle_reply(l, &l->frame);
-			else if ((l->frame.hdr.flags & VP_F_EVENT) &&
-				 l->ops->event)
+			else if (!(l->frame.hdr.flags & VP_F_EVENT))
+				continue;
+			else if (vp_event_held(l->frame.hdr.type) &&
+				 !l->no_held)
+				held_event(l, &l->frame);
+			else if (l->ops->event)
 				l->ops->event(l->arg, &l->frame);
 		}
 	}
@@ -263,6 +385,7 @@ int hvlink_open(uv_loop_t *loop, const char *path, int timeout_ms,
 	l->timeout_ms = timeout_ms;
 	l->reqs_tail = &l->reqs;
 	vp_decoder_init(&l->dec);
+	vp_evcursor_init(&l->cur, 0, 0);
 	uv_timer_init(loop, l->timer);
 	l->timer->data = l;
 	start_connect(l);

@@ -5,6 +5,14 @@
  * matches their replies with a deadline, and passes events on. Frames are
  * decoded and checked by proto/frame.c; reply sizes against
  * vp_payload_size().
+ *
+ * Held events (boot and power, verge_proto.h "Held events") are passed on
+ * once each, in order, across late attaches, reconnects and hypervisor
+ * restarts: after every HELLO the link asks the hypervisor to replay what
+ * it holds after the cursor (hvlink_set_cursor: what the owner recorded),
+ * and asks again whenever an event arrives out of order. The owner
+ * records each held event together with hvlink_cursor(), then calls
+ * hvlink_ack() so that the hypervisor may forget it.
  */
 #ifndef VERGED_HVLINK_H
 #define VERGED_HVLINK_H
@@ -21,6 +29,9 @@ struct hvlink_ops {
 	void (*event)(void *arg, const struct vp_frame *f);
 	/* up: HELLO answered with our version; !up: connection ended. */
 	void (*state)(void *arg, bool up);
+	/* n held events were dropped by the hypervisor (its queue was
+	 * full) before they could be passed on; may be NULL. */
+	void (*lost)(void *arg, uint64_t n);
 };
 
 /*
@@ -37,6 +48,15 @@ int hvlink_open(uv_loop_t *loop, const char *path, int timeout_ms,
 int hvlink_request(struct hvlink *l, uint8_t type, const void *payload,
 		   uint32_t len, hvlink_reply_fn cb, void *arg);
 bool hvlink_up(const struct hvlink *l);
+/* Where held events resume: the boot_id and seq of the last one the
+ * owner recorded (0, 0 for a QEMU just started). Call after open. */
+void hvlink_set_cursor(struct hvlink *l, uint64_t boot_id, uint32_t seq);
+/* The last held event passed on (or what set_cursor gave). */
+void hvlink_cursor(const struct hvlink *l, uint64_t *ret_boot_id,
+		   uint32_t *ret_seq);
+/* Every held event passed on so far is recorded: the hypervisor may
+ * forget them. Nothing when not connected. */
+void hvlink_ack(struct hvlink *l);
 void hvlink_close(struct hvlink *l);
 /* The error reply's message, NUL-terminated into buf. */
 const char *hvlink_error_text(const struct vp_frame *f, char *buf,

@@ -7,7 +7,7 @@ VERGED_HOST  := $(O)/host/agentd
 VERGED_LIB   := $(VERGED_HOST)/libverged.a
 VERGED_CFLAGS := $(HOST_CFLAGS) -D_GNU_SOURCE -Iagentd -Iproto/inc -MMD -MP
 VERGED_LIBS  := -luv -ljansson -lsqlite3 -linih -lm
-# REST API (issue 6)
+# REST API (rest.c and its helpers)
 VERGED_LIBS  += -lmicrohttpd -lcurl -lpthread
 ifneq ($(SANITIZE),)
 VERGED_CFLAGS += -fno-sanitize-recover=all
@@ -15,7 +15,7 @@ endif
 
 VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
-# REST API (issue 6)
+# REST API (rest.c and its helpers)
 VERGED_SRCS  += buf metrics peers rest snapshot
 # REST token (issue 12)
 VERGED_SRCS  += token
@@ -32,7 +32,8 @@ $(VERGE_JAIL): agentd/verge-jail.c
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -D_GNU_SOURCE $(HOST_LDFLAGS) -o $@ $<
 
-$(VERGED_LIB): $(VERGED_OBJS) $(O)/host/proto/frame.c.o
+$(VERGED_LIB): $(VERGED_OBJS) $(O)/host/proto/frame.c.o \
+	$(O)/host/proto/evq.c.o
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -47,7 +48,7 @@ $(VERGED_OBJS) $(VERGED_MAIN): $(VERGED_HOST)/%.c.o: agentd/%.c
 
 # Unit tests of the method table, parameter checks and store migrations.
 VERGED_UNIT  := $(addprefix $(UNIT_DIR)/,test_verged_rpc test_verged_store)
-# REST (issue 6): snapshot slot, ETags, buffer, metrics text
+# REST: snapshot slot, ETags, buffer, metrics text
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_rest
 # log lines from guest text (issue 12)
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_log
@@ -65,7 +66,7 @@ $(VERGED_UNIT:=.c.o): $(UNIT_DIR)/%.c.o: tests/unit/%.c
 
 -include $(VERGED_OBJS:.o=.d) $(VERGED_MAIN:.o=.d) $(VERGED_UNIT:=.c.d)
 
-# REST figures (issue 6): bench/rest.py runs as part of `make bench`.
+# REST figures: bench/rest.py runs as part of `make bench`.
 .PHONY: bench-rest
 bench: bench-rest
 bench-rest: $(VERGED)

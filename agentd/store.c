@@ -97,6 +97,11 @@ static const char *const migrations[] = {
 	"  pids_max INTEGER NOT NULL DEFAULT 0);",
 	/* 4 -> 5: the boot guard's watchdog timeout (verge.wdt). */
 	"ALTER TABLE vms ADD COLUMN watchdog_s INTEGER NOT NULL DEFAULT 0;",
+	/* 5 -> 6: the held-event cursor of the VM's running hypervisor
+	 * (verge_proto.h "Held events"): the boot_id and seq of the last
+	 * boot or power event recorded in the event log. */
+	"ALTER TABLE observed ADD COLUMN hv_boot INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE observed ADD COLUMN hv_seq INTEGER NOT NULL DEFAULT 0;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -104,7 +109,7 @@ _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
 
 enum stmt {
 	S_VM_INSERT, S_CLOCK_INSERT, S_OBS_INSERT, S_VM_DELETE, S_VM_DESIRED,
-	S_VM_CLOCK, S_VM_OBSERVED, S_VM_ALL, S_EVENT_ADD, S_EVENT_PRUNE_HOST,
+	S_VM_CLOCK, S_VM_OBSERVED, S_VM_HELD, S_VM_ALL, S_EVENT_ADD, S_EVENT_PRUNE_HOST,
 	S_EVENT_PRUNE_GUEST, S_EVENTS, S_REPORT_ADD, S_REPORT_PRUNE, S_REPORT_LATEST,
 	S_REPORT_COUNT, S_GI_SET, S_GI_DEL, S_GI_GET, S_GI_HOST,
 	S_GI_GUEST_SET, S_GI_GUEST_DEL,
@@ -127,12 +132,15 @@ static const char *const stmt_sql[S_COUNT] = {
 		" freq_hz = ? WHERE vm_id = ?",
 	[S_VM_OBSERVED] = "UPDATE observed SET state = ?, pid = ?,"
 		" started_at = ?, boots = ? WHERE vm_id = ?",
+	[S_VM_HELD] = "UPDATE observed SET hv_boot = ?, hv_seq = ?"
+		" WHERE vm_id = ?",
 	[S_VM_ALL] = "SELECT v.id, v.name, v.uuid, v.kernel, v.initrd,"
 		" v.cmdline, v.memory_mib, v.cpus, v.restart, v.desired,"
 		" c.rate_num, c.rate_den, c.freq_hz, o.state, o.pid,"
 		" o.started_at, o.boots, v.owner_uid, v.owner_gid,"
 		" v.owner_groups, v.cpu_quota, v.cpu_weight, v.memory_max,"
-		" v.pids_max, v.partition, v.watchdog_s FROM vms v"
+		" v.pids_max, v.partition, v.watchdog_s,"
+		" o.hv_boot, o.hv_seq FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
 	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail,"
@@ -541,6 +549,21 @@ int store_vm_set_observed(struct store *s, int64_t id, const char *state,
 	return step_write(s, q, "update observed");
 }
 
+int store_vm_set_held(struct store *s, int64_t id, uint64_t boot_id,
+		      uint32_t seq)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_VM_HELD);
+	sqlite3_bind_int64(q, 1, (int64_t)boot_id);
+	sqlite3_bind_int64(q, 2, seq);
+	sqlite3_bind_int64(q, 3, id);
+	return step_write(s, q, "update held-event cursor");
+}
+
 void store_record_free(struct vm_record *r)
 {
 	if (!r)
@@ -586,6 +609,8 @@ static void read_record(sqlite3_stmt *q, struct vm_record *r)
 	r->pids_max = sqlite3_column_int64(q, 23);
 	r->partition = col_dup(q, 24);
 	r->watchdog_s = sqlite3_column_int64(q, 25);
+	r->hv_boot = (uint64_t)sqlite3_column_int64(q, 26);
+	r->hv_seq = (uint32_t)sqlite3_column_int64(q, 27);
 }
 
 int store_vm_foreach(struct store *s,

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 
 struct store;
 
@@ -41,6 +41,10 @@ struct vm_record {
 	char *owner_groups;		/* "g1,g2,..." */
 	int64_t cpu_quota, cpu_weight, memory_max, pids_max;
 	char *partition;		/* NULL: none */
+	/* held-event cursor: last boot or power event recorded (0, 0: none
+	 * of the running QEMU's) */
+	uint64_t hv_boot;
+	uint32_t hv_seq;
 };
 
 /* A partition: a group of VMs whose resource group bounds theirs
@@ -79,6 +83,8 @@ int store_vm_set_clock(struct store *s, int64_t id, uint32_t num,
 		       uint32_t den, uint64_t freq_hz);
 int store_vm_set_observed(struct store *s, int64_t id, const char *state,
 			  int64_t pid, double started_at, int64_t boots);
+int store_vm_set_held(struct store *s, int64_t id, uint64_t boot_id,
+		      uint32_t seq);
 /* Calls fn for every VM, by name; stops at the first non-zero return. */
 int store_vm_foreach(struct store *s,
 		     int (*fn)(const struct vm_record *r, void *arg),

@@ -648,6 +648,7 @@ static const struct qmp_ops vm_qmp_ops = {
 static const struct hvlink_ops vm_hv_ops = {
 	.event = vm_hv_event,
 	.state = vm_hv_state,
+	.lost = vm_hv_lost,
 };
 
 static int open_links(struct vm *vm)
@@ -663,6 +664,8 @@ static int open_links(struct vm *vm)
 		qmp_expect_peer(vm->qmp, jail_uid(vm));
 		hvlink_expect_peer(vm->hv, jail_uid(vm));
 	}
+	if (!r)	/* held events resume after the last one recorded */
+		hvlink_set_cursor(vm->hv, vm->def.hv_boot, vm->def.hv_seq);
 	return r;
 }
 
@@ -871,6 +874,7 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 	}
 	vm->started_at = verged_now();
 	vm->boots++;
+	vm_held_reset(vm);
 	vm->stop_requested = vm->guest_shutdown = false;
 	set_desired(vm, "running");
 	verged_event(vm->d, vm->def.name, "vm.start", uid,

@@ -132,6 +132,9 @@ void vm_hv_state(void *arg, bool up);
 const char *vm_wdt_stage_name(uint32_t stage);
 /* The guest agent reported: a boot attempt under way succeeded. */
 void vm_boot_succeeded(struct vm *vm);
+void vm_hv_lost(void *arg, uint64_t n);
+/* A new QEMU: no held event of its hypervisor recorded yet. */
+void vm_held_reset(struct vm *vm);
 /* Sends a TCLO command "verb ID[ arg]" and answers call with the reply,
  * or an error after timeout_factor x the configured agent timeout. */
 void vm_tclo(struct vm *vm, const char *verb, const char *arg,

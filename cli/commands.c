@@ -24,7 +24,7 @@ const struct cli_arg cli_global_args[] = {
 	  "give up waiting for verged after S seconds, or with a unit: "
 	  "500ms (default 60; 0: never)", NULL },
 	{ "help", NULL, CLI_FLAG, CLI_LOCAL, "help", "show help", NULL },
-	/* REST (issue 6): read-only commands through verged's REST API */
+	/* REST: read-only commands through verged's REST API */
 	{ "url", "URL", CLI_STRING, CLI_LOCAL, "url",
 	  "talk to verged's REST API at URL (http:// or https://) instead "
 	  "of its socket: read-only commands only", NULL },

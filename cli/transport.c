@@ -12,7 +12,7 @@ int64_t cli_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Issue 6 adds `--url`: an "http://" endpoint gets the HTTP transport. */
+/* `--url`: an "http://" or "https://" endpoint gets the HTTP transport. */
 int cli_transport_open(const char *endpoint, int64_t deadline,
 		       struct cli_transport **ret_t)
 {

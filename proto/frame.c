@@ -21,8 +21,13 @@ _Static_assert(sizeof(struct vp_step) == 8, "vp_step");
 _Static_assert(sizeof(struct vp_freq) == 8, "vp_freq");
 _Static_assert(sizeof(struct vp_clock) == 88, "vp_clock");
 _Static_assert(sizeof(struct vp_stats) == 128, "vp_stats");
-_Static_assert(sizeof(struct vp_ev_boot) == 8, "vp_ev_boot");
-_Static_assert(sizeof(struct vp_ev_power) == 8, "vp_ev_power");
+_Static_assert(sizeof(struct vp_ev_boot) == 16, "vp_ev_boot");
+_Static_assert(sizeof(struct vp_ev_power) == 16, "vp_ev_power");
+/* Held events end with the boot_id (proto/evq.c fills it in). */
+_Static_assert(offsetof(struct vp_ev_boot, boot_id) == 8, "vp_ev_boot");
+_Static_assert(offsetof(struct vp_ev_power, boot_id) == 8, "vp_ev_power");
+_Static_assert(sizeof(struct vp_events_ack) == 16, "vp_events_ack");
+_Static_assert(sizeof(struct vp_events_state) == 24, "vp_events_state");
 _Static_assert(sizeof(struct vp_ev_watchdog) == 16, "vp_ev_watchdog");
 _Static_assert(sizeof(((struct vp_decoder *)0)->buf) == VP_MAX_FRAME,
 	       "decoder holds one whole frame");
@@ -38,6 +43,8 @@ static const struct vp_type_info {
 	{ VP_HELLO, "HELLO", sizeof(struct vp_hello),
 	  sizeof(struct vp_hello_reply) },
 	{ VP_PING, "PING", ANY, ANY },
+	{ VP_EVENTS_ACK, "EVENTS_ACK", sizeof(struct vp_events_ack),
+	  sizeof(struct vp_events_state) },
 	{ VP_CLOCK_GET, "CLOCK_GET", 0, sizeof(struct vp_clock) },
 	{ VP_CLOCK_SET_RATE, "CLOCK_SET_RATE", sizeof(struct vp_rate),
 	  sizeof(struct vp_clock) },
@@ -82,6 +89,11 @@ int vp_payload_size(uint8_t type, uint16_t flags)
 	if (!t || (flags & VP_F_ERROR))
 		return ANY;
 	return (flags & VP_F_REPLY) ? t->rep : t->req;
+}
+
+int vp_event_held(uint8_t type)
+{
+	return type == VP_EV_BOOT || type == VP_EV_POWER;
 }
 
 const char *vp_type_name(uint8_t type)

@@ -9,7 +9,7 @@ PROTO_CFLAGS += -fno-sanitize-recover=all
 endif
 
 MGMT_BIN     := $(O)/verge-mgmt
-PROTO_OBJS   := $(patsubst %,$(PROTO_HOST)/%.c.o,frame mgmt_client \
+PROTO_OBJS   := $(patsubst %,$(PROTO_HOST)/%.c.o,frame evq mgmt_client \
 	tool/verge-mgmt)
 
 all: $(MGMT_BIN)

@@ -4,12 +4,16 @@
 # the test initramfs, whose init starts verge-guest-agent) is defined and
 # started under verge-hv; `verge vm list`, the agent's report, the guest's
 # clock slowed to half speed and `verge clock show`; then everything the
-# demo started is stopped by pid. Builds nothing (`make demo` does).
+# demo started is stopped by pid, and the demo says how to play on.
+# DEMO_KEEP=1 (`make demo DEMO_KEEP=1`) leaves verged and the VM running
+# instead and prints the commands that reach them. Builds nothing (`make
+# demo` does).
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${VERGE_BUILD:-build}
 CACHE=${VERGE_CACHE:-.cache}
 DEMO_TIMEOUT=${DEMO_TIMEOUT:-180}
+DEMO_KEEP=${DEMO_KEEP:-}
 
 for f in "$BUILD/verged" "$BUILD/verge-jail" "$BUILD/verge" \
 		"$BUILD/verge-hv.bin" "$CACHE/Image" "$BUILD/initrd.gz"; do
@@ -41,6 +45,28 @@ verge() {
 	echo "\$ verge $*"
 	"$BUILD/verge" --socket "$dir/verged.sock" "$@"
 }
+# The commands to play on, runnable as they are printed.
+next_steps() {
+	say "what to try next"
+	if [ -n "$DEMO_KEEP" ]; then
+		cat <<-EOT
+		verged (pid $verged_pid) and the VM "demo" keep running; in a shell:
+		  export PATH="$BUILD:\$PATH" VERGE_SOCKET="$dir/verged.sock"
+		  verge agent show demo
+		  verge clock set-rate demo 2
+		  verge events demo
+		When done: verge vm stop demo; kill $verged_pid; rm -rf $dir
+		EOT
+	else
+		cat <<-EOT
+		The demo stopped its VM and verged. To play on with them:
+		  make demo DEMO_KEEP=1
+		leaves both running and prints the commands that reach them
+		(verge agent show demo, verge clock set-rate demo 2, verge events
+		demo). verge(1) and docs/verged.md describe the rest.
+		EOT
+	fi
+}
 # Polls "verge ARGS" (quietly) until it succeeds or the demo times out.
 wait_for() {
 	what=$1; shift
@@ -58,7 +84,7 @@ wait_for() {
 say "verged in $dir (SQLite state, JSON-RPC on a Unix socket)"
 "$BUILD/verged" --foreground --socket "$dir/verged.sock" \
 	--state-dir "$dir/state" --run-dir "$dir/run" --rest off \
-	2>"$dir/verged.log" &
+	>"$dir/verged.log" 2>&1 </dev/null &
 verged_pid=$!
 wait_for "verged" version
 
@@ -78,10 +104,20 @@ sleep 4
 verge clock show demo
 verge agent ping demo
 
-say "clean stop (the guest's power button), then verged"
+if [ -n "$DEMO_KEEP" ]; then
+	verge events demo
+	trap - EXIT
+	next_steps
+	exit 0
+fi
+say "back to natural speed; a clean stop (the guest's power button), then verged"
+# A guest dilated below rate 1 hangs in poweroff today (it sees the
+# button, never powers off); at rate 1 it stops at once.
+verge clock set-rate demo 1 >/dev/null
 verge vm stop demo
 verge events demo
 kill "$verged_pid"
 wait "$verged_pid" || true
 verged_pid=
 echo "demo: done"
+next_steps

@@ -21,6 +21,7 @@ F_REPLY, F_ERROR, F_EVENT = 0x1, 0x2, 0x4
 
 HELLO, PING, CLOCK_GET, CLOCK_SET_RATE, CLOCK_STEP, CLOCK_SET_FREQ = \
     0x01, 0x02, 0x10, 0x11, 0x12, 0x13
+EVENTS_ACK_T = 0x03
 STATS_GET = 0x20
 GUESTINFO_SET, TCLO_PUSH, HOST_TIME_SET = 0x30, 0x31, 0x32
 EV_BOOT, EV_POWER, EV_CLOCK, EV_PANIC = 0x40, 0x41, 0x42, 0x43
@@ -36,6 +37,14 @@ CLOCK_FIELDS = ("host_counter", "host_freq", "guest_counter", "guest_freq",
                 "stalled_ticks", "counter_traps", "timer_traps",
                 "max_error_ticks")
 STATS = struct.Struct("<16Q")           # struct vp_stats, 128 bytes
+# Held events (EV_BOOT, EV_POWER): seq in the header, payload
+# {u32, u32, u64 boot_id}; EVENTS_ACK {u64 boot_id, u32 seq, u32 flags}
+# -> {u64 boot_id, u32 first_seq, u32 next_seq, u64 lost}.
+HELD_EVENT = struct.Struct("<IIQ")
+EVENTS_ACK = struct.Struct("<QII")
+EVENTS_STATE = struct.Struct("<QIIQ")
+ACK_REPLAY = 0x1
+EVQ_DEPTH = 32
 EXIT_NAMES = ("irq", "sgi", "tick", "maint", "hvc", "smc", "sysreg", "dabt",
               "iabt", "other")
 assert CLOCK.size == 88 and STATS.size == 128
@@ -62,6 +71,7 @@ class Mgmt:
         self.seq = 0
         self.buf = b""
         self.events = []        # (type, payload) seen while waiting
+        self.held_log = []      # held events seen: (type, seq, payload)
         self.sock = None
 
     def connect(self, wait=60.0):
@@ -153,7 +163,7 @@ class Mgmt:
         while True:
             rtype, flags, rseq, body = self._read_frame(deadline)
             if flags & F_EVENT:
-                self.events.append((rtype, body))
+                self._keep(rtype, rseq, body)
                 continue
             if rseq != seq or rtype != type_:
                 continue        # a late reply to an earlier request
@@ -207,6 +217,36 @@ class Mgmt:
         body = self.call(HELLO, struct.pack("<HH", 1, 1))
         version, _, hv_version = struct.unpack("<HHI", body)
         return version, hv_version
+
+    def events_ack(self, boot_id=0, seq=0, replay=True):
+        """EVENTS_ACK: forget held events up to (boot_id, seq); with
+        replay, the held events follow the reply (kept in self.events in
+        order, or read with held()). Returns the state as a dict."""
+        body = self.call(EVENTS_ACK_T, EVENTS_ACK.pack(
+            boot_id, seq, ACK_REPLAY if replay else 0))
+        return dict(zip(("boot_id", "first_seq", "next_seq", "lost"),
+                        EVENTS_STATE.unpack(body)))
+
+    def held(self, timeout=10.0):
+        """The next held event, in the order it came: (type, seq, first
+        u32, second u32, boot_id). Raises TimeoutError."""
+        if not self.held_log:
+            deadline = time.monotonic() + timeout
+            while not self.held_log:
+                t, flags, seq, body = self._read_frame(deadline)
+                if flags & F_EVENT:
+                    self._keep(t, seq, body)
+        t, seq, body = self.held_log.pop(0)
+        if len(body) != HELD_EVENT.size:
+            raise AssertionError("held event of %d bytes" % len(body))
+        return (t, seq) + HELD_EVENT.unpack(body)
+
+    def _keep(self, t, seq, body):
+        """An event read while waiting for something else."""
+        if t in (EV_BOOT, EV_POWER):
+            self.held_log.append((t, seq, body))
+        else:
+            self.events.append((t, body))
 
     def ping(self, data=b"verge"):
         body = self.call(PING, data)

@@ -1,6 +1,6 @@
 /*
  * How verge reaches verged: one small interface, so that an HTTP
- * transport (issue 6, `--url`) can sit beside the Unix socket one. A
+ * transport (`--url`) can sit beside the Unix socket one. A
  * transport moves whole messages: send() one JSON text, recv() the next
  * one verged sent (a reply or a notification). Deadlines are
  * CLOCK_MONOTONIC milliseconds (cli_now_ms()); -1 waits for ever.

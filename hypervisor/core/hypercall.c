@@ -1,7 +1,7 @@
 /*
  * verge's own hypercalls: HVC #0 from EL1 with an SMCCC function ID in
  * the vendor-specific hypervisor service range (owner 6). Documented in
- * docs/hypervisor.md.
+ * docs/hypervisor.md, "Hypercalls".
  */
 #include <core/cpu.h>
 #include <core/hv.h>

@@ -224,7 +224,7 @@ static void __attribute__((noreturn)) refuse_boot(const struct hv_err *err)
 
 static void boot_event(uint32_t stage, uint32_t cpu)
 {
-	struct vp_ev_boot ev = { stage, cpu };
+	struct vp_ev_boot ev = { .stage = stage, .cpu = cpu };
 
 	mgmt_event(VP_EV_BOOT, &ev, sizeof(ev));
 }

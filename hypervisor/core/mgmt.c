@@ -16,36 +16,68 @@
 #include <core/vgic.h>
 #include <core/vtime.h>
 #include <drivers/virtio_console.h>
+#include <verge_evq.h>
 #include <verge_proto.h>
 
 static struct vp_decoder dec;
 static struct vp_frame req;	/* CPU 0 only */
+static struct vp_evq evq;	/* held events (verge_proto.h) */
 static uint8_t txbuf[VP_MAX_FRAME];
 static volatile int tx_lock;
 static unsigned irq;
 static bool ready;
 static uint64_t rx_frames, tx_frames, tx_dropped;
 
-static void send(uint8_t type, uint16_t flags, uint32_t seq,
-		 const void *payload, uint32_t len)
+static void lock_tx(void)
 {
-	size_t n;
-
-	if (!ready)
-		return;
 	while (__atomic_exchange_n(&tx_lock, 1, __ATOMIC_ACQUIRE))
 		;
-	n = vp_encode(txbuf, sizeof(txbuf), type, flags, seq, payload, len);
+}
+
+static void unlock_tx(void)
+{
+	__atomic_store_n(&tx_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* With tx_lock held. QEMU discards what it cannot deliver: held events
+ * are kept in evq for that. */
+static void tx(uint8_t type, uint16_t flags, uint32_t seq,
+	       const void *payload, uint32_t len)
+{
+	size_t n = vp_encode(txbuf, sizeof(txbuf), type, flags, seq, payload,
+			     len);
+
 	if (n && vcon_send(txbuf, n) == 0)
 		tx_frames++;
 	else
 		tx_dropped++;
-	__atomic_store_n(&tx_lock, 0, __ATOMIC_RELEASE);
 }
 
+static void send(uint8_t type, uint16_t flags, uint32_t seq,
+		 const void *payload, uint32_t len)
+{
+	if (!ready)
+		return;
+	lock_tx();
+	tx(type, flags, seq, payload, len);
+	unlock_tx();
+}
+
+/* Held events are numbered and kept until a host acknowledges them;
+ * the others go out once, with seq 0. */
 void mgmt_event(uint8_t type, const void *payload, uint32_t len)
 {
-	send(type, VP_F_EVENT, 0, payload, len);
+	const struct vp_evq_entry *e;
+
+	if (!ready)
+		return;
+	lock_tx();
+	e = vp_event_held(type) ? vp_evq_push(&evq, type, payload, len) : NULL;
+	if (e)
+		tx(type, VP_F_EVENT, e->seq, e->payload, e->len);
+	else
+		tx(type, VP_F_EVENT, 0, payload, len);
+	unlock_tx();
 }
 
 static void reply(const void *payload, uint32_t len)
@@ -62,6 +94,30 @@ static void reply_error(int32_t code, const char *msg)
 	memcpy(buf + 4, msg, n);
 	send(req.hdr.type, VP_F_REPLY | VP_F_ERROR, req.hdr.seq, buf,
 	     (uint32_t)(4 + n));
+}
+
+/* The acknowledgement, then with VP_ACK_REPLAY every event still held,
+ * all under one lock: no newer event can come between. */
+static void do_events_ack(void)
+{
+	struct vp_events_ack a;
+	struct vp_events_state st;
+
+	memcpy(&a, req.payload, sizeof(a));
+	if (a.flags & ~(uint32_t)VP_ACK_REPLAY) {
+		reply_error(VP_E_OUT_OF_RANGE, "unknown EVENTS_ACK flags");
+		return;
+	}
+	lock_tx();
+	vp_evq_ack(&evq, a.boot_id, a.seq);
+	vp_evq_state(&evq, &st);
+	tx(req.hdr.type, VP_F_REPLY, req.hdr.seq, &st, sizeof(st));
+	for (uint32_t i = 0; (a.flags & VP_ACK_REPLAY) && i < evq.count; i++) {
+		const struct vp_evq_entry *e = vp_evq_at(&evq, i);
+
+		tx(e->type, VP_F_EVENT, e->seq, e->payload, e->len);
+	}
+	unlock_tx();
 }
 
 static void reply_clock(void)
@@ -208,6 +264,7 @@ static void handle(void)
 	switch (req.hdr.type) {
 	case VP_HELLO: do_hello(); break;
 	case VP_PING: reply(req.payload, req.hdr.len); break;
+	case VP_EVENTS_ACK: do_events_ack(); break;
 	case VP_CLOCK_GET: reply_clock(); break;
 	case VP_CLOCK_SET_RATE: do_set_rate(); break;
 	case VP_CLOCK_STEP: do_step(); break;
@@ -262,6 +319,9 @@ void mgmt_init(const struct platform *p)
 		if (r->kind != REGION_HV_DEVICE || vcon_init(r->base) < 0)
 			continue;
 		vp_decoder_init(&dec);
+		/* The counter never goes back while QEMU runs: a boot_id no
+		 * earlier start of this VM's hypervisor had. */
+		vp_evq_init(&evq, read_sysreg(cntpct_el0));
 		irq = r->irq;
 		ready = true;
 		if (irq >= 32 && irq < GIC_MAX_INTID) {

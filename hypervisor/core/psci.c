@@ -44,7 +44,7 @@ static bool guest_ram(uint64_t a)
 
 static void power_event(uint32_t what, uint32_t cpu)
 {
-	struct vp_ev_power ev = { what, cpu };
+	struct vp_ev_power ev = { .what = what, .cpu = cpu };
 
 	mgmt_event(VP_EV_POWER, &ev, sizeof(ev));
 }

@@ -60,8 +60,8 @@ void tick_handle(struct cpu *c)
 	/* By the counter, not by ticks: CPU 0's tick rate changes while
 	 * it dilates. */
 	if (hv.cfg.stats_s && now >= next_stats) {
-		if (next_stats)
-			stats_print();
+		if (next_stats)	/* stamped with the tick that was due */
+			stats_print_at(now);
 		next_stats = now + hv.cntfrq * hv.cfg.stats_s;
 	}
 }
@@ -72,6 +72,11 @@ uint64_t tick_now_ms(void)
 }
 
 void stats_print(void)
+{
+	stats_print_at(read_sysreg(cntpct_el0));
+}
+
+void stats_print_at(uint64_t counter)
 {
 	static const char *const names[EXIT_NCLASSES] = {
 		[EXIT_IRQ] = "irq", [EXIT_SGI] = "sgi", [EXIT_TICK] = "tick",
@@ -89,7 +94,7 @@ void stats_print(void)
 			sum[k] += hv_cpus[i].stats.by_class[k];
 	}
 	n = snprintf(line, sizeof(line), "exits t_ms=%lu total=%lu",
-		     tick_now_ms(), total);
+		     counter / (hv.cntfrq / 1000), total);
 	for (unsigned k = 0; k < EXIT_NCLASSES && n < (int)sizeof(line); k++)
 		n += snprintf(line + n, sizeof(line) - n, " %s=%lu", names[k],
 			      sum[k]);

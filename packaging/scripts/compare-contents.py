@@ -9,7 +9,9 @@ What differs by design between the formats, and is set aside here:
 - /lib/systemd/system (Debian 12's debhelper) is /usr/lib/systemd/system
   (rpm): one directory on a merged-/usr system.
 - Debian's /usr/share/doc/PKG/{copyright,changelog.gz} and lintian
-  overrides are rpm header data (License, %changelog) on the rpm side;
+  overrides are rpm header data (License, %changelog) on the rpm side,
+  and rpm's /usr/share/licenses/PKG/LICENSE (%license) is Debian's
+  copyright;
   rpm's /usr/lib/.build-id links go with Debian's -dbgsym packages.
 - dh_compress gzips documentation larger than 4 KiB; rpm does not: files
   under /usr/share/doc are compared without a .gz suffix.
@@ -80,7 +82,8 @@ def rpm_contents(rpm):
             else ("", rest[1:])
         mode = int(mode, 8)
         ftype = mode & 0o170000
-        if ftype == 0o040000 or path.startswith("/usr/lib/.build-id/"):
+        if ftype == 0o040000 or path.startswith(("/usr/lib/.build-id/",
+                                                  "/usr/share/licenses/")):
             continue
         kind = "link" if ftype == 0o120000 else "file"
         files[normalize(path)] = (kind, "%04o" % (mode & 0o7777))

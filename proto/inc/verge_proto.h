@@ -37,6 +37,9 @@ enum vp_type {
 	/* requests (host -> hypervisor), each answered by one reply */
 	VP_HELLO = 0x01,	/* vp_hello -> vp_hello_reply */
 	VP_PING = 0x02,		/* any payload, echoed */
+	VP_EVENTS_ACK = 0x03,	/* vp_events_ack -> vp_events_state, then
+				 * with VP_ACK_REPLAY the held events
+				 * again ("Held events" below) */
 	VP_CLOCK_GET = 0x10,	/* empty -> vp_clock */
 	VP_CLOCK_SET_RATE = 0x11, /* vp_rate -> vp_clock */
 	VP_CLOCK_STEP = 0x12,	/* vp_step -> vp_clock */
@@ -133,6 +136,7 @@ enum vp_boot_stage {
 struct vp_ev_boot {
 	uint32_t stage;
 	uint32_t cpu;
+	uint64_t boot_id;	/* held events end with their sender's */
 };
 
 enum vp_power {
@@ -171,6 +175,52 @@ struct vp_host_time {
 struct vp_ev_power {
 	uint32_t what;
 	uint32_t cpu;
+	uint64_t boot_id;	/* held events end with their sender's */
+};
+
+/*
+ * Held events: boot-stage and power events reach the host once, in
+ * order, even when it attaches late or restarts (QEMU discards what the
+ * hypervisor writes while no host is connected).
+ *
+ * EV_BOOT and EV_POWER are "held" (vp_event_held()): their header's seq
+ * is an event sequence number, 1, 2, ... from each start of the
+ * hypervisor, and their payload ends with that start's boot_id (never 0;
+ * no earlier start in the same QEMU process had it). The hypervisor keeps
+ * the newest
+ * VP_EVQ_DEPTH held events until a host acknowledges them; when the queue
+ * is full the oldest is dropped and counted in `lost`. Every other event
+ * carries seq 0 and is sent once, to whoever is connected.
+ *
+ * The host keeps a cursor: the boot_id and seq of the last held event it
+ * recorded (0, 0 for a QEMU it has just started). After HELLO it sends
+ * EVENTS_ACK {cursor, VP_ACK_REPLAY}: the hypervisor forgets its held
+ * events up to seq if boot_id is its own, replies with vp_events_state
+ * and then sends every event it still holds again, oldest first, before
+ * any newer event. The host ignores held events from that request until
+ * its reply, starts over from seq 0 when the reply names another boot_id,
+ * then takes a held event only when its boot_id is the cursor's and its
+ * seq the cursor's plus one. Any other (a gap: frames lost on the way; a
+ * duplicate; another boot_id: the hypervisor restarted) makes it send
+ * EVENTS_ACK with VP_ACK_REPLAY again. Once an event and the cursor are
+ * recorded durably (together), the host sends EVENTS_ACK without
+ * VP_ACK_REPLAY so that the hypervisor may forget it.
+ * proto/evq.c holds both sides' logic (struct vp_evq, struct vp_evcursor).
+ */
+#define VP_EVQ_DEPTH	32
+#define VP_ACK_REPLAY	0x1	/* vp_events_ack.flags: send held events again */
+
+struct vp_events_ack {
+	uint64_t boot_id;	/* of the cursor; 0: none */
+	uint32_t seq;		/* last held event recorded; 0: none */
+	uint32_t flags;		/* VP_ACK_*; other bits: VP_E_OUT_OF_RANGE */
+};
+
+struct vp_events_state {
+	uint64_t boot_id;	/* this start of the hypervisor */
+	uint32_t first_seq;	/* oldest held event; next_seq if none */
+	uint32_t next_seq;	/* the next held event's seq */
+	uint64_t lost;		/* held events dropped unacknowledged */
 };
 
 /* --- framing (proto/frame.c) --------------------------------------- */
@@ -210,5 +260,7 @@ int vp_decoder_next(struct vp_decoder *d, struct vp_frame *out);
 /* Payload size a request or reply of this type must have, or -1 if any
  * size is allowed (PING, EV_PANIC, errors). */
 int vp_payload_size(uint8_t type, uint16_t flags);
+/* 1 for the held event types (EV_BOOT, EV_POWER), else 0. */
+int vp_event_held(uint8_t type);
 const char *vp_type_name(uint8_t type);
 #endif

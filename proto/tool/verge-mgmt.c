@@ -665,20 +665,22 @@ static void print_event(const struct ctx *x, const struct vp_frame *f)
 	case VP_EV_BOOT:
 		memcpy(&b, f->payload, sizeof(b));
 		if (x->json)
-			printf("{\"event\":\"%s\",\"stage\":\"%s\",\"cpu\":%u}\n",
-			       name, boot_stage_name(b.stage), b.cpu);
+			printf("{\"event\":\"%s\",\"stage\":\"%s\",\"cpu\":%u,\"seq\":%u}\n",
+			       name, boot_stage_name(b.stage), b.cpu,
+			       f->hdr.seq);
 		else
-			printf("boot: %s (stage %u), cpu %u\n",
-			       boot_stage_name(b.stage), b.stage, b.cpu);
+			printf("boot: %s (stage %u), cpu %u, seq %u\n",
+			       boot_stage_name(b.stage), b.stage, b.cpu,
+			       f->hdr.seq);
 		break;
 	case VP_EV_POWER:
 		memcpy(&p, f->payload, sizeof(p));
 		if (x->json)
-			printf("{\"event\":\"%s\",\"what\":\"%s\",\"cpu\":%u}\n",
-			       name, power_name(p.what), p.cpu);
+			printf("{\"event\":\"%s\",\"what\":\"%s\",\"cpu\":%u,\"seq\":%u}\n",
+			       name, power_name(p.what), p.cpu, f->hdr.seq);
 		else
-			printf("power: %s (%u), cpu %u\n", power_name(p.what),
-			       p.what, p.cpu);
+			printf("power: %s (%u), cpu %u, seq %u\n",
+			       power_name(p.what), p.what, p.cpu, f->hdr.seq);
 		break;
 	case VP_EV_CLOCK:
 		memcpy(&k, f->payload, sizeof(k));

@@ -2,7 +2,7 @@
 runs a Linux guest under verge-hv whose initramfs starts
 verge-guest-agent (verge_agent=2: a report every 2 s); the agent's
 reports cross the backdoor, the hypervisor's management channel and
-verged. Issue 5's acceptance: define, start, first report, `verge clock
+verged. The steps: define, start, first report, `verge clock
 set-rate web 0.5` confirmed by two agent reports 10 s of host time apart
 (the guest's clock advanced 5 s within 2 %), guest tools from the host
 (ping, time sync, guestinfo), `set-rate 1`, `stop`, and the event log

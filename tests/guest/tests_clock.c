@@ -11,11 +11,23 @@
 #define RATE_WAIT_MS	1500		/* host time between the samples */
 #define RATE_TRIES	16		/* samples taken, the tightest kept */
 #define RATE_PPM	2		/* allowed error, parts per million */
-#define CVAL_MS		20
-#define LATE_MAX_MS	5
+/*
+ * When the timer fires is judged in guest time against the armed
+ * interval, never against a host-time bound. Early is exact: never. Late
+ * counts only the guest time the guest was seen running past CVAL
+ * without its interrupt (its last sample before the handler, minus
+ * CVAL): a loaded host that does not run the vCPU delays the handler
+ * but not that sample. A deadline that ignores the rate (or a rate
+ * change) leaves the guest running past CVAL by a fixed share of the
+ * interval ((rate - 1) x the interval at rate 2: 100 %) in every sample.
+ */
+#define CVAL_MS		50		/* guest time */
+#define CVAL_TRIES	5		/* samples; the earliest is judged */
+#define LATE_SHARE	4		/* at most 1/4 of the interval late */
 #define IRQ_WAIT_MS	2000		/* host time */
 #define REARM_MS	1000		/* guest time */
 #define REARM_WAIT_MS	10000		/* host time */
+#define REARM_TRIES	3		/* samples when the rate stayed */
 #define COST_READS	10000
 
 #define CNTP_CTL_ENABLE		(1u << 0)
@@ -170,11 +182,17 @@ static bool gic_ready(void)
 	return false;
 }
 
-/* Waits (host time) for PPI 30 after ptimer_arm and checks when it came. */
-static bool ptimer_wait(uint64_t cval, uint64_t wait_ms, uint64_t *ret_p0)
+/*
+ * Waits (host time) for PPI 30 after ptimer_arm; checks that it came, not
+ * early, with ISTATUS set; *ret_late: guest ticks the guest was seen
+ * running past CVAL before the handler ran (see above).
+ */
+static bool ptimer_wait(uint64_t cval, uint64_t wait_ms, uint64_t *ret_p0,
+			uint64_t *ret_late)
 {
-	uint64_t fg = read_sysreg(cntfrq_el0), end, p0, p1, late;
+	uint64_t fg = read_sysreg(cntfrq_el0), end, p0, late, last_g = 0;
 	uint32_t before = pt.count;
+	struct hv_clock c;
 
 	p0 = host_now();
 	if (ret_p0)
@@ -182,9 +200,9 @@ static bool ptimer_wait(uint64_t cval, uint64_t wait_ms, uint64_t *ret_p0)
 	end = p0 + HOST_FREQ / 1000 * wait_ms;
 	irq_enable();
 	while (pt.count == before) {
-		p1 = host_now();
-		if (p1 == 0 || p1 >= end)
+		if (!hv_clock(&c) || c.p >= end)
 			break;
+		last_g = c.g;	/* sampled before the handler ran */
 	}
 	irq_disable();
 	if (pt.count == before) {
@@ -195,18 +213,31 @@ static bool ptimer_wait(uint64_t cval, uint64_t wait_ms, uint64_t *ret_p0)
 		return false;
 	}
 	late = pt.cntpct - cval;
-	if (pt.cntpct < cval)
+	if (pt.cntpct < cval) {
 		fail("interrupt early: CNTPCT %lu < CVAL %lu (%lu us early)",
 		     pt.cntpct, cval, (cval - pt.cntpct) * 1000000 / fg);
-	else
-		info("CNTPCT - CVAL in the handler = %lu ticks = %lu us (guest)",
-		     late, late * 1000000 / fg);
-	if (pt.cntpct >= cval && late > fg / 1000 * LATE_MAX_MS)
-		fail("interrupt %lu us late (allowed %u ms)", late * 1000000 / fg,
-		     LATE_MAX_MS);
-	if (!(pt.ctl & CNTP_CTL_ISTATUS))
+		return false;
+	}
+	info("CNTPCT - CVAL in the handler = %lu ticks = %lu us (guest), last seen running %lu us past CVAL",
+	     late, late * 1000000 / fg,
+	     last_g > cval ? (last_g - cval) * 1000000 / fg : 0);
+	if (!(pt.ctl & CNTP_CTL_ISTATUS)) {
 		fail("CNTP_CTL = 0x%lx in the handler, ISTATUS clear", pt.ctl);
+		return false;
+	}
+	*ret_late = last_g > cval ? last_g - cval : 0;
 	return true;
+}
+
+/* The lateness rule above, for an interval of `ticks` guest ticks. */
+static void judge_late(uint64_t late, uint64_t ticks, unsigned samples)
+{
+	uint64_t fg = read_sysreg(cntfrq_el0);
+
+	if (late > ticks / LATE_SHARE)
+		fail("ran %lu us (guest) past CVAL without the interrupt in the best of %u samples: more than 1/%u of the %lu us armed",
+		     late * 1000000 / fg, samples, LATE_SHARE,
+		     ticks * 1000000 / fg);
 }
 
 static bool ptimer_arm(uint64_t ms, uint64_t *ret_cval)
@@ -229,13 +260,18 @@ static bool ptimer_arm(uint64_t ms, uint64_t *ret_cval)
 void test_ptimer_fires_at_cval(void)
 {
 	uint32_t unexpected = irq_unexpected();
-	uint64_t cval;
+	uint64_t cval, late, best = UINT64_MAX;
 
 	if (!hv_require() || !gic_ready())
 		return;
-	if (!ptimer_arm(CVAL_MS, &cval))
-		return;
-	ptimer_wait(cval, IRQ_WAIT_MS, NULL);
+	for (unsigned i = 0; i < CVAL_TRIES; i++) {
+		if (!ptimer_arm(CVAL_MS, &cval) ||
+		    !ptimer_wait(cval, IRQ_WAIT_MS, NULL, &late))
+			return;
+		if (late < best)
+			best = late;
+	}
+	judge_late(best, read_sysreg(cntfrq_el0) / 1000 * CVAL_MS, CVAL_TRIES);
 	if (irq_unexpected() != unexpected)
 		fail("%u interrupts with an unexpected INTID",
 		     irq_unexpected() - unexpected);
@@ -249,7 +285,8 @@ void test_ptimer_fires_at_cval(void)
 void test_ptimer_rearm(void)
 {
 	struct hv_clock a, b;
-	uint64_t cval, p0;
+	uint64_t cval, p0, late, more, ticks = read_sysreg(cntfrq_el0) / 1000 * REARM_MS;
+	unsigned n = 1;
 
 	if (!hv_require() || !gic_ready() || !hv_clock(&a))
 		return;
@@ -257,10 +294,23 @@ void test_ptimer_rearm(void)
 		return;
 	printf("ARMED ptimer_rearm_on_rate_change: CVAL %lu, rate %lu/%lu\n",
 	       cval, a.num, a.den);
-	if (!ptimer_wait(cval, REARM_WAIT_MS, &p0) || !hv_clock(&b))
+	if (!ptimer_wait(cval, REARM_WAIT_MS, &p0, &late) || !hv_clock(&b))
 		return;
-	info("fired after %lu us of host time, rate now %lu/%lu, host counter %lu",
-	     (b.p - p0) * 1000000 / HOST_FREQ, b.num, b.den, b.p);
+	info("fired after %lu us of host time, rate now %lu/%lu, host counter %lu, guest counter %lu",
+	     (b.p - p0) * 1000000 / HOST_FREQ, b.num, b.den, b.p, b.g);
+	/* A rate changed by the host during the wait: that one sample is
+	 * judged (a missed re-arm leaves the guest running past CVAL for
+	 * most of the interval). A rate that stayed: a timer that ignores it
+	 * is late in every sample, so a late one is sampled again. */
+	while (a.num == b.num && a.den == b.den && n < REARM_TRIES &&
+	       late > ticks / LATE_SHARE) {
+		if (!ptimer_arm(REARM_MS, &cval) ||
+		    !ptimer_wait(cval, REARM_WAIT_MS, NULL, &more))
+			return;
+		late = more < late ? more : late;
+		n++;
+	}
+	judge_late(late, ticks, n);
 }
 
 void test_cntpct_cost(void)

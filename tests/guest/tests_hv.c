@@ -173,9 +173,12 @@ void test_hv_tick(void)
 	want = a.a2 * dt / (a.a3 ? a.a3 : 1);
 	info("ticks %lu -> %lu (+%lu) in %lu host ms at %lu Hz, expected +%lu",
 	     a.a1, b.a1, b.a1 - a.a1, a.a3 ? dt * 1000 / a.a3 : 0, a.a2, want);
+	/* A tick the guest disabled stops: 0 ticks. A loaded host that does
+	 * not run the vCPU makes ticks late, and late ticks are not caught
+	 * up, so fewer than `want` is no fault; more than one per period is. */
 	if (a.a2 == 0)
 		fail("tick rate 0 Hz");
-	else if (b.a1 - a.a1 < want / 2 || b.a1 - a.a1 > want * 2 + 2)
-		fail("ticks advanced by %lu in 100 ms, expected about %lu",
-		     b.a1 - a.a1, want);
+	else if (b.a1 - a.a1 < 2 || b.a1 - a.a1 > want * 2 + 2)
+		fail("ticks advanced by %lu in 100 ms, expected 2 to %lu",
+		     b.a1 - a.a1, want * 2 + 2);
 }

@@ -12,8 +12,11 @@ It takes QEMU's command line as verged builds it, writes -pidfile, and:
   guest SHUTDOWN and exit 0: a guest that honours the power button);
 - management channel: HELLO, CLOCK_GET/SET_RATE, STATS_GET,
   GUESTINFO_SET, HOST_TIME_SET, TCLO_PUSH (answered by an EV_TCLO_REPLY as
-  the agent would: "OK ID {json}"), and at connect EV_BOOT, an agent
-  hello, a report, a guestinfo key and some malformed guest input;
+  the agent would: "OK ID {json}"), EVENTS_ACK (held events, as
+  verge_proto.h describes them: the two EV_BOOT of the hypervisor's start
+  are held from before anyone connects until they are acknowledged), and
+  at connect an agent hello, a report, a guestinfo key and some malformed
+  guest input;
 - records what it received in RUN/vms/NAME/fake.log (one JSON per line).
 Behaviour switches come from the guest command line (after "--"):
 fake.mute_tclo=1 never answers TCLO commands; fake.hostile=1 is a guest
@@ -107,6 +110,22 @@ class Fake:
                         buffering=1)
         self.rate = (1, 1)
         self.lock = threading.Lock()
+        # held events: the hypervisor's start, sent to nobody
+        self.boot_id = struct.unpack("<Q", os.urandom(8))[0] | 1
+        self.held, self.next_seq, self.lost = [], 1, 0
+        self.hold(mgmt.EV_BOOT, struct.pack("<II", 1, 0))
+        self.hold(mgmt.EV_BOOT, struct.pack("<II", 2, 0))
+
+    def hold(self, type_, head):
+        """Keeps a held event (payload head + boot_id); returns it."""
+        ev = (self.next_seq, type_,
+              head + struct.pack("<Q", self.boot_id))
+        self.next_seq += 1
+        if len(self.held) == mgmt.EVQ_DEPTH:
+            self.held.pop(0)
+            self.lost += 1
+        self.held.append(ev)
+        return ev
 
     def note(self, **kv):
         with self.lock:
@@ -156,8 +175,31 @@ class Fake:
         return CLOCK.pack(1000, 62500000, 500, 62500000, 0, self.rate[0],
                           self.rate[1], 0, 0, 0, 0, 0)
 
+    def events_ack(self, c, seq, body):
+        boot, acked, flags = mgmt.EVENTS_ACK.unpack(body)
+        self.note(events_ack=[boot, acked, flags])
+        if flags & ~mgmt.ACK_REPLAY:
+            self.send(c, mgmt.EVENTS_ACK_T, struct.pack("<i", 4) +
+                      b"unknown EVENTS_ACK flags",
+                      flags=mgmt.F_REPLY | mgmt.F_ERROR, seq=seq)
+            return
+        seqs = [e[0] for e in self.held]
+        if boot == self.boot_id and acked in seqs:
+            del self.held[:seqs.index(acked) + 1]
+        first = self.held[0][0] if self.held else self.next_seq
+        with self.lock:     # the reply and the replay: nothing between
+            c.sendall(mgmt.frame(mgmt.EVENTS_ACK_T, mgmt.EVENTS_STATE.pack(
+                self.boot_id, first, self.next_seq, self.lost),
+                flags=mgmt.F_REPLY, seq=seq))
+            for hseq, htype, payload in (self.held if flags else []):
+                c.sendall(mgmt.frame(htype, payload, flags=mgmt.F_EVENT,
+                                     seq=hseq))
+
     def on_request(self, c, type_, seq, body):
         reply = b""
+        if type_ == mgmt.EVENTS_ACK_T:
+            self.events_ack(c, seq, body)
+            return
         if type_ == mgmt.HELLO:
             reply = struct.pack("<HHI", 1, 0, 0x000100)
         elif type_ in (mgmt.CLOCK_GET, mgmt.CLOCK_SET_RATE):
@@ -243,8 +285,6 @@ class Fake:
 
     def guest_says(self, c):
         """What a booting guest and its agent send, good and bad."""
-        self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
-        self.event(c, mgmt.EV_BOOT, struct.pack("<II", 2, 0))
         self.event(c, mgmt.EV_RPCI, b'verge.hello {"agent_version": "0.1.0"}')
         self.event(c, mgmt.EV_RPCI, b"verge.report {not json")
         self.event(c, mgmt.EV_RPCI, b"verge.report [1, 2]")

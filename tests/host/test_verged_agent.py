@@ -168,6 +168,19 @@ def test_reattach_resends_guestinfo(vd):
                                  if x.get("guestinfo_set") == ["zone",
                                                                "eu-1"]][1:])
     assert vd.call("agent.ping", name="g")["rtt_ms"] > 0
+    # Held events: the first verged asked a fresh QEMU for everything, the
+    # re-attached one resumes after the boot events it recorded, which
+    # stay in the log once.
+    replays = wait_for("the replay request", lambda: [
+        x["events_ack"] for x in fake_log(vd, "g")
+        if x.get("events_ack", [0, 0, 0])[2] == 1][1:] or None)
+    first = [x["events_ack"] for x in fake_log(vd, "g")
+             if "events_ack" in x][0]
+    assert first == [0, 0, 1]
+    assert replays[-1][0] != 0 and replays[-1][1] == 2
+    boots = [e for e in vd.call("events.list", vm="g")
+             if e["type"] == "vm.boot"]
+    assert len(boots) == 1, boots
 
 
 def test_graceful_stop(vd):

@@ -86,8 +86,8 @@ def test_ptimer_rearm_on_rate_change(qemu_cmd):
         t_set = time.monotonic() - t0
         assert (clk["rate_num"], clk["rate_den"]) == (2, 1), clk
         f = vm.expect(r"INFO ptimer_rearm_on_rate_change: fired after (\d+) us"
-                      r" of host time, rate now (\d+)/(\d+), host counter (\d+)\n",
-                      30)
+                      r" of host time, rate now (\d+)/(\d+), host counter (\d+)"
+                      r", guest counter (\d+)\n", 30)
         vm.expect(r"\d+ passed, \d+ failed\n", TIMEOUT)
         text = vm.text
     check_passed(None, text, ["ptimer_rearm_on_rate_change"])
@@ -95,7 +95,9 @@ def test_ptimer_rearm_on_rate_change(qemu_cmd):
     # G(P) = G_c + 2 (P - P_c) after the change (guest freq = host freq).
     assert clk["guest_freq"] == clk["host_freq"] == HOST_FREQ, clk
     remaining = cval - clk["guest_counter"]
-    assert 0 < remaining < HOST_FREQ, \
+    # The test can tell a missed re-arm only while much of the interval
+    # is left: the rate must change within 3/4 s of host time of ARMED.
+    assert HOST_FREQ // 4 < remaining < HOST_FREQ, \
         "rate set %.3f s after ARMED: CVAL %d already near/passed (G %d)" % (
             t_set, cval, clk["guest_counter"])
     due = clk["host_counter"] + remaining // 2
@@ -103,5 +105,22 @@ def test_ptimer_rearm_on_rate_change(qemu_cmd):
     late_ms = (fired - due) * 1000 / HOST_FREQ
     print("rearm: rate set %.1f ms after ARMED, fired %.3f ms after due "
           "(host), %s us after arming" % (t_set * 1000, late_ms, f.group(1)))
-    assert -1 <= late_ms <= 20, \
-        "interrupt at host %d, due at %d (%.3f ms)" % (fired, due, late_ms)
+    # Never early (exact). Lateness in host time is the host's doing when
+    # it does not run the vCPU; what a missed re-arm shows is the guest
+    # running on past CVAL without the interrupt (remaining, in guest
+    # ticks, until the old deadline): the guest judged that (PASS above);
+    # checked here too, as a share of what a miss would show.
+    # The timeline itself, exact whatever the load: after the change
+    # G(P) = G_c + 2 (P - P_c) at every P, here where the guest sampled it.
+    g_after = int(f.group(5))
+    drift = g_after - clk["guest_counter"] - 2 * (fired - clk["host_counter"])
+    assert abs(drift) <= 2, "G(P) off the rate-2 line by %d ticks" % drift
+    assert fired - due >= -HOST_FREQ // 1000, \
+        "interrupt at host %d, due at %d (%.3f ms early)" % (
+            fired, due, -late_ms)
+    r = re.search(r"INFO ptimer_rearm_on_rate_change: CNTPCT - CVAL in the "
+                  r"handler = \d+ ticks = \d+ us \(guest\), last seen "
+                  r"running (\d+) us past CVAL", text)
+    assert r, "no lateness report\n" + tail(text)
+    ran_past = int(r.group(1)) * HOST_FREQ // 1000000
+    assert ran_past < remaining // 4, (r.group(0), remaining)

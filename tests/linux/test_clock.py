@@ -236,18 +236,21 @@ def test_physical_timer_guest_at_half_rate(mgmt_vm):
 def test_exit_report_interval_while_dilating(mgmt_vm):
     """verge.stats=1 prints the exit report once a second of host time,
     also while CPU 0 ticks at 1 kHz to dilate the guest's clock (it used
-    to count ticks, and late ticks or the faster tick moved the report).
-    Never early; late by a late tick on a loaded host, or a report
-    skipped because other output cut into its line."""
+    to count ticks: the faster tick brought it ten times a second, late
+    ticks made it drift late). Each report is stamped with the tick that
+    was due, so a gap is never under 1000 ms, exactly; a loaded host
+    delays some ticks (or other output cuts into a report's line, and
+    that report is not seen), so lateness is judged on the median gap:
+    a drift shows in every gap, a late tick in one."""
     vm, m = mgmt_vm(hv_opts="verge.stats=1")
     m.set_rate(1, 2)
     # a whole report only: other output may cut into a line on the UART
     report = r"verge-hv: exits t_ms=(\d+) total=\d+ irq="
     vm.expect(report, 10)
     stamps = []
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 5:
-        stamps.append(int(vm.expect(report, 10).group(1)))
-    gaps = [b - a for a, b in zip(stamps, stamps[1:])]
+    while len(stamps) < 7:
+        stamps.append(int(vm.expect(report, 30).group(1)))
+    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
     print("gaps between reports, ms:", gaps)
-    assert gaps and all(990 <= g <= 5000 for g in gaps), gaps
+    assert all(g >= 1000 for g in gaps), gaps
+    assert gaps[len(gaps) // 2] < 1100, gaps

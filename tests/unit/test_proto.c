@@ -337,8 +337,9 @@ static void test_payload_sizes(void **state)
 		{ VP_CLOCK_STEP, 8, 88 },
 		{ VP_CLOCK_SET_FREQ, 8, 88 },
 		{ VP_STATS_GET, 0, 128 },
-		{ VP_EV_BOOT, 8, 8 },
-		{ VP_EV_POWER, 8, 8 },
+		{ VP_EVENTS_ACK, 16, 24 },
+		{ VP_EV_BOOT, 16, 16 },
+		{ VP_EV_POWER, 16, 16 },
 		{ VP_EV_CLOCK, 88, 88 },
 		{ VP_EV_PANIC, -1, -1 },
 		{ VP_EV_WATCHDOG, 16, 16 },
@@ -355,7 +356,7 @@ static void test_payload_sizes(void **state)
 		assert_int_equal(vp_payload_size(want[i].type, VP_F_ERROR), -1);
 		assert_string_not_equal(vp_type_name(want[i].type), "UNKNOWN");
 	}
-	assert_int_equal(vp_payload_size(VP_EV_BOOT, VP_F_EVENT), 8);
+	assert_int_equal(vp_payload_size(VP_EV_BOOT, VP_F_EVENT), 16);
 	assert_int_equal(vp_payload_size(VP_EV_CLOCK, VP_F_EVENT), 88);
 	assert_int_equal(vp_payload_size(0x7f, 0), -1);
 	assert_int_equal(vp_payload_size(0, VP_F_REPLY), -1);

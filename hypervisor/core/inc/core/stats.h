@@ -23,4 +23,6 @@ struct exit_stats {
 };
 
 void stats_print(void);
+/* The same, stamped with the physical counter value given. */
+void stats_print_at(uint64_t counter);
 #endif

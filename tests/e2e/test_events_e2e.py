@@ -1,0 +1,114 @@
+"""verged records the hypervisor's boot events once each, however late
+it attaches (verge_proto.h "Held events").
+
+verged is stopped (SIGSTOP) right after it starts the VM, before its
+first reconnect attempt (200 ms) can reach QEMU's new socket, and stays
+stopped until the guest is in userspace: the hypervisor's boot events
+were sent to nobody and QEMU discarded them. Resumed, verged asks for
+them and records vm.boot once. Killed (-9) and restarted, it re-attaches
+and records nothing twice. A guest reboot restarts the hypervisor: a
+second vm.boot, once.
+"""
+
+import os
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import verged_harness as vh  # noqa: E402
+
+BOOT_TIMEOUT = 120
+NAME = "late"
+
+
+def console_log(v):
+    try:
+        return (v.state / "vms" / NAME / "console.log").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def events(v):
+    return [(e["type"], e["detail"]) for e in
+            v.call("events.list", vm=NAME, limit=1000)]
+
+
+def boots(v):
+    return [d for t, d in events(v) if t == "vm.boot"]
+
+
+def live(v):
+    try:
+        return v.call("clock.show", name=NAME).get("live")
+    except vh.RpcError as e:
+        if e.name != "hv_unavailable":
+            raise
+        return False
+
+
+@pytest.fixture(scope="module")
+def v():
+    vh.guest_files()
+    with vh.running(vh.Verged()) as v:
+        vh.define_vm(v, NAME, cpus=2)
+        yield v
+
+
+def test_late_attach_records_boot_once(v):
+    v.call("vm.start", name=NAME)
+    os.kill(v.pid, signal.SIGSTOP)
+    try:
+        vh.wait_for("userspace (verged stopped)", lambda: "verge-init: "
+                    "userspace up" in console_log(v), BOOT_TIMEOUT)
+    finally:
+        os.kill(v.pid, signal.SIGCONT)
+    vh.wait_for("the management channel", lambda: live(v), 30)
+    vh.wait_for("vm.boot", lambda: boots(v), 10)
+    time.sleep(1)       # time for a duplicate to show, if there were one
+    assert boots(v) == [{"cpu": 0}], events(v)
+    types = [t for t, _ in events(v)]
+    assert types[:3] == ["vm.define", "vm.start", "vm.boot"], types
+    assert "vm.events_lost" not in types
+
+
+def test_restarted_verged_records_nothing_twice(v):
+    v.kill9()
+    v.start()
+    vh.wait_for("re-attached channel", lambda: live(v), 30)
+    time.sleep(2)
+    types = [t for t, _ in events(v)]
+    assert types.count("vm.boot") == 1, types
+    assert types[-1] == "daemon.attach", types
+
+
+def test_guest_reboot_is_a_second_boot(v):
+    con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    con.connect(str(v.run / "vms" / NAME / "console.sock"))
+
+    def drained():
+        # QEMU blocks the guest's UART on a client that does not read
+        try:
+            while con.recv(65536):
+                pass
+        except BlockingIOError:
+            pass
+        return True
+
+    try:
+        con.sendall(b"\nreboot -f\n")
+        con.setblocking(False)
+        vh.wait_for("the second vm.boot", lambda: drained() and
+                    len(boots(v)) == 2, BOOT_TIMEOUT)
+    finally:
+        con.close()
+    vh.wait_for("userspace again", lambda: console_log(v).count(
+        "verge-init: userspace up") == 2, BOOT_TIMEOUT)
+    types = [t for t, _ in events(v)]
+    assert types.count("vm.boot") == 2, types
+    assert "vm.reset" in types, types
+    assert "vm.events_lost" not in types

@@ -141,7 +141,7 @@ void wdt_handoff(void)
 static void __attribute__((noreturn)) expired(const struct bg_status *s)
 {
 	uint64_t args[8] = { PSCI_SYSTEM_RESET };
-	struct vp_ev_power pw = { VP_POWER_RESET, 0 };
+	struct vp_ev_power pw = { .what = VP_POWER_RESET, .cpu = 0 };
 
 	hv_log("watchdog expired in stage %s (timeout %u ms): resetting the guest",
 	       bg_stage_name(s->stage), s->timeout_ms);

@@ -127,6 +127,14 @@ class Fake:
         self.held.append(ev)
         return ev
 
+    def held_event(self, c, type_, head):
+        """A held event sent now, as verge-hv sends one that happens
+        while a client is attached."""
+        seq, type_, payload = self.hold(type_, head)
+        with self.lock:
+            c.sendall(mgmt.frame(type_, payload, flags=mgmt.F_EVENT,
+                                 seq=seq))
+
     def note(self, **kv):
         with self.lock:
             self.log.write(json.dumps(kv) + "\n")
@@ -262,7 +270,7 @@ class Fake:
             elif kind == 1:
                 self.event(c, mgmt.EV_PANIC, b"panic %d" % i)
             else:
-                self.event(c, mgmt.EV_BOOT, struct.pack("<II", 2, 0))
+                self.held_event(c, mgmt.EV_BOOT, struct.pack("<II", 2, 0))
             self.event(c, mgmt.EV_RPCI, b'verge.report {"seq": %d}' % i)
         time.sleep(1.5)
         self.event(c, mgmt.EV_RPCI, b'verge.hello {"flood": "done"}')
@@ -280,8 +288,8 @@ class Fake:
             self.event(c, mgmt.EV_WATCHDOG, mgmt.WDT.pack(what, stage, on, t))
         self.event(c, mgmt.EV_WATCHDOG, b"short")
         # the reset's new attempt, reset again before the agent reports
-        self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
-        self.event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
+        self.held_event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
+        self.held_event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
 
     def guest_says(self, c):
         """What a booting guest and its agent send, good and bad."""

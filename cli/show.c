@@ -28,7 +28,19 @@ static const char *vm_name(struct cli_ctx *ctx, json_t *r)
 {
 	const char *n = cli_jstr(r, "name");
 
-	return n ? n : cli_jstr(ctx->inv.params, "name");
+	if (!n)
+		n = cli_jstr(ctx->inv.params, "name");
+	return n ? n : "-";
+}
+
+/* Text from the reply: on a terminal, control characters show as '?'
+ * (what a guest or a peer put in a reply must not drive the operator's
+ * terminal); in a pipe it goes out as it is, for scripts. */
+static void put_text(struct cli_ctx *ctx, const char *s)
+{
+	for (; *s; s++)
+		fputc(ctx->tty && ((unsigned char)*s < 0x20 || *s == 0x7f) ?
+		      '?' : *s, ctx->out);
 }
 
 /* "Label:  value" blocks share the table's alignment and sanitizing. */
@@ -210,8 +222,9 @@ void show_vm_state(struct cli_ctx *ctx, json_t *r)
 {
 	json_t *pid = json_object_get(r, "pid");
 
-	fprintf(ctx->out, "%s: %s", vm_name(ctx, r), cli_jstr(r, "state") ?:
-		"-");
+	put_text(ctx, vm_name(ctx, r));
+	fputs(": ", ctx->out);
+	put_text(ctx, cli_jstr(r, "state") ?: "-");
 	if (json_is_integer(pid))
 		fprintf(ctx->out, " (pid %lld)", (long long)
 			json_integer_value(pid));
@@ -220,7 +233,8 @@ void show_vm_state(struct cli_ctx *ctx, json_t *r)
 
 void show_undefined(struct cli_ctx *ctx, json_t *r)
 {
-	fprintf(ctx->out, "%s: undefined\n", vm_name(ctx, r));
+	put_text(ctx, vm_name(ctx, r));
+	fputs(": undefined\n", ctx->out);
 }
 
 /*
@@ -306,8 +320,9 @@ void show_agent(struct cli_ctx *ctx, json_t *r)
 
 void show_ping(struct cli_ctx *ctx, json_t *r)
 {
-	fprintf(ctx->out, "%s: the agent answered in %.3g ms\n",
-		vm_name(ctx, r), num(r, "rtt_ms"));
+	put_text(ctx, vm_name(ctx, r));
+	fprintf(ctx->out, ": the agent answered in %.3g ms\n",
+		num(r, "rtt_ms"));
 }
 
 void show_fields(struct cli_ctx *ctx, json_t *r)
@@ -317,7 +332,8 @@ void show_fields(struct cli_ctx *ctx, json_t *r)
 
 	if (!json_is_object(r)) {
 		cli_fmt_scalar(r, buf, sizeof(buf));
-		fprintf(ctx->out, "%s\n", buf);
+		put_text(ctx, buf);
+		fputc('\n', ctx->out);
 		return;
 	}
 	cli_table_init(&kv, kv_cols, 2);
@@ -330,23 +346,28 @@ void show_sync_time(struct cli_ctx *ctx, json_t *r)
 	const char *method = cli_jstr(r, "method");
 
 	if (method && !strcmp(method, "none")) {
-		fprintf(ctx->out, "%s: guest clock off by %+.6f s; left alone\n",
-			vm_name(ctx, r), num(r, "offset_ns") / 1e9);
+		put_text(ctx, vm_name(ctx, r));
+		fprintf(ctx->out, ": guest clock off by %+.6f s; left alone\n",
+			num(r, "offset_ns") / 1e9);
 		return;
 	}
-	fprintf(ctx->out, "%s: guest clock %s by %+.6f s (now off by %+.6f s)\n",
-		vm_name(ctx, r),
+	put_text(ctx, vm_name(ctx, r));
+	fprintf(ctx->out, ": guest clock %s by %+.6f s (now off by %+.6f s)\n",
 		method && !strcmp(method, "slew") ? "slewing" : "stepped",
 		num(r, "offset_ns") / 1e9, num(r, "after_ns") / 1e9);
 }
 
-/* Only the value, for scripts; nothing for a key nobody set. */
+/* Only the value, for scripts; nothing for a key nobody set. The guest
+ * sets values (info-set): on a terminal its control characters show as
+ * '?'. */
 void show_guestinfo(struct cli_ctx *ctx, json_t *r)
 {
 	const char *v = cli_jstr(r, "value");
 
-	if (v)
-		fprintf(ctx->out, "%s\n", v);
+	if (v) {
+		put_text(ctx, v);
+		fputc('\n', ctx->out);
+	}
 }
 
 void show_nothing(struct cli_ctx *ctx, json_t *r)

@@ -47,6 +47,7 @@ include tests/host/module.mk
 include tests/e2e/module.mk
 include tools/module.mk
 include packaging/module.mk
+include tests/fuzz/module.mk
 
 deps:
 	@scripts/deps.sh
@@ -69,6 +70,8 @@ check: deps
 	-@$(MAKE) --no-print-directory check-linux
 	-@$(MAKE) --no-print-directory check-host
 	-@$(MAKE) --no-print-directory check-e2e
+	-@$(MAKE) --no-print-directory check-asan
+	-@$(MAKE) --no-print-directory check-fuzz
 	@scripts/summary.sh $(O)/results
 
 check-unit: $(UNIT_TESTS)
@@ -79,6 +82,26 @@ check-hv: $(HV_BIN) $(GUEST_BIN) fixtures
 check-linux: $(HV_BIN) $(INITRD) fixtures
 	@VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) \
 		scripts/run-pytest.sh $(O)/results linux tests/linux
+
+# The sanitizer tiers: the unit and host tiers again, everything built
+# with ASan and UBSan into $(ASAN_O); a sanitizer report fails the test.
+# Tiers unit-asan and host-asan, in $(O)/results with the others.
+ASAN_O   ?= build-asan
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+.PHONY: check-asan
+check-asan:
+	@$(MAKE) --no-print-directory O=$(ASAN_O) SANITIZE=address,undefined all
+	-@$(ASAN_ENV) UNIT_TIER=unit-asan scripts/run-unit.sh $(O)/results \
+		$(patsubst $(O)/%,$(ASAN_O)/%,$(UNIT_TESTS))
+	@$(ASAN_ENV) VERGE_BUILD=$(ASAN_O) VERGE_CACHE=$(CACHE) \
+		scripts/run-pytest.sh $(O)/results host-asan tests/host
+
+# Style: every C file against .clang-format (Linux's settings, as the
+# tree is written); not part of `make check` yet.
+CLANG_FORMAT ?= clang-format
+format-check:
+	@scripts/format-check.sh $(CLANG_FORMAT)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(HV_BIN) $(INITRD) $(VERGED) $(VERGE)

@@ -87,6 +87,8 @@ check-linux: $(HV_BIN) $(INITRD) fixtures
 # with ASan and UBSan into $(ASAN_O); a sanitizer report fails the test.
 # Tiers unit-asan and host-asan, in $(O)/results with the others.
 ASAN_O   ?= build-asan
+# The host tests run under ASan: all of them, or a list of files.
+HOST_ASAN_TESTS ?= tests/host
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 .PHONY: check-asan
@@ -95,7 +97,7 @@ check-asan:
 	-@$(ASAN_ENV) UNIT_TIER=unit-asan scripts/run-unit.sh $(O)/results \
 		$(patsubst $(O)/%,$(ASAN_O)/%,$(UNIT_TESTS))
 	@$(ASAN_ENV) VERGE_BUILD=$(ASAN_O) VERGE_CACHE=$(CACHE) \
-		scripts/run-pytest.sh $(O)/results host-asan tests/host
+		scripts/run-pytest.sh $(O)/results host-asan $(HOST_ASAN_TESTS)
 
 # Style: every C file against .clang-format (Linux's settings, as the
 # tree is written); not part of `make check` yet.

@@ -87,7 +87,7 @@ check-linux: $(HV_BIN) $(INITRD) fixtures
 # with ASan and UBSan into $(ASAN_O); a sanitizer report fails the test.
 # Tiers unit-asan and host-asan, in $(O)/results with the others.
 ASAN_O   ?= build-asan
-# The host tests run under ASan: all of them, or a list of files.
+# The host tests run under ASan: all of them, or some (space-separated paths).
 HOST_ASAN_TESTS ?= tests/host
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

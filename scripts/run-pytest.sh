@@ -1,6 +1,6 @@
 #!/bin/sh
 # run-pytest.sh RESULTS NAME DIR
-# Run the pytest tier in DIR, show its output, print "NAME: P passed,
+# Run the pytest tier in DIR (or in the space-separated paths DIR holds), show its output, print "NAME: P passed,
 # F failed" and append "NAME P F" to RESULTS. Errors count as failed; no
 # tests collected, or pytest ending badly with no failure counted, counts
 # as 1 failed. $PYTHON picks the interpreter; by default the first of
@@ -21,7 +21,8 @@ trap 'exit 1' INT TERM
 
 {
 	timeout -s INT -k 30 "$PYTEST_TIMEOUT" \
-		"$PYTHON" -m pytest -q -p no:cacheprovider "$dir" 2>&1
+		# shellcheck disable=SC2086 # DIR may be several paths
+		"$PYTHON" -m pytest -q -p no:cacheprovider $dir 2>&1
 	echo $? >"$tmp/rc"
 } | tee "$tmp/out"
 rc=$(cat "$tmp/rc")

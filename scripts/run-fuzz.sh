@@ -3,8 +3,8 @@
 # Runs each libFuzzer harness for SECONDS (one at a time), on its seed
 # corpus tests/fuzz/corpus/NAME and the corpus it grew before
 # (DIR/corpus/NAME, DIR being the harnesses' directory). Prints per
-# harness the executions, executions per second and coverage (cov, ft)
-# of the run, and "fuzz: P passed, F failed" (a harness passes when it
+# harness the executions, executions per second and coverage (cov: edges
+# reached, of the instrumented PCs; ft: features) of the run, and "fuzz: P passed, F failed" (a harness passes when it
 # ran its time without a crash, leak, timeout or failed check); appends
 # "fuzz P F" to RESULTS. Crashing inputs are kept in DIR/artifacts.
 set -u
@@ -40,10 +40,11 @@ for bin; do
 			if ($i == "cov:") cov = $(i + 1)
 			if ($i == "ft:") ft = $(i + 1)
 			if ($i == "corp:") corp = $(i + 1) } }
+		/Loaded [0-9]+ PC tables/ { pcs = $6; sub(/^\(/, "", pcs) }
 		/^stat::number_of_executed_units:/ { runs = $2 }
 		/^stat::average_exec_per_sec:/ { eps = $2 }
-		END { printf "%s runs, %s exec/s, cov %s, ft %s, corpus %s",
-			runs, eps, cov, ft, corp }' "$log")
+		END { printf "%s runs, %s exec/s, cov %s (of %s PCs), ft %s," \
+			" corpus %s", runs, eps, cov, pcs, ft, corp }' "$log")
 	if [ "$rc" -eq 0 ] && grep -q '^Done [0-9]* runs' "$log"; then
 		echo "fuzz: $name: ok: $stats"
 		passed=$((passed + 1))

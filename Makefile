@@ -97,7 +97,7 @@ check-asan:
 	-@$(ASAN_ENV) UNIT_TIER=unit-asan scripts/run-unit.sh $(O)/results \
 		$(patsubst $(O)/%,$(ASAN_O)/%,$(UNIT_TESTS))
 	@$(ASAN_ENV) VERGE_BUILD=$(ASAN_O) VERGE_CACHE=$(CACHE) \
-		scripts/run-pytest.sh $(O)/results host-asan $(HOST_ASAN_TESTS)
+		scripts/run-pytest.sh $(O)/results host-asan "$(HOST_ASAN_TESTS)"
 
 # Style: every C file against .clang-format (Linux's settings, as the
 # tree is written); not part of `make check` yet.

@@ -21,6 +21,8 @@ HOST_CFLAGS += $(VERSION_DEF)
 ifneq ($(SANITIZE),)
 HOST_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 HOST_LDFLAGS += -fsanitize=$(SANITIZE)
+# A sanitizer report stops the program (UBSan would print and go on).
+HOST_CFLAGS += -fno-sanitize-recover=all
 endif
 
 # The arm64 libfdt, unpacked from Debian's libfdt-dev:arm64 by `make fixtures`.

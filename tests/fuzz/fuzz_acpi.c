@@ -13,8 +13,8 @@
 
 #include "fuzz.h"
 
-#define BASE	0x47000000ull
-#define BUFSZ	(256 * 1024)
+#define BASE  0x47000000ull
+#define BUFSZ (256 * 1024)
 
 static uint8_t *out;
 
@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = acpi_build(dtb, size, out, BUFSZ, &prm, &res, &err);
 	if (r) {
 		FUZZ_CHECK(r == -EINVAL || r == -ENOSPC || r == -E2BIG);
-		FUZZ_CHECK(memchr(err.msg, '\0', sizeof(err.msg)) && err.msg[0]);
+		FUZZ_CHECK(memchr(err.msg, '\0', sizeof(err.msg)) &&
+			   err.msg[0]);
 	} else {
 		FUZZ_CHECK(res.used <= BUFSZ);
 		FUZZ_CHECK(res.rsdp == BASE);

@@ -78,7 +78,7 @@ static void on_event(void *ctx, uint8_t type, const void *p, uint32_t len)
 		   type == VP_EV_GUESTINFO);
 	FUZZ_CHECK(len <= VP_MAX_PAYLOAD);
 	FUZZ_CHECK(len == 0 || p);
-	if (len)	/* the event must be readable in full */
+	if (len) /* the event must be readable in full */
 		memcpy(scratch, p, len);
 }
 
@@ -109,8 +109,7 @@ static void check_invariants(void)
 
 /* Registers of a MESSAGE step on channel ch, with its cookies unless
  * the program says otherwise. */
-static void msg_regs(struct in *in, uint64_t r[7], unsigned type,
-		     uint32_t ebx)
+static void msg_regs(struct in *in, uint64_t r[7], unsigned type, uint32_t ebx)
 {
 	uint8_t sel = u8(in);
 	unsigned ch = sel % (GMSG_CHANNELS + 1);
@@ -141,11 +140,11 @@ static void step(struct in *in, uint64_t *now_ms)
 	size_t n;
 
 	switch (op % 10) {
-	case 0: {	/* open a channel; remember what it got */
+	case 0: { /* open a channel; remember what it got */
 		uint32_t proto = op & 0x10 ? TCLO_PROTOCOL : RPCI_PROTOCOL;
 
-		msg_regs(in, r, MSG_OPEN, proto |
-			 (op & 0x20 ? GUESTMSG_FLAG_COOKIE : 0));
+		msg_regs(in, r, MSG_OPEN,
+			 proto | (op & 0x20 ? GUESTMSG_FLAG_COOKIE : 0));
 		call(*now_ms, BD_X7(BD_X7_LB_IN), r);
 		if (r[BD_CX] >> 16 & MSG_STATUS_SUCCESS) {
 			unsigned id = (uint16_t)(r[BD_DX] >> 16);
@@ -157,7 +156,7 @@ static void step(struct in *in, uint64_t *now_ms)
 		}
 		break;
 	}
-	case 1:		/* any low-bandwidth MESSAGE step */
+	case 1: /* any low-bandwidth MESSAGE step */
 	case 2: {
 		unsigned type = u8(in) % (MSG_NTYPES + 1);
 
@@ -166,7 +165,7 @@ static void step(struct in *in, uint64_t *now_ms)
 		call(*now_ms, BD_X7(BD_X7_LB_IN), r);
 		break;
 	}
-	case 3: {	/* a whole message sent with SENDSIZE/SENDPAYLOAD */
+	case 3: { /* a whole message sent with SENDSIZE/SENDPAYLOAD */
 		uint64_t save[7];
 
 		msg_regs(in, r, MSG_SENDSIZE, 0);
@@ -189,44 +188,49 @@ static void step(struct in *in, uint64_t *now_ms)
 		}
 		break;
 	}
-	case 4: {	/* a high-bandwidth transfer, either way */
+	case 4: { /* a high-bandwidth transfer, either way */
 		bool dir_in = op & 0x10;
 
 		msg_regs(in, r, 0, (uint32_t)MSG_STATUS_SUCCESS << 16);
 		r[BD_BX] = op & 0x20 ? u32(in) :
-			   (uint32_t)MSG_STATUS_SUCCESS << 16;
+				       (uint32_t)MSG_STATUS_SUCCESS << 16;
 		r[BD_CX] = u16(in) % (FAKE_SIZE + 64);
 		r[BD_DX] |= BDOORHB_PORT;
 		r[BD_SI] = op & 0x40 ? u32(in) : FAKE_VA + u16(in);
 		r[BD_DI] = op & 0x40 ? u32(in) : FAKE_VA + u16(in);
-		call(*now_ms, BD_X7(dir_in ? BD_X7_HB_IN : BD_X7_HB_OUT) |
-		     (op & 0x80 ? BD_X7_DF : 0), r);
+		call(*now_ms,
+		     BD_X7(dir_in ? BD_X7_HB_IN : BD_X7_HB_OUT) |
+			     (op & 0x80 ? BD_X7_DF : 0),
+		     r);
 		break;
 	}
-	case 5:		/* the other commands, and any x7 at all */
+	case 5: /* the other commands, and any x7 at all */
 		for (int i = 0; i < 7; i++)
 			r[i] = u32(in) | (uint64_t)(op & 0x80 ? u32(in) : 0)
-				<< 32;
+						 << 32;
 		if (op & 0x10)
 			r[BD_AX] = BDOOR_MAGIC;
 		if (op & 0x20)
 			r[BD_DX] = (r[BD_DX] & ~0xffffull) | BDOOR_PORT;
-		call(*now_ms, op & 0x40 ? BD_X7(BD_X7_LB_IN) :
-		     (uint64_t)BD_X7_MAGIC << BD_X7_MAGIC_SHIFT | u16(in), r);
+		call(*now_ms,
+		     op & 0x40 ? BD_X7(BD_X7_LB_IN) :
+				 (uint64_t)BD_X7_MAGIC << BD_X7_MAGIC_SHIFT |
+					 u16(in),
+		     r);
 		break;
-	case 6:		/* the host: guestinfo.set */
+	case 6: /* the host: guestinfo.set */
 		n = bytes(in, &p, VP_MAX_PAYLOAD);
 		(void)rpc_guestinfo_set(&s, p, n);
 		break;
-	case 7:		/* the host: a TCLO command */
+	case 7: /* the host: a TCLO command */
 		n = bytes(in, &p, VP_MAX_PAYLOAD);
 		(void)rpc_tclo_push(&s, p, n);
 		break;
-	case 8:		/* guest memory the HB transfers read */
+	case 8: /* guest memory the HB transfers read */
 		n = bytes(in, &p, 512);
 		memcpy(fake.mem + u16(in) % (FAKE_SIZE - 512), p, n);
 		break;
-	case 9:		/* time passes (idle channels can be taken over) */
+	case 9: /* time passes (idle channels can be taken over) */
 		*now_ms += u16(in) * 10ull;
 		fake.time_valid = op & 0x10;
 		fake.time_ns = *now_ms * 1000000ull;

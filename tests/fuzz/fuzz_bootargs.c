@@ -14,7 +14,7 @@
 
 #include "fuzz.h"
 
-#define SENTINEL	0xa5
+#define SENTINEL 0xa5
 
 static struct hv_config cfg, before;
 
@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(cfg.kernel >= 0x1000);
 		FUZZ_CHECK(cfg.tick_hz >= 1 && cfg.tick_hz <= 1000);
 		FUZZ_CHECK(cfg.stats_s <= 3600);
-		FUZZ_CHECK(!cfg.freq || (cfg.freq >= 1000 &&
-					 cfg.freq <= UINT32_MAX));
+		FUZZ_CHECK(!cfg.freq ||
+			   (cfg.freq >= 1000 && cfg.freq <= UINT32_MAX));
 		FUZZ_CHECK(cfg.ptimer <= 1 && cfg.acpi <= 1);
 		FUZZ_CHECK(!cfg.rate_num == !cfg.rate_den);
 		/* 0.01 <= num/den <= 100 */

@@ -62,11 +62,15 @@ static void check_terminal(const char *out, size_t n)
 		}
 		if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') ||
 		    c == 0x7f) {
-			fprintf(stderr, "control character 0x%02x at %zu in:"
-				"\n%.*s\n", c, i, (int)n, out);
+			fprintf(stderr,
+				"control character 0x%02x at %zu in:"
+				"\n%.*s\n",
+				c, i, (int)n, out);
 			if (leaf)
-				fprintf(stderr, "printed by the show function "
-					"of '%s'\n", leaf->name);
+				fprintf(stderr,
+					"printed by the show function "
+					"of '%s'\n",
+					leaf->name);
 			FUZZ_CHECK(!"control character in terminal output");
 		}
 	}

@@ -49,8 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = vp_encode(again, sizeof(again), fr.hdr.type,
 				      fr.hdr.flags, fr.hdr.seq, fr.payload,
 				      fr.hdr.len);
-			FUZZ_CHECK(n == VP_HEADER_SIZE + fr.hdr.len +
-				   VP_CRC_SIZE);
+			FUZZ_CHECK(n ==
+				   VP_HEADER_SIZE + fr.hdr.len + VP_CRC_SIZE);
 			/* what verged does next with a frame */
 			(void)vp_payload_size(fr.hdr.type, fr.hdr.flags);
 			(void)vp_type_name(fr.hdr.type);

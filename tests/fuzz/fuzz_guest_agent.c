@@ -67,7 +67,7 @@ static const char *string(const char *p)
 		return NULL;
 	while (*p != '"') {
 		if ((unsigned char)*p < 0x20)
-			return NULL;	/* raw control character, or the end */
+			return NULL; /* raw control character, or the end */
 		if (*p++ != '\\')
 			continue;
 		if (*p == 'u') {
@@ -142,20 +142,13 @@ static const char *value(const char *p, int depth)
 		return NULL;
 	p = ws(p);
 	switch (*p) {
-	case '{':
-		return members(p, depth, '}', true);
-	case '[':
-		return members(p, depth, ']', false);
-	case '"':
-		return string(p);
-	case 't':
-		return strncmp(p, "true", 4) ? NULL : p + 4;
-	case 'f':
-		return strncmp(p, "false", 5) ? NULL : p + 5;
-	case 'n':
-		return strncmp(p, "null", 4) ? NULL : p + 4;
-	default:
-		return number(p);
+	case '{': return members(p, depth, '}', true);
+	case '[': return members(p, depth, ']', false);
+	case '"': return string(p);
+	case 't': return strncmp(p, "true", 4) ? NULL : p + 4;
+	case 'f': return strncmp(p, "false", 5) ? NULL : p + 5;
+	case 'n': return strncmp(p, "null", 4) ? NULL : p + 4;
+	default: return number(p);
 	}
 }
 
@@ -186,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(r == 0 || (r == -EINVAL && req.error));
 	FUZZ_CHECK(req.kind >= TCLO_UNKNOWN && req.kind < TCLO_NKINDS);
 	FUZZ_CHECK(memchr(req.key, '\0', sizeof(req.key)));
-	u8(&in);	/* the newline */
+	u8(&in); /* the newline */
 	cap = u8(&in) * 8;
 	buf = malloc(cap ? cap : 1);
 	if (!buf)
@@ -228,8 +221,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			json_strn(&j, key, v, n);
 			break;
 		case 6:
-			json_int(&j, key, (int64_t)((uint64_t)u8(&in) << 56 |
-						    u8(&in) * 0x10101ull));
+			json_int(&j, key,
+				 (int64_t)((uint64_t)u8(&in) << 56 |
+					   u8(&in) * 0x10101ull));
 			break;
 		case 7:
 			json_uint(&j, key, (uint64_t)u8(&in) << 56 | u8(&in));
@@ -242,12 +236,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 9:
 			json_num(&j, key, op & 0x40 ? NAN : -INFINITY, 3);
 			break;
-		case 10:
-			json_bool(&j, key, op & 0x40);
-			break;
-		case 11:
-			json_null(&j, key);
-			break;
+		case 10: json_bool(&j, key, op & 0x40); break;
+		case 11: json_null(&j, key); break;
 		}
 		if (!depth)
 			top_done = true;
@@ -267,11 +257,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rcap = (size_t)u8(&(struct in){ data, size }) + (len > 0 ? len : 0);
 	reply = malloc(rcap ? rcap : 1);
 	if (reply) {
-		n = (size_t)(r ? tclo_format_error(reply, rcap, &req, req.error) :
-			     tclo_format_ok(reply, rcap, &req,
-					    len >= 0 ? buf : NULL));
-		FUZZ_CHECK((int)n == -ENOSPC || (n < rcap &&
-						 strlen(reply) == n));
+		n = (size_t)(r ? tclo_format_error(reply, rcap, &req,
+						   req.error) :
+				 tclo_format_ok(reply, rcap, &req,
+						len >= 0 ? buf : NULL));
+		FUZZ_CHECK((int)n == -ENOSPC ||
+			   (n < rcap && strlen(reply) == n));
 		free(reply);
 	}
 	free(buf);

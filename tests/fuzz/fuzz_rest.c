@@ -26,7 +26,7 @@
 
 #include "fuzz.h"
 
-#define TOKEN	"fuzz-token"
+#define TOKEN "fuzz-token"
 
 static struct sockaddr_in addr;
 
@@ -79,9 +79,9 @@ static void request(struct buf *b, const uint8_t *data, size_t size)
 	size_t n, i;
 
 	n = line(&p, end, &l);
-	for (i = 0; i < n && i < 16; i++)	/* a token of tchars */
-		if (l[i] > 0x20 && l[i] < 0x7f && !strchr("()<>@,;:\\\"/[]?={}",
-							   l[i]))
+	for (i = 0; i < n && i < 16; i++) /* a token of tchars */
+		if (l[i] > 0x20 && l[i] < 0x7f &&
+		    !strchr("()<>@,;:\\\"/[]?={}", l[i]))
 			buf_add(b, (const char *)l + i, 1);
 	if (!b->len)
 		buf_str(b, "GET");
@@ -111,7 +111,7 @@ static void request(struct buf *b, const uint8_t *data, size_t size)
 static int exchange(const char *req, size_t len, struct buf *resp)
 {
 	struct timeval tv = { 10, 0 };
-	struct linger lg = { 1, 0 };	/* RST: no TIME_WAIT pile-up */
+	struct linger lg = { 1, 0 }; /* RST: no TIME_WAIT pile-up */
 	char chunk[4096];
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	ssize_t n;
@@ -150,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (exchange(req.data, req.len, &resp) == 0 && resp.len)
 			break;
 	}
-	buf_add(&resp, "", 1);	/* a C string from here on */
+	buf_add(&resp, "", 1); /* a C string from here on */
 	if (sscanf(resp.data, "HTTP/1.%*1[01] %u ", &status) != 1) {
 		fprintf(stderr, "no status line in: %.200s\nfor: %.*s\n",
 			resp.data, (int)req.len, req.data);

@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fx_rpc((const char *)data + 1, size - 1,
 	       data[0] & 1 ? getuid() : getuid() + 1, &reply);
 	if (!reply)
-		return 0;	/* pending, detached */
+		return 0; /* pending, detached */
 	if (*reply) {
 		size_t n = strlen(reply);
 

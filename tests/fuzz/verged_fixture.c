@@ -90,7 +90,8 @@ void fx_start(const char *rest_listen, const char *token)
 	if (!f || fputs("not really a kernel", f) < 0 || fclose(f))
 		exit(1);
 	if (token) {
-		if (asprintf(&tok, "%s/token", dir) < 0 || !(f = fopen(tok, "w")))
+		if (asprintf(&tok, "%s/token", dir) < 0 ||
+		    !(f = fopen(tok, "w")))
 			exit(1);
 		fputs(token, f);
 		fclose(f);
@@ -105,20 +106,24 @@ void fx_start(const char *rest_listen, const char *token)
 		fprintf(stderr, "fuzz: verged_init or rest_start failed\n");
 		exit(1);
 	}
-	snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	snprintf(msg, sizeof(msg),
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
 		 "\"vm.define\",\"params\":{\"name\":\"web-1\",\"kernel\":"
-		 "\"%s\",\"rate\":\"1/4\",\"memory_mib\":256}}", fx_kernel);
+		 "\"%s\",\"rate\":\"1/4\",\"memory_mib\":256}}",
+		 fx_kernel);
 	must_ok(msg);
-	snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+	snprintf(msg, sizeof(msg),
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
 		 "\"vm.define\",\"params\":{\"name\":\"db.2\",\"kernel\":"
-		 "\"%s\",\"cpus\":4,\"freq_hz\":125000000}}", fx_kernel);
+		 "\"%s\",\"cpus\":4,\"freq_hz\":125000000}}",
+		 fx_kernel);
 	must_ok(msg);
 	if (store_report_add(fx_d.store, vm_find(&fx_d, "web-1")->def.id, 1.7e9,
 			     "{\"os\":\"Linux\",\"hv\":{\"detected\":true}}",
 			     10) ||
-	    store_report_add(fx_d.store, vm_find(&fx_d, "web-1")->def.id, 1.7e9 + 5,
-			     "{\"os\":\"Linux \\u001b[31m\",\"n\":[1,2.5]}",
-			     10))
+	    store_report_add(
+		    fx_d.store, vm_find(&fx_d, "web-1")->def.id, 1.7e9 + 5,
+		    "{\"os\":\"Linux \\u001b[31m\",\"n\":[1,2.5]}", 10))
 		exit(1);
 	verged_event(&fx_d, "web-1", "vm.boot", -1,
 		     json_pack("{si}", "stage", 2));

@@ -107,6 +107,11 @@ CLANG_FORMAT ?= clang-format
 format-check:
 	@scripts/format-check.sh $(CLANG_FORMAT)
 
+.PHONY: clean-asan
+clean: clean-asan
+clean-asan:
+	rm -rf $(ASAN_O)
+
 demo: deps
 	@$(MAKE) --no-print-directory $(HV_BIN) $(INITRD) $(VERGED) $(VERGE)
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) scripts/demo.sh

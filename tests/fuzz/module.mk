@@ -69,16 +69,21 @@ $(FUZZ_OBJ)/%.c.o: %.c
 	@echo "  FUZZCC  $<"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_INC) -c -o $@ $<
 
-.PHONY: fuzz fuzz-build check-fuzz
+.PHONY: fuzz fuzz-build check-fuzz fuzz-cc
 fuzz-build: $(FUZZ_BINS)
+
+# libFuzzer comes with clang: Debian's clang and libclang-rt-14-dev.
+fuzz-cc:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) not" \
+		"found (Debian: clang libclang-rt-14-dev)" >&2; exit 1; }
 
 # Every harness for FUZZ_SECONDS; the corpus grows in $(FUZZ_DIR)/corpus
 # from the seeds in tests/fuzz/corpus; crashes land in
 # $(FUZZ_DIR)/artifacts.
-fuzz: $(FUZZ_BINS)
+fuzz: fuzz-cc $(FUZZ_BINS)
 	@scripts/run-fuzz.sh $(FUZZ_DIR)/results $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-check-fuzz: $(FUZZ_BINS)
+check-fuzz: fuzz-cc $(FUZZ_BINS)
 	@scripts/run-fuzz.sh $(O)/results $(FUZZ_CHECK_SECONDS) $(FUZZ_BINS)
 
 -include $(shell find $(FUZZ_OBJ) -name '*.d' 2>/dev/null)

@@ -21,8 +21,8 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
 {
+	# shellcheck disable=SC2086 # DIR may be several paths
 	timeout -s INT -k 30 "$PYTEST_TIMEOUT" \
-		# shellcheck disable=SC2086 # DIR may be several paths
 		"$PYTHON" -m pytest -q -p no:cacheprovider $dir 2>&1
 	echo $? >"$tmp/rc"
 } | tee "$tmp/out"

@@ -71,12 +71,21 @@ void cli_fmt_mib(json_int_t mib, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* Before the year 10000: beyond it (or beyond time_t, where the
+ * conversion is undefined) a reply's time is no time. */
+#define TIME_MAX_EPOCH	253402300800.0
+
 void cli_fmt_time(double epoch, char *buf, size_t size)
 {
-	time_t t = (time_t)epoch;
 	struct tm tm;
+	time_t t;
 
-	if (!(epoch > 0) || !localtime_r(&t, &tm) ||
+	if (!(epoch > 0 && epoch < TIME_MAX_EPOCH)) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	t = (time_t)epoch;
+	if (!localtime_r(&t, &tm) ||
 	    !strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(buf, size, "-");
 }

@@ -197,6 +197,17 @@ static void test_formats(void **state)
 	assert_string_equal(buf, "1536 MiB");
 	cli_fmt_mib(0, buf, sizeof(buf));
 	assert_string_equal(buf, "-");
+	/* A time no time_t holds is no time (found by tests/fuzz/fuzz_cli:
+	 * the conversion was undefined; UBSan's float-cast-overflow, as
+	 * the unit-asan tier builds, stops there). */
+	cli_fmt_time(1.7e29, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	cli_fmt_time(1e300, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	cli_fmt_time(253402300800.0, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	cli_fmt_time(1.7e9, buf, sizeof(buf));
+	assert_memory_equal(buf, "2023-11-1", 9);	/* local time */
 }
 
 /* A list or object longer than the buffer is cut, not garbage (found by

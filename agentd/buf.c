@@ -71,12 +71,58 @@ void buf_json(struct buf *b, const json_t *j)
 		b->oom = true;
 }
 
+/* Length of the UTF-8 sequence at p (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), or 0 if it is not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* Bytes that are not UTF-8 (from a URL, say) become '?': jansson takes
+ * only UTF-8, and an error message must not be lost for one bad byte. */
 void buf_json_str(struct buf *b, const char *s)
 {
-	json_t *j = json_string(s);
+	size_t i, n, len = strlen(s);
+	char *clean = malloc(len + 1);
+	json_t *j;
 
+	if (!clean) {
+		b->oom = true;
+		return;
+	}
+	for (i = 0; i < len; i += n) {
+		n = utf8_len((const unsigned char *)s + i);
+		if (n)
+			memcpy(clean + i, s + i, n);
+		else
+			clean[i] = '?', n = 1;
+	}
+	clean[len] = '\0';
+	j = json_string(clean);
 	buf_json(b, j);
 	json_decref(j);
+	free(clean);
 }
 
 char *buf_steal(struct buf *b, size_t *ret_len)

@@ -22,7 +22,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Appends j as compact JSON (any value). */
 void buf_json(struct buf *b, const json_t *j);
-/* Appends s as a JSON string. */
+/* Appends s as a JSON string; bytes that are not UTF-8 become '?'. */
 void buf_json_str(struct buf *b, const char *s);
 /* The NUL-terminated bytes, now the caller's (NULL after a failure). */
 char *buf_steal(struct buf *b, size_t *ret_len);

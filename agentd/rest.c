@@ -747,11 +747,16 @@ static int cmp_stat(const void *key, const void *elem)
 	return strcmp(key, ((const struct stat_entry *)elem)->name);
 }
 
+/* bsearch() must not be given NULL, which r->stats is while empty. */
+static struct stat_entry *find_stat(struct rest *r, const char *vm)
+{
+	return r->nstats ? bsearch(vm, r->stats, r->nstats,
+				   sizeof(*r->stats), cmp_stat) : NULL;
+}
+
 static const struct vp_stats *stats_of(void *arg, const char *vm)
 {
-	struct rest *r = arg;
-	struct stat_entry *e = bsearch(vm, r->stats, r->nstats,
-				       sizeof(*e), cmp_stat);
+	struct stat_entry *e = find_stat(arg, vm);
 
 	return e ? &e->st : NULL;
 }
@@ -799,8 +804,7 @@ void rest_flush(struct verged *d)
 static void keep_stats(struct rest *r, const char *name,
 		       const struct vp_stats *st)
 {
-	struct stat_entry *e = bsearch(name, r->stats, r->nstats, sizeof(*e),
-				       cmp_stat), *n;
+	struct stat_entry *e = find_stat(r, name), *n;
 	size_t i;
 
 	if (e) {

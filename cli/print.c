@@ -72,20 +72,49 @@ void cli_fmt_mib(json_int_t mib, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* Before the year 10000: beyond it (or beyond time_t, where the
+ * conversion is undefined) a reply's time is no time. */
+#define TIME_MAX_EPOCH	253402300800.0
+
 void cli_fmt_time(double epoch, char *buf, size_t size)
 {
-	time_t t = (time_t)epoch;
 	struct tm tm;
+	time_t t;
 
-	if (!(epoch > 0) || !localtime_r(&t, &tm) ||
+	if (!(epoch > 0 && epoch < TIME_MAX_EPOCH)) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	t = (time_t)epoch;
+	if (!localtime_r(&t, &tm) ||
 	    !strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(buf, size, "-");
+}
+
+struct cut {
+	char *buf;
+	size_t size, len;
+};
+
+/* Keeps what fits of the dump (json_dumpb() leaves the buffer undefined
+ * when the text does not fit, and verge printed that). */
+static int cut_cb(const char *p, size_t n, void *arg)
+{
+	struct cut *c = arg;
+	size_t room = c->size - 1 - c->len;
+
+	if (n > room)
+		n = room;
+	memcpy(c->buf + c->len, p, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
+	return 0;
 }
 
 /* A JSON value as one line of text; "-" for none. */
 void cli_fmt_scalar(json_t *v, char *buf, size_t size)
 {
-	size_t n;
+	struct cut cut;
 
 	if (!v) {
 		snprintf(buf, size, "-");
@@ -111,9 +140,12 @@ void cli_fmt_scalar(json_t *v, char *buf, size_t size)
 		snprintf(buf, size, "-");
 		break;
 	default:
-		/* Into buf, truncated if need be: no allocation. */
-		n = json_dumpb(v, buf, size - 1, JSON_COMPACT);
-		buf[n < size - 1 ? n : size - 1] = '\0';
+		/* Into buf, cut to fit: no allocation. */
+		cut.buf = buf;
+		cut.size = size;
+		cut.len = 0;
+		buf[0] = '\0';
+		json_dump_callback(v, cut_cb, &cut, JSON_COMPACT);
 	}
 }
 

@@ -29,7 +29,9 @@ static const char *vm_name(struct cli_ctx *ctx, json_t *r)
 {
 	const char *n = cli_jstr(r, "name");
 
-	return n ? n : cli_jstr(ctx->inv.params, "name");
+	if (!n)
+		n = cli_jstr(ctx->inv.params, "name");
+	return n ? n : "-";
 }
 
 /* "Label:  value" blocks share the table's alignment and sanitizing. */
@@ -406,7 +408,9 @@ void show_sync_time(struct cli_ctx *ctx, json_t *r)
 		num(r, "offset_ns") / 1e9, num(r, "after_ns") / 1e9);
 }
 
-/* Only the value, for scripts; nothing for a key nobody set. */
+/* Only the value, for scripts; nothing for a key nobody set. The guest
+ * sets values (info-set): on a terminal its control characters show as
+ * '?'. */
 void show_guestinfo(struct cli_ctx *ctx, json_t *r)
 {
 	const char *v = cli_jstr(r, "value");

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-pytest.sh RESULTS NAME DIR
-# Run the pytest tier in DIR, show its output, print "NAME: P passed,
-# F failed" and append "NAME P F" to RESULTS. Errors count as failed; no
+# Run the pytest tier in DIR (or the space-separated paths DIR holds),
+# show its output, print "NAME: P passed, F failed" and append
+# "NAME P F" to RESULTS. Errors count as failed; no
 # tests collected, or pytest ending badly with no failure counted, counts
 # as 1 failed. $PYTHON picks the interpreter; by default the first of
 # python3 and /usr/bin/python3 (Debian's python3-pytest) that has pytest.
@@ -20,8 +21,9 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
 {
+	# shellcheck disable=SC2086 # DIR may be several paths
 	timeout -s INT -k 30 "$PYTEST_TIMEOUT" \
-		"$PYTHON" -m pytest -q -p no:cacheprovider "$dir" 2>&1
+		"$PYTHON" -m pytest -q -p no:cacheprovider $dir 2>&1
 	echo $? >"$tmp/rc"
 } | tee "$tmp/out"
 rc=$(cat "$tmp/rc")

@@ -4,12 +4,14 @@
 # "[  FAILED  ] N test(s)," lines, print "unit: P passed, F failed" and
 # append "unit P F" to RESULTS. A binary that crashes, times out, prints no
 # summary or exits non-zero with no failure reported counts as 1 failed
-# (plus the tests it reported OK before it stopped).
+# (plus the tests it reported OK before it stopped). $UNIT_TIER names
+# the tier (default unit; unit-asan for the sanitizer build).
 set -u
 [ $# -ge 1 ] || { echo "usage: $0 RESULTS BIN..." >&2; exit 2; }
 results=$1
 shift
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
+tier=${UNIT_TIER:-unit}
 export CMOCKA_MESSAGE_OUTPUT=stdout
 out=$(mktemp "${TMPDIR:-/tmp}/run-unit.XXXXXX")
 trap 'rm -f "$out"' EXIT
@@ -38,7 +40,7 @@ for bin; do
 	failed=$((failed + f))
 done
 
-echo "unit: $passed passed, $failed failed"
+echo "$tier: $passed passed, $failed failed"
 mkdir -p "$(dirname "$results")"
-echo "unit $passed $failed" >>"$results"
+echo "$tier $passed $failed" >>"$results"
 [ "$failed" -eq 0 ]

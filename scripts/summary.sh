@@ -7,7 +7,7 @@
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 RESULTS" >&2; exit 2; }
 results=$1
-TIERS="unit hv linux host e2e"
+TIERS="unit hv linux host e2e unit-asan host-asan fuzz"
 
 [ -f "$results" ] || { echo "summary: no $results"; results=/dev/null; }
 passed=0 failed=0
@@ -25,7 +25,7 @@ while read -r tier p f rest; do
 		failed=$((failed + 1))
 		continue ;;
 	esac
-	printf '  %-8s %4d passed, %4d failed\n' "$tier" "$p" "$f"
+	printf '  %-9s %4d passed, %4d failed\n' "$tier" "$p" "$f"
 	passed=$((passed + p))
 	failed=$((failed + f))
 done <"$results"

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "run.h"
 #include "table.h"
 
 static char *out;
@@ -196,6 +197,60 @@ static void test_formats(void **state)
 	assert_string_equal(buf, "1536 MiB");
 	cli_fmt_mib(0, buf, sizeof(buf));
 	assert_string_equal(buf, "-");
+	/* A time no time_t holds is no time (found by tests/fuzz/fuzz_cli:
+	 * the conversion was undefined; UBSan's float-cast-overflow, as
+	 * the unit-asan tier builds, stops there). */
+	cli_fmt_time(1.7e29, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	cli_fmt_time(1e300, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	cli_fmt_time(253402300800.0, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	cli_fmt_time(1.7e9, buf, sizeof(buf));
+	assert_memory_equal(buf, "2023-11-1", 9);	/* local time */
+}
+
+/* A list or object longer than the buffer is cut, not garbage (found by
+ * tests/fuzz/fuzz_cli: json_dumpb() leaves the buffer undefined when
+ * the text does not fit, and `verge vm stats` printed what was there). */
+static void test_scalar_cut(void **state)
+{
+	json_t *v = json_pack("[sss]", "0123456789", "abcdefghij", "xyz");
+	char buf[16];
+
+	(void)state;
+	memset(buf, '\b', sizeof(buf));
+	cli_fmt_scalar(v, buf, sizeof(buf));
+	assert_string_equal(buf, "[\"0123456789\",\"");
+	memset(buf, '\b', sizeof(buf));
+	cli_fmt_scalar(v, buf, 4);
+	assert_string_equal(buf, "[\"0");
+	json_decref(v);
+}
+
+/* What a guest or a peer put in a reply reaches a terminal with its
+ * control characters as '?' (found by tests/fuzz/fuzz_cli: a guestinfo
+ * value set by the guest could retitle or drive the operator's
+ * terminal); a pipe gets the bytes as they are, for scripts. */
+static void test_reply_text_on_terminal(void **state)
+{
+	json_t *r = json_pack("{ss ss ss}", "value", "a\033]0;x\007b",
+			      "name", "w\033[2J", "state", "running");
+	struct cli_ctx ctx = { .tty = true };
+
+	(void)state;
+	ctx.out = capture();
+	show_guestinfo(&ctx, r);
+	show_vm_state(&ctx, r);
+	show_fields(&ctx, json_object_get(r, "value"));
+	fclose(ctx.out);
+	assert_string_equal(out, "a?]0;x?b\nw?[2J: running\na?]0;x?b\n");
+	ctx.tty = false;
+	ctx.out = capture();
+	show_guestinfo(&ctx, r);
+	fclose(ctx.out);
+	assert_string_equal(out, "a\033]0;x\007b\n");
+	json_decref(r);
 }
 
 static int teardown(void **state)
@@ -216,6 +271,8 @@ int main(void)
 		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_streamed_row),
 		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_scalar_cut),
+		cmocka_unit_test(test_reply_text_on_terminal),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, teardown);

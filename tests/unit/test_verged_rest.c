@@ -174,6 +174,34 @@ static void test_buf(void **state)
 	free(p);
 }
 
+/* An error message that quotes a URL with bytes that are not UTF-8 is
+ * still sent (found by tests/fuzz/fuzz_rest: "/v1/vms/%A2" got no
+ * answer at all, the connection was closed). Valid UTF-8 is kept. */
+static void test_buf_json_str_not_utf8(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "no VM named '\xa2x'", "\"no VM named '?x'\"" },
+		{ "caf\xc3\xa9 \xe2\x82\xac", "\"caf\xc3\xa9 \xe2\x82\xac\"" },
+		{ "cut \xc3", "\"cut ?\"" },			/* at the end */
+		{ "\xc0\xaf \xed\xa0\x80 \xf5", "\"?? ??? ?\"" },	/* overlong,
+							 * surrogate, too big */
+	};
+	struct buf b = { 0 };
+	size_t i, len;
+	char *p;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_json_str(&b, cases[i].in);
+		p = buf_steal(&b, &len);
+		assert_non_null(p);
+		assert_string_equal(p, cases[i].out);
+		free(p);
+	}
+}
+
 static void test_metrics_text(void **state)
 {
 	struct buf b = { 0 };
@@ -265,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_slot_reference_outlives_publish),
 		cmocka_unit_test(test_etag),
 		cmocka_unit_test(test_buf),
+		cmocka_unit_test(test_buf_json_str_not_utf8),
 		cmocka_unit_test(test_metrics_text),
 		cmocka_unit_test(test_token_equal),
 		cmocka_unit_test(test_token_file),

@@ -16,7 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "jsonw.h"
+#include "rest.h"
 #include "rpc.h"
 #include "store.h"
 #include "verged.h"
@@ -594,6 +599,44 @@ static void test_other_uid_denied(void **state)
 	caller = getuid();
 }
 
+/*
+ * The REST side publishes a snapshot of defined VMs before any exit
+ * statistics were sampled: the empty statistics table (NULL) must not
+ * reach bsearch(), whose arguments may not be NULL (found by
+ * tests/fuzz/fuzz_rest; UBSan, as the unit-asan tier builds, reports
+ * it).
+ */
+static void test_rest_publish_before_stats(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t n = sizeof(a);
+	char params[512], listen[64];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	json_t *r;
+
+	(void)state;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &n), 0);
+	close(fd);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", ntohs(a.sin_port));
+	snprintf(params, sizeof(params), "{\"name\":\"pub-1\",\"kernel\":"
+		 "\"%s\"}", kernel);
+	r = real("vm.define", params);
+	assert_non_null(json_object_get(r, "result"));
+	json_decref(r);
+	free(d.cfg.rest_listen);
+	d.cfg.rest_listen = strdup(listen);
+	d.cfg.rest_explicit = true;
+	assert_int_equal(rest_start(&d), 0);	/* publishes pub-1 */
+	assert_non_null(d.rest);
+	r = real("vm.undefine", "{\"name\":\"pub-1\"}");	/* and again */
+	assert_non_null(json_object_get(r, "result"));
+	json_decref(r);
+	rest_stop(&d);
+}
+
 static void test_rates(void **state)
 {
 	static const struct {
@@ -696,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_define_params),
 		cmocka_unit_test(test_define_list_undefine),
 		cmocka_unit_test(test_other_uid_denied),
+		cmocka_unit_test(test_rest_publish_before_stats),
 	};
 	int failed = cmocka_run_group_tests_name("verged_rpc", core, NULL,
 						 NULL);

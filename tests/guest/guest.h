@@ -189,6 +189,7 @@ void test_gic_unaligned(void);
 void test_gic_hostile_random(void);
 /* tests_hostile_gic.c: n random accesses across the GIC windows */
 void gic_hostile_run(unsigned n);
+void test_hostile_gic(void);
 /* tests_wdt.c: the boot guard's watchdog (SPI 14, INTID 46) */
 #define WDT_IRQ_INTID 46
 void wdt_irq(void);

@@ -66,6 +66,7 @@ static const struct test hostile_tests[] = {
 	{ "boot_el", test_boot_el },
 	{ "hostile_calls", test_hostile_calls },
 	{ "hostile_sysregs", test_hostile_sysregs },
+	{ "hostile_gic", test_hostile_gic },
 };
 
 static const char *cur_name = "boot";

@@ -2,9 +2,11 @@
 selected by "guest.tests=hostile" in its bootargs) under verge-hv, once,
 on cortex-a57: at least 1,000,000 random SMC and HVC calls whose answers
 the guest checks, a canary at every CPU_ON entry point that must never run
-at EL2, and random reads and writes of every system register verge-hv
-traps. Afterwards the hypervisor still answers PING on its management
-channel, the guest still runs, and it powers the VM off (QEMU exits 0).
+at EL2, random reads and writes of every system register verge-hv traps,
+and 50,000 random accesses (sizes, alignment, forms) across the whole GICD
+and GICR windows. Afterwards the hypervisor still answers PING on its
+management channel, the guest still runs, and it powers the VM off (QEMU
+exits 0).
 """
 
 import re
@@ -23,7 +25,7 @@ from test_guest import tail
 TIMEOUT = 900
 MIN_CALLS = 1000000
 # tests/guest/main.c's hostile_tests, in the same order.
-NAMES = ["boot_el", "hostile_calls", "hostile_sysregs"]
+NAMES = ["boot_el", "hostile_calls", "hostile_sysregs", "hostile_gic"]
 CALLS = re.compile(r"INFO hostile_calls: (\d+) calls: (\d+) SMC, (\d+) HVC; "
                    r"(\d+) CPU_ON started the canary, which ran (\d+) times")
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # verge: one non-recursive Makefile. Each component adds its rules in its
 # own module.mk; everything is built out of tree under $(O).
 

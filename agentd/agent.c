@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * What verged does on a VM's management channel besides clock requests:
  * hypervisor events, the guest agent's RPCI messages (reports, hello),

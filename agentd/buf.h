@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A growable byte buffer for the REST bodies. An allocation failure is
  * remembered (buf.oom) and checked once at the end, so builders need not

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Configuration: command line over INI file over built-in defaults. The
  * INI keys are one table; the file is parsed with inih (Debian's

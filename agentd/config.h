@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verged's configuration: built-in defaults, then the INI file
  * (/etc/verge/verged.conf unless --config), then the command line.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The daemon's lifetime apart from main(): directories, the store, the
  * VMs (loaded and re-attached), the socket, the commit timer and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Management-channel client (hvlink.h). One pending list ordered by
  * deadline is enough: every request has the same timeout, so the oldest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Asynchronous client of verge-hv's management channel (the VM's
  * mgmt.sock, docs/management-protocol.md) on the libuv loop: connects and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Jails (jail.h): the verge-jail command line, the VM's directories, its
  * resource group, and the image check with the caller's credentials.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Jails (issue 13, docs/verged.md "Jails"): how verged runs a VM's QEMU
  * through verge-jail (agentd/verge-jail.c), the VM's resource group

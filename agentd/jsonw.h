@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small JSON text writer for the replies verged sends most (vm.list):
  * building them as jansson objects and dumping them cost ten times more

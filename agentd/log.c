@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verged's log (log.h): one line per message on stderr, escaped.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verged's one logging helper: lines on stderr, which systemd's journal
  * picks up. Under the journal (JOURNAL_STREAM set) each line starts with

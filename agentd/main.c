@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verged: the verge host daemon. One libuv loop; see docs/verged.md and
  * verged(8).

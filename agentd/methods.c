@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The JSON-RPC methods of docs/jsonrpc.md: one table, each entry with its
  * parameters (jansson formats and bounds, checked by rpc.c before the

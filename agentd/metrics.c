@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * /metrics (metrics.h). Families are grouped, as the exposition format
  * requires: one pass over the VMs per family.

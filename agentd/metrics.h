@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Prometheus text exposition (format 0.0.4) for /metrics: the VM
  * families, built into each snapshot on the loop, and the request

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # verged (agentd/): the host daemon. Links the host build of proto/frame.c
 # (proto/module.mk). Everything but main.c also goes into a static
 # library for the unit tests (tests/unit/test_verged_*.c).

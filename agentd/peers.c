@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The fan-out thread (peers.h). One curl multi handle, woken with
  * curl_multi_wakeup() when a request wants a new round; a round runs every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fleet fan-out (docs/rest.md, "Peers"): a thread of its own fetches
  * every peer's /v1/fleet?scope=local in parallel with libcurl's multi

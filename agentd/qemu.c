@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The QEMU command line: the machine verge-hv runs on (README.md, "Run it
  * by hand"), the guest Image loaded raw at QEMU_KERNEL_ADDR, and three

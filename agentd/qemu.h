@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The QEMU command line of a VM (qemu.c). */
 #ifndef VERGED_QEMU_H
 #define VERGED_QEMU_H

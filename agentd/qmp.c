@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * QMP client (qmp.h). QMP is newline-separated JSON objects: a greeting,
  * then replies ({"return"} or {"error"}) in command order and events

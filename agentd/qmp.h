@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * QMP client (QEMU Machine Protocol) on the VM's qmp.sock: connects
  * (retrying while QEMU starts), negotiates capabilities, runs commands

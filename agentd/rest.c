@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The REST server (rest.h). Requests are routed through one table; every
  * answer goes through reply(), which counts it for /metrics. The loop's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The read-only REST API (docs/rest.md, docs/openapi.yaml): HTTP/1.1 with
  * libmicrohttpd on threads of its own, answering from the snapshots the

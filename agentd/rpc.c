@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * JSON-RPC 2.0 core: envelope checks, batches, the method table lookup,
  * parameter validation from the table, error objects, and the assembly of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * JSON-RPC 2.0 core (docs/jsonrpc.md): one message (a request, a
  * notification or a batch) in, the reply text out, through a table of

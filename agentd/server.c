@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The JSON-RPC Unix socket server (server.h). Each connection keeps its
  * unparsed bytes; complete lines are handed to rpc_process() one message

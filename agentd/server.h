@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The JSON-RPC socket: a Unix stream socket, newline-delimited messages,
  * one rpc_process() per message, replies in request order, limits per

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Snapshots (snapshot.h): built on the loop from the VM list, each body
  * serialized once; the collection bodies are the per-VM bodies joined, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Immutable, pre-serialized views of verged's state for the REST threads
  * (docs/rest.md). The libuv loop builds a snapshot after every change and

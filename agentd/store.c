@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * SQLite store (store.h). Statements are prepared once, from one table;
  * the schema is the list of migrations below, applied in order inside one

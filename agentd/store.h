@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verged's SQLite store: VM definitions and desired state, observed state,
  * clock settings, agent reports (latest and a bounded history), guestinfo

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The REST token file (token.h). Created with O_EXCL and O_NOFOLLOW, so
  * a link planted at its path is never followed; read with O_NOFOLLOW.

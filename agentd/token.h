@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The REST API's bearer token (docs/rest.md "Authentication"): one line
  * of 1-512 RFC 6750 token characters in a file that only verged's user

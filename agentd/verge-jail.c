@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge-jail: runs one program (a VM's QEMU) in a jail of its own
  * (docs/verged.md, "Jails"). verged runs it as root; it is not setuid.

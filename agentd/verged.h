@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The daemon's state, shared by the parts that run on its one libuv loop:
  * the RPC server, the store, the VM supervisors.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * VM supervision: start QEMU detached (it outlives verged), follow it
  * through QMP and its process (exit status for our children, a pidfd for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A VM supervised by verged: its definition (struct vm_record, as
  * stored), its observed state, and the QEMU process that runs verge-hv

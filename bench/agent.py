@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """verge-guest-agent's footprint inside a Linux guest under verge-hv
 (`make bench`).
 

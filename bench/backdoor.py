@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Backdoor figures (make bench), measured in the bare-metal test guest
 under verge-hv, side by side in each run:
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Boot time and idle exits of a Linux guest under verge-hv (`make bench`).
 
 1. Boot time: from QEMU start to the guest's "verge-init: userspace up",

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """`verge vm list` as a user sees it (make bench): the wall time of the
 whole command, process start to exit, with 100 VMs defined in a real
 verged (TARGETS.md: <= 10 ms). Measured with hyperfine when it is

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Guest clock control figures (make bench), measured in one run:
 
 - dilation accuracy: a Linux guest under verge-hv, rate set live to 0.1,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Jail figures (make bench; issue 13), measured in one run: the time from
 vm.start to the VM's first console output, and to the test initramfs's
 "userspace up", for a jailed VM and for the same VM under a verged with

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """REST figures (TARGETS.md, "Fleet JSON over HTTP"), side by side in one
 run:
 

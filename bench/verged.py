@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """verged figures (make bench), measured in one run and printed beside the
 TARGETS.md targets:
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * jansson's allocator for verge: a bump arena released as a whole at
  * exit. A command lives for milliseconds and builds one reply tree; for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The command line against the command table: walks groups to a leaf,
  * parses options with getopt_long (global options are accepted at every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Every verge command, as data: name, arguments (each with the JSON-RPC
  * parameter it fills), help text, the verged method and the printer of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * `verge __complete CWORD WORD...`: the candidates for word CWORD of a
  * command line, one per line, for verge.bash-completion. They come from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Errors: every failure verge can report, verged's and its own, with its
  * exit status and what the user can do about it. verge.1 (EXIT STATUS)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge events: the latest events, and with --follow every new one.
  *

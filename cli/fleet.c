@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * `verge fleet status`: GET /v1/fleet from one verged (which adds its
  * peers) or from several at once (--url, repeated), merged: a host or VM

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Usage and help text, printed from the command table so that they can
  * never disagree with what the parser accepts. verge.1 repeats the same

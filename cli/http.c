@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The REST transport and parallel GETs (http.h). A JSON-RPC request is
  * mapped to its REST path by one table; the answer (or the REST error)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Values on the command line: each kind of argument has one parser that
  * turns the text into the JSON value sent to verged, or a sentence that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* verge: the command line of verged. */
 #include <errno.h>
 #include <stdio_ext.h>

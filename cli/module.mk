@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # verge, the command line of verged (cli/): C with jansson, no libuv.
 # Everything but main.c also links into the unit tests (tests/unit).
 

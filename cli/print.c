@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Human-readable values: durations, ages, sizes, frequencies, times. */
 #include <math.h>
 #include <stdio.h>

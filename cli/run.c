@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Handlers: connect to verged on first use, call the command's method
  * with the parsed parameters, and print the result (JSON or human).

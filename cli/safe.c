@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Terminal-safe text (safe.h). */
 #include <stdbool.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Human output of each result: tables for lists, "Label: value" blocks
  * for one object. Every field is optional here: a field verged leaves

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Aligned text tables (see table.h). */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Choosing a transport (transport.h). */
 #include <time.h>
 

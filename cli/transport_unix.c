@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The Unix socket transport: newline-delimited JSON texts (jsonrpc.md). */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The agent's service loop (see agent.h, docs/guest-agent.md).
  *
  * One thread, no event library: the loop sleeps until the earliest of

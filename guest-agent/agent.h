@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `verge-guest-agent run`: the service loop. */
 #ifndef VGA_AGENT_H
 #define VGA_AGENT_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The backdoor instructions under the fault guard, and the simple
  * commands (see backdoor.h). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The VMware-style backdoor, one C API on aarch64 and x86_64.
  *
  * The wire ABI (open-vm-tools lib/include/backdoor_def.h,

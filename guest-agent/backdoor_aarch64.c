@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* aarch64: the backdoor call of verge_backdoor.h, `mrs xzr, mdccsr_el0`
  * (MDCR_EL2.TDA makes it trap to EL2, from EL0 too). */
 #include "backdoor.h"

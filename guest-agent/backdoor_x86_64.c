@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* x86_64 backdoor instructions: `in eax, dx`, `rep outsb`, `rep insb`
  * with eax..ebp loaded from struct bd_regs and stored back. rbp is the
  * frame pointer, so the asm saves it itself; it also steps over the red

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Exponential back-off (see backoff.h). */
 #include "backoff.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Exponential back-off: the delay starts at min_ms, doubles after each
  * consecutive failure (or idle poll) and saturates at max_ms; a success
  * resets it. Pure arithmetic, so it is unit tested on the host. */

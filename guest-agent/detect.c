@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Virtualization detection: evidence and output (see detect.h; the rule
  * is in verdict.c, the reasoning in docs/guest-agent.md). */
 #include <errno.h>

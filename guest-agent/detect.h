@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `verge-guest-agent detect`: gathers the evidence (backdoor probe,
  * exclusive-monitor trials, DT/DMI/CPUID hints) and decides. */
 #ifndef VGA_DETECT_H

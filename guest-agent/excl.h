@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The exclusive-monitor trials (load-exclusive, a candidate instruction,
  * store-exclusive), run by the architecture part. */
 #ifndef VGA_EXCL_H

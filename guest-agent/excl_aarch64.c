@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* aarch64 exclusive-monitor trials (see verdict.h for the rule).
  *
  * A trial is one asm block: ldxr, the candidate, stxr, so nothing the

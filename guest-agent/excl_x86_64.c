@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* x86_64 has no load-/store-exclusive pair: the method does not apply
  * (detection uses CPUID, DMI and the backdoor probe there). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Fault guard (see guard.h).
  *
  * The handlers are installed once with SA_NODEFER and jump back with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Run a function that may execute an instruction the platform does not
  * allow (SIGILL, SIGSEGV, SIGBUS) and come back instead of dying. */
 #ifndef VGA_GUARD_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Platform hints (see hints.h). Names follow systemd-detect-virt's. */
 #include <fcntl.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Platform hints about a hypervisor: the device tree, DMI (SMBIOS) and,
  * on x86, CPUID. Each names a hypervisor only when it says so itself. */
 #ifndef VGA_HINTS_H

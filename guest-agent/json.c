@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Tiny JSON writer (see json.h). Strings are escaped as RFC 8259 asks:
  * quote, backslash and control characters; bytes >= 0x80 pass through, so
  * valid UTF-8 in stays valid UTF-8 out. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A tiny JSON writer into a caller's fixed buffer (no allocation).
  *
  * Calls append to the buffer and never write past its end; an overflow

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* verge-guest-agent: the in-guest side of verge (docs/guest-agent.md,
  * verge-guest-agent(8)). A table of subcommands, each with its own
  * getopt_long options; usage() is printed from the table. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # verge-guest-agent (guest-agent/): one C source tree, static binaries
 # for aarch64 (CROSS gcc, also installed in the test initramfs through
 # LINUX_TOOLS) and x86_64 (host gcc). The pure parts (JSON writer, TCLO

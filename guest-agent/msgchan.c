@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Backdoor message channel (see msgchan.h).
  *
  * Register use, from open-vm-tools' lib/message/messageBackdoor.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The backdoor message channel (BDOOR_CMD_MESSAGE): open, send, receive,
  * close, with cookies, over the low-bandwidth port 4 bytes per call or the
  * high-bandwidth port in one call when the hypervisor offers it. Steps and

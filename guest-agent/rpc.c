@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* RPCI calls and the TCLO poll (see rpc.h). */
 #include <errno.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RPCI (guest -> host requests) and TCLO (host -> guest commands) on top
  * of the message channel, as open-vm-tools' rpcout.c / rpcin.c use them:
  * an RPCI reply starts with "1 " (success) or "0 " (failure); a TCLO

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* TCLO command parsing and answers (see tclo.h). */
 #include <errno.h>
 #include <inttypes.h>

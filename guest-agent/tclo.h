@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TCLO commands the agent understands, parsed from the host's text, and
  * the answers it sends back (docs/jsonrpc.md, "Guest agent messages"):
  *   verge.ping ID | verge.detect ID | verge.timesync ID | verge.report ID

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Time sync (see timesync.h). The guest clock is read just before and
  * just after the GETTIMEFULL trap and the midpoint is compared with the
  * host's answer, so the trap's own cost does not bias the offset. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Guest realtime clock against the host's (GETTIMEFULL, anchored by the
  * host with VP_HOST_TIME_SET): step when the error is large, slew with
  * adjtime() when it is small. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Exclusive-monitor detection rule (see verdict.h). */
 #include <math.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The exclusive-monitor detection rule (docs/guest-agent.md), pure so it
  * is unit tested on the host.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # verge-hv.bin: freestanding AArch64 EL2 image, linked with Debian's arm64
 # libfdt (called only before the guest starts, where FP may be used).
 

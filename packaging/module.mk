@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Packaging (packaging/): one install layout, used by `make install`, by
 # debian/rules and by the rpm spec; `make deb`, `make rpm` and
 # `make package-check`. See packaging/README.md.

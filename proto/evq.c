@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Held events (verge_evq.h): the sender's queue and the receiver's
  * cursor. Freestanding C11 like frame.c; built into verge-hv and verged.

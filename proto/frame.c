@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Management protocol framing: CRC-32, frame encoding, the stream decoder
  * and the per-type payload sizes. Freestanding C11 (only memcpy, memmove,

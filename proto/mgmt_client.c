@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Synchronous management channel client (see mgmt_client.h). POSIX. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Management protocol (proto/): the framing in frame.c is shared with the
 # hypervisor; built here for the host with the client library and the
 # verge-mgmt debugging tool.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """acpi-compare.py [OUTDIR]: QEMU virt's own ACPI tables next to verge's.
 
 1. QEMU dumps the virt DTB (virtualization=on, GICv3, 2 CPUs, 1 GiB).

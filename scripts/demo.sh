@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # demo.sh: verge's main job, end to end, as an operator runs it. verged
 # starts in a temporary directory; a Linux VM (the Debian arm64 kernel and
 # the test initramfs, whose init starts verge-guest-agent) is defined and

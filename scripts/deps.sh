@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install what verge's build and tests need on Debian 12 (as root or with
 # sudo). Does nothing when everything is already there, so `make check`
 # and `make demo` can call it every time. With --bench, also what `make

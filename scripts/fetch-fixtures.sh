@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Fetch the arm64 fixtures from the configured Debian archive into $CACHE
 # (git-ignored): the current Debian arm64 kernel, busybox-static and the
 # arm64 libfdt that the hypervisor links. Nothing here is installed.

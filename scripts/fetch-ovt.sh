@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Fetch Debian's arm64 open-vm-tools and the shared libraries its
 # vmware-checkvm and vmware-rpctool need, from the configured Debian
 # archive, into $CACHE/ovt (git-ignored; .cache is shared, so nothing

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # format-check.sh [CLANG_FORMAT]
 # Checks every C source and header of the tree (git ls-files, or find
 # outside a git checkout) against .clang-format. Lists the files that

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # mkinitramfs.sh BUSYBOX INIT OUT [TOOL...]
 # Build a gzip'd newc cpio initramfs holding a static busybox (with its
 # applet links), INIT as /init, each TOOL (a static arm64 program) as

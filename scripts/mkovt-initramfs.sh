@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # mkovt-initramfs.sh BASE_INITRD OVT_ROOT OUT
 # The test initramfs plus open-vm-tools (the tree fetch-ovt.sh unpacked):
 # Linux unpacks concatenated cpio archives in order, so OUT is BASE

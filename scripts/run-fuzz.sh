@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # run-fuzz.sh RESULTS SECONDS BIN...
 # Runs each libFuzzer harness for SECONDS (one at a time), on its seed
 # corpus tests/fuzz/corpus/NAME and the corpus it grew before

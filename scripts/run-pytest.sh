@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # run-pytest.sh RESULTS NAME DIR
 # Run the pytest tier in DIR (or the space-separated paths DIR holds),
 # show its output, print "NAME: P passed, F failed" and append

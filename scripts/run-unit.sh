@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # run-unit.sh RESULTS BIN...
 # Run each cmocka test binary, add up the "[  PASSED  ] N test(s)." and
 # "[  FAILED  ] N test(s)," lines, print "unit: P passed, F failed" and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # summary.sh RESULTS
 # Add up the "tier passed failed" lines that the tiers appended to RESULTS.
 # An expected tier with no line (its build failed before it ran) counts as

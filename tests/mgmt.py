@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small, independent client of verge's management protocol.
 
 Written from docs/management-protocol.md with struct, zlib and socket only

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A verged with its REST API on a free loopback port, and a small HTTP
 client (standard library only). Shared by tests/host/test_rest*.py and
 bench/rest.py."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Run a verged for a test and talk JSON-RPC to it (standard library only).
 
 Shared by tests/host, tests/e2e and bench/verged.py. Every verged runs

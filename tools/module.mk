@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Host tools. verge-acpi: the DT-to-ACPI converter (hypervisor/acpi,
 # built unchanged for the host). `make acpi-asan` builds an ASan+UBSan
 # copy into $(O)/asan for the hostile-DTB tests.

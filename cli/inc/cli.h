@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verge, the command line of verged: shared types. The commands are data
  * (struct cli_cmd in commands.c); args.c parses a command line against

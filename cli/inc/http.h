@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verge over verged's REST API (docs/rest.md) with libcurl: the `--url`
  * transport, which answers the read-only JSON-RPC methods from the REST

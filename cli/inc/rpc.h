@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A JSON-RPC 2.0 client over a cli_transport. Replies are checked
  * (version, id, exactly one of result and error, an error's code and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Command handlers and their human printers (run.c, show.c). */
 #ifndef VERGE_CLI_RUN_H
 #define VERGE_CLI_RUN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Text from verged on its way to the operator's terminal. Guests write
  * much of it (agent replies and errors, guestinfo values, reports, the

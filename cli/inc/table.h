@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Aligned text tables for human output, like `virsh list`: columns two
  * spaces apart, numbers right-aligned, no trailing blanks. Cells are

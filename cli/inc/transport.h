@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * How verge reaches verged: one small interface, so that an HTTP
  * transport (`--url`) can sit beside the Unix socket one. A

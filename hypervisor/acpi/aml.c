@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* AML encoder: ACPI 6.x chapter 20 (grammar) and 6.4 (resources). */
 #include <acpi/aml.h>
 

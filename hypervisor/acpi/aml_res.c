@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* AML resource templates: ACPI 6.x 6.4 (resource data types). */
 #include <acpi/aml.h>
 

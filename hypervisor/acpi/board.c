@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Reading the DT into struct board: the GIC, PSCI, CPUs, timer, PMU and
  * console UART (board_pci.c and board_dev.c do the rest). Bindings: Linux

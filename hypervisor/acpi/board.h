@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the converter reads from the DT, checked once: the table writers
  * only see validated numbers. Fixed limits keep it freestanding.

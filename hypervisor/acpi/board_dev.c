@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The other DT devices: virtio-mmio transports, the power key, devices
  * with a known ACPI ID, and, for the rest, PRP0001 with the DT

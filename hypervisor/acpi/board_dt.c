@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Checked DT readers for the parsers: every length, cell count and range
  * is verified here before a number leaves. Bindings: Linux

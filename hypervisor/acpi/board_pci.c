@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The PCIe host bridge (pci-host-ecam-generic): ECAM window, bus range,
  * "ranges" windows, the legacy interrupt map and the MSI map. Bindings:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * /cpus/cpu-map (Linux Documentation/devicetree/bindings/cpu/cpu-topology)
  * into PPTT processor hierarchy nodes: socketN, clusterN (nestable), coreN,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * acpi_build: the DT is read into a struct board (kept at the end of the
  * caller's buffer), then the tables are written from the start: RSDP,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The DSDT: devices under \_SB that the OS binds drivers to. IDs: ACPI
  * 6.x 5.6.6 (ACPI0007 processor), Arm SBBR / Linux (ARMH0011 PL011,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The static tables. Layouts: ACPI 6.3 (MADT 5.2.12, GTDT 5.2.24,
  * MCFG: PCI Firmware Spec 3.2 4.1.2), Microsoft's SPCR (revision 2) and

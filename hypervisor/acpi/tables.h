@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writing tables into the output buffer (build.c), shared by the table
  * writers. Layouts: ACPI 6.x chapter 5 unless a comment says otherwise. */
 #ifndef ACPI_TABLES_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The backdoor's x7 decoding and its basic commands. Registers are x86
  * ones: only their low 32 bits are read, and a result is written as a

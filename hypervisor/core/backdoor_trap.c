@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Backdoor calls from the guest, with the hypervisor's parts: guest
  * buffers reached through AT translation (and only in guest RAM), host

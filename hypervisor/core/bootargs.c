@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Parsing of the hypervisor's options from /chosen/bootargs. */
 #include <core/bootargs.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The boot guard's stage machine and API (core/bootguard.h). */
 #include <core/bootguard.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Console output with a lock so that lines from two CPUs do not mix. */
 #include <arch/sysreg.h>
 #include <core/console.h>

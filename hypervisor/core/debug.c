@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Trapped debug register accesses (op0 = 2). Which registers TDA traps
  * and how they behave: Arm ARM D19 (AArch64 debug registers) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The guest's ACPI tables and its ACPI-only device tree. */
 #include <acpi/acpi.h>
 #include <core/bootargs.h>

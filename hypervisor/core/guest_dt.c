@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Rewriting the machine DT into the guest's (libfdt). */
 #include <core/guest_dt.h>
 #include <libfdt.h>

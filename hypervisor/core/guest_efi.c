@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The minimal UEFI hand-off for an ACPI guest (see core/guest_efi.h). */
 #include <core/guest_efi.h>
 #include <libfdt.h>

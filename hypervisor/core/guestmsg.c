@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Guest message channels. Every step checks the channel id, the cookies
  * and the channel's state; a step out of order or a size out of range

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge's own hypercalls: HVC #0 from EL1 with an SMCCC function ID in
  * the vendor-specific hypervisor service range (owner 6). Documented in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge-hv boot: CPU 0 reads the machine DT and its options, builds the
  * guest's DT and stage-2, then every CPU sets itself up and enters the

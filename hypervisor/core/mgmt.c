@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Management requests from the host: decoded with proto/frame.c, checked
  * against the payload size of their type, answered with exactly one reply

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The panic path: say everything useful once, then stop every CPU. */
 #include <arch/gic.h>
 #include <arch/sysreg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Probing the machine device tree (libfdt). */
 #include <core/platform.h>
 #include <libfdt.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Trapped PMU register accesses (MDCR_EL2.TPM, set by arch_guest_init
  * only on a PMUv3 without HPMD). Each is replayed at EL2 as the guest

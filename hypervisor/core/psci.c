@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * PSCI and SMCCC from the guest: SMC traps (HCR_EL2.TSC) and meets an
  * allow-list. Only the calls below are answered; each is either answered

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * RPCI requests, the TCLO queue and the guestinfo store. Replies follow
  * open-vm-tools: "1 " and the result on success, "0 " and a reason

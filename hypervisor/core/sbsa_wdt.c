@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The SBSA Generic Watchdog's register file (core/sbsa_wdt.h). */
 #include <core/sbsa_wdt.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The boot-time secret: see secret.h. */
 #include <arch/arch.h>
 #include <core/console.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* SipHash-2-4, written from the published specification. */
 #include <core/siphash.h>
 

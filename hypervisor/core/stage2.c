@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Building the guest's stage-2 tables. Pure code: host-tested. */
 #include <core/stage2.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The EL2 tick and the periodic exit report. */
 #include <arch/sysreg.h>
 #include <core/console.h>

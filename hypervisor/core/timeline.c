@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The guest timeline: exact piecewise-linear time. */
 #include <core/timeline.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Trap dispatch: one handler per exception class (ESR_EL2.EC), and for
  * system register traps one per register. Anything else is reported and

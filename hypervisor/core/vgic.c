@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Virtual GIC: injection through list registers, and the forwarding of
  * trapped distributor and redistributor accesses. */
 #include <arch/esr.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * What a trapped access to the GIC windows may do: whether it is replayed
  * at all (size, alignment, existing frame), and which bits of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Guest time control: the mechanisms of vtime.h on the timeline. */
 #include <arch/gic.h>
 #include <arch/sysreg.h>

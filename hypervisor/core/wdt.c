@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The boot guard on the machine (core/wdt.h, docs/bootguard.md). */
 #include <arch/arch.h>
 #include <arch/esr.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* ARM PL011 UART: the hypervisor writes; the guest owns the device. */
 #include <drivers/pl011.h>
 #include <stdint.h>

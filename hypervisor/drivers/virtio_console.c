@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * virtio console over virtio-mmio (virtio 1.x section 4.2, and the legacy
  * interface QEMU offers by default). Port 0 only, no features: queue 0

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A small vsnprintf: enough for the hypervisor's console and errors. */
 #include <printf.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Debian's libfdt.a is built with -fstack-protector-strong; the hypervisor
  * itself is not. A fixed canary is enough to catch libfdt overruns at boot.

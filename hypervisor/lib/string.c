@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Freestanding string functions. Simple byte loops: the hypervisor copies
  * little at run time, and -mstrict-align keeps them valid with the MMU off.

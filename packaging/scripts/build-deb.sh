@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # build-deb.sh: the .deb files, by dpkg-buildpackage (debhelper) in a copy
 # of the tree whose debian/ is packaging/deb plus a changelog generated from
 # the version. Results go to $PKG_OUT/debs.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # build-rpm.sh: the .rpm files, by rpmbuild from packaging/rpm/verge.spec,
 # with a source tarball of the tree and a changelog generated from the
 # version. Results go to $PKG_OUT/rpms.

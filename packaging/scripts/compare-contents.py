@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """compare-contents.py DEB_DIR RPM_DIR VERSION
 
 Check that each .deb and the .rpm of the same package and architecture

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # mkchangelog.sh VERSION [deb|rpm]
 # The package changelog, generated from VERSION (the one version source):
 # one entry per release, dated by the last commit (reproducible builds).

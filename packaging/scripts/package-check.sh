@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # package-check.sh: the packages' acceptance tests, after `make deb rpm`.
 #   PKG_OUT, PKG_VERSION, PKG_CACHE   set by packaging/module.mk
 #   PKG_RESULTS                       optional: append "package P F" there

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck disable=SC2016 # dpkg-query's ${Field}s are single-quoted
 # root-test.sh DEBS1 V1 DEBS2 V2
 # Install the verge .debs of version V1 (from DEBS1) in a fresh Debian 12

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # stage.sh DIR: copy the source tree (what git tracks or would track: no
 # build output, no fixtures) into DIR, with VERSION set to $PKG_VERSION and
 # .cache pointing at $PKG_CACHE. Run from the top of the tree.

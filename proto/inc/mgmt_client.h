@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Synchronous host client for verge-hv's management channel: QEMU serves
  * the VM's virtconsole on a unix socket; this connects to it and exchanges

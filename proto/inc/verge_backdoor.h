@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The VMware-compatible backdoor ABI, the one definition every verge
  * component uses: the EL2 hypervisor (hypervisor/core), the guest agent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Held events, both ends (the protocol is described in verge_proto.h,
  * "Held events"): the hypervisor's bounded queue (struct vp_evq) and the

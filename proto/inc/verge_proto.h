@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verge management protocol: binary frames between verge-hv and the host
  * (verged, verge-mgmt), over the VM's virtio console. Freestanding C: the

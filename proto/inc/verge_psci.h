@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * PSCI and SMCCC function IDs and return codes, the one definition the
  * hypervisor (core/psci.c, core/main.c) and the bare-metal test guest use.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge-mgmt: talks to verge-hv over the management socket, for debugging.
  * One command per run; human output by default, one JSON object per line

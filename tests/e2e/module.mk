@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end tier: verged + verge + real Linux guests under verge-hv with
 # the guest agent (pytest, tests/e2e).
 check-e2e: all fixtures

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The operator's main job, end to end, through the `verge` CLI: verged
 runs a Linux guest under verge-hv whose initramfs starts
 verge-guest-agent (verge_agent=2: a report every 2 s); the agent's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The boot guard through verged and verge with a real guest
 (docs/bootguard.md): a VM defined with --watchdog whose Linux never takes
 the watchdog over (the test initramfs loads sbsa_gwdt only when asked) is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verge with a running Linux guest: what the operator sees of a live VM
 (state and uptime, console, the live clock at another rate, the guest
 agent's reports, the event log with the caller), through the CLI only.

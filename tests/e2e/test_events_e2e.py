@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verged records the hypervisor's boot events once each, however late
 it attaches (verge_proto.h "Held events").
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Jails (issue 13): every VM's QEMU in its own namespaces, root, uid and
 resource group, with QEMU's seccomp sandbox, and images read with the
 rights of the caller who defined the VM. Real QEMU, real Linux guests;

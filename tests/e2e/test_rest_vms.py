@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The REST API with a real Linux guest under verge-hv (one VM for the
 module): the fleet shows it running with an uptime that advances while
 nothing else changes, a live rate change shows at once, and /metrics

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verged with real Linux guests under verge-hv (one verged and two VMs
 for the whole module, to keep the tier short): start, running, live clock
 rate, kill -9 of verged and re-attach, crash restart, stop and kill, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the libFuzzer harnesses (tests/fuzz/README.md): a check that
  * aborts, so libFuzzer records the input as a crash, with the condition

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer harness: the device tree to ACPI converter (hypervisor/acpi),
  * built for the host with the host's libfdt. The input is a DTB as the

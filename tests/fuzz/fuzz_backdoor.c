@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer harness: the backdoor as a guest drives it (x7 decoding, the
  * commands, the MESSAGE channels in both bandwidths, RPCI requests and

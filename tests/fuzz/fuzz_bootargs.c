@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer harness: the hypervisor's /chosen/bootargs parser
  * (hypervisor/core/bootargs.c), built for the host as tests/unit does.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer harness: the CLI's rendering of verged's replies (cli/show.c,
  * fleet.c, events.c, table.c, print.c, errors.c): a reply in, human

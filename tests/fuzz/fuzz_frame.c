@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer harness: the management frame decoder (proto/frame.c), as
  * verged and verge-hv run it on bytes from the other side. The input is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer harness: the guest agent's text handling (guest-agent/): the
  * TCLO command parser that reads what the host sends, the JSON writer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer harness: verged's REST API (agentd/rest.c: routing, query
  * parameters, the token, conditional requests, the handlers that answer

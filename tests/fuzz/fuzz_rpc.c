@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer harness: verged's JSON-RPC core and its method table
  * (agentd/rpc.c, methods.c) on a real store (verged_fixture.c). The

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Writes the seed corpora of the fuzz harnesses into tests/fuzz/corpus/
 (committed; rerun after changing a harness's input format):
     python3 tests/fuzz/mkcorpus.py [CACHE]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # libFuzzer harnesses (tests/fuzz/README.md): one program per parser that
 # takes input from outside, built with clang -fsanitize=fuzzer plus ASan
 # and UBSan into $(O)/fuzz, the code under test compiled again with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The verged of verged_fixture.h. */
 #include <stdio.h>
 #include <stdlib.h>

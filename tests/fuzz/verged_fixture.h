@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A verged for the harnesses (fuzz_rpc.c, fuzz_rest.c): the real daemon
  * state on a real SQLite store in a fresh directory, as

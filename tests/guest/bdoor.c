@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The backdoor calls the tests make (bdoor.h). */
 #include "bdoor.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The guest side of verge's backdoor, as open-vm-tools' arm64 backdoor
  * uses it (docs/backdoor.md): x0-x6 = eax..ebp, x7 = 0x86 << 32 | I/O

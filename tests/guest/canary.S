@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * canary_entry(ctx): the entry point the tests hand to every CPU_ON. It
  * records the Exception level it runs at (canary.el_mask, bit n for ELn),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * el0_run(ctx): runs ctx->pc at EL0 (DAIF masked, MMU off as at EL1) with
  * x0-x7 from ctx->x, and returns when EL0 takes an exception (an SVC to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Exception dispatch. A test arms the probe, runs one instruction that
  * must fault, and reads what was caught. Anything unexpected ends the run

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * GICv3 set-up in the order Linux uses (gic_dist_init, gic_enable_redist,
  * gic_cpu_config, gic_cpu_sys_reg_init). The CPU interface is reached

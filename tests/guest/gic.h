@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* GICv3 of QEMU virt, programmed as Linux does. */
 #ifndef GIC_H
 #define GIC_H

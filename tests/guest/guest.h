@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Common definitions of the bare-metal EL1 test guest. */
 #ifndef GUEST_H
 #define GUEST_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge hypercalls: HVC #0 from EL1. Without EL2 an HVC is UNDEFINED, so
  * every call runs under the probe and reports that instead of hanging.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The two functions a freestanding gcc may call on its own. Byte accesses
  * only: with the MMU off all memory is Device memory and must be aligned. */
 #include "guest.h"

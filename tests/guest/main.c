@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The test runner: every test prints "PASS name" or one "FAIL name:
  * reason" line per failed check; the run ends with "N passed, N failed"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # guest.bin: the bare-metal EL1 test guest that tests/hv runs under
 # verge-hv.bin. Freestanding, MMU off, linked at 0x44000000.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* A small printf: %s %c %d %u %x with an optional 'l'. Only CPU 0 prints. */
 #include "guest.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * PSCI through SMC (what the hypervisor traps), or through HVC when the
  * guest runs on bare QEMU without EL2 (QEMU's PSCI conduit is then HVC).

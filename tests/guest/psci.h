@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SMCCC calls: PSCI (SMC under verge-hv) and verge hypercalls (HVC #0). */
 #ifndef PSCI_H
 #define PSCI_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * SMCCC calls: smccc_{hvc,smc}(fn, a1, a2, a3, res) stores x0-x3 of the
  * reply in *res. x4-x17 may be clobbered by the callee (SMCCC 1.0).

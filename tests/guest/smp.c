@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The secondary vCPU: started by the cpu_on test, it records how it
  * entered, sets up its GIC CPU interface and then waits for SGIs forever.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * arm64 Image header and the two entry points. Both run at EL1h with the
  * MMU off: CPU 0 from the boot loader (x0 = DTB, kept in boot_dtb), CPU 1 from

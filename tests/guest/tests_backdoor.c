@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The backdoor under verge-hv (docs/backdoor.md): basic commands through
  * both trapping instructions, from EL1 and EL0; message channels with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Guest time under verge-hv: the trapped physical counter (CNTPCT_EL0)
  * follows the hypervisor's timeline G(P) at the configured rate, and the

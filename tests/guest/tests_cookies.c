@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Backdoor channel cookies must be unpredictable from inside the guest:
  * one process must not guess the cookies of another's channel. The test

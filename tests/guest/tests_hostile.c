@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The hostile-kernel suite: what a guest kernel can throw at verge-hv
  * through SMC, HVC and the system registers the hypervisor traps, drawn

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * A hostile kernel against the GIC windows. The distributor and the
  * whole redistributor window that QEMU virt's DT declares (0xf60000

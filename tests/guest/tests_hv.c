@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge-specific behaviour: hypercalls, the hypervisor's memory hidden
  * from stage 2, and its own timer PPI hidden from and kept from the guest.

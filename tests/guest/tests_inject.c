@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Exceptions verge-hv injects, and what it lets the guest observe. */
 #include "psci.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Interrupts through the GIC: the virtual timer on CPU 0, an SGI to CPU 1. */
 #include "gic.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Boot state and PSCI: version, CPU_ON of the secondary, AFFINITY_INFO. */
 #include "psci.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The boot guard (docs/bootguard.md): the emulated SBSA Generic Watchdog
  * at its frames, its WS0 interrupt, the pre-hand-off API (open only with

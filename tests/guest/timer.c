@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Time from CNTVCT_EL0, and a periodic virtual timer (PPI 27) driven by
  * CNTV_CVAL_EL0 so that late interrupts do not make it drift.

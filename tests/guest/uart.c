@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* PL011 console of QEMU virt: transmit only, polled. */
 #include "guest.h"
 

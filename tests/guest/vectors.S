@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * EL1 exception vectors. Every entry saves the whole register file in a
  * struct frame on the current stack and calls exception_dispatch(frame,

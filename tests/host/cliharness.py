@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real verged in a temporary directory, and verge run against it.
 
 Used by tests/host/test_cli.py and bench/cli.py. VERGED names the daemon

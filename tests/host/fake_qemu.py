@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A stand-in for QEMU + verge-hv + the guest agent, for verged's host
 tests of the guest-tools path. The hypervisor's backdoor relay and the
 guest agent are built by other components; until they are integrated,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A small flattened-device-tree reader (Devicetree Specification 5.x),
 written here so the tests check verge-acpi against an independent reading
 of the DTB, not against libfdt. Standard library only."""

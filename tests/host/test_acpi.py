@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verge-acpi on QEMU virt device trees: every table disassembles with
 iasl, checksums hold, the disassembly agrees with the DT (read here by an
 independent parser), and hostile DTBs get a clear error under ASan.

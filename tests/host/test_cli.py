@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verge, the CLI, against a real verged started in a temporary directory.
 
 No guest runs here: these tests cover what verge itself promises (tables,

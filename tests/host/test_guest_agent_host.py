@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verge-guest-agent's host-side artefacts: the x86_64 binary on this
 machine (the backdoor fault guard, detection from CPUID), the systemd
 unit (systemd-analyze verify) and the man page (mandoc -Tlint)."""

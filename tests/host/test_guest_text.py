@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Text a hostile guest writes (fake_qemu.py fake.hostile=1: ESC and OSC
 sequences, C1 controls as UTF-8 and as raw bytes, DEL, a byte that is not
 UTF-8) never reaches the operator's terminal as a control through any

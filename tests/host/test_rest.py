@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verged's REST API on one host (docs/rest.md): every endpoint and its
 fields, ETags and 304, errors as HTTP says, the bearer token, event
 paging, changes visible before the JSON-RPC reply, Prometheus output

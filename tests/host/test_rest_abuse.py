@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The REST API under bad input and load (docs/rest.md, "Limits"):
 malformed request lines, 64 KiB headers, a slow client, 1,000 concurrent
 connections from ten addresses. The right status codes come back, the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The REST API over a VM whose guest agent reports, with the stand-in
 for QEMU + verge-hv + agent (fake_qemu.py): /v1/vms/{name}/agent is
 agent.show's report, the fleet shows the report's age and the agent's

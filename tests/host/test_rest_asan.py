@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The REST API's bad input, a peer fan-out (one peer dead, one silent,
 one lying) and a stop with requests in flight, against an
 AddressSanitizer build of verged: no memory error, no leak at exit."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verge through the REST API: `verge --url URL vm list|show` prints what
 the socket path prints, the token comes from $VERGE_TOKEN or --token-file
 (never argv), state-changing commands are refused over --url, and an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The fleet across hosts (docs/rest.md, "Peers"): three verged on
 loopback, alpha with beta and gamma as peers. /v1/fleet and `verge fleet
 status` show every VM; a peer killed by pid, a peer that accepts and never

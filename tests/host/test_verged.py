@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verged as a daemon, without guests: configuration and flags, the
 socket, readiness, define/list/show/undefine, events with the caller's
 uid, permissions, subscriptions, durability across kill -9, and zero

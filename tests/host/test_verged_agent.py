@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verged's guest-tools path against a stand-in for QEMU + verge-hv + the
 guest agent (fake_qemu.py: the backdoor relay and the agent are other
 components, integrated later; the stand-in speaks their documented

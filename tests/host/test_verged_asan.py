@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The bad-input run against an AddressSanitizer build of verged: no
 memory error and no leak (LeakSanitizer at exit)."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Issue 12, host side: what verged acknowledges is stored, a batch's
 replies are bounded, and no guest can push the operators' events out of
 the event log. Against a real verged (QEMU played by fake_qemu.py)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Golden JSON-RPC exchanges: request in, expected response out
 (verged_golden.txt), on one connection to a fresh verged."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Reconciling after verged died (kill -9), with stand-in QEMUs
 (fake_qemu.py): a stop that was in progress is finished by the next
 verged; a VM whose QEMU died while verged was down is recorded as

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verged's JSON-RPC server under bad and heavy input (no guest needed).
 
 Each test asserts what a client relies on: the right error for its own

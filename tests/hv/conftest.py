@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared set-up of the hypervisor tier: paths and QEMU command lines.
 
 VERGE_BUILD (default "build", relative to the repository root) holds

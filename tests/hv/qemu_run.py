@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Run one QEMU to completion and return its console (standard library only).
 
 QEMU runs in a session of its own under coreutils `timeout`, so killing the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The backdoor with the host side present: the test guest (its bd_*
 tests) under verge-hv with a management channel and verge.uuid. The host
 anchors GETTIMEFULL and sets guestinfo.host.key before the guest gets to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verge-hv's own options (/chosen/bootargs before "--"): an error is
 reported on the console, the guest never starts, and the machine powers
 off (QEMU exits). The test guest is loaded so that a start would show."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The boot guard under verge-hv with the bare-metal test guest.
 
 - verge.wdt_loader=1: the guest is its own boot loader; the API is open

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Guest time under verge-hv: the test guest's trapped physical counter and
 timer at a boot rate (verge.rate=...), and a live rate change over the
 management channel while the physical timer is armed.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The bare-metal test guest (tests/guest) under verge-hv, once per CPU model.
 
 The guest prints "PASS name" or "FAIL name: reason" per test, then

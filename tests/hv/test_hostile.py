@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The hostile-kernel suite of the test guest (tests/guest/tests_hostile.c,
 selected by "guest.tests=hostile" in its bootargs) under verge-hv, once,
 on cortex-a57: at least 1,000,000 random SMC and HVC calls whose answers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * bdfuzz: a hostile user of verge's backdoor, from EL0 under Linux
  * (docs/backdoor.md). Built static for the test initramfs (/bin/bdfuzz).

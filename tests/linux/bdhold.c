@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * bdhold SECONDS: takes every free backdoor message channel (RPCI opens
  * until the hypervisor refuses, at most 32), prints "bdhold: held N" and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * clockcheck [SECONDS [BOUND_US]]: CLOCK_MONOTONIC must never go back on
  * a CPU, and the CPUs must agree. Two threads, pinned to CPU 0 and CPU 1,

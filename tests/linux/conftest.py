@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Fixtures for the Linux-guest tier: a fresh QEMU per test, always killed.
 
 VERGE_LINUX_BARE=1 runs them on bare QEMU, without the hypervisor (see

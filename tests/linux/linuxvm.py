@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Run one QEMU with a Linux guest and talk to its serial console.
 
 Shared by tests/linux (pytest) and bench/boot.py; standard library only.

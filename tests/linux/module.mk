@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The Linux test tier's initramfs: busybox, tests/linux/init and the static
 # arm64 programs listed in LINUX_TOOLS (installed in its /bin). Components
 # add their guest programs to LINUX_TOOLS in their own module.mk.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verge.acpi=1: Linux boots from the ACPI tables verge-hv builds out of
 its guest DT, with no DT devices (one boot for the module).
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """verge-guest-agent in a Linux guest: detection under verge-hv and on
 bare QEMU, reports on the management channel, host commands over TCLO
 (ping, time sync, guestinfo) and the RPCI relay.

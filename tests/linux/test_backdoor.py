@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The backdoor from Linux userspace (EL0) under verge-hv, with the host
 on the management channel: tests/linux/bdfuzz.c as the guest program.
 One VM for the module; the hostile run comes last.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The boot guard with the Debian kernel (docs/bootguard.md).
 
 verge-hv hands its SBSA watchdog to Linux, whose stock sbsa_gwdt driver

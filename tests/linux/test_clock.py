@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Linux's clock under verge-hv's guest time control: live rate changes
 over the management channel (CNTVCT dilation), monotonicity across CPUs
 while the rate flips and steps, the presented counter frequency, and a

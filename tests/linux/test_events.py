@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Held events (verge_proto.h "Held events"): the hypervisor's boot and
 power events reach a host that attaches late, once each and in order.
 

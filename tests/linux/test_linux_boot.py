@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real Debian arm64 kernel + busybox initramfs under verge-hv.
 
 Each test boots a fresh QEMU (see conftest.py); what the hypervisor itself

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Unmodified open-vm-tools from Debian's arm64 package in a verge guest:
 vmware-checkvm finds a VMware-compatible backdoor, and vmware-rpctool's
 guestinfo round trip works, with the host and with verge-guest-agent.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The fake guest of bd_fake.h. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A fake guest for the backdoor unit tests: guest memory is one array at
  * FAKE_VA (anything else faults, as an AT translation would), host time

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Loading the QEMU virt DTB fixture. */
 #include "fixture.h"
 #include <libfdt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test fixtures shared by the unit tests that need a real device tree. */
 #ifndef UNIT_FIXTURE_H
 #define UNIT_FIXTURE_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The fake hypervisor of the guest agent's unit tests (see
  * ga_fakehost.h). */
 #include <stdarg.h>

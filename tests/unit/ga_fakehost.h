@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A scripted fake of verge-hv's backdoor for the guest agent's unit
  * tests: the host side of open-vm-tools' message protocol (one channel,
  * RPCI echo, TCLO queue) with injectable faults. fakehost_call() stands

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Host unit tests (cmocka) of the hypervisor's pure core logic, which
 # compiles unchanged on the host: one binary per tests/unit/test_*.c.
 # The hypervisor sources are built again for the host under $(O)/host.

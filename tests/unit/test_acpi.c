@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * acpi_build() on the QEMU virt DTB: checksums, lengths, the XSDT, and
  * MADT / GTDT / SPCR / MCFG fields compared with what libfdt reads from

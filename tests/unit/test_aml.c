@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The AML encoder, byte for byte against encodings worked out by hand
  * from ACPI 6.x chapter 20 (grammar) and 6.4 (resource descriptors).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Backdoor x7 decoding and the basic commands (core/backdoor.c). The x7
  * values are built from Linux vmwgfx_msg_arm64.h's layout and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* bootargs_parse(): "verge.opt=value ... -- guest command line". */
 #include <stdarg.h>
 #include <stddef.h>

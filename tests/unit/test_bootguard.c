@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The boot guard's stage machine and API: power-on, OS loading with and
  * without a timeout, hand-off and the seal, argument checks, the reset
  * time the API reports, and the guest OS keeping the watchdog after the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge's command line: the command table, parsing against it into
  * JSON-RPC parameters, the value parsers (rates, durations, sizes,

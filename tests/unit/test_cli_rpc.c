@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge's JSON-RPC client over an in-memory transport (the transport
  * interface is what an HTTP transport will implement too): the request

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * cli_safe_text() (cli/safe.c): what reaches the operator's terminal holds
  * no C0 control, DEL or C1 control, in any encoding a terminal might act

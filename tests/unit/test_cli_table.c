@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* verge's human output: the table formatter and the value formats. */
 #include <stdarg.h>
 #include <stddef.h>

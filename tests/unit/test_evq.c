@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Held events (proto/evq.c): the hypervisor's queue and verged's cursor,
  * alone and together. The simulation at the end runs both ends over a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* verge-guest-agent's message channel, RPCI and TCLO layers against a
  * scripted fake hypervisor (the real one cannot be told to fail a given
  * step): the fake replaces bd_arch_call(), the one function that executes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The agent's real x86_64 backdoor instructions (backdoor_x86_64.c), with
  * VMware played by a SIGSEGV handler: `in` from user space faults here,
  * and the handler carries the instruction out on the saved registers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge.acpi=1 on the host: guest_dt_build() then guest_acpi_build() on
  * the QEMU virt DTB. The tables go where asked, the DT keeps only

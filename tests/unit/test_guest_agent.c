@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* verge-guest-agent's pure parts: the JSON writer, TCLO parsing and
  * answers, the exclusive-monitor rule and the overall detection answer,
  * the back-off and the hint table. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The MESSAGE channel state machine (core/guestmsg.c) with a fake
  * protocol behind it: a request's reply is "R:" + the request; poll()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * platform_probe() and guest_dt_build() on the QEMU virt DTB, and on
  * copies of it edited here with libfdt.

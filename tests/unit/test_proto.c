@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Management protocol framing: CRC, encoding, stream decoder, sizes. */
 #include <stdarg.h>
 #include <stddef.h>

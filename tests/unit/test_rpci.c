@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * RPCI requests, TCLO delivery and the guestinfo store (core/rpci.c),
  * through the gmsg_ops hooks that the message channels call. Reply texts

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The SBSA Generic Watchdog's register file: every register at every
  * size, the hostile accesses (bad sizes, unaligned, 64 bits where the
  * architecture has 32, reserved offsets, outside the frame), refreshes,

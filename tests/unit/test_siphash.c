@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * siphash24(): the test vectors of the SipHash paper (appendix A and the
  * reference implementation's table): key 00 01 .. 0f, messages 00 01 ..

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Stage-2 tables: stage2_map(), stage2_translate(), stage2_build(). */
 #include <stdarg.h>
 #include <stddef.h>

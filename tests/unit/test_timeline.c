@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The guest timeline: exact rates, continuity at every change, no
  * overflow over ten years at 1 GHz, inverse for timer deadlines. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * ESR_EL2 decoding (arch/esr.h). The syndromes are built here from the
  * Arm ARM field layout, independently of the header's decoders.

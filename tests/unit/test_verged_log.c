@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verged's log lines (agentd/log.c): a message that quotes a guest stays
  * one line starting with verged's prefix; under the journal no guest text

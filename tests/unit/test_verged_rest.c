@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Unit tests of the REST building blocks: the snapshot slot under
  * concurrent readers (no torn or freed snapshot, generations in order),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verged's JSON-RPC core and method table: envelope checks, batches,
  * notifications, parameter validation from the table, permission checks,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verged's SQLite store: a fresh schema, the in-place upgrade of a
  * version-1 database (the first daemon's schema, with data in it), a

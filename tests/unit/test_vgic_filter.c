@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * vgic_dist_policy() / vgic_merge_write(): the guest's distributor
  * accesses never touch the hypervisor's INTIDs. Here the hypervisor owns

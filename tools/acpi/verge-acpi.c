@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge-acpi: the DT-to-ACPI converter on the host.
  *   verge-acpi from-dtb BOARD.dtb -o DIR [--describe] [--base ADDR]

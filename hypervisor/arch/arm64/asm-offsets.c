@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Offsets for assembly, generated at build time (see hypervisor/module.mk). */
 #include <core/cpu.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * verge-hv entry. QEMU loads the image (arm64 Image header, text_offset
  * 0x80000) at RAM base + 0x80000 and enters it at EL2 with x0 = DTB.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The guest's breakpoint and watchpoint registers, by number: MRS/MSR
  * name their register in the instruction, so each number is one case.

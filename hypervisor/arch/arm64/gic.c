@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* GICv3 hardware access at EL2. */
 #include <arch/gic.h>
 #include <arch/sysreg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The EL2 controls each CPU sets before it first enters the guest. */
 #include <arch/arch.h>
 #include <arch/sysreg.h>

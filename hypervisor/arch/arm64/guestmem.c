@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Guest virtual addresses, translated by the hardware as the guest itself
  * would at EL0 or EL1 (AT S12E0R/W or S12E1R/W: the guest's stage 1, then our

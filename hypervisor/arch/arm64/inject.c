@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Injecting synchronous exceptions into the guest's EL1 (from EL1, or from
  * EL0 in AArch64 or AArch32). */
 #include <arch/arch.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * EL2 stage-1: an identity map with 1 GiB blocks, 39-bit VA (TCR_EL2
  * T0SZ=25, start at level 1). The first GiB holds the QEMU virt devices

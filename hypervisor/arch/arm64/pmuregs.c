@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The guest's PMU registers, read and written at EL2 by encoding (MRS/MSR
  * name their register in the instruction, so each one is a case). Used

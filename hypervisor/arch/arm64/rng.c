@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* The core's random number generator (FEAT_RNG), where it has one. */
 #include <arch/arch.h>
 #include <arch/sysreg.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* SMC from EL2: with no EL3, QEMU's built-in PSCI answers it. */
 #include <arch/arch.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * EL2 exception vectors. A trap from the guest saves its general
  * registers in a struct trap_frame on this CPU's EL2 stack, calls the C

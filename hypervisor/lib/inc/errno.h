@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The errno values verge-hv returns (negated), same numbers as Linux. */
 #ifndef VERGE_ERRNO_H
 #define VERGE_ERRNO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Minimal <limits.h> for the freestanding hypervisor (LP64). */
 #ifndef VERGE_LIMITS_H
 #define VERGE_LIMITS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Minimal formatted output: %c %s %d %i %u %x %X %p %%, flags '0' '-',
  * width, length modifiers l ll z. */
 #ifndef VERGE_PRINTF_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Freestanding string functions for verge-hv (also used by libfdt). */
 #ifndef VERGE_STRING_H
 #define VERGE_STRING_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Device tree to ACPI: reads a DTB (libfdt) and writes a complete,
  * checksummed table set (RSDP, XSDT, FADT, DSDT, MADT, GTDT, PPTT, SPCR,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A small AML (ACPI Machine Language) encoder: the subset a DSDT for an
  * Arm board needs. Encodings follow ACPI 6.x chapter 20 (AML grammar) and

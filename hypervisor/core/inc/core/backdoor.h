@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The VMware-compatible backdoor (the "unified hypercall interface"): the
  * guest puts x86 registers in x0-x6 (eax, ebx, ecx, edx, esi, edi, ebp),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The backdoor in the hypervisor: the trapping instructions, guest
  * memory, host time and the management requests around the pure logic of

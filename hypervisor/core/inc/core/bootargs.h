@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * /chosen/bootargs: "verge.opt=value ... -- guest command line".
  * Unknown options and bad values are errors: verge-hv refuses to boot.

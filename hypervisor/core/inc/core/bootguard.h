@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The boot guard's stages and its pre-hand-off API (docs/bootguard.md),
  * over one SBSA watchdog register file. Pure code: the caller passes the

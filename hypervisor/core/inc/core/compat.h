@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Core logic (bootargs, DT rewriting, stage-2 tables, GIC filtering) builds
  * both into the hypervisor and, unchanged, into host unit tests.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hypervisor's console: lines prefixed "verge-hv: " on the UART the
  * guest also uses (the guest owns it; the hypervisor only writes). */
 #ifndef CORE_CONSOLE_H

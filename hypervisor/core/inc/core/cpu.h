@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Per-physical-CPU state. verge runs one vCPU per physical CPU, pinned, so
  * the guest's EL1 system registers stay in hardware and only the general

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The debug registers that MDCR_EL2.TDA traps: MDSCR_EL1 is shadowed so
  * that TDCC (which QEMU 7.2 does not implement) can be emulated, the DCC

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * verge.acpi=1: the guest boots with ACPI tables built from its own DT
  * (hypervisor/acpi), and a DT that keeps only what ACPI on Arm does not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The guest's device tree, rewritten from the machine's with libfdt:
  * the hypervisor's RAM leaves /memory, /chosen/bootargs becomes the guest

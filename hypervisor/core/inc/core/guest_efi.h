@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A UEFI hand-off without UEFI: an EFI system table whose only content is
  * the ACPI 2.0 configuration table (the RSDP), and an EFI memory map, both

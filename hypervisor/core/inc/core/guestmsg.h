@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Backdoor MESSAGE (command 30): guest message channels, the state
  * machine of open-vm-tools lib/message/message.c seen from the host side.

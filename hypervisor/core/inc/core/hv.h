@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hypervisor's global state, set once on CPU 0 before any guest runs. */
 #ifndef CORE_HV_H
 #define CORE_HV_H

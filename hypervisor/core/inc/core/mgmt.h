@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The management channel: verge_proto frames over a virtio console that
  * the hypervisor owns. Requests are served on CPU 0; events can be sent
  * from any CPU. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fatal errors: print what is known and stop every CPU. */
 #ifndef CORE_PANIC_H
 #define CORE_PANIC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What verge-hv learns from the machine's device tree before the guest
  * starts: RAM, the devices the guest may reach, the GIC, the CPUs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The guest's PMU where MDCR_EL2.HPMD does not exist (PMUv3 of Armv8.0):
  * MDCR_EL2.TPM traps every PMU register access, and core/pmu.c replays

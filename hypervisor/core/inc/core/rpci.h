@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What the guest message channels carry: RPCI (guest requests, answered
  * "1 <result>" or "0 <error>" as open-vm-tools lib/rpcOut expects) and

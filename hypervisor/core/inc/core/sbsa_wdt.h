@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The SBSA Generic Watchdog's register file (Arm SBSA, "Generic
  * Watchdog", architecture version 1): a refresh frame (WRR) and a control

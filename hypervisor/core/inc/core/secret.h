@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The hypervisor's boot-time secret, from which keys the guest must not
  * know are derived (backdoor channel cookies, the guest's own DT seeds).

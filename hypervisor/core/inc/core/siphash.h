@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SipHash-2-4 (Aumasson and Bernstein, "SipHash: a fast short-input
  * PRF", 2012): a keyed pseudo-random function. Seeing any number of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Stage-2 translation tables: 4 KiB granule, 40-bit IPA, starting at level
  * 1 with two concatenated tables (VTCR_EL2 T0SZ=24, SL0=1). The guest gets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Exit counters, by class, per CPU. */
 #ifndef CORE_STATS_H
 #define CORE_STATS_H

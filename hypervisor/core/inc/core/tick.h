@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The hypervisor tick: the EL2 physical timer (PPI 26) on every CPU, at
  * verge.tick Hz. Later users (time control, watchdog) hang off it. */
 #ifndef CORE_TICK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The guest timeline G(P): guest counter ticks as a piecewise-linear
  * function of the host's physical counter P. The user-facing rate is

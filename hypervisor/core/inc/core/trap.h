@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Entry points from the EL2 vectors for traps from the guest. */
 #ifndef CORE_TRAP_H
 #define CORE_TRAP_H

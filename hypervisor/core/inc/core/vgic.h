@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Virtual GIC. The guest's CPU interface is virtual in hardware (ICV_*);
  * its distributor and redistributor accesses trap (they are not in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Guest time control, three mechanisms on one timeline (see timeline.h):
  * - presented frequency: CNTFRQ_EL0 and the DT's /timer clock-frequency

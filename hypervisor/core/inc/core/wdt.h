@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The boot guard on the machine (docs/bootguard.md): the emulated SBSA
  * Generic Watchdog the guest sees, counting in host time on CPU 0's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ARM PL011 UART, transmit only. */
 #ifndef DRIVERS_PL011_H
 #define DRIVERS_PL011_H

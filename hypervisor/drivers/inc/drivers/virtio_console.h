@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A virtio console on a virtio-mmio transport (legacy or modern), driven
  * by polling or by its interrupt: the hypervisor's management channel. */
 #ifndef DRIVERS_VIRTIO_CONSOLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The arm64 hooks the core calls. */
 #ifndef ARCH_ARCH_H
 #define ARCH_ARCH_H

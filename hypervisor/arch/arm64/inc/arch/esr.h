@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ESR_EL2 decoding. Pure functions on the syndrome value: used by the trap
  * handlers and unit-tested on the host.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The physical GICv3: distributor, redistributors, EL2 CPU interface and
  * the list registers of the virtual CPU interface. */
 #ifndef ARCH_GIC_H

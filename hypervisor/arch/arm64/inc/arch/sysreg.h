@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AArch64 system register access and the EL2 register values verge uses. */
 #ifndef ARCH_SYSREG_H
 #define ARCH_SYSREG_H

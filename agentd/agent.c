@@ -578,6 +578,7 @@ static void on_watchdog(struct vm *vm, const struct vp_frame *f)
 				       (json_int_t)w.timeout_ms));
 		return;
 	}
+	vm->wdt_stage = w.stage;	/* its stage events may predate us */
 	if (w.what == VP_WDT_EXPIRED)
 		vm->wdt_expiries++;
 	vm_guest_event(vm, "vm.watchdog",

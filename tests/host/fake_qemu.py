@@ -338,7 +338,10 @@ class Fake:
                     body = buf[mgmt.HEADER.size:mgmt.HEADER.size + n]
                     buf = buf[end:]
                     self.on_request(c, type_, seq, body)
-                    if type_ == mgmt.HELLO and not greeted:
+                    # The guest speaks once verged has asked for the held
+                    # events (its EVENTS_ACK after HELLO), as verge-hv's
+                    # boot events come before anything the guest does.
+                    if type_ == mgmt.EVENTS_ACK_T and not greeted:
                         greeted = True
                         self.guest_says(c)
                         if self.flood:

@@ -28,7 +28,7 @@ VERGE = vh.build_dir() / "verge"
 @pytest.fixture(scope="module")
 def vd():
     v = vh.Verged(config_extra="binary = %s\n" % FAKE,
-                  env={"JOURNAL_STREAM": "8:12345"})
+                  env={"JOURNAL_STREAM": "8:12345"}, isolation="off")
     (v.tmp / "hv.bin").write_bytes(b"hv")
     v.config.write_text(v.config.read_text().replace(
         str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin"))

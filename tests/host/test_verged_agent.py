@@ -235,7 +235,7 @@ def test_boot_guard(tmp_path):
     """vm.define watchdog_s becomes verge.wdt; verge-hv's watchdog events
     become vm.bootguard and vm.watchdog events and the bootguard object;
     malformed ones are ignored."""
-    v = vh.Verged(config_extra="binary = %s\n" % FAKE)
+    v = vh.Verged(config_extra="binary = %s\n" % FAKE, isolation="off")
     try:
         hv = v.tmp / "hv.bin"
         hv.write_bytes(b"hv")

@@ -19,7 +19,8 @@ FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 
 def fake_verged(extra=""):
     """A verged whose QEMU is fake_qemu.py (extra: more config)."""
-    v = vh.Verged(config_extra="binary = %s\n%s" % (FAKE, extra))
+    v = vh.Verged(config_extra="binary = %s\n%s" % (FAKE, extra),
+                  isolation="off")
     (v.tmp / "hv.bin").write_bytes(b"hv")
     v.config.write_text(v.config.read_text().replace(
         str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))

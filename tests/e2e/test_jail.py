@@ -16,6 +16,7 @@ import pwd
 import re
 import signal
 import socket
+import shutil
 import subprocess
 import sys
 import time
@@ -469,12 +470,26 @@ def define_as(user, sock, name, kernel, initrd):
     return json.loads(r.stdout)
 
 
+def readable_copies(d):
+    """The guest's images copied into d (made 0755, files 0644): the
+    checkout itself may sit below a directory only root can enter."""
+    d.mkdir(mode=0o755, exist_ok=True)
+    d.chmod(0o755)
+    out = []
+    for f in vh.guest_files():
+        c = d / f.name
+        shutil.copyfile(f, c)
+        c.chmod(0o644)
+        out.append(c)
+    return out
+
+
 def test_member_cannot_boot_a_file_it_cannot_read(member):
     user, group = member
-    kernel, initrd = vh.guest_files()
     v = vh.Verged(config_extra="[daemon]\ngroup = %s\n" % group.gr_name)
     with vh.running(v):
         v.tmp.chmod(0o755)      # the member reaches the socket
+        kernel, initrd = readable_copies(v.tmp / "img")
         bad = define_as(user, str(v.socket), "shadow", str(kernel),
                         "/etc/shadow")
         assert "error" in bad, "accepted: %s" % bad
@@ -530,8 +545,9 @@ def test_a_verged_that_is_not_root_refuses_to_start_jailed():
                        % (nobody.pw_uid, nobody.pw_gid, v.binary))
     wrapper.chmod(0o755)
     v.binary = wrapper
+    kernel, initrd = readable_copies(v.tmp / "img")
     with vh.running(v):
-        vh.define_vm(v, "n")
+        vh.define_vm(v, "n", kernel=str(kernel), initrd=str(initrd))
         with pytest.raises(vh.RpcError) as e:
             v.call("vm.start", name="n")
         assert "jail: verged runs as uid %d, not root" % nobody.pw_uid \

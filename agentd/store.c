@@ -101,8 +101,8 @@ static const char *const migrations[] = {
 	/* 5 -> 6: the held-event cursor of the VM's running hypervisor
 	 * (verge_proto.h "Held events"): the boot_id and seq of the last
 	 * boot or power event recorded in the event log. */
-	"ALTER TABLE observed ADD COLUMN hv_boot INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE observed ADD COLUMN hv_seq INTEGER NOT NULL DEFAULT 0;",
+	("ALTER TABLE observed ADD COLUMN hv_boot INTEGER NOT NULL DEFAULT 0;"
+	 "ALTER TABLE observed ADD COLUMN hv_seq INTEGER NOT NULL DEFAULT 0;"),
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

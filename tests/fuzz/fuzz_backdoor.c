@@ -72,9 +72,26 @@ static size_t bytes(struct in *in, const uint8_t **ret, size_t max)
 	return n;
 }
 
+/* The fuzzer's clock: advanced by the input (step()). */
+static uint64_t clock_ms, ev_second, ev_count;
+
+static uint64_t fuzz_now_ms(void *ctx)
+{
+	(void)ctx;
+	return clock_ms;
+}
+
 static void on_event(void *ctx, uint8_t type, const void *p, uint32_t len)
 {
 	(void)ctx;
+	/* guest-made events: at most RPC_EVENTS_PER_S a second */
+	if (type != VP_EV_TCLO_REPLY) {
+		if (clock_ms / 1000 != ev_second) {
+			ev_second = clock_ms / 1000;
+			ev_count = 0;
+		}
+		FUZZ_CHECK(++ev_count <= RPC_EVENTS_PER_S);
+	}
 	FUZZ_CHECK(type == VP_EV_RPCI || type == VP_EV_TCLO_REPLY ||
 		   type == VP_EV_GUESTINFO);
 	FUZZ_CHECK(len <= VP_MAX_PAYLOAD);
@@ -242,14 +259,16 @@ static void step(struct in *in, uint64_t *now_ms)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static const struct sip_key key = { 0x0123456789abcdefull,
+					    0xfedcba9876543210ull };
 	struct in in = { data, size };
-	uint64_t now_ms = 0;
 
 	memset(&fake, 0, sizeof(fake));
 	memset(opened, 0, sizeof(opened));
-	rpc_init(&s, on_event, NULL);
-	gmsg_init(&g, &rpc_gmsg_ops, &s, 0x1234);
+	clock_ms = ev_second = ev_count = 0;
+	rpc_init(&s, on_event, fuzz_now_ms, NULL);
+	gmsg_init(&g, &rpc_gmsg_ops, &s, &key);
 	while (in.n)
-		step(&in, &now_ms);
+		step(&in, &clock_ms);
 	return 0;
 }

@@ -43,7 +43,7 @@ $(FUZZ_OBJ)/tests/fuzz/verged_fixture.c.o: FUZZ_INC := -D_GNU_SOURCE -Iagentd -I
 
 fuzz_objs = $(patsubst %,$(FUZZ_OBJ)/%.c.o,$(1))
 FUZZ_VERGED := $(call fuzz_objs,$(patsubst %,agentd/%,$(VERGED_SRCS)) \
-	proto/frame tests/fuzz/verged_fixture)
+	proto/frame proto/evq tests/fuzz/verged_fixture)
 
 # What each harness links besides its own object, and its libraries.
 $(FUZZ_DIR)/fuzz_frame: $(call fuzz_objs,proto/frame)
@@ -51,7 +51,8 @@ $(FUZZ_DIR)/fuzz_bootargs: $(call fuzz_objs,hypervisor/core/bootargs)
 $(FUZZ_DIR)/fuzz_acpi: $(call fuzz_objs,$(ACPI_SRCS:.c=))
 $(FUZZ_DIR)/fuzz_acpi: FUZZ_LIBS := -lfdt
 $(FUZZ_DIR)/fuzz_backdoor: $(call fuzz_objs,hypervisor/core/backdoor \
-	hypervisor/core/guestmsg hypervisor/core/rpci tests/unit/bd_fake)
+	hypervisor/core/guestmsg hypervisor/core/rpci hypervisor/core/siphash \
+	tests/unit/bd_fake)
 $(FUZZ_DIR)/fuzz_rpc $(FUZZ_DIR)/fuzz_rest: $(FUZZ_VERGED)
 $(FUZZ_DIR)/fuzz_rpc $(FUZZ_DIR)/fuzz_rest: FUZZ_LIBS := $(VERGED_LIBS)
 $(FUZZ_DIR)/fuzz_guest_agent: $(call fuzz_objs,guest-agent/json \

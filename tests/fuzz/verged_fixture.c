@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The verged of verged_fixture.h. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,7 +96,9 @@ void fx_start(const char *rest_listen, const char *token)
 		    !(f = fopen(tok, "w")))
 			exit(1);
 		fputs(token, f);
-		fclose(f);
+		if (fclose(f) || chmod(tok, 0640))	/* verged refuses 0644 */
+			exit(1);
+		free(fx_d.cfg.rest_token_file);	/* config_load's default */
 		fx_d.cfg.rest_token_file = tok;
 	}
 	free(fx_d.cfg.rest_listen);

@@ -546,6 +546,11 @@ def test_a_verged_that_is_not_root_refuses_to_start_jailed():
     wrapper.chmod(0o755)
     v.binary = wrapper
     kernel, initrd = readable_copies(v.tmp / "img")
+    hv = v.tmp / "img" / "verge-hv.bin"
+    shutil.copyfile(vh.build_dir() / "verge-hv.bin", hv)
+    hv.chmod(0o644)
+    v.config.write_text(v.config.read_text().replace(
+        str(vh.build_dir() / "verge-hv.bin"), str(hv)))
     with vh.running(v):
         vh.define_vm(v, "n", kernel=str(kernel), initrd=str(initrd))
         with pytest.raises(vh.RpcError) as e:

@@ -14,28 +14,44 @@ static bool gic_require(void)
 	return false;
 }
 
-void test_vtimer_rate(void)
+/* One window of VTIMER_MS of guest time with the periodic virtual timer
+ * on: how many interrupts came. */
+static uint32_t vtimer_window(uint64_t *ret_ms)
 {
-	uint32_t unexpected = irq_unexpected();
-	uint32_t want = VTIMER_HZ * VTIMER_MS / 1000;
-	uint64_t t0, ms;
-	uint32_t n;
+	uint64_t t0;
 
-	if (!gic_require())
-		return;
-	gic_enable_ppi(VTIMER_PPI);
 	vtimer_start(VTIMER_HZ);
 	t0 = timer_now();
 	irq_enable();
 	delay_ms(VTIMER_MS);
 	irq_disable();
 	vtimer_stop();
-	ms = (timer_now() - t0) * 1000 / timer_freq();
-	n = vtimer_count();
-	info("%u interrupts (INTID 27) in %lu ms, CNTFRQ %lu Hz", n, ms,
-	     timer_freq());
+	*ret_ms = (timer_now() - t0) * 1000 / timer_freq();
+	return vtimer_count();
+}
+
+/* The rate is right in at least one of three windows: a hypervisor that
+ * gets it wrong gets it wrong every time, while a host too busy to run
+ * the vCPU's thread can spoil one window of dilated time (a statistical
+ * rule, not a host-time bound). */
+void test_vtimer_rate(void)
+{
+	uint32_t unexpected = irq_unexpected();
+	uint32_t want = VTIMER_HZ * VTIMER_MS / 1000, n = 0;
+	uint64_t ms = 0;
+
+	if (!gic_require())
+		return;
+	gic_enable_ppi(VTIMER_PPI);
+	for (unsigned i = 0; i < 3; i++) {
+		n = vtimer_window(&ms);
+		info("%u interrupts (INTID 27) in %lu ms, CNTFRQ %lu Hz", n, ms,
+		     timer_freq());
+		if (n >= want - want / 10 && n <= want + want / 10)
+			break;
+	}
 	if (n < want - want / 10 || n > want + want / 10)
-		fail("%u timer interrupts in %u ms at %u Hz, expected %u +- 10%%",
+		fail("%u timer interrupts in %u ms at %u Hz, expected %u +- 10%% (3 windows)",
 		     n, VTIMER_MS, VTIMER_HZ, want);
 	if (irq_unexpected() != unexpected)
 		fail("%u interrupts with an unexpected INTID",

@@ -12,6 +12,7 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/debug.h>
+#include <core/sysreg_trap.h>
 
 #define MDSCR_TDCC	(1UL << 12)
 #define MDSCR_EL1	SYSREG_KEY(2, 0, 0, 2, 2)
@@ -23,29 +24,18 @@
 #define DBGCLAIMCLR_EL1	SYSREG_KEY(2, 0, 7, 9, 6)
 #define DBGAUTHSTATUS_EL1 SYSREG_KEY(2, 0, 7, 14, 6)
 
-typedef enum debug_result (*dbg_fn)(struct cpu *c, struct trap_frame *f,
+typedef enum sysreg_result (*dbg_fn)(struct cpu *c, struct trap_frame *f,
 				    uint64_t esr, const struct sysreg_info *s);
-
-static uint64_t rt_get(const struct trap_frame *f, unsigned r)
-{
-	return r == 31 ? 0 : f->x[r];
-}
-
-static void rt_set(struct trap_frame *f, unsigned r, uint64_t v)
-{
-	if (r != 31)
-		f->x[r] = v;
-}
 
 static bool from_el0(const struct trap_frame *f)
 {
 	return (f->spsr & SPSR_MODE_MASK) == SPSR_MODE_EL0T;
 }
 
-static enum debug_result undef(struct trap_frame *f)
+static enum sysreg_result undef(struct trap_frame *f)
 {
 	inject_undef(f);
-	return DEBUG_INJECTED;
+	return SYSREG_INJECTED;
 }
 
 void debug_cpu_init(struct cpu *c)
@@ -54,21 +44,21 @@ void debug_cpu_init(struct cpu *c)
 	write_sysreg(mdscr_el1, 0);
 }
 
-static enum debug_result do_mdscr(struct cpu *c, struct trap_frame *f,
+static enum sysreg_result do_mdscr(struct cpu *c, struct trap_frame *f,
 				  uint64_t esr, const struct sysreg_info *s)
 {
 	(void)esr;
 	if (s->read) {
-		rt_set(f, s->reg, c->mdscr);
-		return DEBUG_DONE;
+		frame_set_reg(f, s->reg, c->mdscr);
+		return SYSREG_DONE;
 	}
 	/* The hardware gets every bit (single step, MDE, KDE work as
 	 * before) but TDCC: with it set, a CPU that implements it would
 	 * trap EL0's backdoor calls to EL1 before TDA could take them to
 	 * EL2. TDCC lives in the shadow and is emulated here. */
-	c->mdscr = rt_get(f, s->reg);
+	c->mdscr = frame_reg(f, s->reg);
 	write_sysreg(mdscr_el1, c->mdscr & ~MDSCR_TDCC);
-	return DEBUG_DONE;
+	return SYSREG_DONE;
 }
 
 /* An EL0 DCC access while the guest's TDCC is set. */
@@ -82,43 +72,43 @@ static bool tdcc_trap(struct cpu *c, struct trap_frame *f, uint64_t esr)
 
 /* MDCCSR_EL0: `mrs xzr` with the backdoor's x7 is a backdoor call (from
  * EL0 whatever TDCC says); everything else is a DCC status read. */
-static enum debug_result do_mdccsr(struct cpu *c, struct trap_frame *f,
+static enum sysreg_result do_mdccsr(struct cpu *c, struct trap_frame *f,
 				   uint64_t esr, const struct sysreg_info *s)
 {
 	if (!s->read)
 		return undef(f);	/* read-only */
 	if (s->reg == 31 && backdoor_trap(c, f))
-		return DEBUG_DONE;
+		return SYSREG_DONE;
 	if (tdcc_trap(c, f, esr))
-		return DEBUG_INJECTED;
-	rt_set(f, s->reg, read_sysreg(mdccsr_el0));
-	return DEBUG_DONE;
+		return SYSREG_INJECTED;
+	frame_set_reg(f, s->reg, read_sysreg(mdccsr_el0));
+	return SYSREG_DONE;
 }
 
-static enum debug_result do_dtr(struct cpu *c, struct trap_frame *f,
+static enum sysreg_result do_dtr(struct cpu *c, struct trap_frame *f,
 				uint64_t esr, const struct sysreg_info *s)
 {
 	bool dtr = sysreg_key(s) == DBGDTR_EL0;
 
 	if (tdcc_trap(c, f, esr))
-		return DEBUG_INJECTED;
+		return SYSREG_INJECTED;
 	if (s->read)
-		rt_set(f, s->reg, dtr ? read_sysreg(dbgdtr_el0) :
+		frame_set_reg(f, s->reg, dtr ? read_sysreg(dbgdtr_el0) :
 					read_sysreg(dbgdtrrx_el0));
 	else if (dtr)
-		write_sysreg(dbgdtr_el0, rt_get(f, s->reg));
+		write_sysreg(dbgdtr_el0, frame_reg(f, s->reg));
 	else
-		write_sysreg(dbgdtrtx_el0, rt_get(f, s->reg));
-	return DEBUG_DONE;
+		write_sysreg(dbgdtrtx_el0, frame_reg(f, s->reg));
+	return SYSREG_DONE;
 }
 
 /* EL1 registers that the hardware keeps for the guest as they are. */
-static enum debug_result do_passthrough(struct cpu *c, struct trap_frame *f,
+static enum sysreg_result do_passthrough(struct cpu *c, struct trap_frame *f,
 					uint64_t esr,
 					const struct sysreg_info *s)
 {
 	unsigned key = sysreg_key(s);
-	uint64_t v = rt_get(f, s->reg);
+	uint64_t v = frame_reg(f, s->reg);
 
 	(void)c;
 	(void)esr;
@@ -139,8 +129,8 @@ static enum debug_result do_passthrough(struct cpu *c, struct trap_frame *f,
 	else
 		return undef(f);	/* DBGAUTHSTATUS_EL1 is read-only */
 	if (s->read)
-		rt_set(f, s->reg, v);
-	return DEBUG_DONE;
+		frame_set_reg(f, s->reg, v);
+	return SYSREG_DONE;
 }
 
 static const struct {
@@ -158,7 +148,7 @@ static const struct {
 };
 
 /* DBGBVR<n>_EL1 .. DBGWCR<n>_EL1: op1 0, CRn 0, CRm n, op2 4-7. */
-static enum debug_result do_bkpt(struct trap_frame *f,
+static enum sysreg_result do_bkpt(struct trap_frame *f,
 				 const struct sysreg_info *s)
 {
 	enum dbg_kind k = (enum dbg_kind)(s->op2 - 4);
@@ -166,21 +156,19 @@ static enum debug_result do_bkpt(struct trap_frame *f,
 	if (s->crm >= dbg_count(k))
 		return undef(f);	/* not implemented: UNDEFINED */
 	if (s->read)
-		rt_set(f, s->reg, dbg_read(k, s->crm));
+		frame_set_reg(f, s->reg, dbg_read(k, s->crm));
 	else
-		dbg_write(k, s->crm, rt_get(f, s->reg));
-	return DEBUG_DONE;
+		dbg_write(k, s->crm, frame_reg(f, s->reg));
+	return SYSREG_DONE;
 }
 
-enum debug_result debug_sysreg(struct cpu *c, struct trap_frame *f,
+enum sysreg_result debug_sysreg(struct cpu *c, struct trap_frame *f,
 			       uint64_t esr, const struct sysreg_info *s)
 {
-	if (s->op0 != 2)
-		return DEBUG_NOT_MINE;
 	if (s->op1 == 0 && s->crn == 0 && s->op2 >= 4)
 		return do_bkpt(f, s);
 	for (size_t i = 0; i < ARRAY_SIZE(regs); i++)
 		if (regs[i].key == sysreg_key(s))
 			return regs[i].fn(c, f, esr, s);
-	return DEBUG_NOT_MINE;
+	return SYSREG_NOT_MINE;
 }

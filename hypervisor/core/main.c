@@ -6,6 +6,7 @@
  */
 #include <acpi/acpi.h>
 #include <arch/arch.h>
+#include <arch/cpufeat.h>
 #include <arch/gic.h>
 #include <arch/sysreg.h>
 #include <core/backdoor_trap.h>
@@ -249,6 +250,15 @@ static void cpu_start(struct cpu *c)
 	__atomic_store_n(&c->starting, false, __ATOMIC_SEQ_CST);
 }
 
+static void log_cpu_features(void)
+{
+	char buf[160];
+
+	cpufeat_probe();
+	cpufeat_describe(buf, sizeof(buf));
+	hv_log("cpu features: %s", buf);
+}
+
 void hv_main(uint64_t dtb);
 void hv_main(uint64_t dtb)
 {
@@ -257,6 +267,7 @@ void hv_main(uint64_t dtb)
 	mmu_init();
 	mmu_enable();
 	hv_log("version %s starting at EL2", VERGE_VERSION);
+	log_cpu_features();
 	if (boot_prepare((const void *)(uintptr_t)dtb, &err) < 0)
 		refuse_boot(&err);
 	gic_dist_init(hv.plat.gicd);

@@ -8,6 +8,7 @@
 #include <arch/arch.h>
 #include <core/cpu.h>
 #include <core/pmu.h>
+#include <core/sysreg_trap.h>
 
 #define PMEVTYPER_NSH	(1UL << 27)
 
@@ -28,19 +29,22 @@ static bool is_filter(const struct sysreg_info *s)
 	       sysreg_key(s) == SYSREG_KEY(3, 3, 9, 13, 1);
 }
 
-enum pmu_result pmu_sysreg(struct trap_frame *f, const struct sysreg_info *s)
+enum sysreg_result pmu_sysreg(struct cpu *c, struct trap_frame *f,
+			      uint64_t esr, const struct sysreg_info *s)
 {
-	uint64_t v = s->read || s->reg == 31 ? 0 : f->x[s->reg];
+	uint64_t v = s->read ? 0 : frame_reg(f, s->reg);
 
+	(void)c;
+	(void)esr;
 	if (!is_pmu(s))
-		return PMU_NOT_MINE;
+		return SYSREG_NOT_MINE;
 	if (!s->read && is_filter(s))
 		v &= ~PMEVTYPER_NSH;
 	if (!pmu_reg_access(s, &v)) {
 		inject_undef(f);
-		return PMU_INJECTED;
+		return SYSREG_INJECTED;
 	}
-	if (s->read && s->reg != 31)
-		f->x[s->reg] = v;
-	return PMU_DONE;
+	if (s->read)
+		frame_set_reg(f, s->reg, v);
+	return SYSREG_DONE;
 }

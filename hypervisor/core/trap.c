@@ -11,10 +11,9 @@
 #include <core/backdoor_trap.h>
 #include <core/console.h>
 #include <core/cpu.h>
-#include <core/debug.h>
 #include <core/hv.h>
 #include <core/panic.h>
-#include <core/pmu.h>
+#include <core/sysreg_trap.h>
 #include <core/tick.h>
 #include <core/trap.h>
 #include <core/vgic.h>
@@ -34,82 +33,49 @@ static void unknown_trap(struct cpu *c, struct trap_frame *f, uint64_t esr)
 	inject_undef(f);
 }
 
-static uint64_t reg_get(const struct trap_frame *f, unsigned r)
-{
-	return r == 31 ? 0 : f->x[r];
-}
-
-static void reg_set(struct trap_frame *f, unsigned r, uint64_t v)
-{
-	if (r != 31)
-		f->x[r] = v;
-}
-
 /* --- system registers ---------------------------------------------- */
 
-typedef void (*sysreg_fn)(struct cpu *c, struct trap_frame *f,
-			  const struct sysreg_info *s);
-
-static void sysreg_sgi1r(struct cpu *c, struct trap_frame *f,
-			 const struct sysreg_info *s)
-{
-	(void)c;
-	vgic_guest_sgi(reg_get(f, s->reg));
-}
-
-static void sysreg_sgi0r(struct cpu *c, struct trap_frame *f,
-			 const struct sysreg_info *s)
-{
-	(void)f;
-	(void)s;
-	hv_report("cpu%u: guest Group 0 SGI dropped (Group 0 is not offered)",
-		  c->id);
-}
-
-static const struct {
-	unsigned key;
-	bool writeonly;
-	sysreg_fn fn;
-} sysregs[] = {
-	{ SYSREG_KEY(3, 0, 12, 11, 5), true, sysreg_sgi1r },	/* ICC_SGI1R_EL1 */
-	{ SYSREG_KEY(3, 0, 12, 11, 6), true, sysreg_sgi1r },	/* ICC_ASGI1R_EL1 */
-	{ SYSREG_KEY(3, 0, 12, 11, 7), true, sysreg_sgi0r },	/* ICC_SGI0R_EL1 */
+/* Who owns which trapped register: the first entry that claims an
+ * access and does not answer SYSREG_NOT_MINE handles it. */
+static const struct sysreg_trap sysreg_traps[] = {
+	/* CNTPCT_EL0, CNTP_*_EL0 (CNTHCTL_EL2.EL1PCTEN/EL1PCEN) */
+	{ SYSREG_KEY(3, 3, 14, 0, 0), SYSREG_M_CRM, vtime_sysreg },
+	{ SYSREG_KEY(3, 3, 14, 2, 0), SYSREG_M_CRM, vtime_sysreg },
+	/* debug and DCC registers, the backdoor (MDCR_EL2.TDA) */
+	{ SYSREG_KEY(2, 0, 0, 0, 0), SYSREG_M_OP0, debug_sysreg },
+	/* PMU registers (MDCR_EL2.TPM) */
+	{ SYSREG_KEY(3, 0, 9, 14, 0), SYSREG_M_CRM, pmu_sysreg },
+	{ SYSREG_KEY(3, 3, 9, 0, 0), SYSREG_M_CRN, pmu_sysreg },
+	{ SYSREG_KEY(3, 3, 14, 0, 0), SYSREG_M_CRN, pmu_sysreg },
+	/* ICC_SGI1R_EL1, ICC_ASGI1R_EL1, ICC_SGI0R_EL1 */
+	{ SYSREG_KEY(3, 0, 12, 11, 5), SYSREG_M_ALL, vgic_sysreg },
+	{ SYSREG_KEY(3, 0, 12, 11, 6), SYSREG_M_ALL, vgic_sysreg },
+	{ SYSREG_KEY(3, 0, 12, 11, 7), SYSREG_M_ALL, vgic_sysreg },
+	/* the ID registers (HCR_EL2.TID3) */
+	{ SYSREG_KEY(3, 0, 0, 0, 0), SYSREG_M_CRN, idregs_sysreg },
+	/* RAS error records (HCR_EL2.TERR) */
+	{ SYSREG_KEY(3, 0, 5, 0, 0), SYSREG_M_CRN, idregs_err_sysreg },
 };
 
 static void handle_sysreg(struct cpu *c, struct trap_frame *f, uint64_t esr)
 {
 	struct sysreg_info s = esr_sysreg_decode(esr);
+	unsigned key = sysreg_key(&s);
 
-	if (vtime_sysreg(c, f, &s)) {
-		f->elr += 4;
-		return;
-	}
-	switch (debug_sysreg(c, f, esr, &s)) {
-	case DEBUG_DONE:
-		f->elr += 4;
-		return;
-	case DEBUG_INJECTED:
-		return;
-	case DEBUG_NOT_MINE:
-		break;
-	}
-	switch (pmu_sysreg(f, &s)) {
-	case PMU_DONE:
-		f->elr += 4;
-		return;
-	case PMU_INJECTED:
-		return;
-	case PMU_NOT_MINE:
-		break;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sysregs); i++) {
-		if (sysregs[i].key != sysreg_key(&s))
+	for (size_t i = 0; i < ARRAY_SIZE(sysreg_traps); i++) {
+		const struct sysreg_trap *t = &sysreg_traps[i];
+
+		if ((key & t->mask) != t->key)
 			continue;
-		if (sysregs[i].writeonly && s.read)
+		switch (t->fn(c, f, esr, &s)) {
+		case SYSREG_DONE:
+			f->elr += 4;
+			return;
+		case SYSREG_INJECTED:
+			return;
+		case SYSREG_NOT_MINE:
 			break;
-		sysregs[i].fn(c, f, &s);
-		f->elr += 4;
-		return;
+		}
 	}
 	hv_report("cpu%u: %s S%u_%u_C%u_C%u_%u at pc 0x%lx: UNDEF injected",
 		  c->id, s.read ? "read of" : "write to", s.op0, s.op1, s.crn,
@@ -152,10 +118,10 @@ static void handle_dabt(struct cpu *c, struct trap_frame *f, uint64_t esr)
 	uint64_t ipa = fault_ipa(), v;
 
 	if (esr_fsc_is_translation(d.fsc) && d.isv) {
-		v = reg_get(f, d.reg);
+		v = frame_reg(f, d.reg);
 		if (vgic_mmio(c, ipa, &d, &v) || wdt_mmio(c, ipa, &d, &v)) {
 			if (!d.write)
-				reg_set(f, d.reg, v);
+				frame_set_reg(f, d.reg, v);
 			f->elr += esr & ESR_IL ? 4 : 2;	/* T32 has 16-bit loads */
 			return;
 		}

@@ -6,6 +6,7 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/hv.h>
+#include <core/sysreg_trap.h>
 #include <core/vgic.h>
 
 uint32_t vgic_hv_owned[GIC_MAX_INTID / 32 + 1] = {
@@ -216,4 +217,21 @@ void vgic_guest_sgi(uint64_t val)
 		return;
 	}
 	gic_send_sgi_raw(val);
+}
+
+/* ICC_SGI1R_EL1, ICC_ASGI1R_EL1 (forwarded), ICC_SGI0R_EL1 (dropped):
+ * write-only; a read is not ours and meets an UNDEF. */
+enum sysreg_result vgic_sysreg(struct cpu *c, struct trap_frame *f,
+			       uint64_t esr, const struct sysreg_info *s)
+{
+	(void)esr;
+	if (s->read)
+		return SYSREG_NOT_MINE;
+	if (s->op2 == 7) {
+		hv_report("cpu%u: guest Group 0 SGI dropped (Group 0 is not offered)",
+			  c->id);
+		return SYSREG_DONE;
+	}
+	vgic_guest_sgi(frame_reg(f, s->reg));
+	return SYSREG_DONE;
 }

@@ -6,6 +6,7 @@
 #include <core/cpu.h>
 #include <core/hv.h>
 #include <core/mgmt.h>
+#include <core/sysreg_trap.h>
 #include <core/timeline.h>
 #include <core/vgic.h>
 #include <core/vtime.h>
@@ -173,30 +174,27 @@ static void ptimer_write(struct cpu *c, unsigned key, uint64_t v)
 	arm_ptimer(c);
 }
 
-bool vtime_sysreg(struct cpu *c, struct trap_frame *f,
-		  const struct sysreg_info *s)
+enum sysreg_result vtime_sysreg(struct cpu *c, struct trap_frame *f,
+				uint64_t esr, const struct sysreg_info *s)
 {
 	unsigned key = sysreg_key(s);
-	uint64_t *reg = s->reg == 31 ? NULL : &f->x[s->reg];
 
+	(void)esr;
 	if (key == CNTPCT_EL0) {
 		if (!s->read)
-			return false;
+			return SYSREG_NOT_MINE;
 		__atomic_fetch_add(&st.counter_traps, 1, __ATOMIC_RELAXED);
-		if (reg)
-			*reg = guest_at(now());
-		return true;
+		frame_set_reg(f, s->reg, guest_at(now()));
+		return SYSREG_DONE;
 	}
 	if (key != CNTP_CTL_EL0 && key != CNTP_CVAL_EL0 && key != CNTP_TVAL_EL0)
-		return false;
+		return SYSREG_NOT_MINE;
 	__atomic_fetch_add(&st.timer_traps, 1, __ATOMIC_RELAXED);
-	if (s->read) {
-		if (reg)
-			*reg = ptimer_read(c, key);
-	} else {
-		ptimer_write(c, key, reg ? *reg : 0);
-	}
-	return true;
+	if (s->read)
+		frame_set_reg(f, s->reg, ptimer_read(c, key));
+	else
+		ptimer_write(c, key, frame_reg(f, s->reg));
+	return SYSREG_DONE;
 }
 
 /* --- dilation ------------------------------------------------------ */

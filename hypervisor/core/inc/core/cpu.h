@@ -41,6 +41,20 @@ struct cpu {
 	struct exit_stats stats;
 };
 
+/* A trapped instruction's transfer register Rt: 31 is XZR (reads 0,
+ * writes are dropped). */
+static inline uint64_t frame_reg(const struct trap_frame *f, unsigned r)
+{
+	return r == 31 ? 0 : f->x[r];
+}
+
+static inline void frame_set_reg(struct trap_frame *f, unsigned r,
+				 uint64_t v)
+{
+	if (r != 31)
+		f->x[r] = v;
+}
+
 extern struct cpu hv_cpus[HV_MAX_CPUS];
 extern unsigned hv_ncpus;
 

@@ -12,14 +12,7 @@
 struct cpu;
 struct trap_frame;
 
-enum debug_result {
-	DEBUG_NOT_MINE,		/* not a debug register */
-	DEBUG_DONE,		/* emulated: step over the instruction */
-	DEBUG_INJECTED,		/* an exception went to the guest's EL1 */
-};
-
-/* MDSCR_EL1 as after reset, on this CPU's first entry. */
+/* MDSCR_EL1 as after reset, on this CPU's first entry. Its trap
+ * handler, debug_sysreg (op0 = 2), is in core/sysreg_trap.h. */
 void debug_cpu_init(struct cpu *c);
-enum debug_result debug_sysreg(struct cpu *c, struct trap_frame *f,
-			       uint64_t esr, const struct sysreg_info *s);
 #endif

@@ -8,13 +8,5 @@
 #define CORE_PMU_H
 #include <arch/esr.h>
 
-struct trap_frame;
-
-enum pmu_result {
-	PMU_NOT_MINE,		/* not a PMU register */
-	PMU_DONE,		/* replayed: step over the instruction */
-	PMU_INJECTED,		/* UNDEF went to the guest */
-};
-
-enum pmu_result pmu_sysreg(struct trap_frame *f, const struct sysreg_info *s);
+/* Its trap handler, pmu_sysreg, is in core/sysreg_trap.h. */
 #endif

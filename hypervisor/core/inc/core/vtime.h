@@ -33,8 +33,7 @@ void vtime_tick(struct cpu *c);
 /* True while CNTVCT must be steered (rate not natural, or catching up). */
 bool vtime_dilating(void);
 void vtime_sgi(struct cpu *c);
-bool vtime_sysreg(struct cpu *c, struct trap_frame *f,
-		  const struct sysreg_info *s);
+/* Its trap handler, vtime_sysreg, is in core/sysreg_trap.h. */
 
 /* Management operations (CPU 0). 0 or negative errno. */
 int vtime_set_rate(uint32_t num, uint32_t den);

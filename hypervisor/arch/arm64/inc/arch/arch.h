@@ -42,6 +42,10 @@ void dcache_civac_range(uint64_t start, uint64_t size);
 bool arch_random(uint64_t *ret);
 uint64_t arch_counter(void);
 
+/* cpufeat.c: the core's ID register (3, 0, 0, crm, op2) where it is one
+ * core/idregs.c passes on; false for any other encoding. */
+bool arch_id_read(unsigned crm, unsigned op2, uint64_t *ret);
+
 /* EL2 stage-1: identity map, device below 1 GiB, normal memory above. */
 void mmu_init(void);
 void mmu_enable(void);

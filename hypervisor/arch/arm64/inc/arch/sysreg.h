@@ -9,16 +9,40 @@
 #define HCR_IMO		(1UL << 4)
 #define HCR_FB		(1UL << 9)
 #define HCR_BSU_IS	(1UL << 10)
+#define HCR_TID3	(1UL << 18)	/* ID registers trap (core/idregs.c) */
 #define HCR_TSC		(1UL << 19)
 #define HCR_RW		(1UL << 31)
+/* These exist only with their feature (arch/arm64/guest.c). */
+#define HCR_TLOR	(1UL << 35)	/* LORegions: hidden, trapped */
+#define HCR_TERR	(1UL << 36)	/* RAS error records (core/idregs.c) */
+#define HCR_APK		(1UL << 40)	/* PAuth keys: the guest's own */
+#define HCR_API		(1UL << 41)	/* PAuth instructions: untrapped */
+#define HCR_ATA		(1UL << 56)	/* MTE allocation tags at EL1/EL0 */
 /* No FB/BSU: each vCPU is pinned to its physical CPU, so the guest's
  * local TLB and barrier operations already reach everything they must
  * (and forced broadcasts are costly under TCG). */
 #define HCR_GUEST	(HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_TSC | \
-			 HCR_RW)
+			 HCR_RW | HCR_TID3)
 
-/* CPTR_EL2 (nVHE): RES1 bits 13:12 and 9:0; TFP (bit 10) clear. */
+/* CPTR_EL2 (nVHE): RES1 bits 13:12 and 9:0; TFP (bit 10) clear. What
+ * boot.S sets for EL2 itself (libfdt may use FP/SIMD at boot). */
 #define CPTR_EL2_DEFAULT	0x33ff
+/* For the guest (arch/arm64/guest.c): TZ (bit 8) clear, TSM (bit 12,
+ * RES1 without SME) cleared where SME exists, TFP clear; TTA (bit 20)
+ * traps the trace registers, TAM (bit 30) the activity monitors. */
+#define CPTR_EL2_RES1		0x22ffUL
+#define CPTR_EL2_TSM		(1UL << 12)
+#define CPTR_EL2_TTA		(1UL << 20)
+#define CPTR_EL2_TAM		(1UL << 30)
+/* ZCR_EL2.LEN, SMCR_EL2.LEN: the largest; the core caps it at its own. */
+#define ZCR_LEN_MAX		0xfUL
+#define SMCR_FA64		(1UL << 31)
+#define SMCR_EZT0		(1UL << 30)
+/* HCRX_EL2.MSCEn: FEAT_MOPS instructions at EL1 and EL0. */
+#define HCRX_MSCEN		(1UL << 11)
+/* HFGRTR/HFGWTR_EL2 negative-polarity bits: 0 traps. */
+#define HFGXTR_NSMPRI_EL1	(1UL << 54)
+#define HFGXTR_NTPIDR2_EL0	(1UL << 55)
 /* SCTLR_EL2: RES1 bits plus M, C, SA, I. */
 #define SCTLR_EL2_RES1		0x30c50830UL
 #define SCTLR_EL2_ON		(SCTLR_EL2_RES1 | (1 << 0) | (1 << 2) | \
@@ -44,6 +68,11 @@
 /* MDCR_EL2.TPM: PMU register accesses trap (core/pmu.c). */
 #define MDCR_TPM		(1UL << 6)
 #define MDCR_HCCD		(1UL << 23)
+/* MDCR_EL2.TPMS: SPE's sampling controls trap (E2PB = 0 already traps
+ * its buffer controls); TTRF: the trace filter controls trap (E2TB = 0
+ * traps TRBE's). */
+#define MDCR_TPMS		(1UL << 14)
+#define MDCR_TTRF		(1UL << 19)
 /* ID_AA64DFR0_EL1.PMUVer values. */
 #define PMUVER_V3P1		4
 #define PMUVER_V3P5		6

@@ -26,7 +26,11 @@ HV_OBJS := $(patsubst %,$(O)/%.o,$(HV_SRCS))
 
 all: $(HV_BIN)
 
-$(HV_BIN): $(HV_ELF)
+# EL2 never touches the guest's FP/SIMD/SVE/SME state: checked on every
+# link (scripts/check-hv-fpsimd.sh names what it allows).
+$(HV_BIN): $(HV_ELF) scripts/check-hv-fpsimd.sh
+	@echo "  CHECK   $< (no FP/SIMD/SVE/SME at EL2)"
+	$(Q)scripts/check-hv-fpsimd.sh $(CROSS)objdump $<
 	@echo "  OBJCOPY $@"
 	$(Q)$(CROSS)objcopy -O binary $< $@
 

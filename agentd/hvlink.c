@@ -38,6 +38,8 @@ struct hvlink {
 	bool up, closing, connecting;
 	long long peer_uid;	/* the server's uid (jails), -1: any */
 	bool no_held;		/* the hypervisor predates held events */
+	bool has_cpu;		/* its HELLO said what the core offers */
+	struct vp_hello_cpu cpu;
 	struct vp_evcursor cur;	/* held events passed on */
 	uint32_t seq;
 	struct hv_req *reqs, **reqs_tail;
@@ -251,7 +253,15 @@ static void hello_done(void *arg, int err, const struct vp_frame *f)
 		disconnect(l);
 		return;
 	}
+	if (!vp_hello_reply_size_ok(f->hdr.len)) {
+		log_err("%s: HELLO reply of %u bytes", l->path, f->hdr.len);
+		disconnect(l);
+		return;
+	}
 	memcpy(&h, f->payload, sizeof(h));
+	l->has_cpu = f->hdr.len > sizeof(h);
+	if (l->has_cpu)
+		memcpy(&l->cpu, f->payload + sizeof(h), sizeof(l->cpu));
 	if (h.version != VP_VERSION) {
 		log_err("%s: hypervisor speaks protocol %u, verged %u",
 			l->path, h.version, VP_VERSION);
@@ -440,6 +450,11 @@ int hvlink_request(struct hvlink *l, uint8_t type, const void *payload,
 	if (l->reqs == r)
 		arm_timer(l);
 	return 0;
+}
+
+const struct vp_hello_cpu *hvlink_cpu(const struct hvlink *l)
+{
+	return l && l->has_cpu ? &l->cpu : NULL;
 }
 
 bool hvlink_up(const struct hvlink *l)

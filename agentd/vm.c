@@ -331,6 +331,35 @@ static char *static_json(const struct vm_record *r)
 	return jw_finish(&w, NULL);	/* "{...", left open */
 }
 
+/* "core": what the hypervisor's HELLO said the CPU offers the guest;
+ * null before it has said (or from a hypervisor that does not). */
+static void write_core_json(struct jw *w, const struct vm *vm)
+{
+	const struct vp_hello_cpu *cpu = vm_is_active(vm) && vm->hv ?
+					 hvlink_cpu(vm->hv) : NULL;
+
+	jw_key(w, "core");
+	if (!cpu) {
+		jw_null(w);
+		return;
+	}
+	jw_open(w, '{');
+	jw_key(w, "features");
+	jw_open(w, '[');
+	for (unsigned i = 0; i < 64; i++) {
+		if (!(cpu->features >> i & 1) || !vp_cpu_feature_name(i))
+			continue;
+		jw_elem(w);
+		jw_str(w, vp_cpu_feature_name(i));
+	}
+	jw_close(w, ']');
+	jw_key(w, "sve_vl");
+	jw_int(w, cpu->sve_vl);
+	jw_key(w, "sme_vl");
+	jw_int(w, cpu->sme_vl);
+	jw_close(w, '}');
+}
+
 /* The VM object of docs/jsonrpc.md, written as text (vm.list's hot path);
  * times in microseconds, rates to 9 digits. */
 void vm_write_json(struct jw *w, const struct vm *vm, double now)
@@ -383,6 +412,7 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 		jw_str(w, vm->agent_hostname);
 	}
 	jw_close(w, '}');
+	write_core_json(w, vm);
 	jail_write_json(w, vm);
 	jw_key(w, "bootguard");	/* since this verged started */
 	jw_open(w, '{');

@@ -230,6 +230,36 @@ static void fmt_bootguard(json_t *r, char *buf, size_t size)
 			 (long long)f, f == 1 ? "" : "s");
 }
 
+/* "fp simd sve(2048-bit) ...": the core's features as the hypervisor
+ * reported them, or "-" before it has. */
+static void fmt_core(json_t *core, char *buf, size_t size)
+{
+	json_t *f = json_object_get(core, "features"), *v;
+	size_t i, len = 0;
+	int n;
+
+	snprintf(buf, size, "-");
+	json_array_foreach(f, i, v) {
+		const char *name = json_string_value(v);
+		json_int_t vl = 0;
+
+		if (!name || len >= size)
+			continue;
+		if (!strcmp(name, "sve") || !strcmp(name, "sme"))
+			vl = json_integer_value(json_object_get(core,
+					name[1] == 'v' ? "sve_vl" : "sme_vl"));
+		if (vl > 0)
+			n = snprintf(buf + len, size - len, "%s%s(%lld-bit)",
+				     len ? " " : "", name, (long long)vl * 8);
+		else
+			n = snprintf(buf + len, size - len, "%s%s",
+				     len ? " " : "", name);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
 void show_vm(struct cli_ctx *ctx, json_t *r)
 {
 	json_t *clock = json_object_get(r, "clock");
@@ -262,6 +292,8 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 		    sizeof(buf));
 	kv_add(&kv, "Memory", buf);
 	kv_addj(&kv, "CPUs", json_object_get(r, "cpus"));
+	fmt_core(json_object_get(r, "core"), buf, sizeof(buf));
+	kv_add(&kv, "Core", buf);
 	kv_addj(&kv, "Restart", json_object_get(r, "restart"));
 	fmt_bootguard(r, buf, sizeof(buf));
 	kv_add(&kv, "Boot guard", buf);

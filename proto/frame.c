@@ -17,6 +17,7 @@ _Static_assert(sizeof(struct vp_header) == VP_HEADER_SIZE, "vp_header");
 _Static_assert(sizeof(struct vp_error) == 4, "vp_error");
 _Static_assert(sizeof(struct vp_hello) == 4, "vp_hello");
 _Static_assert(sizeof(struct vp_hello_reply) == 8, "vp_hello_reply");
+_Static_assert(sizeof(struct vp_hello_cpu) == 16, "vp_hello_cpu");
 _Static_assert(sizeof(struct vp_rate) == 8, "vp_rate");
 _Static_assert(sizeof(struct vp_step) == 8, "vp_step");
 _Static_assert(sizeof(struct vp_freq) == 8, "vp_freq");
@@ -41,8 +42,9 @@ static const struct vp_type_info {
 	const char *name;
 	int16_t req, rep;
 } vp_types[] = {
-	{ VP_HELLO, "HELLO", sizeof(struct vp_hello),
-	  sizeof(struct vp_hello_reply) },
+	/* reply: vp_hello_reply, then vp_hello_cpu from newer hypervisors;
+	 * vp_hello_reply_size() checks it */
+	{ VP_HELLO, "HELLO", sizeof(struct vp_hello), ANY },
 	{ VP_PING, "PING", ANY, ANY },
 	{ VP_EVENTS_ACK, "EVENTS_ACK", sizeof(struct vp_events_ack),
 	  sizeof(struct vp_events_state) },
@@ -90,6 +92,28 @@ int vp_payload_size(uint8_t type, uint16_t flags)
 	if (!t || (flags & VP_F_ERROR))
 		return ANY;
 	return (flags & VP_F_REPLY) ? t->rep : t->req;
+}
+
+int vp_hello_reply_size_ok(uint32_t len)
+{
+	return len == sizeof(struct vp_hello_reply) ||
+	       len == sizeof(struct vp_hello_reply) +
+		      sizeof(struct vp_hello_cpu);
+}
+
+static const char *const cpu_names[VP_CPU_COUNT] = {
+	[VP_CPU_FP] = "fp", [VP_CPU_SIMD] = "simd", [VP_CPU_SVE] = "sve",
+	[VP_CPU_SVE2] = "sve2", [VP_CPU_SME] = "sme", [VP_CPU_SME2] = "sme2",
+	[VP_CPU_PAUTH] = "pauth", [VP_CPU_BTI] = "bti", [VP_CPU_MTE] = "mte",
+	[VP_CPU_FGT] = "fgt", [VP_CPU_FGT2] = "fgt2", [VP_CPU_HCX] = "hcx",
+	[VP_CPU_ECV] = "ecv", [VP_CPU_RAS] = "ras", [VP_CPU_SPE] = "spe",
+	[VP_CPU_TRBE] = "trbe", [VP_CPU_AMU] = "amu", [VP_CPU_MOPS] = "mops",
+	[VP_CPU_NV] = "nv", [VP_CPU_PMU] = "pmu",
+};
+
+const char *vp_cpu_feature_name(unsigned bit)
+{
+	return bit < VP_CPU_COUNT ? cpu_names[bit] : NULL;
 }
 
 int vp_event_held(uint8_t type)

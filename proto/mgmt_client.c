@@ -305,16 +305,31 @@ static int request_fixed(struct mgmt_client *c, uint8_t type,
 
 int mgmt_hello(struct mgmt_client *c, struct vp_hello_reply *ret_reply)
 {
+	return mgmt_hello_cpu(c, ret_reply, NULL);
+}
+
+int mgmt_hello_cpu(struct mgmt_client *c, struct vp_hello_reply *ret_reply,
+		   struct vp_hello_cpu *ret_cpu)
+{
 	struct vp_hello h = { VP_VERSION, VP_VERSION };
+	struct vp_hello_cpu cpu = { 0, 0, 0, 0 };
 	struct vp_hello_reply rep;
+	struct vp_frame f;
 	int r;
 
-	r = request_fixed(c, VP_HELLO, &h, sizeof(h), &rep, sizeof(rep));
+	r = mgmt_request(c, VP_HELLO, &h, sizeof(h), c->timeout_ms, &f);
 	if (r < 0)
 		return r;
+	if (!vp_hello_reply_size_ok(f.hdr.len))
+		return -EBADMSG;
+	memcpy(&rep, f.payload, sizeof(rep));
+	if (f.hdr.len > sizeof(rep))
+		memcpy(&cpu, f.payload + sizeof(rep), sizeof(cpu));
 	if (rep.version != VP_VERSION)
 		return -EPROTONOSUPPORT;
 	*ret_reply = rep;
+	if (ret_cpu)
+		*ret_cpu = cpu;
 	return 0;
 }
 

@@ -216,7 +216,14 @@ class Mgmt:
         self.call(HOST_TIME_SET, struct.pack("<Q", unix_ns))
     def hello(self):
         body = self.call(HELLO, struct.pack("<HH", 1, 1))
-        version, _, hv_version = struct.unpack("<HHI", body)
+        assert len(body) in (8, 24), "HELLO reply of %d bytes" % len(body)
+        version, _, hv_version = struct.unpack("<HHI", body[:8])
+        self.cpu = None     # what the core offers the guest, if it says
+        if len(body) == 24:
+            feats, sve_vl, sme_vl, _ = struct.unpack("<QHHI", body[8:])
+            self.cpu = {"features": {n for i, n in enumerate(CPU_FEATURES)
+                                     if feats >> i & 1},
+                        "sve_vl": sve_vl, "sme_vl": sme_vl}
         return version, hv_version
 
     def events_ack(self, boot_id=0, seq=0, replay=True):
@@ -304,6 +311,12 @@ class Mgmt:
         d.update(zip(("rx_frames", "rx_bad_frames", "rx_dropped_bytes",
                       "tx_frames", "tx_dropped"), v[11:]))
         return d
+
+
+# verge_proto.h enum vp_cpu_feature, in bit order.
+CPU_FEATURES = ("fp", "simd", "sve", "sve2", "sme", "sme2", "pauth", "bti",
+                "mte", "fgt", "fgt2", "hcx", "ecv", "ras", "spe", "trbe",
+                "amu", "mops", "nv", "pmu")
 
 
 def qemu_args(path):

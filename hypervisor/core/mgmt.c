@@ -6,6 +6,7 @@
  * dropped (bad frames) or answered with an error frame (valid frames that
  * ask for something wrong); it never stops the hypervisor.
  */
+#include <arch/cpufeat.h>
 #include <arch/gic.h>
 #include <arch/sysreg.h>
 #include <core/backdoor_trap.h>
@@ -132,14 +133,23 @@ static void reply_clock(void)
 static void do_hello(void)
 {
 	struct vp_hello h;
-	struct vp_hello_reply r = { VP_VERSION, 0, VERGE_VERSION_NUM };
+	struct {
+		struct vp_hello_reply r;
+		struct vp_hello_cpu cpu;
+	} rep = {
+		{ VP_VERSION, 0, VERGE_VERSION_NUM },
+		{ cpu_feat.mask, cpu_feat.sve_vl, cpu_feat.sme_vl, 0 },
+	};
 
+	_Static_assert(sizeof(rep) == sizeof(struct vp_hello_reply) +
+				      sizeof(struct vp_hello_cpu),
+		       "HELLO reply, packed");
 	memcpy(&h, req.payload, sizeof(h));
 	if (h.min_version > VP_VERSION || h.max_version < VP_VERSION) {
 		reply_error(VP_E_BAD_VERSION, "the hypervisor speaks version 1 only");
 		return;
 	}
-	reply(&r, sizeof(r));
+	reply(&rep, sizeof(rep));
 }
 
 /* After a clock change: the new clock as the reply and as an event. */

@@ -45,6 +45,10 @@ int mgmt_request(struct mgmt_client *c, uint8_t type, const void *payload,
 
 /* Negotiates VP_VERSION: -EPROTONOSUPPORT if the hypervisor chose another. */
 int mgmt_hello(struct mgmt_client *c, struct vp_hello_reply *ret_reply);
+/* The same, and what the core offers the guest (all zero from a
+ * hypervisor that does not say). */
+int mgmt_hello_cpu(struct mgmt_client *c, struct vp_hello_reply *ret_reply,
+		   struct vp_hello_cpu *ret_cpu);
 int mgmt_clock_get(struct mgmt_client *c, struct vp_clock *ret_clock);
 int mgmt_set_rate(struct mgmt_client *c, uint32_t num, uint32_t den,
 		  struct vp_clock *ret_clock);

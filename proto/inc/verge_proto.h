@@ -94,6 +94,29 @@ struct vp_hello_reply {
 	uint32_t hv_version;	/* 0x00MMmmpp */
 };
 
+/* The HELLO reply continues with this: what the core offers the guest.
+ * A reply of sizeof(struct vp_hello_reply) alone comes from an older
+ * hypervisor that does not say. */
+struct vp_hello_cpu {
+	uint64_t features;	/* 1 << enum vp_cpu_feature */
+	uint16_t sve_vl;	/* SVE vector length, bytes; 0 without */
+	uint16_t sme_vl;	/* SME streaming vector length, bytes */
+	uint32_t reserved;
+};
+
+enum vp_cpu_feature {
+	VP_CPU_FP, VP_CPU_SIMD, VP_CPU_SVE, VP_CPU_SVE2, VP_CPU_SME,
+	VP_CPU_SME2, VP_CPU_PAUTH, VP_CPU_BTI, VP_CPU_MTE, VP_CPU_FGT,
+	VP_CPU_FGT2, VP_CPU_HCX, VP_CPU_ECV, VP_CPU_RAS, VP_CPU_SPE,
+	VP_CPU_TRBE, VP_CPU_AMU, VP_CPU_MOPS, VP_CPU_NV, VP_CPU_PMU,
+	VP_CPU_COUNT,
+};
+
+/* "fp", "sve", ...; NULL for a bit without a name. */
+const char *vp_cpu_feature_name(unsigned bit);
+/* A HELLO reply's length: the old 8 bytes or with vp_hello_cpu. */
+int vp_hello_reply_size_ok(uint32_t len);
+
 /* Rates are rationals: guest seconds per host second = num / den,
  * 0.01 <= num/den <= 100, den != 0. */
 struct vp_rate {

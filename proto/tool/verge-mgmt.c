@@ -406,21 +406,31 @@ static int prologue(struct ctx *x, int argc, char **argv, int want,
 static int cmd_hello(struct ctx *x, int argc, char **argv)
 {
 	struct vp_hello_reply h;
+	struct vp_hello_cpu cpu;
 	int r = prologue(x, argc, argv, 0, "", NULL);
 
 	if (r)
 		return r;
-	r = mgmt_hello(x->c, &h);
+	r = mgmt_hello_cpu(x->c, &h, &cpu);
 	if (r < 0)
 		return fail(x, r);
 	if (x->json)
-		printf("{\"protocol\":%u,\"hv_version\":\"%u.%u.%u\"}\n",
+		printf("{\"protocol\":%u,\"hv_version\":\"%u.%u.%u\",\"cpu_features\":\"",
 		       h.version, (h.hv_version >> 16) & 0xff,
 		       (h.hv_version >> 8) & 0xff, h.hv_version & 0xff);
 	else
-		printf("protocol %u, verge-hv %u.%u.%u\n", h.version,
+		printf("protocol %u, verge-hv %u.%u.%u\ncpu features:", h.version,
 		       (h.hv_version >> 16) & 0xff, (h.hv_version >> 8) & 0xff,
 		       h.hv_version & 0xff);
+	for (unsigned i = 0, n = 0; i < 64; i++)
+		if (cpu.features >> i & 1 && vp_cpu_feature_name(i))
+			printf("%s%s", n++ || !x->json ? " " : "",
+			       vp_cpu_feature_name(i));
+	if (x->json)
+		printf("\",\"sve_vl\":%u,\"sme_vl\":%u}\n", cpu.sve_vl,
+		       cpu.sme_vl);
+	else
+		printf("\n");
 	return 0;
 }
 

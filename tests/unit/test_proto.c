@@ -325,13 +325,30 @@ static void test_buffer_full(void **state)
 	assert_int_equal(vp_decoder_push(&dec, buf, 0), 0);
 }
 
+/* The HELLO reply: the old 8 bytes, or followed by vp_hello_cpu; nothing
+ * in between or beyond. */
+static void test_hello_reply_sizes(void **state)
+{
+	(void)state;
+	assert_true(vp_hello_reply_size_ok(8));
+	assert_true(vp_hello_reply_size_ok(24));
+	assert_false(vp_hello_reply_size_ok(0));
+	assert_false(vp_hello_reply_size_ok(16));
+	assert_false(vp_hello_reply_size_ok(25));
+	assert_string_equal(vp_cpu_feature_name(VP_CPU_SVE), "sve");
+	assert_string_equal(vp_cpu_feature_name(VP_CPU_PMU), "pmu");
+	assert_null(vp_cpu_feature_name(VP_CPU_COUNT));
+	for (unsigned i = 0; i < VP_CPU_COUNT; i++)
+		assert_non_null(vp_cpu_feature_name(i));
+}
+
 static void test_payload_sizes(void **state)
 {
 	static const struct {
 		uint8_t type;
 		int req, rep;
 	} want[] = {
-		{ VP_HELLO, 4, 8 },
+		{ VP_HELLO, 4, -1 },	/* vp_hello_reply_size_ok() */
 		{ VP_PING, -1, -1 },
 		{ VP_CLOCK_GET, 0, 88 },
 		{ VP_CLOCK_SET_RATE, 8, 88 },
@@ -507,6 +524,7 @@ int main(void)
 		cmocka_unit_test_setup(test_two_frames_one_push, setup),
 		cmocka_unit_test_setup(test_buffer_full, setup),
 		cmocka_unit_test(test_payload_sizes),
+		cmocka_unit_test(test_hello_reply_sizes),
 		cmocka_unit_test(test_encode_refuses),
 		cmocka_unit_test_setup(test_fuzz, setup),
 	};

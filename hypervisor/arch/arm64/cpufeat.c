@@ -9,23 +9,20 @@
 #include <arch/cpufeat.h>
 #include <arch/sysreg.h>
 #include <printf.h>
+#include <verge_proto.h>
 
 struct cpu_features cpu_feat;
 
-static const char *const names[CPUFEAT_COUNT] = {
-	[CPUFEAT_FP] = "fp", [CPUFEAT_SIMD] = "simd", [CPUFEAT_SVE] = "sve",
-	[CPUFEAT_SVE2] = "sve2", [CPUFEAT_SME] = "sme",
-	[CPUFEAT_SME2] = "sme2", [CPUFEAT_PAUTH] = "pauth",
-	[CPUFEAT_BTI] = "bti", [CPUFEAT_MTE] = "mte", [CPUFEAT_FGT] = "fgt",
-	[CPUFEAT_FGT2] = "fgt2", [CPUFEAT_HCX] = "hcx", [CPUFEAT_ECV] = "ecv",
-	[CPUFEAT_RAS] = "ras", [CPUFEAT_SPE] = "spe", [CPUFEAT_TRBE] = "trbe",
-	[CPUFEAT_AMU] = "amu", [CPUFEAT_MOPS] = "mops", [CPUFEAT_NV] = "nv",
-	[CPUFEAT_PMU] = "pmu",
-};
+_Static_assert((int)CPUFEAT_COUNT == (int)VP_CPU_COUNT &&
+	       (int)CPUFEAT_PMU == (int)VP_CPU_PMU &&
+	       (int)CPUFEAT_MTE == (int)VP_CPU_MTE,
+	       "cpufeat bits are the management protocol's VP_CPU_*");
 
 const char *cpufeat_name(enum cpufeat f)
 {
-	return f < CPUFEAT_COUNT ? names[f] : "?";
+	const char *n = vp_cpu_feature_name(f);
+
+	return n ? n : "?";
 }
 
 static unsigned field(uint64_t reg, unsigned shift)
@@ -132,12 +129,12 @@ void cpufeat_describe(char *buf, unsigned size)
 			continue;
 		if (f == CPUFEAT_SVE || f == CPUFEAT_SME)
 			n += snprintf(buf + n, size - n, "%s%s(vl=%u)",
-				      n ? " " : "", names[f],
+				      n ? " " : "", cpufeat_name(f),
 				      f == CPUFEAT_SVE ? cpu_feat.sve_vl * 8 :
 							 cpu_feat.sme_vl * 8);
 		else
 			n += snprintf(buf + n, size - n, "%s%s", n ? " " : "",
-				      names[f]);
+				      cpufeat_name(f));
 	}
 }
 

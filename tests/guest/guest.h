@@ -148,6 +148,7 @@ void smp_sgi(uint32_t intid);
 
 /* tests_*.c */
 void test_boot_el(void);
+void test_idregs(void);
 void test_lr_overflow(void);
 void test_psci_version(void);
 void test_cpu_on(void);

@@ -55,6 +55,7 @@ static const struct test tests[] = {
 	{ "gic_redist_beyond_last", test_gic_redist_beyond_last },
 	{ "gic_unaligned", test_gic_unaligned },
 	{ "gic_hostile_random", test_gic_hostile_random },
+	{ "idregs", test_idregs },
 	{ "wdt_regs", test_wdt_regs },
 	{ "wdt_ws0_irq", test_wdt_ws0_irq },
 	{ "wdt_sealed_api", test_wdt_sealed_api },
@@ -68,6 +69,12 @@ static const struct test hostile_tests[] = {
 	{ "hostile_calls", test_hostile_calls },
 	{ "hostile_sysregs", test_hostile_sysregs },
 	{ "hostile_gic", test_hostile_gic },
+};
+
+/* "guest.tests=idregs": the ID registers alone (tests/hv/test_idregs.py). */
+static const struct test idregs_tests[] = {
+	{ "boot_el", test_boot_el },
+	{ "idregs", test_idregs },
 };
 
 static const char *cur_name = "boot";
@@ -185,6 +192,10 @@ int main(void)
 	if (hostile) {
 		list = hostile_tests;
 		n = sizeof(hostile_tests) / sizeof(hostile_tests[0]);
+	}
+	if (dt_has("guest.tests=idregs")) {
+		list = idregs_tests;
+		n = sizeof(idregs_tests) / sizeof(idregs_tests[0]);
 	}
 	for (size_t i = 0; i < n; i++) {
 		run_test(&list[i]);

@@ -54,6 +54,7 @@ NAMES = [
     "gic_redist_beyond_last",
     "gic_unaligned",
     "gic_hostile_random",
+    "idregs",
     "wdt_regs",
     "wdt_ws0_irq",
     "wdt_sealed_api",

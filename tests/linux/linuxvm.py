@@ -64,19 +64,44 @@ def hv_bin():
 
 
 def qemu_bin():
-    return os.environ.get("QEMU", "qemu-system-aarch64")
+    """$VERGE_QEMU, else $QEMU, else the system's qemu-system-aarch64."""
+    return os.environ.get("VERGE_QEMU") or os.environ.get(
+        "QEMU", "qemu-system-aarch64")
 
 
-def hv_cmd(cpu="cortex-a57", smp=2, hv_opts="", guest_append="console=ttyAMA0",
-           no_reboot=True, mem="1G", extra_args=()):
+def qemu10_bin():
+    """The cache's QEMU 10 (.cache/qemu10), or None where it is not."""
+    p = cache_dir() / "qemu10" / "usr" / "bin" / "qemu-system-aarch64"
+    return str(p) if p.exists() else None
+
+
+def qemu_prefix(qemu):
+    """[qemu] plus -L for a QEMU unpacked outside /usr (its data files sit
+    beside it in ../share/qemu)."""
+    data = Path(qemu).resolve().parent.parent / "share" / "qemu"
+    if "/" in qemu and not qemu.startswith("/usr/") and data.is_dir():
+        return [qemu, "-L", str(data)]
+    return [qemu]
+
+
+def hv_cmd(cpu=None, smp=2, hv_opts="", guest_append="console=ttyAMA0",
+           no_reboot=True, mem="1G", extra_args=(), qemu=None,
+           machine_opts=""):
     """QEMU running verge-hv.bin, which boots the Debian kernel at EL1.
 
     The hypervisor's options come before `--`, the guest's command line
-    after it. extra_args are more QEMU options (e.g. mgmt.qemu_args())."""
+    after it. extra_args are more QEMU options (e.g. mgmt.qemu_args()).
+    cpu defaults to $VERGE_CPU, else cortex-a57; qemu to qemu_bin();
+    machine_opts are added to -M (e.g. "mte=on")."""
     cache = cache_dir()
+    cpu = cpu or os.environ.get("VERGE_CPU", "cortex-a57")
     append = " ".join(x for x in ("verge.kernel=" + HV_KERNEL_ADDR, hv_opts,
                                   "--", guest_append) if x)
-    cmd = [qemu_bin(), "-M", "virt,virtualization=on,gic-version=3",
+    machine = "virt,virtualization=on,gic-version=3"
+    if machine_opts:
+        machine += "," + machine_opts
+    cmd = qemu_prefix(qemu or qemu_bin()) + [
+           "-M", machine,
            "-cpu", cpu, "-smp", str(smp), "-m", mem, "-nographic",
            "-kernel", str(hv_bin()),
            "-device", "loader,file=%s,addr=%s,force-raw=on"

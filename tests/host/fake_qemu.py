@@ -23,7 +23,8 @@ Behaviour switches come from the guest command line (after "--"):
 fake.mute_tclo=1 never answers TCLO commands; fake.hostile=1 is a guest
 that writes terminal controls (HOSTILE) wherever its text reaches the
 operator, and a line break with a journal priority into RPCI text;
-fake.ignore_button=1
+fake.old_hello=1 answers HELLO as hypervisors did before they reported
+the core's features (8 bytes); fake.ignore_button=1
 ignores the power button (like the test initramfs); fake.miss_presses=N
 misses the first N presses (like a guest that is not running through
 QEMU's 100 ms button pulse); fake.stats=drop never answers STATS_GET
@@ -95,6 +96,7 @@ class Fake:
         self.hostile = "fake.hostile=1" in self.guest
         self.console_log = console_log(argv)
         self.deaf = "fake.ignore_button=1" in self.guest
+        self.old_hello = "fake.old_hello=1" in self.guest
         self.misses = 0
         for w in self.guest.split():
             if w.startswith("fake.miss_presses="):
@@ -211,6 +213,8 @@ class Fake:
             return
         if type_ == mgmt.HELLO:
             reply = struct.pack("<HHI", 1, 0, 0x000100)
+            if not self.old_hello:  # the core: fp simd sve(256) pauth
+                reply += struct.pack("<QHHI", 0x47, 32, 0, 0)
         elif type_ in (mgmt.CLOCK_GET, mgmt.CLOCK_SET_RATE):
             if type_ == mgmt.CLOCK_SET_RATE:
                 self.rate = struct.unpack("<II", body)

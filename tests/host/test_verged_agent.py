@@ -91,6 +91,24 @@ def test_report_and_hello(vd):
     assert len(boots) == 1
 
 
+def test_core_features(vd):
+    """The HELLO reply's core features reach the VM object; a hypervisor
+    that does not report them (8-byte HELLO reply) still attaches."""
+    vm = vd.call("vm.show", name="g")
+    assert vm["core"] == {"features": ["fp", "simd", "sve", "pauth"],
+                          "sve_vl": 32, "sme_vl": 0}
+    kernel = vd.tmp / "Image"
+    vd.call("vm.define", name="old", kernel=str(kernel),
+            cmdline="fake.old_hello=1")
+    try:
+        vd.call("vm.start", name="old")
+        wait_for("old's hypervisor", lambda: vd.call("vm.stats", name="old"))
+        assert vd.call("vm.show", name="old")["core"] is None
+    finally:
+        vd.call("vm.kill", name="old")
+        vd.call("vm.undefine", name="old")
+
+
 def test_guestinfo_both_ways(vd):
     # pushed at connect (set before start) and when set while running
     vd.call("guestinfo.set", name="g", key="zone", value="eu-1")

@@ -14,13 +14,14 @@
 #include <core/mgmt.h>
 #include <core/rpci.h>
 #include <core/secret.h>
+#include <core/spinlock.h>
 #include <core/tick.h>
 #include <core/vtime.h>
 
 #define NS_PER_S	1000000000ull
 #define PAGE_SIZE	4096ull
 
-static volatile int lock;
+static struct spinlock lock;
 static struct gmsg msg;
 static struct rpc_state rpc;
 
@@ -37,13 +38,12 @@ struct call {
 
 static void lock_take(void)
 {
-	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-		;
+	spin_lock(&lock);
 }
 
 static void lock_give(void)
 {
-	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&lock);
 }
 
 static uint64_t counter(void)

@@ -2,6 +2,7 @@
 /* Console output with a lock so that lines from two CPUs do not mix. */
 #include <arch/sysreg.h>
 #include <core/console.h>
+#include <core/spinlock.h>
 #include <drivers/pl011.h>
 #include <printf.h>
 #include <stdarg.h>
@@ -9,7 +10,7 @@
 #define QEMU_VIRT_UART	0x09000000UL
 
 static unsigned long uart = QEMU_VIRT_UART;
-static volatile int lock;
+static struct spinlock lock;
 
 void console_init(unsigned long uart_base)
 {
@@ -26,14 +27,13 @@ static int mmu_on(void)
 static void console_lock(void)
 {
 	if (mmu_on())
-		while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-			;
+		spin_lock(&lock);
 }
 
 static void console_unlock(void)
 {
 	if (mmu_on())
-		__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+		spin_unlock(&lock);
 }
 
 static void put_str(const char *s)

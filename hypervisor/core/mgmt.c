@@ -15,6 +15,7 @@
 #include <core/hv.h>
 #include <core/mgmt.h>
 #include <core/rpci.h>
+#include <core/spinlock.h>
 #include <core/vgic.h>
 #include <core/vtime.h>
 #include <drivers/virtio_console.h>
@@ -25,20 +26,19 @@ static struct vp_decoder dec;
 static struct vp_frame req;	/* CPU 0 only */
 static struct vp_evq evq;	/* held events (verge_proto.h) */
 static uint8_t txbuf[VP_MAX_FRAME];
-static volatile int tx_lock;
+static struct spinlock tx_lock;
 static unsigned irq;
 static bool ready;
 static uint64_t rx_frames, tx_frames, tx_dropped;
 
 static void lock_tx(void)
 {
-	while (__atomic_exchange_n(&tx_lock, 1, __ATOMIC_ACQUIRE))
-		;
+	spin_lock(&tx_lock);
 }
 
 static void unlock_tx(void)
 {
-	__atomic_store_n(&tx_lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&tx_lock);
 }
 
 /* With tx_lock held. QEMU discards what it cannot deliver: held events

@@ -10,6 +10,7 @@
 #include <core/hv.h>
 #include <core/mgmt.h>
 #include <core/panic.h>
+#include <core/spinlock.h>
 #include <core/tick.h>
 #include <core/trap.h>
 #include <core/vtime.h>
@@ -36,18 +37,17 @@ _Static_assert((int)BG_POWER_ON == (int)VP_WDT_POWER_ON &&
 
 static struct bootguard bg;
 static bool present, ready;
-static volatile int lock;
+static struct spinlock lock;
 static uint64_t fg, fh;		/* watchdog and host counter frequencies */
 
 static void take(void)
 {
-	while (__atomic_exchange_n(&lock, 1, __ATOMIC_ACQUIRE))
-		;
+	spin_lock(&lock);
 }
 
 static void give(void)
 {
-	__atomic_store_n(&lock, 0, __ATOMIC_RELEASE);
+	spin_unlock(&lock);
 }
 
 /* The watchdog's counter: host time, in ticks of the frequency the guest

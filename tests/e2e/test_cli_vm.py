@@ -74,6 +74,9 @@ def test_list_shows_running_with_uptime(vm):
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(up \d+.*\)",
                         fields["Started"])
     assert fields["PID"].isdigit()
+    # verge-hv's HELLO: the core's features (cortex-a57: no SVE, PAuth)
+    assert fields["Core"].split()[:2] == ["fp", "simd"], fields["Core"]
+    assert "sve" not in fields["Core"] and "pauth" not in fields["Core"]
 
 
 def test_stats(vm):

@@ -134,6 +134,8 @@ static void do_hello(void)
 	struct vp_hello h;
 	struct vp_hello_reply r = { VP_VERSION, 0, VERGE_VERSION_NUM };
 
+	if (!vtime_cntfrq_writable())
+		r.flags |= VP_HELLO_F_FREQ_DT_ONLY;
 	memcpy(&h, req.payload, sizeof(h));
 	if (h.min_version > VP_VERSION || h.max_version < VP_VERSION) {
 		reply_error(VP_E_BAD_VERSION, "the hypervisor speaks version 1 only");

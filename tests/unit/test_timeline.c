@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <core/cntfrq.h>
 #include <core/timeline.h>
 
 #define FH	62500000ULL		/* QEMU's counter */
@@ -219,6 +220,21 @@ static void test_host_deadline_saturates(void **state)
 	assert_int_equal(timeline_init(&t, 0, 0, 1ULL << 32, FH), -ERANGE);
 }
 
+/* CNTFRQ_EL0 is written only where EL3 is not implemented (PFR0[15:12]). */
+static void test_cntfrq_decision(void **state)
+{
+	(void)state;
+	assert_true(cntfrq_writable(0x0000000001000222ULL));	/* A57, no EL3 */
+	assert_false(cntfrq_writable(0x0000000001001222ULL));	/* EL3, AArch64 */
+	assert_false(cntfrq_writable(0x0000000001002222ULL));	/* EL3, +AArch32 */
+	assert_false(cntfrq_writable(0xf000ULL));
+	assert_int_equal(freq_mechanism(0x1222, FH, FH), FREQ_BY_NONE);
+	assert_int_equal(freq_mechanism(0x0222, 2 * FH, FH), FREQ_BY_CNTFRQ);
+	assert_int_equal(freq_mechanism(0x1222, 2 * FH, FH), FREQ_BY_DT);
+	assert_string_equal(freq_by_name(FREQ_BY_DT),
+			    "DT only (EL3 owns CNTFRQ_EL0)");
+}
+
 static void test_step_forward(void **state)
 {
 	struct timeline t = natural(FH);
@@ -242,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_presented_frequency),
 		cmocka_unit_test(test_host_deadline_inverse),
 		cmocka_unit_test(test_host_deadline_saturates),
+		cmocka_unit_test(test_cntfrq_decision),
 		cmocka_unit_test(test_step_forward),
 	};
 

@@ -415,6 +415,15 @@ static void m_define(struct rpc_call *c)
 	r.cpus = rpc_int(c, "cpus", 2);
 	r.freq_hz = (uint64_t)rpc_int(c, "freq_hz", 0);
 	r.watchdog_s = rpc_int(c, "watchdog_s", 0);
+	r.ptimer = rpc_bool(c, "ptimer", false);
+	r.acpi = rpc_bool(c, "acpi", false);
+	if (r.ptimer && r.acpi) {	/* verge-hv refuses to boot both */
+		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
+			 "ptimer"), "ptimer and acpi cannot be combined: an"
+			 " ACPI guest (GTDT) needs the virtual timer that"
+			 " ptimer hides");
+		return;
+	}
 	r.restart = (char *)(restart ? restart : "no");
 	r.cpu_quota = rpc_int(c, "cpu_quota", 0);
 	r.cpu_weight = rpc_int(c, "cpu_weight", 0);
@@ -1049,6 +1058,9 @@ const struct rpc_method verged_methods[] = {
 		{ "pids_max", "I", false, 1, 4194304 },
 		{ "partition", "s", false, 1, NAME_MAX_LEN },
 		{ "watchdog_s", "I", false, 1, 3600 },
+		/* verge-hv's clock and firmware options */
+		{ "ptimer", "b", false, 0, 0 },
+		{ "acpi", "b", false, 0, 0 },
 	} },
 	{ "partition.create", m_part_create, STATE, {
 		NAME,

@@ -328,6 +328,10 @@ static char *static_json(const struct vm_record *r)
 	jw_str(&w, r->restart);
 	jw_key(&w, "watchdog_s");
 	jw_int(&w, r->watchdog_s);
+	jw_key(&w, "ptimer");	/* verge-hv's clock and firmware options */
+	jw_bool(&w, r->ptimer);
+	jw_key(&w, "acpi");
+	jw_bool(&w, r->acpi);
 	return jw_finish(&w, NULL);	/* "{...", left open */
 }
 

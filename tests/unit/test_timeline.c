@@ -172,6 +172,15 @@ static void test_host_deadline_saturates(void **state)
 	struct timeline t;
 
 	(void)state;
+	/* The cases of the review: CVAL = ~0 at rates 0.01 and 100. */
+	assert_int_equal(timeline_init(&t, 1000, 1000, FH, FH), 0);
+	assert_int_equal(timeline_set_rate(&t, 1000, 1, 100), 0);
+	assert_int_equal(timeline_host_at(&t, UINT64_MAX), UINT64_MAX);
+	assert_int_equal(timeline_set_rate(&t, 1000, 1, 2), 0);
+	assert_int_equal(timeline_host_at(&t, UINT64_MAX), UINT64_MAX);
+	assert_int_equal(timeline_set_rate(&t, 1000, 100, 1), 0);
+	assert_int_equal(timeline_host_at(&t, UINT64_MAX),
+			 1000 + (UINT64_MAX - 1000 + 99) / 100);
 	for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++)
 	for (size_t f = 0; f < sizeof(fgs) / sizeof(fgs[0]); f++)
 	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
@@ -203,15 +212,6 @@ static void test_host_deadline_saturates(void **state)
 			}
 		}
 	}
-	/* The cases of the review: CVAL = ~0 at rates 0.01 and 100. */
-	assert_int_equal(timeline_init(&t, 1000, 1000, FH, FH), 0);
-	assert_int_equal(timeline_set_rate(&t, 1000, 1, 100), 0);
-	assert_int_equal(timeline_host_at(&t, UINT64_MAX), UINT64_MAX);
-	assert_int_equal(timeline_set_rate(&t, 1000, 1, 2), 0);
-	assert_int_equal(timeline_host_at(&t, UINT64_MAX), UINT64_MAX);
-	assert_int_equal(timeline_set_rate(&t, 1000, 100, 1), 0);
-	assert_int_equal(timeline_host_at(&t, UINT64_MAX),
-			 1000 + (UINT64_MAX - 1000 + 99) / 100);
 	/* A huge host offset: p0 + d would wrap. */
 	assert_int_equal(timeline_init(&t, UINT64_MAX - 10, 0, FH, FH), 0);
 	assert_int_equal(timeline_host_at(&t, 1000), UINT64_MAX);

@@ -38,6 +38,7 @@ struct hvlink {
 	bool up, closing, connecting;
 	long long peer_uid;	/* the server's uid (jails), -1: any */
 	bool no_held;		/* the hypervisor predates held events */
+	uint16_t hello_flags;	/* VP_HELLO_F_* of the last HELLO */
 	struct vp_evcursor cur;	/* held events passed on */
 	uint32_t seq;
 	struct hv_req *reqs, **reqs_tail;
@@ -258,6 +259,7 @@ static void hello_done(void *arg, int err, const struct vp_frame *f)
 		return;
 	}
 	log_debug("%s: hypervisor %06x", l->path, h.hv_version);
+	l->hello_flags = h.flags;
 	l->up = true;
 	l->no_held = false;
 	ask_replay(l);
@@ -440,6 +442,11 @@ int hvlink_request(struct hvlink *l, uint8_t type, const void *payload,
 	if (l->reqs == r)
 		arm_timer(l);
 	return 0;
+}
+
+uint16_t hvlink_hello_flags(const struct hvlink *l)
+{
+	return l ? l->hello_flags : 0;
 }
 
 bool hvlink_up(const struct hvlink *l)

@@ -49,6 +49,8 @@ int hvlink_open(uv_loop_t *loop, const char *path, int timeout_ms,
 int hvlink_request(struct hvlink *l, uint8_t type, const void *payload,
 		   uint32_t len, hvlink_reply_fn cb, void *arg);
 bool hvlink_up(const struct hvlink *l);
+/* The flags of the hypervisor's last HELLO reply (VP_HELLO_F_*). */
+uint16_t hvlink_hello_flags(const struct hvlink *l);
 /* Where held events resume: the boot_id and seq of the last one the
  * owner recorded (0, 0 for a QEMU just started). Call after open. */
 void hvlink_set_cursor(struct hvlink *l, uint64_t boot_id, uint32_t seq);

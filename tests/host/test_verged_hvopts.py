@@ -79,6 +79,8 @@ def test_ptimer_and_freq_at_rate_1(vd):
     # and restored when verge-hv comes up (as after a guest reboot)
     wait_for("SET_RATE 1/1", lambda: [1, 1] in [
         x["set_rate"] for x in fake_log(vd, "pt") if "set_rate" in x])
+    # how the frequency is presented: the stand-in's HELLO has no flags
+    assert vd.call("clock.show", name="pt")["freq_by"] == "cntfrq"
     vd.call("vm.kill", name="pt")
 
 

@@ -530,9 +530,9 @@ static void on_boot(struct vm *vm, const struct vp_frame *f)
 	if (b.stage == VP_BOOT_HV_UP)
 		boot_begins(vm);
 	push_all_guestinfo(vm);
-	if (b.stage == VP_BOOT_HV_UP && rate.num != rate.den)
+	if (b.stage == VP_BOOT_HV_UP && rate.num && rate.den)
 		/* After a guest reset the hypervisor starts from its command
-		 * line; the rate may have been changed live since. */
+		 * line; the rate may have been changed live since, to 1 too. */
 		hvlink_request(vm->hv, VP_CLOCK_SET_RATE, &rate, sizeof(rate),
 			       rate_restored, vm->def.name);
 	if (b.stage == VP_BOOT_GUEST_ENTERED)

@@ -40,6 +40,7 @@ struct hvlink {
 	bool no_held;		/* the hypervisor predates held events */
 	bool has_cpu;		/* its HELLO said what the core offers */
 	struct vp_hello_cpu cpu;
+	uint16_t hello_flags;	/* VP_HELLO_F_* of the last HELLO */
 	struct vp_evcursor cur;	/* held events passed on */
 	uint32_t seq;
 	struct hv_req *reqs, **reqs_tail;
@@ -268,6 +269,7 @@ static void hello_done(void *arg, int err, const struct vp_frame *f)
 		return;
 	}
 	log_debug("%s: hypervisor %06x", l->path, h.hv_version);
+	l->hello_flags = h.flags;
 	l->up = true;
 	l->no_held = false;
 	ask_replay(l);
@@ -455,6 +457,11 @@ int hvlink_request(struct hvlink *l, uint8_t type, const void *payload,
 const struct vp_hello_cpu *hvlink_cpu(const struct hvlink *l)
 {
 	return l && l->has_cpu ? &l->cpu : NULL;
+}
+
+uint16_t hvlink_hello_flags(const struct hvlink *l)
+{
+	return l ? l->hello_flags : 0;
 }
 
 bool hvlink_up(const struct hvlink *l)

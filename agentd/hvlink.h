@@ -52,6 +52,8 @@ bool hvlink_up(const struct hvlink *l);
 /* What the core offers the guest, from the last HELLO; NULL before one or
  * from a hypervisor that does not say. */
 const struct vp_hello_cpu *hvlink_cpu(const struct hvlink *l);
+/* The flags of the hypervisor's last HELLO reply (VP_HELLO_F_*). */
+uint16_t hvlink_hello_flags(const struct hvlink *l);
 /* Where held events resume: the boot_id and seq of the last one the
  * owner recorded (0, 0 for a QEMU just started). Call after open. */
 void hvlink_set_cursor(struct hvlink *l, uint64_t boot_id, uint32_t seq);

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <verge_rate.h>
+
 #include "hvlink.h"
 #include "jail.h"
 #include "jsonw.h"
@@ -121,74 +123,43 @@ static bool valid_name(const char *s)
 	return true;
 }
 
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
-/* verge-hv checks the same bounds (hypervisor/core/bootargs.c). */
+/* The one rate syntax (proto/verge_rate.h); a JSON number is read as the
+ * decimal it prints as with 9 fractional digits, so 0.5 and "0.5" agree
+ * and 0.3333333 is as fine as "0.3333333" (-EDOM). */
 int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den)
 {
-	uint64_t num = 0, den = 1, g;
-	char buf[64], *p;
-	int digits = 0;
+	char buf[VERGE_RATE_TEXT];
+	int n;
 
-	if (json_is_number(v))
-		snprintf(buf, sizeof(buf), "%.9f", json_number_value(v));
-	else if (json_is_string(v) && json_string_length(v) < sizeof(buf))
-		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
-	else
+	if (json_is_string(v))
+		return verge_rate_parse(json_string_value(v),
+					json_string_length(v), ret_num,
+					ret_den);
+	if (!json_is_number(v))
 		return -EINVAL;
-	p = buf;
-	if (*p < '0' || *p > '9')
-		return -EINVAL;
-	while (*p >= '0' && *p <= '9' && num < 1000000)
-		num = num * 10 + (uint64_t)(*p++ - '0');
-	if (*p == '/') {
-		p++;
-		if (*p < '1' || *p > '9')
-			return -EINVAL;
-		den = 0;
-		while (*p >= '0' && *p <= '9' && den < 1000000000)
-			den = den * 10 + (uint64_t)(*p++ - '0');
-	} else if (*p == '.') {
-		p++;
-		while (*p >= '0' && *p <= '9' && digits < 9) {
-			num = num * 10 + (uint64_t)(*p++ - '0');
-			den *= 10;
-			digits++;
-		}
-		while (*p == '0')	/* "%.9f" pads with zeros */
-			p++;
-	}
-	if (*p || !den)
-		return -EINVAL;
-	g = gcd(num, den);
-	if (g) {
-		num /= g;
-		den /= g;
-	}
-	/* 0.01 <= num/den <= 100, in integers */
-	if (num * 100 < den || num > den * 100 || num > UINT32_MAX ||
-	    den > UINT32_MAX)
-		return -EINVAL;
-	*ret_num = (uint32_t)num;
-	*ret_den = (uint32_t)den;
-	return 0;
+	if (json_number_value(v) < 0)
+		return -EINVAL;		/* as "-1" */
+	n = snprintf(buf, sizeof(buf), "%.9f", json_number_value(v));
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -ERANGE;		/* more digits than any rate */
+	return verge_rate_parse(buf, (size_t)n, ret_num, ret_den);
+}
+
+static const char *rate_error_name(int err)
+{
+	return err == -ERANGE ? "range" : err == -EDOM ? "precision" :
+	       "syntax";
 }
 
 static int rate_param(struct rpc_call *c, uint32_t *num, uint32_t *den)
 {
-	if (verged_parse_rate(rpc_obj(c, "rate"), num, den) == 0)
+	int r = verged_parse_rate(rpc_obj(c, "rate"), num, den);
+
+	if (r == 0)
 		return 0;
-	fail_param(c, "rate", "%s", "rate must be \"p/q\" or a decimal with"
-		   " at most 9 fraction digits, from 0.01 to 100");
+	rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss ss}", "param", "rate",
+		 "error", rate_error_name(r)), "rate: %s; %s",
+		 verge_rate_strerror(r), VERGE_RATE_EXPECT);
 	return -EINVAL;
 }
 
@@ -444,6 +415,15 @@ static void m_define(struct rpc_call *c)
 	r.cpus = rpc_int(c, "cpus", 2);
 	r.freq_hz = (uint64_t)rpc_int(c, "freq_hz", 0);
 	r.watchdog_s = rpc_int(c, "watchdog_s", 0);
+	r.ptimer = rpc_bool(c, "ptimer", false);
+	r.acpi = rpc_bool(c, "acpi", false);
+	if (r.ptimer && r.acpi) {	/* verge-hv refuses to boot both */
+		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
+			 "ptimer"), "ptimer and acpi cannot be combined: an"
+			 " ACPI guest (GTDT) needs the virtual timer that"
+			 " ptimer hides");
+		return;
+	}
 	r.restart = (char *)(restart ? restart : "no");
 	r.cpu_quota = rpc_int(c, "cpu_quota", 0);
 	r.cpu_weight = rpc_int(c, "cpu_weight", 0);
@@ -1078,6 +1058,9 @@ const struct rpc_method verged_methods[] = {
 		{ "pids_max", "I", false, 1, 4194304 },
 		{ "partition", "s", false, 1, NAME_MAX_LEN },
 		{ "watchdog_s", "I", false, 1, 3600 },
+		/* verge-hv's clock and firmware options */
+		{ "ptimer", "b", false, 0, 0 },
+		{ "acpi", "b", false, 0, 0 },
 	} },
 	{ "partition.create", m_part_create, STATE, {
 		NAME,

@@ -34,7 +34,7 @@ $(VERGE_JAIL): agentd/verge-jail.c
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -D_GNU_SOURCE $(HOST_LDFLAGS) -o $@ $<
 
 $(VERGED_LIB): $(VERGED_OBJS) $(O)/host/proto/frame.c.o \
-	$(O)/host/proto/evq.c.o
+	$(O)/host/proto/evq.c.o $(O)/host/proto/rate.c.o
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 

@@ -93,7 +93,9 @@ static void add_append(struct argv_buf *a, const struct vm *vm)
 	const struct vm_record *r = &vm->def;
 	char rate[40] = "", freq[40] = "", uuid[64] = "", wdt[32] = "";
 
-	if (r->rate_num && !(r->rate_num == r->rate_den))
+	/* With verge.freq alone verge-hv runs the guest at host/freq
+	 * (docs/hypervisor.md): a stored rate of 1 is passed then too. */
+	if (r->rate_num && (r->rate_num != r->rate_den || r->freq_hz))
 		snprintf(rate, sizeof(rate), " verge.rate=%u/%u", r->rate_num,
 			 r->rate_den);
 	if (r->freq_hz)
@@ -104,8 +106,9 @@ static void add_append(struct argv_buf *a, const struct vm *vm)
 	if (r->watchdog_s)	/* the boot guard (docs/bootguard.md) */
 		snprintf(wdt, sizeof(wdt), " verge.wdt=%lld",
 			 (long long)r->watchdog_s);
-	add(a, "verge.kernel=%s%s%s%s%s -- %s", QEMU_KERNEL_ADDR, uuid, rate,
-	    freq, wdt, r->cmdline ? r->cmdline : "");
+	add(a, "verge.kernel=%s%s%s%s%s%s%s -- %s", QEMU_KERNEL_ADDR, uuid, rate,
+	    freq, wdt, r->ptimer ? " verge.ptimer=1" : "",
+	    r->acpi ? " verge.acpi=1" : "", r->cmdline ? r->cmdline : "");
 }
 
 char **qemu_argv(const struct vm *vm, const struct verged_config *cfg)

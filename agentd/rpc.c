@@ -127,6 +127,13 @@ json_int_t rpc_int(const struct rpc_call *c, const char *name, json_int_t def)
 	return i >= 0 && c->present[i] ? c->args[i].i : def;
 }
 
+bool rpc_bool(const struct rpc_call *c, const char *name, bool def)
+{
+	int i = param_index(c->method, name);
+
+	return i >= 0 && c->present[i] ? c->args[i].b != 0 : def;
+}
+
 double rpc_num(const struct rpc_call *c, const char *name, double def)
 {
 	int i = param_index(c->method, name);

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 
 struct store;
 
@@ -32,6 +32,8 @@ struct vm_record {
 	uint32_t rate_num, rate_den;
 	uint64_t freq_hz;		/* 0: the host's */
 	int64_t watchdog_s;		/* boot guard timeout, 0: off */
+	bool ptimer;			/* verge.ptimer=1: no virtual timer */
+	bool acpi;			/* verge.acpi=1: boot with ACPI */
 	char *state;			/* observed */
 	int64_t pid, boots;
 	double started_at;

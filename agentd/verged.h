@@ -62,8 +62,9 @@ void verged_guest_event(struct verged *d, const char *vm, const char *type,
 			json_t *detail);
 
 /*
- * A rate: "p/q", a decimal with up to 9 fraction digits ("0.5"), or a
- * JSON number; reduced; 0.01 <= p/q <= 100. Returns 0 or -EINVAL.
+ * A rate: a string in the syntax of proto/verge_rate.h ("0.5", "1/3") or
+ * a JSON number (0.5); reduced. Returns 0 or verge_rate_parse()'s -EINVAL,
+ * -EDOM or -ERANGE.
  */
 int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den);
 

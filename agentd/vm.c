@@ -328,6 +328,10 @@ static char *static_json(const struct vm_record *r)
 	jw_str(&w, r->restart);
 	jw_key(&w, "watchdog_s");
 	jw_int(&w, r->watchdog_s);
+	jw_key(&w, "ptimer");	/* verge-hv's clock and firmware options */
+	jw_bool(&w, r->ptimer);
+	jw_key(&w, "acpi");
+	jw_bool(&w, r->acpi);
 	return jw_finish(&w, NULL);	/* "{...", left open */
 }
 
@@ -488,6 +492,10 @@ json_t *vm_clock_json(const struct vm *vm, const void *clock)
 	SET("counter_traps", c->counter_traps);
 	SET("timer_traps", c->timer_traps);
 #undef SET
+	/* how the guest is told freq_hz (docs/hypervisor.md, "Guest time") */
+	json_object_set_new(j, "freq_by", json_string(
+		hvlink_hello_flags(vm->hv) & VP_HELLO_F_FREQ_DT_ONLY ? "dt" :
+		"cntfrq"));
 	json_object_set_new(j, "live", json_true());
 	return j;
 }

@@ -75,6 +75,13 @@ static const struct cli_arg define_args[] = {
 	{ "watchdog", "S", CLI_SECONDS, 0, "watchdog_s",
 	  "boot guard: reset the guest S seconds (1-3600) after hand-off "
 	  "unless its OS refreshes the watchdog (default off)", NULL },
+	/* verge-hv's clock and firmware options */
+	{ "ptimer", NULL, CLI_FLAG, 0, "ptimer",
+	  "the guest gets only the physical timer, which verge-hv traps "
+	  "and scales exactly (verge.ptimer=1; not with --acpi)", NULL },
+	{ "acpi", NULL, CLI_FLAG, 0, "acpi",
+	  "boot the guest with ACPI tables instead of a device tree "
+	  "(verge.acpi=1)", NULL },
 	END
 };
 

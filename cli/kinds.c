@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <verge_rate.h>
+
 #include "cli.h"
 
 #define NS_PER_S	1000000000ull
@@ -91,39 +93,14 @@ int cli_parse_scaled(const char *s, const struct cli_unit *units,
 	return 0;
 }
 
-/* "P/Q" with positive integers, or a positive decimal "0.5", "2". */
+/* The one rate syntax of verge (proto/verge_rate.h); reduced. */
 int cli_parse_rate(const char *s, uint64_t *ret_num, uint64_t *ret_den)
 {
-	const char *slash = strchr(s, '/'), *dot = strchr(s, '.');
-	uint64_t num, den = 1;
-	char head[16];
-	size_t n;
-	int r;
+	uint32_t num, den;
+	int r = verge_rate_parse(s, strlen(s), &num, &den);
 
-	if (!slash) {
-		/* k fraction digits: the value is num / 10^k, exactly. */
-		for (n = dot ? strlen(dot + 1) : 0; n; n--) {
-			if (den >= 1000000000)
-				return -EDOM;
-			den *= 10;
-		}
-		r = cli_parse_scaled(s, (const struct cli_unit[]){
-			{ "", den }, { NULL, 0 } }, UINT64_MAX, &num);
-	} else {
-		n = (size_t)(slash - s);
-		if (n == 0 || n >= sizeof(head) || dot)
-			return -EINVAL;
-		memcpy(head, s, n);
-		head[n] = '\0';
-		r = cli_parse_scaled(head, units_count, UINT32_MAX, &num);
-		if (r == 0)
-			r = cli_parse_scaled(slash + 1, units_count,
-					     UINT32_MAX, &den);
-	}
 	if (r < 0)
 		return r;
-	if (num == 0 || den == 0)
-		return -ERANGE;
 	*ret_num = num;
 	*ret_den = den;
 	return 0;
@@ -309,6 +286,9 @@ json_t *cli_kind_value(const struct cli_arg *a, const char *s, char *err,
 			 why);
 	} else if (why[0]) {
 		snprintf(err, errsize, "%s: '%s': %s", label, s, why);
+	} else if (a->kind == CLI_RATE) {	/* verged's and verge-hv's words */
+		snprintf(err, errsize, "%s: '%s' is %s", label, s,
+			 verge_rate_strerror(r));
 	} else if (r == -ERANGE) {
 		snprintf(err, errsize, "%s: '%s' is out of range (%s)", label,
 			 s, examples[a->kind]);

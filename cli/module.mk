@@ -3,7 +3,7 @@
 # Everything but main.c also links into the unit tests (tests/unit).
 
 CLI_HOST    := $(O)/host/cli
-CLI_CFLAGS  := $(HOST_CFLAGS) -Icli/inc -MMD -MP
+CLI_CFLAGS  := $(HOST_CFLAGS) -Icli/inc -Iproto/inc -MMD -MP
 CLI_LIBS    := -ljansson -lcurl
 ifneq ($(SANITIZE),)
 CLI_CFLAGS  += -fno-sanitize-recover=all
@@ -17,7 +17,7 @@ CLI_OBJS    := $(CLI_LIB_OBJS) $(CLI_HOST)/main.c.o
 
 all: $(VERGE_BIN)
 
-$(VERGE_BIN): $(CLI_OBJS)
+$(VERGE_BIN): $(CLI_OBJS) $(O)/host/proto/rate.c.o
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
@@ -35,7 +35,7 @@ CLI_UNIT    += $(UNIT_DIR)/test_cli_safe
 UNIT_TESTS  += $(CLI_UNIT)
 all: $(CLI_UNIT)
 
-$(CLI_UNIT): %: %.c.o $(CLI_LIB_OBJS)
+$(CLI_UNIT): %: %.c.o $(CLI_LIB_OBJS) $(O)/host/proto/rate.c.o
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ -lcmocka $(CLI_LIBS)
 

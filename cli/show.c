@@ -301,6 +301,11 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	kv_add(&kv, "Clock rate", buf);
 	fmt_guest_freq(clock, "freq_hz", buf, sizeof(buf));
 	kv_add(&kv, "Frequency", buf);
+	/* verge-hv's clock and firmware options (verge.ptimer, verge.acpi) */
+	kv_add(&kv, "Guest timer", json_is_true(json_object_get(r, "ptimer")) ?
+	       "physical only (ptimer)" : "virtual and physical");
+	kv_add(&kv, "Firmware", json_is_true(json_object_get(r, "acpi")) ?
+	       "ACPI" : "device tree");
 	fmt_agent(agent, age, sizeof(age));
 	if (json_is_true(json_object_get(agent, "seen")))
 		snprintf(buf, sizeof(buf), "%s, %s, detect %s", cli_jstr(agent,

@@ -21,7 +21,7 @@ HV_SRCS := $(wildcard hypervisor/arch/arm64/*.S hypervisor/arch/arm64/*.c \
 	hypervisor/core/*.c hypervisor/drivers/*.c hypervisor/lib/*.c \
 	hypervisor/acpi/*.c)
 HV_SRCS := $(filter-out hypervisor/arch/arm64/asm-offsets.c,$(HV_SRCS))
-HV_SRCS += proto/frame.c proto/evq.c
+HV_SRCS += proto/frame.c proto/evq.c proto/rate.c
 HV_OBJS := $(patsubst %,$(O)/%.o,$(HV_SRCS))
 
 all: $(HV_BIN)

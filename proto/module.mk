@@ -11,7 +11,7 @@ endif
 
 MGMT_BIN     := $(O)/verge-mgmt
 PROTO_OBJS   := $(patsubst %,$(PROTO_HOST)/%.c.o,frame evq mgmt_client \
-	tool/verge-mgmt)
+	tool/verge-mgmt rate)
 
 all: $(MGMT_BIN)
 

@@ -135,6 +135,7 @@ struct cli_unit {
 };
 int cli_parse_scaled(const char *s, const struct cli_unit *units,
 		     uint64_t max, uint64_t *ret_value);
+/* A rate (proto/verge_rate.h), reduced: 0, -EINVAL, -EDOM or -ERANGE. */
 int cli_parse_rate(const char *s, uint64_t *ret_num, uint64_t *ret_den);
 int cli_parse_duration_ns(const char *s, bool bare_seconds,
 			  uint64_t *ret_ns);

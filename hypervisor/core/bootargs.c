@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Parsing of the hypervisor's options from /chosen/bootargs. */
 #include <core/bootargs.h>
+#include <verge_rate.h>
 
 struct option;
 typedef int (*parse_fn)(const struct option *o, const char *s, size_t len,
@@ -36,8 +37,7 @@ static const struct option options[] = {
 	NUM("verge.acpi", acpi, 0, 1, false),
 	NUM("verge.wdt", wdt_s, 0, 3600, false),
 	NUM("verge.wdt_loader", wdt_loader, 0, 1, false),
-	{ "verge.rate", parse_rate, 0, 0, 0, 0, false,
-	  "a rate in 0.01..100, e.g. 0.5 or 1/3" },
+	{ "verge.rate", parse_rate, 0, 0, 0, 0, false, NULL },
 	{ "verge.uuid", parse_uuid, 0, 0, 0, 0, false,
 	  "a UUID, 8-4-4-4-12 hex digits" },
 };
@@ -91,41 +91,19 @@ static int parse_number(const struct option *o, const char *s, size_t len,
 	return 0;
 }
 
-/* "a/b", or a decimal with up to 9 fractional digits ("0.5", "2"). */
-static int parse_fraction(const char *s, size_t len, uint64_t *num,
-			  uint64_t *den)
-{
-	const char *slash = memchr(s, '/', len), *dot = memchr(s, '.', len);
-	size_t ilen = dot ? (size_t)(dot - s) : len;
-	size_t flen = dot ? len - ilen - 1 : 0;
-	uint64_t frac = 0;
-
-	if (slash)
-		return parse_u64(s, slash - s, num) < 0 ||
-		       parse_u64(slash + 1, len - (slash - s) - 1, den) < 0 ?
-		       -EINVAL : 0;
-	if (flen > 9 || !ilen || (dot && !flen) ||
-	    parse_u64(s, ilen, num) < 0 || *num > 1000 ||
-	    (flen && parse_u64(dot + 1, flen, &frac) < 0))
-		return -EINVAL;
-	for (*den = 1; flen; flen--)
-		*den *= 10;
-	*num = *num * *den + frac;
-	return 0;
-}
-
+/* The one rate syntax of verge (proto/verge_rate.h). */
 static int parse_rate(const struct option *o, const char *s, size_t len,
 		      struct hv_config *cfg)
 {
-	uint64_t num, den;
+	uint32_t num, den;
+	int r;
 
 	(void)o;
-	if (parse_fraction(s, len, &num, &den) < 0 || !den || !num ||
-	    num > UINT32_MAX || den > UINT32_MAX ||
-	    num * 100 < den || num > den * 100)
-		return -EINVAL;
-	cfg->rate_num = (uint32_t)num;
-	cfg->rate_den = (uint32_t)den;
+	r = verge_rate_parse(s, len, &num, &den);
+	if (r < 0)
+		return r;
+	cfg->rate_num = num;
+	cfg->rate_den = den;
 	return 0;
 }
 
@@ -169,9 +147,12 @@ static const struct option *find_option(const char *tok, size_t len)
 }
 
 static void bad_value(const struct option *o, const char *v, size_t len,
-		      struct hv_err *err)
+		      int why, struct hv_err *err)
 {
-	if (o->expect)
+	if (o->parse == parse_rate)	/* the words every part uses */
+		hv_err_set(err, "%s: bad value '%.*s' (%s)", o->name, (int)len,
+			   v, verge_rate_strerror(why));
+	else if (o->expect)
 		hv_err_set(err, "%s: bad value '%.*s' (expected %s)", o->name,
 			   (int)len, v, o->expect);
 	else
@@ -188,6 +169,7 @@ static int apply(struct hv_config *cfg, unsigned *seen, const char *tok,
 	const struct option *o = find_option(tok, nlen);
 	const char *val = eq ? eq + 1 : "";
 	size_t vlen = eq ? len - nlen - 1 : 0;
+	int r;
 
 	if (!o) {
 		hv_err_set(err, "unknown option '%.*s' (guest options go after --)",
@@ -198,8 +180,9 @@ static int apply(struct hv_config *cfg, unsigned *seen, const char *tok,
 		hv_err_set(err, "%s given twice", o->name);
 		return -EINVAL;
 	}
-	if (!eq || o->parse(o, val, vlen, cfg) < 0) {
-		bad_value(o, val, vlen, err);
+	r = eq ? o->parse(o, val, vlen, cfg) : -EINVAL;
+	if (r < 0) {
+		bad_value(o, val, vlen, r, err);
 		return -EINVAL;
 	}
 	*seen |= 1u << (o - options);

@@ -196,6 +196,12 @@ static int boot_prepare(const void *fdt, struct hv_err *err)
 		hv_err_set(err, "verge.freq/verge.rate: the resulting rate is outside 0.01..100");
 		return -ERANGE;
 	}
+	/* With EL3 only the DT can carry the frequency; ACPI has no field. */
+	if (vtime_freq_by() == FREQ_BY_DT && hv.cfg.acpi) {
+		hv_err_set(err, "cannot present %lu Hz to an ACPI guest: EL3 owns CNTFRQ_EL0 on this core",
+			   vtime_guest_freq());
+		return -EINVAL;
+	}
 	/* Linux 6.1 maps a GTDT virtual timer GSIV of 0 as GSI 0 and then
 	 * fails to register its timer: ACPI cannot hide the virtual timer. */
 	if (hv.cfg.acpi && hv.cfg.ptimer) {
@@ -282,9 +288,12 @@ void hv_main(uint64_t dtb)
 	hv_log("guest at 0x%lx, DT at 0x%lx, stage-2 %u tables, command line \"%s\" (t=%lu ms)",
 	       hv.cfg.kernel, hv.guest_dtb, s2.tables, hv.cfg.guest_cmdline,
 	       tick_now_ms());
+	if (!vtime_cntfrq_writable())
+		hv_log("EL3 implemented: CNTFRQ_EL0 is left as it is");
 	if (vtime_guest_freq() != hv.cntfrq || hv.cfg.rate_num)
-		hv_log("guest clock: counter presented at %lu Hz, rate %u/%u",
-		       vtime_guest_freq(), hv.cfg.rate_num ? hv.cfg.rate_num : 1,
+		hv_log("guest clock: counter presented at %lu Hz by %s, rate %u/%u",
+		       vtime_guest_freq(), freq_by_name(vtime_freq_by()),
+		       hv.cfg.rate_num ? hv.cfg.rate_num : 1,
 		       hv.cfg.rate_num ? hv.cfg.rate_den : 1);
 	if (!hv.cfg.wdt_loader)
 		wdt_handoff();

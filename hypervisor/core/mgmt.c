@@ -144,6 +144,8 @@ static void do_hello(void)
 	_Static_assert(sizeof(rep) == sizeof(struct vp_hello_reply) +
 				      sizeof(struct vp_hello_cpu),
 		       "HELLO reply, packed");
+	if (!vtime_cntfrq_writable())
+		rep.r.flags |= VP_HELLO_F_FREQ_DT_ONLY;
 	memcpy(&h, req.payload, sizeof(h));
 	if (h.min_version > VP_VERSION || h.max_version < VP_VERSION) {
 		reply_error(VP_E_BAD_VERSION, "the hypervisor speaks version 1 only");

@@ -38,6 +38,8 @@ int timeline_init(struct timeline *t, uint64_t now, uint64_t g_now,
 
 	if (!fh || !fg)
 		return -EINVAL;
+	if (fh > UINT32_MAX || fg > UINT32_MAX)	/* CNTFRQ is 32 bits */
+		return -ERANGE;
 	rate_reduce(&num, &den);
 	if (!rate_ok(num, den))
 		return -ERANGE;
@@ -59,12 +61,16 @@ uint64_t timeline_guest(const struct timeline *t, uint64_t p)
 
 uint64_t timeline_host_at(const struct timeline *t, uint64_t g)
 {
-	u128 mul = (u128)t->num * t->fg, div = (u128)t->den * t->fh;
+	u128 mul = (u128)t->num * t->fg, div = (u128)t->den * t->fh, d;
 
 	if (g <= t->g0)
 		return t->p0;
-	/* ceil((g - g0) * div / mul) */
-	return t->p0 + (uint64_t)(((u128)(g - t->g0) * div + mul - 1) / mul);
+	/* ceil((g - g0) * div / mul): < 2^128 as fh, fg and den < 2^32 */
+	d = ((u128)(g - t->g0) * div + mul - 1) / mul;
+	/* Past the counter's range: never, not a wrapped, past deadline. */
+	if (d > UINT64_MAX - t->p0)
+		return UINT64_MAX;
+	return t->p0 + (uint64_t)d;
 }
 
 bool timeline_is_natural(const struct timeline *t)

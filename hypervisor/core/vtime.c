@@ -2,6 +2,7 @@
 /* Guest time control: the mechanisms of vtime.h on the timeline. */
 #include <arch/gic.h>
 #include <arch/sysreg.h>
+#include <core/cntfrq.h>
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/hv.h>
@@ -30,6 +31,9 @@ static struct {
 static struct {
 	uint64_t stalled, counter_traps, timer_traps, max_error;
 } st;
+
+/* ID_AA64PFR0_EL1: with EL3, CNTFRQ_EL0 is never written (core/cntfrq.h). */
+static uint64_t pfr0;
 
 /*
  * The frequency to present at the next boot survives a guest reset: QEMU
@@ -104,6 +108,7 @@ int vtime_init(uint64_t fg, uint32_t num, uint32_t den)
 	uint64_t fh = read_sysreg(cntfrq_el0), p = now();
 	int r;
 
+	pfr0 = read_sysreg(id_aa64pfr0_el1);
 	if (persist_valid() && persist.next_freq)
 		fg = persist.next_freq;	/* set by the host for this boot */
 	if (!fg)
@@ -121,6 +126,16 @@ uint64_t vtime_guest_freq(void)
 	return clk.tl.fg;
 }
 
+enum freq_by vtime_freq_by(void)
+{
+	return freq_mechanism(pfr0, clk.tl.fg, clk.tl.fh);
+}
+
+bool vtime_cntfrq_writable(void)
+{
+	return cntfrq_writable(pfr0);
+}
+
 static void arm_ptimer(struct cpu *c)
 {
 	uint64_t ctl = c->vt.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
@@ -134,7 +149,8 @@ static void arm_ptimer(struct cpu *c)
 void vtime_cpu_init(struct cpu *c)
 {
 	c->vt = (struct vtime_cpu){ 0 };
-	write_sysreg(cntfrq_el0, clk.tl.fg);
+	if (cntfrq_writable(pfr0))	/* UNDEFINED at EL2 with EL3 */
+		write_sysreg(cntfrq_el0, clk.tl.fg);
 	write_sysreg(cntvoff_el2, clk.cntvoff);
 	write_sysreg(cnthctl_el2, 0);	/* trap CNTPCT and CNTP_* */
 	write_sysreg(cntp_ctl_el0, 0);

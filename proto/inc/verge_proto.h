@@ -90,7 +90,7 @@ struct vp_hello {
 
 struct vp_hello_reply {
 	uint16_t version;	/* chosen: the highest both speak */
-	uint16_t reserved;
+	uint16_t flags;		/* VP_HELLO_F_* */
 	uint32_t hv_version;	/* 0x00MMmmpp */
 };
 
@@ -116,6 +116,9 @@ enum vp_cpu_feature {
 const char *vp_cpu_feature_name(unsigned bit);
 /* A HELLO reply's length: the old 8 bytes or with vp_hello_cpu. */
 int vp_hello_reply_size_ok(uint32_t len);
+/* The presented frequency reaches the guest by the DT only: EL3 owns
+ * CNTFRQ_EL0, which keeps the host's value (docs/hypervisor.md). */
+#define VP_HELLO_F_FREQ_DT_ONLY	0x0001
 
 /* Rates are rationals: guest seconds per host second = num / den,
  * 0.01 <= num/den <= 100, den != 0. */

@@ -14,11 +14,10 @@
 #include <time.h>
 
 #include <mgmt_client.h>
+#include <verge_rate.h>
 
 #define EXIT_ERROR	1
 #define EXIT_USAGE	2
-#define RATE_MIN_PCT	1	/* 0.01, in hundredths */
-#define RATE_MAX	100
 #define STEP_MAX_NS	(86400ull * 1000000000ull)
 
 struct ctx {
@@ -230,48 +229,16 @@ static int parse_decimal(const char *s, unsigned max_frac, uint64_t *ret_num,
 	return 0;
 }
 
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
-/* "0.5", "0.333333" (up to 6 decimals, exact) or "1/3", in 0.01..100. */
+/* The one rate syntax of verge (verge_rate.h). */
 static int parse_rate(const char *s, uint32_t *ret_num, uint32_t *ret_den)
 {
-	const char *slash = strchr(s, '/'), *end;
-	uint64_t num, den, g;
-	char head[32];
+	int r = verge_rate_parse(s, strlen(s), ret_num, ret_den);
 
-	if (slash) {
-		if ((size_t)(slash - s) >= sizeof(head))
-			return usage_error("bad rate '%s'", s);
-		memcpy(head, s, (size_t)(slash - s));
-		head[slash - s] = '\0';
-		if (parse_u64(head, &num) < 0 || parse_u64(slash + 1, &den) < 0 ||
-		    !den)
-			return usage_error("bad rate '%s' (expected e.g. 1/3)", s);
-	} else if (parse_decimal(s, 6, &num, &den, &end) < 0 || *end) {
-		return usage_error("bad rate '%s' (expected a decimal with at "
-				   "most 6 fractional digits, or N/D)", s);
-	}
-	if (num > UINT64_MAX / 100 || den > UINT64_MAX / 100 ||
-	    num * 100 < den * RATE_MIN_PCT || num > den * RATE_MAX)
-		return usage_error("rate %s is outside 0.01..100", s);
-	g = gcd(num, den);
-	num /= g;
-	den /= g;
-	if (num > UINT32_MAX || den > UINT32_MAX)
-		return usage_error("rate %s: numerator or denominator too large",
-				   s);
-	*ret_num = (uint32_t)num;
-	*ret_den = (uint32_t)den;
-	return 0;
+	if (r == 0)
+		return 0;
+	fprintf(stderr, "verge-mgmt: bad rate '%s': %s\n", s,
+		verge_rate_strerror(r));
+	return usage_error("%s", VERGE_RATE_EXPECT);
 }
 
 /* "1s", "250ms", "10us", "5000ns", "1.5ms": a whole number of ns. */
@@ -407,6 +374,7 @@ static int cmd_hello(struct ctx *x, int argc, char **argv)
 {
 	struct vp_hello_reply h;
 	struct vp_hello_cpu cpu;
+	const char *freq_by;
 	int r = prologue(x, argc, argv, 0, "", NULL);
 
 	if (r)
@@ -414,14 +382,20 @@ static int cmd_hello(struct ctx *x, int argc, char **argv)
 	r = mgmt_hello_cpu(x->c, &h, &cpu);
 	if (r < 0)
 		return fail(x, r);
+	freq_by = h.flags & VP_HELLO_F_FREQ_DT_ONLY ? "dt" : "cntfrq";
 	if (x->json)
-		printf("{\"protocol\":%u,\"hv_version\":\"%u.%u.%u\",\"cpu_features\":\"",
+		printf("{\"protocol\":%u,\"hv_version\":\"%u.%u.%u\","
+		       "\"freq_by\":\"%s\",\"cpu_features\":\"",
 		       h.version, (h.hv_version >> 16) & 0xff,
-		       (h.hv_version >> 8) & 0xff, h.hv_version & 0xff);
+		       (h.hv_version >> 8) & 0xff, h.hv_version & 0xff,
+		       freq_by);
 	else
-		printf("protocol %u, verge-hv %u.%u.%u\ncpu features:", h.version,
+		printf("protocol %u, verge-hv %u.%u.%u, frequency presented"
+		       " by %s\ncpu features:", h.version,
 		       (h.hv_version >> 16) & 0xff, (h.hv_version >> 8) & 0xff,
-		       h.hv_version & 0xff);
+		       h.hv_version & 0xff, h.flags & VP_HELLO_F_FREQ_DT_ONLY ?
+		       "the DT only (EL3 owns CNTFRQ_EL0)" :
+		       "CNTFRQ_EL0 and the DT");
 	for (unsigned i = 0, n = 0; i < 64; i++)
 		if (cpu.features >> i & 1 && vp_cpu_feature_name(i))
 			printf("%s%s", n++ || !x->json ? " " : "",

@@ -27,7 +27,7 @@ $(FUZZ_OBJ)/proto/%: FUZZ_INC := -Iproto/inc
 $(FUZZ_OBJ)/hypervisor/%: FUZZ_INC := $(FUZZ_INC_HV)
 $(FUZZ_OBJ)/tests/unit/%: FUZZ_INC := $(FUZZ_INC_HV)
 $(FUZZ_OBJ)/agentd/%: FUZZ_INC := -D_GNU_SOURCE -Iagentd -Iproto/inc
-$(FUZZ_OBJ)/cli/%: FUZZ_INC := -Icli/inc
+$(FUZZ_OBJ)/cli/%: FUZZ_INC := -Icli/inc -Iproto/inc
 $(FUZZ_OBJ)/guest-agent/%: FUZZ_INC := -Iguest-agent -Iproto/inc
 FUZZ_INC_OF_frame       := -Iproto/inc
 FUZZ_INC_OF_bootargs    := $(FUZZ_INC_HV)
@@ -36,18 +36,18 @@ FUZZ_INC_OF_backdoor    := $(FUZZ_INC_HV)
 FUZZ_INC_OF_rpc         := -D_GNU_SOURCE -Iagentd -Iproto/inc
 FUZZ_INC_OF_rest        := -D_GNU_SOURCE -Iagentd -Iproto/inc
 FUZZ_INC_OF_guest_agent := -Iguest-agent -Iproto/inc
-FUZZ_INC_OF_cli         := -Icli/inc
+FUZZ_INC_OF_cli         := -Icli/inc -Iproto/inc
 $(FUZZ_OBJ)/tests/fuzz/fuzz_%.c.o: FUZZ_INC = \
 	$(FUZZ_INC_OF_$(patsubst fuzz_%,%,$(notdir $(@:.c.o=))))
 $(FUZZ_OBJ)/tests/fuzz/verged_fixture.c.o: FUZZ_INC := -D_GNU_SOURCE -Iagentd -Iproto/inc
 
 fuzz_objs = $(patsubst %,$(FUZZ_OBJ)/%.c.o,$(1))
 FUZZ_VERGED := $(call fuzz_objs,$(patsubst %,agentd/%,$(VERGED_SRCS)) \
-	proto/frame proto/evq tests/fuzz/verged_fixture)
+	proto/frame proto/evq proto/rate tests/fuzz/verged_fixture)
 
 # What each harness links besides its own object, and its libraries.
 $(FUZZ_DIR)/fuzz_frame: $(call fuzz_objs,proto/frame)
-$(FUZZ_DIR)/fuzz_bootargs: $(call fuzz_objs,hypervisor/core/bootargs)
+$(FUZZ_DIR)/fuzz_bootargs: $(call fuzz_objs,hypervisor/core/bootargs proto/rate)
 $(FUZZ_DIR)/fuzz_acpi: $(call fuzz_objs,$(ACPI_SRCS:.c=))
 $(FUZZ_DIR)/fuzz_acpi: FUZZ_LIBS := -lfdt
 $(FUZZ_DIR)/fuzz_backdoor: $(call fuzz_objs,hypervisor/core/backdoor \
@@ -59,7 +59,7 @@ $(FUZZ_DIR)/fuzz_guest_agent: $(call fuzz_objs,guest-agent/json \
 	guest-agent/tclo)
 $(FUZZ_DIR)/fuzz_guest_agent: FUZZ_LIBS := -lm
 $(FUZZ_DIR)/fuzz_cli: $(call fuzz_objs,$(patsubst $(CLI_HOST)/%.c.o,cli/%, \
-	$(CLI_LIB_OBJS)))
+	$(CLI_LIB_OBJS)) proto/rate)
 $(FUZZ_DIR)/fuzz_cli: FUZZ_LIBS := $(CLI_LIBS)
 
 $(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.c.o

@@ -35,6 +35,7 @@ static const struct test tests[] = {
 	{ "ptimer_fires_at_cval", test_ptimer_fires_at_cval },
 	{ "ptimer_rearm_on_rate_change", test_ptimer_rearm },
 	{ "cntpct_cost", test_cntpct_cost },
+	{ "ptimer_far_cval", test_ptimer_far_cval },
 	{ "bd_getversion", test_bd_getversion },
 	{ "bd_errors", test_bd_errors },
 	{ "bd_uuid", test_bd_uuid },

@@ -314,6 +314,56 @@ void test_ptimer_rearm(void)
 	judge_late(late, ticks, n);
 }
 
+/*
+ * A deadline G reaches only after some 2^64 host ticks is "never", at
+ * every rate: no PPI 30 and no ISTATUS within FAR_WAIT_MS of host time.
+ * At rate r < 1 the guest picks CVAL = G + r * (2^64 - 1 s): its host
+ * deadline, computed modulo 2^64, would wrap to 1 s in the past, fire at
+ * once and again after every EOI of a guest that keeps the timer enabled
+ * (an interrupt storm). Otherwise CVAL = ~0.
+ */
+#define FAR_WAIT_MS	200
+
+static uint64_t far_cval(const struct hv_clock *c)
+{
+	unsigned __int128 x;
+
+	if (c->num >= c->den || read_sysreg(cntfrq_el0) != HOST_FREQ)
+		return ~0UL;
+	x = ((((unsigned __int128)1) << 64) - HOST_FREQ) * c->num / c->den;
+	return x > ~0UL - c->g ? ~0UL : c->g + (uint64_t)x;
+}
+
+void test_ptimer_far_cval(void)
+{
+	uint32_t before = pt.count;
+	uint64_t ctl, end, cval;
+	struct hv_clock c;
+
+	if (!hv_require() || !gic_ready() || !hv_clock(&c))
+		return;
+	cval = far_cval(&c);
+	info("rate %lu/%lu, G %lu, CVAL %lu", c.num, c.den, c.g, cval);
+	gic_enable_ppi(PTIMER_PPI);
+	write_sysreg(cntp_cval_el0, cval);
+	write_sysreg(cntp_ctl_el0, CNTP_CTL_ENABLE);
+	isb();
+	end = host_now() + HOST_FREQ / 1000 * FAR_WAIT_MS;
+	irq_enable();
+	while (host_now() < end)
+		;
+	irq_disable();
+	ctl = read_sysreg(cntp_ctl_el0);
+	write_sysreg(cntp_ctl_el0, 0);
+	isb();
+	if (pt.count != before)
+		fail("%u PPI 30 interrupts in %u ms with CNTP_CVAL %lu (G %lu)",
+		     pt.count - before, FAR_WAIT_MS, cval, c.g);
+	else if (ctl & CNTP_CTL_ISTATUS)
+		fail("CNTP_CTL = 0x%lx with CNTP_CVAL %lu: ISTATUS set", ctl,
+		     cval);
+}
+
 void test_cntpct_cost(void)
 {
 	uint64_t fg = read_sysreg(cntfrq_el0), t0, t1, t2, ns_p, ns_v;

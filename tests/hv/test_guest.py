@@ -34,6 +34,7 @@ NAMES = [
     "ptimer_fires_at_cval",
     "ptimer_rearm_on_rate_change",
     "cntpct_cost",
+    "ptimer_far_cval",
     "bd_getversion",
     "bd_errors",
     "bd_uuid",
@@ -67,7 +68,7 @@ HV_ONLY = {"psci_0_1_cpu_on", "smc_not_forwarded", "psci_allow_list",
            "hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
            "hv_tick_survives_guest_disable", "ptimer_rate",
            "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
-           "cntpct_cost"} | {n for n in NAMES if n.startswith("wdt_")} \
+           "cntpct_cost", "ptimer_far_cval"} | {n for n in NAMES if n.startswith("wdt_")} \
     | {n for n in NAMES if n.startswith("bd_")} \
     - {"bd_mdscr_shadow", "bd_debug_regs"} \
     | {n for n in NAMES if n.startswith("gic_")}

@@ -18,7 +18,8 @@ endif
 UNIT_NAMES  := test_bootargs test_platform_dt test_proto test_stage2 \
 	test_timeline test_trap_decode test_vgic_filter test_backdoor \
 	test_guestmsg test_rpci test_aml test_acpi test_guest_acpi \
-	test_sbsa_wdt test_bootguard test_siphash test_evq test_idregs
+	test_sbsa_wdt test_bootguard test_siphash test_evq test_idregs \
+	test_rate
 UNIT_TESTS  := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 UNIT_OBJS   := $(addsuffix .c.o,$(UNIT_TESTS)) $(UNIT_DIR)/fixture.c.o \
 	$(UNIT_DIR)/bd_fake.c.o
@@ -29,7 +30,7 @@ UNIT_HV_OBJS := $(patsubst %,$(UNIT_HOST)/%.c.o,bootargs platform guest_dt \
 all: $(UNIT_TESTS)
 
 # What each test links besides its own object.
-$(UNIT_DIR)/test_bootargs: $(UNIT_HOST)/bootargs.c.o
+$(UNIT_DIR)/test_bootargs: $(UNIT_HOST)/bootargs.c.o $(O)/host/proto/rate.c.o
 $(UNIT_DIR)/test_platform_dt: $(UNIT_DIR)/fixture.c.o \
 	$(UNIT_HOST)/platform.c.o $(UNIT_HOST)/guest_dt.c.o
 $(UNIT_DIR)/test_stage2: $(UNIT_DIR)/fixture.c.o $(UNIT_HOST)/platform.c.o \
@@ -51,6 +52,8 @@ $(UNIT_DIR)/test_guest_acpi: $(UNIT_DIR)/fixture.c.o $(UNIT_ACPI_OBJS) \
 # proto/module.mk builds frame.c for the host.
 $(UNIT_DIR)/test_proto: $(O)/host/proto/frame.c.o
 $(UNIT_DIR)/test_evq: $(O)/host/proto/frame.c.o $(O)/host/proto/evq.c.o
+# the one rate parser (proto/rate.c)
+$(UNIT_DIR)/test_rate: $(O)/host/proto/rate.c.o
 # The backdoor: x7 decoding and commands, message channels, RPCI/TCLO.
 BD_UNIT_OBJS := $(UNIT_DIR)/bd_fake.c.o $(UNIT_HOST)/backdoor.c.o \
 	$(UNIT_HOST)/guestmsg.c.o $(UNIT_HOST)/rpci.c.o $(UNIT_HOST)/siphash.c.o

@@ -290,6 +290,16 @@ static void test_rate_and_freq(void **state)
 		 "verge.rate", NULL);
 	rejected("verge.kernel=0x44000000 verge.rate=0.1234567891 --", -EINVAL,
 		 "verge.rate", NULL);
+	/* the one rate parser's precision and words (proto/rate.c) */
+	rejected("verge.kernel=0x44000000 verge.rate=0.3333333 --", -EINVAL,
+		 "verge.rate", "finer than a rate's precision");
+	rejected("verge.kernel=0x44000000 verge.rate=1/3000001 --", -EINVAL,
+		 "verge.rate", "outside 0.01..100");
+	rejected("verge.kernel=0x44000000 verge.rate=1e2 --", -EINVAL,
+		 "verge.rate", "not a rate");
+	ok("verge.kernel=0x44000000 verge.rate=0.333333 --");
+	assert_int_equal(cfg.rate_num, 333333);
+	assert_int_equal(cfg.rate_den, 1000000);
 	rejected("verge.kernel=0x44000000 verge.freq=999 --", -EINVAL,
 		 "verge.freq", "bad value");
 	ok("verge.kernel=0x44000000 verge.ptimer=1 --");

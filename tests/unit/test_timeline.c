@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <core/cntfrq.h>
 #include <core/timeline.h>
 
 #define FH	62500000ULL		/* QEMU's counter */
@@ -142,6 +143,98 @@ static void test_host_deadline_inverse(void **state)
 	assert_int_equal(timeline_host_at(&t, 10), t.p0);	/* past */
 }
 
+/*
+ * A far-future guest deadline (CNTP_CVAL near 2^64) stays in the future
+ * at every rate and offset: the host deadline saturates at UINT64_MAX
+ * instead of wrapping into the past, which would fire the timer at once
+ * and again after every guest EOI (an interrupt storm).
+ */
+static unsigned __int128 exact_g(const struct timeline *t, uint64_t p)
+{
+	if (p <= t->p0)
+		return t->g0;
+	return t->g0 + (unsigned __int128)(p - t->p0) * t->num * t->fg /
+	       ((unsigned __int128)t->den * t->fh);
+}
+
+static void test_host_deadline_saturates(void **state)
+{
+	static const uint32_t rates[][2] = { { 1, 100 }, { 1, 2 }, { 1, 1 },
+					     { 2, 1 }, { 100, 1 } };
+	static const uint64_t fgs[] = { FH, 2 * FH, FH / 3, 4 * GHZ };
+	static const uint64_t bases[][2] = {	/* p0, g0 */
+		{ 1000, 1000 }, { 0, 0 }, { 1ULL << 63, 5 },
+		{ 5, 1ULL << 63 }, { UINT64_MAX - 10, UINT64_MAX - 1000 },
+		{ UINT64_MAX / 3, UINT64_MAX / 2 },
+	};
+	static const uint64_t cvals[] = { UINT64_MAX, UINT64_MAX - 1,
+					  1ULL << 63, 1ULL << 40 };
+	struct timeline t;
+
+	(void)state;
+	/* The cases of the review: CVAL = ~0 at rates 0.01 and 100. */
+	assert_int_equal(timeline_init(&t, 1000, 1000, FH, FH), 0);
+	assert_int_equal(timeline_set_rate(&t, 1000, 1, 100), 0);
+	assert_int_equal(timeline_host_at(&t, UINT64_MAX), UINT64_MAX);
+	assert_int_equal(timeline_set_rate(&t, 1000, 1, 2), 0);
+	assert_int_equal(timeline_host_at(&t, UINT64_MAX), UINT64_MAX);
+	assert_int_equal(timeline_set_rate(&t, 1000, 100, 1), 0);
+	assert_int_equal(timeline_host_at(&t, UINT64_MAX),
+			 1000 + (UINT64_MAX - 1000 + 99) / 100);
+	for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++)
+	for (size_t f = 0; f < sizeof(fgs) / sizeof(fgs[0]); f++)
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+		uint64_t prev = 0;
+
+		assert_int_equal(timeline_init(&t, bases[b][0], bases[b][1], FH,
+					       fgs[f]), 0);
+		assert_int_equal(timeline_set_rate(&t, bases[b][0], rates[r][0],
+						   rates[r][1]), 0);
+		for (size_t c = sizeof(cvals) / sizeof(cvals[0]); c-- > 0;) {
+			uint64_t g = cvals[c], p = timeline_host_at(&t, g);
+
+			if (p < t.p0)
+				fail_msg("rate %u/%u fg %llu p0 %llu g0 %llu: CVAL %llu"
+					 " -> host %llu, in the past",
+					 rates[r][0], rates[r][1],
+					 (unsigned long long)fgs[f],
+					 (unsigned long long)t.p0,
+					 (unsigned long long)t.g0,
+					 (unsigned long long)g,
+					 (unsigned long long)p);
+			assert_true(p >= prev);		/* monotonic in g */
+			prev = p;
+			/* Not saturated: the first P where G, exact and
+			 * unwrapped, reaches g. */
+			if (p != UINT64_MAX && g > t.g0) {
+				assert_true(exact_g(&t, p) >= g);
+				assert_true(exact_g(&t, p - 1) < g);
+			}
+		}
+	}
+	/* A huge host offset: p0 + d would wrap. */
+	assert_int_equal(timeline_init(&t, UINT64_MAX - 10, 0, FH, FH), 0);
+	assert_int_equal(timeline_host_at(&t, 1000), UINT64_MAX);
+	/* Frequencies CNTFRQ cannot hold are refused. */
+	assert_int_equal(timeline_init(&t, 0, 0, FH, 1ULL << 32), -ERANGE);
+	assert_int_equal(timeline_init(&t, 0, 0, 1ULL << 32, FH), -ERANGE);
+}
+
+/* CNTFRQ_EL0 is written only where EL3 is not implemented (PFR0[15:12]). */
+static void test_cntfrq_decision(void **state)
+{
+	(void)state;
+	assert_true(cntfrq_writable(0x0000000001000222ULL));	/* A57, no EL3 */
+	assert_false(cntfrq_writable(0x0000000001001222ULL));	/* EL3, AArch64 */
+	assert_false(cntfrq_writable(0x0000000001002222ULL));	/* EL3, +AArch32 */
+	assert_false(cntfrq_writable(0xf000ULL));
+	assert_int_equal(freq_mechanism(0x1222, FH, FH), FREQ_BY_NONE);
+	assert_int_equal(freq_mechanism(0x0222, 2 * FH, FH), FREQ_BY_CNTFRQ);
+	assert_int_equal(freq_mechanism(0x1222, 2 * FH, FH), FREQ_BY_DT);
+	assert_string_equal(freq_by_name(FREQ_BY_DT),
+			    "DT only (EL3 owns CNTFRQ_EL0)");
+}
+
 static void test_step_forward(void **state)
 {
 	struct timeline t = natural(FH);
@@ -164,6 +257,8 @@ int main(void)
 		cmocka_unit_test(test_no_overflow_ten_years),
 		cmocka_unit_test(test_presented_frequency),
 		cmocka_unit_test(test_host_deadline_inverse),
+		cmocka_unit_test(test_host_deadline_saturates),
+		cmocka_unit_test(test_cntfrq_decision),
 		cmocka_unit_test(test_step_forward),
 	};
 

@@ -646,11 +646,22 @@ static void test_rates(void **state)
 	} ok[] = {
 		{ "\"1/2\"", 1, 2 }, { "\"0.5\"", 1, 2 }, { "0.5", 1, 2 },
 		{ "2", 2, 1 }, { "\"100\"", 100, 1 }, { "\"0.01\"", 1, 100 },
-		{ "\"3/9\"", 1, 3 }, { "\"0.123456789\"", 123456789, 1000000000 },
+		{ "\"3/9\"", 1, 3 }, { "\"0.123456\"", 1929, 15625 },
+		{ "0.123456", 1929, 15625 }, { "0.01", 1, 100 }, { "100", 100, 1 },
+		{ "1e2", 100, 1 },	/* a JSON number: its value */
 	};
-	static const char *const bad[] = {
-		"\"0.009\"", "\"101\"", "\"1/0\"", "\"-1\"", "\"1/2/3\"",
-		"\"0.5x\"", "\"\"", "null", "1e9",
+	static const struct {
+		const char *json;
+		int err;
+	} bad[] = {	/* the one parser's errors (proto/rate.c) */
+		{ "\"0.009\"", -ERANGE }, { "\"101\"", -ERANGE },
+		{ "\"1/0\"", -ERANGE }, { "\"-1\"", -EINVAL },
+		{ "\"1/2/3\"", -EINVAL }, { "\"0.5x\"", -EINVAL },
+		{ "\"\"", -EINVAL }, { "null", -EINVAL }, { "1e9", -ERANGE },
+		{ "\"0.123456789\"", -EDOM }, { "0.1234567", -EDOM },
+		{ "-1", -EINVAL }, { "0", -ERANGE }, { "0.009", -ERANGE },
+		{ "1e300", -ERANGE }, { "\"1e2\"", -EINVAL },
+		{ "\" 0.5\"", -EINVAL }, { "true", -EINVAL },
 	};
 	uint32_t num, den;
 	size_t i;
@@ -665,8 +676,13 @@ static void test_rates(void **state)
 		json_decref(j);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		j = json_loads(bad[i], JSON_DECODE_ANY, NULL);
-		assert_int_not_equal(verged_parse_rate(j, &num, &den), 0);
+		int r;
+
+		j = json_loads(bad[i].json, JSON_DECODE_ANY, NULL);
+		r = verged_parse_rate(j, &num, &den);
+		if (r != bad[i].err)
+			fail_msg("rate %s: %d, want %d", bad[i].json, r,
+				 bad[i].err);
 		json_decref(j);
 	}
 }

@@ -120,6 +120,8 @@ static void test_upgrade_v1(void **state)
 	assert_int_equal(f.first.cpu_quota, 0);
 	assert_int_equal(f.first.pids_max, 0);
 	assert_int_equal(f.first.watchdog_s, 0);	/* version 5: boot guard off */
+	assert_false(f.first.ptimer);	/* version 7: verge-hv's defaults */
+	assert_false(f.first.acpi);
 	/* the old events are still there, uid and all */
 	assert_int_equal(store_events_list(s, "old-vm", 0, 10, &events), 0);
 	assert_int_equal(json_array_size(events), 2);
@@ -168,7 +170,7 @@ static void test_watchdog_stored(void **state)
 		.name = "wd", .uuid = "u", .kernel = "/k", .cmdline = "",
 		.memory_mib = 64, .cpus = 1, .restart = "no",
 		.desired = "stopped", .rate_num = 1, .rate_den = 1,
-		.watchdog_s = 45,
+		.watchdog_s = 45, .ptimer = true, .acpi = true,
 	};
 	struct found f = { 0 };
 	struct store *s;
@@ -184,6 +186,8 @@ static void test_watchdog_stored(void **state)
 	assert_int_equal(f.count, 2);
 	assert_string_equal(f.first.name, "wd");
 	assert_int_equal(f.first.watchdog_s, 45);
+	assert_true(f.first.ptimer);
+	assert_true(f.first.acpi);
 	store_close(s);
 	store_record_free(&f.first);
 }

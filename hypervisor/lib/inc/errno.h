@@ -11,5 +11,6 @@
 #define EEXIST	17
 #define EINVAL	22
 #define ENOSPC	28
+#define EDOM	33
 #define ERANGE	34
 #endif

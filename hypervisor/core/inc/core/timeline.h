@@ -23,11 +23,14 @@ struct timeline {
 	uint64_t fh, fg;	/* host and presented frequencies, Hz */
 };
 
-/* Starts at G(now) = g_now with the rate fh / fg (no scaling at all). */
+/* Starts at G(now) = g_now with the rate fh / fg (no scaling at all);
+ * -ERANGE if a frequency does not fit CNTFRQ's 32 bits. */
 int timeline_init(struct timeline *t, uint64_t now, uint64_t g_now,
 		  uint64_t fh, uint64_t fg);
 uint64_t timeline_guest(const struct timeline *t, uint64_t p);
-/* The first P at which G(P) >= g (p0 if g is already reached). */
+/* The first P at which G(P) >= g (p0 if g is already reached); UINT64_MAX
+ * if that P is past the counter's range (a far-future deadline stays in
+ * the future, whatever the rate). */
 uint64_t timeline_host_at(const struct timeline *t, uint64_t g);
 /* True when G advances exactly one tick per host tick. */
 bool timeline_is_natural(const struct timeline *t);

@@ -13,6 +13,7 @@
 #ifndef CORE_VTIME_H
 #define CORE_VTIME_H
 #include <arch/esr.h>
+#include <core/cntfrq.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -28,6 +29,10 @@ struct vtime_cpu {
 
 int vtime_init(uint64_t fg, uint32_t num, uint32_t den);
 uint64_t vtime_guest_freq(void);
+/* How the guest is told vtime_guest_freq() (core/cntfrq.h), and whether
+ * this core lets EL2 write CNTFRQ_EL0 at all (no EL3). */
+enum freq_by vtime_freq_by(void);
+bool vtime_cntfrq_writable(void);
 void vtime_cpu_init(struct cpu *c);
 void vtime_tick(struct cpu *c);
 /* True while CNTVCT must be steered (rate not natural, or catching up). */

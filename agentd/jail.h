@@ -45,6 +45,11 @@ int jail_partition_create(const struct verged_config *c,
 void jail_partition_remove(const struct verged_config *c, const char *name);
 void jail_partition_usage(const struct verged_config *c, const char *name,
 			  struct jw *w);
+/* {"name", "limits": {...}, "vms": [...], "usage": {...}}: what
+ * partition.show and REST /v1/partitions/{name} answer. */
+struct verged;
+json_t *jail_partition_json(struct verged *d,
+			    const struct partition_record *p);
 
 /* Fills the VM's resource-group paths (from the config and its name). */
 int vmcg_paths(struct vm *vm);

@@ -51,6 +51,12 @@ struct verged;
 json_t *jail_partition_json(struct verged *d,
 			    const struct partition_record *p);
 
+/*
+ * Where verged makes its groups: below its own group in each hierarchy
+ * when [jail] cgroup_delegate is on (or auto, under systemd); on v2 it
+ * then moves itself into a leaf SELF/verged. 0, or -errno (logged).
+ */
+int jail_cgroup_init(const struct verged_config *c);
 /* Fills the VM's resource-group paths (from the config and its name). */
 int vmcg_paths(struct vm *vm);
 /* Creates the VM's groups and writes its limits; why on failure. */

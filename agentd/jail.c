@@ -478,6 +478,96 @@ static int cg_limits_v2(const char *dir, const struct cg_limits *l,
 	return e;
 }
 
+/*
+ * Groups removed once their last task has left them (rmdir is EBUSY until
+ * then): retried every 100 ms for 2 s, whatever becomes of their VM in the
+ * meantime (undefined, its partition deleted). A group made again while
+ * its removal is pending is no longer removed.
+ */
+struct cg_later {
+	uv_timer_t t;
+	struct cg_later *next;
+	int n, tries;
+	char *dirs[JAIL_CG_MAX];
+};
+
+static struct cg_later *cg_pending;
+
+static void later_closed(uv_handle_t *h)
+{
+	struct cg_later *l = h->data;
+
+	while (l->n > 0)
+		free(l->dirs[--l->n]);
+	free(l);
+}
+
+static void later_done(struct cg_later *l)
+{
+	struct cg_later **p;
+
+	for (p = &cg_pending; *p; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+	uv_timer_stop(&l->t);
+	uv_close((uv_handle_t *)&l->t, later_closed);
+}
+
+static void later_cb(uv_timer_t *t)
+{
+	struct cg_later *l = t->data;
+	bool busy = false;
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (rmdir(l->dirs[i]) && errno != ENOENT) {
+			if (errno == EBUSY)
+				busy = true;
+			else
+				log_warn("rmdir %s: %s", l->dirs[i],
+					 strerror(errno));
+		}
+	if (busy && ++l->tries < 20) {
+		uv_timer_start(t, later_cb, 100, 0);
+		return;
+	}
+	if (busy)
+		log_warn("resource group %s still busy; left in place",
+			 l->dirs[0]);
+	later_done(l);
+}
+
+static void cg_remove_later(uv_loop_t *loop, char *const *dirs, int n)
+{
+	struct cg_later *l = calloc(1, sizeof(*l));
+	int i;
+
+	if (!l)
+		return;
+	for (i = 0; i < n; i++)
+		if ((l->dirs[i] = strdup(dirs[i])))
+			l->n++;
+	uv_timer_init(loop, &l->t);
+	l->t.data = l;
+	l->next = cg_pending;
+	cg_pending = l;
+	later_cb(&l->t);
+}
+
+/* A group made again: no pending removal of it any more. */
+static void cg_keep(const char *dir)
+{
+	struct cg_later *l, *next;
+
+	for (l = cg_pending; l; l = next) {
+		next = l->next;
+		if (l->n && !strcmp(l->dirs[0], dir))
+			later_done(l);
+	}
+}
+
 /* Makes the groups dirs[0..n) (one per v1 controller, or the v2 one)
  * and writes the limits. */
 static int cg_make(const struct verged_config *c, bool v2, char **dirs,
@@ -486,6 +576,8 @@ static int cg_make(const struct verged_config *c, bool v2, char **dirs,
 	const char *what = "";
 	int i, e;
 
+	if (n > 0)
+		cg_keep(dirs[0]);
 	for (i = 0; i < n; i++) {
 		e = cg_mkdir(c, v2, i, dirs[i]);
 		if (e) {
@@ -559,18 +651,17 @@ int jail_partition_create(const struct verged_config *c,
 	return e;
 }
 
-void jail_partition_remove(const struct verged_config *c, const char *name)
+void jail_partition_remove(struct verged *d, const char *name)
 {
 	char *dirs[JAIL_CG_MAX];
 	bool v2;
-	int n = part_dirs(c, name, dirs, &v2), i;
+	int n = part_dirs(&d->cfg, name, dirs, &v2);
 
-	for (i = 0; i < n; i++)
-		if (rmdir(dirs[i]) && errno != ENOENT)
-			log_warn("partition %s: rmdir %s: %s", name, dirs[i],
-				 strerror(errno));
-	if (n > 0)
-		free_dirs(dirs, n);
+	if (n <= 0)
+		return;
+	/* after its VMs' groups, whose removal may still be pending */
+	cg_remove_later(d->loop, dirs, n);
+	free_dirs(dirs, n);
 }
 
 void jail_partition_usage(const struct verged_config *c, const char *name,
@@ -679,40 +770,9 @@ int64_t vmcg_oom_kills(const struct vm *vm)
 	return 0;
 }
 
-static void cg_retry(uv_timer_t *t)
-{
-	struct vm *vm = t->data;
-
-	if (vm)
-		vmcg_remove(vm);
-}
-
 void vmcg_remove(struct vm *vm)
 {
-	bool busy = false;
-	int i;
-
-	for (i = 0; i < vm->ncg; i++)
-		if (rmdir(vm->cg_dirs[i]) && errno != ENOENT) {
-			if (errno == EBUSY)
-				busy = true;
-			else
-				log_warn("%s: rmdir %s: %s", vm->def.name,
-					 vm->cg_dirs[i], strerror(errno));
-		}
-	/* The helper may still be leaving: try again a little later. */
-	if (busy && vm->cg_tries++ < 20 && !vm_is_active(vm)) {
-		if (!vm->cg_timer) {
-			vm->cg_timer = calloc(1, sizeof(*vm->cg_timer));
-			if (!vm->cg_timer)
-				return;
-			uv_timer_init(vm->d->loop, vm->cg_timer);
-			vm->cg_timer->data = vm;
-		}
-		uv_timer_start(vm->cg_timer, cg_retry, 100, 0);
-	} else if (busy) {
-		log_warn("%s: resource group still busy", vm->def.name);
-	}
+	cg_remove_later(vm->d->loop, vm->cg_dirs, vm->ncg);
 }
 
 void jail_write_json(struct jw *w, const struct vm *vm)

@@ -42,7 +42,8 @@ struct partition_record;
 int jail_partition_create(const struct verged_config *c,
 			  const struct partition_record *p, char *why,
 			  size_t wn);
-void jail_partition_remove(const struct verged_config *c, const char *name);
+struct verged;
+void jail_partition_remove(struct verged *d, const char *name);
 void jail_partition_usage(const struct verged_config *c, const char *name,
 			  struct jw *w);
 /* {"name", "limits": {...}, "vms": [...], "usage": {...}}: what
@@ -63,7 +64,8 @@ int vmcg_paths(struct vm *vm);
 int vmcg_create(struct vm *vm, char *why, size_t n);
 /* Out-of-memory kills in the VM's group since it was made (0: none). */
 int64_t vmcg_oom_kills(const struct vm *vm);
-/* Removes the groups (retried later while the last process leaves). */
+/* Removes the groups (retried for 2 s while the last process leaves,
+ * even once the VM is gone). */
 void vmcg_remove(struct vm *vm);
 /* The same object, alone. */
 json_t *jail_json(const struct vm *vm);

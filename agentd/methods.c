@@ -366,7 +366,7 @@ static void m_part_delete(struct rpc_call *c)
 		return;
 	}
 	if (jail_enabled(&d->cfg))
-		jail_partition_remove(&d->cfg, name);
+		jail_partition_remove(d, name);
 	verged_event(d, NULL, "partition.delete", caller_uid(c),
 		     json_pack("{ss}", "partition", name));
 	rpc_reply(c, json_pack("{ss}", "name", name));

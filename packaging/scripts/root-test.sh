@@ -173,7 +173,7 @@ jailed_vm_starts() {
 	grep -qx 'PrivateTmp=yes' "$unit" || return 1
 	bset=$(sed -n '/^CapabilityBoundingSet=/,/[^\\]$/p' "$unit" |
 		sed 's/^CapabilityBoundingSet=//; s/\\$//' | tr -s ' \t\n' ' ' |
-		tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/^ *//; s/ *$//; s/ /,/g')
+		tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/^ *//; s/ *$//; s/ /,/g')
 	echo "bounding set: -all,$bset"
 	[ -n "$bset" ] || return 1
 	mkdir -p "$root/var/lib/verge-test" "$root/sys/fs/cgroup"
@@ -219,7 +219,7 @@ jailed_vm_starts() {
 		echo "QEMU $qpid, VM uid $uid"
 		grep Uid "/proc/$qpid/status"
 		[ -n "$qpid" ] && [ -n "$uid" ] && [ "$uid" -ge 3000000 ] &&
-		grep -q "^Uid:[[:space:]]*$uid[[:space:]]" "/proc/$qpid/status" &&
+		grep -q "^Uid:[[:space:]]*${uid}[[:space:]]" "/proc/$qpid/status" &&
 		[ "$(readlink "/proc/$qpid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] &&
 		grep -q 'Booting Linux' "$root/var/lib/verge/vms/pkgjail/console.log" &&
 		st=0

@@ -127,6 +127,7 @@ bench: all fixtures bench-deps
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/clock.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/backdoor.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/verged.py
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/jail.py
 
 .PHONY: bench-deps
 bench-deps:

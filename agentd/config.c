@@ -65,6 +65,7 @@ static const struct config_key {
 	INT("jail", "uid_count", jail_uid_count, 2, 1000000),
 	STR("jail", "cgroup_root", cgroup_root),
 	STR("jail", "cgroup_parent", cgroup_parent),
+	STR("jail", "cgroup_delegate", cgroup_delegate),
 #undef STR
 #undef INT
 #undef BOOL
@@ -295,6 +296,7 @@ static void apply_defaults(struct verged_config *c)
 	default_int(&c->jail_uid_count, 65536);
 	default_str(&c->cgroup_root, "/sys/fs/cgroup");
 	default_str(&c->cgroup_parent, "verge");
+	default_str(&c->cgroup_delegate, "auto");
 }
 
 static bool on_off(const char *v)
@@ -309,6 +311,11 @@ static int check_jail(const struct verged_config *c)
 
 	if (!on_off(c->jail_isolation) || !on_off(c->jail_sandbox)) {
 		log_err("%s: [jail] isolation and sandbox are 'on' or 'off'",
+			c->config_path);
+		return -EINVAL;
+	}
+	if (!on_off(c->cgroup_delegate) && strcmp(c->cgroup_delegate, "auto")) {
+		log_err("%s: [jail] cgroup_delegate is 'on', 'off' or 'auto'",
 			c->config_path);
 		return -EINVAL;
 	}

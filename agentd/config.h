@@ -51,6 +51,8 @@ struct verged_config {
 	int jail_uid_base, jail_uid_count;
 	char *cgroup_root;	/* /sys/fs/cgroup */
 	char *cgroup_parent;	/* "verge" */
+	/* groups below verged's own ("on", "off", "auto": under systemd) */
+	char *cgroup_delegate;
 };
 
 /*

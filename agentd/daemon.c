@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jail.h"
 #include "log.h"
 #include "rest.h"
 #include "server.h"
@@ -170,6 +171,8 @@ int verged_init(struct verged *d, uv_loop_t *loop)
 	d->rpc.ctx = d;
 	d->rpc.allowed = verged_allowed;
 	d->rpc.commit = commit_call;
+	if (jail_enabled(&d->cfg) && (r = jail_cgroup_init(&d->cfg)))
+		return r;
 	r = store_vm_foreach(d->store, load_vm, d);
 	if (r)
 		return r;

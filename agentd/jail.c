@@ -111,6 +111,13 @@ static const char *const v1_controllers[JAIL_CG_MAX] = {
 	"cpu", "cpuacct", "memory", "pids",
 };
 
+/* The v2 controllers verged enables and limits. */
+static const char *const v2_controllers[] = { "cpu", "memory", "pids" };
+
+/* verged's own group in each hierarchy (v2: [0]), below which it makes
+ * its groups when delegated (jail_cgroup_init); NULL: the root. */
+static char *cg_self[JAIL_CG_MAX];
+
 static bool cg_v2(const struct verged_config *c)
 {
 	char p[PATH_MAX];
@@ -119,22 +126,121 @@ static bool cg_v2(const struct verged_config *c)
 	return access(p, F_OK) == 0;
 }
 
+/* ROOT[/CONTROLLER][/SELF]: where verged's groups begin. */
+static void cg_base(const struct verged_config *c, bool v2, int i, char *buf,
+		    size_t n)
+{
+	snprintf(buf, n, "%s%s%s%s", c->cgroup_root, v2 ? "" : "/",
+		 v2 ? "" : v1_controllers[i], cg_self[i] ? cg_self[i] : "");
+}
+
+static int write_file(const char *dir, const char *file, const char *fmt,
+		      ...) __attribute__((format(printf, 3, 4)));
+
+/* Does list[0..n) ("a,b" of a v1 /proc/self/cgroup line, or v2's
+ * "a b" cgroup.controllers) name controller ctl? */
+static bool names_controller(const char *list, size_t n, const char *ctl)
+{
+	size_t k = strlen(ctl), len;
+	const char *s = list, *e = list + n;
+
+	while (s < e) {
+		len = 0;
+		while (s + len < e && !strchr(", \n", s[len]))
+			len++;
+		if (len == k && !strncmp(s, ctl, k))
+			return true;
+		s += len + 1;
+	}
+	return false;
+}
+
+int jail_cgroup_init(const struct verged_config *c)
+{
+	bool v2 = cg_v2(c), on;
+	char line[PATH_MAX + 64], dir[PATH_MAX];
+	const char *inv = getenv("INVOCATION_ID");
+	FILE *f;
+	int i, e;
+
+	on = !strcmp(c->cgroup_delegate, "on") ||
+	     (!strcmp(c->cgroup_delegate, "auto") && inv && *inv);
+	for (i = 0; i < JAIL_CG_MAX; i++) {
+		free(cg_self[i]);
+		cg_self[i] = NULL;
+	}
+	if (!on)
+		return 0;
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f) {
+		log_err("jail: /proc/self/cgroup: %s", strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') :
+			   NULL;
+		char *path = c2 ? c2 + 1 : NULL;
+
+		if (!path)
+			continue;
+		path[strcspn(path, "\n")] = '\0';
+		if (!strcmp(path, "/"))
+			continue;
+		for (i = 0; i < (v2 ? 1 : JAIL_CG_MAX); i++) {
+			if (v2 ? strncmp(line, "0::", 3) :
+			    !names_controller(c1 + 1, (size_t)(c2 - c1 - 1),
+					      v1_controllers[i]))
+				continue;
+			free(cg_self[i]);
+			cg_self[i] = strdup(path);
+		}
+	}
+	fclose(f);
+	if (!v2 || !cg_self[0])
+		goto done;
+	/* v2: a group with children holds no process, so verged moves to
+	 * a leaf of its own, SELF/verged (already there after a restart
+	 * that kept it: SELF is its parent then). */
+	i = (int)strlen(cg_self[0]);
+	if (i > 7 && !strcmp(cg_self[0] + i - 7, "/verged"))
+		cg_self[0][i - 7] = '\0';
+	snprintf(dir, sizeof(dir), "%s%s/verged", c->cgroup_root, cg_self[0]);
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		e = -errno;
+	else
+		e = write_file(dir, "cgroup.procs", "%d", (int)getpid());
+	if (e) {
+		log_err("jail: cannot move verged into %s: %s (is its cgroup"
+			" delegated? set [jail] cgroup_delegate = off to make"
+			" groups below %s/%s)", dir, strerror(-e),
+			c->cgroup_root, c->cgroup_parent);
+		return e;
+	}
+done:
+	for (i = 0; i < JAIL_CG_MAX; i++)
+		if (cg_self[i]) {
+			cg_base(c, v2, i, dir, sizeof(dir));
+			log_info("jail: resource groups below %s/%s (delegated)",
+				 dir, c->cgroup_parent);
+		}
+	return 0;
+}
+
 int vmcg_paths(struct vm *vm)
 {
 	const struct verged_config *c = &vm->d->cfg;
+	const char *part = vm->def.partition;
+	char base[PATH_MAX];
 	int i;
 
 	for (i = 0; i < vm->ncg; i++)
 		free(vm->cg_dirs[i]);
 	vm->ncg = 0;
-	const char *part = vm->def.partition ? vm->def.partition : NULL;
-
 	vm->cg_v2 = cg_v2(c);
 	for (i = 0; i < (vm->cg_v2 ? 1 : JAIL_CG_MAX); i++) {
-		/* ROOT[/CONTROLLER]/PARENT[/partition:P]/NAME */
-		if (asprintf(&vm->cg_dirs[i], "%s%s%s/%s%s%s/%s",
-			     c->cgroup_root, vm->cg_v2 ? "" : "/",
-			     vm->cg_v2 ? "" : v1_controllers[i],
+		/* BASE/PARENT[/partition:P]/NAME */
+		cg_base(c, vm->cg_v2, i, base, sizeof(base));
+		if (asprintf(&vm->cg_dirs[i], "%s/%s%s%s/%s", base,
 			     c->cgroup_parent, part ? "/partition:" : "",
 			     part ? part : "", vm->def.name) < 0)
 			return -ENOMEM;
@@ -142,9 +248,6 @@ int vmcg_paths(struct vm *vm)
 	}
 	return 0;
 }
-
-static int write_file(const char *dir, const char *file, const char *fmt,
-		      ...) __attribute__((format(printf, 3, 4)));
 
 static int write_file(const char *dir, const char *file, const char *fmt, ...)
 {
@@ -239,16 +342,46 @@ struct cg_limits {
 	int64_t cpu_quota, cpu_weight, mem, pids;
 };
 
-/* Makes dir (and its parents) with the controllers enabled above it. */
-static int cg_mkdir(const struct verged_config *c, bool v2, const char *dir)
+/* v2: enables in dir's children the controllers dir has (one at a time:
+ * a host may have bound some of them to v1 hierarchies). */
+static void cg_enable(const char *dir)
 {
-	char p[PATH_MAX], *s;
-	size_t root = strlen(c->cgroup_root);
+	char p[PATH_MAX], have[512];
+	size_t i;
+	ssize_t n;
+	int fd;
 
-	if (strlen(dir) >= sizeof(p))
+	snprintf(p, sizeof(p), "%s/cgroup.controllers", dir);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, have, sizeof(have) - 2);
+	close(fd);
+	if (n < 0)
+		return;
+	have[n] = '\0';
+	for (i = 0; i < sizeof(v2_controllers) / sizeof(v2_controllers[0]);
+	     i++)
+		if (names_controller(have, (size_t)n, v2_controllers[i]))
+			write_file(dir, "cgroup.subtree_control", "+%s",
+				   v2_controllers[i]);
+}
+
+/* Makes dir (hierarchy i) and its parents below verged's base, with the
+ * controllers enabled above it. */
+static int cg_mkdir(const struct verged_config *c, bool v2, int i,
+		    const char *dir)
+{
+	char p[PATH_MAX], base[PATH_MAX], *s;
+	size_t start;
+
+	cg_base(c, v2, i, base, sizeof(base));
+	start = strlen(base);
+	if (strlen(dir) >= sizeof(p) || strncmp(dir, base, start) ||
+	    dir[start] != '/')
 		return -ENAMETOOLONG;
 	strcpy(p, dir);
-	for (s = p + root + 1; ; s++) {
+	for (s = p + start + 1; ; s++) {
 		char ch;
 
 		if (*s && *s != '/')
@@ -259,8 +392,7 @@ static int cg_mkdir(const struct verged_config *c, bool v2, const char *dir)
 			char *slash = strrchr(p, '/');
 
 			*slash = '\0';
-			write_file(p, "cgroup.subtree_control",
-				   "+cpu +memory +pids");
+			cg_enable(p);
 			*slash = '/';
 		}
 		if (mkdir(p, 0755) && errno != EEXIST)
@@ -307,39 +439,133 @@ static int cg_limits_v1(const char *dir, const char *ctl,
 	return e;
 }
 
+/* v2: one limit file: its value, or "max" (reset) if limit is 0. A
+ * limit the group cannot take, its controller missing, is -ENOTSUP. */
+static int cg_set_v2(const char *dir, const char *file, int64_t limit,
+		     const char *fmt, const char *unlimited)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	if (access(p, F_OK))	/* no controller: fine while unlimited */
+		return limit ? -ENOTSUP : 0;
+	if (!limit)
+		return write_file(dir, file, "%s", unlimited);
+	return write_file(dir, file, fmt, (long long)limit);
+}
+
 static int cg_limits_v2(const char *dir, const struct cg_limits *l,
 			const char **what)
 {
 	int e;
 
 	*what = "cpu.max";
-	if (l->cpu_quota)
-		e = write_file(dir, "cpu.max", "%lld 100000",
-			       (long long)l->cpu_quota * 1000);
-	else
-		e = write_file(dir, "cpu.max", "max 100000");
-	if (!e && l->cpu_weight) {
+	e = cg_set_v2(dir, "cpu.max", l->cpu_quota * 1000, "%lld 100000",
+		      "max 100000");
+	if (!e) {
 		*what = "cpu.weight";
-		e = write_file(dir, "cpu.weight", "%lld",
-			       (long long)l->cpu_weight);
+		e = cg_set_v2(dir, "cpu.weight", l->cpu_weight, "%lld",
+			      "100");
 	}
 	if (!e) {
 		*what = "memory.max";
-		if (l->mem)
-			e = write_file(dir, "memory.max", "%lld",
-				       (long long)l->mem);
-		else
-			e = write_file(dir, "memory.max", "max");
+		e = cg_set_v2(dir, "memory.max", l->mem, "%lld", "max");
 	}
 	if (!e) {
 		*what = "pids.max";
-		if (l->pids)
-			e = write_file(dir, "pids.max", "%lld",
-				       (long long)l->pids);
-		else
-			e = write_file(dir, "pids.max", "max");
+		e = cg_set_v2(dir, "pids.max", l->pids, "%lld", "max");
 	}
 	return e;
+}
+
+/*
+ * Groups removed once their last task has left them (rmdir is EBUSY until
+ * then): retried every 100 ms for 2 s, whatever becomes of their VM in the
+ * meantime (undefined, its partition deleted). A group made again while
+ * its removal is pending is no longer removed.
+ */
+struct cg_later {
+	uv_timer_t t;
+	struct cg_later *next;
+	int n, tries;
+	char *dirs[JAIL_CG_MAX];
+};
+
+static struct cg_later *cg_pending;
+
+static void later_closed(uv_handle_t *h)
+{
+	struct cg_later *l = h->data;
+
+	while (l->n > 0)
+		free(l->dirs[--l->n]);
+	free(l);
+}
+
+static void later_done(struct cg_later *l)
+{
+	struct cg_later **p;
+
+	for (p = &cg_pending; *p; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+	uv_timer_stop(&l->t);
+	uv_close((uv_handle_t *)&l->t, later_closed);
+}
+
+static void later_cb(uv_timer_t *t)
+{
+	struct cg_later *l = t->data;
+	bool busy = false;
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (rmdir(l->dirs[i]) && errno != ENOENT) {
+			if (errno == EBUSY)
+				busy = true;
+			else
+				log_warn("rmdir %s: %s", l->dirs[i],
+					 strerror(errno));
+		}
+	if (busy && ++l->tries < 20) {
+		uv_timer_start(t, later_cb, 100, 0);
+		return;
+	}
+	if (busy)
+		log_warn("resource group %s still busy; left in place",
+			 l->dirs[0]);
+	later_done(l);
+}
+
+static void cg_remove_later(uv_loop_t *loop, char *const *dirs, int n)
+{
+	struct cg_later *l = calloc(1, sizeof(*l));
+	int i;
+
+	if (!l)
+		return;
+	for (i = 0; i < n; i++)
+		if ((l->dirs[i] = strdup(dirs[i])))
+			l->n++;
+	uv_timer_init(loop, &l->t);
+	l->t.data = l;
+	l->next = cg_pending;
+	cg_pending = l;
+	later_cb(&l->t);
+}
+
+/* A group made again: no pending removal of it any more. */
+static void cg_keep(const char *dir)
+{
+	struct cg_later *l, *next;
+
+	for (l = cg_pending; l; l = next) {
+		next = l->next;
+		if (l->n && !strcmp(l->dirs[0], dir))
+			later_done(l);
+	}
 }
 
 /* Makes the groups dirs[0..n) (one per v1 controller, or the v2 one)
@@ -350,8 +576,10 @@ static int cg_make(const struct verged_config *c, bool v2, char **dirs,
 	const char *what = "";
 	int i, e;
 
+	if (n > 0)
+		cg_keep(dirs[0]);
 	for (i = 0; i < n; i++) {
-		e = cg_mkdir(c, v2, dirs[i]);
+		e = cg_mkdir(c, v2, i, dirs[i]);
 		if (e) {
 			snprintf(why, wn, "resource group %s: %s%s", dirs[i],
 				 strerror(-e), v2 ? "" :
@@ -360,6 +588,14 @@ static int cg_make(const struct verged_config *c, bool v2, char **dirs,
 		}
 		e = v2 ? cg_limits_v2(dirs[i], l, &what) :
 			 cg_limits_v1(dirs[i], v1_controllers[i], l, &what);
+		if (e == -ENOTSUP) {
+			snprintf(why, wn, "resource group %s: no %s: the %.*s"
+				 " controller is not enabled in this cgroup v2"
+				 " hierarchy (bound to a v1 one, or not"
+				 " delegated); a limit on it cannot hold",
+				 dirs[i], what, (int)strcspn(what, "."), what);
+			return e;
+		}
 		if (e) {
 			snprintf(why, wn, "resource group %s: cannot set %s:"
 				 " %s", dirs[i], what, strerror(-e));
@@ -369,20 +605,19 @@ static int cg_make(const struct verged_config *c, bool v2, char **dirs,
 	return 0;
 }
 
-/* A partition's groups: ROOT[/CONTROLLER]/PARENT/partition:NAME. */
+/* A partition's groups: BASE/PARENT/partition:NAME. */
 static int part_dirs(const struct verged_config *c, const char *name,
 		     char **dirs, bool *ret_v2)
 {
 	bool v2 = cg_v2(c);
 	int i, n = v2 ? 1 : JAIL_CG_MAX;
+	char base[PATH_MAX];
 
 	*ret_v2 = v2;
 	for (i = 0; i < n; i++) {
-		if ((v2 ? asprintf(&dirs[i], "%s/%s/partition:%s",
-				   c->cgroup_root, c->cgroup_parent, name) :
-		     asprintf(&dirs[i], "%s/%s/%s/partition:%s",
-			      c->cgroup_root, v1_controllers[i],
-			      c->cgroup_parent, name)) < 0) {
+		cg_base(c, v2, i, base, sizeof(base));
+		if (asprintf(&dirs[i], "%s/%s/partition:%s", base,
+			     c->cgroup_parent, name) < 0) {
 			while (i > 0)
 				free(dirs[--i]);
 			return -ENOMEM;
@@ -416,18 +651,17 @@ int jail_partition_create(const struct verged_config *c,
 	return e;
 }
 
-void jail_partition_remove(const struct verged_config *c, const char *name)
+void jail_partition_remove(struct verged *d, const char *name)
 {
 	char *dirs[JAIL_CG_MAX];
 	bool v2;
-	int n = part_dirs(c, name, dirs, &v2), i;
+	int n = part_dirs(&d->cfg, name, dirs, &v2);
 
-	for (i = 0; i < n; i++)
-		if (rmdir(dirs[i]) && errno != ENOENT)
-			log_warn("partition %s: rmdir %s: %s", name, dirs[i],
-				 strerror(errno));
-	if (n > 0)
-		free_dirs(dirs, n);
+	if (n <= 0)
+		return;
+	/* after its VMs' groups, whose removal may still be pending */
+	cg_remove_later(d->loop, dirs, n);
+	free_dirs(dirs, n);
 }
 
 void jail_partition_usage(const struct verged_config *c, const char *name,
@@ -441,6 +675,33 @@ void jail_partition_usage(const struct verged_config *c, const char *name,
 		return;
 	write_usage_of(w, dirs, n, v2);
 	free_dirs(dirs, n);
+}
+
+json_t *jail_partition_json(struct verged *d,
+			    const struct partition_record *p)
+{
+	json_t *vms = json_array(), *j;
+	struct vm *vm;
+	struct jw w;
+	char *text;
+
+	for (vm = d->vms; vm; vm = vm->next)
+		if (vm->def.partition && !strcmp(vm->def.partition, p->name))
+			json_array_append_new(vms, json_string(vm->def.name));
+	jw_init(&w);
+	jw_open(&w, '{');
+	if (jail_enabled(&d->cfg))
+		jail_partition_usage(&d->cfg, p->name, &w);
+	jw_close(&w, '}');
+	text = jw_finish(&w, NULL);
+	j = json_pack("{ss s{sI sI sI sI} so so}", "name", p->name, "limits",
+		      "cpu_quota_pct", (json_int_t)p->cpu_quota,
+		      "cpu_weight", (json_int_t)p->cpu_weight,
+		      "memory_max", (json_int_t)p->memory_max,
+		      "pids_max", (json_int_t)p->pids_max, "vms", vms,
+		      "usage", text ? json_loads(text, 0, NULL) : json_object());
+	free(text);
+	return j;
 }
 
 struct part_find {
@@ -509,40 +770,9 @@ int64_t vmcg_oom_kills(const struct vm *vm)
 	return 0;
 }
 
-static void cg_retry(uv_timer_t *t)
-{
-	struct vm *vm = t->data;
-
-	if (vm)
-		vmcg_remove(vm);
-}
-
 void vmcg_remove(struct vm *vm)
 {
-	bool busy = false;
-	int i;
-
-	for (i = 0; i < vm->ncg; i++)
-		if (rmdir(vm->cg_dirs[i]) && errno != ENOENT) {
-			if (errno == EBUSY)
-				busy = true;
-			else
-				log_warn("%s: rmdir %s: %s", vm->def.name,
-					 vm->cg_dirs[i], strerror(errno));
-		}
-	/* The helper may still be leaving: try again a little later. */
-	if (busy && vm->cg_tries++ < 20 && !vm_is_active(vm)) {
-		if (!vm->cg_timer) {
-			vm->cg_timer = calloc(1, sizeof(*vm->cg_timer));
-			if (!vm->cg_timer)
-				return;
-			uv_timer_init(vm->d->loop, vm->cg_timer);
-			vm->cg_timer->data = vm;
-		}
-		uv_timer_start(vm->cg_timer, cg_retry, 100, 0);
-	} else if (busy) {
-		log_warn("%s: resource group still busy", vm->def.name);
-	}
+	cg_remove_later(vm->d->loop, vm->cg_dirs, vm->ncg);
 }
 
 void jail_write_json(struct jw *w, const struct vm *vm)
@@ -640,6 +870,73 @@ static void add2(struct args *a, const char *opt, const char *s)
 	add(a, s);
 }
 
+/* Bound into every jail by verge-jail (build_root()): what lies below
+ * them needs no bind of its own. */
+static bool in_system_dirs(const char *p)
+{
+	static const char *const sys[] = {
+		"/usr/", "/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/",
+		"/libx32/",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		if (!strncmp(p, sys[i], strlen(sys[i])))
+			return true;
+	return false;
+}
+
+/*
+ * --ro for each shared library of bin that lies outside the system
+ * directories, as the dynamic loader resolves them with the jail's empty
+ * environment: ldd (the loader's trace mode) run with no environment but
+ * PATH. A static binary, or one ldd cannot read, adds nothing: QEMU then
+ * says in qemu.log what it misses.
+ */
+static void add_libs(struct args *a, const char *bin)
+{
+	char *const argv[] = { "ldd", (char *)bin, NULL };
+	char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
+	char line[PATH_MAX + 64], *s, *e;
+	int fds[2], st;
+	pid_t pid;
+	FILE *f;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(fds[1], 1);
+		if (null >= 0)
+			dup2(null, 2);
+		execve("/usr/bin/ldd", argv, envp);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = pid > 0 ? fdopen(fds[0], "r") : NULL;
+	if (!f)
+		close(fds[0]);
+	while (f && fgets(line, sizeof(line), f)) {
+		/* "\tlibx.so.1 => /path/libx.so.1 (0x...)" or
+		 * "\t/lib64/ld-linux-x86-64.so.2 (0x...)" */
+		s = strstr(line, "=> ");
+		s = s ? s + 3 : line + strspn(line, " \t");
+		if (*s != '/')
+			continue;
+		e = s + strcspn(s, " \n");
+		*e = '\0';
+		if (!in_system_dirs(s))
+			add2(a, "--ro", s);
+	}
+	if (f)
+		fclose(f);
+	if (pid > 0)
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+}
+
 char **jail_argv(const struct vm *vm, char *const *qemu_argv)
 {
 	const struct verged_config *c = &vm->d->cfg;
@@ -653,8 +950,15 @@ char **jail_argv(const struct vm *vm, char *const *qemu_argv)
 	snprintf(num, sizeof(num), "%u", (unsigned)jail_uid(vm));
 	add2(&a, "--uid", num);
 	add2(&a, "--gid", num);
-	if (qemu_argv[0][0] == '/')
+	if (qemu_argv[0][0] == '/' && !in_system_dirs(qemu_argv[0])) {
+		/* a QEMU of its own prefix: it and its libraries */
 		add2(&a, "--ro", qemu_argv[0]);
+		add_libs(&a, qemu_argv[0]);
+	}
+	for (i = 1; qemu_argv[i]; i++)	/* -L DIR: QEMU's data files */
+		if (!strcmp(qemu_argv[i], "-L") && qemu_argv[i + 1] &&
+		    qemu_argv[i + 1][0] == '/')
+			add2(&a, "--ro", qemu_argv[++i]);
 	add2(&a, "--ro", c->hv_bin);
 	add2(&a, "--ro", vm->def.kernel);
 	if (vm->def.initrd && *vm->def.initrd)

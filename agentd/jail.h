@@ -42,17 +42,30 @@ struct partition_record;
 int jail_partition_create(const struct verged_config *c,
 			  const struct partition_record *p, char *why,
 			  size_t wn);
-void jail_partition_remove(const struct verged_config *c, const char *name);
+struct verged;
+void jail_partition_remove(struct verged *d, const char *name);
 void jail_partition_usage(const struct verged_config *c, const char *name,
 			  struct jw *w);
+/* {"name", "limits": {...}, "vms": [...], "usage": {...}}: what
+ * partition.show and REST /v1/partitions/{name} answer. */
+struct verged;
+json_t *jail_partition_json(struct verged *d,
+			    const struct partition_record *p);
 
+/*
+ * Where verged makes its groups: below its own group in each hierarchy
+ * when [jail] cgroup_delegate is on (or auto, under systemd); on v2 it
+ * then moves itself into a leaf SELF/verged. 0, or -errno (logged).
+ */
+int jail_cgroup_init(const struct verged_config *c);
 /* Fills the VM's resource-group paths (from the config and its name). */
 int vmcg_paths(struct vm *vm);
 /* Creates the VM's groups and writes its limits; why on failure. */
 int vmcg_create(struct vm *vm, char *why, size_t n);
 /* Out-of-memory kills in the VM's group since it was made (0: none). */
 int64_t vmcg_oom_kills(const struct vm *vm);
-/* Removes the groups (retried later while the last process leaves). */
+/* Removes the groups (retried for 2 s while the last process leaves,
+ * even once the VM is gone). */
 void vmcg_remove(struct vm *vm);
 /* The same object, alone. */
 json_t *jail_json(const struct vm *vm);

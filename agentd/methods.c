@@ -241,40 +241,13 @@ static bool partition_exists(struct verged *d, const char *name)
 				       (void *)name) == 1;
 }
 
-/* {"name", "limits": {...}, "vms": [...], "usage": {...}} */
-static json_t *partition_json(struct verged *d,
-			      const struct partition_record *p)
-{
-	json_t *vms = json_array(), *j;
-	struct vm *vm;
-	struct jw w;
-	char *text;
-
-	for (vm = d->vms; vm; vm = vm->next)
-		if (vm->def.partition && !strcmp(vm->def.partition, p->name))
-			json_array_append_new(vms, json_string(vm->def.name));
-	jw_init(&w);
-	jw_open(&w, '{');
-	if (jail_enabled(&d->cfg))
-		jail_partition_usage(&d->cfg, p->name, &w);
-	jw_close(&w, '}');
-	text = jw_finish(&w, NULL);
-	j = json_pack("{ss s{sI sI sI sI} so so}", "name", p->name, "limits",
-		      "cpu_quota_pct", (json_int_t)p->cpu_quota,
-		      "cpu_weight", (json_int_t)p->cpu_weight,
-		      "memory_max", (json_int_t)p->memory_max,
-		      "pids_max", (json_int_t)p->pids_max, "vms", vms,
-		      "usage", text ? json_loads(text, 0, NULL) : json_object());
-	free(text);
-	return j;
-}
-
 static int walk_cb(const struct partition_record *p, void *arg)
 {
 	struct part_walk *w = arg;
 
 	if (!w->only || !strcmp(w->only, p->name))
-		json_array_append_new(w->out, partition_json(w->d, p));
+		json_array_append_new(w->out,
+				      jail_partition_json(w->d, p));
 	return 0;
 }
 
@@ -364,7 +337,7 @@ static void m_part_delete(struct rpc_call *c)
 		return;
 	}
 	if (jail_enabled(&d->cfg))
-		jail_partition_remove(&d->cfg, name);
+		jail_partition_remove(d, name);
 	verged_event(d, NULL, "partition.delete", caller_uid(c),
 		     json_pack("{ss}", "partition", name));
 	rpc_reply(c, json_pack("{ss}", "name", name));

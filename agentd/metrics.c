@@ -19,7 +19,8 @@ const char *const metrics_ep_names[EP_COUNT] = {
 	[EP_VM_CLOCK] = "/v1/vms/{name}/clock",
 	[EP_VM_AGENT] = "/v1/vms/{name}/agent", [EP_EVENTS] = "/v1/events",
 	[EP_HEALTHZ] = "/healthz", [EP_METRICS] = "/metrics",
-	[EP_OTHER] = "other",
+	[EP_OTHER] = "other", [EP_PARTITIONS] = "/v1/partitions",
+	[EP_PARTITION] = "/v1/partitions/{name}",
 };
 
 static const unsigned codes[METRICS_NCODES] = METRICS_CODES;
@@ -206,6 +207,76 @@ void metrics_vms(struct buf *b, const struct snapshot *s,
 		for (i = 0; i < s->nvms; i++)
 			buf_add(b, s->vm[i].p->met[f], s->vm[i].p->met_len[f]);
 	}
+}
+
+void metrics_isolation(struct buf *b, bool jailed)
+{
+	metrics_family(b, "verge_isolation", "gauge",
+		       "1 if VMs run in jails, 0 with [jail] isolation = off.");
+	metrics_sample(b, "verge_isolation", NULL, jailed);
+}
+
+/* The partition families: one pass over the partitions per family. */
+static const struct {
+	const char *name, *type, *help;
+	const char *obj, *key;	/* the value: list[i][obj][key] */
+	const char *resource;	/* verge_partition_limit's label */
+} part_families[] = {
+	{ "verge_partition_vms", "gauge", "VMs defined in the partition.",
+	  NULL, "vms", NULL },
+	{ "verge_partition_limit", "gauge", "The partition's limits (0: none)"
+	  " by resource: cpu_quota_pct (% of one CPU), cpu_weight,"
+	  " memory_max_bytes, pids_max.", "limits", "cpu_quota_pct",
+	  "cpu_quota_pct" },
+	{ NULL, NULL, NULL, "limits", "cpu_weight", "cpu_weight" },
+	{ NULL, NULL, NULL, "limits", "memory_max", "memory_max_bytes" },
+	{ NULL, NULL, NULL, "limits", "pids_max", "pids_max" },
+	{ "verge_partition_cpu_usage_seconds_total", "counter",
+	  "CPU time of the partition's group (its VMs' QEMUs).", "usage",
+	  "cpu_usage_s", NULL },
+	{ "verge_partition_memory_bytes", "gauge",
+	  "Memory charged to the partition's group.", "usage",
+	  "memory_bytes", NULL },
+	{ "verge_partition_pids", "gauge",
+	  "Tasks in the partition's group.", "usage", "pids", NULL },
+};
+
+void metrics_partitions(struct buf *b, const json_t *list)
+{
+	const char *name = NULL;
+	struct buf l = { 0 };
+	size_t f, i;
+	json_t *p, *v;
+
+	for (f = 0; f < sizeof(part_families) / sizeof(part_families[0]);
+	     f++) {
+		if (part_families[f].name) {
+			name = part_families[f].name;
+			metrics_family(b, name, part_families[f].type,
+				       part_families[f].help);
+		}
+		json_array_foreach(list, i, p) {
+			v = part_families[f].obj ?
+			    json_object_get(json_object_get(p,
+					part_families[f].obj),
+					part_families[f].key) :
+			    json_object_get(p, part_families[f].key);
+			if (!v)
+				continue;	/* no usage: not jailed */
+			l.len = 0;
+			metrics_label(&l, "partition", json_string_value(
+				json_object_get(p, "name")));
+			if (part_families[f].resource) {
+				buf_add(&l, ",", 1);
+				metrics_label(&l, "resource",
+					      part_families[f].resource);
+			}
+			metrics_sample(b, name, l.data, json_is_array(v) ?
+				       (double)json_array_size(v) :
+				       json_number_value(v));
+		}
+	}
+	buf_free(&l);
 }
 
 void metrics_requests(struct buf *b, struct metrics *m)

@@ -8,6 +8,9 @@
 #ifndef VERGED_METRICS_H
 #define VERGED_METRICS_H
 #include <stdatomic.h>
+#include <stdbool.h>
+
+#include <jansson.h>
 
 #include "buf.h"
 #include "snapshot.h"
@@ -17,7 +20,8 @@ struct verged;
 /* The endpoints requests are counted by (rest.c routes to them). */
 enum rest_ep {
 	EP_FLEET, EP_HOSTS, EP_VMS, EP_VM, EP_VM_CLOCK, EP_VM_AGENT,
-	EP_EVENTS, EP_HEALTHZ, EP_METRICS, EP_OTHER, EP_COUNT
+	EP_EVENTS, EP_HEALTHZ, EP_METRICS, EP_OTHER, EP_PARTITIONS,
+	EP_PARTITION, EP_COUNT
 };
 
 /* The status codes verged answers with; anything else counts as the
@@ -43,6 +47,11 @@ void metrics_vm_lines(struct buf out[MF_COUNT], const struct vm *vm,
  * each family's lines from the snapshot's pieces. */
 void metrics_vms(struct buf *b, const struct snapshot *s,
 		 const unsigned *state_counts);
+/* verge_isolation: 1 when VMs run jailed, 0 with [jail] isolation = off. */
+void metrics_isolation(struct buf *b, bool jailed);
+/* The partition families, from the partition objects of list (as
+ * jail_partition_json() makes them). */
+void metrics_partitions(struct buf *b, const json_t *list);
 /* verge_http_requests_total. */
 void metrics_requests(struct buf *b, struct metrics *m);
 /* Appends one sample line: name{labels} value. */

@@ -332,6 +332,29 @@ static enum MHD_Result h_vm_clock(struct req *q)
 	return reply_snap(q, s, &v->p->clock);
 }
 
+static enum MHD_Result h_partitions(struct req *q)
+{
+	struct snapshot *s = current_or_fail(q);
+
+	return s ? reply_snap(q, s, &s->partitions) : MHD_YES;
+}
+
+static enum MHD_Result h_partition(struct req *q)
+{
+	struct snapshot *s = current_or_fail(q);
+	const struct snap_part *p;
+
+	if (!s)
+		return MHD_YES;
+	p = snapshot_find_part(s, q->name);
+	if (!p) {
+		snapshot_unref(s);
+		return fail(q, 404, "no partition named '%.64s'; see"
+			    " /v1/partitions", q->name);
+	}
+	return reply_snap(q, s, &p->body);
+}
+
 static struct store *reader_get(struct rest *r)
 {
 	struct store *st = NULL;
@@ -631,6 +654,9 @@ static const struct route routes[] = {
 	{ "/v1/vms/{name}/clock", EP_VM_CLOCK, h_vm_clock, { NULL }, false },
 	{ "/v1/vms/{name}/agent", EP_VM_AGENT, h_vm_agent, { NULL }, false },
 	{ "/v1/events", EP_EVENTS, h_events, { "since", "vm", "limit" },
+	  false },
+	{ "/v1/partitions", EP_PARTITIONS, h_partitions, { NULL }, false },
+	{ "/v1/partitions/{name}", EP_PARTITION, h_partition, { NULL },
 	  false },
 };
 

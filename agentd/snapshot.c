@@ -11,7 +11,9 @@
 #include "config.h"
 #include "jsonw.h"
 #include "metrics.h"
+#include "jail.h"
 #include "snapshot.h"
+#include "store.h"
 #include "verged.h"
 #include "vm.h"
 
@@ -262,6 +264,63 @@ static int build_bodies(struct snapshot *s, const char *host)
 	return body_from_buf(&s->fleet, &b);
 }
 
+/* --- the partitions ------------------------------------------------------- */
+
+static int part_cb(const struct partition_record *p, void *arg)
+{
+	struct verged *d = ((void **)arg)[0];
+	json_t *list = ((void **)arg)[1];
+
+	return json_array_append_new(list, jail_partition_json(d, p)) ? -1 : 0;
+}
+
+/* /v1/partitions, each partition's body and their /metrics lines. */
+static int build_partitions(struct snapshot *s, struct verged *d,
+			    const char *host, struct buf *met)
+{
+	json_t *list = json_array(), *j;
+	void *arg[2] = { d, list };
+	struct buf b = { 0 }, one = { 0 };
+	size_t i, n;
+
+	if (!list || store_partition_foreach(d->store, part_cb, arg) < 0)
+		goto fail;
+	n = json_array_size(list);
+	s->part = calloc(n ? n : 1, sizeof(*s->part));
+	if (!s->part)
+		goto fail;
+	head(&b, s->generated_at, host);
+	buf_str(&b, ",\"partitions\":[");
+	json_array_foreach(list, i, j) {
+		struct snap_part *sp = &s->part[i];
+
+		s->nparts = i + 1;
+		sp->name = strdup(json_string_value(json_object_get(j,
+								   "name")));
+		buf_json(&one, j);
+		if (!sp->name || body_from_buf(&sp->body, &one))
+			goto fail;
+		if (i)
+			buf_add(&b, ",", 1);
+		buf_add(&b, sp->body.data, sp->body.len);
+	}
+	buf_str(&b, "]}");
+	metrics_partitions(met, list);
+	json_decref(list);
+	/* their usage grows old like an uptime */
+	if (n && jail_enabled(&d->cfg)) {
+		if (!s->ages || s->generated_at < s->aged_at)
+			s->aged_at = s->generated_at;
+		s->ages = true;
+	}
+	return body_from_buf(&s->partitions, &b);
+fail:
+	buf_free(&b);
+	buf_free(&one);
+	json_decref(list);
+	return -1;
+}
+
 struct snapshot *snapshot_build(struct verged *d, const char *host,
 				uint64_t generation,
 				const struct snap_stats_fn *stats,
@@ -302,6 +361,9 @@ struct snapshot *snapshot_build(struct verged *d, const char *host,
 	self_host(&self, host, s->nvms);
 	s->self_host = buf_steal(&self, &s->self_host_len);
 	metrics_vms(&met, s, counts);
+	metrics_isolation(&met, jail_enabled(&d->cfg));
+	if (build_partitions(s, d, host, &met))
+		goto fail;
 	s->metrics = buf_steal(&met, &s->metrics_len);
 	if (!s->self_host || !s->metrics || build_bodies(s, host))
 		goto fail;
@@ -327,6 +389,12 @@ static void snapshot_free(struct snapshot *s)
 		free(s->vm[i].name);
 		piece_unref(s->vm[i].p);
 	}
+	for (i = 0; i < s->nparts; i++) {
+		free(s->part[i].name);
+		free(s->part[i].body.data);
+	}
+	free(s->part);
+	free(s->partitions.data);
 	free(s->vms.data);
 	free(s->fleet.data);
 	free(s->self_host);
@@ -351,6 +419,18 @@ const struct snap_vm *snapshot_find(const struct snapshot *s,
 				    const char *name)
 {
 	return bsearch(name, s->vm, s->nvms, sizeof(s->vm[0]), cmp_name);
+}
+
+static int cmp_part(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct snap_part *)elem)->name);
+}
+
+const struct snap_part *snapshot_find_part(const struct snapshot *s,
+					   const char *name)
+{
+	return s->nparts ? bsearch(name, s->part, s->nparts,
+				   sizeof(s->part[0]), cmp_part) : NULL;
 }
 
 void snapshot_slot_init(struct snapshot_slot *slot)

@@ -50,6 +50,12 @@ struct snap_piece {
 	size_t met_len[MF_COUNT];
 };
 
+/* A partition (jail.c): its object, /v1/partitions/{name}. */
+struct snap_part {
+	char *name;
+	struct rest_body body;
+};
+
 struct snap_vm {
 	char *name;
 	int64_t id;		/* the store's row id (agent reports) */
@@ -73,7 +79,14 @@ struct snapshot {
 	size_t self_host_len;
 	char *fleet_vms;
 	size_t fleet_vms_len;
-	/* The VM families of /metrics (the rest is made per request). */
+	/* /v1/partitions, and each partition's body (sorted by name).
+	 * Their usage is read from the groups when the snapshot is built
+	 * and ages like an uptime. */
+	struct rest_body partitions;
+	struct snap_part *part;
+	size_t nparts;
+	/* The VM and partition families of /metrics (the rest is made per
+	 * request). */
 	char *metrics;
 	size_t metrics_len;
 	size_t nvms;
@@ -98,6 +111,8 @@ struct snapshot *snapshot_ref(struct snapshot *s);
 void snapshot_unref(struct snapshot *s);
 const struct snap_vm *snapshot_find(const struct snapshot *s,
 				    const char *name);
+const struct snap_part *snapshot_find_part(const struct snapshot *s,
+					   const char *name);
 
 /* Fills b->etag from b->data. */
 void rest_body_etag(struct rest_body *b);

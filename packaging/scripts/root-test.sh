@@ -12,6 +12,7 @@
 #               root $PKG_OUT/cache/bookworm-apt.tar, downloaded packages
 #               $PKG_OUT/cache/apt-archives (kept between runs).
 #   PKG_MIRROR  Debian mirror (default http://deb.debian.org/debian)
+#   PKG_CACHE   the fixtures: the guest kernel (Image) for the jailed VM
 # Runs itself in a private mount namespace, so /proc and the package cache
 # mounted into the root disappear with it, whatever happens.
 set -eu
@@ -156,6 +157,81 @@ no_leftovers() {
 		fi
 	done
 }
+# The installed verged starts a jailed VM with its installed config, run
+# as its unit runs it as far as a root without systemd allows: the unit's
+# own CapabilityBoundingSet (read from the installed file) and
+# NoNewPrivileges through setpriv, ProtectSystem=full (/usr, /boot, /etc
+# read-only) and PrivateTmp through a mount namespace. Its other
+# options (the system call filter, RestrictAddressFamilies, ...) need
+# systemd as PID 1, which this machine does not have. QEMU must run as
+# the VM's own uid, in namespaces of its own, and the guest kernel print.
+# (--rest off: the host running this test may use verged's port already.)
+jailed_vm_starts() {
+	unit=$root/lib/systemd/system/verged.service
+	grep -qx 'NoNewPrivileges=yes' "$unit" || return 1
+	grep -qx 'ProtectSystem=full' "$unit" || return 1
+	grep -qx 'PrivateTmp=yes' "$unit" || return 1
+	bset=$(sed -n '/^CapabilityBoundingSet=/,/[^\\]$/p' "$unit" |
+		sed 's/^CapabilityBoundingSet=//; s/\\$//' | tr -s ' \t\n' ' ' |
+		tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/^ *//; s/ *$//; s/ /,/g')
+	echo "bounding set: -all,$bset"
+	[ -n "$bset" ] || return 1
+	mkdir -p "$root/var/lib/verge-test" "$root/sys/fs/cgroup"
+	cp "$PKG_CACHE/Image" "$root/var/lib/verge-test/Image"
+	chmod 755 "$root/var/lib/verge-test"
+	chmod 644 "$root/var/lib/verge-test/Image"
+	mount --rbind /sys/fs/cgroup "$root/sys/fs/cgroup" &&
+	mount --rbind /dev "$root/dev" || return 1
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare --mount --propagation private sh -c '
+		r=$1 bset=$2
+		# the root a mount point, as under systemd: pivot_root needs it
+		mount --rbind "$r" "$r" &&
+		mount -t tmpfs tmpfs "$r/tmp" || exit 1
+		for d in usr boot etc; do
+			[ -d "$r/$d" ] || continue
+			mount --bind "$r/$d" "$r/$d" &&
+			mount -o remount,bind,ro "$r/$d" || exit 1
+		done
+		exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin \
+			setpriv --no-new-privs --bounding-set "-all,$bset" \
+			/usr/sbin/verged --foreground --rest off \
+			--config /etc/verge/verged.conf' sh "$root" "$bset" &
+	vpid=$!
+	st=1
+	for _ in $(seq 100); do
+		[ -S "$root/run/verge/verged.sock" ] && break
+		sleep 0.1
+	done
+	if in_root verge vm define pkgjail --kernel /var/lib/verge-test/Image \
+		--memory 256 --cpus 1 &&
+	   in_root verge vm start pkgjail; then
+		for _ in $(seq 300); do
+			in_root verge --json vm show pkgjail >"$PKG_OUT/jail-vm.json"
+			grep -q '"state": *"running"' "$PKG_OUT/jail-vm.json" &&
+				grep -q 'Booting Linux' "$root/var/lib/verge/vms/pkgjail/console.log" 2>/dev/null &&
+				break
+			sleep 0.2
+		done
+		cat "$PKG_OUT/jail-vm.json"
+		qpid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$PKG_OUT/jail-vm.json" | head -n 1)
+		uid=$(sed -n 's/.*"uid": *\([0-9]*\).*/\1/p' "$PKG_OUT/jail-vm.json" | head -n 1)
+		echo "QEMU $qpid, VM uid $uid"
+		grep Uid "/proc/$qpid/status"
+		[ -n "$qpid" ] && [ -n "$uid" ] && [ "$uid" -ge 3000000 ] &&
+		grep -q "^Uid:[[:space:]]*${uid}[[:space:]]" "/proc/$qpid/status" &&
+		[ "$(readlink "/proc/$qpid/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] &&
+		grep -q 'Booting Linux' "$root/var/lib/verge/vms/pkgjail/console.log" &&
+		st=0
+		in_root verge vm kill pkgjail
+		in_root verge vm undefine pkgjail
+	fi
+	kill "$vpid" 2>/dev/null
+	wait "$vpid" 2>/dev/null
+	umount -R "$root/dev" "$root/sys/fs/cgroup"
+	rm -rf "$root/var/lib/verge-test"
+	return $st
+}
 no_package_state() {
 	# shellcheck disable=SC2086
 	! in_root dpkg-query -W -f='${Package} ${Status}\n' $PKGS 2>/dev/null |
@@ -175,6 +251,7 @@ check units-verify units_verify
 check verged-version prints_version "$v1"
 check verge-help in_root /usr/bin/verge --help
 check dpkg-audit-clean sh -c "[ -z \"\$(chroot '$root' dpkg --audit)\" ]"
+check jailed-vm-under-unit-limits jailed_vm_starts
 
 echo "# local change" >>"$root/etc/verge/verged.conf"
 check upgrade apt_install debs2 "$v2"

@@ -375,17 +375,37 @@ def test_cpu_quota_holds(vd):
         vd.call("vm.undefine", name="q")
 
 
+def uids_running(uids):
+    """Pids of the processes whose real uid is one of uids."""
+    out = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if int(status(int(p.name))["Uid"].split()[0]) in uids:
+                    out.append(int(p.name))
+            except (OSError, KeyError):
+                pass
+    return out
+
+
 def test_partitions_bound_their_vms(vd):
     """Three VMs, two in partition t1 (at most 40 tasks in all) and one
-    in t2: their groups nest in their partition's, each jail is its own,
-    and a fork bomb in one VM of t1 (which has no limit of its own) is
-    stopped by t1's limit."""
+    in t2: their groups nest in their partition's, each jail is its own
+    (its processes, hostname, run directory, no host network), REST
+    shows the partitions, and a fork bomb in one VM of t1 (which has no
+    limit of its own) is stopped by t1's limit. verged killed with
+    SIGKILL and restarted re-attaches to all three with their groups and
+    partitions; once they stop nothing of them is left: no process of
+    their uids, no group, no jail mount."""
     vd.call("partition.create", name="t1", pids_max=40)
     vd.call("partition.create", name="t2", cpu_quota=300)
     for name, part in (("p1", "t1"), ("p2", "t1"), ("p3", "t2")):
         vh.define_vm(vd, name, partition=part)
         vd.call("vm.start", name=name)
     try:
+        for name in ("p1", "p2", "p3"):
+            vh.wait_for("%s running" % name, lambda: vd.call(
+                "vm.show", name=name)["state"] == "running", BOOT_TIMEOUT)
         pids = {n: qemu_pid(vd, n) for n in ("p1", "p2", "p3")}
         for name, part in (("p1", "t1"), ("p2", "t1"), ("p3", "t2")):
             cg = Path("/proc/%d/cgroup" % pids[name]).read_text()
@@ -394,6 +414,30 @@ def test_partitions_bound_their_vms(vd):
                              cg, re.M), cg
         assert ns_of(pids["p1"], "pid") != ns_of(pids["p2"], "pid")
         assert ns_of(pids["p1"], "net") != ns_of(pids["p2"], "net")
+        run = vd.run / "vms"
+        for name, pid in pids.items():
+            for ns in NS:
+                assert [ns_of(pids[o], ns) for o in pids].count(
+                    ns_of(pid, ns)) == 1, (name, ns)
+            out = subprocess.run(["nsenter", "-t", str(pid), "-u",
+                                  "hostname"], capture_output=True,
+                                 text=True, check=True).stdout.strip()
+            assert out == name
+            root = Path("/proc/%d/root" % pid)
+            assert [p for p in os.listdir(root / "proc")
+                    if p.isdigit()] == ["1"]
+            assert (root / str(run / name)[1:] / "qmp.sock").exists()
+            for other in pids:
+                if other != name:
+                    assert not (root / str(run / other)[1:]).exists()
+            dev = Path("/proc/%d/net/dev" % pid).read_text()
+            assert [x.split(":")[0].strip()
+                    for x in dev.splitlines()[2:]] == ["lo"]
+        rest = vd.get("/v1/partitions/t1").json()
+        assert rest["vms"] == ["p1", "p2"] and rest["usage"]["pids"] >= 4
+        assert re.search(r'^verge_partition_pids\{partition="t1"\} '
+                         r'([4-9]|[1-9]\d+)$', vd.get("/metrics").body
+                         .decode(), re.M)
         t1 = vd.call("partition.show", name="t1")
         assert t1["vms"] == ["p1", "p2"] and t1["limits"]["pids_max"] == 40
         assert t1["usage"]["pids"] >= 4
@@ -418,7 +462,7 @@ def test_partitions_bound_their_vms(vd):
         args += sum((["--cgroup", str(d)] for d in vd.cgroup_dirs(
             "partition:t1/p1")), [])
         r = subprocess.run(args + ["--", "/usr/bin/python3", "-c", bomb],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
         made, failed = map(int, r.stdout.split())
         assert failed > 0 and made < 40, (made, failed)
@@ -429,14 +473,40 @@ def test_partitions_bound_their_vms(vd):
                              capture_output=True, text=True,
                              check=True).stdout
         assert "t1" in out and "t2" in out, out
+        # kill -9 and restart: re-attached, groups and partitions kept
+        uids = {vd.call("vm.show", name=n)["isolation"]["uid"]
+                for n in pids}
+        vd.kill9()
+        vd.start()
+        for name, part in (("p1", "t1"), ("p2", "t1"), ("p3", "t2")):
+            vm = vd.call("vm.show", name=name)
+            assert vm["state"] == "running" and vm["pid"] == pids[name]
+            assert vm["isolation"]["partition"] == part
+            assert vm["isolation"]["usage"]["pids"] >= 2
+            assert all(d.exists() for d in vd.cgroup_dirs(
+                "partition:%s/%s" % (part, name)))
+        assert vd.call("partition.show", name="t1")["vms"] == ["p1", "p2"]
+        assert vd.call("partition.show", name="t1")["limits"][
+            "pids_max"] == 40
     finally:
         for name in ("p1", "p2", "p3"):
             vd.call("vm.kill", name=name)
             vd.call("vm.undefine", name=name)
+    # nothing left of them
+    vh.wait_for("their processes gone", lambda: not uids_running(uids), 10)
+    for name, part in (("p1", "t1"), ("p2", "t1"), ("p3", "t2")):
+        dirs = vd.cgroup_dirs("partition:%s/%s" % (part, name))
+        vh.wait_for("%s's groups removed" % name,   # as its tasks leave
+                    lambda: not any(d.exists() for d in dirs), 5)
+        jail = vd.run / "jails" / name
+        assert not jail.exists() or os.listdir(jail) == []
+    assert str(vd.run / "jails") not in Path(
+        "/proc/self/mountinfo").read_text()
     for part in ("t1", "t2"):
         vd.call("partition.delete", name=part)
-        assert not any(d.exists() for d in vd.cgroup_dirs("partition:"
-                                                          + part))
+        dirs = vd.cgroup_dirs("partition:" + part)
+        vh.wait_for("%s's groups removed" % part,
+                    lambda: not any(d.exists() for d in dirs), 5)
     assert vd.call("partition.list") == []
 
 

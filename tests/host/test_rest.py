@@ -21,6 +21,7 @@ import verged_harness as vh  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 VMS = ("db-1", "web-1", "web-2")
+PART = "tenant-a"
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +32,8 @@ def vd():
         v.define(*VMS)
         with v.client() as c:
             c.call("clock.set_rate", name="web-2", rate="1/2")
+            c.call("partition.create", name=PART, pids_max=100,
+                   cpu_quota=50)
         yield v
     finally:
         v.cleanup()
@@ -295,11 +298,13 @@ def deref(doc, node):
 
 SERVER_PATHS = {"/healthz", "/metrics", "/v1/fleet", "/v1/hosts",
                 "/v1/vms", "/v1/vms/{name}", "/v1/vms/{name}/clock",
-                "/v1/vms/{name}/agent", "/v1/events"}
+                "/v1/vms/{name}/agent", "/v1/events", "/v1/partitions",
+                "/v1/partitions/{name}"}
 
 
 def concrete(path):
-    return path.replace("{name}", "web-2")
+    return path.replace("{name}", PART if path.startswith(
+        "/v1/partitions") else "web-2")
 
 
 def test_openapi_document_and_server_agree(vd):
@@ -353,6 +358,8 @@ def test_openapi_item_schemas_match_the_bodies(vd):
         assert set(schemas["Vm"]["required"]) == set(v)
     for e in vd.get("/v1/events").json()["events"]:
         assert set(schemas["Event"]["required"]) == set(e)
+    for p in vd.get("/v1/partitions").json()["partitions"]:
+        assert set(schemas["Partition"]["required"]) == set(p)
 
 
 def test_a_change_to_one_vm_leaves_the_others_etags(vd):
@@ -488,5 +495,78 @@ def test_metrics_token_closes_metrics_too():
         assert error_of(v.get("/metrics", token=False), 401)
         assert v.get("/metrics").status == 200
         assert v.get("/healthz", token=False).status == 200
+    finally:
+        v.cleanup()
+
+
+# --- partitions (issue 13) ---------------------------------------------------
+
+
+def metric(text, name, **labels):
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            if s.name == name and s.labels == labels:
+                return s.value
+    return None
+
+
+def test_partitions_over_rest_and_in_metrics(vd):
+    """/v1/partitions and /v1/partitions/{name} answer what
+    partition.list and partition.show do, from the snapshot: a VM defined
+    in a partition is listed there before vm.define replies; /metrics has
+    every partition's limits, VM count and its group's usage."""
+    lst = vd.get("/v1/partitions")
+    assert lst.status == 200
+    body = lst.json()
+    assert body["host"] == "alpha"
+    assert [p["name"] for p in body["partitions"]] == [PART]
+    rpc = vd.call("partition.show", name=PART)
+    one = vd.get("/v1/partitions/" + PART)
+    assert one.status == 200 and one.json() == body["partitions"][0]
+    assert one.json()["limits"] == rpc["limits"] == {
+        "cpu_quota_pct": 50, "cpu_weight": 0, "memory_max": 0,
+        "pids_max": 100}
+    assert one.json()["vms"] == [] and one.json()["usage"]["pids"] == 0
+    assert vd.get("/v1/partitions/" + PART, {
+        "If-None-Match": one.headers["etag"]}).status == 304
+    e = error_of(vd.get("/v1/partitions/nope"), 404)
+    assert "no partition named 'nope'" in e["message"]
+    vd.define("part-1", partition=PART)
+    try:
+        r = vd.get("/v1/partitions/" + PART, {
+            "If-None-Match": one.headers["etag"]})
+        assert r.status == 200 and r.json()["vms"] == ["part-1"]
+        text = vd.get("/metrics").body.decode()
+        lim = {res: metric(text, "verge_partition_limit", partition=PART,
+                           resource=res)
+               for res in ("cpu_quota_pct", "cpu_weight",
+                           "memory_max_bytes", "pids_max")}
+        assert lim == {"cpu_quota_pct": 50, "cpu_weight": 0,
+                       "memory_max_bytes": 0, "pids_max": 100}, lim
+        assert metric(text, "verge_partition_vms", partition=PART) == 1
+        assert metric(text, "verge_partition_pids", partition=PART) == 0
+        assert metric(text, "verge_partition_cpu_usage_seconds_total",
+                      partition=PART) is not None
+        assert metric(text, "verge_isolation") == 1
+    finally:
+        vd.call("vm.undefine", name="part-1")
+
+
+def test_isolation_off_in_metrics_and_partitions_without_usage():
+    v = rh.RestVerged(host="free", isolation="off")
+    try:
+        v.start()
+        assert metric(v.get("/metrics").body.decode(),
+                      "verge_isolation") == 0
+        v.call("partition.create", name="t", memory_max=1 << 30)
+        p = v.get("/v1/partitions/t").json()
+        assert p["usage"] == {} and p["limits"]["memory_max"] == 1 << 30
+        text = v.get("/metrics").body.decode()
+        assert metric(text, "verge_partition_limit", partition="t",
+                      resource="memory_max_bytes") == 1 << 30
+        assert metric(text, "verge_partition_pids", partition="t") is None
+        v.call("partition.delete", name="t")
+        assert v.get("/v1/partitions").json()["partitions"] == []
+        assert v.get("/v1/partitions/t").status == 404
     finally:
         v.cleanup()

@@ -28,6 +28,7 @@ def vd():
         str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
     try:
         v.start()
+        v.call("partition.create", name="g")    # /v1/partitions/g
         v.define("g")
         v.call("vm.start", name="g")
         assert rh.wait_for(lambda: v.get("/v1/vms/g").json()["agent"]

@@ -134,6 +134,13 @@ double rpc_num(const struct rpc_call *c, const char *name, double def)
 	return i >= 0 && c->present[i] ? c->args[i].f : def;
 }
 
+bool rpc_bool(const struct rpc_call *c, const char *name, bool def)
+{
+	int i = param_index(c->method, name);
+
+	return i >= 0 && c->present[i] ? c->args[i].b != 0 : def;
+}
+
 json_t *rpc_obj(const struct rpc_call *c, const char *name)
 {
 	int i = param_index(c->method, name);

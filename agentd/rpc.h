@@ -19,7 +19,7 @@
 
 #define RPC_MAX_MESSAGE		(1024 * 1024)
 #define RPC_MAX_DEPTH		32
-#define RPC_MAX_PARAMS		16
+#define RPC_MAX_PARAMS		24
 #define RPC_MAX_BATCH		1000
 /* The replies to one message, in all (docs/jsonrpc.md, "Limits"). */
 #define RPC_MAX_REPLY		(16 * 1024 * 1024)
@@ -117,6 +117,7 @@ const char *rpc_str(const struct rpc_call *c, const char *name);
 json_int_t rpc_int(const struct rpc_call *c, const char *name,
 		   json_int_t def);
 double rpc_num(const struct rpc_call *c, const char *name, double def);
+bool rpc_bool(const struct rpc_call *c, const char *name, bool def);
 json_t *rpc_obj(const struct rpc_call *c, const char *name);
 
 /* Completes the call with result (reference stolen). */

@@ -286,7 +286,9 @@ class Fake:
         for what, stage, on, t in ((1, 1, 0, 0), (1, 2, 1, ms), (1, 3, 1, ms),
                                    (2, 3, 1, ms), (3, 3, 1, ms), (3, 9, 1, ms),
                                    (7, 3, 1, ms), (3, 3, 2, ms)):
-            self.event(c, mgmt.EV_WATCHDOG, mgmt.WDT.pack(what, stage, on, t))
+            # held events (24 bytes: the head and the boot_id)
+            self.held_event(c, mgmt.EV_WATCHDOG,
+                            mgmt.WDT_HEAD.pack(what, stage, on, t))
         self.event(c, mgmt.EV_WATCHDOG, b"short")
         # the reset's new attempt, reset again before the agent reports
         self.held_event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))

@@ -282,10 +282,13 @@ def test_boot_guard(tmp_path):
             ("vm.watchdog", {"signal": "expired", "action": "reset",
                              "stage": "handed-off", "timeout_ms": 7000}),
             ("vm.boot_failed", {"reason": "watchdog", "stage": "handed-off",
-                                "failed_in_a_row": 1}),
+                                "failed_in_a_row": 1, "slot": "A",
+                                "attempts": 3}),
             ("vm.boot_failed", {"reason": "reset", "stage": None,
-                                "failed_in_a_row": 2}),
-            ("vm.boot_ok", {"failed_before": 2}),
+                                "failed_in_a_row": 2, "slot": "A",
+                                "attempts": 3}),
+            ("vm.boot_ok", {"failed_before": 2, "by": "agent",
+                            "slot": "A"}),
         ], ev
         # A VM without a watchdog: counted, but no boot guard events.
         wait_for("ok's agent", lambda: v.call("vm.show", name="ok")

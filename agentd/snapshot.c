@@ -119,10 +119,21 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 	/* json_static: the members define fixed, as vm_write_json() writes
 	 * them */
 	const char *strs[] = { host, vm->json_static, r->desired,
-			       vm->agent_detect, vm->agent_hostname };
+			       vm->agent_detect, vm->agent_hostname,
+			       r->fail_reason, r->slot[0].kernel,
+			       r->slot[0].initrd, r->slot[0].cmdline,
+			       r->slot[1].kernel, r->slot[1].initrd,
+			       r->slot[1].cmdline };
 	int64_t nums[] = { vm->state, vm->pid, vm->boots, r->id,
-			   r->rate_num, r->rate_den, (int64_t)r->freq_hz };
-	double times[] = { vm->started_at, vm->agent_at };
+			   r->rate_num, r->rate_den, (int64_t)r->freq_hz,
+			   /* boot attempts and slots (vm_write_slots) */
+			   vm->wdt_stage, vm->wdt_expiries, r->bs.active,
+			   r->bs.good, r->bs.trial_ok, r->bs.filled,
+			   r->bs.booted, r->bs.failed, r->bs.boots_ok,
+			   r->bs.boots_failed, r->bs.rollbacks,
+			   r->attempt_pid, r->fail_stage };
+	double times[] = { vm->started_at, vm->agent_at, r->fail_at,
+			   r->slot[0].set_at, r->slot[1].set_at };
 	uint64_t h = FNV_OFFSET;
 	size_t i;
 

@@ -107,6 +107,45 @@ static const char *const migrations[] = {
 	 * verge.acpi), 0 or 1. */
 	("ALTER TABLE vms ADD COLUMN ptimer INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE vms ADD COLUMN acpi INTEGER NOT NULL DEFAULT 0;"),
+	/* 7 -> 8: image slots A/B and boot attempts (bootslots.h). An
+	 * existing VM's images become slot A, committed; it counts as
+	 * booted if it ever started. */
+	("ALTER TABLE vms ADD COLUMN boot_attempts INTEGER NOT NULL"
+	 "  DEFAULT 3;"
+	 "ALTER TABLE vms ADD COLUMN manual_commit INTEGER NOT NULL"
+	 "  DEFAULT 0;"
+	 "ALTER TABLE vms ADD COLUMN boot_ok_after_s INTEGER NOT NULL"
+	 "  DEFAULT 0;"
+	 "ALTER TABLE vms ADD COLUMN boot_deadline_s INTEGER NOT NULL"
+	 "  DEFAULT 0;"
+	 "CREATE TABLE image_slots ("
+	 "  vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	 "  slot INTEGER NOT NULL CHECK (slot IN (0, 1)),"
+	 "  kernel TEXT NOT NULL,"
+	 "  initrd TEXT,"
+	 "  cmdline TEXT NOT NULL DEFAULT '',"
+	 "  set_at REAL NOT NULL DEFAULT 0,"
+	 "  PRIMARY KEY (vm_id, slot));"
+	 "INSERT INTO image_slots(vm_id, slot, kernel, initrd, cmdline)"
+	 "  SELECT id, 0, kernel, initrd, cmdline FROM vms;"
+	 "CREATE TABLE boot_state ("
+	 "  vm_id INTEGER PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,"
+	 "  active INTEGER NOT NULL DEFAULT 0,"
+	 "  good INTEGER NOT NULL DEFAULT 0,"
+	 "  trial_ok INTEGER NOT NULL DEFAULT 0,"
+	 "  filled INTEGER NOT NULL DEFAULT 1,"
+	 "  booted INTEGER NOT NULL DEFAULT 0,"
+	 "  failed INTEGER NOT NULL DEFAULT 0,"
+	 "  boots_ok INTEGER NOT NULL DEFAULT 0,"
+	 "  boots_failed INTEGER NOT NULL DEFAULT 0,"
+	 "  rollbacks INTEGER NOT NULL DEFAULT 0,"
+	 "  attempt_pid INTEGER NOT NULL DEFAULT 0,"
+	 "  attempt_at REAL NOT NULL DEFAULT 0,"
+	 "  fail_reason TEXT,"
+	 "  fail_stage INTEGER NOT NULL DEFAULT 0,"
+	 "  fail_at REAL NOT NULL DEFAULT 0);"
+	 "INSERT INTO boot_state(vm_id, booted) SELECT vm_id,"
+	 "  CASE WHEN boots > 0 THEN 1 ELSE 0 END FROM observed;"),
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -119,6 +158,7 @@ enum stmt {
 	S_REPORT_COUNT, S_GI_SET, S_GI_DEL, S_GI_GET, S_GI_HOST,
 	S_GI_GUEST_SET, S_GI_GUEST_DEL,
 	S_PART_INSERT, S_PART_DELETE, S_PART_ALL,
+	S_BOOT_INSERT, S_SLOT_SET, S_BOOT_SET,
 	S_COUNT
 };
 
@@ -126,9 +166,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"
 		" memory_mib, cpus, restart, desired, owner_uid, owner_gid,"
 		" owner_groups, cpu_quota, cpu_weight, memory_max, pids_max,"
-		" partition, watchdog_s, ptimer, acpi)"
+		" partition, watchdog_s, ptimer, acpi, boot_attempts,"
+		" manual_commit, boot_ok_after_s, boot_deadline_s)"
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?)",
+		" ?, ?, ?, ?, ?, ?)",
 	[S_CLOCK_INSERT] = "INSERT INTO clock(vm_id, rate_num, rate_den,"
 		" freq_hz) VALUES (?, ?, ?, ?)",
 	[S_OBS_INSERT] = "INSERT INTO observed(vm_id) VALUES (?)",
@@ -146,9 +187,27 @@ static const char *const stmt_sql[S_COUNT] = {
 		" o.started_at, o.boots, v.owner_uid, v.owner_gid,"
 		" v.owner_groups, v.cpu_quota, v.cpu_weight, v.memory_max,"
 		" v.pids_max, v.partition, v.watchdog_s,"
-		" o.hv_boot, o.hv_seq, v.ptimer, v.acpi FROM vms v"
+		" o.hv_boot, o.hv_seq, v.ptimer, v.acpi,"
+		" v.boot_attempts, v.manual_commit, v.boot_ok_after_s,"
+		" v.boot_deadline_s, b.active, b.good, b.trial_ok, b.filled,"
+		" b.booted, b.failed, b.boots_ok, b.boots_failed, b.rollbacks,"
+		" b.attempt_pid, b.attempt_at, b.fail_reason, b.fail_stage,"
+		" b.fail_at, s0.kernel, s0.initrd, s0.cmdline, s0.set_at,"
+		" s1.kernel, s1.initrd, s1.cmdline, s1.set_at FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
-		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
+		" JOIN observed o ON o.vm_id = v.id"
+		" JOIN boot_state b ON b.vm_id = v.id"
+		" LEFT JOIN image_slots s0 ON s0.vm_id = v.id AND s0.slot = 0"
+		" LEFT JOIN image_slots s1 ON s1.vm_id = v.id AND s1.slot = 1"
+		" ORDER BY v.name",
+	[S_BOOT_INSERT] = "INSERT INTO boot_state(vm_id) VALUES (?)",
+	[S_SLOT_SET] = "INSERT OR REPLACE INTO image_slots(vm_id, slot,"
+		" kernel, initrd, cmdline, set_at) VALUES (?, ?, ?, ?, ?, ?)",
+	[S_BOOT_SET] = "UPDATE boot_state SET active = ?, good = ?,"
+		" trial_ok = ?, filled = ?, booted = ?, failed = ?,"
+		" boots_ok = ?, boots_failed = ?, rollbacks = ?,"
+		" attempt_pid = ?, attempt_at = ?, fail_reason = ?,"
+		" fail_stage = ?, fail_at = ? WHERE vm_id = ?",
 	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail,"
 		" source) VALUES (?, ?, ?, ?, ?, ?)",
 	/* Each class keeps its newest ?1: a guest never prunes the
@@ -481,9 +540,20 @@ int store_vm_insert(struct store *s, struct vm_record *r)
 	sqlite3_bind_int64(q, 18, r->watchdog_s);
 	sqlite3_bind_int64(q, 19, r->ptimer);
 	sqlite3_bind_int64(q, 20, r->acpi);
+	sqlite3_bind_int64(q, 21, r->bs.attempts_max);
+	sqlite3_bind_int64(q, 22, r->bs.manual_commit);
+	sqlite3_bind_int64(q, 23, r->boot_ok_after_s);
+	sqlite3_bind_int64(q, 24, r->boot_deadline_s);
 	if ((e = step_write(s, q, "insert vm")))
 		return e;
 	id = sqlite3_last_insert_rowid(s->db);
+	q = st(s, S_BOOT_INSERT);
+	sqlite3_bind_int64(q, 1, id);
+	if ((e = step_write(s, q, "insert boot state")))
+		return e;
+	if ((e = store_vm_set_slot(s, id, 0, r->kernel, r->initrd,
+				   r->cmdline ? r->cmdline : "", 0)))
+		return e;
 	q = st(s, S_CLOCK_INSERT);
 	sqlite3_bind_int64(q, 1, id);
 	sqlite3_bind_int64(q, 2, r->rate_num);
@@ -572,10 +642,64 @@ int store_vm_set_held(struct store *s, int64_t id, uint64_t boot_id,
 	return step_write(s, q, "update held-event cursor");
 }
 
+int store_vm_set_slot(struct store *s, int64_t id, int slot,
+		      const char *kernel, const char *initrd,
+		      const char *cmdline, double at)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_SLOT_SET);
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, slot);
+	bind_text(q, 3, kernel);
+	bind_text(q, 4, initrd && *initrd ? initrd : NULL);
+	bind_text(q, 5, cmdline ? cmdline : "");
+	sqlite3_bind_double(q, 6, at);
+	return step_write(s, q, "set image slot");
+}
+
+int store_vm_set_boot(struct store *s, const struct vm_record *r)
+{
+	const struct bootslots *b = &r->bs;
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_BOOT_SET);
+	sqlite3_bind_int64(q, 1, b->active);
+	sqlite3_bind_int64(q, 2, b->good);
+	sqlite3_bind_int64(q, 3, b->trial_ok);
+	sqlite3_bind_int64(q, 4, b->filled);
+	sqlite3_bind_int64(q, 5, b->booted);
+	sqlite3_bind_int64(q, 6, b->failed);
+	sqlite3_bind_int64(q, 7, b->boots_ok);
+	sqlite3_bind_int64(q, 8, b->boots_failed);
+	sqlite3_bind_int64(q, 9, b->rollbacks);
+	sqlite3_bind_int64(q, 10, r->attempt_pid);
+	sqlite3_bind_double(q, 11, r->attempt_at);
+	bind_text(q, 12, r->fail_reason);
+	sqlite3_bind_int64(q, 13, r->fail_stage);
+	sqlite3_bind_double(q, 14, r->fail_at);
+	sqlite3_bind_int64(q, 15, r->id);
+	return step_write(s, q, "update boot state");
+}
+
 void store_record_free(struct vm_record *r)
 {
+	int i;
+
 	if (!r)
 		return;
+	for (i = 0; i < BS_SLOTS; i++) {
+		free(r->slot[i].kernel);
+		free(r->slot[i].initrd);
+		free(r->slot[i].cmdline);
+	}
+	free(r->fail_reason);
 	free(r->name);
 	free(r->uuid);
 	free(r->kernel);
@@ -591,6 +715,8 @@ void store_record_free(struct vm_record *r)
 
 static void read_record(sqlite3_stmt *q, struct vm_record *r)
 {
+	int i;
+
 	r->id = sqlite3_column_int64(q, 0);
 	r->name = col_dup(q, 1);
 	r->uuid = col_dup(q, 2);
@@ -621,6 +747,30 @@ static void read_record(sqlite3_stmt *q, struct vm_record *r)
 	r->hv_seq = (uint32_t)sqlite3_column_int64(q, 27);
 	r->ptimer = sqlite3_column_int64(q, 28) != 0;
 	r->acpi = sqlite3_column_int64(q, 29) != 0;
+	r->bs.attempts_max = (int)sqlite3_column_int64(q, 30);
+	r->bs.manual_commit = sqlite3_column_int64(q, 31) != 0;
+	r->boot_ok_after_s = sqlite3_column_int64(q, 32);
+	r->boot_deadline_s = sqlite3_column_int64(q, 33);
+	r->bs.active = (int)sqlite3_column_int64(q, 34);
+	r->bs.good = (int)sqlite3_column_int64(q, 35);
+	r->bs.trial_ok = sqlite3_column_int64(q, 36) != 0;
+	r->bs.filled = (unsigned)sqlite3_column_int64(q, 37);
+	r->bs.booted = (unsigned)sqlite3_column_int64(q, 38);
+	r->bs.failed = sqlite3_column_int64(q, 39);
+	r->bs.boots_ok = sqlite3_column_int64(q, 40);
+	r->bs.boots_failed = sqlite3_column_int64(q, 41);
+	r->bs.rollbacks = sqlite3_column_int64(q, 42);
+	r->attempt_pid = sqlite3_column_int64(q, 43);
+	r->attempt_at = sqlite3_column_double(q, 44);
+	r->fail_reason = col_dup(q, 45);
+	r->fail_stage = sqlite3_column_int64(q, 46);
+	r->fail_at = sqlite3_column_double(q, 47);
+	for (i = 0; i < BS_SLOTS; i++) {
+		r->slot[i].kernel = col_dup(q, 48 + 4 * i);
+		r->slot[i].initrd = col_dup(q, 49 + 4 * i);
+		r->slot[i].cmdline = col_dup(q, 50 + 4 * i);
+		r->slot[i].set_at = sqlite3_column_double(q, 51 + 4 * i);
+	}
 }
 
 int store_vm_foreach(struct store *s,

@@ -19,7 +19,9 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	7
+#include "bootslots.h"
+
+#define STORE_SCHEMA_VERSION	8
 
 struct store;
 
@@ -48,6 +50,23 @@ struct vm_record {
 	 * of the running QEMU's) */
 	uint64_t hv_boot;
 	uint32_t hv_seq;
+	/* Image slots and boot attempts (issue 19, bootslots.h): the
+	 * slots' images (kernel NULL: empty), the boot outcome settings
+	 * (0: off), the slots' state and counters, the attempt under way
+	 * (the QEMU pid it runs in, 0: none; when it began) and the last
+	 * failure (reason NULL: none; stage enum vp_wdt_stage). kernel,
+	 * initrd and cmdline above are the active slot's. */
+	struct vm_slot {
+		char *kernel, *initrd, *cmdline;
+		double set_at;
+	} slot[BS_SLOTS];
+	int64_t boot_ok_after_s, boot_deadline_s;
+	struct bootslots bs;
+	int64_t attempt_pid;
+	double attempt_at;
+	char *fail_reason;
+	int64_t fail_stage;
+	double fail_at;
 };
 
 /* A partition: a group of VMs whose resource group bounds theirs
@@ -88,6 +107,12 @@ int store_vm_set_observed(struct store *s, int64_t id, const char *state,
 			  int64_t pid, double started_at, int64_t boots);
 int store_vm_set_held(struct store *s, int64_t id, uint64_t boot_id,
 		      uint32_t seq);
+/* Writes image slot `slot` (0 A, 1 B) of VM id; initrd NULL or "": none. */
+int store_vm_set_slot(struct store *s, int64_t id, int slot,
+		      const char *kernel, const char *initrd,
+		      const char *cmdline, double at);
+/* Stores r->bs and the attempt and failure fields of VM r->id. */
+int store_vm_set_boot(struct store *s, const struct vm_record *r);
 /* Calls fn for every VM, by name; stops at the first non-zero return. */
 int store_vm_foreach(struct store *s,
 		     int (*fn)(const struct vm_record *r, void *arg),

@@ -87,6 +87,8 @@ static char *dup_or_null(const char *s)
 }
 
 static char *static_json(const struct vm_record *r);
+static void write_failure(struct jw *w, const struct vm_record *r);
+static void send_kill(struct vm *vm);
 
 struct vm *vm_new(struct verged *d, const struct vm_record *r)
 {
@@ -108,6 +110,20 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->def.owner_groups = dup_or_null(r->owner_groups ?
 					   r->owner_groups : "");
 	vm->def.partition = dup_or_null(r->partition);
+	vm->def.fail_reason = dup_or_null(r->fail_reason);
+	if (!r->slot[0].kernel && !r->slot[1].kernel) {
+		/* vm.define: its images are slot A */
+		vm->def.slot[0].kernel = dup_or_null(r->kernel);
+		vm->def.slot[0].initrd = dup_or_null(r->initrd);
+		vm->def.slot[0].cmdline = dup_or_null(vm->def.cmdline);
+	} else {
+		for (int i = 0; i < BS_SLOTS; i++) {
+			vm->def.slot[i].kernel = dup_or_null(r->slot[i].kernel);
+			vm->def.slot[i].initrd = dup_or_null(r->slot[i].initrd);
+			vm->def.slot[i].cmdline =
+				dup_or_null(r->slot[i].cmdline);
+		}
+	}
 	vm->def.state = NULL;
 	vm->state = state_from_name(r->state);
 	vm->pid = (pid_t)r->pid;
@@ -121,7 +137,22 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->log_dir = join(c->state_dir, r->name, NULL);
 	vm->console_log = join(c->state_dir, r->name, "console.log");
 	vm->qemu_log = join(c->state_dir, r->name, "qemu.log");
-	vm->json_static = static_json(&vm->def);
+	if (bs_check(&vm->def.bs) || !vm->def.slot[vm->def.bs.active].kernel) {
+		log_err("%s: stored image slots are inconsistent; booting"
+			" slot A", r->name);
+		vm->def.bs.active = vm->def.bs.good = 0;
+		vm->def.bs.filled |= 1;
+		vm->def.bs.trial_ok = false;
+		if (vm->def.bs.attempts_max < 1 ||
+		    vm->def.bs.attempts_max > BS_ATTEMPTS_MAX)
+			vm->def.bs.attempts_max = BS_ATTEMPTS_DEFAULT;
+	}
+	if (vm->def.slot[vm->def.bs.active].kernel && vm_apply_slot(vm)) {
+		vm_free(vm);
+		return NULL;
+	}
+	if (!vm->json_static)
+		vm->json_static = static_json(&vm->def);
 	if (asprintf(&vm->jail_root, "%s/jails/%s", c->run_dir,
 		     r->name) < 0)
 		vm->jail_root = NULL;
@@ -183,6 +214,7 @@ static void drop_links(struct vm *vm)
 	close_handle(&vm->pidpoll);
 	close_handle(&vm->liveness);
 	close_handle(&vm->stop_timer);
+	close_handle(&vm->boot_timer);
 	if (vm->pidfd >= 0)
 		close(vm->pidfd);
 	vm->pidfd = -1;
@@ -418,7 +450,7 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 	jw_close(w, '}');
 	write_core_json(w, vm);
 	jail_write_json(w, vm);
-	jw_key(w, "bootguard");	/* since this verged started */
+	jw_key(w, "bootguard");	/* stage, expiries: since verged started */
 	jw_open(w, '{');
 	jw_key(w, "stage");
 	if (vm_wdt_stage_name(vm->wdt_stage))
@@ -428,25 +460,159 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 	jw_key(w, "watchdog_expiries");
 	jw_int(w, vm->wdt_expiries);
 	jw_key(w, "failed_boots");
-	jw_int(w, vm->failed_boots);
+	jw_int(w, r->bs.failed);
 	jw_key(w, "last_failure");
-	if (vm->fail_reason) {
-		jw_open(w, '{');
-		jw_key(w, "reason");
-		jw_str(w, vm->fail_reason);
-		jw_key(w, "stage");
-		if (vm_wdt_stage_name(vm->fail_stage))
-			jw_str(w, vm_wdt_stage_name(vm->fail_stage));
-		else
-			jw_null(w);
-		jw_key(w, "time");
-		jw_fixed(w, vm->fail_at, 6);
-		jw_close(w, '}');
-	} else {
+	write_failure(w, r);
+	jw_close(w, '}');
+	vm_write_slots(w, vm);
+	jw_close(w, '}');
+}
+
+/* --- image slots and boot attempts (bootslots.h) -------------------------- */
+
+static void write_failure(struct jw *w, const struct vm_record *r)
+{
+	if (!r->fail_reason) {
 		jw_null(w);
+		return;
+	}
+	jw_open(w, '{');
+	jw_key(w, "reason");
+	jw_str(w, r->fail_reason);
+	jw_key(w, "stage");
+	if (vm_wdt_stage_name((uint32_t)r->fail_stage))
+		jw_str(w, vm_wdt_stage_name((uint32_t)r->fail_stage));
+	else
+		jw_null(w);
+	jw_key(w, "time");
+	jw_fixed(w, r->fail_at, 6);
+	jw_close(w, '}');
+}
+
+static void write_slot_name(struct jw *w, int slot)
+{
+	if (bs_slot_name(slot))
+		jw_str(w, bs_slot_name(slot));
+	else
+		jw_null(w);
+}
+
+/* "slots": {"active", "committed", "trial", "trial_booted", "A", "B"},
+ * "boot": the outcome settings, the attempt, the counters. */
+void vm_write_slots(struct jw *w, const struct vm *vm)
+{
+	const struct vm_record *r = &vm->def;
+	const struct bootslots *b = &r->bs;
+	int i;
+
+	jw_key(w, "slots");
+	jw_open(w, '{');
+	jw_key(w, "active");
+	write_slot_name(w, b->active);
+	jw_key(w, "committed");
+	write_slot_name(w, b->good);
+	jw_key(w, "trial");
+	write_slot_name(w, bs_trial(b) ? b->active : -1);
+	jw_key(w, "trial_booted");
+	jw_bool(w, b->trial_ok);
+	for (i = 0; i < BS_SLOTS; i++) {
+		const struct vm_slot *sl = &r->slot[i];
+
+		jw_key(w, bs_slot_name(i));
+		if (!sl->kernel) {
+			jw_null(w);
+			continue;
+		}
+		jw_open(w, '{');
+		jw_key(w, "kernel");
+		jw_str(w, sl->kernel);
+		jw_key(w, "initrd");
+		jw_str(w, sl->initrd);
+		jw_key(w, "cmdline");
+		jw_str(w, sl->cmdline ? sl->cmdline : "");
+		jw_key(w, "booted");
+		jw_bool(w, (b->booted >> i) & 1);
+		jw_key(w, "set_at");
+		jw_fixed(w, sl->set_at, 6);
+		jw_close(w, '}');
 	}
 	jw_close(w, '}');
+	jw_key(w, "boot");
+	jw_open(w, '{');
+	jw_key(w, "attempts");
+	jw_int(w, b->attempts_max);
+	jw_key(w, "manual_commit");
+	jw_bool(w, b->manual_commit);
+	jw_key(w, "ok_after_s");
+	jw_int(w, r->boot_ok_after_s);
+	jw_key(w, "deadline_s");
+	jw_int(w, r->boot_deadline_s);
+	jw_key(w, "attempt_open");
+	jw_bool(w, r->attempt_pid != 0 && r->attempt_pid == vm->pid &&
+		   vm_is_active(vm));
+	jw_key(w, "failed_in_a_row");
+	jw_int(w, b->failed);
+	jw_key(w, "boots_ok");
+	jw_int(w, b->boots_ok);
+	jw_key(w, "boots_failed");
+	jw_int(w, b->boots_failed);
+	jw_key(w, "rollbacks");
+	jw_int(w, b->rollbacks);
+	jw_key(w, "last_failure");
+	write_failure(w, r);
 	jw_close(w, '}');
+}
+
+json_t *vm_image_json(const struct vm *vm)
+{
+	struct jw w;
+	char *text;
+	json_t *j;
+
+	jw_init(&w);
+	jw_open(&w, '{');
+	jw_key(&w, "name");
+	jw_str(&w, vm->def.name);
+	vm_write_slots(&w, vm);
+	jw_close(&w, '}');
+	text = jw_finish(&w, NULL);
+	j = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	return j;
+}
+
+int vm_apply_slot(struct vm *vm)
+{
+	const struct vm_slot *sl = &vm->def.slot[vm->def.bs.active];
+	char *k = dup_or_null(sl->kernel), *i = dup_or_null(sl->initrd);
+	char *c = strdup(sl->cmdline ? sl->cmdline : ""), *js;
+
+	if (!k || !c || (sl->initrd && !i)) {
+		free(k);
+		free(i);
+		free(c);
+		return -ENOMEM;
+	}
+	free(vm->def.kernel);
+	free(vm->def.initrd);
+	free(vm->def.cmdline);
+	vm->def.kernel = k;
+	vm->def.initrd = i;
+	vm->def.cmdline = c;
+	js = static_json(&vm->def);
+	if (!js)
+		return -ENOMEM;
+	free(vm->json_static);
+	vm->json_static = js;
+	return 0;
+}
+
+void vm_restart_images(struct vm *vm)
+{
+	log_info("%s: stopping QEMU pid %d to boot slot %s", vm->def.name,
+		 (int)vm->pid, bs_slot_name(vm->def.bs.active));
+	vm->image_restart = true;
+	send_kill(vm);
 }
 
 json_t *vm_json(const struct vm *vm)
@@ -517,6 +683,8 @@ static void restart_cb(uv_timer_t *t)
 	verged_commit(vm->d);
 }
 
+static void restart_soon(struct vm *vm);
+
 static void apply_restart_policy(struct vm *vm)
 {
 	double now = verged_now();
@@ -533,6 +701,13 @@ static void apply_restart_policy(struct vm *vm)
 			vm->def.name, vm->crashes - 1, VM_CRASH_WINDOW_S);
 		return;
 	}
+	restart_soon(vm);
+}
+
+/* Starts the VM again after VM_RESTART_DELAY_MS if it is still meant to
+ * run then. */
+static void restart_soon(struct vm *vm)
+{
 	/* One restart timer per VM: a crash while a restart is pending
 	 * (a manual start that exited at once) re-arms it; a second handle
 	 * would outlive vm_free() with vm in its data. */
@@ -557,6 +732,21 @@ static void vm_exited(struct vm *vm, json_t *how)
 	log_info("%s: QEMU pid %d exited", vm->def.name, (int)vm->pid);
 	drop_links(vm);
 	unlink(vm->pid_path);
+	if (vm->image_restart && !vm->stop_requested) {
+		/* killed to boot the other slot (agent.c): start again */
+		json_decref(how);
+		vm->image_restart = false;
+		vm->pid = 0;
+		vm_set_state(vm, VM_STOPPED);
+		vm->cg_tries = 0;
+		if (jail_enabled(&vm->d->cfg))
+			vmcg_remove(vm);
+		vm->guest_shutdown = false;
+		answer_waiters(vm, true);
+		restart_soon(vm);
+		return;
+	}
+	vm->image_restart = false;
 	if (clean) {
 		if (!vm->guest_shutdown)
 			verged_event(vm->d, vm->def.name, "vm.shutdown", -1,
@@ -1089,6 +1279,7 @@ void vm_reattach(struct vm *vm)
 		vm_set_state(vm, VM_RUNNING);
 	}
 	save_observed(vm);
+	vm_boot_resume(vm);
 	verged_event(vm->d, vm->def.name, "daemon.attach", -1,
 		     json_pack("{si}", "pid", (int)pid));
 	log_info("%s: re-attached to QEMU pid %d", vm->def.name, (int)pid);

@@ -82,17 +82,14 @@ struct vm {
 	bool cg_v2;
 	uv_timer_t *cg_timer;	/* rmdir again while the helper leaves */
 	/* boot guard (agent.c, docs/bootguard.md), since verged started:
-	 * last stage reported, expiries seen, the boot attempt under way
-	 * (verge-hv up in QEMU boot_pid, neither succeeded nor failed),
-	 * failed attempts in a row and the last failure */
+	 * last stage reported, expiries seen. The boot attempt under way,
+	 * failures in a row, the slots and the last failure are in def
+	 * (stored). */
 	uint32_t wdt_stage;
 	int64_t wdt_expiries;
-	bool boot_open;
-	pid_t boot_pid;
-	int64_t failed_boots;
-	const char *fail_reason;	/* static string, NULL: none */
-	uint32_t fail_stage;
-	double fail_at;
+	uv_timer_t *boot_timer;	/* the attempt's deadline (boot_deadline_s) */
+	double refresh_from;	/* first guest refresh of the attempt, 0: none */
+	bool image_restart;	/* killed to boot other images: start again */
 };
 
 const char *vm_state_name(enum vm_state s);
@@ -133,6 +130,16 @@ void vm_hv_state(void *arg, bool up);
 const char *vm_wdt_stage_name(uint32_t stage);
 /* The guest agent reported: a boot attempt under way succeeded. */
 void vm_boot_succeeded(struct vm *vm);
+/* Re-attached to a running QEMU: the deadline of its open attempt. */
+void vm_boot_resume(struct vm *vm);
+/* The active slot's images into def.kernel, initrd, cmdline (and the
+ * JSON written once); 0 or -ENOMEM. */
+int vm_apply_slot(struct vm *vm);
+/* Stops QEMU to boot the active slot's images: it is started again. */
+void vm_restart_images(struct vm *vm);
+/* "slots" and "boot" of vm.show, also vm.image.show's answer. */
+void vm_write_slots(struct jw *w, const struct vm *vm);
+json_t *vm_image_json(const struct vm *vm);
 void vm_hv_lost(void *arg, uint64_t n);
 /* A new QEMU: no held event of its hypervisor recorded yet. */
 void vm_held_reset(struct vm *vm);

@@ -244,7 +244,7 @@ static int help_of(struct cli_inv *inv, int n, char **names)
 	inv->path[1] = NULL;
 	inv->cmd = &cli_root;
 	for (int i = 0; i < n; i++) {
-		if (!inv->cmd->sub || depth == 3)
+		if (!inv->cmd->sub || depth == 4)
 			return usage_error(inv, "unexpected argument '%s'",
 					   names[i]);
 		r = descend(inv, depth++, names[i]);
@@ -308,7 +308,7 @@ void cli_cmd_title(const struct cli_inv *inv, char *buf, size_t size)
 {
 	size_t n = (size_t)snprintf(buf, size, "verge");
 
-	for (int i = 1; i < 4 && inv->path[i] && n < size; i++)
+	for (int i = 1; i < 5 && inv->path[i] && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, " %s",
 				      inv->path[i]->name);
 }

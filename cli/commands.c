@@ -82,6 +82,40 @@ static const struct cli_arg define_args[] = {
 	{ "acpi", NULL, CLI_FLAG, 0, "acpi",
 	  "boot the guest with ACPI tables instead of a device tree "
 	  "(verge.acpi=1)", NULL },
+	/* boot attempts and image slots (docs/bootguard.md) */
+	{ "boot-attempts", "K", CLI_COUNT, 0, "boot_attempts",
+	  "roll a trial image back after K failed boots in a row, 1-100 "
+	  "(default 3)", NULL },
+	{ "manual-commit", NULL, CLI_FLAG, 0, "manual_commit",
+	  "a trial image that boots waits for 'verge vm image commit'",
+	  NULL },
+	{ "boot-ok-after", "S", CLI_SECONDS, 0, "boot_ok_after_s",
+	  "a boot also succeeds when the guest has refreshed the watchdog "
+	  "for S seconds after hand-off (for guests without the agent)",
+	  NULL },
+	{ "boot-deadline", "S", CLI_SECONDS, 0, "boot_deadline_s",
+	  "a boot fails (and the guest is reset) if it has not succeeded "
+	  "S seconds after verge-hv started (default none)", NULL },
+	END
+};
+
+/* image slots (issue 19) */
+static const struct cli_arg image_slot_args[] = {
+	VM_OPERAND("the VM"),
+	{ "slot", "A|B", CLI_STRING, 0, "slot",
+	  "fail unless this is the slot the command acts on", NULL },
+	END
+};
+
+static const struct cli_arg image_set_args[] = {
+	VM_OPERAND("the VM"),
+	{ "kernel", "IMAGE", CLI_PATH, CLI_REQUIRED, "kernel",
+	  "the new kernel image", NULL },
+	{ "initrd", "FILE", CLI_PATH, 0, "initrd", "its initramfs", NULL },
+	{ "cmdline", "STR", CLI_TEXT, 0, "cmdline",
+	  "its command line (default console=ttyAMA0)", NULL },
+	{ "slot", "A|B", CLI_STRING, 0, "slot",
+	  "fail unless this is the slot the images go to", NULL },
 	END
 };
 
@@ -184,6 +218,18 @@ static const struct cli_arg fleet_args[] = {
 	{ .name = n, .summary = sum, .args = a, .method = m, \
 	  .run = run_call, .show = s }
 
+static const struct cli_cmd image_cmds[] = {
+	CALL("show", "vm.image.show", vm_args, show_fields,
+	     "Show a VM's image slots, boot attempts and last failure"),
+	CALL("set", "vm.image.set", image_set_args, show_fields,
+	     "Put new images in the slot that is not committed: the trial"),
+	CALL("commit", "vm.image.commit", image_slot_args, show_fields,
+	     "Commit a trial slot that has booted"),
+	CALL("rollback", "vm.image.rollback", image_slot_args, show_fields,
+	     "Boot the committed slot again (or the other slot that booted)"),
+	{ 0 }
+};
+
 static const struct cli_cmd vm_cmds[] = {
 	CALL("define", "vm.define", define_args, show_vm,
 	     "Define a new VM"),
@@ -201,6 +247,8 @@ static const struct cli_cmd vm_cmds[] = {
 	     "Print the end of a VM's console log"),
 	CALL("stats", "vm.stats", vm_args, show_fields,
 	     "Show verge-hv's exit and channel counters of a running VM"),
+	{ .name = "image", .summary = "Image slots A and B: set a trial, "
+	  "commit it, roll back", .sub = image_cmds },
 	{ 0 }
 };
 

@@ -260,6 +260,34 @@ static void fmt_core(json_t *core, char *buf, size_t size)
 	}
 }
 
+/* "A committed, B trial (booted), 1 failed in a row of 3, 2 rollbacks"
+ * (docs/bootguard.md). */
+static void fmt_slots(json_t *r, char *buf, size_t size)
+{
+	json_t *sl = json_object_get(r, "slots");
+	json_t *b = json_object_get(r, "boot");
+	const char *good = cli_jstr(sl, "committed"), *trial;
+	json_int_t f = json_integer_value(json_object_get(b,
+							  "failed_in_a_row"));
+	json_int_t k = json_integer_value(json_object_get(b, "attempts"));
+	json_int_t rb = json_integer_value(json_object_get(b, "rollbacks"));
+	int len;
+
+	trial = cli_jstr(sl, "trial");
+	len = snprintf(buf, size, "%s committed", good ? good : "-");
+	if (trial && len > 0 && (size_t)len < size)
+		len += snprintf(buf + len, size - (size_t)len, ", %s trial%s",
+				trial, json_is_true(json_object_get(
+					sl, "trial_booted")) ? " (booted)" : "");
+	if (len > 0 && (size_t)len < size)
+		len += snprintf(buf + len, size - (size_t)len,
+				", %lld failed in a row of %lld",
+				(long long)f, (long long)k);
+	if (rb > 0 && len > 0 && (size_t)len < size)
+		snprintf(buf + len, size - (size_t)len, ", %lld rollback%s",
+			 (long long)rb, rb == 1 ? "" : "s");
+}
+
 void show_vm(struct cli_ctx *ctx, json_t *r)
 {
 	json_t *clock = json_object_get(r, "clock");
@@ -297,6 +325,8 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	kv_addj(&kv, "Restart", json_object_get(r, "restart"));
 	fmt_bootguard(r, buf, sizeof(buf));
 	kv_add(&kv, "Boot guard", buf);
+	fmt_slots(r, buf, sizeof(buf));
+	kv_add(&kv, "Image slots", buf);
 	fmt_rate(clock, buf, sizeof(buf));
 	kv_add(&kv, "Clock rate", buf);
 	fmt_guest_freq(clock, "freq_hz", buf, sizeof(buf));

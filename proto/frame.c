@@ -30,7 +30,10 @@ _Static_assert(offsetof(struct vp_ev_boot, boot_id) == 8, "vp_ev_boot");
 _Static_assert(offsetof(struct vp_ev_power, boot_id) == 8, "vp_ev_power");
 _Static_assert(sizeof(struct vp_events_ack) == 16, "vp_events_ack");
 _Static_assert(sizeof(struct vp_events_state) == 24, "vp_events_state");
-_Static_assert(sizeof(struct vp_ev_watchdog) == 16, "vp_ev_watchdog");
+_Static_assert(sizeof(struct vp_ev_watchdog) == 24, "vp_ev_watchdog");
+_Static_assert(offsetof(struct vp_ev_watchdog, boot_id) == 16,
+	       "vp_ev_watchdog");
+_Static_assert(sizeof(struct vp_ev_wdt_refresh) == 16, "vp_ev_wdt_refresh");
 _Static_assert(sizeof(((struct vp_decoder *)0)->buf) == VP_MAX_FRAME,
 	       "decoder holds one whole frame");
 
@@ -71,6 +74,9 @@ static const struct vp_type_info {
 	{ VP_EV_GUESTINFO, "EV_GUESTINFO", ANY, ANY },
 	{ VP_EV_WATCHDOG, "EV_WATCHDOG", sizeof(struct vp_ev_watchdog),
 	  sizeof(struct vp_ev_watchdog) },
+	{ VP_EV_WDT_REFRESH, "EV_WDT_REFRESH",
+	  sizeof(struct vp_ev_wdt_refresh),
+	  sizeof(struct vp_ev_wdt_refresh) },
 };
 
 static const struct vp_type_info *type_info(uint8_t type)
@@ -118,7 +124,8 @@ const char *vp_cpu_feature_name(unsigned bit)
 
 int vp_event_held(uint8_t type)
 {
-	return type == VP_EV_BOOT || type == VP_EV_POWER;
+	return type == VP_EV_BOOT || type == VP_EV_POWER ||
+	       type == VP_EV_WATCHDOG;
 }
 
 const char *vp_type_name(uint8_t type)

@@ -28,7 +28,10 @@ GUESTINFO_SET, TCLO_PUSH, HOST_TIME_SET = 0x30, 0x31, 0x32
 EV_BOOT, EV_POWER, EV_CLOCK, EV_PANIC = 0x40, 0x41, 0x42, 0x43
 EV_RPCI, EV_TCLO_REPLY, EV_GUESTINFO = 0x44, 0x45, 0x46
 EV_WATCHDOG = 0x47
-WDT = struct.Struct("<4I")              # struct vp_ev_watchdog, 16 bytes
+WDT = struct.Struct("<4IQ")             # struct vp_ev_watchdog, 24 bytes
+WDT_HEAD = struct.Struct("<4I")         # what the hypervisor fills in
+EV_WDT_REFRESH = 0x48
+WDT_REFRESH = struct.Struct("<4I")      # struct vp_ev_wdt_refresh
 WDT_WHAT = {1: "stage", 2: "ws0", 3: "expired"}
 WDT_STAGE = {1: "power-on", 2: "os-loading", 3: "handed-off"}
 
@@ -38,7 +41,7 @@ CLOCK_FIELDS = ("host_counter", "host_freq", "guest_counter", "guest_freq",
                 "stalled_ticks", "counter_traps", "timer_traps",
                 "max_error_ticks")
 STATS = struct.Struct("<16Q")           # struct vp_stats, 128 bytes
-# Held events (EV_BOOT, EV_POWER): seq in the header, payload
+# Held events (EV_BOOT, EV_POWER, EV_WATCHDOG): seq in the header, payload
 # {u32, u32, u64 boot_id}; EVENTS_ACK {u64 boot_id, u32 seq, u32 flags}
 # -> {u64 boot_id, u32 first_seq, u32 next_seq, u64 lost}.
 HELD_EVENT = struct.Struct("<IIQ")
@@ -245,15 +248,20 @@ class Mgmt:
                 if flags & F_EVENT:
                     self._keep(t, seq, body)
         t, seq, body = self.held_log.pop(0)
+        if t == EV_WATCHDOG:    # (what, stage, boot_id)
+            if len(body) != WDT.size:
+                raise AssertionError("held event of %d bytes" % len(body))
+            what, stage, _, _, boot = WDT.unpack(body)
+            return (t, seq, what, stage, boot)
         if len(body) != HELD_EVENT.size:
             raise AssertionError("held event of %d bytes" % len(body))
         return (t, seq) + HELD_EVENT.unpack(body)
 
     def _keep(self, t, seq, body):
         """An event read while waiting for something else."""
-        if t in (EV_BOOT, EV_POWER):
+        if t in (EV_BOOT, EV_POWER, EV_WATCHDOG):
             self.held_log.append((t, seq, body))
-        else:
+        if t not in (EV_BOOT, EV_POWER):   # EV_WATCHDOG: in both
             self.events.append((t, body))
 
     def ping(self, data=b"verge"):
@@ -267,7 +275,7 @@ class Mgmt:
         """struct vp_ev_watchdog as a dict with names for what and stage."""
         if len(body) != WDT.size:
             raise AssertionError("vp_ev_watchdog of %d bytes" % len(body))
-        what, stage, enabled, timeout_ms = WDT.unpack(body)
+        what, stage, enabled, timeout_ms, _ = WDT.unpack(body)
         return {"what": WDT_WHAT.get(what, what),
                 "stage": WDT_STAGE.get(stage, stage),
                 "enabled": enabled, "timeout_ms": timeout_ms}

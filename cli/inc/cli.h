@@ -93,7 +93,7 @@ struct cli_cmd {
 
 /* A parsed command line. */
 struct cli_inv {
-	const struct cli_cmd *path[4];	/* top, group, leaf; NULL-ended */
+	const struct cli_cmd *path[5];	/* top, group(s), leaf; NULL-ended */
 	const struct cli_cmd *cmd;	/* the leaf (or a group given alone) */
 	json_t *params;			/* request parameters */
 	json_t *local;			/* socket, json, timeout, follow... */

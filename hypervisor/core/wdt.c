@@ -37,6 +37,10 @@ _Static_assert((int)BG_POWER_ON == (int)VP_WDT_POWER_ON &&
 
 static struct bootguard bg;
 static bool present, ready;
+/* Guest refreshes after the hand-off, and the count and time (watchdog
+ * ticks) of the last EV_WDT_REFRESH (docs/bootguard.md). */
+static uint32_t refreshes, refreshes_sent;
+static uint64_t refresh_sent_at;
 static struct spinlock lock;
 static uint64_t fg, fh;		/* watchdog and host counter frequencies */
 
@@ -89,7 +93,7 @@ static void set_line(bool high)
 static void event(uint32_t what, const struct bg_status *s)
 {
 	struct vp_ev_watchdog ev = { what, s->stage, s->enabled,
-				     s->timeout_ms };
+				     s->timeout_ms, 0 };
 
 	mgmt_event(VP_EV_WATCHDOG, &ev, sizeof(ev));
 }
@@ -153,6 +157,24 @@ static void __attribute__((noreturn)) expired(const struct bg_status *s)
 	hv_panic("PSCI SYSTEM_RESET returned");
 }
 
+/* The guest OS refreshes the watchdog it took over: told to the host at
+ * most once a second, on this tick, when there were refreshes since. */
+static void refresh_event(const struct bg_status *s, uint64_t t)
+{
+	struct vp_ev_wdt_refresh ev = { 0 };
+	uint32_t n = __atomic_load_n(&refreshes, __ATOMIC_RELAXED);
+
+	if (n == refreshes_sent || (refresh_sent_at &&
+				    t - refresh_sent_at < fg))
+		return;
+	refreshes_sent = n;
+	refresh_sent_at = t ? t : 1;
+	ev.refreshes = n;
+	ev.enabled = s->enabled;
+	ev.timeout_ms = s->timeout_ms;
+	mgmt_event(VP_EV_WDT_REFRESH, &ev, sizeof(ev));
+}
+
 void wdt_tick(void)
 {
 	enum sbsa_wdt_action act;
@@ -174,6 +196,7 @@ void wdt_tick(void)
 	} else if (act == SBSA_WDT_ACT_WS1) {
 		expired(&s);
 	}
+	refresh_event(&s, t);
 }
 
 static void set_reg(uint64_t *reg, const struct dabt_info *d, uint64_t v)
@@ -214,6 +237,12 @@ bool wdt_mmio(struct cpu *c, uint64_t ipa, const struct dabt_info *d,
 	}
 	if (ws0 && !sbsa_wdt_ws0(&bg.wdt))
 		set_line(false);	/* the refresh lowered WS0 */
+	/* a write to WRR, WOR or WCS refreshes (sbsa_wdt.h) */
+	if (r >= 0 && d->write && bg.stage == BG_HANDED_OFF &&
+	    (off == SBSA_WDT_WRR || (f == SBSA_WDT_CONTROL &&
+				     (off == SBSA_WDT_WOR ||
+				      off == SBSA_WDT_WORU))))
+		__atomic_add_fetch(&refreshes, 1, __ATOMIC_RELAXED);
 	give();
 	if (r < 0)
 		return false;	/* the caller reports and aborts */

@@ -13,8 +13,9 @@
 
 #include <verge_proto.h>
 
-/* Largest payload held: struct vp_ev_boot and struct vp_ev_power. */
-#define VP_EVQ_PAYLOAD	16
+/* Largest payload held: struct vp_ev_watchdog (vp_ev_boot and
+ * vp_ev_power are 16 bytes). */
+#define VP_EVQ_PAYLOAD	24
 
 struct vp_evq_entry {
 	uint32_t seq;

@@ -67,7 +67,10 @@ enum vp_type {
 	VP_EV_GUESTINFO = 0x46,	/* "key\0value": the guest set
 				 * guestinfo.key with info-set */
 	VP_EV_WATCHDOG = 0x47,	/* vp_ev_watchdog: a boot guard stage, the
-				 * watchdog's WS0, its expiry */
+				 * watchdog's WS0, its expiry (held) */
+	VP_EV_WDT_REFRESH = 0x48, /* vp_ev_wdt_refresh: the guest OS
+				   * refreshes the watchdog it took over;
+				   * at most one a second */
 };
 
 enum vp_error_code {
@@ -191,6 +194,17 @@ struct vp_ev_watchdog {
 	uint32_t stage;		/* enum vp_wdt_stage */
 	uint32_t enabled;	/* 0 or 1 */
 	uint32_t timeout_ms;	/* last refresh to reset */
+	uint64_t boot_id;	/* held events end with their sender's */
+};
+
+/* After the hand-off: sent on CPU 0's tick when the guest has refreshed
+ * the watchdog since the last one, at most once a second (not held: a
+ * lost one only delays what the host concludes from the next). */
+struct vp_ev_wdt_refresh {
+	uint32_t refreshes;	/* guest refreshes since the hand-off */
+	uint32_t enabled;	/* 0 or 1 */
+	uint32_t timeout_ms;	/* last refresh to reset */
+	uint32_t reserved;	/* 0 */
 };
 
 /* Host CLOCK_REALTIME when the request was sent; the hypervisor pairs it
@@ -210,7 +224,8 @@ struct vp_ev_power {
  * order, even when it attaches late or restarts (QEMU discards what the
  * hypervisor writes while no host is connected).
  *
- * EV_BOOT and EV_POWER are "held" (vp_event_held()): their header's seq
+ * EV_BOOT, EV_POWER and EV_WATCHDOG are "held" (vp_event_held()): their
+ * header's seq
  * is an event sequence number, 1, 2, ... from each start of the
  * hypervisor, and their payload ends with that start's boot_id (never 0;
  * no earlier start in the same QEMU process had it). The hypervisor keeps
@@ -287,7 +302,7 @@ int vp_decoder_next(struct vp_decoder *d, struct vp_frame *out);
 /* Payload size a request or reply of this type must have, or -1 if any
  * size is allowed (PING, EV_PANIC, errors). */
 int vp_payload_size(uint8_t type, uint16_t flags);
-/* 1 for the held event types (EV_BOOT, EV_POWER), else 0. */
+/* 1 for the held event types (EV_BOOT, EV_POWER, EV_WATCHDOG), else 0. */
 int vp_event_held(uint8_t type);
 const char *vp_type_name(uint8_t type);
 #endif

@@ -596,6 +596,20 @@ static void print_watchdog_event(const struct ctx *x, const struct vp_frame *f)
 		       stage, w.enabled ? "on" : "off", w.timeout_ms);
 }
 
+/* EV_WDT_REFRESH: the guest OS refreshes the watchdog after hand-off. */
+static void print_refresh_event(const struct ctx *x, const struct vp_frame *f)
+{
+	struct vp_ev_wdt_refresh r;
+
+	memcpy(&r, f->payload, sizeof(r));
+	if (x->json)
+		printf("{\"event\":\"EV_WDT_REFRESH\",\"refreshes\":%u,\"enabled\":%s,\"timeout_ms\":%u}\n",
+		       r.refreshes, r.enabled ? "true" : "false", r.timeout_ms);
+	else
+		printf("watchdog refreshed by the guest: %u since hand-off, %s, timeout %u ms\n",
+		       r.refreshes, r.enabled ? "on" : "off", r.timeout_ms);
+}
+
 /* EV_RPCI, EV_TCLO_REPLY: one text from the guest's tools. */
 static void print_text_event(const struct ctx *x, const struct vp_frame *f,
 			     const char *field)
@@ -682,6 +696,9 @@ static void print_event(const struct ctx *x, const struct vp_frame *f)
 		break;
 	case VP_EV_WATCHDOG:
 		print_watchdog_event(x, f);
+		break;
+	case VP_EV_WDT_REFRESH:
+		print_refresh_event(x, f);
 		break;
 	case VP_EV_PANIC:
 		safe_text(text, sizeof(text), f->payload, f->hdr.len);

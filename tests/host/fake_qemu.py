@@ -35,7 +35,9 @@ fake.flood=N sends N guest events and N agent reports as fast as it can
 after the greeting, then, 1.5 s later, one more agent hello
 {"flood": "done"}, then 100 more agent hellos {"flood": "tail"}. With verge.wdt=S before "--" it also plays
 the boot guard: the three stage events, one watchdog expiry, and
-malformed watchdog events.
+malformed watchdog events. fake.no_report=1 is a guest whose agent never
+reports (its boots never succeed); QMP system_reset restarts the
+"hypervisor": a QMP RESET and a held EV_BOOT hypervisor-up follow.
 """
 
 import json
@@ -93,6 +95,8 @@ class Fake:
         hv = append.split(" -- ", 1)[0].split()
         self.wdt_s = [int(w[10:]) for w in hv if w.startswith("verge.wdt=")]
         self.mute_tclo = "fake.mute_tclo=1" in self.guest
+        self.no_report = "fake.no_report=1" in self.guest
+        self.conn = None
         self.hostile = "fake.hostile=1" in self.guest
         self.console_log = console_log(argv)
         self.deaf = "fake.ignore_button=1" in self.guest
@@ -165,6 +169,12 @@ class Fake:
                 self.note(qmp=cmd["execute"])
                 if cmd["execute"] == "system_powerdown" and self.misses:
                     self.misses -= 1
+                elif cmd["execute"] == "system_reset":
+                    f.write(b'{"event": "RESET", "data": {"guest": false,'
+                            b' "reason": "host-qmp-system-reset"}}\n')
+                    if self.conn:
+                        self.held_event(self.conn, mgmt.EV_BOOT,
+                                        struct.pack("<II", 1, 0))
                 elif cmd["execute"] == "system_powerdown" and not self.deaf:
                     f.write(b'{"event": "POWERDOWN", "data": {}}\n')
                     time.sleep(0.2)
@@ -290,7 +300,9 @@ class Fake:
         for what, stage, on, t in ((1, 1, 0, 0), (1, 2, 1, ms), (1, 3, 1, ms),
                                    (2, 3, 1, ms), (3, 3, 1, ms), (3, 9, 1, ms),
                                    (7, 3, 1, ms), (3, 3, 2, ms)):
-            self.event(c, mgmt.EV_WATCHDOG, mgmt.WDT.pack(what, stage, on, t))
+            # held events (24 bytes: the head and the boot_id)
+            self.held_event(c, mgmt.EV_WATCHDOG,
+                            mgmt.WDT_HEAD.pack(what, stage, on, t))
         self.event(c, mgmt.EV_WATCHDOG, b"short")
         # the reset's new attempt, reset again before the agent reports
         self.held_event(c, mgmt.EV_BOOT, struct.pack("<II", 1, 0))
@@ -320,12 +332,14 @@ class Fake:
             self.event(c, mgmt.EV_RPCI, b"verge.hello " + json.dumps(
                 {"agent_version": "0.1" + HOSTILE}).encode())
             self.event(c, mgmt.EV_GUESTINFO, b"evil\0" + HOSTILE_BYTES)
-        self.event(c, mgmt.EV_RPCI,
-                   b"verge.report " + json.dumps(report).encode())
+        if not self.no_report:
+            self.event(c, mgmt.EV_RPCI,
+                       b"verge.report " + json.dumps(report).encode())
 
     def mgmt(self, srv):
         while True:
             c, _ = srv.accept()
+            self.conn = c
             self.note(mgmt="connected")
             buf = b""
             greeted = False

@@ -400,7 +400,9 @@ def test_bash_completion(verged, err_vm):
          "version", "help"])
     assert complete(["verge", "vm", ""], s) == sorted(
         ["define", "start", "stop", "kill", "undefine", "list", "show",
-         "console", "stats"])
+         "console", "stats", "image"])
+    assert complete(["verge", "vm", "image", ""], s) == sorted(
+        ["show", "set", "commit", "rollback"])
     assert complete(["verge", "clock", "set-"], s) == [
         "set-frequency", "set-rate"]
     assert complete(["verge", "vm", "show", ""], s) == [err_vm]
@@ -434,9 +436,16 @@ def leaf_commands():
             yield [g], h
             continue
         for s in commands_in(h):
-            yield [g, s], subprocess.run(
+            hs = subprocess.run(
                 [str(verge_bin()), "help", g, s], capture_output=True,
                 text=True).stdout
+            if "Commands:" not in hs:
+                yield [g, s], hs
+                continue
+            for t in commands_in(hs):     # vm image show ...
+                yield [g, s, t], subprocess.run(
+                    [str(verge_bin()), "help", g, s, t],
+                    capture_output=True, text=True).stdout
 
 
 def test_man_page_synopsis_matches_help():
@@ -458,7 +467,9 @@ def test_man_page_synopsis_matches_help():
             for meta in re.findall(r"\b([A-Z]{2,})\b", t):
                 assert "Ar" in synopsis and meta in synopsis, (words, meta)
         n += 1
-    assert n == 27     # 23 + partition create, list, show, delete
+    # 23 + partition create, list, show, delete + vm image show, set,
+    # commit, rollback
+    assert n == 31
     for lint in (["mandoc", "-T", "lint", "-W", "warning"],
                  ["groff", "-mdoc", "-ww", "-z"]):
         try:

@@ -300,10 +300,13 @@ def test_boot_guard(tmp_path):
             ("vm.watchdog", {"signal": "expired", "action": "reset",
                              "stage": "handed-off", "timeout_ms": 7000}),
             ("vm.boot_failed", {"reason": "watchdog", "stage": "handed-off",
-                                "failed_in_a_row": 1}),
+                                "failed_in_a_row": 1, "slot": "A",
+                                "attempts": 3}),
             ("vm.boot_failed", {"reason": "reset", "stage": None,
-                                "failed_in_a_row": 2}),
-            ("vm.boot_ok", {"failed_before": 2}),
+                                "failed_in_a_row": 2, "slot": "A",
+                                "attempts": 3}),
+            ("vm.boot_ok", {"failed_before": 2, "by": "agent",
+                            "slot": "A"}),
         ], ev
         # A VM without a watchdog: counted, but no boot guard events.
         wait_for("ok's agent", lambda: v.call("vm.show", name="ok")
@@ -353,5 +356,65 @@ def test_qemu_command_line(tmp_path):
             "verge.freq=125000000 -- console=ttyAMA0 quiet" % vm["uuid"])
         assert "virtconsole,chardev=mgmt" in argv
         v.call("vm.kill", name="c")
+    finally:
+        v.cleanup()
+
+
+def test_boot_deadline_and_rollback(tmp_path):
+    """A trial slot whose guest never reports fails at verged's own boot
+    deadline (each time the guest is reset for the next attempt); after
+    K = 2 the VM is rolled back to slot A in a new QEMU, whose agent
+    reports. docs/bootguard.md, "Boot attempts"."""
+    v = vh.Verged(config_extra="binary = %s\n" % FAKE, isolation="off")
+    try:
+        hv = v.tmp / "hv.bin"
+        hv.write_bytes(b"hv")
+        v.config.write_text(v.config.read_text().replace(
+            str(vh.build_dir() / "verge-hv.bin"), str(hv)))
+        kernel = v.tmp / "Image"
+        kernel.write_bytes(b"k")
+        v.start()
+        with pytest.raises(RpcError):
+            v.call("vm.define", name="bad", kernel=str(kernel),
+                   boot_deadline_s=0)
+        v.call("vm.define", name="d", kernel=str(kernel),
+               boot_deadline_s=1, boot_attempts=2)
+        v.call("vm.image.set", name="d", kernel=str(kernel),
+               cmdline="fake.no_report=1")
+        v.call("vm.start", name="d")
+        first = v.call("vm.show", name="d")["pid"]
+        wait_for("slot A's boot", lambda: [
+            e for e in v.call("events.list", vm="d")
+            if e["type"] == "vm.boot_ok"], timeout=30)
+        ev = [(e["type"], e["detail"]) for e in v.call("events.list", vm="d")
+              if e["type"] in ("vm.boot_failed", "vm.image.rollback",
+                               "vm.boot_ok", "vm.start", "vm.reset")]
+        assert ev == [
+            ("vm.start", {"pid": first}),
+            ("vm.boot_failed", {"reason": "deadline", "stage": None,
+                                "failed_in_a_row": 1, "slot": "B",
+                                "attempts": 2}),
+            ("vm.reset", {"guest": False,
+                          "reason": "host-qmp-system-reset"}),
+            ("vm.boot_failed", {"reason": "deadline", "stage": None,
+                                "failed_in_a_row": 2, "slot": "B",
+                                "attempts": 2}),
+            ("vm.image.rollback", {"from": "B", "to": "A",
+                                   "why": "failed boots in a row",
+                                   "failed": 2,
+                                   "last_failure": "deadline"}),
+            ("vm.start", {"pid": ev[-2][1].get("pid")}),
+            ("vm.boot_ok", {"failed_before": 0, "by": "agent",
+                            "slot": "A"}),
+        ], ev
+        shown = v.call("vm.show", name="d")
+        assert shown["pid"] != first
+        assert "fake.no_report" not in shown["cmdline"]
+        assert shown["boot"]["boots_failed"] == 2
+        assert shown["boot"]["rollbacks"] == 1
+        assert shown["boot"]["last_failure"]["reason"] == "deadline"
+        qmp = [x["qmp"] for x in fake_log(v, "d") if "qmp" in x]
+        assert "system_reset" in qmp, qmp
+        v.call("vm.kill", name="d")
     finally:
         v.cleanup()

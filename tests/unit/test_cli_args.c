@@ -375,6 +375,20 @@ static void test_table(void **state)
 		}
 		for (c = g->sub; c->name; c++, leaves++) {
 			assert_non_null(c->summary);
+			if (c->sub) {	/* vm image: one level more */
+				const struct cli_cmd *l;
+
+				for (l = c->sub; l->name; l++, leaves++) {
+					assert_non_null(l->summary);
+					if (!l->run || !l->method || !l->show)
+						fail_msg("%s %s %s: no handler",
+							 g->name, c->name,
+							 l->name);
+					check_args(l->name, l->args);
+				}
+				leaves--;	/* the group is no leaf */
+				continue;
+			}
 			if (!c->run || !c->method || !c->show)
 				fail_msg("%s %s: no handler", g->name, c->name);
 			check_args(c->name, c->args);
@@ -382,8 +396,9 @@ static void test_table(void **state)
 				assert_string_not_equal(c->name, d->name);
 		}
 	}
-	/* + fleet status, + partition create, list, show, delete */
-	assert_int_equal(leaves, 9 + 4 + 4 + 2 + 1 + 4);
+	/* + fleet status, + partition create, list, show, delete,
+	 * + vm image show, set, commit, rollback */
+	assert_int_equal(leaves, 9 + 4 + 4 + 2 + 1 + 4 + 4);
 	check_args("global", cli_global_args);
 }
 

@@ -68,6 +68,44 @@ static void test_push_numbers_held_events(void **state)
 	assert_int_not_equal(q.boot_id, 0);
 }
 
+/* The boot guard's stages, WS0 and expiry are held (issue 19): a
+ * watchdog event that happens while no host is attached is kept until
+ * one acknowledges it, as boot and power events are; the refresh
+ * reports are not. */
+static void test_watchdog_events_held(void **state)
+{
+	struct vp_evq q;
+	struct vp_ev_watchdog w = { VP_WDT_EXPIRED, VP_WDT_HANDED_OFF, 1,
+				    8000, 0 }, held;
+	struct vp_ev_wdt_refresh r = { 3, 1, 8000, 0 };
+	const struct vp_evq_entry *e;
+
+	(void)state;
+	assert_true(vp_event_held(VP_EV_WATCHDOG));
+	assert_false(vp_event_held(VP_EV_WDT_REFRESH));
+	vp_evq_init(&q, 91);
+	assert_int_equal(push_boot(&q, 1), 1);
+	e = vp_evq_push(&q, VP_EV_WATCHDOG, &w, sizeof(w));
+	assert_non_null(e);
+	assert_int_equal(e->seq, 2);
+	assert_int_equal(e->len, sizeof(w));
+	memcpy(&held, e->payload, sizeof(held));
+	assert_int_equal(held.what, VP_WDT_EXPIRED);
+	assert_int_equal(held.stage, VP_WDT_HANDED_OFF);
+	assert_int_equal(held.timeout_ms, 8000);
+	assert_int_equal(held.boot_id, 91);
+	/* the old 16-byte layout is not taken */
+	assert_null(vp_evq_push(&q, VP_EV_WATCHDOG, &w, 16));
+	assert_null(vp_evq_push(&q, VP_EV_WDT_REFRESH, &r, sizeof(r)));
+	assert_int_equal(q.count, 2);
+	/* kept until acknowledged */
+	vp_evq_ack(&q, 91, 1);
+	assert_int_equal(q.count, 1);
+	assert_int_equal(vp_evq_at(&q, 0)->type, VP_EV_WATCHDOG);
+	vp_evq_ack(&q, 91, 2);
+	assert_int_equal(q.count, 0);
+}
+
 static void test_ack_forgets_up_to_seq_of_own_boot(void **state)
 {
 	struct vp_evq q;
@@ -451,6 +489,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_push_numbers_held_events),
+		cmocka_unit_test(test_watchdog_events_held),
 		cmocka_unit_test(test_ack_forgets_up_to_seq_of_own_boot),
 		cmocka_unit_test(test_full_queue_drops_oldest_and_counts),
 		cmocka_unit_test(test_cursor_takes_only_the_next),

@@ -97,7 +97,7 @@ static void test_encode_layout(void **state)
 static const uint8_t all_types[] = {
 	VP_HELLO, VP_PING, VP_CLOCK_GET, VP_CLOCK_SET_RATE, VP_CLOCK_STEP,
 	VP_CLOCK_SET_FREQ, VP_STATS_GET, VP_EV_BOOT, VP_EV_POWER, VP_EV_CLOCK,
-	VP_EV_PANIC, VP_EV_WATCHDOG,
+	VP_EV_PANIC, VP_EV_WATCHDOG, VP_EV_WDT_REFRESH,
 };
 
 static void test_round_trip_each_type(void **state)
@@ -360,7 +360,8 @@ static void test_payload_sizes(void **state)
 		{ VP_EV_POWER, 16, 16 },
 		{ VP_EV_CLOCK, 88, 88 },
 		{ VP_EV_PANIC, -1, -1 },
-		{ VP_EV_WATCHDOG, 16, 16 },
+		{ VP_EV_WATCHDOG, 24, 24 },
+		{ VP_EV_WDT_REFRESH, 16, 16 },
 	};
 	size_t i;
 

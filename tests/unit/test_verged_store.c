@@ -61,6 +61,16 @@ static int collect(const struct vm_record *r, void *arg)
 		f->first.restart = strdup(r->restart);
 		f->first.desired = strdup(r->desired);
 		f->first.kernel = f->first.initrd = f->first.cmdline = NULL;
+		for (int i = 0; i < BS_SLOTS; i++) {
+			f->first.slot[i].kernel = r->slot[i].kernel ?
+				strdup(r->slot[i].kernel) : NULL;
+			f->first.slot[i].initrd = r->slot[i].initrd ?
+				strdup(r->slot[i].initrd) : NULL;
+			f->first.slot[i].cmdline = r->slot[i].cmdline ?
+				strdup(r->slot[i].cmdline) : NULL;
+		}
+		f->first.fail_reason = r->fail_reason ?
+				       strdup(r->fail_reason) : NULL;
 		f->first.owner_groups = r->owner_groups ?
 					strdup(r->owner_groups) : NULL;
 		f->first.partition = r->partition ? strdup(r->partition) :
@@ -122,6 +132,21 @@ static void test_upgrade_v1(void **state)
 	assert_int_equal(f.first.watchdog_s, 0);	/* version 5: boot guard off */
 	assert_false(f.first.ptimer);	/* version 7: verge-hv's defaults */
 	assert_false(f.first.acpi);
+	/* version 8: its images are slot A, committed; never started, so
+	 * not marked booted; K = 3, automatic commit, no failure */
+	assert_string_equal(f.first.slot[0].kernel, "/boot/Image");
+	assert_null(f.first.slot[0].initrd);
+	assert_string_equal(f.first.slot[0].cmdline, "quiet");
+	assert_null(f.first.slot[1].kernel);
+	assert_int_equal(f.first.bs.active, 0);
+	assert_int_equal(f.first.bs.good, 0);
+	assert_int_equal(f.first.bs.filled, 1);
+	assert_int_equal(f.first.bs.booted, 0);
+	assert_int_equal(f.first.bs.attempts_max, 3);
+	assert_false(f.first.bs.manual_commit);
+	assert_int_equal(f.first.bs.failed, 0);
+	assert_null(f.first.fail_reason);
+	assert_int_equal(bs_check(&f.first.bs), 0);
 	/* the old events are still there, uid and all */
 	assert_int_equal(store_events_list(s, "old-vm", 0, 10, &events), 0);
 	assert_int_equal(json_array_size(events), 2);
@@ -189,6 +214,90 @@ static void test_watchdog_stored(void **state)
 	assert_true(f.first.ptimer);
 	assert_true(f.first.acpi);
 	store_close(s);
+	store_record_free(&f.first);
+}
+
+/* Image slots and boot attempts (issue 19): slot B, the trial, the
+ * counters, the open attempt and the last failure survive a reopen, as
+ * they must across a verged killed mid-way. */
+static void test_boot_state_stored(void **state)
+{
+	struct vm_record r = {
+		.name = "slots", .uuid = "u", .kernel = "/a", .initrd = "/ai",
+		.cmdline = "ca", .memory_mib = 64, .cpus = 1,
+		.restart = "no", .desired = "stopped", .rate_num = 1,
+		.rate_den = 1, .boot_ok_after_s = 5, .boot_deadline_s = 90,
+	};
+	struct found f = { 0 };
+	struct store *s;
+	int slot;
+
+	(void)state;
+	bs_init(&r.bs, 2, true);
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_insert(s, &r), 0);
+	assert_int_equal(store_vm_set_slot(s, r.id, 1, "/b", "", "cb", 7.5),
+			 0);
+	bs_boot_ok(&r.bs);
+	bs_set(&r.bs, &slot);
+	bs_boot_failed(&r.bs);
+	r.attempt_pid = 4242;
+	r.attempt_at = 11.25;
+	r.fail_reason = "watchdog";
+	r.fail_stage = 3;
+	r.fail_at = 12.5;
+	assert_int_equal(store_vm_set_boot(s, &r), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	/* a slot number other than 0 and 1 is refused by the schema */
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_not_equal(store_vm_set_slot(s, r.id, 2, "/c", NULL, "",
+					       0), 0);
+	store_commit(s);
+	store_close(s);
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_foreach(s, collect, &f), 0);
+	assert_int_equal(f.count, 1);
+	assert_string_equal(f.first.slot[0].kernel, "/a");
+	assert_string_equal(f.first.slot[0].initrd, "/ai");
+	assert_string_equal(f.first.slot[0].cmdline, "ca");
+	assert_string_equal(f.first.slot[1].kernel, "/b");
+	assert_null(f.first.slot[1].initrd);	/* "" is none */
+	assert_string_equal(f.first.slot[1].cmdline, "cb");
+	assert_true(f.first.slot[1].set_at == 7.5);
+	assert_int_equal(f.first.bs.attempts_max, 2);
+	assert_true(f.first.bs.manual_commit);
+	assert_int_equal(f.first.bs.active, 1);
+	assert_int_equal(f.first.bs.good, 0);
+	assert_int_equal(f.first.bs.filled, 3);
+	assert_int_equal(f.first.bs.booted, 1);
+	assert_int_equal(f.first.bs.failed, 1);
+	assert_int_equal(f.first.bs.boots_ok, 1);
+	assert_int_equal(f.first.bs.boots_failed, 1);
+	assert_int_equal(f.first.boot_ok_after_s, 5);
+	assert_int_equal(f.first.boot_deadline_s, 90);
+	assert_int_equal(f.first.attempt_pid, 4242);
+	assert_true(f.first.attempt_at == 11.25);
+	assert_string_equal(f.first.fail_reason, "watchdog");
+	assert_int_equal(f.first.fail_stage, 3);
+	assert_int_equal(bs_check(&f.first.bs), 0);
+	/* undefine takes the slots and the state with it */
+	assert_int_equal(store_vm_delete(s, f.first.id), 0);
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	{
+		sqlite3 *db;
+		sqlite3_stmt *q;
+
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT (SELECT count(*)"
+			" FROM image_slots) + (SELECT count(*) FROM"
+			" boot_state)", -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(q, 0), 0);
+		sqlite3_finalize(q);
+		sqlite3_close(db);
+	}
 	store_record_free(&f.first);
 }
 
@@ -412,6 +521,7 @@ int main(void)
 		cmocka_unit_test_setup(test_newer_refused, setup),
 		cmocka_unit_test_setup(test_reports_bounded, setup),
 		cmocka_unit_test_setup(test_watchdog_stored, setup),
+		cmocka_unit_test_setup(test_boot_state_stored, setup),
 		cmocka_unit_test_setup(test_guestinfo, setup),
 		cmocka_unit_test_setup(test_commit_survives_close, setup),
 		cmocka_unit_test_setup(test_guest_events_kept_apart, setup),

@@ -22,6 +22,8 @@ VERGED_SRCS  += buf metrics peers rest snapshot
 VERGED_SRCS  += token
 # jails (issue 13): jail.c in verged, verge-jail the helper it runs
 VERGED_SRCS  += jail
+# disks and network cards (devices.h)
+VERGED_SRCS  += devices
 VERGE_JAIL   := $(O)/verge-jail
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o
@@ -53,6 +55,8 @@ VERGED_UNIT  := $(addprefix $(UNIT_DIR)/,test_verged_rpc test_verged_store)
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_rest
 # log lines from guest text (issue 12)
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_log
+# disks and network cards: specs, image headers, QEMU's options
+VERGED_UNIT  += $(UNIT_DIR)/test_verged_devices
 UNIT_TESTS   += $(VERGED_UNIT)
 all: $(VERGED_UNIT)
 

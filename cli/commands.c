@@ -75,6 +75,31 @@ static const struct cli_arg define_args[] = {
 	{ "watchdog", "S", CLI_SECONDS, 0, "watchdog_s",
 	  "boot guard: reset the guest S seconds (1-3600) after hand-off "
 	  "unless its OS refreshes the watchdog (default off)", NULL },
+	/* disks and network cards */
+	{ "disk", "PATH[,OPT]", CLI_DISK, CLI_MULTI, "disks",
+	  "a virtio disk (repeat for more; the first is /dev/vda); options "
+	  "format=raw|qcow2, readonly, snapshot (writes dropped at each "
+	  "stop), overlay (writes kept in a qcow2 of verged's over PATH, "
+	  "which stays unchanged)", NULL },
+	{ "net", "user[,OPT]", CLI_STRING, CLI_MULTI, "nics",
+	  "a virtio network card with QEMU's user-mode networking; options "
+	  "hostfwd=tcp:127.0.0.1:2222-:22 (repeatable), mac=52:54:00:..",
+	  NULL },
+	END
+};
+
+static const struct cli_arg disk_add_args[] = {
+	VM_OPERAND("the VM (stopped)"),
+	{ NULL, "PATH[,OPT]", CLI_DISK, CLI_POSITIONAL | CLI_REQUIRED, "disk",
+	  "the image and its options, as for vm define --disk", NULL },
+	END
+};
+
+static const struct cli_arg disk_remove_args[] = {
+	VM_OPERAND("the VM (stopped)"),
+	{ "index", "N", CLI_COUNT, 0, "index",
+	  "the disk's place in vm disk list, from 0", NULL },
+	{ "path", "PATH", CLI_STRING, 0, "path", "the disk's image", NULL },
 	END
 };
 
@@ -177,6 +202,17 @@ static const struct cli_arg fleet_args[] = {
 	{ .name = n, .summary = sum, .args = a, .method = m, \
 	  .run = run_call, .show = s }
 
+static const struct cli_cmd disk_cmds[] = {
+	CALL("list", "vm.disk.list", vm_args, show_disks,
+	     "List a VM's disks"),
+	CALL("add", "vm.disk.add", disk_add_args, show_disks,
+	     "Give a stopped VM one more disk"),
+	CALL("remove", "vm.disk.remove", disk_remove_args, show_disks,
+	     "Take a disk from a stopped VM (an overlay of verged's goes "
+	     "with it; the image stays)"),
+	{ 0 }
+};
+
 static const struct cli_cmd vm_cmds[] = {
 	CALL("define", "vm.define", define_args, show_vm,
 	     "Define a new VM"),
@@ -194,6 +230,8 @@ static const struct cli_cmd vm_cmds[] = {
 	     "Print the end of a VM's console log"),
 	CALL("stats", "vm.stats", vm_args, show_fields,
 	     "Show verge-hv's exit and channel counters of a running VM"),
+	{ .name = "disk", .summary = "List, add and remove a VM's disks",
+	  .sub = disk_cmds },
 	{ 0 }
 };
 

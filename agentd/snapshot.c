@@ -117,7 +117,8 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 	/* json_static: the members define fixed, as vm_write_json() writes
 	 * them */
 	const char *strs[] = { host, vm->json_static, r->desired,
-			       vm->agent_detect, vm->agent_hostname };
+			       vm->agent_detect, vm->agent_hostname,
+			       vm->agent_ip, vm->disks_text, vm->nics_text };
 	int64_t nums[] = { vm->state, vm->pid, vm->boots, r->id,
 			   r->rate_num, r->rate_den, (int64_t)r->freq_hz };
 	double times[] = { vm->started_at, vm->agent_at };

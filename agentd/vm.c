@@ -204,6 +204,7 @@ void vm_free(struct vm *vm)
 	answer_waiters(vm, false);
 	free(vm->agent_detect);
 	free(vm->agent_hostname);
+	free(vm->agent_ip);
 	free(vm->run_dir);
 	free(vm->qmp_path);
 	free(vm->mgmt_path);
@@ -445,6 +446,8 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 		jw_str(w, vm->agent_detect);
 		jw_key(w, "hostname");
 		jw_str(w, vm->agent_hostname);
+		jw_key(w, "ip");
+		jw_str(w, vm->agent_ip);
 	}
 	jw_close(w, '}');
 	jail_write_json(w, vm);

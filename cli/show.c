@@ -132,6 +132,7 @@ static const struct cli_col vm_cols[] = {
 	{ "NAME", false }, { "STATE", false }, { "CPUS", true },
 	{ "MEMORY", true },
 	{ "RATE", false }, { "UPTIME", false }, { "AGENT", false },
+	{ "ADDRESS", false },
 };
 
 void show_vm_list(struct cli_ctx *ctx, json_t *r)
@@ -141,7 +142,7 @@ void show_vm_list(struct cli_ctx *ctx, json_t *r)
 	json_t *vm;
 	size_t i;
 
-	cli_table_init(&t, vm_cols, 7);
+	cli_table_init(&t, vm_cols, 8);
 	json_array_foreach(r, i, vm) {
 		const char *state = cli_jstr(vm, "state");
 
@@ -155,8 +156,10 @@ void show_vm_list(struct cli_ctx *ctx, json_t *r)
 		else
 			snprintf(up, sizeof(up), "-");
 		fmt_agent(json_object_get(vm, "agent"), agent, sizeof(agent));
+		/* the guest agent's first address, as it last reported */
 		cli_table_add(&t, (const char *const[]){ cli_jstr(vm, "name"),
-			state, cpus, mem, rate, up, agent });
+			state, cpus, mem, rate, up, agent,
+			cli_jstr(json_object_get(vm, "agent"), "ip") ?: "-" });
 	}
 	cli_table_print(&t, ctx->out, table_flags(ctx));
 	cli_table_free(&t);

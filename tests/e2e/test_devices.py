@@ -268,7 +268,8 @@ def test_user_network_forwards_a_port(vd):
     """A web server in the guest, reached from the host through hostfwd
     on loopback; the MAC verged made is the guest's and is kept."""
     port = free_port()
-    vm = vh.define_vm(vd, "web", cmdline="console=ttyAMA0 verge_net=1",
+    vm = vh.define_vm(vd, "web",
+                      cmdline="console=ttyAMA0 verge_net=1 verge_agent=1",
                       nics=["user,hostfwd=tcp:127.0.0.1:%d-:8080" % port])
     mac = vm["nics"][0]["mac"]
     assert re.fullmatch(r"52:54:00(:[0-9a-f]{2}){3}", mac), mac
@@ -290,6 +291,20 @@ def test_user_network_forwards_a_port(vd):
             except OSError:
                 time.sleep(0.2)
         assert body == b"hello-%d\n" % os.getpid(), body
+        # the guest agent reports its interfaces; vm list shows the first
+        # address
+        vh.wait_for("agent ip", lambda: vd.call("vm.show", name="web")
+                    ["agent"].get("ip") == "10.0.2.15", 60)
+        report = vd.call("agent.show", name="web")["report"]
+        eth0 = [i for i in report["interfaces"] if i["name"] == "eth0"]
+        assert eth0 and eth0[0]["mac"] == mac, report
+        assert "10.0.2.15/24" in eth0[0]["addresses"], report
+        rows = [line.split() for line in subprocess.run(
+            [str(vh.build_dir() / "verge"), "--socket", str(vd.socket),
+             "vm", "list"], capture_output=True, text=True,
+            check=True).stdout.splitlines()]
+        assert rows[0][-1] == "ADDRESS"
+        assert [r[-1] for r in rows if r[0] == "web"] == ["10.0.2.15"], rows
     finally:
         con.close()
     vd.call("vm.kill", name="web")

@@ -66,7 +66,7 @@ def test_define_list_show_undefine_human(verged):
         assert r.returncode == 0, r.stderr
         rows = table(r.stdout)
         assert rows[0] == ["NAME", "STATE", "CPUS", "MEMORY", "RATE",
-                           "UPTIME", "AGENT"]
+                           "UPTIME", "AGENT", "ADDRESS"]
         row = [x for x in rows if x[0] == "web-1"]
         assert row and row[0][1:4] == ["defined", "1", "512 MiB"], rows
         # Columns line up: every row's STATE starts under the header's.
@@ -400,7 +400,9 @@ def test_bash_completion(verged, err_vm):
          "version", "help"])
     assert complete(["verge", "vm", ""], s) == sorted(
         ["define", "start", "stop", "kill", "undefine", "list", "show",
-         "console", "stats"])
+         "console", "stats", "disk"])
+    assert complete(["verge", "vm", "disk", ""], s) == [
+        "add", "list", "remove"]
     assert complete(["verge", "clock", "set-"], s) == [
         "set-frequency", "set-rate"]
     assert complete(["verge", "vm", "show", ""], s) == [err_vm]

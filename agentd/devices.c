@@ -277,6 +277,8 @@ int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n)
 			if (!strncmp(item, "hostfwd=", 8)) {
 				if ((e = add_hostfwd(fwd, item + 8, why, n)))
 					goto out;
+			} else if (!strcmp(item, "restrict")) {
+				json_object_set_new(o, "restrict", json_true());
 			} else if (!strncmp(item, "mac=", 4)) {
 				json_object_set_new(o, "mac",
 						    json_string(item + 4));
@@ -285,8 +287,8 @@ int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n)
 						    json_string(item + 7));
 			} else {
 				e = fail(why, n, -EINVAL, "network card:"
-					 " unknown option '%s'; say hostfwd="
-					 " or mac=", item);
+					 " unknown option '%s'; say hostfwd=,"
+					 " restrict or mac=", item);
 				goto out;
 			}
 		}
@@ -310,6 +312,14 @@ int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n)
 								 " strings");
 						goto out;
 					}
+			} else if (!strcmp(key, "restrict")) {
+				if (!json_is_boolean(v)) {
+					e = fail(why, n, -EINVAL, "network"
+						 " card: restrict must be true"
+						 " or false");
+					goto out;
+				}
+				json_object_set(o, key, v);
 			} else if (!strcmp(key, "mode") || !strcmp(key, "mac") ||
 				   !strcmp(key, "bridge")) {
 				if (!json_is_string(v)) {
@@ -347,6 +357,8 @@ int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n)
 			 " tap mode only");
 		goto out;
 	}
+	if (!json_object_get(o, "restrict"))
+		json_object_set_new(o, "restrict", json_false());
 	v = json_object_get(o, "mac");
 	if (v && !mac_ok(json_string_value(v))) {
 		e = fail(why, n, -EINVAL, "network card: mac '%s' is not a"
@@ -902,7 +914,12 @@ int dev_qemu_args(const json_t *disks, const json_t *nics, int first_fd,
 		char net[1600];
 		size_t k, len;
 
-		len = (size_t)snprintf(net, sizeof(net), "user,id=net%zu", i);
+		/* restrict=on: the guest reaches neither the host (10.0.2.2
+		 * is the host's loopback otherwise) nor beyond; only the
+		 * forwarded ports come in */
+		len = (size_t)snprintf(net, sizeof(net), "user,id=net%zu%s", i,
+				       json_is_true(json_object_get(d,
+				       "restrict")) ? ",restrict=on" : "");
 		json_array_foreach(fwd, k, f)
 			len += (size_t)snprintf(net + len, sizeof(net) - len,
 						",hostfwd=%s",

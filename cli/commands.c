@@ -83,7 +83,8 @@ static const struct cli_arg define_args[] = {
 	  "which stays unchanged)", NULL },
 	{ "net", "user[,OPT]", CLI_STRING, CLI_MULTI, "nics",
 	  "a virtio network card with QEMU's user-mode networking; options "
-	  "hostfwd=tcp:127.0.0.1:2222-:22 (repeatable), mac=52:54:00:..",
+	  "hostfwd=tcp:127.0.0.1:2222-:22 (repeatable), mac=52:54:00:.., "
+	  "restrict (no way out but the forwarded ports)",
 	  NULL },
 	END
 };

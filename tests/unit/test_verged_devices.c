@@ -107,6 +107,10 @@ static void nic_specs(void **state)
 			 17);
 	assert_memory_equal(json_string_value(json_object_get(n, "mac")),
 			    "52:54:00:", 9);
+	assert_true(json_is_false(json_object_get(n, "restrict")));
+	json_decref(n);
+	assert_int_equal(nic("user,restrict", &n, NULL), 0);
+	assert_true(json_is_true(json_object_get(n, "restrict")));
 	json_decref(n);
 	assert_int_equal(nic("user,mac=02:00:00:00:00:01", &n, NULL), 0);
 	assert_string_equal(json_string_value(json_object_get(n, "mac")),
@@ -229,9 +233,11 @@ static void qemu_options(void **state)
 				  "readonly", 1, "snapshot", 0,
 				  "path", "/b.qcow2", "format", "qcow2",
 				  "overlay", 1, "overlay_path", "/s/o.qcow2");
-	json_t *nics = json_pack("[{ss ss s[s]}]", "mode", "user", "mac",
-				 "52:54:00:aa:bb:cc", "hostfwd",
-				 "tcp:127.0.0.1:2222-:22");
+	json_t *nics = json_pack("[{ss ss s[s]} {ss ss s[] sb}]", "mode",
+				 "user", "mac", "52:54:00:aa:bb:cc", "hostfwd",
+				 "tcp:127.0.0.1:2222-:22", "mode", "user",
+				 "mac", "52:54:00:aa:bb:cd", "hostfwd",
+				 "restrict", 1);
 	struct argv a = { 0 };
 	int i;
 
@@ -255,6 +261,7 @@ static void qemu_options(void **state)
 			"\"backing\":\"disk1-base\"}"));
 	assert_true(has(&a, "virtio-blk-pci,drive=disk1,id=disk1"));
 	assert_true(has(&a, "user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22"));
+	assert_true(has(&a, "user,id=net1,restrict=on"));
 	assert_true(has(&a, "virtio-net-pci,netdev=net0,"
 			"mac=52:54:00:aa:bb:cc,romfile="));
 	/* no path of an image reaches QEMU */

@@ -30,6 +30,10 @@ endif
 FDT_ARM64 := $(CACHE)/arm64/usr/lib/aarch64-linux-gnu/libfdt.a
 GUEST_MODULES := $(CACHE)/modules/evdev.ko $(CACHE)/modules/gpio_keys.ko \
 	$(CACHE)/modules/sbsa_gwdt.ko
+# virtio over PCI: the disks and network cards of a VM (agentd/devices.h)
+GUEST_MODULES += $(patsubst %,$(CACHE)/modules/%.ko,virtio_pci_legacy_dev \
+	virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover \
+	virtio_net)
 FIXTURES  := $(CACHE)/Image $(CACHE)/busybox $(CACHE)/virt.dtb $(FDT_ARM64) \
 	$(GUEST_MODULES)
 # The test initramfs is built (tests/linux/module.mk), so it lives in $(O).

@@ -7,6 +7,7 @@
  * Everything that comes from the guest is untrusted: bounded, checked,
  * and made valid UTF-8 before it is stored or shown.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,18 @@ static char *bounded_str(json_t *obj, const char *key)
 	return strdup(json_string_value(v));
 }
 
+/* An IPv4 or IPv6 address the guest reports, or NULL. */
+static char *address_str(json_t *obj, const char *key)
+{
+	const char *s = json_string_value(json_object_get(obj, key));
+	unsigned char a[16];
+
+	if (!s || strlen(s) >= INET6_ADDRSTRLEN ||
+	    (inet_pton(AF_INET, s, a) != 1 && inet_pton(AF_INET6, s, a) != 1))
+		return NULL;
+	return strdup(s);
+}
+
 /* --- rate limits of what the guest causes --------------------------------- */
 
 static bool guest_allow(struct vm *vm, struct vm_guest_bucket *b,
@@ -192,6 +205,8 @@ static void agent_report(struct vm *vm, const char *json_text, size_t n)
 	free(vm->agent_hostname);
 	vm->agent_detect = bounded_str(r, "detect");
 	vm->agent_hostname = bounded_str(r, "hostname");
+	free(vm->agent_ip);
+	vm->agent_ip = address_str(r, "ip");
 	json_decref(r);
 }
 

@@ -121,6 +121,10 @@ static int load_vm(const struct vm_record *r, void *arg)
 
 	if (!vm)
 		return -ENOMEM;
+	if (vm_load_devices(vm)) {
+		vm_free(vm);
+		return -EIO;
+	}
 	vm_link(d, vm);
 	return 0;
 }

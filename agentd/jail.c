@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "devices.h"
 #include "jail.h"
 #include "jsonw.h"
 #include "log.h"
@@ -969,6 +970,13 @@ char **jail_argv(const struct vm *vm, char *const *qemu_argv)
 		add2(&a, "--cgroup", vm->cg_dirs[i]);
 	add2(&a, "--pidfile", vm->pid_path);
 	add2(&a, "--status-fd", "3");
+	/* the disks' descriptors follow the status fd (vm.c, spawn) */
+	for (i = 0; i < dev_fd_count(vm->disks); i++) {
+		snprintf(num, sizeof(num), "%d", 4 + i);
+		add2(&a, "--keep-fd", num);
+	}
+	if (dev_needs_host_net(vm->nics))	/* QEMU's user networking */
+		add(&a, "--share-net");
 	add(&a, "--");
 	for (i = 0; qemu_argv[i]; i++)
 		add(&a, qemu_argv[i]);

@@ -19,6 +19,7 @@
 
 #include <verge_rate.h>
 
+#include "devices.h"
 #include "hvlink.h"
 #include "jail.h"
 #include "jsonw.h"
@@ -343,11 +344,74 @@ static void m_part_delete(struct rpc_call *c)
 	rpc_reply(c, json_pack("{ss}", "name", name));
 }
 
+/* --- disks and network cards (devices.h) ---------------------------------- */
+
+static void fail_device(struct rpc_call *c, const char *param, int e,
+			const char *why)
+{
+	rpc_fail(c, e == -EINVAL || e == -ENOTSUP || e == -EACCES ||
+		 e == -ENOENT || e == -EPERM ? RPC_INVALID_PARAMS :
+		 RPC_INTERNAL_ERROR, json_pack("{ss}", "param", param), "%s",
+		 why);
+}
+
+/*
+ * Parses what the call gives in param (an array of specs) onto the end of
+ * *list: each disk checked with the caller's rights, its overlay made.
+ * 0, or the call failed and *list is as it was.
+ */
+static int add_devices(struct rpc_call *c, const char *param, json_t *in,
+		       bool disks, const char *uuid, json_t *list)
+{
+	json_t *v, *out;
+	size_t i, from = json_array_size(list);
+	size_t max = disks ? DEV_DISKS_MAX : DEV_NICS_MAX;
+	const gid_t *groups;
+	int ng = caller_groups(c, &groups);
+	char why[512];
+	int e;
+
+	if (!in)
+		return 0;
+	if (!json_is_array(in)) {
+		fail_device(c, param, -EINVAL, disks ? "disks is an array of"
+			    " \"PATH[,options]\" strings or objects" :
+			    "nics is an array of \"user[,options]\" strings"
+			    " or objects");
+		return -EINVAL;
+	}
+	if (from + json_array_size(in) > max) {
+		snprintf(why, sizeof(why), "a VM has at most %zu %s", max,
+			 disks ? "disks" : "network cards");
+		fail_device(c, param, -EINVAL, why);
+		return -EINVAL;
+	}
+	json_array_foreach(in, i, v) {
+		e = disks ? dev_disk_parse(v, &out, why, sizeof(why)) :
+			    dev_nic_parse(v, &out, why, sizeof(why));
+		if (e)
+			goto fail;
+		json_array_append_new(list, out);
+	}
+	if (disks && (e = dev_disks_prepare(list, from,
+					    daemon_of(c)->cfg.state_dir, uuid,
+					    c->caller.uid, c->caller.gid,
+					    groups, ng, why, sizeof(why))))
+		goto fail;
+	return 0;
+fail:
+	while (json_array_size(list) > from)
+		json_array_remove(list, json_array_size(list) - 1);
+	fail_device(c, param, e, why);
+	return e;
+}
+
 static void m_define(struct rpc_call *c)
 {
 	struct verged *d = daemon_of(c);
 	const char *name = rpc_str(c, "name"), *restart;
 	struct vm_record r = { 0 };
+	json_t *disks = NULL, *nics = NULL;
 	char uuid[37];
 	struct vm *vm;
 	int e;
@@ -378,6 +442,11 @@ static void m_define(struct rpc_call *c)
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "no random numbers");
 		return;
 	}
+	disks = json_array();
+	nics = json_array();
+	if (add_devices(c, "disks", rpc_obj(c, "disks"), true, uuid, disks) ||
+	    add_devices(c, "nics", rpc_obj(c, "nics"), false, uuid, nics))
+		goto drop_devices;
 	r.name = (char *)name;
 	r.uuid = uuid;
 	r.kernel = (char *)rpc_str(c, "kernel");
@@ -411,7 +480,7 @@ static void m_define(struct rpc_call *c)
 		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
 			 "partition"), "no partition named '%s'; see"
 			 " partition.list", r.partition);
-		return;
+		goto drop_devices;
 	}
 	r.owner_uid = c->caller.uid;
 	r.owner_gid = c->caller.gid;
@@ -423,7 +492,7 @@ static void m_define(struct rpc_call *c)
 	}
 	if (!r.owner_groups) {
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
-		return;
+		goto drop_devices;
 	}
 	r.desired = "stopped";
 	r.state = "defined";
@@ -432,7 +501,16 @@ static void m_define(struct rpc_call *c)
 		free(r.owner_groups);
 		rpc_fail(c, RPC_VM_EXISTS, NULL, "%s: the name is taken",
 			 name);
-		return;
+		goto drop_devices;
+	}
+	if (!e) {
+		char *dt = json_dumps(disks, JSON_COMPACT);
+		char *nt = json_dumps(nics, JSON_COMPACT);
+
+		e = dt && nt ? store_devices_set(d->store, r.id, dt, nt) :
+			-ENOMEM;
+		free(dt);
+		free(nt);
 	}
 	verged_event(d, name, "vm.define", caller_uid(c),
 		     json_pack("{ss ss sI sI}", "uuid", uuid,
@@ -441,17 +519,26 @@ static void m_define(struct rpc_call *c)
 			       "cpus", (json_int_t)r.cpus));
 	if (store_or_fail(c)) {
 		free(r.owner_groups);
-		return;
+		goto drop_devices;
 	}
 	vm = vm_new(d, &r);
 	free(r.owner_groups);
-	if (!vm) {
+	if (!vm || vm_set_devices(vm, disks, nics, false)) {
+		disks = nics = NULL;	/* vm_set_devices took them */
+		if (vm)
+			dev_disks_remove_files(vm->disks, 0);
+		vm_free(vm);
 		store_vm_delete(d->store, r.id);
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
 		return;
 	}
 	vm_link(d, vm);
 	rpc_reply(c, vm_json(vm));
+	return;
+drop_devices:
+	dev_disks_remove_files(disks, 0);
+	json_decref(disks);
+	json_decref(nics);
 }
 
 static void m_undefine(struct rpc_call *c)
@@ -472,8 +559,106 @@ static void m_undefine(struct rpc_call *c)
 		return;
 	vm_unlink(d, vm);
 	vm_remove_run_dir(vm);
+	dev_disks_remove_files(vm->disks, 0);	/* the overlays verged made */
 	vm_free(vm);
 	rpc_reply(c, json_object());
+}
+
+/* vm.disk.*: on a VM that is not running. */
+static struct vm *stopped_vm(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+
+	if (vm && vm_is_active(vm)) {
+		fail_state(c, vm, "stop it first: disks change while a VM is"
+			   " stopped");
+		return NULL;
+	}
+	return vm;
+}
+
+static void m_disk_list(struct rpc_call *c)
+{
+	struct vm *vm = get_vm(c);
+
+	if (vm)
+		rpc_reply(c, json_deep_copy(vm->disks));
+}
+
+static void m_disk_add(struct rpc_call *c)
+{
+	struct vm *vm = stopped_vm(c);
+	json_t *disks, *nics, *one;
+	int e;
+
+	if (!vm)
+		return;
+	disks = json_deep_copy(vm->disks);
+	one = json_pack("[O]", rpc_obj(c, "disk"));
+	e = add_devices(c, "disk", one, true, vm->def.uuid, disks);
+	json_decref(one);
+	if (e) {
+		json_decref(disks);
+		return;
+	}
+	nics = json_incref(vm->nics);
+	if (vm_set_devices(vm, disks, nics, true)) {
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot store the disk");
+		return;
+	}
+	verged_event(daemon_of(c), vm->def.name, "vm.disk.add", caller_uid(c),
+		     json_incref(json_array_get(vm->disks,
+			     json_array_size(vm->disks) - 1)));
+	if (store_or_fail(c))
+		return;
+	rpc_reply(c, json_deep_copy(vm->disks));
+}
+
+static void m_disk_remove(struct rpc_call *c)
+{
+	struct vm *vm = stopped_vm(c);
+	const char *path = rpc_str(c, "path");
+	json_t *disks, *d, *gone;
+	size_t i, at = SIZE_MAX;
+
+	if (!vm)
+		return;
+	json_array_foreach(vm->disks, i, d)
+		if ((rpc_has(c, "index") && (json_int_t)i == rpc_int(c, "index",
+								   -1)) ||
+		    (path && !strcmp(path, json_string_value(
+				json_object_get(d, "path")))))
+			at = i;
+	if (at == SIZE_MAX || rpc_has(c, "index") == !!path) {
+		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
+			 path ? "path" : "index"), "%s", rpc_has(c, "index") ==
+			 !!path ? "give the disk's index or its path, one of"
+			 " them" : "the VM has no such disk; see vm.disk.list");
+		return;
+	}
+	disks = json_deep_copy(vm->disks);
+	gone = json_incref(json_array_get(disks, at));
+	json_array_remove(disks, at);
+	if (vm_set_devices(vm, disks, json_incref(vm->nics), true)) {
+		json_decref(gone);
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "cannot store the change");
+		return;
+	}
+	verged_event(daemon_of(c), vm->def.name, "vm.disk.remove",
+		     caller_uid(c), json_incref(gone));
+	if (store_or_fail(c)) {
+		json_decref(gone);
+		return;
+	}
+	/* its overlay goes once the removal is stored */
+	{
+		json_t *one = json_pack("[O]", gone);
+
+		dev_disks_remove_files(one, 0);
+		json_decref(one);
+	}
+	json_decref(gone);
+	rpc_reply(c, json_deep_copy(vm->disks));
 }
 
 static void m_start(struct rpc_call *c)
@@ -1223,6 +1408,9 @@ const struct rpc_method verged_methods[] = {
 		{ "manual_commit", "b", false, 0, 0 },
 		{ "boot_ok_after_s", "I", false, 1, 3600 },
 		{ "boot_deadline_s", "I", false, 1, 86400 },
+		/* devices.h: arrays of specs or objects */
+		{ "disks", "o", false, 0, 0 },
+		{ "nics", "o", false, 0, 0 },
 	} },
 	{ "vm.image.show", m_image_show, 0, { NAME } },
 	{ "vm.image.set", m_image_set, STATE, { NAME,
@@ -1234,6 +1422,12 @@ const struct rpc_method verged_methods[] = {
 		{ "slot", "s", false, 1, 1 } } },
 	{ "vm.image.rollback", m_image_rollback, STATE, { NAME,
 		{ "slot", "s", false, 1, 1 } } },
+	{ "vm.disk.list", m_disk_list, 0, { NAME } },
+	{ "vm.disk.add", m_disk_add, STATE, { NAME,
+		{ "disk", "o", true, 0, 0 } } },
+	{ "vm.disk.remove", m_disk_remove, STATE, { NAME,
+		{ "index", "I", false, 0, DEV_DISKS_MAX - 1 },
+		{ "path", "s", false, 1, PATH_MAX_LEN } } },
 	{ "partition.create", m_part_create, STATE, {
 		NAME,
 		{ "cpu_quota", "I", false, 1, 6400 },

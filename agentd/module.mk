@@ -24,6 +24,8 @@ VERGED_SRCS  += token
 VERGED_SRCS  += jail
 # image slots A/B and boot attempts (issue 19)
 VERGED_SRCS  += bootslots
+# disks and network cards (devices.h)
+VERGED_SRCS  += devices
 VERGE_JAIL   := $(O)/verge-jail
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o
@@ -57,6 +59,8 @@ VERGED_UNIT  += $(UNIT_DIR)/test_verged_rest
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_log
 # image slots and rollback (issue 19)
 VERGED_UNIT  += $(UNIT_DIR)/test_bootslots
+# disks and network cards: specs, image headers, QEMU's options
+VERGED_UNIT  += $(UNIT_DIR)/test_verged_devices
 UNIT_TESTS   += $(VERGED_UNIT)
 all: $(VERGED_UNIT)
 

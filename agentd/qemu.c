@@ -6,6 +6,7 @@
  * come and go: QMP, the management channel (a virtconsole) and the
  * serial console, which QEMU itself also appends to console.log.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "config.h"
 #include "jail.h"
+#include "devices.h"
 #include "qemu.h"
 #include "vm.h"
 
@@ -85,6 +87,14 @@ static void add_socket(struct argv_buf *a, const char *id, const char *path,
 		add(a, "socket,id=%s,path=%s,server=on,wait=off", id, p);
 	free(p);
 	free(l);
+}
+
+static int add_cb(void *ctx, const char *arg)
+{
+	struct argv_buf *a = ctx;
+
+	add(a, "%s", arg);
+	return a->oom ? -ENOMEM : 0;
 }
 
 /* verge-hv's options, then "--", then the guest's command line. */
@@ -170,6 +180,11 @@ char **qemu_argv(const struct vm *vm, const struct verged_config *cfg)
 	add(&a, "-append");
 	add_append(&a, vm);
 	free(k);
+	/* disks and network cards: QEMU gets the disks' descriptors from
+	 * fd 3 on (4 on through verge-jail, whose status line is 3) */
+	if (dev_qemu_args(vm->disks, vm->nics, jail_enabled(cfg) ? 4 : 3,
+			  add_cb, &a))
+		a.oom = true;
 	if (a.oom || !k) {
 		qemu_argv_free(a.v);
 		return NULL;

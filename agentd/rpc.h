@@ -19,7 +19,7 @@
 
 #define RPC_MAX_MESSAGE		(1024 * 1024)
 #define RPC_MAX_DEPTH		32
-#define RPC_MAX_PARAMS		24
+#define RPC_MAX_PARAMS		32
 #define RPC_MAX_BATCH		1000
 /* The replies to one message, in all (docs/jsonrpc.md, "Limits"). */
 #define RPC_MAX_REPLY		(16 * 1024 * 1024)

@@ -123,7 +123,8 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 			       r->fail_reason, r->slot[0].kernel,
 			       r->slot[0].initrd, r->slot[0].cmdline,
 			       r->slot[1].kernel, r->slot[1].initrd,
-			       r->slot[1].cmdline };
+			       r->slot[1].cmdline, vm->agent_ip,
+			       vm->disks_text, vm->nics_text };
 	int64_t nums[] = { vm->state, vm->pid, vm->boots, r->id,
 			   r->rate_num, r->rate_den, (int64_t)r->freq_hz,
 			   /* boot attempts and slots (vm_write_slots) */

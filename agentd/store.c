@@ -146,6 +146,11 @@ static const char *const migrations[] = {
 	 "  fail_at REAL NOT NULL DEFAULT 0);"
 	 "INSERT INTO boot_state(vm_id, booted) SELECT vm_id,"
 	 "  CASE WHEN boots > 0 THEN 1 ELSE 0 END FROM observed;"),
+	/* 8 -> 9: disks and network cards (devices.h), as JSON arrays. */
+	"CREATE TABLE devices ("
+	"  vm_id INTEGER PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,"
+	"  disks TEXT NOT NULL DEFAULT '[]',"
+	"  nics TEXT NOT NULL DEFAULT '[]');",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -159,6 +164,7 @@ enum stmt {
 	S_GI_GUEST_SET, S_GI_GUEST_DEL,
 	S_PART_INSERT, S_PART_DELETE, S_PART_ALL,
 	S_BOOT_INSERT, S_SLOT_SET, S_BOOT_SET,
+	S_DEV_SET, S_DEV_GET,
 	S_COUNT
 };
 
@@ -249,6 +255,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		" WHERE source <> 'host'",
 	[S_GI_GUEST_DEL] = "DELETE FROM guestinfo WHERE vm_id = ? AND key = ?"
 		" AND source <> 'host'",
+	[S_DEV_SET] = "INSERT OR REPLACE INTO devices(vm_id, disks, nics)"
+		" VALUES (?, ?, ?)",
+	[S_DEV_GET] = "SELECT disks, nics FROM devices WHERE vm_id = ?",
 };
 
 struct store {
@@ -1059,6 +1068,46 @@ int store_partition_foreach(struct store *s,
 		p.memory_max = sqlite3_column_int64(q, 4);
 		p.pids_max = sqlite3_column_int64(q, 5);
 		e = fn(&p, arg);
+	}
+	sqlite3_reset(q);
+	return e;
+}
+
+/* --- devices -------------------------------------------------------------- */
+
+int store_devices_set(struct store *s, int64_t vm_id, const char *disks,
+		      const char *nics)
+{
+	sqlite3_stmt *q;
+	int e;
+
+	if ((e = store_begin(s)))
+		return e;
+	q = st(s, S_DEV_SET);
+	sqlite3_bind_int64(q, 1, vm_id);
+	bind_text(q, 2, disks);
+	bind_text(q, 3, nics);
+	return step_write(s, q, "set devices");
+}
+
+int store_devices_get(struct store *s, int64_t vm_id, char **ret_disks,
+		      char **ret_nics)
+{
+	sqlite3_stmt *q = st(s, S_DEV_GET);
+	int rc, e = -ENOENT;
+
+	sqlite3_bind_int64(q, 1, vm_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*ret_disks = col_dup(q, 0);
+		*ret_nics = col_dup(q, 1);
+		e = *ret_disks && *ret_nics ? 0 : -ENOMEM;
+		if (e) {
+			free(*ret_disks);
+			free(*ret_nics);
+		}
+	} else if (rc != SQLITE_DONE) {
+		e = db_fail(s, "get devices");
 	}
 	sqlite3_reset(q);
 	return e;

@@ -21,7 +21,7 @@
 
 #include "bootslots.h"
 
-#define STORE_SCHEMA_VERSION	8
+#define STORE_SCHEMA_VERSION	9
 
 struct store;
 
@@ -126,6 +126,13 @@ int store_partition_delete(struct store *s, const char *name);
 int store_partition_foreach(struct store *s,
 			    int (*fn)(const struct partition_record *p,
 				      void *arg), void *arg);
+
+/* A VM's disks and network cards as JSON arrays (devices.h); get:
+ * -ENOENT when none were ever set (a VM defined before version 7). */
+int store_devices_set(struct store *s, int64_t vm_id, const char *disks,
+		      const char *nics);
+int store_devices_get(struct store *s, int64_t vm_id, char **ret_disks,
+		      char **ret_nics);
 
 /* uid < 0 is stored as NULL; detail may be NULL ({}). The source
  * column (and the event's "source") is "guest" if guest, else

@@ -53,6 +53,8 @@
 
 #define MAX_PATHS	32
 
+#define MAX_KEEP	32
+
 struct jail {
 	const char *name, *root, *pidfile;
 	uid_t uid;
@@ -62,6 +64,9 @@ struct jail {
 	int nro, nrw, ncg;
 	int status_fd;
 	long nofile, nproc;
+	int keep[MAX_KEEP];	/* --keep-fd: QEMU's (the VM's disks) */
+	int nkeep;
+	bool share_net;		/* --share-net: the host's network */
 	char **argv;
 };
 
@@ -141,6 +146,8 @@ static void parse(struct jail *j, int argc, char **argv)
 		{ "status-fd", required_argument, NULL, 's' },
 		{ "nofile", required_argument, NULL, 'f' },
 		{ "nproc", required_argument, NULL, 'P' },
+		{ "keep-fd", required_argument, NULL, 'k' },
+		{ "share-net", no_argument, NULL, 'N' },
 		{ 0 }
 	};
 	int c;
@@ -174,6 +181,13 @@ static void parse(struct jail *j, int argc, char **argv)
 		case 'P':
 			j->nproc = number(optarg, 1 << 22, "bad --nproc");
 			break;
+		case 'k':
+			if (j->nkeep >= MAX_KEEP)
+				usage_error("too many --keep-fd");
+			j->keep[j->nkeep++] = (int)number(optarg, 1023,
+							  "bad --keep-fd");
+			break;
+		case 'N': j->share_net = true; break;
 		default: usage_error("unknown option");
 		}
 	}
@@ -183,6 +197,11 @@ static void parse(struct jail *j, int argc, char **argv)
 			    " required");
 	if (j->uid == 0 || j->gid == 0)
 		usage_error("the jail's uid and gid must not be 0");
+	for (c = 0; c < j->nkeep; c++)
+		if (j->keep[c] < 3 || j->keep[c] == j->status_fd ||
+		    fcntl(j->keep[c], F_GETFD) < 0)
+			usage_error("--keep-fd: not an open descriptor above"
+				    " 2 other than --status-fd");
 	if (j->root[0] != '/' || strlen(j->name) > 64)
 		usage_error("bad --root or --name");
 	j->argv = argv + optind;
@@ -369,17 +388,33 @@ static void drop_privileges(const struct jail *j)
 	}
 }
 
-static void close_fds(void)
+static bool kept(const struct jail *j, int fd)
 {
-	int fd;
+	for (int k = 0; k < j->nkeep; k++)
+		if (j->keep[k] == fd)
+			return true;
+	return false;
+}
 
-	/* 0-2 stay; errpipe is close-on-exec and closes at execve. */
-	if (errpipe > 3 && syscall(SYS_close_range, 3, errpipe - 1, 0) == 0 &&
-	    syscall(SYS_close_range, errpipe + 1, ~0U, 0) == 0)
-		return;
-	for (fd = 3; fd < 65536; fd++)
-		if (fd != errpipe)
+/* Every descriptor but 0-2, the --keep-fd ones (left open across execve)
+ * and errpipe (close-on-exec: it closes at execve). */
+static void close_fds(const struct jail *j)
+{
+	int fd, top = errpipe;
+
+	for (int k = 0; k < j->nkeep; k++) {
+		if (fcntl(j->keep[k], F_SETFD, 0))
+			die("--keep-fd %d", j->keep[k]);
+		if (j->keep[k] > top)
+			top = j->keep[k];
+	}
+	for (fd = 3; fd <= top; fd++)
+		if (fd != errpipe && !kept(j, fd))
 			close(fd);
+	if (syscall(SYS_close_range, top + 1, ~0U, 0) == 0)
+		return;
+	for (fd = top + 1; fd < 65536; fd++)
+		close(fd);
 }
 
 static void __attribute__((noreturn)) run_child(const struct jail *j)
@@ -393,12 +428,13 @@ static void __attribute__((noreturn)) run_child(const struct jail *j)
 	size_t i;
 
 	for (i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
-		if (unshare(ns[i].flag))
+		if (!(ns[i].flag == CLONE_NEWNET && j->share_net) &&
+		    unshare(ns[i].flag))
 			die("unshare(%s namespace)", ns[i].name);
 	if (sethostname(j->name, strlen(j->name)))
 		die("sethostname");
 	build_root(j);
-	close_fds();
+	close_fds(j);
 	drop_privileges(j);
 	execve(j->argv[0], j->argv, envp);
 	die("execve %s", j->argv[0]);

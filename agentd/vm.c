@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "hvlink.h"
 #include "jail.h"
 #include "jsonw.h"
@@ -153,6 +154,10 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	}
 	if (!vm->json_static)
 		vm->json_static = static_json(&vm->def);
+	if (vm_set_devices(vm, json_array(), json_array(), false)) {
+		vm_free(vm);
+		return NULL;
+	}
 	if (asprintf(&vm->jail_root, "%s/jails/%s", c->run_dir,
 		     r->name) < 0)
 		vm->jail_root = NULL;
@@ -231,6 +236,7 @@ void vm_free(struct vm *vm)
 	answer_waiters(vm, false);
 	free(vm->agent_detect);
 	free(vm->agent_hostname);
+	free(vm->agent_ip);
 	free(vm->run_dir);
 	free(vm->qmp_path);
 	free(vm->mgmt_path);
@@ -240,6 +246,10 @@ void vm_free(struct vm *vm)
 	free(vm->console_log);
 	free(vm->qemu_log);
 	free(vm->json_static);
+	json_decref(vm->disks);
+	json_decref(vm->nics);
+	free(vm->disks_text);
+	free(vm->nics_text);
 	free(vm->jail_root);
 	while (vm->ncg > 0)
 		free(vm->cg_dirs[--vm->ncg]);
@@ -396,6 +406,57 @@ static void write_core_json(struct jw *w, const struct vm *vm)
 	jw_close(w, '}');
 }
 
+int vm_set_devices(struct vm *vm, json_t *disks, json_t *nics, bool store)
+{
+	char *d = json_dumps(disks, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	char *n = json_dumps(nics, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int e = d && n ? 0 : -ENOMEM;
+
+	if (!e && store)
+		e = store_devices_set(vm->d->store, vm->def.id, d, n);
+	if (e) {
+		free(d);
+		free(n);
+		json_decref(disks);
+		json_decref(nics);
+		return e;
+	}
+	json_decref(vm->disks);
+	json_decref(vm->nics);
+	free(vm->disks_text);
+	free(vm->nics_text);
+	vm->disks = disks;
+	vm->nics = nics;
+	vm->disks_text = d;
+	vm->nics_text = n;
+	return 0;
+}
+
+int vm_load_devices(struct vm *vm)
+{
+	char *d = NULL, *n = NULL;
+	json_t *dj, *nj;
+	int e;
+
+	e = store_devices_get(vm->d->store, vm->def.id, &d, &n);
+	if (e == -ENOENT)
+		return 0;
+	if (e)
+		return e;
+	dj = json_loads(d, 0, NULL);
+	nj = json_loads(n, 0, NULL);
+	free(d);
+	free(n);
+	if (!json_is_array(dj) || !json_is_array(nj)) {
+		log_err("%s: unreadable devices in the store; the VM has"
+			" none until they are defined again", vm->def.name);
+		json_decref(dj);
+		json_decref(nj);
+		return 0;
+	}
+	return vm_set_devices(vm, dj, nj, false);
+}
+
 /* The VM object of docs/jsonrpc.md, written as text (vm.list's hot path);
  * times in microseconds, rates to 9 digits. */
 void vm_write_json(struct jw *w, const struct vm *vm, double now)
@@ -435,6 +496,10 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 	jw_key(w, "freq_hz");
 	jw_int(w, (int64_t)r->freq_hz);
 	jw_close(w, '}');
+	jw_key(w, "disks");
+	jw_raw(w, vm->disks_text, strlen(vm->disks_text));
+	jw_key(w, "nics");
+	jw_raw(w, vm->nics_text, strlen(vm->nics_text));
 	jw_key(w, "agent");
 	jw_open(w, '{');
 	jw_key(w, "seen");
@@ -446,6 +511,8 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 		jw_str(w, vm->agent_detect);
 		jw_key(w, "hostname");
 		jw_str(w, vm->agent_hostname);
+		jw_key(w, "ip");
+		jw_str(w, vm->agent_ip);
 	}
 	jw_close(w, '}');
 	write_core_json(w, vm);
@@ -953,11 +1020,14 @@ static const char *check_start(struct vm *vm)
 	return NULL;
 }
 
-static int spawn(struct vm *vm, char **argv, int status_fd)
+/* QEMU, or verge-jail with status_fd as its fd 3; fds (the disks', may be
+ * NULL) follow as 3, 4, ... (4, 5, ... after a status fd). */
+static int spawn(struct vm *vm, char **argv, int status_fd,
+		 const struct dev_fds *fds)
 {
 	uv_process_options_t o = { 0 };
-	uv_stdio_container_t io[4];
-	int logfd, r;
+	uv_stdio_container_t io[4 + DEV_FDS_MAX];
+	int logfd, r, i;
 
 	logfd = open(vm->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 		     O_NOFOLLOW, 0640);
@@ -976,6 +1046,10 @@ static int spawn(struct vm *vm, char **argv, int status_fd)
 		io[3].flags = UV_INHERIT_FD;
 		io[3].data.fd = status_fd;
 		o.stdio_count = 4;
+	}
+	for (i = 0; fds && i < fds->n; i++) {
+		io[o.stdio_count].flags = UV_INHERIT_FD;
+		io[o.stdio_count++].data.fd = fds->fd[i];
 	}
 	vm->proc = calloc(1, sizeof(*vm->proc));
 	if (!vm->proc) {
@@ -1013,7 +1087,8 @@ static void reap_helper(struct vm *vm)
  * helper, whose status line (read here, in a few ms) gives QEMU's pid or
  * the step the kernel refused.
  */
-static int spawn_jailed(struct vm *vm, char **qemu, char *why, size_t n)
+static int spawn_jailed(struct vm *vm, char **qemu,
+			const struct dev_fds *fds, char *why, size_t n)
 {
 	char **argv;
 	pid_t pid;
@@ -1044,7 +1119,7 @@ static int spawn_jailed(struct vm *vm, char **qemu, char *why, size_t n)
 		qemu_argv_free(argv);
 		goto fail;
 	}
-	r = spawn(vm, argv, p[1]);
+	r = spawn(vm, argv, p[1], fds);
 	close(p[1]);
 	qemu_argv_free(argv);
 	if (r) {
@@ -1074,6 +1149,7 @@ fail:
 int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 {
 	static char why[1024];
+	struct dev_fds fds;
 	const char *bad;
 	char **argv;
 	int r;
@@ -1082,8 +1158,14 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 		*ret_why = bad;
 		return -EINVAL;
 	}
+	/* the disks, opened with the rights of who defined the VM */
+	if ((r = dev_open_all(vm, &fds, why, sizeof(why)))) {
+		*ret_why = why;
+		return r;
+	}
 	argv = qemu_argv(vm, &vm->d->cfg);
 	if (!argv) {
+		dev_close_all(&fds);
 		*ret_why = "out of memory";
 		return -ENOMEM;
 	}
@@ -1092,11 +1174,12 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 	unlink(vm->con_path);
 	unlink(vm->pid_path);
 	if (jail_enabled(&vm->d->cfg))
-		r = spawn_jailed(vm, argv, why, sizeof(why));
-	else if ((r = spawn(vm, argv, -1)))
+		r = spawn_jailed(vm, argv, &fds, why, sizeof(why));
+	else if ((r = spawn(vm, argv, -1, &fds)))
 		snprintf(why, sizeof(why), "cannot run %s: %s",
 			 vm->d->cfg.qemu, uv_strerror(r));
 	qemu_argv_free(argv);
+	dev_close_all(&fds);	/* QEMU has its own copies */
 	if (r) {
 		*ret_why = why;
 		return r;

@@ -65,12 +65,16 @@ struct vm {
 	int crashes;		/* in the current window */
 	double crash_window;
 	char *json_static;	/* vm_write_json: what define fixed */
+	/* disks and network cards (devices.h), and their JSON text */
+	json_t *disks, *nics;
+	char *disks_text, *nics_text;
 	/* paths */
 	char *run_dir, *qmp_path, *mgmt_path, *con_path, *pid_path;
 	char *log_dir, *console_log, *qemu_log;
 	/* guest agent */
 	double agent_at;	/* last report, 0: none */
 	char *agent_detect, *agent_hostname;
+	char *agent_ip;		/* the first address it reported, or NULL */
 	uint32_t tclo_id;
 	struct tclo_req *tclo;	/* pending TCLO commands */
 	/* rate limits of guest events and agent reports */
@@ -93,6 +97,11 @@ struct vm {
 };
 
 const char *vm_state_name(enum vm_state s);
+/* Takes disks and nics (arrays, references stolen) as the VM's devices,
+ * and stores them unless store is false. 0 or a negative errno. */
+int vm_set_devices(struct vm *vm, json_t *disks, json_t *nics, bool store);
+/* Loads the VM's devices from the store (none stored: none). */
+int vm_load_devices(struct vm *vm);
 bool vm_is_active(const struct vm *vm);	/* starting, running, stopping */
 
 /* Builds the VM from a stored record (fields copied). */

@@ -96,6 +96,17 @@ static const struct cli_arg define_args[] = {
 	{ "boot-deadline", "S", CLI_SECONDS, 0, "boot_deadline_s",
 	  "a boot fails (and the guest is reset) if it has not succeeded "
 	  "S seconds after verge-hv started (default none)", NULL },
+	/* disks and network cards */
+	{ "disk", "PATH[,OPT]", CLI_DISK, CLI_MULTI, "disks",
+	  "a virtio disk (repeat for more; the first is /dev/vda); options "
+	  "format=raw|qcow2, readonly, snapshot (writes dropped at each "
+	  "stop), overlay (writes kept in a qcow2 of verged's over PATH, "
+	  "which stays unchanged)", NULL },
+	{ "net", "user[,OPT]", CLI_STRING, CLI_MULTI, "nics",
+	  "a virtio network card with QEMU's user-mode networking; options "
+	  "hostfwd=tcp:127.0.0.1:2222-:22 (repeatable), mac=52:54:00:.., "
+	  "restrict (no way out but the forwarded ports)",
+	  NULL },
 	END
 };
 
@@ -116,6 +127,21 @@ static const struct cli_arg image_set_args[] = {
 	  "its command line (default console=ttyAMA0)", NULL },
 	{ "slot", "A|B", CLI_STRING, 0, "slot",
 	  "fail unless this is the slot the images go to", NULL },
+	END
+};
+
+static const struct cli_arg disk_add_args[] = {
+	VM_OPERAND("the VM (stopped)"),
+	{ NULL, "PATH[,OPT]", CLI_DISK, CLI_POSITIONAL | CLI_REQUIRED, "disk",
+	  "the image and its options, as for vm define --disk", NULL },
+	END
+};
+
+static const struct cli_arg disk_remove_args[] = {
+	VM_OPERAND("the VM (stopped)"),
+	{ "index", "N", CLI_COUNT, 0, "index",
+	  "the disk's place in vm disk list, from 0", NULL },
+	{ "path", "PATH", CLI_STRING, 0, "path", "the disk's image", NULL },
 	END
 };
 
@@ -230,6 +256,17 @@ static const struct cli_cmd image_cmds[] = {
 	{ 0 }
 };
 
+static const struct cli_cmd disk_cmds[] = {
+	CALL("list", "vm.disk.list", vm_args, show_disks,
+	     "List a VM's disks"),
+	CALL("add", "vm.disk.add", disk_add_args, show_disks,
+	     "Give a stopped VM one more disk"),
+	CALL("remove", "vm.disk.remove", disk_remove_args, show_disks,
+	     "Take a disk from a stopped VM (an overlay of verged's goes "
+	     "with it; the image stays)"),
+	{ 0 }
+};
+
 static const struct cli_cmd vm_cmds[] = {
 	CALL("define", "vm.define", define_args, show_vm,
 	     "Define a new VM"),
@@ -249,6 +286,8 @@ static const struct cli_cmd vm_cmds[] = {
 	     "Show verge-hv's exit and channel counters of a running VM"),
 	{ .name = "image", .summary = "Image slots A and B: set a trial, "
 	  "commit it, roll back", .sub = image_cmds },
+	{ .name = "disk", .summary = "List, add and remove a VM's disks",
+	  .sub = disk_cmds },
 	{ 0 }
 };
 

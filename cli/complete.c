@@ -118,7 +118,7 @@ static void print_value(const struct cli_arg *a)
 	if (a->kind == CLI_CHOICE)
 		for (const char *const *c = a->choices; *c; c++)
 			printf("%s\n", *c);
-	else if (a->kind == CLI_PATH)
+	else if (a->kind == CLI_PATH || a->kind == CLI_DISK)
 		printf("__files__\n");
 }
 

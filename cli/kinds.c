@@ -182,6 +182,33 @@ static json_t *value_of(const struct cli_arg *a, const char *s, int *err,
 		if (!v)
 			*err = -ENOENT;
 		return v;
+	case CLI_DISK: {
+		const char *opts = strchr(s, ',');
+		char *path = strndup(s, opts ? (size_t)(opts - s) : strlen(s));
+		char *t = NULL;
+
+		v = path ? absolute_path(path, why, whysize) : NULL;
+		free(path);
+		if (!v) {
+			*err = -ENOENT;
+			return NULL;
+		}
+		if (opts) {	/* verged checks the options */
+			size_t tn = strlen(json_string_value(v)) +
+				    strlen(opts) + 1;
+
+			t = malloc(tn);
+			if (t)
+				snprintf(t, tn, "%s%s", json_string_value(v),
+					 opts);
+			json_decref(v);
+			v = t ? json_string(t) : NULL;
+			free(t);
+			if (!v)
+				*err = -ENOMEM;
+		}
+		return v;
+	}
 	case CLI_COUNT:
 		return number_of(s, units_count, err);
 	case CLI_MIB:
@@ -224,6 +251,8 @@ static const char *const examples[CLI_KIND_COUNT] = {
 	[CLI_STRING] = "a non-empty string",
 	[CLI_TEXT] = "text",
 	[CLI_PATH] = "an existing file",
+	[CLI_DISK] = "an existing image and options, e.g. "
+		     "disk.qcow2,overlay",
 	[CLI_COUNT] = "a whole number such as 4",
 	[CLI_MIB] = "MiB such as 1024, 512M or 2G",
 	[CLI_BYTES] = "bytes such as 4096, 64K or 1M",

@@ -132,6 +132,7 @@ static const struct cli_col vm_cols[] = {
 	{ "NAME", false }, { "STATE", false }, { "CPUS", true },
 	{ "MEMORY", true },
 	{ "RATE", false }, { "UPTIME", false }, { "AGENT", false },
+	{ "ADDRESS", false },
 };
 
 void show_vm_list(struct cli_ctx *ctx, json_t *r)
@@ -141,7 +142,7 @@ void show_vm_list(struct cli_ctx *ctx, json_t *r)
 	json_t *vm;
 	size_t i;
 
-	cli_table_init(&t, vm_cols, 7);
+	cli_table_init(&t, vm_cols, 8);
 	json_array_foreach(r, i, vm) {
 		const char *state = cli_jstr(vm, "state");
 
@@ -155,11 +156,83 @@ void show_vm_list(struct cli_ctx *ctx, json_t *r)
 		else
 			snprintf(up, sizeof(up), "-");
 		fmt_agent(json_object_get(vm, "agent"), agent, sizeof(agent));
+		/* the guest agent's first address, as it last reported */
 		cli_table_add(&t, (const char *const[]){ cli_jstr(vm, "name"),
-			state, cpus, mem, rate, up, agent });
+			state, cpus, mem, rate, up, agent,
+			cli_jstr(json_object_get(vm, "agent"), "ip") ?: "-" });
 	}
 	cli_table_print(&t, ctx->out, table_flags(ctx));
 	cli_table_free(&t);
+}
+
+/* "raw 16 MiB, overlay" of a disk object. */
+static void fmt_disk(json_t *d, char *buf, size_t size)
+{
+	static const char *const modes[] = { "readonly", "snapshot",
+					     "overlay" };
+	const char *mode = "read-write";
+	char sz[32];
+
+	for (size_t i = 0; i < 3; i++)
+		if (json_is_true(json_object_get(d, modes[i])))
+			mode = modes[i];
+	cli_fmt_mib(num(d, "size") / (1 << 20), sz, sizeof(sz));
+	if (num(d, "size") < (1 << 20))
+		snprintf(sz, sizeof(sz), "%.0f bytes", num(d, "size"));
+	snprintf(buf, size, "%s %s, %s", cli_jstr(d, "format") ?: "-", sz,
+		 mode);
+}
+
+static const struct cli_col disk_cols[] = {
+	{ "INDEX", true }, { "DEVICE", false }, { "PATH", false },
+	{ "IMAGE", false },
+};
+
+void show_disks(struct cli_ctx *ctx, json_t *r)
+{
+	char idx[24], dev[16], what[96];
+	struct cli_table t;
+	json_t *d;
+	size_t i;
+
+	cli_table_init(&t, disk_cols, 4);
+	json_array_foreach(r, i, d) {
+		snprintf(idx, sizeof(idx), "%zu", i);
+		snprintf(dev, sizeof(dev), "vd%c", (char)('a' + i % 26));
+		fmt_disk(d, what, sizeof(what));
+		cli_table_add(&t, (const char *const[]){ idx, dev,
+			cli_jstr(d, "path"), what });
+	}
+	cli_table_print(&t, ctx->out, table_flags(ctx));
+	cli_table_free(&t);
+}
+
+/* One line per disk and per network card. */
+static void fmt_devices(json_t *r, struct cli_table *kv)
+{
+	char buf[600], what[96], label[32];
+	json_t *d, *f;
+	size_t i, k, n;
+
+	json_array_foreach(json_object_get(r, "disks"), i, d) {
+		fmt_disk(d, what, sizeof(what));
+		snprintf(label, sizeof(label), "Disk vd%c", (char)('a' + i % 26));
+		snprintf(buf, sizeof(buf), "%s (%s)", cli_jstr(d, "path") ?: "-",
+			 what);
+		kv_add(kv, label, buf);
+	}
+	json_array_foreach(json_object_get(r, "nics"), i, d) {
+		n = (size_t)snprintf(buf, sizeof(buf), "%s, mac %s",
+				     cli_jstr(d, "mode") ?: "-",
+				     cli_jstr(d, "mac") ?: "-");
+		json_array_foreach(json_object_get(d, "hostfwd"), k, f)
+			if (n < sizeof(buf))
+				n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+						      ", hostfwd %s",
+						      json_string_value(f) ?: "-");
+		snprintf(label, sizeof(label), "NIC %zu", i);
+		kv_add(kv, label, buf);
+	}
 }
 
 /* The jail, its resource group's limits and usage (docs/verged.md). */
@@ -344,6 +417,7 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	else
 		snprintf(buf, sizeof(buf), "not seen");
 	kv_add(&kv, "Agent", buf);
+	fmt_devices(r, &kv);
 	fmt_isolation(json_object_get(r, "isolation"), &kv);
 	kv_print(&kv, ctx->out);
 }

@@ -22,6 +22,7 @@
 #include "backoff.h"
 #include "detect.h"
 #include "json.h"
+#include "netinfo.h"
 #include "rpc.h"
 #include "tclo.h"
 #include "timesync.h"
@@ -34,6 +35,7 @@
 struct state {
 	char hostname[65];
 	char kernel[65];
+	struct netinfo net;		/* interfaces and addresses */
 	const char *verdict;
 	int64_t real_minus_mono;	/* moves when the clock is set */
 };
@@ -98,6 +100,7 @@ static void state_now(struct agent *a, struct state *s)
 	if (uname(&u) == 0)
 		snprintf(s->kernel, sizeof(s->kernel), "%s", u.release);
 	s->verdict = a->det.answer.name;
+	netinfo_read(&s->net);		/* none on error: reported so */
 	s->real_minus_mono = clock_ns(CLOCK_REALTIME) -
 			     clock_ns(CLOCK_MONOTONIC);
 }
@@ -108,12 +111,13 @@ static bool state_changed(const struct state *x, const struct state *y)
 
 	return strcmp(x->hostname, y->hostname) ||
 	       strcmp(x->kernel, y->kernel) || x->verdict != y->verdict ||
+	       memcmp(&x->net, &y->net, sizeof(x->net)) ||
 	       jump >= CLOCK_JUMP_NS || jump <= -CLOCK_JUMP_NS;
 }
 
-/* The report object (docs/jsonrpc.md): length or -ENOSPC. */
-static int report_json(struct agent *a, const struct state *s, char *buf,
-		       size_t cap, uint64_t seq)
+static int report_json_with(struct agent *a, const struct state *s,
+			    const struct netinfo *net, char *buf, size_t cap,
+			    uint64_t seq)
 {
 	struct json j;
 
@@ -129,8 +133,23 @@ static int report_json(struct agent *a, const struct state *s, char *buf,
 	json_str(&j, "detect", s->verdict);
 	if (a->det.answer.have_confidence)
 		json_num(&j, "confidence", a->det.answer.confidence, 4);
+	netinfo_json(net, &j);
 	json_obj_close(&j);
 	return json_end(&j);
+}
+
+/* The report object (docs/jsonrpc.md): length or -ENOSPC. Interfaces
+ * that do not fit are left out, the last first. */
+static int report_json(struct agent *a, const struct state *s, char *buf,
+		       size_t cap, uint64_t seq)
+{
+	struct netinfo net = s->net;
+	int len;
+
+	do {
+		len = report_json_with(a, s, &net, buf, cap, seq);
+	} while (len == -ENOSPC && net.nifs-- > 0);
+	return len;
 }
 
 /* Sends "<prefix> <json>" over RPCI. */

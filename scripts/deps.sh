@@ -6,7 +6,7 @@
 # bench` compares against (wrk, nginx, hyperfine): not needed by the tests.
 set -eu
 PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	qemu-system-arm ipxe-qemu
+	qemu-system-arm ipxe-qemu qemu-utils
 	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev libinih-dev
 	libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
 	python3 python3-pytest python3-prometheus-client python3-yaml

@@ -38,10 +38,15 @@ cp "$CACHE/bb/bin/busybox" "$CACHE/busybox"
 # The power button of QEMU's virt machine is a gpio-keys device; its
 # driver and evdev are modules in Debian's kernel: keep those two for the
 # test initramfs, so `system_powerdown` stops a guest cleanly. sbsa_gwdt
-# drives the boot guard's emulated SBSA watchdog (docs/bootguard.md).
+# drives the boot guard's emulated SBSA watchdog (docs/bootguard.md). The
+# virtio PCI, block and network drivers give a VM its disks and cards.
 mkdir -p "$CACHE/modules"
 for m in drivers/input/evdev.ko drivers/input/keyboard/gpio_keys.ko \
-	drivers/watchdog/sbsa_gwdt.ko; do
+	drivers/watchdog/sbsa_gwdt.ko \
+	drivers/virtio/virtio_pci_legacy_dev.ko \
+	drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci.ko \
+	drivers/block/virtio_blk.ko net/core/failover.ko \
+	drivers/net/net_failover.ko drivers/net/virtio_net.ko; do
 	cp "$CACHE"/kernel/lib/modules/*/kernel/$m "$CACHE/modules/"
 done
 rm -rf "$CACHE/kernel/lib" "$CACHE/bb"

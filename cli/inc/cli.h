@@ -49,6 +49,7 @@ enum cli_kind {
 	CLI_SECONDS,	/* duration, bare numbers are seconds; sent in s */
 	CLI_NANOS,	/* duration with a unit; sent in ns */
 	CLI_CHOICE,	/* one of cli_arg.choices */
+	CLI_DISK,	/* PATH[,options]: the file must exist; made absolute */
 	CLI_KIND_COUNT
 };
 

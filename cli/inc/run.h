@@ -17,6 +17,7 @@ int cli_complete(int argc, char **argv);
 
 void show_vm_list(struct cli_ctx *ctx, json_t *r);
 void show_vm(struct cli_ctx *ctx, json_t *r);
+void show_disks(struct cli_ctx *ctx, json_t *r);
 void show_vm_state(struct cli_ctx *ctx, json_t *r);
 void show_undefined(struct cli_ctx *ctx, json_t *r);
 void show_console(struct cli_ctx *ctx, json_t *r);

@@ -66,7 +66,7 @@ def test_define_list_show_undefine_human(verged):
         assert r.returncode == 0, r.stderr
         rows = table(r.stdout)
         assert rows[0] == ["NAME", "STATE", "CPUS", "MEMORY", "RATE",
-                           "UPTIME", "AGENT"]
+                           "UPTIME", "AGENT", "ADDRESS"]
         row = [x for x in rows if x[0] == "web-1"]
         assert row and row[0][1:4] == ["defined", "1", "512 MiB"], rows
         # Columns line up: every row's STATE starts under the header's.
@@ -400,9 +400,11 @@ def test_bash_completion(verged, err_vm):
          "version", "help"])
     assert complete(["verge", "vm", ""], s) == sorted(
         ["define", "start", "stop", "kill", "undefine", "list", "show",
-         "console", "stats", "image"])
+         "console", "stats", "image", "disk"])
     assert complete(["verge", "vm", "image", ""], s) == sorted(
         ["show", "set", "commit", "rollback"])
+    assert complete(["verge", "vm", "disk", ""], s) == [
+        "add", "list", "remove"]
     assert complete(["verge", "clock", "set-"], s) == [
         "set-frequency", "set-rate"]
     assert complete(["verge", "vm", "show", ""], s) == [err_vm]
@@ -425,27 +427,16 @@ def commands_in(help_text):
     return re.findall(r"^  (\S+)  ", block, re.M)
 
 
-def leaf_commands():
-    out = subprocess.run([str(verge_bin()), "help"], capture_output=True,
-                         text=True).stdout
-    groups = commands_in(out)
-    for g in groups:
-        h = subprocess.run([str(verge_bin()), "help", g],
-                           capture_output=True, text=True).stdout
-        if "Commands:" not in h:
-            yield [g], h
-            continue
-        for s in commands_in(h):
-            hs = subprocess.run(
-                [str(verge_bin()), "help", g, s], capture_output=True,
-                text=True).stdout
-            if "Commands:" not in hs:
-                yield [g, s], hs
-                continue
-            for t in commands_in(hs):     # vm image show ...
-                yield [g, s, t], subprocess.run(
-                    [str(verge_bin()), "help", g, s, t],
-                    capture_output=True, text=True).stdout
+def leaf_commands(words=()):
+    """(words, help text) of every command that is not a group, at any
+    depth (vm disk add)."""
+    out = subprocess.run([str(verge_bin()), "help"] + list(words),
+                         capture_output=True, text=True).stdout
+    if words and "Commands:" not in out:
+        yield list(words), out
+        return
+    for g in commands_in(out):
+        yield from leaf_commands(tuple(words) + (g,))
 
 
 def test_man_page_synopsis_matches_help():
@@ -468,8 +459,8 @@ def test_man_page_synopsis_matches_help():
                 assert "Ar" in synopsis and meta in synopsis, (words, meta)
         n += 1
     # 23 + partition create, list, show, delete + vm image show, set,
-    # commit, rollback
-    assert n == 31
+    # commit, rollback + vm disk list, add, remove
+    assert n == 34
     for lint in (["mandoc", "-T", "lint", "-W", "warning"],
                  ["groff", "-mdoc", "-ww", "-z"]):
         try:
@@ -629,3 +620,46 @@ def test_guestinfo_set_get_delete(verged, err_vm):
     assert verged.verge("guestinfo", "set", err_vm, "role", "").returncode == 0
     r = verged.verge("guestinfo", "get", err_vm, "role")
     assert r.returncode == 0 and r.stdout == ""
+
+
+def test_disks_and_nics_from_the_command_line(verged):
+    """--disk takes a path relative to where verge runs (made absolute)
+    with its options, --net a user card; vm show lists both and vm disk
+    list/add/remove change the disks of a stopped VM."""
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2",
+                    str(verged.dir / "base.qcow2"), "64M"], check=True)
+    (verged.dir / "data.raw").write_bytes(b"\0" * (1 << 20))
+    define(verged, "dv", "--disk", "base.qcow2,overlay", "--disk",
+           "data.raw,readonly", "--net",
+           "user,hostfwd=tcp:127.0.0.1:2222-:22,mac=52:54:00:00:00:02")
+    try:
+        r = verged.verge("vm", "show", "dv")
+        assert r.returncode == 0, r.stderr
+        kv = dict(row for row in table(r.stdout) if len(row) == 2)
+        assert kv["Disk vda:"] == "%s (qcow2 64 MiB, overlay)" % (
+            verged.dir / "base.qcow2"), kv
+        assert kv["Disk vdb:"].endswith("data.raw (raw 1 MiB, readonly)")
+        assert kv["NIC 0:"] == ("user, mac 52:54:00:00:00:02, hostfwd "
+                                "tcp:127.0.0.1:2222-:22"), kv
+        r = verged.verge("vm", "disk", "list", "dv")
+        rows = table(r.stdout)
+        assert rows[0] == ["INDEX", "DEVICE", "PATH", "IMAGE"]
+        assert [x[1] for x in rows[1:]] == ["vda", "vdb"]
+        r = verged.verge("vm", "disk", "remove", "dv", "--index", "1")
+        assert r.returncode == 0, r.stderr
+        r = verged.verge("--json", "vm", "disk", "add", "dv", "data.raw",
+                         cwd=verged.dir)
+        assert r.returncode == 0, r.stderr
+        disks = json.loads(r.stdout)
+        assert [d["readonly"] for d in disks] == [False, False]
+        assert disks[1]["path"] == str(verged.dir / "data.raw")
+        # bad input: a precise message, exit status 2 for usage
+        r = verged.verge("vm", "disk", "add", "dv", "nonexistent.img",
+                         cwd=verged.dir)
+        assert r.returncode == 2 and "nonexistent.img" in r.stderr, r
+        r = verged.verge("vm", "disk", "add", "dv", "data.raw,discard",
+                         cwd=verged.dir)
+        assert r.returncode != 0 and "unknown option 'discard'" in \
+            r.stderr, r
+    finally:
+        undefine(verged, "dv")

@@ -1,0 +1,939 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Disks and network cards of a VM (devices.h). The parsers and the QEMU
+ * options are pure; opening images, probing their headers and making
+ * qcow2 overlays touch files and run qemu-img.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "jail.h"
+#include "log.h"
+#include "verged.h"
+#include "vm.h"
+
+#define HOSTFWD_MAX	16
+
+static int fail(char *why, size_t n, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *why, size_t n, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+/* --- specs ---------------------------------------------------------------- */
+
+/* A spec with an empty item ("a,,b", "a,") is a typing error. */
+static bool empty_item(const char *s, const char *what, char *why, size_t n)
+{
+	size_t len = strlen(s);
+
+	if (!strstr(s, ",,") && (len == 0 || s[len - 1] != ','))
+		return false;
+	fail(why, n, 0, "%s '%s': an empty option", what, s);
+	return true;
+}
+
+/* "a,b=c,d" -> the next item of s (up to ',' or the end) in buf. */
+static const char *next_item(const char *s, char *buf, size_t n)
+{
+	size_t len = strcspn(s, ",");
+
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	s += strcspn(s, ",");
+	return *s ? s + 1 : s;
+}
+
+static bool set_flag(json_t *o, const char *key, json_t *v, char *why,
+		     size_t n)
+{
+	if (!v)
+		v = json_true();
+	if (!json_is_boolean(v)) {
+		fail(why, n, 0, "disk: %s must be true or false", key);
+		return false;
+	}
+	json_object_set(o, key, v);
+	return true;
+}
+
+static int disk_check(json_t *o, char *why, size_t n)
+{
+	const char *path = json_string_value(json_object_get(o, "path"));
+	const char *fmt = json_string_value(json_object_get(o, "format"));
+	bool ro = json_is_true(json_object_get(o, "readonly"));
+	bool snap = json_is_true(json_object_get(o, "snapshot"));
+	bool ov = json_is_true(json_object_get(o, "overlay"));
+
+	if (!path || path[0] != '/')
+		return fail(why, n, -EINVAL, "disk: the path must be absolute"
+			    " (%s)", path ? path : "none given");
+	if (strlen(path) > 4000 || strchr(path, ','))
+		return fail(why, n, -EINVAL, "disk %s: a path may not hold"
+			    " ',' or exceed 4000 bytes", path);
+	if (json_object_get(o, "format") && (!fmt || (strcmp(fmt, "raw") &&
+					     strcmp(fmt, "qcow2"))))
+		return fail(why, n, -EINVAL, "disk %s: format must be raw or"
+			    " qcow2", path);
+	if (snap + ov + ro > 1)
+		return fail(why, n, -EINVAL, "disk %s: readonly, snapshot and"
+			    " overlay exclude each other", path);
+	return 0;
+}
+
+int dev_disk_parse(json_t *in, json_t **ret, char *why, size_t n)
+{
+	static const char *const flags[] = { "readonly", "snapshot",
+					     "overlay" };
+	json_t *o = json_object();
+	const char *s, *key;
+	char item[4096];
+	json_t *v;
+	size_t i;
+	int e = -EINVAL;
+
+	if (json_is_string(in)) {
+		if (empty_item(json_string_value(in), "disk", why, n))
+			goto out;
+		s = next_item(json_string_value(in), item, sizeof(item));
+		json_object_set_new(o, "path", json_string(item));
+		while (*s) {
+			s = next_item(s, item, sizeof(item));
+			if (!strncmp(item, "format=", 7)) {
+				json_object_set_new(o, "format",
+						    json_string(item + 7));
+				continue;
+			}
+			for (i = 0; i < 3; i++)
+				if (!strcmp(item, flags[i]))
+					break;
+			if (i == 3) {
+				fail(why, n, 0, "disk: unknown option '%s';"
+				     " say format=raw|qcow2, readonly,"
+				     " snapshot or overlay", item);
+				goto out;
+			}
+			json_object_set_new(o, flags[i], json_true());
+		}
+	} else if (json_is_object(in)) {
+		json_object_foreach(in, key, v) {
+			if (!strcmp(key, "path") || !strcmp(key, "format")) {
+				if (!json_is_string(v)) {
+					fail(why, n, 0, "disk: %s must be a"
+					     " string", key);
+					goto out;
+				}
+				json_object_set(o, key, v);
+				continue;
+			}
+			for (i = 0; i < 3; i++)
+				if (!strcmp(key, flags[i]))
+					break;
+			if (i == 3) {
+				fail(why, n, 0, "disk: unknown key '%s'", key);
+				goto out;
+			}
+			if (!set_flag(o, key, v, why, n))
+				goto out;
+		}
+	} else {
+		fail(why, n, 0, "a disk is a string \"PATH[,options]\" or an"
+		     " object");
+		goto out;
+	}
+	for (i = 0; i < 3; i++)
+		if (!json_object_get(o, flags[i]))
+			json_object_set_new(o, flags[i], json_false());
+	if ((e = disk_check(o, why, n)))
+		goto out;
+	*ret = o;
+	return 0;
+out:
+	json_decref(o);
+	return -EINVAL;
+}
+
+/* PROTO:HADDR:HPORT-[GADDR]:GPORT, the host address an IPv4 literal. */
+static bool hostfwd_ok(const char *s, char *why, size_t n)
+{
+	char proto[8], haddr[32], gaddr[32];
+	unsigned hport, gport;
+	struct in_addr a;
+	int used = 0;
+
+	if (strchr(s, ':') && strchr(s, ':')[1] == ':') {
+		fail(why, n, 0, "hostfwd '%s': addresses are IPv4 literals"
+		     " and the host's may not be left out (127.0.0.1 keeps"
+		     " the port on this host)", s);
+		return false;
+	}
+	if (strlen(s) > 80 ||
+	    sscanf(s, "%7[a-z]:%31[0-9.]:%5u-%31[0-9.]:%5u%n", proto, haddr,
+		   &hport, gaddr, &gport, &used) != 5 || s[used]) {
+		gaddr[0] = '\0';
+		used = 0;
+		if (strlen(s) > 80 ||
+		    sscanf(s, "%7[a-z]:%31[0-9.]:%5u-:%5u%n", proto, haddr,
+			   &hport, &gport, &used) != 4 || s[used]) {
+			fail(why, n, 0, "hostfwd '%s': say PROTO:HOSTADDR:"
+			     "PORT-[GUESTADDR]:PORT, e.g. "
+			     "tcp:127.0.0.1:2222-:22", s);
+			return false;
+		}
+	}
+	if (strcmp(proto, "tcp") && strcmp(proto, "udp")) {
+		fail(why, n, 0, "hostfwd '%s': the protocol is tcp or udp", s);
+		return false;
+	}
+	if (inet_pton(AF_INET, haddr, &a) != 1 ||
+	    (gaddr[0] && inet_pton(AF_INET, gaddr, &a) != 1)) {
+		fail(why, n, 0, "hostfwd '%s': addresses are IPv4 literals"
+		     " (the host's may not be left out: 127.0.0.1 keeps the"
+		     " port on this host)", s);
+		return false;
+	}
+	if (hport < 1024 || hport > 65535 || gport < 1 || gport > 65535) {
+		fail(why, n, 0, "hostfwd '%s': the host port is 1024-65535"
+		     " (QEMU runs unprivileged), the guest's 1-65535", s);
+		return false;
+	}
+	return true;
+}
+
+static bool mac_ok(const char *s)
+{
+	unsigned b[6];
+	int used = 0;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2],
+		   &b[3], &b[4], &b[5], &used) != 6 || s[used] ||
+	    strlen(s) != 17)
+		return false;
+	return !(b[0] & 1) && (b[0] | b[1] | b[2] | b[3] | b[4] | b[5]);
+}
+
+static json_t *make_mac(void)
+{
+	unsigned char r[3];
+	char mac[18];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		return NULL;
+	/* QEMU's own OUI for guests, as libvirt and QEMU use it */
+	snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", r[0], r[1], r[2]);
+	return json_string(mac);
+}
+
+static int add_hostfwd(json_t *fwd, const char *s, char *why, size_t n)
+{
+	if (json_array_size(fwd) >= HOSTFWD_MAX)
+		return fail(why, n, -EINVAL, "network card: at most %d"
+			    " hostfwd rules", HOSTFWD_MAX);
+	if (!hostfwd_ok(s, why, n))
+		return -EINVAL;
+	json_array_append_new(fwd, json_string(s));
+	return 0;
+}
+
+int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n)
+{
+	json_t *o = json_object(), *fwd = json_array(), *v, *m;
+	const char *s, *key, *mode = NULL;
+	char item[128];
+	size_t i;
+	int e = -EINVAL;
+
+	json_object_set_new(o, "hostfwd", fwd);
+	if (json_is_string(in)) {
+		if (empty_item(json_string_value(in), "network card", why, n))
+			goto out;
+		s = next_item(json_string_value(in), item, sizeof(item));
+		json_object_set_new(o, "mode", json_string(item));
+		while (*s) {
+			s = next_item(s, item, sizeof(item));
+			if (!strncmp(item, "hostfwd=", 8)) {
+				if ((e = add_hostfwd(fwd, item + 8, why, n)))
+					goto out;
+			} else if (!strcmp(item, "restrict")) {
+				json_object_set_new(o, "restrict", json_true());
+			} else if (!strncmp(item, "mac=", 4)) {
+				json_object_set_new(o, "mac",
+						    json_string(item + 4));
+			} else if (!strncmp(item, "bridge=", 7)) {
+				json_object_set_new(o, "bridge",
+						    json_string(item + 7));
+			} else {
+				e = fail(why, n, -EINVAL, "network card:"
+					 " unknown option '%s'; say hostfwd=,"
+					 " restrict or mac=", item);
+				goto out;
+			}
+		}
+	} else if (json_is_object(in)) {
+		json_object_foreach(in, key, v) {
+			if (!strcmp(key, "hostfwd")) {
+				if (!json_is_array(v)) {
+					e = fail(why, n, -EINVAL, "network"
+						 " card: hostfwd is an array"
+						 " of strings");
+					goto out;
+				}
+				json_array_foreach(v, i, m)
+					if (!json_is_string(m) ||
+					    (e = add_hostfwd(fwd,
+						json_string_value(m), why, n))) {
+						if (!json_is_string(m))
+							e = fail(why, n, -EINVAL,
+								 "network card:"
+								 " hostfwd holds"
+								 " strings");
+						goto out;
+					}
+			} else if (!strcmp(key, "restrict")) {
+				if (!json_is_boolean(v)) {
+					e = fail(why, n, -EINVAL, "network"
+						 " card: restrict must be true"
+						 " or false");
+					goto out;
+				}
+				json_object_set(o, key, v);
+			} else if (!strcmp(key, "mode") || !strcmp(key, "mac") ||
+				   !strcmp(key, "bridge")) {
+				if (!json_is_string(v)) {
+					e = fail(why, n, -EINVAL, "network"
+						 " card: %s must be a string",
+						 key);
+					goto out;
+				}
+				json_object_set(o, key, v);
+			} else {
+				e = fail(why, n, -EINVAL, "network card:"
+					 " unknown key '%s'", key);
+				goto out;
+			}
+		}
+	} else {
+		e = fail(why, n, -EINVAL, "a network card is a string"
+			 " \"user[,hostfwd=...]\" or an object");
+		goto out;
+	}
+	mode = json_string_value(json_object_get(o, "mode"));
+	if (mode && !strcmp(mode, "tap")) {
+		e = fail(why, n, -ENOTSUP, "network card: tap mode (a tap"
+			 " device on a bridge) is not implemented yet; use"
+			 " user");
+		goto out;
+	}
+	if (!mode || strcmp(mode, "user")) {
+		e = fail(why, n, -EINVAL, "network card: mode must be user"
+			 " (%s)", mode ? mode : "none given");
+		goto out;
+	}
+	if (json_object_get(o, "bridge")) {
+		e = fail(why, n, -EINVAL, "network card: bridge= goes with"
+			 " tap mode only");
+		goto out;
+	}
+	if (!json_object_get(o, "restrict"))
+		json_object_set_new(o, "restrict", json_false());
+	v = json_object_get(o, "mac");
+	if (v && !mac_ok(json_string_value(v))) {
+		e = fail(why, n, -EINVAL, "network card: mac '%s' is not a"
+			 " unicast address like 52:54:00:12:34:56",
+			 json_string_value(v));
+		goto out;
+	}
+	if (!v) {
+		if (!(v = make_mac())) {
+			e = fail(why, n, -EIO, "no random numbers for a MAC");
+			goto out;
+		}
+		json_object_set_new(o, "mac", v);
+	}
+	*ret = o;
+	return 0;
+out:
+	json_decref(o);
+	return e;
+}
+
+bool dev_needs_host_net(const json_t *nics)
+{
+	return json_array_size(nics) > 0;	/* user mode: host sockets */
+}
+
+/* --- images --------------------------------------------------------------- */
+
+static uint64_t be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+int dev_image_probe(int fd, struct dev_image *ret, char *why, size_t n)
+{
+	unsigned char h[72];
+	struct stat st;
+	uint64_t size;
+	ssize_t got;
+
+	memset(ret, 0, sizeof(*ret));
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISREG(st.st_mode))
+		size = (uint64_t)st.st_size;
+	else if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size))
+			return -errno;
+	} else {
+		return fail(why, n, -EINVAL, "not a regular file or a block"
+			    " device");
+	}
+	got = pread(fd, h, sizeof(h), 0);
+	if (got < 0)
+		return -errno;
+	if (got >= 4 && !memcmp(h, "QFI\xfb", 4)) {
+		/* the qcow2 header (QEMU's docs/interop/qcow2.txt) */
+		if (got < 72)
+			return fail(why, n, -EINVAL, "a truncated qcow2"
+				    " header");
+		if (be32(h + 4) != 2 && be32(h + 4) != 3)
+			return fail(why, n, -EINVAL, "qcow2 version %u (2 or"
+				    " 3 are known)", be32(h + 4));
+		ret->format = "qcow2";
+		ret->backing = be64(h + 8) != 0;
+		ret->size = be64(h + 24);
+		ret->encrypted = be32(h + 32) != 0;
+	} else {
+		ret->format = "raw";
+		ret->size = size;
+	}
+	if (ret->size < 512)
+		return fail(why, n, -EINVAL, "an image smaller than one"
+			    " sector (%llu bytes)",
+			    (unsigned long long)ret->size);
+	return 0;
+}
+
+int dev_open_as(const char *path, int flags, uid_t uid, gid_t gid,
+		const gid_t *groups, int ngroups)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct msghdr m = { 0 };
+	struct cmsghdr *c;
+	struct iovec iov;
+	int sv[2], fd, e = 0, st;
+	ssize_t got;
+	pid_t pid;
+
+	flags |= O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	if (geteuid() != 0) {
+		/* Not root: verged opens no more than its own user may. */
+		fd = open(path, flags);
+		goto opened;
+	}
+	if (uid == (uid_t)-1 || gid == (gid_t)-1 || ngroups < 0)
+		return -EPERM;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return e;
+	}
+	if (pid == 0) {
+		/* Raw system calls: this thread only, nothing else to do. */
+		close(sv[0]);
+		if (syscall(SYS_setgroups, (size_t)ngroups, groups) ||
+		    syscall(SYS_setresgid, gid, gid, gid) ||
+		    syscall(SYS_setresuid, uid, uid, uid))
+			_exit(EPERM);
+		fd = open(path, flags);
+		e = fd < 0 ? errno : 0;
+		iov.iov_base = &e;
+		iov.iov_len = sizeof(e);
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		if (fd >= 0) {
+			m.msg_control = cbuf;
+			m.msg_controllen = sizeof(cbuf);
+			c = CMSG_FIRSTHDR(&m);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		}
+		_exit(sendmsg(sv[1], &m, 0) < 0 ? EIO : 0);
+	}
+	close(sv[1]);
+	fd = -1;
+	iov.iov_base = &e;
+	iov.iov_len = sizeof(e);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cbuf;
+	m.msg_controllen = sizeof(cbuf);
+	do
+		got = recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC);
+	while (got < 0 && errno == EINTR);
+	if (got == (ssize_t)sizeof(e) && !e) {
+		c = CMSG_FIRSTHDR(&m);
+		if (c && c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		else
+			e = EIO;
+	} else if (got != (ssize_t)sizeof(e)) {
+		e = EIO;
+	}
+	close(sv[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (e) {
+		if (fd >= 0)
+			close(fd);
+		return -(e & 0xffff);
+	}
+opened:
+	if (fd < 0)
+		return -errno;
+	/* blocking from here on; O_NONBLOCK only kept a FIFO from hanging */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/* Runs qemu-img with argv (argv[0] ignored); its first error line in why. */
+static int qemu_img(char **argv, char *why, size_t n)
+{
+	char *bin = jail_which("qemu-img"), out[512];
+	int p[2], st, e = 0;
+	ssize_t got = 0, k;
+	pid_t pid;
+
+	if (!bin)
+		return fail(why, n, -ENOENT, "qemu-img is not in PATH (Debian"
+			    " package qemu-utils)");
+	if (pipe2(p, O_CLOEXEC)) {
+		free(bin);
+		return -errno;
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		argv[0] = bin;
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (pid > 0 && (size_t)got < sizeof(out) - 1 &&
+	       ((k = read(p[0], out + got, sizeof(out) - 1 - (size_t)got)) > 0
+		|| (k < 0 && errno == EINTR)))
+		got += k > 0 ? k : 0;
+	close(p[0]);
+	out[got] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (pid < 0)
+		e = -errno;
+	else
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR) {
+				st = -1;
+				break;
+			}
+	free(bin);
+	if (!e && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		e = fail(why, n, -EIO, "qemu-img: %s", *out ? out :
+			 "failed");
+	return e;
+}
+
+/* A new qcow2 file over a base of format fmt and size bytes, mode 0600. */
+static int make_overlay(const char *out, const char *base, const char *fmt,
+			uint64_t size, char *why, size_t n)
+{
+	char sz[32], *argv[] = { NULL, "create", "-q", "-f", "qcow2", "-u",
+				 "-F", (char *)fmt, "-b", (char *)base,
+				 (char *)out, sz, NULL };
+	mode_t old;
+	int e;
+
+	snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
+	unlink(out);
+	old = umask(077);
+	e = qemu_img(argv, why, n);
+	umask(old);
+	return e;
+}
+
+/* STATE_DIR/disks, verged's own (0700): overlays live there. */
+static int disks_dir(const char *state_dir, char *why, size_t n)
+{
+	char dir[4200];
+
+	snprintf(dir, sizeof(dir), "%s/disks", state_dir);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return fail(why, n, -errno, "%s: %s", dir, strerror(errno));
+	return 0;
+}
+
+static char *overlay_path(const char *dir, const char *uuid, size_t i,
+			  const char *kind)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/disks/%s-%zu%s.qcow2", dir, uuid, i, kind) < 0)
+		return NULL;
+	return p;
+}
+
+void dev_disks_remove_files(json_t *disks, size_t from)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(disks, i, d) {
+		const char *p = json_string_value(json_object_get(d,
+							"overlay_path"));
+
+		if (i >= from && p && unlink(p) && errno != ENOENT)
+			log_err("%s: %s", p, strerror(errno));
+	}
+}
+
+int dev_disks_prepare(json_t *disks, size_t from, const char *state_dir,
+		      const char *uuid, uid_t uid, gid_t gid,
+		      const gid_t *groups, int ngroups, char *why, size_t n)
+{
+	struct dev_image im;
+	char sub[256];
+	json_t *d;
+	size_t i;
+	int fd, e = 0;
+
+	json_array_foreach(disks, i, d) {
+		const char *path = json_string_value(json_object_get(d, "path"));
+		const char *fmt = json_string_value(json_object_get(d,
+							"format"));
+		bool rw = !json_is_true(json_object_get(d, "readonly")) &&
+			  !json_is_true(json_object_get(d, "snapshot")) &&
+			  !json_is_true(json_object_get(d, "overlay"));
+
+		if (i < from)
+			continue;
+		fd = dev_open_as(path, rw ? O_RDWR : O_RDONLY, uid, gid,
+				 groups, ngroups);
+		if (fd < 0) {
+			e = fail(why, n, fd, "disk %s: %s for uid %u%s", path,
+				 strerror(-fd), (unsigned)uid, rw ?
+				 " (read and write: add ,readonly, ,snapshot"
+				 " or ,overlay to leave it unchanged)" : "");
+			goto out;
+		}
+		e = dev_image_probe(fd, &im, sub, sizeof(sub));
+		close(fd);
+		if (e) {
+			if (e != -EINVAL)
+				snprintf(sub, sizeof(sub), "%s", strerror(-e));
+			e = fail(why, n, -EINVAL, "disk %s: %s", path, sub);
+			goto out;
+		}
+		if (fmt && strcmp(fmt, im.format)) {
+			e = fail(why, n, -EINVAL, "disk %s: it is a %s image,"
+				 " not %s", path, im.format, fmt);
+			goto out;
+		}
+		if (im.backing || im.encrypted) {
+			e = fail(why, n, -EINVAL, "disk %s: a qcow2 image with"
+				 " %s is not accepted (verged opens every file"
+				 " a VM uses itself); give its base with"
+				 " ,overlay", path, im.backing ?
+				 "a backing file" : "encryption");
+			goto out;
+		}
+		json_object_set_new(d, "format", json_string(im.format));
+		json_object_set_new(d, "size", json_integer((json_int_t)im.size));
+		if (json_is_true(json_object_get(d, "overlay"))) {
+			char *ov = overlay_path(state_dir, uuid, i, "");
+
+			if (!ov || (e = disks_dir(state_dir, why, n))) {
+				if (!ov)
+					e = fail(why, n, -ENOMEM, "out of"
+						 " memory");
+				free(ov);
+				goto out;
+			}
+			e = make_overlay(ov, path, im.format, im.size, why, n);
+			if (!e)
+				json_object_set_new(d, "overlay_path",
+						    json_string(ov));
+			free(ov);
+			if (e)
+				goto out;
+		}
+	}
+	return 0;
+out:
+	dev_disks_remove_files(disks, from);
+	return e;
+}
+
+/* --- a start -------------------------------------------------------------- */
+
+int dev_fd_count(const json_t *disks)
+{
+	const json_t *d;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(disks, i, d)
+		n += 1 + (json_is_true(json_object_get(d, "snapshot")) ||
+			  json_object_get(d, "overlay_path") != NULL);
+	return n;
+}
+
+void dev_close_all(struct dev_fds *fds)
+{
+	for (int i = 0; i < fds->n; i++)
+		if (fds->fd[i] >= 0)
+			close(fds->fd[i]);
+	fds->n = 0;
+}
+
+int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
+		 size_t n)
+{
+	gid_t groups[JAIL_GROUPS_MAX];
+	const struct vm_record *r = &vm->def;
+	int ng = jail_groups_parse(r->owner_groups, groups, JAIL_GROUPS_MAX);
+	struct dev_image im;
+	char sub[256];
+	json_t *d;
+	size_t i;
+	int fd, e;
+
+	fds->n = 0;
+	if (ng < 0)
+		return fail(why, n, -EINVAL, "the owner's groups are unreadable");
+	json_array_foreach(vm->disks, i, d) {
+		const char *path = json_string_value(json_object_get(d, "path"));
+		const char *fmt = json_string_value(json_object_get(d, "format"));
+		const char *ov = json_string_value(json_object_get(d,
+							"overlay_path"));
+		bool snap = json_is_true(json_object_get(d, "snapshot"));
+		bool rw = !json_is_true(json_object_get(d, "readonly")) &&
+			  !snap && !ov;
+
+		fd = dev_open_as(path, rw ? O_RDWR : O_RDONLY,
+				 (uid_t)r->owner_uid, (gid_t)r->owner_gid,
+				 groups, ng);
+		if (fd < 0) {
+			e = fail(why, n, fd, "disk %s: %s for uid %lld, who"
+				 " defined the VM", path, strerror(-fd),
+				 (long long)r->owner_uid);
+			goto fail;
+		}
+		fds->fd[fds->n++] = fd;
+		/* The format is the one fixed at define and QEMU is told it:
+		 * a raw disk is never probed again, so whatever its guest
+		 * wrote (a qcow2 header naming /etc/shadow, say) stays data.
+		 * A qcow2 image must still be one, for a clear error. */
+		e = dev_image_probe(fd, &im, sub, sizeof(sub));
+		if (e && e != -EINVAL)
+			snprintf(sub, sizeof(sub), "%s", strerror(-e));
+		if (e || (!strcmp(fmt, "qcow2") && strcmp(im.format, fmt))) {
+			e = fail(why, n, -EINVAL, "disk %s: %s", path, e ? sub :
+				 "no longer a qcow2 image");
+			goto fail;
+		}
+		if (snap) {	/* a fresh overlay for this run */
+			char *p = overlay_path(vm->d->cfg.state_dir,
+					       r->uuid, i, "-snapshot");
+
+			if (!p || (e = disks_dir(vm->d->cfg.state_dir, why,
+						 n))) {
+				if (!p)
+					e = fail(why, n, -ENOMEM, "out of"
+						 " memory");
+				free(p);
+				goto fail;
+			}
+			e = make_overlay(p, path, fmt, im.size, why, n);
+			fd = e ? -1 : open(p, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 && !e)
+				e = fail(why, n, -errno, "%s: %s", p,
+					 strerror(errno));
+			unlink(p);	/* QEMU holds it; nothing to clean */
+			free(p);
+			if (e)
+				goto fail;
+			fds->fd[fds->n++] = fd;
+		} else if (ov) {
+			fd = open(ov, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0) {
+				e = fail(why, n, -errno, "disk %s: its overlay"
+					 " %s: %s", path, ov, strerror(errno));
+				goto fail;
+			}
+			fds->fd[fds->n++] = fd;
+		}
+	}
+	return 0;
+fail:
+	dev_close_all(fds);
+	return e;
+}
+
+/* --- QEMU's options ------------------------------------------------------- */
+
+static int add_json(int (*add)(void *, const char *), void *ctx, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	int e;
+
+	json_decref(o);
+	if (!s)
+		return -ENOMEM;
+	e = add(ctx, "-blockdev") ?: add(ctx, s);
+	free(s);
+	return e;
+}
+
+static int add_fmt(int (*add)(void *, const char *), void *ctx,
+		   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int add_fmt(int (*add)(void *, const char *), void *ctx,
+		   const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return add(ctx, buf);
+}
+
+/* -add-fd of descriptor fd as set `set`, and a file node on it. */
+static int add_file(int (*add)(void *, const char *), void *ctx, int fd,
+		    int set, const char *node, bool ro)
+{
+	char fdset[32];
+
+	snprintf(fdset, sizeof(fdset), "/dev/fdset/%d", set);
+	return add(ctx, "-add-fd") ?:
+	       add_fmt(add, ctx, "fd=%d,set=%d", fd, set) ?:
+	       add_json(add, ctx, json_pack("{ss ss ss sb}", "driver", "file",
+					    "node-name", node, "filename",
+					    fdset, "read-only", ro));
+}
+
+/* A format node over a file node; qcow2 with no backing, or with one. */
+static int add_format(int (*add)(void *, const char *), void *ctx,
+		      const char *fmt, const char *node, const char *file,
+		      bool ro, const char *backing)
+{
+	json_t *o = json_pack("{ss ss ss sb}", "driver", fmt, "node-name",
+			      node, "file", file, "read-only", ro);
+
+	if (!strcmp(fmt, "qcow2"))
+		json_object_set_new(o, "backing", backing ?
+				    json_string(backing) : json_null());
+	return add_json(add, ctx, o);
+}
+
+int dev_qemu_args(const json_t *disks, const json_t *nics, int first_fd,
+		  int (*add)(void *ctx, const char *arg), void *ctx)
+{
+	char node[32], file[40], base[40], ofile[40];
+	int fd = first_fd, set = 1, e = 0;
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(disks, i, d) {
+		const char *fmt = json_string_value(json_object_get(d, "format"));
+		bool ro = json_is_true(json_object_get(d, "readonly"));
+		bool upper = json_is_true(json_object_get(d, "snapshot")) ||
+			     json_object_get(d, "overlay_path");
+
+		snprintf(node, sizeof(node), "disk%zu", i);
+		snprintf(file, sizeof(file), "disk%zu-file", i);
+		snprintf(base, sizeof(base), "disk%zu-base", i);
+		snprintf(ofile, sizeof(ofile), "disk%zu-overlay", i);
+		e = add_file(add, ctx, fd++, set++, file, ro || upper) ?:
+		    add_format(add, ctx, fmt, upper ? base : node, file,
+			       ro || upper, NULL);
+		if (!e && upper)
+			e = add_file(add, ctx, fd++, set++, ofile, false) ?:
+			    add_format(add, ctx, "qcow2", node, ofile, false,
+				       base);
+		if (!e)
+			e = add(ctx, "-device") ?:
+			    add_fmt(add, ctx, "virtio-blk-pci,drive=%s,id=%s",
+				    node, node);
+		if (e)
+			return e;
+	}
+	json_array_foreach(nics, i, d) {
+		const json_t *fwd = json_object_get(d, "hostfwd"), *f;
+		char net[1600];
+		size_t k, len;
+
+		/* restrict=on: the guest reaches neither the host (10.0.2.2
+		 * is the host's loopback otherwise) nor beyond; only the
+		 * forwarded ports come in */
+		len = (size_t)snprintf(net, sizeof(net), "user,id=net%zu%s", i,
+				       json_is_true(json_object_get(d,
+				       "restrict")) ? ",restrict=on" : "");
+		json_array_foreach(fwd, k, f)
+			len += (size_t)snprintf(net + len, sizeof(net) - len,
+						",hostfwd=%s",
+						json_string_value(f));
+		if (len >= sizeof(net))
+			return -E2BIG;
+		/* romfile=: no option ROM (verge-hv boots Linux directly) */
+		e = add(ctx, "-netdev") ?: add(ctx, net) ?:
+		    add(ctx, "-device") ?:
+		    add_fmt(add, ctx, "virtio-net-pci,netdev=net%zu,mac=%s,"
+			    "romfile=", i, json_string_value(
+				json_object_get(d, "mac")));
+		if (e)
+			return e;
+	}
+	return 0;
+}

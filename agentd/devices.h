@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Disks and network cards of a VM (docs/verged.md, "Disks and network
+ * cards"). A VM's devices are two JSON arrays, stored as they are
+ * (store.c, table devices):
+ *
+ *   disk: {"path", "format": "raw"|"qcow2", "size" (bytes the guest
+ *          sees), "readonly", "snapshot", "overlay" (booleans), and for
+ *          an overlay "overlay_path", the qcow2 file verged made}
+ *   nic:  {"mode": "user", "mac", "hostfwd": ["tcp:127.0.0.1:2222-:22"]}
+ *
+ * QEMU never opens an image by its path: verged opens each one with the
+ * credentials of the caller who defined the VM and hands QEMU the file
+ * descriptor (-add-fd), naming every block node and its format itself,
+ * so neither a guest-written header nor a backing-file name in an image
+ * can make QEMU open another file.
+ */
+#ifndef VERGED_DEVICES_H
+#define VERGED_DEVICES_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#define DEV_DISKS_MAX	8
+#define DEV_NICS_MAX	4
+/* file descriptors a VM's QEMU gets: a base and an overlay per disk */
+#define DEV_FDS_MAX	(2 * DEV_DISKS_MAX)
+
+struct vm;
+
+/*
+ * A disk as given to vm.define or vm.disk.add: the CLI's spec
+ * "PATH[,format=raw|qcow2][,readonly][,snapshot][,overlay]" or an object
+ * with those keys. *ret is a new object {path, format (or absent),
+ * readonly, snapshot, overlay}. 0, or -EINVAL with why filled.
+ */
+int dev_disk_parse(json_t *in, json_t **ret, char *why, size_t n);
+/*
+ * A network card: "user[,hostfwd=PROTO:ADDR:PORT-[GADDR]:GPORT]..." or
+ * {"mode", "hostfwd": [...], "mac"}. A MAC is made (52:54:00:xx:xx:xx)
+ * unless one is given. 0, or -EINVAL / -ENOTSUP with why filled.
+ */
+int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n);
+
+/* What an image's first bytes say (the qcow2 header, else raw). */
+struct dev_image {
+	const char *format;	/* "raw" or "qcow2" */
+	uint64_t size;		/* bytes the guest sees */
+	bool backing;		/* qcow2 naming a backing file */
+	bool encrypted;		/* qcow2 with an encryption method */
+};
+/* 0, or -EINVAL (why filled: not an image verged accepts) / -errno. */
+int dev_image_probe(int fd, struct dev_image *ret, char *why, size_t n);
+
+/*
+ * Opens path with flags as uid/gid/groups would (in a child that takes
+ * exactly those credentials; the descriptor comes back over a socket).
+ * Not root: verged opens it as itself. The fd, or a negative errno.
+ */
+int dev_open_as(const char *path, int flags, uid_t uid, gid_t gid,
+		const gid_t *groups, int ngroups);
+
+/*
+ * vm.define / vm.disk.add: checks each disk of *disks (parsed) with the
+ * caller's credentials, fills format and size, makes the overlays (in
+ * state_dir/disks, named after uuid and the disk's index). 0, or a
+ * negative errno with why filled (nothing left behind).
+ */
+int dev_disks_prepare(json_t *disks, size_t from, const char *state_dir,
+		      const char *uuid, uid_t uid, gid_t gid,
+		      const gid_t *groups, int ngroups, char *why, size_t n);
+/* Removes the overlay files verged made for these disks. */
+void dev_disks_remove_files(json_t *disks, size_t from);
+
+/* The descriptors of one start of a VM, in the order QEMU numbers them. */
+struct dev_fds {
+	int fd[DEV_FDS_MAX];
+	int n;
+};
+/*
+ * vm_start: opens every disk of the VM (the base with the owner's
+ * credentials, overlays as verged; a snapshot gets a fresh overlay in the
+ * run directory, unlinked once open). 0, or a negative errno with why
+ * filled and nothing left open.
+ */
+int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
+		 size_t n);
+void dev_close_all(struct dev_fds *fds);
+/* How many descriptors dev_open_all gives for these disks. */
+int dev_fd_count(const json_t *disks);
+/* Does any network card need the host's network namespace? */
+bool dev_needs_host_net(const json_t *nics);
+
+/*
+ * The QEMU options for the devices: add(arg) for each, the descriptors
+ * numbered from first_fd in struct dev_fds order. 0 or -ENOMEM.
+ */
+int dev_qemu_args(const json_t *disks, const json_t *nics, int first_fd,
+		  int (*add)(void *ctx, const char *arg), void *ctx);
+#endif

@@ -397,8 +397,9 @@ static void test_table(void **state)
 		}
 	}
 	/* + fleet status, + partition create, list, show, delete,
-	 * + vm image show, set, commit, rollback */
-	assert_int_equal(leaves, 9 + 4 + 4 + 2 + 1 + 4 + 4);
+	 * + vm image show, set, commit, rollback, + vm disk list, add,
+	 * remove */
+	assert_int_equal(leaves, 9 + 4 + 4 + 2 + 1 + 4 + 4 + 3);
 	check_args("global", cli_global_args);
 }
 

@@ -9,6 +9,7 @@
 #define HCR_IMO		(1UL << 4)
 #define HCR_FB		(1UL << 9)
 #define HCR_BSU_IS	(1UL << 10)
+#define HCR_TWI		(1UL << 13)	/* WFI traps (set while dilating) */
 #define HCR_TSC		(1UL << 19)
 #define HCR_RW		(1UL << 31)
 /* No FB/BSU: each vCPU is pinned to its physical CPU, so the guest's

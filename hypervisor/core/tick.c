@@ -30,11 +30,12 @@ static void arm(struct cpu *c)
 	isb();
 }
 
-/* CPU 0 leads dilation: its tick then comes as often as the rate and
- * the error bound need (core/dilation.h). */
+/* While dilating, every CPU's tick comes as often as the rate and the
+ * error bound need (core/dilation.h). */
 static uint64_t period_of(const struct cpu *c)
 {
-	return c->id == 0 && vtime_dilating() ? vtime_period(period) : period;
+	(void)c;
+	return vtime_dilating() ? vtime_period(period) : period;
 }
 
 unsigned tick_hz(const struct cpu *c)
@@ -75,10 +76,10 @@ void tick_handle(struct cpu *c)
 		return;
 	}
 	c->ticks++;
+	vtime_tick(c);	/* may stall the guest for a while */
 	if (c->id == 0) {
 		mgmt_poll();	/* in case an interrupt was missed */
 		wdt_tick();	/* the boot guard counts host time */
-		vtime_tick(c);	/* may stall the guest for a while */
 		/* By the counter, not by ticks: CPU 0's tick rate changes
 		 * while it dilates. */
 		if (hv.cfg.stats_s && now >= next_stats) {

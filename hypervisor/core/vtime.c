@@ -426,13 +426,18 @@ void vtime_idle(struct cpu *c)
 	vtime_resume(c);
 }
 
+/*
+ * Every vCPU that runs its guest corrects at its own tick, so one whose
+ * host thread waits for a core does not hold the others' error up; CPU 0
+ * also corrects from its idle wait while another runs.
+ */
 void vtime_tick(struct cpu *c)
 {
 	bool running = !c->vt.parked;
 
-	if (c->id != 0 || c->vt.busy || !vtime_dilating())
+	if (c->vt.busy || !vtime_dilating())
 		return;
-	if (!running && others_parked(c))
+	if (!running && (c->id != 0 || others_parked(c)))
 		return;		/* no guest runs: the next to resume corrects */
 	c->vt.busy = true;
 	if (running)

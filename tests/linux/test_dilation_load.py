@@ -8,7 +8,7 @@ here, killed by their pids). Every assertion is in guest time or a ratio.
   going backwards (the bound is specified for the two busy loops on an
   otherwise idle host: on a host already busier than its cores, the
   bound's test is skipped, saying so; see docs/hypervisor.md);
-- a guest booted with verge.rate=0.5 reaches userspace (within 180 s;
+- a guest booted with verge.rate=0.5 reaches userspace (within 300 s;
   before, a busy host could keep it from ever getting there), and within
   3 times the time a guest at rate 1 booted beside it (same host, same
   load, at the same time) takes (skipped, saying so and with the figure,
@@ -32,6 +32,7 @@ import mgmt
 
 WINDOW_S = 6.0          # host seconds per rate
 BOUND_MS = 1.0          # guest milliseconds
+BOOT_LIMIT_S = 300      # a hang, not a bound: the ratio is the assertion
 CLOCKCHECK_RE = (r"clockcheck: backwards=(\d+) maxback_ns=(\d+) "
                  r"cross_violations=(\d+) maxskew_ns=(-?\d+) reads=(\d+) "
                  r"pinned=(\d)\n")
@@ -109,9 +110,11 @@ def test_dilation_bound_under_load(start_vm, host_load):
         m.close()
 
 
-def qmp_powerdown(path):
-    """QMP system_powerdown: the guest's power button (as verged's
-    `verge vm stop` sends it)."""
+def stop(vm, path, limit=120):
+    """`verge vm stop`'s way: QMP system_powerdown (the guest's power
+    button) once a second until the guest says it saw it (a press before
+    init's reader opened the input device is lost), then its clean exit:
+    QEMU's status."""
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(30)
     for _ in range(100):
@@ -122,12 +125,24 @@ def qmp_powerdown(path):
             time.sleep(0.1)
     f = s.makefile("rw")
     f.readline()
-    for cmd in ("qmp_capabilities", "system_powerdown"):
+
+    def qmp(cmd):
         f.write(json.dumps({"execute": cmd}) + "\n")
         f.flush()
         while "return" not in json.loads(f.readline()):
             pass
-    s.close()
+
+    qmp("qmp_capabilities")
+    try:
+        for _ in range(limit):
+            qmp("system_powerdown")
+            if "verge-init: power button" in vm.text[vm.pos:]:
+                break
+            vm.drain(1.0)
+        vm.expect("verge-init: power button", 1)
+    finally:
+        s.close()
+    return vm.wait_exit(120)
 
 
 def test_boot_and_stop_at_half_rate_under_load(start_vm, host_load):
@@ -141,15 +156,12 @@ def test_boot_and_stop_at_half_rate_under_load(start_vm, host_load):
     try:
         times = {}
         for name, vm in (("rate 1", fast), ("rate 0.5", slow)):
-            vm.expect_line(lv.USERSPACE_UP, 180)
+            vm.expect_line(lv.USERSPACE_UP, BOOT_LIMIT_S)
             times[name] = time.monotonic() - t0
         fast.kill()
         ratio = times["rate 0.5"] / times["rate 1"]
         print("to userspace: %s; ratio %.2f" % (times, ratio))
-        slow.shell(60)
-        qmp_powerdown(qmp)
-        slow.expect("verge-init: power button", 60)
-        assert slow.wait_exit(120) == 0
+        assert stop(slow, qmp) == 0
         if host_load > os.cpu_count():
             pytest.skip("the host was already busier (load %.1f) than its "
                         "%d cores before the two busy loops: the 3x ratio "
@@ -170,10 +182,9 @@ def test_power_button_at_half_rate_under_load(start_vm, host_load):
         qmp = os.path.join(tempfile.mkdtemp(prefix="verge-dil-"), "qmp.sock")
         vm, m = start(start_vm, "verge.rate=0.5", qmp)
         try:
-            lv.boot(vm)
-            qmp_powerdown(qmp)
-            vm.expect("verge-init: power button", 60)
-            rc = vm.wait_exit(120)
+            # A slowed guest on a busy host: a generous limit, not a bound.
+            vm.expect_line(lv.USERSPACE_UP, BOOT_LIMIT_S)
+            rc = stop(vm, qmp)
             print("stop %d of %d: exit status %d" % (i + 1, n, rc))
             assert rc == 0, "stop %d of %d" % (i + 1, n)
             assert re.search(r"reboot: Power down", vm.text), vm.tail()

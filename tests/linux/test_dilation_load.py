@@ -135,10 +135,13 @@ def stop(vm, path, limit=120):
     qmp("qmp_capabilities")
     try:
         for _ in range(limit):
-            qmp("system_powerdown")
+            try:
+                qmp("system_powerdown")
+            except (OSError, ValueError):
+                break       # QMP closed: QEMU is exiting
+            vm.drain(1.0)
             if "verge-init: power button" in vm.text[vm.pos:]:
                 break
-            vm.drain(1.0)
         vm.expect("verge-init: power button", 1)
     finally:
         s.close()

@@ -6,9 +6,10 @@
  * - trap-and-scale: CNTPCT reads and CNTP_* accesses trap; reads return
  *   G(P), timer deadlines in guest ticks become host deadlines and are
  *   re-armed when the rate changes;
- * - dilation: CNTVOFF_EL2 keeps CNTVCT on G. Slower than natural, all
- *   vCPUs stall together at the tick while CNTVOFF follows P; faster,
- *   CNTVOFF steps down. Every vCPU always has the same CNTVOFF.
+ * - dilation: CNTVOFF_EL2 keeps CNTVCT on G. Slower than natural, the
+ *   running vCPUs stall together at a correction while G catches up;
+ *   faster, CNTVOFF steps down. Every vCPU that runs its guest has the
+ *   same CNTVOFF; idle ones wait at EL2 (WFI trapped) and are left out.
  */
 #ifndef CORE_VTIME_H
 #define CORE_VTIME_H

@@ -298,6 +298,7 @@ void hv_main(uint64_t dtb)
 	if (!hv.cfg.wdt_loader)
 		wdt_handoff();
 	boot_event(VP_BOOT_GUEST_ENTERED, 0);
+	vtime_resume(&hv_cpus[0]);
 	guest_enter(hv.cfg.kernel, hv.guest_dtb, stack_top(0));
 }
 
@@ -307,5 +308,6 @@ void hv_secondary_main(unsigned id)
 	struct cpu *c = &hv_cpus[id];
 
 	cpu_start(c);
+	vtime_resume(c);
 	guest_enter(c->entry, c->context, stack_top(id));
 }

@@ -6,16 +6,21 @@
 #include <core/hv.h>
 #include <core/mgmt.h>
 #include <core/tick.h>
+#include <core/trap.h>
 #include <core/vtime.h>
 #include <core/wdt.h>
 
-static uint64_t period, fast_period;
+static uint64_t period;
 static uint64_t next_stats;	/* counter value of the next exit report */
 
 void tick_init(void)
 {
 	period = hv.cntfrq / hv.cfg.tick_hz;
-	fast_period = hv.cntfrq / 1000 < period ? hv.cntfrq / 1000 : period;
+}
+
+uint64_t tick_period(void)
+{
+	return period;
 }
 
 static void arm(struct cpu *c)
@@ -25,9 +30,12 @@ static void arm(struct cpu *c)
 	isb();
 }
 
+/* While dilating, every CPU's tick comes as often as the rate and the
+ * error bound need (core/dilation.h). */
 static uint64_t period_of(const struct cpu *c)
 {
-	return c->id == 0 && vtime_dilating() ? fast_period : period;
+	(void)c;
+	return vtime_dilating() ? vtime_period(period) : period;
 }
 
 unsigned tick_hz(const struct cpu *c)
@@ -41,30 +49,51 @@ void tick_start(struct cpu *c)
 	arm(c);
 }
 
+void tick_restart(struct cpu *c)
+{
+	c->next_tick = read_sysreg(cntpct_el0) + period_of(c);
+	arm(c);
+}
+
+void tick_sleep_until(struct cpu *c, uint64_t until)
+{
+	while (read_sysreg(cntpct_el0) < until) {
+		write_sysreg(cnthp_cval_el2,
+			     until < c->next_tick ? until : c->next_tick);
+		write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
+		isb();
+		trap_wait_irq(c);
+	}
+	arm(c);
+}
+
 void tick_handle(struct cpu *c)
 {
-	uint64_t now = read_sysreg(cntpct_el0);
+	uint64_t now = read_sysreg(cntpct_el0), step;
 
-	/* CPU 0 leads dilation: a 1 ms tick then bounds the clock error. */
-	uint64_t step = period_of(c);
-
+	if (now < c->next_tick) {	/* a tick_sleep_until() deadline */
+		arm(c);
+		return;
+	}
 	c->ticks++;
+	vtime_tick(c);	/* may stall the guest for a while */
+	if (c->id == 0) {
+		mgmt_poll();	/* in case an interrupt was missed */
+		wdt_tick();	/* the boot guard counts host time */
+		/* By the counter, not by ticks: CPU 0's tick rate changes
+		 * while it dilates. */
+		if (hv.cfg.stats_s && now >= next_stats) {
+			if (next_stats)	/* stamped with the tick that was due */
+				stats_print_at(now);
+			next_stats = now + hv.cntfrq * hv.cfg.stats_s;
+		}
+	}
+	step = period_of(c);
 	c->next_tick += step;
+	now = read_sysreg(cntpct_el0);
 	if (c->next_tick <= now)	/* we were late: do not catch up */
 		c->next_tick = now + step;
 	arm(c);
-	if (c->id != 0)
-		return;
-	mgmt_poll();	/* in case an interrupt was missed */
-	wdt_tick();	/* the boot guard counts host time */
-	vtime_tick(c);
-	/* By the counter, not by ticks: CPU 0's tick rate changes while
-	 * it dilates. */
-	if (hv.cfg.stats_s && now >= next_stats) {
-		if (next_stats)	/* stamped with the tick that was due */
-			stats_print_at(now);
-		next_stats = now + hv.cntfrq * hv.cfg.stats_s;
-	}
 }
 
 uint64_t tick_now_ms(void)

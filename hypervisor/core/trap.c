@@ -159,7 +159,17 @@ static void handle_smc(struct cpu *c, struct trap_frame *f, uint64_t esr)
 	psci_handle(c, f);
 }
 
+/* WFI traps while the guest's clock is dilated (HCR_EL2.TWI): the vCPU
+ * waits at EL2, out of the clock's way (core/vtime.c). */
+static void handle_wfx(struct cpu *c, struct trap_frame *f, uint64_t esr)
+{
+	f->elr += 4;
+	if (!(esr_iss(esr) & 1))	/* WFI; a WFE is only a hint */
+		vtime_idle(c);
+}
+
 static const trap_fn ec_handlers[EC_MAX] = {
+	[EC_WFX] = handle_wfx,
 	[EC_HVC64] = handle_hvc,
 	[EC_SMC64] = handle_smc,
 	[EC_SYSREG] = handle_sysreg,
@@ -168,6 +178,7 @@ static const trap_fn ec_handlers[EC_MAX] = {
 };
 
 static const uint8_t ec_class[EC_MAX] = {
+	[EC_WFX] = EXIT_OTHER,
 	[EC_HVC64] = EXIT_HVC,
 	[EC_SMC64] = EXIT_SMC,
 	[EC_SYSREG] = EXIT_SYSREG,
@@ -224,13 +235,12 @@ static enum exit_class hv_irq(struct cpu *c, unsigned intid)
 
 static enum exit_class irq_dispatch(struct cpu *c, unsigned intid)
 {
-	enum exit_class k;
-
 	if (vgic_is_hv_owned(intid)) {
+		/* Deactivated first: a handler that waits at EL2
+		 * (trap_wait_irq) must see the same interrupt again. */
 		gic_eoi(intid);
-		k = hv_irq(c, intid);
 		gic_deactivate(intid);
-		return k;
+		return hv_irq(c, intid);
 	}
 	gic_eoi(intid);
 	if (intid < 16) {	/* guest SGI: no HW link for SGIs */
@@ -257,6 +267,19 @@ void trap_guest_irq(struct trap_frame *f)
 	}
 	count(c, k);
 	c->frame = NULL;
+}
+
+void trap_wait_irq(struct cpu *c)
+{
+	dsb(sy);
+	wfi();
+	for (int i = 0; i < 8; i++) {
+		unsigned intid = gic_ack();
+
+		if (intid >= 1020 && intid <= 1023)
+			break;
+		irq_dispatch(c, intid);
+	}
 }
 
 void trap_guest_serror(struct trap_frame *f)

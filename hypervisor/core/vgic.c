@@ -100,6 +100,19 @@ void vgic_flush(struct cpu *c)
 	gic_set_underflow_irq(c->vgic.nqueued != 0);
 }
 
+bool vgic_pending(const struct cpu *c)
+{
+	uint64_t empty = gic_empty_lrs();
+
+	if (c->vgic.nqueued)
+		return true;
+	for (unsigned i = 0; i < c->vgic.nr_lr; i++)
+		if (!((empty >> i) & 1) &&
+		    (gic_lr_read(i) & ICH_LR_STATE_PENDING))
+			return true;
+	return false;
+}
+
 /* Distributor control: the hypervisor keeps ARE and both groups on. */
 static uint64_t gicd_ctlr(bool write, uint64_t v)
 {

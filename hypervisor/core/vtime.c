@@ -5,10 +5,13 @@
 #include <core/cntfrq.h>
 #include <core/console.h>
 #include <core/cpu.h>
+#include <core/dilation.h>
 #include <core/hv.h>
 #include <core/mgmt.h>
 #include <core/sysreg_trap.h>
+#include <core/tick.h>
 #include <core/timeline.h>
+#include <core/trap.h>
 #include <core/vgic.h>
 #include <core/vtime.h>
 #include <verge_proto.h>
@@ -49,11 +52,6 @@ static bool persist_valid(void)
 	return persist.magic == PERSIST_MAGIC &&
 	       persist.check == (persist.next_freq ^ PERSIST_MAGIC);
 }
-
-/* Dilation rendezvous: CPU 0 leads, the others wait in vtime_sgi(). */
-static struct {
-	volatile uint32_t round, arrived, released;
-} rv;
 
 static void write_begin(void)
 {
@@ -148,7 +146,7 @@ static void arm_ptimer(struct cpu *c)
 
 void vtime_cpu_init(struct cpu *c)
 {
-	c->vt = (struct vtime_cpu){ 0 };
+	c->vt = (struct vtime_cpu){ .parked = true };	/* vtime_resume() */
 	if (cntfrq_writable(pfr0))	/* UNDEFINED at EL2 with EL3 */
 		write_sysreg(cntfrq_el0, clk.tl.fg);
 	write_sysreg(cntvoff_el2, clk.cntvoff);
@@ -215,6 +213,59 @@ enum sysreg_result vtime_sysreg(struct cpu *c, struct trap_frame *f,
 
 /* --- dilation ------------------------------------------------------ */
 
+/*
+ * docs/hypervisor.md, "Guest time", tells the design. A vCPU is parked
+ * while it is at EL2 and cannot return to its guest without taking the
+ * dilation lock: waiting for an interrupt after its guest's WFI, or held
+ * while another CPU corrects CNTVOFF. A correction (by the lock's holder)
+ * needs every online vCPU parked; an idle one already is, so it is never
+ * woken for it. Waits sleep in wfi at EL2; nothing spins on the host.
+ */
+static struct {
+	volatile uint32_t lock;		/* 0, or the holder's id + 1 */
+	volatile uint32_t gather;	/* a holder waiting for vCPUs: id + 1 */
+	uint64_t v_seen;		/* the largest CNTVCT a guest may have read */
+} dl;
+
+static void atomic_max(uint64_t *x, uint64_t v)
+{
+	uint64_t o = __atomic_load_n(x, __ATOMIC_RELAXED);
+
+	while (v > o && !__atomic_compare_exchange_n(x, &o, v, false,
+						     __ATOMIC_SEQ_CST,
+						     __ATOMIC_RELAXED))
+		;
+}
+
+/* The error bound the correction period aims at: 0.5 ms of guest time
+ * (|V - G| swings between -E and +E), and the shortest period, 250 us. */
+static int64_t offset_now(const struct timeline *t)
+{
+	uint64_t period = dil_period(t, t->fg / 2000, t->fh / 4000,
+				     tick_period());
+
+	return dil_offset(t, period);
+}
+
+uint64_t vtime_period(uint64_t max_period)
+{
+	struct timeline t = snapshot();
+
+	return dil_period(&t, t.fg / 2000, t.fh / 4000, max_period);
+}
+
+/* What the guest on this CPU may have read up to now: |V - G| into the
+ * statistics and V into v_seen. */
+static void note_read(uint64_t p, bool seen)
+{
+	struct timeline t = snapshot();
+	uint64_t off = read_sysreg(cntvoff_el2);
+
+	atomic_max(&st.max_error, dil_error(&t, p, off));
+	if (seen)
+		atomic_max(&dl.v_seen, p - off);
+}
+
 static unsigned others_online(struct cpu *self)
 {
 	unsigned n = 0;
@@ -224,57 +275,117 @@ static unsigned others_online(struct cpu *self)
 	return n;
 }
 
-static void rendezvous_begin(struct cpu *c, unsigned others)
+static bool others_parked(const struct cpu *self)
 {
-	(void)c;
-	rv.arrived = 0;
+	for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+		const struct cpu *o = &hv_cpus[i];
+
+		if (o != self && o->online && !o->vt.parked)
+			return false;
+	}
+	return true;
+}
+
+/* This CPU stops running its guest. */
+static void park(struct cpu *c)
+{
+	uint32_t g;
+
+	note_read(now(), true);
+	c->vt.parked = true;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	rv.round++;
-	if (others)
-		gic_send_sgi_others(INTID_HV_SGI);
-	for (uint64_t until = now() + clk.tl.fh / 10; rv.arrived < others;)
+	g = dl.gather;
+	if (g && g != c->id + 1)
+		gic_send_sgi_to(hv_cpus[g - 1].mpidr, INTID_HV_SGI);
+}
+
+static void lock(struct cpu *c)
+{
+	uint32_t free = 0;
+
+	c->vt.waiting = true;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	while (!__atomic_compare_exchange_n(&dl.lock, &free, c->id + 1, false,
+					    __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST)) {
+		trap_wait_irq(c);	/* the holder wakes us */
+		free = 0;
+	}
+	c->vt.waiting = false;
+}
+
+static void unlock(struct cpu *c)
+{
+	__atomic_store_n(&dl.lock, 0, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+		struct cpu *o = &hv_cpus[i];
+
+		if (o != c && o->online && o->vt.waiting)
+			gic_send_sgi_to(o->mpidr, INTID_HV_SGI);
+	}
+}
+
+/* Holding the lock: brings every other online vCPU to EL2. */
+static void gather(struct cpu *c)
+{
+	uint64_t until = now() + clk.tl.fh / 10;
+
+	dl.gather = c->id + 1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+		struct cpu *o = &hv_cpus[i];
+
+		if (o != c && o->online && !o->vt.parked)
+			gic_send_sgi_to(o->mpidr, INTID_HV_SGI);
+	}
+	while (!others_parked(c)) {
 		if (now() > until) {	/* a CPU went away: carry on */
-			hv_log("vtime: %u of %u CPUs joined the clock rendezvous",
-			       rv.arrived, others);
+			hv_log("vtime: cpu%u: a CPU did not stop for the clock correction in 100 ms",
+			       c->id);
 			break;
 		}
-}
-
-static void rendezvous_end(void)
-{
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	rv.released = rv.round;
-}
-
-/* Guest ahead of G: hold every vCPU until G catches up with CNTVCT. */
-static void stall_until_caught_up(uint64_t v)
-{
-	uint64_t t0 = now(), p;
-
-	while (guest_at(p = now()) < v)
-		mgmt_poll();	/* the host may change the rate meanwhile */
-	st.stalled += p - t0;
-	write_begin();
-	clk.cntvoff = p - v;
-	write_end();
-}
-
-static void correct(uint64_t p)
-{
-	uint64_t g = guest_at(p), v = p - clk.cntvoff;
-	uint64_t err = v > g ? v - g : g - v;
-
-	if (err > st.max_error)
-		st.max_error = err;
-	if (v > g) {
-		stall_until_caught_up(v);
-	} else {
-		write_begin();
-		clk.cntvoff = p - g;	/* a jump forward: allowed */
-		write_end();
+		trap_wait_irq(c);	/* each one wakes us as it parks */
 	}
+	dl.gather = 0;
+}
+
+/*
+ * Holding the lock, every vCPU parked: CNTVOFF such that CNTVCT resumes
+ * on plan (dilation.h), after a stall if the guest ran ahead of G.
+ */
+static void correct(struct cpu *c)
+{
+	for (;;) {
+		struct timeline t = snapshot();
+		uint64_t p = now();
+		struct dil_plan pl = dil_plan(&t, p, dl.v_seen,
+					      offset_now(&t));
+
+		if (!pl.stall_until) {
+			write_begin();
+			clk.cntvoff = p - pl.v;
+			write_end();
+			dl.v_seen = pl.v;
+			return;
+		}
+		/* The host may change the rate meanwhile: plan again. */
+		tick_sleep_until(c, pl.stall_until);
+		st.stalled += now() - p;
+	}
+}
+
+/* Holding the lock: back to the guest with the common CNTVOFF. */
+static void leave(struct cpu *c)
+{
+	uint64_t hcr = read_sysreg(hcr_el2);
+
+	c->vt.parked = false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	write_sysreg(cntvoff_el2, clk.cntvoff);
+	hcr = vtime_dilating() ? hcr | HCR_TWI : hcr & ~HCR_TWI;
+	write_sysreg(hcr_el2, hcr);
 	isb();
+	note_read(now(), true);
 }
 
 bool vtime_dilating(void)
@@ -284,31 +395,85 @@ bool vtime_dilating(void)
 	return !timeline_is_natural(&clk.tl) || p - clk.cntvoff != guest_at(p);
 }
 
-void vtime_tick(struct cpu *c)
+void vtime_resume(struct cpu *c)
 {
-	uint64_t p = now();
-
-	if (c->id != 0)
-		return;
-	if (timeline_is_natural(&clk.tl) && p - clk.cntvoff == guest_at(p))
-		return;		/* on G already: nothing to do */
-	rendezvous_begin(c, others_online(c));
-	correct(now());
-	rendezvous_end();
+	c->vt.busy = true;
+	lock(c);
+	/* No vCPU runs: nobody corrected while they were idle. */
+	if (vtime_dilating() && others_parked(c))
+		correct(c);
+	leave(c);
+	unlock(c);
+	c->vt.busy = false;
 }
 
-/* Another CPU's side of the rendezvous, and timer re-arming. */
+/* For a parked vCPU: its virtual timer fires when G + d reaches it. */
+static void idle_timer(struct cpu *c)
+{
+	uint64_t ctl = read_sysreg(cntv_ctl_el0), off = clk.cntvoff;
+	uint64_t p = now();
+
+	(void)c;
+	if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE) {
+		struct timeline t = snapshot();
+		uint64_t cval = read_sysreg(cntv_cval_el0);
+		int64_t d = offset_now(&t);
+
+		off = dil_idle_cntvoff(&t, cval, d);
+		/* A deadline so far off that its host time does not fit: not
+		 * due for 2^62 ticks. */
+		if (cval + off < p &&
+		    (int64_t)(timeline_guest(&t, p) - cval) + d < 0)
+			off = p - cval + (1UL << 62);
+	}
+	write_sysreg(cntvoff_el2, off);
+	isb();
+}
+
+void vtime_idle(struct cpu *c)
+{
+	park(c);
+	do {
+		idle_timer(c);
+		trap_wait_irq(c);
+	} while (!vgic_pending(c));
+	vtime_resume(c);
+}
+
+/*
+ * Every vCPU that runs its guest corrects at its own tick, so one whose
+ * host thread waits for a core does not hold the others' error up; CPU 0
+ * also corrects from its idle wait while another runs.
+ */
+void vtime_tick(struct cpu *c)
+{
+	bool running = !c->vt.parked;
+
+	if (c->vt.busy || !vtime_dilating())
+		return;
+	if (!running && (c->id != 0 || others_parked(c)))
+		return;		/* no guest runs: the next to resume corrects */
+	c->vt.busy = true;
+	if (running)
+		park(c);
+	lock(c);
+	gather(c);
+	correct(c);
+	if (running)
+		leave(c);
+	unlock(c);
+	c->vt.busy = false;
+}
+
+/* Another CPU's side of a correction, and timer re-arming. */
 void vtime_sgi(struct cpu *c)
 {
-	uint32_t round = rv.round;
-
-	if (round != rv.released) {
-		__atomic_fetch_add(&rv.arrived, 1, __ATOMIC_SEQ_CST);
-		while (rv.released != round)
-			;
+	if (!c->vt.parked) {	/* from its guest */
+		park(c);
+		vtime_resume(c);
+	} else if (!c->vt.busy) {
+		idle_timer(c);	/* in vtime_idle(): the timeline may have moved */
 	}
-	write_sysreg(cntvoff_el2, clk.cntvoff);	/* also if we came late */
-	isb();
 	if (c->vt.gen != clk.gen)
 		arm_ptimer(c);
 }
@@ -330,8 +495,12 @@ int vtime_set_rate(uint32_t num, uint32_t den)
 	write_begin();
 	r = timeline_set_rate(&clk.tl, now(), num, den);
 	write_end();
-	if (r == 0)
+	if (r == 0) {
+		__atomic_store_n(&st.max_error, 0, __ATOMIC_SEQ_CST);
 		changed(this_cpu());
+		vtime_tick(this_cpu());	/* on the new plan at once */
+		tick_restart(this_cpu());
+	}
 	return r;
 }
 

@@ -19,13 +19,13 @@ UNIT_NAMES  := test_bootargs test_platform_dt test_proto test_stage2 \
 	test_timeline test_trap_decode test_vgic_filter test_backdoor \
 	test_guestmsg test_rpci test_aml test_acpi test_guest_acpi \
 	test_sbsa_wdt test_bootguard test_siphash test_evq test_idregs \
-	test_rate
+	test_rate test_dilation
 UNIT_TESTS  := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 UNIT_OBJS   := $(addsuffix .c.o,$(UNIT_TESTS)) $(UNIT_DIR)/fixture.c.o \
 	$(UNIT_DIR)/bd_fake.c.o
 UNIT_HV_OBJS := $(patsubst %,$(UNIT_HOST)/%.c.o,bootargs platform guest_dt \
 	stage2 timeline vgic_filter backdoor guestmsg rpci guest_acpi guest_efi \
-	sbsa_wdt bootguard siphash idregs)
+	sbsa_wdt bootguard siphash idregs dilation)
 
 all: $(UNIT_TESTS)
 
@@ -37,6 +37,7 @@ $(UNIT_DIR)/test_stage2: $(UNIT_DIR)/fixture.c.o $(UNIT_HOST)/platform.c.o \
 	$(UNIT_HOST)/stage2.c.o
 $(UNIT_DIR)/test_vgic_filter: $(UNIT_HOST)/vgic_filter.c.o
 $(UNIT_DIR)/test_timeline: $(UNIT_HOST)/timeline.c.o
+$(UNIT_DIR)/test_dilation: $(UNIT_HOST)/dilation.c.o $(UNIT_HOST)/timeline.c.o
 $(UNIT_DIR)/test_sbsa_wdt: $(UNIT_HOST)/sbsa_wdt.c.o
 $(UNIT_DIR)/test_bootguard: $(UNIT_HOST)/sbsa_wdt.c.o $(UNIT_HOST)/bootguard.c.o
 $(UNIT_DIR)/test_siphash: $(UNIT_HOST)/siphash.c.o

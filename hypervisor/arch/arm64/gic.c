@@ -129,6 +129,17 @@ void gic_send_sgi_others(unsigned intid)
 			 ((uint64_t)intid << ICC_SGI1R_INTID_SHIFT));
 }
 
+void gic_send_sgi_to(uint64_t mpidr, unsigned intid)
+{
+	uint64_t aff0 = mpidr & 0xff;
+
+	/* TargetList bit Aff0[3:0], Aff1, INTID, Aff2, RS = Aff0[7:4], Aff3 */
+	gic_send_sgi_raw((1UL << (aff0 & 0xf)) | ((mpidr >> 8 & 0xff) << 16) |
+			 ((uint64_t)intid << ICC_SGI1R_INTID_SHIFT) |
+			 ((mpidr >> 16 & 0xff) << 32) | ((aff0 >> 4) << 44) |
+			 ((mpidr >> 32 & 0xff) << 48));
+}
+
 void gic_vcpu_reset(unsigned nr_lr)
 {
 	for (unsigned i = 0; i < nr_lr; i++)

@@ -10,7 +10,14 @@ struct cpu;
 void tick_init(void);
 void tick_start(struct cpu *c);
 void tick_handle(struct cpu *c);
-/* This CPU's tick rate now (CPU 0 ticks at 1 kHz while dilating). */
+/* The next tick one period from now (the period may have changed). */
+void tick_restart(struct cpu *c);
+/* The verge.tick period, in counter ticks. */
+uint64_t tick_period(void);
+/* Sleeps at EL2 until the counter reaches until; ticks that fall due
+ * meanwhile are handled (trap_wait_irq). */
+void tick_sleep_until(struct cpu *c, uint64_t until);
+/* This CPU's tick rate now (CPU 0's is faster while dilating). */
 unsigned tick_hz(const struct cpu *c);
 uint64_t tick_now_ms(void);
 #endif

@@ -10,6 +10,9 @@ struct cpu;
 void trap_guest_sync(struct trap_frame *f);
 void trap_guest_irq(struct trap_frame *f);
 void trap_guest_serror(struct trap_frame *f);
+/* At EL2, interrupts masked: sleeps (wfi) until one is pending, then
+ * handles what is: the hypervisor's own, and the guest's into its LRs. */
+void trap_wait_irq(struct cpu *c);
 
 /* Handlers in their own files. */
 void psci_handle(struct cpu *c, struct trap_frame *f);

@@ -100,6 +100,8 @@ void vgic_init(void);
 void vgic_cpu_init(struct cpu *c);
 void vgic_inject(struct cpu *c, unsigned intid, bool hw);
 void vgic_flush(struct cpu *c);
+/* True if an interrupt waits for the guest (pending in an LR or queued). */
+bool vgic_pending(const struct cpu *c);
 /* Emulates a trapped access to the GIC at ipa; false if not the GIC's or
  * if the guest must get an external abort for it. */
 bool vgic_mmio(struct cpu *c, uint64_t ipa, const struct dabt_info *d,

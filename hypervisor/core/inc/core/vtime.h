@@ -6,9 +6,10 @@
  * - trap-and-scale: CNTPCT reads and CNTP_* accesses trap; reads return
  *   G(P), timer deadlines in guest ticks become host deadlines and are
  *   re-armed when the rate changes;
- * - dilation: CNTVOFF_EL2 keeps CNTVCT on G. Slower than natural, all
- *   vCPUs stall together at the tick while CNTVOFF follows P; faster,
- *   CNTVOFF steps down. Every vCPU always has the same CNTVOFF.
+ * - dilation: CNTVOFF_EL2 keeps CNTVCT on G. Slower than natural, the
+ *   running vCPUs stall together at a correction while G catches up;
+ *   faster, CNTVOFF steps down. Every vCPU that runs its guest has the
+ *   same CNTVOFF; idle ones wait at EL2 (WFI trapped) and are left out.
  */
 #ifndef CORE_VTIME_H
 #define CORE_VTIME_H
@@ -25,6 +26,10 @@ struct vtime_cpu {
 	uint64_t ctl;		/* the guest's CNTP_CTL (ENABLE, IMASK) */
 	uint64_t cval;		/* the guest's CNTP_CVAL, guest ticks */
 	uint32_t gen;		/* timeline generation last armed for */
+	/* Dilation (vtime.c): at EL2 and not back without the lock; waiting
+	 * for the lock; inside a correction or a resume. */
+	volatile bool parked, waiting;
+	bool busy;
 };
 
 int vtime_init(uint64_t fg, uint32_t num, uint32_t den);
@@ -37,6 +42,14 @@ void vtime_cpu_init(struct cpu *c);
 void vtime_tick(struct cpu *c);
 /* True while CNTVCT must be steered (rate not natural, or catching up). */
 bool vtime_dilating(void);
+/* CPU 0's tick period while dilating, at most max_period counter ticks. */
+uint64_t vtime_period(uint64_t max_period);
+/* The guest executed WFI (trapped while dilating): waits at EL2 for an
+ * interrupt for it, out of the corrections' way, then resumes. */
+void vtime_idle(struct cpu *c);
+/* Every entry into the guest from a parked state (boot, CPU_ON, idle,
+ * correction) goes through here: CNTVOFF, and WFI traps while dilating. */
+void vtime_resume(struct cpu *c);
 void vtime_sgi(struct cpu *c);
 /* Its trap handler, vtime_sysreg, is in core/sysreg_trap.h. */
 

@@ -77,6 +77,8 @@ void gic_eoi(unsigned intid);		/* priority drop (EOImode 1) */
 void gic_deactivate(unsigned intid);
 void gic_send_sgi_others(unsigned intid);
 void gic_send_sgi_raw(uint64_t icc_sgi1r);
+/* An SGI to the one CPU with that MPIDR. */
+void gic_send_sgi_to(uint64_t mpidr, unsigned intid);
 
 /* Virtual CPU interface: empty LRs, no active priorities, enabled. */
 void gic_vcpu_reset(unsigned nr_lr);

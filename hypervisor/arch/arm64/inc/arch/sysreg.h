@@ -10,6 +10,7 @@
 #define HCR_FB		(1UL << 9)
 #define HCR_BSU_IS	(1UL << 10)
 #define HCR_TID3	(1UL << 18)	/* ID registers trap (core/idregs.c) */
+#define HCR_TWI		(1UL << 13)	/* WFI traps (set while dilating) */
 #define HCR_TSC		(1UL << 19)
 #define HCR_RW		(1UL << 31)
 /* These exist only with their feature (arch/arm64/guest.c). */

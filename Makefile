@@ -54,7 +54,7 @@ include packaging/module.mk
 include tests/fuzz/module.mk
 
 deps:
-	@scripts/deps.sh
+	@CACHE=$(CACHE) scripts/deps.sh
 	@$(MAKE) --no-print-directory fixtures
 
 fixtures: $(FIXTURES)
@@ -130,7 +130,7 @@ bench: all fixtures bench-deps
 
 .PHONY: bench-deps
 bench-deps:
-	@scripts/deps.sh --bench
+	@CACHE=$(CACHE) scripts/deps.sh --bench
 
 clean:
 	rm -rf $(O)

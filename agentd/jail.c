@@ -655,6 +655,8 @@ char **jail_argv(const struct vm *vm, char *const *qemu_argv)
 	add2(&a, "--gid", num);
 	if (qemu_argv[0][0] == '/')
 		add2(&a, "--ro", qemu_argv[0]);
+	if (c->qemu_datadir)	/* a QEMU outside /usr: its -L directory */
+		add2(&a, "--ro", c->qemu_datadir);
 	add2(&a, "--ro", c->hv_bin);
 	add2(&a, "--ro", vm->def.kernel);
 	if (vm->def.initrd && *vm->def.initrd)

@@ -21,6 +21,7 @@
 #include "jail.h"
 #include "jsonw.h"
 #include "log.h"
+#include "qemu.h"
 #include "rpc.h"
 #include "server.h"
 #include "store.h"
@@ -399,6 +400,32 @@ static void m_part_delete(struct rpc_call *c)
 	rpc_reply(c, json_pack("{ss}", "name", name));
 }
 
+/* vm.define's cpu: a model the configured QEMU offers (qemu_probe's
+ * list), else [qemu] cpu. */
+static int cpu_param(struct rpc_call *c, char **ret_cpu)
+{
+	const struct verged_config *cfg = &daemon_of(c)->cfg;
+	const char *cpu = rpc_str(c, "cpu");
+	char hint[256];
+
+	if (!cpu) {
+		*ret_cpu = cfg->cpu;
+		return 0;
+	}
+	if (!qemu_cpu_check(cfg, cpu, hint, sizeof(hint))) {
+		*ret_cpu = (char *)cpu;
+		return 0;
+	}
+	rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param", "cpu"),
+		 "cpu: QEMU %s (%s) has no model '%.64s' for its virt machine;"
+		 " it has %s, ... ('%s -M virt -cpu help' lists all)",
+		 cfg->qemu_version ? cfg->qemu_version : "?",
+		 cfg->qemu_path ? cfg->qemu_path : cfg->qemu, cpu,
+		 *hint ? hint : "other models",
+		 cfg->qemu_path ? cfg->qemu_path : cfg->qemu);
+	return -EINVAL;
+}
+
 static void m_define(struct rpc_call *c)
 {
 	struct verged *d = daemon_of(c);
@@ -423,6 +450,8 @@ static void m_define(struct rpc_call *c)
 	}
 	r.rate_num = r.rate_den = 1;
 	if (rpc_has(c, "rate") && rate_param(c, &r.rate_num, &r.rate_den))
+		return;
+	if (cpu_param(c, &r.cpu))
 		return;
 	if (vm_find(d, name)) {
 		rpc_fail(c, RPC_VM_EXISTS, json_pack("{ss}", "vm", name),
@@ -1078,6 +1107,7 @@ const struct rpc_method verged_methods[] = {
 		{ "pids_max", "I", false, 1, 4194304 },
 		{ "partition", "s", false, 1, NAME_MAX_LEN },
 		{ "watchdog_s", "I", false, 1, 3600 },
+		{ "cpu", "s", false, 1, 64 },
 	} },
 	{ "partition.create", m_part_create, STATE, {
 		NAME,

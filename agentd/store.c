@@ -103,6 +103,8 @@ static const char *const migrations[] = {
 	 * boot or power event recorded in the event log. */
 	("ALTER TABLE observed ADD COLUMN hv_boot INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE observed ADD COLUMN hv_seq INTEGER NOT NULL DEFAULT 0;"),
+	/* 6 -> 7: the VM's CPU model (-cpu); NULL: [qemu] cpu. */
+	"ALTER TABLE vms ADD COLUMN cpu TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -122,8 +124,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"
 		" memory_mib, cpus, restart, desired, owner_uid, owner_gid,"
 		" owner_groups, cpu_quota, cpu_weight, memory_max, pids_max,"
-		" partition, watchdog_s)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" partition, watchdog_s, cpu)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?)",
 	[S_CLOCK_INSERT] = "INSERT INTO clock(vm_id, rate_num, rate_den,"
 		" freq_hz) VALUES (?, ?, ?, ?)",
 	[S_OBS_INSERT] = "INSERT INTO observed(vm_id) VALUES (?)",
@@ -141,7 +144,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		" o.started_at, o.boots, v.owner_uid, v.owner_gid,"
 		" v.owner_groups, v.cpu_quota, v.cpu_weight, v.memory_max,"
 		" v.pids_max, v.partition, v.watchdog_s,"
-		" o.hv_boot, o.hv_seq FROM vms v"
+		" o.hv_boot, o.hv_seq, v.cpu FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id ORDER BY v.name",
 	[S_EVENT_ADD] = "INSERT INTO events(time, vm, type, uid, detail,"
@@ -474,6 +477,7 @@ int store_vm_insert(struct store *s, struct vm_record *r)
 	sqlite3_bind_int64(q, 16, r->pids_max);
 	bind_text(q, 17, r->partition);
 	sqlite3_bind_int64(q, 18, r->watchdog_s);
+	bind_text(q, 19, r->cpu);
 	if ((e = step_write(s, q, "insert vm")))
 		return e;
 	id = sqlite3_last_insert_rowid(s->db);
@@ -579,6 +583,7 @@ void store_record_free(struct vm_record *r)
 	free(r->state);
 	free(r->owner_groups);
 	free(r->partition);
+	free(r->cpu);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -612,6 +617,7 @@ static void read_record(sqlite3_stmt *q, struct vm_record *r)
 	r->watchdog_s = sqlite3_column_int64(q, 25);
 	r->hv_boot = (uint64_t)sqlite3_column_int64(q, 26);
 	r->hv_seq = (uint32_t)sqlite3_column_int64(q, 27);
+	r->cpu = col_dup(q, 28);
 }
 
 int store_vm_foreach(struct store *s,

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 
 struct store;
 
@@ -46,6 +46,7 @@ struct vm_record {
 	 * of the running QEMU's) */
 	uint64_t hv_boot;
 	uint32_t hv_seq;
+	char *cpu;			/* -cpu model; NULL: [qemu] cpu */
 };
 
 /* A partition: a group of VMs whose resource group bounds theirs

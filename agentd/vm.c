@@ -86,7 +86,8 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static char *static_json(const struct vm_record *r);
+static char *static_json(const struct vm_record *r,
+			 const struct verged_config *c);
 
 struct vm *vm_new(struct verged *d, const struct vm_record *r)
 {
@@ -108,6 +109,7 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->def.owner_groups = dup_or_null(r->owner_groups ?
 					   r->owner_groups : "");
 	vm->def.partition = dup_or_null(r->partition);
+	vm->def.cpu = dup_or_null(r->cpu ? r->cpu : c->cpu);
 	vm->def.state = NULL;
 	vm->state = state_from_name(r->state);
 	vm->pid = (pid_t)r->pid;
@@ -121,7 +123,7 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 	vm->log_dir = join(c->state_dir, r->name, NULL);
 	vm->console_log = join(c->state_dir, r->name, "console.log");
 	vm->qemu_log = join(c->state_dir, r->name, "qemu.log");
-	vm->json_static = static_json(&vm->def);
+	vm->json_static = static_json(&vm->def, c);
 	if (asprintf(&vm->jail_root, "%s/jails/%s", c->run_dir,
 		     r->name) < 0)
 		vm->jail_root = NULL;
@@ -304,7 +306,8 @@ static void set_desired(struct vm *vm, const char *desired)
 /* The VM object of docs/jsonrpc.md, written as text (vm.list's hot path);
  * times in microseconds, rates to 9 digits. */
 /* The members that never change after vm.define, written once. */
-static char *static_json(const struct vm_record *r)
+static char *static_json(const struct vm_record *r,
+			 const struct verged_config *c)
 {
 	struct jw w;
 
@@ -328,6 +331,16 @@ static char *static_json(const struct vm_record *r)
 	jw_str(&w, r->restart);
 	jw_key(&w, "watchdog_s");
 	jw_int(&w, r->watchdog_s);
+	/* the CPU model, and the QEMU that runs it (docs/jsonrpc.md) */
+	jw_key(&w, "cpu");
+	jw_str(&w, r->cpu);
+	jw_key(&w, "qemu");
+	jw_open(&w, '{');
+	jw_key(&w, "version");
+	jw_str(&w, c->qemu_version);
+	jw_key(&w, "binary");
+	jw_str(&w, c->qemu_path ? c->qemu_path : c->qemu);
+	jw_close(&w, '}');
 	return jw_finish(&w, NULL);	/* "{...", left open */
 }
 

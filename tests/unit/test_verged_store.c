@@ -65,6 +65,7 @@ static int collect(const struct vm_record *r, void *arg)
 					strdup(r->owner_groups) : NULL;
 		f->first.partition = r->partition ? strdup(r->partition) :
 				     NULL;
+		f->first.cpu = r->cpu ? strdup(r->cpu) : NULL;
 	}
 	return 0;
 }
@@ -120,6 +121,7 @@ static void test_upgrade_v1(void **state)
 	assert_int_equal(f.first.cpu_quota, 0);
 	assert_int_equal(f.first.pids_max, 0);
 	assert_int_equal(f.first.watchdog_s, 0);	/* version 5: boot guard off */
+	assert_null(f.first.cpu);	/* version 7: verged's [qemu] cpu */
 	/* the old events are still there, uid and all */
 	assert_int_equal(store_events_list(s, "old-vm", 0, 10, &events), 0);
 	assert_int_equal(json_array_size(events), 2);
@@ -184,6 +186,33 @@ static void test_watchdog_stored(void **state)
 	assert_int_equal(f.count, 2);
 	assert_string_equal(f.first.name, "wd");
 	assert_int_equal(f.first.watchdog_s, 45);
+	store_close(s);
+	store_record_free(&f.first);
+}
+
+/* The CPU model (vm.define cpu) is stored and read back; a VM defined
+ * without one reads NULL (verged's [qemu] cpu). */
+static void test_cpu_stored(void **state)
+{
+	struct vm_record r = {
+		.name = "a-n2", .uuid = "u", .kernel = "/k", .cmdline = "",
+		.memory_mib = 64, .cpus = 1, .restart = "no",
+		.desired = "stopped", .rate_num = 1, .rate_den = 1,
+		.cpu = "neoverse-n2",
+	};
+	struct found f = { 0 };
+	struct store *s;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_insert(s, &r), 0);
+	define(s, "zz-default");
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_foreach(s, collect, &f), 0);
+	assert_int_equal(f.count, 2);
+	assert_string_equal(f.first.cpu, "neoverse-n2");
 	store_close(s);
 	store_record_free(&f.first);
 }
@@ -408,6 +437,7 @@ int main(void)
 		cmocka_unit_test_setup(test_newer_refused, setup),
 		cmocka_unit_test_setup(test_reports_bounded, setup),
 		cmocka_unit_test_setup(test_watchdog_stored, setup),
+		cmocka_unit_test_setup(test_cpu_stored, setup),
 		cmocka_unit_test_setup(test_guestinfo, setup),
 		cmocka_unit_test_setup(test_commit_survives_close, setup),
 		cmocka_unit_test_setup(test_guest_events_kept_apart, setup),

@@ -52,6 +52,7 @@ include tests/e2e/module.mk
 include tools/module.mk
 include packaging/module.mk
 include tests/fuzz/module.mk
+include tests/cores/module.mk
 
 deps:
 	@CACHE=$(CACHE) scripts/deps.sh
@@ -74,6 +75,7 @@ check: deps
 	-@$(MAKE) --no-print-directory check-linux
 	-@$(MAKE) --no-print-directory check-host
 	-@$(MAKE) --no-print-directory check-e2e
+	-@$(MAKE) --no-print-directory check-cores
 	-@$(MAKE) --no-print-directory check-asan
 	-@$(MAKE) --no-print-directory check-fuzz
 	@scripts/summary.sh $(O)/results
@@ -127,6 +129,8 @@ bench: all fixtures bench-deps
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/clock.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/backdoor.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/verged.py
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) VERGE_QEMU10=$(QEMU10) \
+		python3 bench/cores.py
 
 .PHONY: bench-deps
 bench-deps:

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """verge-hv on today's Arm cores (issue 14): for each CPU model of QEMU 7.2
-and QEMU 10 (conftest.MODELS), the Debian kernel boots under verge-hv to
+and QEMU 10 (coresvm.MODELS), the Debian kernel boots under verge-hv to
 userspace on 2 vCPUs, the guest's programs use what the core has (FP/SIMD
 everywhere; SVE, PAuth, BTI and MTE where the model has them) while the
 hypervisor takes traps, and the guest powers off.
@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import stress_seconds
+from coresvm import stress_seconds
 
 HWCAPS_RE = r"coretest hwcaps: sve=(\d) paca=(\d) bti=(\d) mte=(\d)"
 
@@ -38,7 +38,7 @@ def need(core, feat):
 
 def test_boots_on_two_cpus(core):
     """Userspace on 2 vCPUs, and the guest is told exactly the features
-    of the model that verge-hv gives it (conftest.MODELS)."""
+    of the model that verge-hv gives it (coresvm.MODELS)."""
     out = core.vm.check("grep -c ^processor /proc/cpuinfo", 30)
     assert out.split()[-1] == "2", out
     assert hwcaps(core) == core.feats

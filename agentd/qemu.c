@@ -433,7 +433,13 @@ int qemu_probe(struct verged_config *c)
 	log_info("QEMU %s (%s)%s%s", c->qemu_version, c->qemu_path,
 		 c->qemu_datadir ? ", data files in " : "",
 		 c->qemu_datadir ? c->qemu_datadir : "");
-	return qemu_cpu_check(c, c->cpu, NULL, 0) ? -EINVAL : 0;
+	if (qemu_cpu_check(c, c->cpu, NULL, 0)) {
+		log_err("[qemu] cpu %s: QEMU %s (%s) has no such model for "
+			"its virt machine", c->cpu, c->qemu_version,
+			c->qemu_path);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int qemu_cpu_check(const struct verged_config *c, const char *model,
@@ -450,12 +456,8 @@ int qemu_cpu_check(const struct verged_config *c, const char *model,
 	for (i = 0; c->qemu_cpus && c->qemu_cpus[i]; i++)
 		if (!strcmp(c->qemu_cpus[i], model))
 			return 0;
-	if (!hint) {
-		log_err("[qemu] cpu %s: QEMU %s (%s) has no such model for "
-			"its virt machine", model, c->qemu_version,
-			c->qemu_path);
+	if (!hint)
 		return -EINVAL;
-	}
 	hint[0] = '\0';
 	for (k = 0; k < sizeof(known) / sizeof(known[0]); k++) {
 		found = false;

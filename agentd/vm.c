@@ -716,6 +716,15 @@ static const char *check_start(struct vm *vm)
 			 strerror(errno));
 		return why;
 	}
+	/* defined under another [qemu] binary, which had the model */
+	if (c->qemu_cpus && vm->def.cpu &&
+	    qemu_cpu_check(c, vm->def.cpu, NULL, 0)) {
+		snprintf(why, sizeof(why), "cpu %s: QEMU %s (%s) has no such"
+			 " model; define the VM again with another --cpu",
+			 vm->def.cpu, c->qemu_version ? c->qemu_version : "?",
+			 c->qemu_path ? c->qemu_path : c->qemu);
+		return why;
+	}
 	if ((e = owner_can_read(vm, vm->def.kernel))) {
 		snprintf(why, sizeof(why), "kernel %s: %s for uid %lld, who"
 			 " defined the VM", vm->def.kernel, strerror(-e),

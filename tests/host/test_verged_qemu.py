@@ -167,3 +167,33 @@ def test_qemu_outside_usr_gets_its_data_dir(tmp_path):
         v.call("vm.kill", name="ten")
     finally:
         v.cleanup()
+
+
+def test_start_refuses_a_model_the_new_qemu_lacks(tmp_path):
+    """A VM defined under one QEMU keeps its model; when verged restarts
+    with a QEMU that lacks it, vm.start refuses it, naming the model and
+    that QEMU, and starts nothing."""
+    small = tmp_path / "qemu-small"
+    small.write_text(
+        "#!/bin/sh\n"
+        "if [ \"$*\" = '-M virt -cpu help' ]; then\n"
+        "  printf 'Available CPUs:\\n  cortex-a57\\n  max\\n'; exit 0\n"
+        "fi\n"
+        "exec %s %s \"$@\"\n" % (sys.executable, FAKE))
+    small.chmod(0o755)
+    v = fake_verged(FAKE)
+    try:
+        v.start()
+        define(v, "a76", cpu="cortex-a76")
+        v.stop()
+        v.start(args=["--qemu", str(small)])
+        assert v.call("vm.show", name="a76")["cpu"] == "cortex-a76"
+        with pytest.raises(RpcError) as e:
+            v.call("vm.start", name="a76")
+        msg = e.value.error["message"]
+        assert "cpu cortex-a76: QEMU 7.2.99 (%s) has no such model" \
+            % small in msg, msg
+        assert v.call("vm.show", name="a76")["state"] == "defined"
+        assert not (v.run / "vms" / "a76" / "fake.log").exists()
+    finally:
+        v.cleanup()

@@ -56,9 +56,10 @@ include tests/e2e/module.mk
 include tools/module.mk
 include packaging/module.mk
 include tests/fuzz/module.mk
+include tests/cores/module.mk
 
 deps:
-	@scripts/deps.sh
+	@CACHE=$(CACHE) scripts/deps.sh
 	@$(MAKE) --no-print-directory fixtures
 
 fixtures: $(FIXTURES)
@@ -78,6 +79,7 @@ check: deps
 	-@$(MAKE) --no-print-directory check-linux
 	-@$(MAKE) --no-print-directory check-host
 	-@$(MAKE) --no-print-directory check-e2e
+	-@$(MAKE) --no-print-directory check-cores
 	-@$(MAKE) --no-print-directory check-asan
 	-@$(MAKE) --no-print-directory check-fuzz
 	@scripts/summary.sh $(O)/results
@@ -131,11 +133,12 @@ bench: all fixtures bench-deps
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/clock.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/backdoor.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/verged.py
-	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/jail.py
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) VERGE_QEMU10=$(QEMU10) \
+		python3 bench/cores.py
 
 .PHONY: bench-deps
 bench-deps:
-	@scripts/deps.sh --bench
+	@CACHE=$(CACHE) scripts/deps.sh --bench
 
 clean:
 	rm -rf $(O)

@@ -81,7 +81,8 @@ void config_usage(FILE *f)
 {
 	fputs("usage: verged [--config FILE] [--socket PATH] "
 	      "[--state-dir DIR]\n"
-	      "              [--run-dir DIR] [--rest ADDR:PORT|off]\n"
+	      "              [--run-dir DIR] [--rest ADDR:PORT|off]"
+	      " [--qemu PATH]\n"
 	      "              [--foreground] [--verbose]\n"
 	      "       verged [--config FILE] --make-token\n"
 	      "       verged --version | --help\n", f);
@@ -99,13 +100,14 @@ static void set_str(char **dst, const char *s)
 
 int config_parse_args(struct verged_config *c, int argc, char **argv)
 {
-	enum { O_SOCKET = 256, O_STATE, O_RUN, O_REST, O_MAKE_TOKEN };
+	enum { O_SOCKET = 256, O_STATE, O_RUN, O_REST, O_MAKE_TOKEN, O_QEMU };
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, O_SOCKET },
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "run-dir", required_argument, NULL, O_RUN },
 		{ "rest", required_argument, NULL, O_REST },
+		{ "qemu", required_argument, NULL, O_QEMU },
 		{ "make-token", no_argument, NULL, O_MAKE_TOKEN },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -134,6 +136,7 @@ int config_parse_args(struct verged_config *c, int argc, char **argv)
 		case O_STATE: set_str(&c->state_dir, optarg); break;
 		case O_RUN: set_str(&c->run_dir, optarg); break;
 		case O_REST: set_str(&c->rest_listen, optarg); break;
+		case O_QEMU: set_str(&c->qemu, optarg); break;
 		case O_MAKE_TOKEN: c->make_token = true; break;
 		case 'f': c->foreground = true; break;
 		case 'v': c->verbose = true; break;
@@ -364,5 +367,11 @@ void config_free(struct verged_config *c)
 		if (config_keys[i].type == KEY_STR)
 			free(*(char **)((char *)c + config_keys[i].off));
 	free(c->config_path);
+	free(c->qemu_path);
+	free(c->qemu_version);
+	free(c->qemu_datadir);
+	for (i = 0; c->qemu_cpus && c->qemu_cpus[i]; i++)
+		free(c->qemu_cpus[i]);
+	free(c->qemu_cpus);
 	memset(c, 0, sizeof(*c));
 }

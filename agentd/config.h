@@ -26,7 +26,13 @@ struct verged_config {
 	char *qemu;		/* QEMU binary */
 	char *hv_bin;		/* verge-hv.bin */
 	char *machine;		/* -M */
-	char *cpu;		/* -cpu */
+	char *cpu;		/* -cpu: the default of vm.define */
+	/* what qemu_probe() found out about the QEMU binary (qemu.c) */
+	char *qemu_path;	/* absolute */
+	char *qemu_version;	/* "10.0.2" */
+	char *qemu_datadir;	/* -L: ../share/qemu beside a QEMU outside
+				 * /usr, else NULL */
+	char **qemu_cpus;	/* -M virt -cpu help, NULL-terminated */
 	bool foreground;
 	bool make_token;	/* --make-token: the token file, then exit */
 	bool verbose;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "qemu.h"
 #include "token.h"
 #include "verged.h"
 
@@ -148,6 +149,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_init(d.cfg.verbose);
+	/* the QEMU binary and its CPU models, before anything is served */
+	if (!d.cfg.make_token && qemu_probe(&d.cfg)) {
+		config_free(&d.cfg);
+		return 1;
+	}
 	if (d.cfg.make_token) {
 		r = make_token(&d.cfg);
 		config_free(&d.cfg);

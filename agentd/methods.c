@@ -24,6 +24,7 @@
 #include "jail.h"
 #include "jsonw.h"
 #include "log.h"
+#include "qemu.h"
 #include "rpc.h"
 #include "server.h"
 #include "store.h"
@@ -406,6 +407,32 @@ fail:
 	return e;
 }
 
+/* vm.define's cpu: a model the configured QEMU offers (qemu_probe's
+ * list), else [qemu] cpu. */
+static int cpu_param(struct rpc_call *c, char **ret_cpu)
+{
+	const struct verged_config *cfg = &daemon_of(c)->cfg;
+	const char *cpu = rpc_str(c, "cpu");
+	char hint[256];
+
+	if (!cpu) {
+		*ret_cpu = cfg->cpu;
+		return 0;
+	}
+	if (!qemu_cpu_check(cfg, cpu, hint, sizeof(hint))) {
+		*ret_cpu = (char *)cpu;
+		return 0;
+	}
+	rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param", "cpu"),
+		 "cpu: QEMU %s (%s) has no model '%.64s' for its virt machine;"
+		 " it has %s, ... ('%s -M virt -cpu help' lists all)",
+		 cfg->qemu_version ? cfg->qemu_version : "?",
+		 cfg->qemu_path ? cfg->qemu_path : cfg->qemu, cpu,
+		 *hint ? hint : "other models",
+		 cfg->qemu_path ? cfg->qemu_path : cfg->qemu);
+	return -EINVAL;
+}
+
 static void m_define(struct rpc_call *c)
 {
 	struct verged *d = daemon_of(c);
@@ -431,6 +458,8 @@ static void m_define(struct rpc_call *c)
 	}
 	r.rate_num = r.rate_den = 1;
 	if (rpc_has(c, "rate") && rate_param(c, &r.rate_num, &r.rate_den))
+		return;
+	if (cpu_param(c, &r.cpu))
 		return;
 	if (vm_find(d, name)) {
 		rpc_fail(c, RPC_VM_EXISTS, json_pack("{ss}", "vm", name),
@@ -1411,6 +1440,7 @@ const struct rpc_method verged_methods[] = {
 		/* devices.h: arrays of specs or objects */
 		{ "disks", "o", false, 0, 0 },
 		{ "nics", "o", false, 0, 0 },
+		{ "cpu", "s", false, 1, 64 },
 	} },
 	{ "vm.image.show", m_image_show, 0, { NAME } },
 	{ "vm.image.set", m_image_set, STATE, { NAME,

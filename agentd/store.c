@@ -151,6 +151,8 @@ static const char *const migrations[] = {
 	"  vm_id INTEGER PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,"
 	"  disks TEXT NOT NULL DEFAULT '[]',"
 	"  nics TEXT NOT NULL DEFAULT '[]');",
+	/* 9 -> 10: the VM's CPU model (-cpu); NULL: [qemu] cpu. */
+	"ALTER TABLE vms ADD COLUMN cpu TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==
@@ -173,9 +175,9 @@ static const char *const stmt_sql[S_COUNT] = {
 		" memory_mib, cpus, restart, desired, owner_uid, owner_gid,"
 		" owner_groups, cpu_quota, cpu_weight, memory_max, pids_max,"
 		" partition, watchdog_s, ptimer, acpi, boot_attempts,"
-		" manual_commit, boot_ok_after_s, boot_deadline_s)"
+		" manual_commit, boot_ok_after_s, boot_deadline_s, cpu)"
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?)",
+		" ?, ?, ?, ?, ?, ?, ?)",
 	[S_CLOCK_INSERT] = "INSERT INTO clock(vm_id, rate_num, rate_den,"
 		" freq_hz) VALUES (?, ?, ?, ?)",
 	[S_OBS_INSERT] = "INSERT INTO observed(vm_id) VALUES (?)",
@@ -199,7 +201,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		" b.booted, b.failed, b.boots_ok, b.boots_failed, b.rollbacks,"
 		" b.attempt_pid, b.attempt_at, b.fail_reason, b.fail_stage,"
 		" b.fail_at, s0.kernel, s0.initrd, s0.cmdline, s0.set_at,"
-		" s1.kernel, s1.initrd, s1.cmdline, s1.set_at FROM vms v"
+		" s1.kernel, s1.initrd, s1.cmdline, s1.set_at, v.cpu FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id"
 		" JOIN boot_state b ON b.vm_id = v.id"
@@ -553,6 +555,7 @@ int store_vm_insert(struct store *s, struct vm_record *r)
 	sqlite3_bind_int64(q, 22, r->bs.manual_commit);
 	sqlite3_bind_int64(q, 23, r->boot_ok_after_s);
 	sqlite3_bind_int64(q, 24, r->boot_deadline_s);
+	bind_text(q, 25, r->cpu);
 	if ((e = step_write(s, q, "insert vm")))
 		return e;
 	id = sqlite3_last_insert_rowid(s->db);
@@ -719,6 +722,7 @@ void store_record_free(struct vm_record *r)
 	free(r->state);
 	free(r->owner_groups);
 	free(r->partition);
+	free(r->cpu);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -780,6 +784,7 @@ static void read_record(sqlite3_stmt *q, struct vm_record *r)
 		r->slot[i].cmdline = col_dup(q, 50 + 4 * i);
 		r->slot[i].set_at = sqlite3_column_double(q, 51 + 4 * i);
 	}
+	r->cpu = col_dup(q, 56);
 }
 
 int store_vm_foreach(struct store *s,

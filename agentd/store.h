@@ -21,7 +21,7 @@
 
 #include "bootslots.h"
 
-#define STORE_SCHEMA_VERSION	9
+#define STORE_SCHEMA_VERSION	10
 
 struct store;
 
@@ -67,6 +67,7 @@ struct vm_record {
 	char *fail_reason;
 	int64_t fail_stage;
 	double fail_at;
+	char *cpu;			/* -cpu model; NULL: [qemu] cpu */
 };
 
 /* A partition: a group of VMs whose resource group bounds theirs

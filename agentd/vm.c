@@ -87,7 +87,8 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static char *static_json(const struct vm_record *r);
+static char *static_json(const struct vm_record *r,
+			 const struct verged_config *c);
 static void write_failure(struct jw *w, const struct vm_record *r);
 static void send_kill(struct vm *vm);
 
@@ -125,6 +126,7 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 				dup_or_null(r->slot[i].cmdline);
 		}
 	}
+	vm->def.cpu = dup_or_null(r->cpu ? r->cpu : c->cpu);
 	vm->def.state = NULL;
 	vm->state = state_from_name(r->state);
 	vm->pid = (pid_t)r->pid;
@@ -153,7 +155,7 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 		return NULL;
 	}
 	if (!vm->json_static)
-		vm->json_static = static_json(&vm->def);
+		vm->json_static = static_json(&vm->def, c);
 	if (vm_set_devices(vm, json_array(), json_array(), false)) {
 		vm_free(vm);
 		return NULL;
@@ -346,7 +348,8 @@ static void set_desired(struct vm *vm, const char *desired)
 /* The VM object of docs/jsonrpc.md, written as text (vm.list's hot path);
  * times in microseconds, rates to 9 digits. */
 /* The members that never change after vm.define, written once. */
-static char *static_json(const struct vm_record *r)
+static char *static_json(const struct vm_record *r,
+			 const struct verged_config *c)
 {
 	struct jw w;
 
@@ -374,6 +377,16 @@ static char *static_json(const struct vm_record *r)
 	jw_bool(&w, r->ptimer);
 	jw_key(&w, "acpi");
 	jw_bool(&w, r->acpi);
+	/* the CPU model, and the QEMU that runs it (docs/jsonrpc.md) */
+	jw_key(&w, "cpu");
+	jw_str(&w, r->cpu);
+	jw_key(&w, "qemu");
+	jw_open(&w, '{');
+	jw_key(&w, "version");
+	jw_str(&w, c->qemu_version);
+	jw_key(&w, "binary");
+	jw_str(&w, c->qemu_path ? c->qemu_path : c->qemu);
+	jw_close(&w, '}');
 	return jw_finish(&w, NULL);	/* "{...", left open */
 }
 
@@ -666,7 +679,7 @@ int vm_apply_slot(struct vm *vm)
 	vm->def.kernel = k;
 	vm->def.initrd = i;
 	vm->def.cmdline = c;
-	js = static_json(&vm->def);
+	js = static_json(&vm->def, &vm->d->cfg);
 	if (!js)
 		return -ENOMEM;
 	free(vm->json_static);
@@ -996,6 +1009,15 @@ static const char *check_start(struct vm *vm)
 		snprintf(why, sizeof(why), "hypervisor %s: %s; set [qemu]"
 			 " hypervisor in verged.conf", c->hv_bin,
 			 strerror(errno));
+		return why;
+	}
+	/* defined under another [qemu] binary, which had the model */
+	if (c->qemu_cpus && vm->def.cpu &&
+	    qemu_cpu_check(c, vm->def.cpu, NULL, 0)) {
+		snprintf(why, sizeof(why), "cpu %s: QEMU %s (%s) has no such"
+			 " model; define the VM again with another --cpu",
+			 vm->def.cpu, c->qemu_version ? c->qemu_version : "?",
+			 c->qemu_path ? c->qemu_path : c->qemu);
 		return why;
 	}
 	if ((e = owner_can_read(vm, vm->def.kernel))) {

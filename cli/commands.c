@@ -50,6 +50,10 @@ static const struct cli_arg define_args[] = {
 	  "guest memory in MiB, or 2G (256-65536 MiB; default 1024)", NULL },
 	{ "cpus", "N", CLI_COUNT, 0, "cpus", "vCPUs, 1-8 (default 2)",
 	  NULL },
+	{ "cpu", "MODEL", CLI_STRING, 0, "cpu",
+	  "QEMU CPU model: cortex-a57, cortex-a76, neoverse-n1, max, ... "
+	  "(one verged's QEMU offers; default verged's [qemu] cpu, "
+	  "cortex-a57)", NULL },
 	{ "rate", "R", CLI_RATE, 0, "rate",
 	  "guest clock rate: 0.5, 2 or 1/3 (0.01-100; default 1)",
 	  NULL },

@@ -395,6 +395,9 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	kv_addj(&kv, "CPUs", json_object_get(r, "cpus"));
 	fmt_core(json_object_get(r, "core"), buf, sizeof(buf));
 	kv_add(&kv, "Core", buf);
+	snprintf(buf, sizeof(buf), "%s (QEMU %s)", cli_jstr(r, "cpu") ?: "-",
+		 cli_jstr(json_object_get(r, "qemu"), "version") ?: "-");
+	kv_add(&kv, "CPU model", buf);
 	kv_addj(&kv, "Restart", json_object_get(r, "restart"));
 	fmt_bootguard(r, buf, sizeof(buf));
 	kv_add(&kv, "Boot guard", buf);

@@ -4,7 +4,14 @@
 # sudo). Does nothing when everything is already there, so `make check`
 # and `make demo` can call it every time. With --bench, also what `make
 # bench` compares against (wrk, nginx, hyperfine): not needed by the tests.
+# Then QEMU 10 into $CACHE/qemu10 (fetch-qemu10.sh; the system QEMU 7.2
+# stays the default).
 set -eu
+CACHE=${CACHE:-.cache}
+export CACHE
+qemu10() {
+	"$(dirname "$0")/fetch-qemu10.sh"
+}
 PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu qemu-utils
 	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev libinih-dev
@@ -24,7 +31,7 @@ for p in $PKGS; do
 done
 has_arm64=1
 dpkg --print-foreign-architectures | grep -qx arm64 || has_arm64=0
-[ -z "$missing" ] && [ $has_arm64 = 1 ] && exit 0
+[ -z "$missing" ] && [ $has_arm64 = 1 ] && { qemu10; exit 0; }
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -37,3 +44,4 @@ echo "deps: installing:${missing:- (none; adding arm64 lists)}"
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 [ -z "$missing" ] || $SUDO apt-get install -y -q --no-install-recommends $missing
+qemu10

@@ -8,7 +8,7 @@
 set -u
 [ $# -eq 1 ] || { echo "usage: $0 RESULTS" >&2; exit 2; }
 results=$1
-TIERS="unit hv linux host e2e unit-asan host-asan fuzz"
+TIERS="unit hv linux host e2e cores unit-asan host-asan fuzz"
 
 [ -f "$results" ] || { echo "summary: no $results"; results=/dev/null; }
 passed=0 failed=0

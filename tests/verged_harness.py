@@ -168,12 +168,19 @@ class Verged:
         # isolation="off" for a stand-in QEMU (tests/host/fake_qemu.py
         # imports ../mgmt.py, which no jail shows it).
         self.cgroup_parent = "verge-test/" + self.tmp.name
+        # VERGE_QEMU and VERGE_CPU (as in tests/linux) become [qemu]
+        # binary and cpu, unless the test sets them itself.
+        qemu = ""
+        if os.environ.get("VERGE_QEMU") and "binary =" not in config_extra:
+            qemu += "binary = %s\n" % os.environ["VERGE_QEMU"]
+        if os.environ.get("VERGE_CPU") and "cpu =" not in config_extra:
+            qemu += "cpu = %s\n" % os.environ["VERGE_CPU"]
         self.config.write_text(
             "[jail]\nisolation = %s\ncgroup_parent = %s\n"
             "[daemon]\nsocket = %s\nstate_dir = %s\nrun_dir = %s\n"
-            "[qemu]\nhypervisor = %s\n%s"
+            "[qemu]\n%shypervisor = %s\n%s"
             % (isolation, self.cgroup_parent, self.socket, self.state, self.run,
-               build_dir() / "verge-hv.bin", config_extra))
+               qemu, build_dir() / "verge-hv.bin", config_extra))
 
     def start(self, args=(), wait=15.0):
         self.logf = open(self.log, "ab")

@@ -382,5 +382,14 @@ class Fake:
             time.sleep(3600)
 
 
+# What verged asks a QEMU binary at start (agentd/qemu.c, qemu_probe).
+FAKE_CPUS = ["cortex-a53", "cortex-a57", "cortex-a72", "cortex-a76", "max"]
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["-version"]:
+        print("QEMU emulator version 7.2.99 (fake_qemu.py)")
+        sys.exit(0)
+    if sys.argv[1:5] == ["-M", "virt", "-cpu", "help"]:
+        print("Available CPUs:\n" + "".join("  %s\n" % c for c in FAKE_CPUS))
+        sys.exit(0)
     Fake(sys.argv[1:]).run(sys.argv[1:])

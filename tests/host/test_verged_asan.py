@@ -174,15 +174,26 @@ def wait_state(v, name, state, timeout=20):
 
 def test_restart_timer_outlives_no_vm(asan_verged):
     """Issue 12: a crash arms the restart timer; a manual start that
-    exits at once (QEMU is /bin/false here) crashes again while the
+    exits at once (QEMU exits 1 here) crashes again while the
     first restart is pending; vm.undefine then frees the VM. No restart
     timer may still point at it."""
     v = vh.Verged(binary=asan_verged, env=asan_env(),
                   config_extra="binary = /bin/false\n")
     try:
         (v.tmp / "hv.bin").write_bytes(b"hv")
+        # a QEMU for verged's start-up checks (agentd/qemu.c) that, asked
+        # to run a VM, exits at once like /bin/false
+        q = v.tmp / "qemu-false"
+        q.write_text("#!/bin/sh\n"
+                     "[ \"$*\" = -version ] && exec echo 'QEMU emulator "
+                     "version 7.2.0'\n"
+                     "[ \"$*\" = '-M virt -cpu help' ] && exec printf "
+                     "'Available CPUs:\\n  cortex-a57\\n'\n"
+                     "exit 1\n")
+        q.chmod(0o755)
         v.config.write_text(v.config.read_text().replace(
-            str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
+            str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin"))
+            .replace("binary = /bin/false", "binary = %s" % q))
         kernel = v.tmp / "Image"
         kernel.write_bytes(b"k")
         v.start(wait=30)

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # (a QEMU whose console is read while it runs) are shared with tests/linux.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "linux"))
+import linuxvm  # noqa: E402  (VERGE_QEMU, VERGE_CPU)
 
 REPO = Path(__file__).resolve().parents[2]
 BARE = os.environ.get("VERGE_HV_BARE", "") not in ("", "0")
@@ -37,7 +38,7 @@ def guest_bin():
     return build_dir() / "tests" / "guest" / "guest.bin"
 
 
-def _qemu_cmd(cpu="cortex-a57", append="verge.kernel=%s --" % GUEST_ADDR,
+def _qemu_cmd(cpu=None, append="verge.kernel=%s --" % GUEST_ADDR,
               extra_args=()):
     """QEMU running verge-hv.bin with the test guest at 0x44000000.
 
@@ -45,9 +46,9 @@ def _qemu_cmd(cpu="cortex-a57", append="verge.kernel=%s --" % GUEST_ADDR,
     mgmt.qemu_args(path) for the management channel). Under VERGE_HV_BARE
     the guest is started directly at EL1 by a generic loader, without the
     hypervisor."""
-    cmd = [os.environ.get("QEMU", "qemu-system-aarch64"),
+    cmd = [linuxvm.qemu_bin()] + linuxvm.qemu_data_args() + [
            "-M", "virt,gic-version=3" + ("" if BARE else ",virtualization=on"),
-           "-cpu", cpu, "-smp", "2", "-m", "1G", "-nographic", "-no-reboot",
+           "-cpu", cpu or linuxvm.default_cpu(), "-smp", "2", "-m", "1G", "-nographic", "-no-reboot",
            "-device", "loader,file=%s,addr=%s,force-raw=on"
            % (guest_bin(), GUEST_ADDR)]
     if BARE:

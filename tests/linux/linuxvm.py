@@ -32,6 +32,9 @@ BOOT_TIMEOUT = 90
 # Hard limit for any one QEMU (the coreutils `timeout` around it).
 QEMU_LIMIT = 600
 
+# VERGE_QEMU picks the QEMU binary (default $QEMU, else the system's; one
+# unpacked outside /usr, like .cache/qemu10, gets -L and QEMU_MODULE_DIR
+# for its own files), VERGE_CPU the default CPU model (cortex-a57).
 # VERGE_LINUX_BARE=1: run the Linux tests on bare QEMU (no hypervisor) to
 # check the tests themselves; the hypervisor's expectations are skipped.
 BARE = os.environ.get("VERGE_LINUX_BARE", "") not in ("", "0")
@@ -64,9 +67,38 @@ def hv_bin():
 
 
 def qemu_bin():
-    """$VERGE_QEMU, else $QEMU, else the system's qemu-system-aarch64."""
-    return os.environ.get("VERGE_QEMU") or os.environ.get(
-        "QEMU", "qemu-system-aarch64")
+    """The QEMU: $VERGE_QEMU, else $QEMU, else the system's."""
+    return (os.environ.get("VERGE_QEMU") or os.environ.get("QEMU")
+            or "qemu-system-aarch64")
+
+
+def qemu_data_args(qemu=None):
+    """-L DIR for a QEMU unpacked outside /usr (.cache/qemu10, see
+    scripts/fetch-qemu10.sh): its firmware and data files sit in
+    ../share/qemu beside its bin directory. [] for the system QEMU."""
+    q = Path(qemu or qemu_bin())
+    if "/" not in str(q):
+        return []
+    q = q.resolve()
+    if str(q).startswith(("/usr/", "/bin/")):
+        return []
+    data = q.parent.parent / "share" / "qemu"
+    return ["-L", str(data)] if data.is_dir() else []
+
+
+def qemu_env(qemu):
+    """The environment for QEMU binary qemu: a QEMU outside /usr loads its
+    own modules (QEMU_MODULE_DIR), not the system QEMU's."""
+    env = dict(os.environ)
+    if qemu_data_args(qemu):
+        for d in (Path(qemu).resolve().parent.parent / "lib").glob("*/qemu"):
+            env["QEMU_MODULE_DIR"] = str(d)
+    return env
+
+
+def default_cpu():
+    """The CPU model: $VERGE_CPU, else cortex-a57."""
+    return os.environ.get("VERGE_CPU") or "cortex-a57"
 
 
 def qemu10_bin():
@@ -100,9 +132,11 @@ def hv_cmd(cpu=None, smp=2, hv_opts="", guest_append="console=ttyAMA0",
     machine = "virt,virtualization=on,gic-version=3"
     if machine_opts:
         machine += "," + machine_opts
-    cmd = qemu_prefix(qemu or qemu_bin()) + [
+    q = qemu or qemu_bin()
+    cmd = [q] + qemu_data_args(q) + [
            "-M", machine,
-           "-cpu", cpu, "-smp", str(smp), "-m", mem, "-nographic",
+           "-cpu", cpu or default_cpu(), "-smp", str(smp), "-m", mem,
+           "-nographic",
            "-kernel", str(hv_bin()),
            "-device", "loader,file=%s,addr=%s,force-raw=on"
            % (cache / "Image", HV_KERNEL_ADDR),
@@ -112,7 +146,7 @@ def hv_cmd(cpu=None, smp=2, hv_opts="", guest_append="console=ttyAMA0",
     return cmd + list(extra_args)
 
 
-def bare_cmd(cpu="cortex-a57", smp=2, virtualization=True,
+def bare_cmd(cpu=None, smp=2, virtualization=True,
              guest_append="console=ttyAMA0", no_reboot=True, mem="1G",
              extra_args=()):
     """The same kernel and initramfs on QEMU with no hypervisor.
@@ -123,7 +157,8 @@ def bare_cmd(cpu="cortex-a57", smp=2, virtualization=True,
     machine = "virt,gic-version=3"
     if virtualization:
         machine = "virt,virtualization=on,gic-version=3"
-    cmd = [qemu_bin(), "-M", machine, "-cpu", cpu, "-smp", str(smp),
+    cmd = [qemu_bin()] + qemu_data_args() + [
+           "-M", machine, "-cpu", cpu or default_cpu(), "-smp", str(smp),
            "-m", mem, "-nographic", "-kernel", str(cache / "Image"),
            "-initrd", str(initrd_path()), "-append", guest_append]
     if no_reboot:
@@ -146,7 +181,8 @@ class VM:
         self.proc = subprocess.Popen(
             ["timeout", "-s", "KILL", str(limit)] + self.cmd,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True)
+            stderr=subprocess.STDOUT, start_new_session=True,
+            env=qemu_env(self.cmd[0]))
         os.set_blocking(self.proc.stdout.fileno(), False)
 
     # -- reading ---------------------------------------------------------

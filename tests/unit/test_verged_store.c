@@ -75,6 +75,7 @@ static int collect(const struct vm_record *r, void *arg)
 					strdup(r->owner_groups) : NULL;
 		f->first.partition = r->partition ? strdup(r->partition) :
 				     NULL;
+		f->first.cpu = r->cpu ? strdup(r->cpu) : NULL;
 	}
 	return 0;
 }
@@ -147,6 +148,7 @@ static void test_upgrade_v1(void **state)
 	assert_int_equal(f.first.bs.failed, 0);
 	assert_null(f.first.fail_reason);
 	assert_int_equal(bs_check(&f.first.bs), 0);
+	assert_null(f.first.cpu);	/* version 10: verged's [qemu] cpu */
 	/* the old events are still there, uid and all */
 	assert_int_equal(store_events_list(s, "old-vm", 0, 10, &events), 0);
 	assert_int_equal(json_array_size(events), 2);
@@ -298,6 +300,33 @@ static void test_boot_state_stored(void **state)
 		sqlite3_finalize(q);
 		sqlite3_close(db);
 	}
+	store_record_free(&f.first);
+}
+
+/* The CPU model (vm.define cpu) is stored and read back; a VM defined
+ * without one reads NULL (verged's [qemu] cpu). */
+static void test_cpu_stored(void **state)
+{
+	struct vm_record r = {
+		.name = "a-n2", .uuid = "u", .kernel = "/k", .cmdline = "",
+		.memory_mib = 64, .cpus = 1, .restart = "no",
+		.desired = "stopped", .rate_num = 1, .rate_den = 1,
+		.cpu = "neoverse-n2",
+	};
+	struct found f = { 0 };
+	struct store *s;
+
+	(void)state;
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_insert(s, &r), 0);
+	define(s, "zz-default");
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_foreach(s, collect, &f), 0);
+	assert_int_equal(f.count, 2);
+	assert_string_equal(f.first.cpu, "neoverse-n2");
+	store_close(s);
 	store_record_free(&f.first);
 }
 
@@ -522,6 +551,7 @@ int main(void)
 		cmocka_unit_test_setup(test_reports_bounded, setup),
 		cmocka_unit_test_setup(test_watchdog_stored, setup),
 		cmocka_unit_test_setup(test_boot_state_stored, setup),
+		cmocka_unit_test_setup(test_cpu_stored, setup),
 		cmocka_unit_test_setup(test_guestinfo, setup),
 		cmocka_unit_test_setup(test_commit_survives_close, setup),
 		cmocka_unit_test_setup(test_guest_events_kept_apart, setup),

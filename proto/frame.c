@@ -20,7 +20,7 @@ _Static_assert(sizeof(struct vp_hello_reply) == 8, "vp_hello_reply");
 _Static_assert(sizeof(struct vp_rate) == 8, "vp_rate");
 _Static_assert(sizeof(struct vp_step) == 8, "vp_step");
 _Static_assert(sizeof(struct vp_freq) == 8, "vp_freq");
-_Static_assert(sizeof(struct vp_clock) == 88, "vp_clock");
+_Static_assert(sizeof(struct vp_clock) == 96, "vp_clock");
 _Static_assert(sizeof(struct vp_stats) == 128, "vp_stats");
 _Static_assert(sizeof(struct vp_ev_boot) == 16, "vp_ev_boot");
 _Static_assert(sizeof(struct vp_ev_power) == 16, "vp_ev_power");

@@ -12,6 +12,7 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/debug.h>
+#include <core/ecv.h>
 #include <core/hv.h>
 #include <core/panic.h>
 #include <core/pmu.h>
@@ -193,7 +194,15 @@ static void handle_smc(struct cpu *c, struct trap_frame *f, uint64_t esr)
 	psci_handle(c, f);
 }
 
+/* FEAT_ECV: AArch32 EL0 reads of the trapped CNTVCT (core/ecv.c). */
+static void handle_cp15_64(struct cpu *c, struct trap_frame *f, uint64_t esr)
+{
+	if (!ecv_cp15_64(c, f, esr))
+		unknown_trap(c, f, esr);
+}
+
 static const trap_fn ec_handlers[EC_MAX] = {
+	[EC_CP15_64] = handle_cp15_64,
 	[EC_HVC64] = handle_hvc,
 	[EC_SMC64] = handle_smc,
 	[EC_SYSREG] = handle_sysreg,
@@ -202,6 +211,7 @@ static const trap_fn ec_handlers[EC_MAX] = {
 };
 
 static const uint8_t ec_class[EC_MAX] = {
+	[EC_CP15_64] = EXIT_SYSREG,
 	[EC_HVC64] = EXIT_HVC,
 	[EC_SMC64] = EXIT_SMC,
 	[EC_SYSREG] = EXIT_SYSREG,

@@ -4,6 +4,7 @@
 #include <arch/sysreg.h>
 #include <core/console.h>
 #include <core/cpu.h>
+#include <core/ecv.h>
 #include <core/hv.h>
 #include <core/mgmt.h>
 #include <core/timeline.h>
@@ -112,6 +113,7 @@ int vtime_init(uint64_t fg, uint32_t num, uint32_t den)
 	if (r == 0 && num)
 		r = timeline_set_rate(&clk.tl, p, num, den);
 	clk.cntvoff = 0;
+	ecv_init(!timeline_is_natural(&clk.tl));	/* FEAT_ECV: exact mode */
 	return r;
 }
 
@@ -120,11 +122,26 @@ uint64_t vtime_guest_freq(void)
 	return clk.tl.fg;
 }
 
+uint64_t vtime_guest_now(void)
+{
+	return guest_at(now());
+}
+
+uint64_t vtime_host_at(uint64_t g)
+{
+	return host_at(g);
+}
+
+uint64_t vtime_cntvoff(void)
+{
+	return clk.cntvoff;
+}
+
 static void arm_ptimer(struct cpu *c)
 {
-	uint64_t ctl = c->vt.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
+	uint64_t ctl = c->vt.pt.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
 
-	write_sysreg(cntp_cval_el0, host_at(c->vt.cval));
+	write_sysreg(cntp_cval_el0, host_at(c->vt.pt.cval));
 	write_sysreg(cntp_ctl_el0, ctl);
 	c->vt.gen = clk.gen;
 	isb();
@@ -138,39 +155,40 @@ void vtime_cpu_init(struct cpu *c)
 	write_sysreg(cnthctl_el2, 0);	/* trap CNTPCT and CNTP_* */
 	write_sysreg(cntp_ctl_el0, 0);
 	isb();
+	ecv_cpu_init(c);	/* FEAT_ECV: CNTVCT and CNTV_* trapped if due */
 }
 
 /* --- trap-and-scale ------------------------------------------------ */
 
-static uint64_t ptimer_read(struct cpu *c, unsigned key)
+/* op2 of CNTP_* and CNTV_* alike: 0 TVAL, 1 CTL, 2 CVAL. */
+uint64_t vtime_timer_read(const struct vtime_timer *t, unsigned op2)
 {
 	uint64_t g = guest_at(now());
 
-	switch (key) {
-	case CNTP_CVAL_EL0:
-		return c->vt.cval;
-	case CNTP_TVAL_EL0:
-		return (uint64_t)(uint32_t)(c->vt.cval - g);
+	switch (op2) {
+	case 2:
+		return t->cval;
+	case 0:
+		return (uint64_t)(uint32_t)(t->cval - g);
 	default:	/* CTL */
-		return c->vt.ctl | ((c->vt.ctl & CNT_CTL_ENABLE) &&
-				    g >= c->vt.cval ? CTL_ISTATUS : 0);
+		return t->ctl | ((t->ctl & CNT_CTL_ENABLE) &&
+				 g >= t->cval ? CTL_ISTATUS : 0);
 	}
 }
 
-static void ptimer_write(struct cpu *c, unsigned key, uint64_t v)
+void vtime_timer_write(struct vtime_timer *t, unsigned op2, uint64_t v)
 {
-	switch (key) {
-	case CNTP_CVAL_EL0:
-		c->vt.cval = v;
+	switch (op2) {
+	case 2:
+		t->cval = v;
 		break;
-	case CNTP_TVAL_EL0:
-		c->vt.cval = guest_at(now()) + (uint64_t)(int64_t)(int32_t)v;
+	case 0:
+		t->cval = guest_at(now()) + (uint64_t)(int64_t)(int32_t)v;
 		break;
 	default:
-		c->vt.ctl = v & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
+		t->ctl = v & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
 		break;
 	}
-	arm_ptimer(c);
 }
 
 bool vtime_sysreg(struct cpu *c, struct trap_frame *f,
@@ -179,6 +197,8 @@ bool vtime_sysreg(struct cpu *c, struct trap_frame *f,
 	unsigned key = sysreg_key(s);
 	uint64_t *reg = s->reg == 31 ? NULL : &f->x[s->reg];
 
+	if (ecv_sysreg(c, f, s))	/* FEAT_ECV: CNTVCT(SS), CNTPCTSS, CNTV_* */
+		return true;
 	if (key == CNTPCT_EL0) {
 		if (!s->read)
 			return false;
@@ -192,9 +212,10 @@ bool vtime_sysreg(struct cpu *c, struct trap_frame *f,
 	__atomic_fetch_add(&st.timer_traps, 1, __ATOMIC_RELAXED);
 	if (s->read) {
 		if (reg)
-			*reg = ptimer_read(c, key);
+			*reg = vtime_timer_read(&c->vt.pt, s->op2);
 	} else {
-		ptimer_write(c, key, reg ? *reg : 0);
+		vtime_timer_write(&c->vt.pt, s->op2, reg ? *reg : 0);
+		arm_ptimer(c);
 	}
 	return true;
 }
@@ -267,6 +288,8 @@ bool vtime_dilating(void)
 {
 	uint64_t p = now();
 
+	if (ecv_active())	/* exact: CNTVCT is never steered */
+		return false;
 	return !timeline_is_natural(&clk.tl) || p - clk.cntvoff != guest_at(p);
 }
 
@@ -274,7 +297,7 @@ void vtime_tick(struct cpu *c)
 {
 	uint64_t p = now();
 
-	if (c->id != 0)
+	if (c->id != 0 || ecv_active())	/* exact mode: no dilation */
 		return;
 	if (timeline_is_natural(&clk.tl) && p - clk.cntvoff == guest_at(p))
 		return;		/* on G already: nothing to do */
@@ -297,14 +320,23 @@ void vtime_sgi(struct cpu *c)
 	isb();
 	if (c->vt.gen != clk.gen)
 		arm_ptimer(c);
+	ecv_sync(c);	/* FEAT_ECV: traps as CPU 0 set them, vtimer re-armed */
 }
 
 /* --- management ---------------------------------------------------- */
+
+/* FEAT_ECV, G natural again: untrapped CNTVCT = P - CNTVOFF is G. */
+static void natural_cntvoff(void)
+{
+	if (ecv_active() && timeline_is_natural(&clk.tl))
+		clk.cntvoff = clk.tl.p0 - clk.tl.g0;
+}
 
 static void changed(struct cpu *c)
 {
 	clk.gen++;
 	arm_ptimer(c);
+	ecv_changed(c, timeline_is_natural(&clk.tl));
 	if (others_online(c))
 		gic_send_sgi_others(INTID_HV_SGI);
 }
@@ -313,11 +345,15 @@ int vtime_set_rate(uint32_t num, uint32_t den)
 {
 	int r;
 
+	ecv_trap_all(this_cpu());	/* FEAT_ECV: before G changes */
 	write_begin();
 	r = timeline_set_rate(&clk.tl, now(), num, den);
+	natural_cntvoff();
 	write_end();
 	if (r == 0)
 		changed(this_cpu());
+	else	/* nothing changed: traps as they were due */
+		ecv_changed(this_cpu(), timeline_is_natural(&clk.tl));
 	return r;
 }
 
@@ -329,11 +365,15 @@ int vtime_step_ns(uint64_t ns)
 	if (ns == 0 || ns > 86400 * NS_PER_S)
 		return -ERANGE;
 	ticks = (uint64_t)((unsigned __int128)ns * clk.tl.fg / NS_PER_S);
+	ecv_trap_all(this_cpu());	/* FEAT_ECV: before G changes */
 	write_begin();
 	r = timeline_step(&clk.tl, now(), ticks);
+	natural_cntvoff();
 	write_end();
 	if (r == 0)
 		changed(this_cpu());
+	else	/* nothing changed: traps as they were due */
+		ecv_changed(this_cpu(), timeline_is_natural(&clk.tl));
 	return r;
 }
 
@@ -369,5 +409,7 @@ void vtime_get(struct vp_clock *out)
 		.counter_traps = st.counter_traps,
 		.timer_traps = st.timer_traps,
 		.max_error_ticks = st.max_error,
+		.mode = ecv_active() ? VP_CLOCK_EXACT : VP_CLOCK_DILATION,
 	};
+	ecv_stats(&out->counter_traps, &out->timer_traps);
 }

@@ -37,15 +37,20 @@ def guest_bin():
     return build_dir() / "tests" / "guest" / "guest.bin"
 
 
-def _qemu_cmd(cpu="cortex-a57", append="verge.kernel=%s --" % GUEST_ADDR,
-              extra_args=()):
+def _qemu_cmd(cpu=None, append="verge.kernel=%s --" % GUEST_ADDR,
+              extra_args=(), qemu=None):
     """QEMU running verge-hv.bin with the test guest at 0x44000000.
 
     append=None leaves -append out; extra_args are added at the end (e.g.
     mgmt.qemu_args(path) for the management channel). Under VERGE_HV_BARE
     the guest is started directly at EL1 by a generic loader, without the
-    hypervisor."""
-    cmd = [os.environ.get("QEMU", "qemu-system-aarch64"),
+    hypervisor. qemu (a list: binary and its own options) and cpu default
+    to $VERGE_QEMU (else $QEMU, else the system's) and $VERGE_CPU (else
+    cortex-a57)."""
+    qemu = qemu or [os.environ.get("VERGE_QEMU")
+                    or os.environ.get("QEMU", "qemu-system-aarch64")]
+    cpu = cpu or os.environ.get("VERGE_CPU", "cortex-a57")
+    cmd = list(qemu) + [
            "-M", "virt,gic-version=3" + ("" if BARE else ",virtualization=on"),
            "-cpu", cpu, "-smp", "2", "-m", "1G", "-nographic", "-no-reboot",
            "-device", "loader,file=%s,addr=%s,force-raw=on"

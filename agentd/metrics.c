@@ -125,6 +125,14 @@ static bool jailed(const struct vm *vm, double now, double *ret)
 	return true;
 }
 
+/* Known once the running hypervisor has reported it. */
+static bool clock_exact(const struct vm *vm, double now, double *ret)
+{
+	(void)now;
+	*ret = vm->clock_mode == VP_CLOCK_EXACT;
+	return vm->clock_mode >= 0;
+}
+
 /* The per-VM families, in the order /metrics prints them. */
 static const struct {
 	const char *name, *type, *help;
@@ -149,6 +157,9 @@ static const struct {
 	[MF_JAILED] = { "verge_vm_jailed", "gauge",
 		"1 if the VM's QEMU runs in a jail, 0 with [jail] isolation ="
 		" off.", jailed },
+	[MF_CLOCK_EXACT] = { "verge_vm_clock_exact", "gauge",
+		"1: the guest's virtual counter is trapped and scaled exactly"
+		" (FEAT_ECV); 0: it is dilated.", clock_exact },
 };
 
 static void vm_label(struct buf *l, const struct vm *vm, const char *key,

@@ -119,7 +119,8 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 	const char *strs[] = { host, vm->json_static, r->desired,
 			       vm->agent_detect, vm->agent_hostname };
 	int64_t nums[] = { vm->state, vm->pid, vm->boots, r->id,
-			   r->rate_num, r->rate_den, (int64_t)r->freq_hz };
+			   r->rate_num, r->rate_den, (int64_t)r->freq_hz,
+			   vm->clock_mode };
 	double times[] = { vm->started_at, vm->agent_at };
 	uint64_t h = FNV_OFFSET;
 	size_t i;

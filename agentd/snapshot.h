@@ -30,7 +30,7 @@ struct rest_body {
 
 /* The per-VM families of /metrics (metrics.c prints them in order). */
 enum { MF_STATE, MF_UPTIME, MF_BOOTS, MF_RATE, MF_FREQ, MF_AGENT_AGE,
-       MF_EXITS, MF_JAILED, MF_COUNT };
+       MF_EXITS, MF_JAILED, MF_CLOCK_EXACT, MF_COUNT };
 
 /*
  * Everything serialized for one VM. Shared by the snapshots that follow

@@ -104,6 +104,18 @@ const char *vp_type_name(uint8_t type)
 	return t ? t->name : "UNKNOWN";
 }
 
+const char *vp_clock_mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case VP_CLOCK_DILATION:
+		return "dilation";
+	case VP_CLOCK_EXACT:
+		return "exact";
+	default:
+		return "unknown";
+	}
+}
+
 /* Reflected IEEE 802.3 polynomial 0xedb88320, four bits at a time. */
 static const uint32_t crc_nibble[16] = {
 	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac,

@@ -273,4 +273,6 @@ int vp_payload_size(uint8_t type, uint16_t flags);
 /* 1 for the held event types (EV_BOOT, EV_POWER), else 0. */
 int vp_event_held(uint8_t type);
 const char *vp_type_name(uint8_t type);
+/* "exact", "dilation", or "unknown" for a value this build does not know. */
+const char *vp_clock_mode_name(uint32_t mode);
 #endif

@@ -10,11 +10,9 @@ QEMU 10 is taken from $VERGE_QEMU10 or the cache (.cache/qemu10, unpacked
 from Debian's bookworm-backports); without it these tests are skipped.
 """
 
-import os
 import re
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
@@ -29,19 +27,9 @@ ECV_TESTS = ["boot_el", "ecv_present", "vcounter_exact", "vcounter_el0",
              "vtimer_exact", "vtimer_rearm"]
 
 
-def qemu10():
-    """[binary, -L, data dir] of QEMU 10, or None."""
-    env = os.environ.get("VERGE_QEMU10")
-    root = Path(env) if env else linuxvm.cache_dir() / "qemu10"
-    binary = root / "usr/bin/qemu-system-aarch64"
-    if not binary.exists():
-        return None
-    return [str(binary), "-L", str(root / "usr/share/qemu")]
-
-
 @pytest.fixture(scope="module")
 def q10():
-    q = qemu10()
+    q = linuxvm.qemu10()
     if q is None:
         pytest.skip("no QEMU 10 at %s (FEAT_ECV needs QEMU >= 9 `-cpu max`)"
                     % (linuxvm.cache_dir() / "qemu10/usr/bin"))

@@ -67,16 +67,29 @@ def qemu_bin():
     return os.environ.get("QEMU", "qemu-system-aarch64")
 
 
+def qemu10():
+    """[binary, -L, data dir] of QEMU 10 ($VERGE_QEMU10, else the cache's
+    qemu10, unpacked from Debian's bookworm-backports), or None."""
+    env = os.environ.get("VERGE_QEMU10")
+    root = Path(env) if env else cache_dir() / "qemu10"
+    binary = root / "usr/bin/qemu-system-aarch64"
+    if not binary.exists():
+        return None
+    return [str(binary), "-L", str(root / "usr/share/qemu")]
+
+
 def hv_cmd(cpu="cortex-a57", smp=2, hv_opts="", guest_append="console=ttyAMA0",
-           no_reboot=True, mem="1G", extra_args=()):
+           no_reboot=True, mem="1G", extra_args=(), qemu=None):
     """QEMU running verge-hv.bin, which boots the Debian kernel at EL1.
 
     The hypervisor's options come before `--`, the guest's command line
-    after it. extra_args are more QEMU options (e.g. mgmt.qemu_args())."""
+    after it. extra_args are more QEMU options (e.g. mgmt.qemu_args());
+    qemu, a list (binary and its own options), replaces $QEMU."""
     cache = cache_dir()
     append = " ".join(x for x in ("verge.kernel=" + HV_KERNEL_ADDR, hv_opts,
                                   "--", guest_append) if x)
-    cmd = [qemu_bin(), "-M", "virt,virtualization=on,gic-version=3",
+    cmd = list(qemu or [qemu_bin()]) + [
+           "-M", "virt,virtualization=on,gic-version=3",
            "-cpu", cpu, "-smp", str(smp), "-m", mem, "-nographic",
            "-kernel", str(hv_bin()),
            "-device", "loader,file=%s,addr=%s,force-raw=on"

@@ -325,6 +325,16 @@ static void test_buffer_full(void **state)
 	assert_int_equal(vp_decoder_push(&dec, buf, 0), 0);
 }
 
+/* The clock mode names verged, the CLI and verge-mgmt show. */
+static void test_clock_mode_names(void **state)
+{
+	(void)state;
+	assert_string_equal(vp_clock_mode_name(VP_CLOCK_DILATION), "dilation");
+	assert_string_equal(vp_clock_mode_name(VP_CLOCK_EXACT), "exact");
+	assert_string_equal(vp_clock_mode_name(2), "unknown");
+	assert_int_equal(offsetof(struct vp_clock, mode), 88);
+}
+
 static void test_payload_sizes(void **state)
 {
 	static const struct {
@@ -358,7 +368,7 @@ static void test_payload_sizes(void **state)
 		assert_string_not_equal(vp_type_name(want[i].type), "UNKNOWN");
 	}
 	assert_int_equal(vp_payload_size(VP_EV_BOOT, VP_F_EVENT), 16);
-	assert_int_equal(vp_payload_size(VP_EV_CLOCK, VP_F_EVENT), 88);
+	assert_int_equal(vp_payload_size(VP_EV_CLOCK, VP_F_EVENT), 96);
 	assert_int_equal(vp_payload_size(0x7f, 0), -1);
 	assert_int_equal(vp_payload_size(0, VP_F_REPLY), -1);
 	assert_string_equal(vp_type_name(VP_CLOCK_SET_RATE), "CLOCK_SET_RATE");
@@ -507,6 +517,7 @@ int main(void)
 		cmocka_unit_test_setup(test_two_frames_one_push, setup),
 		cmocka_unit_test_setup(test_buffer_full, setup),
 		cmocka_unit_test(test_payload_sizes),
+		cmocka_unit_test(test_clock_mode_names),
 		cmocka_unit_test(test_encode_refuses),
 		cmocka_unit_test_setup(test_fuzz, setup),
 	};

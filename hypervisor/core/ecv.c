@@ -194,7 +194,9 @@ static bool cond_holds(unsigned cond, uint64_t spsr)
 	return (cond & 1) ? !r : r;
 }
 
-/* MRRC p15, 1 (CNTVCT) or 9 (CNTVCTSS), Rt, Rt2, c14 from AArch32 EL0. */
+/* MRRC p15, opc1, Rt, Rt2, c14 from AArch32 EL0: opc1 1 CNTVCT, 9
+ * CNTVCTSS, and 0 CNTPCT, 8 CNTPCTSS (trapped by CNTHCTL_EL2.EL1PCTEN
+ * where the guest lets EL0 read them): all read G. */
 bool ecv_cp15_64(struct cpu *c, struct trap_frame *f, uint64_t esr)
 {
 	uint32_t iss = esr_iss(esr);
@@ -204,7 +206,7 @@ bool ecv_cp15_64(struct cpu *c, struct trap_frame *f, uint64_t esr)
 
 	(void)c;
 	if (esr_ec(esr) != EC_CP15_64 || !(iss & 1) || crm != 14 ||
-	    (opc1 != 1 && opc1 != 9) || rt > 14 || rt2 > 14)
+	    (opc1 & 7) > 1 || rt > 14 || rt2 > 14)
 		return false;
 	if (!(iss >> 24 & 1) || cond_holds(iss >> 20 & 0xf, f->spsr)) {
 		count(&ecv.counter_traps);

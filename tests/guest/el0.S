@@ -87,6 +87,10 @@ el0_cntvct:
 el0_a32_cntvct:
 	.inst	0xec510f1e		/* mrrc p15, 1, r0, r1, c14 */
 	.inst	0xef000000		/* svc #0 */
+	.global	el0_a32_cntpct
+el0_a32_cntpct:
+	.inst	0xec510f0e		/* mrrc p15, 0, r0, r1, c14 */
+	.inst	0xef000000		/* svc #0 */
 
 	.bss
 	.balign	8

@@ -19,6 +19,7 @@
 #define LATE_SHARE	4	/* at most 1/4 of the interval late */
 #define REARM_MS	1000	/* guest time */
 #define WAIT_MS		20000	/* host time */
+#define CNTKCTL_EL0PCTEN (1u << 0)
 #define CNTKCTL_EL0VCTEN (1u << 1)
 #define CNTV_CTL_ISTATUS (1u << 2)
 #define EC_SVC64	0x15
@@ -146,17 +147,18 @@ static bool el0_read(bool a32, char *pc, struct gclk *a, struct gclk *b,
 	return true;
 }
 
-extern char el0_cntvct[], el0_a32_cntvct[];
+extern char el0_cntvct[], el0_a32_cntvct[], el0_a32_cntpct[];
 
 /* EL0 may read CNTVCT (CNTKCTL_EL1.EL0VCTEN, as Linux sets it for the
- * vDSO): the read traps to EL2, not to EL1, and is G(P). */
+ * vDSO): the read traps to EL2, not to EL1, and is G(P). So is an
+ * AArch32 EL0 read of CNTPCT where EL0PCTEN lets EL0 read it. */
 void test_vcounter_el0(void)
 {
 	uint64_t kctl = read_sysreg(cntkctl_el1), v;
 	bool a32 = (read_sysreg(id_aa64pfr0_el1) & 0xf) == 2;
 	struct gclk a, b;
 
-	write_sysreg(cntkctl_el1, kctl | CNTKCTL_EL0VCTEN);
+	write_sysreg(cntkctl_el1, kctl | CNTKCTL_EL0VCTEN | CNTKCTL_EL0PCTEN);
 	isb();
 	for (unsigned i = 0; i < 100; i++) {
 		if (!el0_read(false, el0_cntvct, &a, &b, &v) ||
@@ -166,6 +168,9 @@ void test_vcounter_el0(void)
 			continue;
 		if (!el0_read(true, el0_a32_cntvct, &a, &b, &v) ||
 		    !in_bracket("AArch32 EL0 MRRC CNTVCT", &v, 1, &a, &b))
+			break;
+		if (!el0_read(true, el0_a32_cntpct, &a, &b, &v) ||
+		    !in_bracket("AArch32 EL0 MRRC CNTPCT", &v, 1, &a, &b))
 			break;
 	}
 	write_sysreg(cntkctl_el1, kctl);

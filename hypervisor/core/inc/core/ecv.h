@@ -31,7 +31,7 @@ void ecv_cpu_init(struct cpu *c);
 /* CNTVCT(SS)_EL0, CNTPCTSS_EL0, CNTV_* traps; false: not one of them. */
 bool ecv_sysreg(struct cpu *c, struct trap_frame *f,
 		const struct sysreg_info *s);
-/* AArch32 EL0 MRRC of CNTVCT/CNTVCTSS (EC 0x04); false: not one. */
+/* AArch32 EL0 MRRC of CNT[PV]CT(SS) (EC 0x04); false: not one. */
 bool ecv_cp15_64(struct cpu *c, struct trap_frame *f, uint64_t esr);
 void ecv_trap_all(struct cpu *c);
 void ecv_changed(struct cpu *c, bool natural);

@@ -43,12 +43,14 @@ static bool trapping(void)
 	return read_sysreg(cnthctl_el2) & CNTHCTL_EL1TVCT;
 }
 
-/* The guest's CNTV_CVAL as a host deadline, in CNTVCT terms. */
+/* The guest's CNTV_CVAL as a host deadline, in CNTVCT terms (a deadline
+ * already passed: 0, met at once). */
 static void arm_vtimer(struct cpu *c)
 {
 	uint64_t off = read_sysreg(cntvoff_el2);
+	uint64_t p = vtime_host_at(c->vt.vt.cval);
 
-	write_sysreg(cntv_cval_el0, vtime_host_at(c->vt.vt.cval) - off);
+	write_sysreg(cntv_cval_el0, p > off ? p - off : 0);
 	write_sysreg(cntv_ctl_el0, c->vt.vt.ctl);
 	isb();
 }
@@ -69,6 +71,7 @@ static void apply(struct cpu *c)
 		c->vt.vt.ctl = read_sysreg(cntv_ctl_el0) &
 			       (CNT_CTL_ENABLE | CNT_CTL_IMASK);
 		write_sysreg(cnthctl_el2, hctl | TRAP_BITS);
+		write_sysreg(cntvoff_el2, 0);	/* trapped: armed in P */
 		isb();
 		arm_vtimer(c);
 	} else if (!ecv.trap && (hctl & CNTHCTL_EL1TVCT)) {
@@ -125,8 +128,9 @@ void ecv_trap_all(struct cpu *c)
 	}
 }
 
-/* G changed (CPU 0): traps off if G is natural; the caller sends the
- * SGI after which the other CPUs follow (ecv_sync). */
+/* G changed (CPU 0): traps off if natural (G natural and not ahead of
+ * P, vtime.c); the caller sends the SGI after which the other CPUs
+ * follow (ecv_sync). */
 void ecv_changed(struct cpu *c, bool natural)
 {
 	if (!ecv.active)

@@ -325,18 +325,29 @@ void vtime_sgi(struct cpu *c)
 
 /* --- management ---------------------------------------------------- */
 
-/* FEAT_ECV, G natural again: untrapped CNTVCT = P - CNTVOFF is G. */
+/*
+ * FEAT_ECV: the traps can be off when G is natural and not ahead of P;
+ * then CNTVOFF = P - G keeps the untrapped CNTVCT on G. Not ahead: a
+ * CNTVOFF that wraps (G > P) is fine for the architecture, but QEMU's
+ * virtual timer then never fires (it takes CVAL + CNTVOFF without the
+ * wrap). Trapped, CNTVOFF is 0 and the timer is armed in P.
+ */
+static bool ecv_untrap_ok(void)
+{
+	return timeline_is_natural(&clk.tl) && clk.tl.p0 >= clk.tl.g0;
+}
+
 static void natural_cntvoff(void)
 {
-	if (ecv_active() && timeline_is_natural(&clk.tl))
-		clk.cntvoff = clk.tl.p0 - clk.tl.g0;
+	if (ecv_active())
+		clk.cntvoff = ecv_untrap_ok() ? clk.tl.p0 - clk.tl.g0 : 0;
 }
 
 static void changed(struct cpu *c)
 {
 	clk.gen++;
 	arm_ptimer(c);
-	ecv_changed(c, timeline_is_natural(&clk.tl));
+	ecv_changed(c, ecv_untrap_ok());
 	if (others_online(c))
 		gic_send_sgi_others(INTID_HV_SGI);
 }
@@ -353,7 +364,7 @@ int vtime_set_rate(uint32_t num, uint32_t den)
 	if (r == 0)
 		changed(this_cpu());
 	else	/* nothing changed: traps as they were due */
-		ecv_changed(this_cpu(), timeline_is_natural(&clk.tl));
+		ecv_changed(this_cpu(), ecv_untrap_ok());
 	return r;
 }
 
@@ -373,7 +384,7 @@ int vtime_step_ns(uint64_t ns)
 	if (r == 0)
 		changed(this_cpu());
 	else	/* nothing changed: traps as they were due */
-		ecv_changed(this_cpu(), timeline_is_natural(&clk.tl));
+		ecv_changed(this_cpu(), ecv_untrap_ok());
 	return r;
 }
 

@@ -8,7 +8,8 @@
  * physical counter and timer are handled (vtime.c): no stalls, no
  * rendezvous, no CNTVOFF steps. While G is natural (one guest tick per
  * host tick: rate 1 at the host's frequency, or a presented frequency
- * alone) nothing traps and CNTVOFF_EL2 = P - G keeps CNTVCT on G.
+ * alone) and not ahead of P, nothing traps and CNTVOFF_EL2 = P - G keeps
+ * CNTVCT on G. Trapped, CNTVOFF_EL2 is 0.
  *
  * A change of G goes: ecv_trap_all() (every vCPU traps before G moves,
  * so no vCPU reads an untrapped CNTVCT ahead of the new G), the change,

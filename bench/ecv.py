@@ -51,8 +51,9 @@ def one_mode(q10, hv_opts, window):
     sock = os.path.join(tempfile.mkdtemp(prefix="verge-bench-ecv-"),
                         "mgmt.sock")
     vm = linuxvm.VM(linuxvm.hv_cmd(qemu=q10, cpu=CPU, hv_opts=hv_opts,
-                                   extra_args=mgmt.qemu_args(sock)))
-    rows = []
+                                   extra_args=mgmt.qemu_args(sock)),
+                    limit=1800)
+    rows, mode = [], "(unknown)"
     try:
         linuxvm.boot(vm)
         with mgmt.Mgmt(sock).connect() as c:
@@ -76,6 +77,11 @@ def one_mode(q10, hv_opts, window):
                              clk["stalled_ticks"] * 1e3 / clk["host_freq"],
                              ns, float(lat.group(1)), float(lat.group(2))))
             c.set_rate(1, 1)
+    except (linuxvm.VMError, OSError) as e:
+        # A dilated guest at rate 0.1 on a loaded host may not make it:
+        # keep the rows measured so far and say why the others are missing.
+        print("bench/ecv.py: %s mode stopped after %d rates: %s" % (
+            mode, len(rows), str(e).splitlines()[0]))
     finally:
         vm.kill()
     return mode, rows
@@ -94,7 +100,7 @@ def main():
     ok = True
     for opts in ("", "verge.dilate=1"):
         mode, rows = one_mode(q10, opts, args.window)
-        base = rows[0][5] or 1
+        base = (rows[0][5] if rows else 0) or 1
         print("\nguest clock, %s mode (QEMU 10 max, Linux -smp 2, host "
               "windows of %.0f s)" % (mode, args.window))
         print("  %6s %10s %9s %12s %11s %14s %9s %9s" % (
@@ -106,8 +112,8 @@ def main():
                                          ns / base, ns, p50, p99))
         print("  (gettime ratio: a guest clock_gettime in host time against"
               " rate 1 of the same run; latency in guest time)")
-        ok &= all(abs(r[2]) < (0.1 if mode == "exact" else 1.0)
-                  for r in rows)
+        ok &= len(rows) == len(RATES) and all(
+            abs(r[2]) < (0.1 if mode == "exact" else 1.0) for r in rows)
     return 0 if ok else 1
 
 

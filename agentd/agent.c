@@ -770,6 +770,18 @@ void vm_hv_lost(void *arg, uint64_t n)
 	held_recorded(vm);
 }
 
+/* The clock mode (exact or dilation), asked for at every connection. */
+static void clock_mode_done(void *arg, int err, const struct vp_frame *f)
+{
+	struct vm *vm = arg;
+	struct vp_clock clk;
+
+	if (err || !f || f->hdr.len != sizeof(clk))
+		return;
+	memcpy(&clk, f->payload, sizeof(clk));
+	vm->clock_mode = (int)clk.mode;
+}
+
 void vm_hv_event(void *arg, const struct vp_frame *f)
 {
 	struct vm *vm = arg;
@@ -804,7 +816,10 @@ void vm_hv_event(void *arg, const struct vp_frame *f)
 	case VP_EV_WDT_REFRESH:
 		on_wdt_refresh(vm, f);
 		break;
-	default:	/* EV_CLOCK, EV_POWER: QMP and the methods cover them */
+	case VP_EV_CLOCK:
+		clock_mode_done(vm, 0, f);
+		break;
+	default:	/* EV_POWER: QMP covers it */
 		break;
 	}
 	if (vp_event_held(f->hdr.type) && f->hdr.seq)
@@ -824,8 +839,13 @@ void vm_hv_state(void *arg, bool up)
 
 	log_info("%s: management channel %s", vm->def.name,
 		 up ? "connected" : "lost");
-	if (up)
+	vm->clock_mode = -1;
+	if (up) {
 		push_all_guestinfo(vm);
-	else
+		if (hvlink_request(vm->hv, VP_CLOCK_GET, NULL, 0,
+				   clock_mode_done, vm))
+			log_warn("%s: cannot ask the clock mode", vm->def.name);
+	} else {
 		vm_tclo_cancel_all(vm, "the management channel was lost");
+	}
 }

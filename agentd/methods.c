@@ -1018,6 +1018,7 @@ static void hv_call_done(void *arg, int err, const struct vp_frame *f)
 		return;
 	}
 	memcpy(&clk, f->payload, sizeof(clk));
+	vm->clock_mode = (int)clk.mode;
 	if (h->num || h->store_freq) {
 		if (h->num) {
 			vm->def.rate_num = h->num;

@@ -147,6 +147,14 @@ static bool rollbacks(const struct vm *vm, double now, double *ret)
 	return true;
 }
 
+/* Known once the running hypervisor has reported it. */
+static bool clock_exact(const struct vm *vm, double now, double *ret)
+{
+	(void)now;
+	*ret = vm->clock_mode == VP_CLOCK_EXACT;
+	return vm->clock_mode >= 0;
+}
+
 /* The per-VM families, in the order /metrics prints them. */
 static const struct {
 	const char *name, *type, *help;
@@ -179,6 +187,9 @@ static const struct {
 		boot_failures },
 	[MF_ROLLBACKS] = { "verge_vm_image_rollbacks_total", "counter",
 		"Rollbacks to the committed image slot.", rollbacks },
+	[MF_CLOCK_EXACT] = { "verge_vm_clock_exact", "gauge",
+		"1: the guest's virtual counter is trapped and scaled exactly"
+		" (FEAT_ECV); 0: it is dilated.", clock_exact },
 };
 
 static void vm_label(struct buf *l, const struct vm *vm, const char *key,

@@ -132,7 +132,7 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 			   r->bs.good, r->bs.trial_ok, r->bs.filled,
 			   r->bs.booted, r->bs.failed, r->bs.boots_ok,
 			   r->bs.boots_failed, r->bs.rollbacks,
-			   r->attempt_pid, r->fail_stage };
+			   r->attempt_pid, r->fail_stage, vm->clock_mode };
 	double times[] = { vm->started_at, vm->agent_at, r->fail_at,
 			   r->slot[0].set_at, r->slot[1].set_at };
 	uint64_t h = FNV_OFFSET;

@@ -101,6 +101,7 @@ struct vm *vm_new(struct verged *d, const struct vm_record *r)
 		return NULL;
 	vm->d = d;
 	vm->pidfd = -1;
+	vm->clock_mode = -1;
 	vm->def = *r;
 	vm->def.name = dup_or_null(r->name);
 	vm->def.uuid = dup_or_null(r->uuid);
@@ -724,8 +725,12 @@ json_t *vm_clock_json(const struct vm *vm, const void *clock)
 		json_object_set_new(j, "freq_hz",
 				    json_integer((json_int_t)vm->def.freq_hz));
 		json_object_set_new(j, "live", json_false());
+		if (vm->clock_mode >= 0)	/* the running hypervisor's */
+			json_object_set_new(j, "mode", json_string(
+				vp_clock_mode_name((uint32_t)vm->clock_mode)));
 		return j;
 	}
+	json_object_set_new(j, "mode", json_string(vp_clock_mode_name(c->mode)));
 #define SET(k, v) json_object_set_new(j, k, json_integer((json_int_t)(v)))
 	SET("freq_hz", c->guest_freq);
 	SET("next_freq_hz", c->next_freq);

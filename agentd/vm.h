@@ -56,6 +56,7 @@ struct vm {
 	int pidfd;
 	struct qmp *qmp;
 	struct hvlink *hv;
+	int clock_mode;		/* enum vp_clock_mode last reported, -1: none */
 	uv_timer_t *stop_timer;	/* power button again, then the deadline */
 	uint64_t stop_deadline;	/* uv_now() ms: kill from then on */
 	uv_timer_t *restart_timer;

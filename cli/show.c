@@ -481,6 +481,8 @@ void show_clock(struct cli_ctx *ctx, json_t *r)
 	kv_add(&kv, "Rate", buf);
 	fmt_guest_freq(r, "freq_hz", buf, sizeof(buf));
 	kv_add(&kv, "Frequency", buf);
+	if (cli_jstr(r, "mode"))	/* exact (FEAT_ECV) or dilation */
+		kv_add(&kv, "Mode", cli_jstr(r, "mode"));
 	if (!live) {
 		kv_add(&kv, "Live", "no: the VM is not running; these settings "
 		       "apply when it starts");

@@ -58,6 +58,18 @@ $(GA_HOLD): tests/linux/bdhold.c $(patsubst %,$(GA_DIR)/aarch64/%.o,msgchan \
 
 -include $(GA_HOLD).d
 
+# tests/linux/clockpair: Linux's clock against host time (tests/linux/
+# test_ecv.py), through the agent's backdoor code.
+GA_PAIR := $(O)/tests/linux/clockpair
+LINUX_TOOLS += $(GA_PAIR)
+all: $(GA_PAIR)
+
+$(GA_PAIR): tests/linux/clockpair.c $(patsubst %,$(GA_DIR)/aarch64/%.o,\
+		backdoor backdoor_aarch64 guard)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^
+
 # Host unit tests of the pure parts (tests/unit/test_guest_agent.c).
 GA_HOST      := $(O)/host/guest-agent
 GA_UNIT      := $(UNIT_DIR)/test_guest_agent

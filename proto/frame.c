@@ -21,7 +21,7 @@ _Static_assert(sizeof(struct vp_hello_cpu) == 16, "vp_hello_cpu");
 _Static_assert(sizeof(struct vp_rate) == 8, "vp_rate");
 _Static_assert(sizeof(struct vp_step) == 8, "vp_step");
 _Static_assert(sizeof(struct vp_freq) == 8, "vp_freq");
-_Static_assert(sizeof(struct vp_clock) == 88, "vp_clock");
+_Static_assert(sizeof(struct vp_clock) == 96, "vp_clock");
 _Static_assert(sizeof(struct vp_stats) == 128, "vp_stats");
 _Static_assert(sizeof(struct vp_ev_boot) == 16, "vp_ev_boot");
 _Static_assert(sizeof(struct vp_ev_power) == 16, "vp_ev_power");
@@ -133,6 +133,18 @@ const char *vp_type_name(uint8_t type)
 	const struct vp_type_info *t = type_info(type);
 
 	return t ? t->name : "UNKNOWN";
+}
+
+const char *vp_clock_mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case VP_CLOCK_DILATION:
+		return "dilation";
+	case VP_CLOCK_EXACT:
+		return "exact";
+	default:
+		return "unknown";
+	}
 }
 
 /* Reflected IEEE 802.3 polynomial 0xedb88320, four bits at a time. */

@@ -35,11 +35,12 @@ WDT_REFRESH = struct.Struct("<4I")      # struct vp_ev_wdt_refresh
 WDT_WHAT = {1: "stage", 2: "ws0", 3: "expired"}
 WDT_STAGE = {1: "power-on", 2: "os-loading", 3: "handed-off"}
 
-CLOCK = struct.Struct("<5Q2I5Q")        # struct vp_clock, 88 bytes
+CLOCK = struct.Struct("<5Q2I5Q2I")      # struct vp_clock, 96 bytes
 CLOCK_FIELDS = ("host_counter", "host_freq", "guest_counter", "guest_freq",
                 "next_freq", "rate_num", "rate_den", "cntvoff",
                 "stalled_ticks", "counter_traps", "timer_traps",
-                "max_error_ticks")
+                "max_error_ticks", "mode", "reserved")
+CLOCK_MODES = {0: "dilation", 1: "exact"}     # enum vp_clock_mode
 STATS = struct.Struct("<16Q")           # struct vp_stats, 128 bytes
 # Held events (EV_BOOT, EV_POWER, EV_WATCHDOG): seq in the header, payload
 # {u32, u32, u64 boot_id}; EVENTS_ACK {u64 boot_id, u32 seq, u32 flags}
@@ -51,7 +52,7 @@ ACK_REPLAY = 0x1
 EVQ_DEPTH = 32
 EXIT_NAMES = ("irq", "sgi", "tick", "maint", "hvc", "smc", "sysreg", "dabt",
               "iabt", "other")
-assert CLOCK.size == 88 and STATS.size == 128
+assert CLOCK.size == 96 and STATS.size == 128
 
 
 class MgmtError(Exception):

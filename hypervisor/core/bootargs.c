@@ -35,6 +35,7 @@ static const struct option options[] = {
 	NUM("verge.freq", freq, 1000, UINT32_MAX, false),
 	NUM("verge.ptimer", ptimer, 0, 1, false),
 	NUM("verge.acpi", acpi, 0, 1, false),
+	NUM("verge.dilate", dilate, 0, 1, false),
 	NUM("verge.wdt", wdt_s, 0, 3600, false),
 	NUM("verge.wdt_loader", wdt_loader, 0, 1, false),
 	{ "verge.rate", parse_rate, 0, 0, 0, 0, false, NULL },

@@ -11,6 +11,8 @@
 #include <core/backdoor_trap.h>
 #include <core/console.h>
 #include <core/cpu.h>
+#include <core/debug.h>
+#include <core/ecv.h>
 #include <core/hv.h>
 #include <core/panic.h>
 #include <core/sysreg_trap.h>
@@ -41,6 +43,8 @@ static const struct sysreg_trap sysreg_traps[] = {
 	/* CNTPCT_EL0, CNTP_*_EL0 (CNTHCTL_EL2.EL1PCTEN/EL1PCEN) */
 	{ SYSREG_KEY(3, 3, 14, 0, 0), SYSREG_M_CRM, vtime_sysreg },
 	{ SYSREG_KEY(3, 3, 14, 2, 0), SYSREG_M_CRM, vtime_sysreg },
+	/* CNTV_*_EL0 (FEAT_ECV: CNTHCTL_EL2.EL1TVT, core/ecv.c) */
+	{ SYSREG_KEY(3, 3, 14, 3, 0), SYSREG_M_CRM, vtime_sysreg },
 	/* debug and DCC registers, the backdoor (MDCR_EL2.TDA) */
 	{ SYSREG_KEY(2, 0, 0, 0, 0), SYSREG_M_OP0, debug_sysreg },
 	/* PMU registers (MDCR_EL2.TPM) */
@@ -168,8 +172,16 @@ static void handle_wfx(struct cpu *c, struct trap_frame *f, uint64_t esr)
 		vtime_idle(c);
 }
 
+/* FEAT_ECV: AArch32 EL0 reads of the trapped CNTVCT (core/ecv.c). */
+static void handle_cp15_64(struct cpu *c, struct trap_frame *f, uint64_t esr)
+{
+	if (!ecv_cp15_64(c, f, esr))
+		unknown_trap(c, f, esr);
+}
+
 static const trap_fn ec_handlers[EC_MAX] = {
 	[EC_WFX] = handle_wfx,
+	[EC_CP15_64] = handle_cp15_64,
 	[EC_HVC64] = handle_hvc,
 	[EC_SMC64] = handle_smc,
 	[EC_SYSREG] = handle_sysreg,
@@ -179,6 +191,7 @@ static const trap_fn ec_handlers[EC_MAX] = {
 
 static const uint8_t ec_class[EC_MAX] = {
 	[EC_WFX] = EXIT_OTHER,
+	[EC_CP15_64] = EXIT_SYSREG,
 	[EC_HVC64] = EXIT_HVC,
 	[EC_SMC64] = EXIT_SMC,
 	[EC_SYSREG] = EXIT_SYSREG,

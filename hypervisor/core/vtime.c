@@ -6,6 +6,7 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/dilation.h>
+#include <core/ecv.h>
 #include <core/hv.h>
 #include <core/mgmt.h>
 #include <core/sysreg_trap.h>
@@ -116,6 +117,7 @@ int vtime_init(uint64_t fg, uint32_t num, uint32_t den)
 	if (r == 0 && num)
 		r = timeline_set_rate(&clk.tl, p, num, den);
 	clk.cntvoff = 0;
+	ecv_init(!timeline_is_natural(&clk.tl));	/* FEAT_ECV: exact mode */
 	return r;
 }
 
@@ -134,11 +136,26 @@ bool vtime_cntfrq_writable(void)
 	return cntfrq_writable(pfr0);
 }
 
+uint64_t vtime_guest_now(void)
+{
+	return guest_at(now());
+}
+
+uint64_t vtime_host_at(uint64_t g)
+{
+	return host_at(g);
+}
+
+uint64_t vtime_cntvoff(void)
+{
+	return clk.cntvoff;
+}
+
 static void arm_ptimer(struct cpu *c)
 {
-	uint64_t ctl = c->vt.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
+	uint64_t ctl = c->vt.pt.ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
 
-	write_sysreg(cntp_cval_el0, host_at(c->vt.cval));
+	write_sysreg(cntp_cval_el0, host_at(c->vt.pt.cval));
 	write_sysreg(cntp_ctl_el0, ctl);
 	c->vt.gen = clk.gen;
 	isb();
@@ -153,39 +170,40 @@ void vtime_cpu_init(struct cpu *c)
 	write_sysreg(cnthctl_el2, 0);	/* trap CNTPCT and CNTP_* */
 	write_sysreg(cntp_ctl_el0, 0);
 	isb();
+	ecv_cpu_init(c);	/* FEAT_ECV: CNTVCT and CNTV_* trapped if due */
 }
 
 /* --- trap-and-scale ------------------------------------------------ */
 
-static uint64_t ptimer_read(struct cpu *c, unsigned key)
+/* op2 of CNTP_* and CNTV_* alike: 0 TVAL, 1 CTL, 2 CVAL. */
+uint64_t vtime_timer_read(const struct vtime_timer *t, unsigned op2)
 {
 	uint64_t g = guest_at(now());
 
-	switch (key) {
-	case CNTP_CVAL_EL0:
-		return c->vt.cval;
-	case CNTP_TVAL_EL0:
-		return (uint64_t)(uint32_t)(c->vt.cval - g);
+	switch (op2) {
+	case 2:
+		return t->cval;
+	case 0:
+		return (uint64_t)(uint32_t)(t->cval - g);
 	default:	/* CTL */
-		return c->vt.ctl | ((c->vt.ctl & CNT_CTL_ENABLE) &&
-				    g >= c->vt.cval ? CTL_ISTATUS : 0);
+		return t->ctl | ((t->ctl & CNT_CTL_ENABLE) &&
+				 g >= t->cval ? CTL_ISTATUS : 0);
 	}
 }
 
-static void ptimer_write(struct cpu *c, unsigned key, uint64_t v)
+void vtime_timer_write(struct vtime_timer *t, unsigned op2, uint64_t v)
 {
-	switch (key) {
-	case CNTP_CVAL_EL0:
-		c->vt.cval = v;
+	switch (op2) {
+	case 2:
+		t->cval = v;
 		break;
-	case CNTP_TVAL_EL0:
-		c->vt.cval = guest_at(now()) + (uint64_t)(int64_t)(int32_t)v;
+	case 0:
+		t->cval = guest_at(now()) + (uint64_t)(int64_t)(int32_t)v;
 		break;
 	default:
-		c->vt.ctl = v & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
+		t->ctl = v & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
 		break;
 	}
-	arm_ptimer(c);
 }
 
 enum sysreg_result vtime_sysreg(struct cpu *c, struct trap_frame *f,
@@ -194,6 +212,8 @@ enum sysreg_result vtime_sysreg(struct cpu *c, struct trap_frame *f,
 	unsigned key = sysreg_key(s);
 
 	(void)esr;
+	if (ecv_sysreg(c, f, s))	/* FEAT_ECV: CNTVCT(SS), CNTPCTSS, CNTV_* */
+		return SYSREG_DONE;
 	if (key == CNTPCT_EL0) {
 		if (!s->read)
 			return SYSREG_NOT_MINE;
@@ -204,10 +224,12 @@ enum sysreg_result vtime_sysreg(struct cpu *c, struct trap_frame *f,
 	if (key != CNTP_CTL_EL0 && key != CNTP_CVAL_EL0 && key != CNTP_TVAL_EL0)
 		return SYSREG_NOT_MINE;
 	__atomic_fetch_add(&st.timer_traps, 1, __ATOMIC_RELAXED);
-	if (s->read)
-		frame_set_reg(f, s->reg, ptimer_read(c, key));
-	else
-		ptimer_write(c, key, frame_reg(f, s->reg));
+	if (s->read) {
+		frame_set_reg(f, s->reg, vtime_timer_read(&c->vt.pt, s->op2));
+	} else {
+		vtime_timer_write(&c->vt.pt, s->op2, frame_reg(f, s->reg));
+		arm_ptimer(c);
+	}
 	return SYSREG_DONE;
 }
 
@@ -392,6 +414,8 @@ bool vtime_dilating(void)
 {
 	uint64_t p = now();
 
+	if (ecv_active())	/* exact: CNTVCT is never steered */
+		return false;
 	return !timeline_is_natural(&clk.tl) || p - clk.cntvoff != guest_at(p);
 }
 
@@ -476,14 +500,34 @@ void vtime_sgi(struct cpu *c)
 	}
 	if (c->vt.gen != clk.gen)
 		arm_ptimer(c);
+	ecv_sync(c);	/* FEAT_ECV: traps as CPU 0 set them, vtimer re-armed */
 }
 
 /* --- management ---------------------------------------------------- */
+
+/*
+ * FEAT_ECV: the traps can be off when G is natural and not ahead of P;
+ * then CNTVOFF = P - G keeps the untrapped CNTVCT on G. Not ahead: a
+ * CNTVOFF that wraps (G > P) is fine for the architecture, but QEMU's
+ * virtual timer then never fires (it takes CVAL + CNTVOFF without the
+ * wrap). Trapped, CNTVOFF is 0 and the timer is armed in P.
+ */
+static bool ecv_untrap_ok(void)
+{
+	return timeline_is_natural(&clk.tl) && clk.tl.p0 >= clk.tl.g0;
+}
+
+static void natural_cntvoff(void)
+{
+	if (ecv_active())
+		clk.cntvoff = ecv_untrap_ok() ? clk.tl.p0 - clk.tl.g0 : 0;
+}
 
 static void changed(struct cpu *c)
 {
 	clk.gen++;
 	arm_ptimer(c);
+	ecv_changed(c, ecv_untrap_ok());
 	if (others_online(c))
 		gic_send_sgi_others(INTID_HV_SGI);
 }
@@ -492,14 +536,18 @@ int vtime_set_rate(uint32_t num, uint32_t den)
 {
 	int r;
 
+	ecv_trap_all(this_cpu());	/* FEAT_ECV: before G changes */
 	write_begin();
 	r = timeline_set_rate(&clk.tl, now(), num, den);
+	natural_cntvoff();
 	write_end();
 	if (r == 0) {
 		__atomic_store_n(&st.max_error, 0, __ATOMIC_SEQ_CST);
 		changed(this_cpu());
 		vtime_tick(this_cpu());	/* on the new plan at once */
 		tick_restart(this_cpu());
+	} else {	/* nothing changed: traps as they were due */
+		ecv_changed(this_cpu(), ecv_untrap_ok());
 	}
 	return r;
 }
@@ -512,11 +560,15 @@ int vtime_step_ns(uint64_t ns)
 	if (ns == 0 || ns > 86400 * NS_PER_S)
 		return -ERANGE;
 	ticks = (uint64_t)((unsigned __int128)ns * clk.tl.fg / NS_PER_S);
+	ecv_trap_all(this_cpu());	/* FEAT_ECV: before G changes */
 	write_begin();
 	r = timeline_step(&clk.tl, now(), ticks);
+	natural_cntvoff();
 	write_end();
 	if (r == 0)
 		changed(this_cpu());
+	else	/* nothing changed: traps as they were due */
+		ecv_changed(this_cpu(), ecv_untrap_ok());
 	return r;
 }
 
@@ -552,5 +604,7 @@ void vtime_get(struct vp_clock *out)
 		.counter_traps = st.counter_traps,
 		.timer_traps = st.timer_traps,
 		.max_error_ticks = st.max_error,
+		.mode = ecv_active() ? VP_CLOCK_EXACT : VP_CLOCK_DILATION,
 	};
+	ecv_stats(&out->counter_traps, &out->timer_traps);
 }

@@ -146,9 +146,18 @@ struct vp_clock {
 	uint32_t rate_num, rate_den;
 	uint64_t cntvoff;	/* CNTVOFF_EL2 (dilation of CNTVCT) */
 	uint64_t stalled_ticks;	/* host ticks the vCPUs spent stalled */
-	uint64_t counter_traps;	/* trapped CNTPCT reads */
-	uint64_t timer_traps;	/* trapped CNTP_* accesses */
+	uint64_t counter_traps;	/* trapped counter reads (CNTPCT; with
+				 * FEAT_ECV also CNTVCT, CNT[PV]CTSS) */
+	uint64_t timer_traps;	/* trapped CNTP_* (and CNTV_*) accesses */
 	uint64_t max_error_ticks; /* largest |CNTVCT - G| seen at a tick */
+	uint32_t mode;		/* enum vp_clock_mode: how CNTVCT follows G */
+	uint32_t reserved;	/* 0 */
+};
+
+enum vp_clock_mode {
+	VP_CLOCK_DILATION = 0,	/* CNTVOFF steered, vCPUs stalled (no ECV) */
+	VP_CLOCK_EXACT = 1,	/* FEAT_ECV: CNTVCT and CNTV_* trapped and
+				 * scaled when G is not natural */
 };
 
 struct vp_stats {
@@ -305,4 +314,6 @@ int vp_payload_size(uint8_t type, uint16_t flags);
 /* 1 for the held event types (EV_BOOT, EV_POWER, EV_WATCHDOG), else 0. */
 int vp_event_held(uint8_t type);
 const char *vp_type_name(uint8_t type);
+/* "exact", "dilation", or "unknown" for a value this build does not know. */
+const char *vp_clock_mode_name(uint32_t mode);
 #endif

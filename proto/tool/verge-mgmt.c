@@ -160,12 +160,13 @@ static void print_clock(const struct ctx *x, const char *what,
 		       ",\"rate_den\":%" PRIu32 ",\"rate\":%.9g,\"cntvoff\":%"
 		       PRIu64 ",\"stalled_ticks\":%" PRIu64 ",\"stalled_ms\":%.3f"
 		       ",\"counter_traps\":%" PRIu64 ",\"timer_traps\":%" PRIu64
-		       ",\"max_error_ticks\":%" PRIu64 "}}\n", what,
+		       ",\"max_error_ticks\":%" PRIu64 ",\"mode\":\"%s\"}}\n", what,
 		       k->host_counter, k->host_freq, k->guest_counter,
 		       k->guest_freq, k->next_freq, k->rate_num, k->rate_den,
 		       rate_of(k->rate_num, k->rate_den), k->cntvoff,
 		       k->stalled_ticks, stalled, k->counter_traps,
-		       k->timer_traps, k->max_error_ticks);
+		       k->timer_traps, k->max_error_ticks,
+		       vp_clock_mode_name(k->mode));
 		return;
 	}
 	printf("host counter   %" PRIu64 " @ %" PRIu64 " Hz\n", k->host_counter,
@@ -176,6 +177,7 @@ static void print_clock(const struct ctx *x, const char *what,
 		printf(" (next boot: %" PRIu64 " Hz)", k->next_freq);
 	printf("\nrate           %" PRIu32 "/%" PRIu32 " = %.6f\n", k->rate_num,
 	       k->rate_den, rate_of(k->rate_num, k->rate_den));
+	printf("mode           %s\n", vp_clock_mode_name(k->mode));
 	printf("cntvoff        0x%016" PRIx64 "\n", k->cntvoff);
 	printf("stalled        %.3f ms\n", stalled);
 	printf("traps          counter %" PRIu64 ", timer %" PRIu64 "\n",

@@ -76,6 +76,22 @@ el0_a32_spin:
 	.inst	0x1afffffd		/* bne 1b */
 	.inst	0xef000000		/* svc #0 */
 
+/* The vDSO's counter read at EL0 (tests_ecv.c): AArch64, then A32
+ * MRRC p15, 1, r0, r1, c14 (CNTVCT). */
+	.balign	4
+	.global	el0_cntvct
+el0_cntvct:
+	mrs	x0, cntvct_el0
+	svc	#0
+	.global	el0_a32_cntvct
+el0_a32_cntvct:
+	.inst	0xec510f1e		/* mrrc p15, 1, r0, r1, c14 */
+	.inst	0xef000000		/* svc #0 */
+	.global	el0_a32_cntpct
+el0_a32_cntpct:
+	.inst	0xec510f0e		/* mrrc p15, 0, r0, r1, c14 */
+	.inst	0xef000000		/* svc #0 */
+
 	.bss
 	.balign	8
 el0_saved_sp:	.skip	8

@@ -108,6 +108,8 @@ uint64_t ms_to_ticks(uint64_t ms);
 void delay_ms(uint64_t ms);
 bool wait_change(const volatile uint32_t *p, uint32_t old, uint64_t ms);
 void vtimer_start(uint32_t hz);
+void vtimer_oneshot(uint64_t cval);
+void vtimer_seen(uint64_t *ret_cntvct, uint64_t *ret_ctl);
 void vtimer_stop(void);
 void vtimer_irq(void);
 uint32_t vtimer_count(void);
@@ -203,6 +205,13 @@ void test_wdt_expiry(void);
 
 extern uint64_t boot_el;
 extern uint64_t boot_dtb;	/* x0 at entry: the DT, or 0 */
+
+/* tests_ecv.c: exact time with FEAT_ECV ("guest.tests=ecv") */
+void test_ecv_present(void);
+void test_vcounter_exact(void);
+void test_vcounter_el0(void);
+void test_vtimer_exact(void);
+void test_vtimer_rearm(void);
 
 /* tests_hostile.c: the hostile-kernel suite */
 void test_hostile_calls(void);

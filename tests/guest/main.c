@@ -78,6 +78,16 @@ static const struct test idregs_tests[] = {
 	{ "idregs", test_idregs },
 };
 
+/* "guest.tests=ecv": exact time with FEAT_ECV (tests/hv/test_ecv.py). */
+static const struct test ecv_tests[] = {
+	{ "boot_el", test_boot_el },
+	{ "ecv_present", test_ecv_present },
+	{ "vcounter_exact", test_vcounter_exact },
+	{ "vcounter_el0", test_vcounter_el0 },
+	{ "vtimer_exact", test_vtimer_exact },
+	{ "vtimer_rearm", test_vtimer_rearm },
+};
+
 static const char *cur_name = "boot";
 static bool cur_failed;
 static bool in_test;
@@ -193,6 +203,9 @@ int main(void)
 	if (hostile) {
 		list = hostile_tests;
 		n = sizeof(hostile_tests) / sizeof(hostile_tests[0]);
+	} else if (dt_has("guest.tests=ecv")) {
+		list = ecv_tests;
+		n = sizeof(ecv_tests) / sizeof(ecv_tests[0]);
 	}
 	if (dt_has("guest.tests=idregs")) {
 		list = idregs_tests;

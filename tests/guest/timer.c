@@ -12,6 +12,7 @@
 static uint64_t vt_period;
 static uint64_t vt_cval;
 static volatile uint32_t vt_count;
+static volatile uint64_t vt_seen_cntvct, vt_seen_ctl;	/* in the handler */
 
 uint64_t timer_now(void)
 {
@@ -64,9 +65,33 @@ void vtimer_stop(void)
 	isb();
 }
 
+/* One interrupt at CNTVCT = cval (vt_period 0: the handler stops it). */
+void vtimer_oneshot(uint64_t cval)
+{
+	vt_period = 0;
+	vt_cval = cval;
+	write_sysreg(cntv_cval_el0, cval);
+	write_sysreg(cntv_ctl_el0, CNTV_CTL_ENABLE);
+	isb();
+}
+
+/* CNTVCT and CNTV_CTL as the last handler saw them. */
+void vtimer_seen(uint64_t *ret_cntvct, uint64_t *ret_ctl)
+{
+	*ret_cntvct = vt_seen_cntvct;
+	*ret_ctl = vt_seen_ctl;
+}
+
 /* Stops itself after VT_MAX interrupts, should they ever storm. */
 void vtimer_irq(void)
 {
+	vt_seen_cntvct = timer_now();
+	vt_seen_ctl = read_sysreg(cntv_ctl_el0);
+	if (!vt_period) {
+		vt_count++;
+		vtimer_stop();
+		return;
+	}
 	if (++vt_count >= VT_MAX) {
 		vtimer_stop();
 		return;

@@ -116,6 +116,9 @@ class Fake:
         self.log = open(os.path.join(self.rundir, "fake.log"), "a",
                         buffering=1)
         self.rate = (1, 1)
+        # fake.clock=exact: report the exact mode (FEAT_ECV), else dilation
+        self.clock_mode = 1 if "fake.clock=exact" in self.guest.split() \
+            else 0
         self.lock = threading.Lock()
         # held events: the hypervisor's start, sent to nobody
         self.boot_id = struct.unpack("<Q", os.urandom(8))[0] | 1
@@ -194,7 +197,7 @@ class Fake:
 
     def clock(self):
         return CLOCK.pack(1000, 62500000, 500, 62500000, 0, self.rate[0],
-                          self.rate[1], 0, 0, 0, 0, 0)
+                          self.rate[1], 0, 0, 0, 0, 0, self.clock_mode, 0)
 
     def events_ack(self, c, seq, body):
         boot, acked, flags = mgmt.EVENTS_ACK.unpack(body)

@@ -62,7 +62,7 @@ def vd():
         v.start()
         v.call("vm.define", name="g", kernel=str(kernel))
         v.call("vm.define", name="mute", kernel=str(kernel),
-               cmdline="fake.mute_tclo=1")
+               cmdline="fake.mute_tclo=1 fake.clock=exact")
         v.call("guestinfo.set", name="g", key="role", value="web")
         for name in ("g", "mute"):
             v.call("vm.start", name=name)
@@ -149,6 +149,15 @@ def test_sync_time_anchors_first(vd):
     ev = [e for e in vd.call("events.list", vm="g")
           if e["type"] == "agent.sync_time"][-1]
     assert ev["uid"] == UID and ev["detail"]["offset_ns"] == 1234567
+
+
+def test_clock_mode(vd):
+    """clock.show says how the hypervisor keeps the virtual counter on
+    the guest timeline: "exact" (FEAT_ECV traps) or "dilation"."""
+    assert vd.call("clock.show", name="g")["mode"] == "dilation"
+    wait_for("mute's channel", lambda: vd.call("clock.show", name="mute")
+             .get("live"))
+    assert vd.call("clock.show", name="mute")["mode"] == "exact"
 
 
 def test_silent_agent_times_out(vd):

@@ -39,14 +39,18 @@ def guest_bin():
 
 
 def _qemu_cmd(cpu=None, append="verge.kernel=%s --" % GUEST_ADDR,
-              extra_args=()):
+              extra_args=(), qemu=None):
     """QEMU running verge-hv.bin with the test guest at 0x44000000.
 
     append=None leaves -append out; extra_args are added at the end (e.g.
     mgmt.qemu_args(path) for the management channel). Under VERGE_HV_BARE
     the guest is started directly at EL1 by a generic loader, without the
-    hypervisor."""
-    cmd = [linuxvm.qemu_bin()] + linuxvm.qemu_data_args() + [
+    hypervisor. qemu (a list: binary and its own options) defaults to
+    $VERGE_QEMU (else $QEMU, else the system's) with its -L, cpu to
+    $VERGE_CPU (else cortex-a57)."""
+    qemu = list(qemu) if qemu else \
+        [linuxvm.qemu_bin()] + linuxvm.qemu_data_args()
+    cmd = qemu + [
            "-M", "virt,gic-version=3" + ("" if BARE else ",virtualization=on"),
            "-cpu", cpu or linuxvm.default_cpu(), "-smp", "2", "-m", "1G", "-nographic", "-no-reboot",
            "-device", "loader,file=%s,addr=%s,force-raw=on"

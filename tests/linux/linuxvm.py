@@ -116,6 +116,17 @@ def qemu_prefix(qemu):
     return [qemu]
 
 
+def qemu10():
+    """[binary, -L, data dir] of QEMU 10 ($VERGE_QEMU10, else the cache's
+    qemu10, unpacked from Debian's bookworm-backports), or None."""
+    env = os.environ.get("VERGE_QEMU10")
+    root = Path(env) if env else cache_dir() / "qemu10"
+    binary = root / "usr/bin/qemu-system-aarch64"
+    if not binary.exists():
+        return None
+    return [str(binary), "-L", str(root / "usr/share/qemu")]
+
+
 def hv_cmd(cpu=None, smp=2, hv_opts="", guest_append="console=ttyAMA0",
            no_reboot=True, mem="1G", extra_args=(), qemu=None,
            machine_opts=""):
@@ -123,7 +134,8 @@ def hv_cmd(cpu=None, smp=2, hv_opts="", guest_append="console=ttyAMA0",
 
     The hypervisor's options come before `--`, the guest's command line
     after it. extra_args are more QEMU options (e.g. mgmt.qemu_args()).
-    cpu defaults to $VERGE_CPU, else cortex-a57; qemu to qemu_bin();
+    cpu defaults to $VERGE_CPU, else cortex-a57; qemu to qemu_bin() (a
+    string, given -L where it needs one, or a list: binary and options);
     machine_opts are added to -M (e.g. "mte=on")."""
     cache = cache_dir()
     cpu = cpu or os.environ.get("VERGE_CPU", "cortex-a57")
@@ -132,8 +144,12 @@ def hv_cmd(cpu=None, smp=2, hv_opts="", guest_append="console=ttyAMA0",
     machine = "virt,virtualization=on,gic-version=3"
     if machine_opts:
         machine += "," + machine_opts
-    q = qemu or qemu_bin()
-    cmd = [q] + qemu_data_args(q) + [
+    if isinstance(qemu, (list, tuple)):
+        qcmd = list(qemu)
+    else:
+        q = qemu or qemu_bin()
+        qcmd = [q] + qemu_data_args(q)
+    cmd = qcmd + [
            "-M", machine,
            "-cpu", cpu or default_cpu(), "-smp", str(smp), "-m", mem,
            "-nographic",

@@ -342,6 +342,16 @@ static void test_hello_reply_sizes(void **state)
 		assert_non_null(vp_cpu_feature_name(i));
 }
 
+/* The clock mode names verged, the CLI and verge-mgmt show. */
+static void test_clock_mode_names(void **state)
+{
+	(void)state;
+	assert_string_equal(vp_clock_mode_name(VP_CLOCK_DILATION), "dilation");
+	assert_string_equal(vp_clock_mode_name(VP_CLOCK_EXACT), "exact");
+	assert_string_equal(vp_clock_mode_name(2), "unknown");
+	assert_int_equal(offsetof(struct vp_clock, mode), 88);
+}
+
 static void test_payload_sizes(void **state)
 {
 	static const struct {
@@ -350,15 +360,15 @@ static void test_payload_sizes(void **state)
 	} want[] = {
 		{ VP_HELLO, 4, -1 },	/* vp_hello_reply_size_ok() */
 		{ VP_PING, -1, -1 },
-		{ VP_CLOCK_GET, 0, 88 },
-		{ VP_CLOCK_SET_RATE, 8, 88 },
-		{ VP_CLOCK_STEP, 8, 88 },
-		{ VP_CLOCK_SET_FREQ, 8, 88 },
+		{ VP_CLOCK_GET, 0, 96 },
+		{ VP_CLOCK_SET_RATE, 8, 96 },
+		{ VP_CLOCK_STEP, 8, 96 },
+		{ VP_CLOCK_SET_FREQ, 8, 96 },
 		{ VP_STATS_GET, 0, 128 },
 		{ VP_EVENTS_ACK, 16, 24 },
 		{ VP_EV_BOOT, 16, 16 },
 		{ VP_EV_POWER, 16, 16 },
-		{ VP_EV_CLOCK, 88, 88 },
+		{ VP_EV_CLOCK, 96, 96 },
 		{ VP_EV_PANIC, -1, -1 },
 		{ VP_EV_WATCHDOG, 24, 24 },
 		{ VP_EV_WDT_REFRESH, 16, 16 },
@@ -376,7 +386,7 @@ static void test_payload_sizes(void **state)
 		assert_string_not_equal(vp_type_name(want[i].type), "UNKNOWN");
 	}
 	assert_int_equal(vp_payload_size(VP_EV_BOOT, VP_F_EVENT), 16);
-	assert_int_equal(vp_payload_size(VP_EV_CLOCK, VP_F_EVENT), 88);
+	assert_int_equal(vp_payload_size(VP_EV_CLOCK, VP_F_EVENT), 96);
 	assert_int_equal(vp_payload_size(0x7f, 0), -1);
 	assert_int_equal(vp_payload_size(0, VP_F_REPLY), -1);
 	assert_string_equal(vp_type_name(VP_CLOCK_SET_RATE), "CLOCK_SET_RATE");
@@ -526,6 +536,7 @@ int main(void)
 		cmocka_unit_test_setup(test_buffer_full, setup),
 		cmocka_unit_test(test_payload_sizes),
 		cmocka_unit_test(test_hello_reply_sizes),
+		cmocka_unit_test(test_clock_mode_names),
 		cmocka_unit_test(test_encode_refuses),
 		cmocka_unit_test_setup(test_fuzz, setup),
 	};

@@ -16,6 +16,7 @@ struct hv_config {
 	uint64_t freq;		/* verge.freq: presented counter Hz, 0 = host's */
 	unsigned ptimer;	/* verge.ptimer=1: hide the virtual timer PPI */
 	unsigned acpi;		/* verge.acpi=1: boot the guest with ACPI */
+	unsigned dilate;	/* verge.dilate=1: dilation even with FEAT_ECV */
 	unsigned wdt_s;		/* verge.wdt: boot watchdog timeout, 0 = off */
 	unsigned wdt_loader;	/* verge.wdt_loader=1: the guest image is a
 				 * boot loader that hands off itself */

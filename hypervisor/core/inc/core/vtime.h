@@ -22,9 +22,15 @@ struct cpu;
 struct trap_frame;
 struct vp_clock;
 
+/* A timer the guest programs in guest ticks: its CTL and CVAL. */
+struct vtime_timer {
+	uint64_t ctl;		/* ENABLE, IMASK */
+	uint64_t cval;		/* guest ticks */
+};
+
 struct vtime_cpu {
-	uint64_t ctl;		/* the guest's CNTP_CTL (ENABLE, IMASK) */
-	uint64_t cval;		/* the guest's CNTP_CVAL, guest ticks */
+	struct vtime_timer pt;	/* the guest's CNTP_* (trap-and-scale) */
+	struct vtime_timer vt;	/* its CNTV_* while ECV traps them (ecv.c) */
 	uint32_t gen;		/* timeline generation last armed for */
 	/* Dilation (vtime.c): at EL2 and not back without the lock; waiting
 	 * for the lock; inside a correction or a resume. */
@@ -52,6 +58,17 @@ void vtime_idle(struct cpu *c);
 void vtime_resume(struct cpu *c);
 void vtime_sgi(struct cpu *c);
 /* Its trap handler, vtime_sysreg, is in core/sysreg_trap.h. */
+
+/*
+ * Shared by the trapped timers: G now, the first host tick at which G
+ * reaches g, and a trapped CTL/CVAL/TVAL access (op2 2/1/0 of
+ * CNTP_* and CNTV_*) emulated on t in guest ticks.
+ */
+uint64_t vtime_guest_now(void);
+uint64_t vtime_host_at(uint64_t g);
+uint64_t vtime_cntvoff(void);
+uint64_t vtime_timer_read(const struct vtime_timer *t, unsigned op2);
+void vtime_timer_write(struct vtime_timer *t, unsigned op2, uint64_t v);
 
 /* Management operations (CPU 0). 0 or negative errno. */
 int vtime_set_rate(uint32_t num, uint32_t den);

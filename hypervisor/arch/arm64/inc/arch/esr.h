@@ -11,6 +11,7 @@
 enum esr_ec {
 	EC_UNKNOWN = 0x00,
 	EC_WFX = 0x01,
+	EC_CP15_64 = 0x04,	/* AArch32 MCRR/MRRC, coproc 15 */
 	EC_FP = 0x07,
 	EC_HVC64 = 0x16,
 	EC_SMC64 = 0x17,

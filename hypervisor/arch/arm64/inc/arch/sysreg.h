@@ -81,6 +81,11 @@
 
 #define CNTHCTL_EL1PCTEN	(1UL << 0)
 #define CNTHCTL_EL1PCEN		(1UL << 1)
+/* FEAT_ECV: EL0/EL1 CNTVCT(SS)_EL0 reads, CNTV_* accesses trap to EL2. */
+#define CNTHCTL_EL1TVT		(1UL << 13)
+#define CNTHCTL_EL1TVCT		(1UL << 14)
+/* ID_AA64MMFR0_EL1.ECV, bits [63:60]: 1 traps, 2 also CNTPOFF_EL2. */
+#define MMFR0_ECV_SHIFT		60
 #define CNT_CTL_ENABLE		(1UL << 0)
 #define CNT_CTL_IMASK		(1UL << 1)
 

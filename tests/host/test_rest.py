@@ -424,13 +424,12 @@ def test_rest_answers_while_the_loop_is_blocked(vd):
     try:
         time.sleep(0.3)             # the loop is now in the busy handler
         assert "took" not in done
-        worst = 0
+        # every answer comes while the loop is blocked (an order, not a
+        # host-time limit): a REST thread that waited on the loop would
+        # wait for the ROLLBACK below, that is for ever
         for path in ("/v1/fleet", "/v1/vms/db-1", "/v1/events?limit=5",
                      "/metrics", "/healthz") * 3:
-            t0 = time.monotonic()
-            assert vd.get(path, timeout=5).status == 200, path
-            worst = max(worst, time.monotonic() - t0)
-        assert worst < 0.5, worst
+            assert vd.get(path, timeout=30).status == 200, path
         assert "took" not in done   # the loop was blocked all along
     finally:
         released = time.monotonic()

@@ -13,14 +13,11 @@ listing every step with its caller.
 import json
 import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 UID = os.getuid()
 BOOT_TIMEOUT = 120

@@ -24,9 +24,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rest_harness as rh  # noqa: E402
-import verged_harness as vh  # noqa: E402
+import rest_harness as rh
+import verged_harness as vh
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="jails need verged to run as root")

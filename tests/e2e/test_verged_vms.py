@@ -13,14 +13,11 @@ import os
 import re
 import signal
 import socket
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 BOOT_TIMEOUT = 120
 UID = os.getuid()

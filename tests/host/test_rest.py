@@ -7,7 +7,6 @@ VMs are defined only; running ones are covered by the e2e tier."""
 
 import re
 import socket
-import sys
 import time
 from pathlib import Path
 
@@ -15,9 +14,8 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rest_harness as rh  # noqa: E402
-import verged_harness as vh  # noqa: E402
+import rest_harness as rh
+import verged_harness as vh
 
 REPO = Path(__file__).resolve().parents[2]
 VMS = ("db-1", "web-1", "web-2")

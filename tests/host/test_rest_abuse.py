@@ -9,14 +9,12 @@ import os
 import resource
 import selectors
 import socket
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rest_harness as rh  # noqa: E402
+import rest_harness as rh
 
 MAX_CONN = 200
 PER_IP = 50

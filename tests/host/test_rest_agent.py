@@ -5,15 +5,13 @@ agent.show's report, the fleet shows the report's age and the agent's
 detection verdict, and /metrics carries the report age and the exits the
 stand-in hypervisor reports (STATS_GET)."""
 
-import sys
 from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rest_harness as rh  # noqa: E402
-import verged_harness as vh  # noqa: E402
+import rest_harness as rh
+import verged_harness as vh
 
 FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 

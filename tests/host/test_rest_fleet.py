@@ -11,17 +11,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rest_harness as rh  # noqa: E402
-import verged_harness as vh  # noqa: E402
+import rest_harness as rh
+import verged_harness as vh
 
 TIMEOUT_MS = 600
 # The silent peer's: long enough that "answered while the round waits"

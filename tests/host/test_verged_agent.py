@@ -11,15 +11,13 @@ only at the third press of the power button."""
 
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
-from verged_harness import RpcError  # noqa: E402
+import verged_harness as vh
+from verged_harness import RpcError
 
 FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 UID = os.getuid()

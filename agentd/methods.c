@@ -17,17 +17,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <verge_gcd.h>
+
 #include "hvlink.h"
 #include "jail.h"
 #include "jsonw.h"
 #include "log.h"
+#include "names.h"
 #include "rpc.h"
 #include "server.h"
 #include "store.h"
 #include "verged.h"
 #include "vm.h"
 
-#define NAME_MAX_LEN	64
+#define NAME_MAX_LEN	VERGED_NAME_MAX
 #define PATH_MAX_LEN	4096
 #define GI_MAX_VALUE	512	/* verge-hv's limits (docs/backdoor.md) */
 #define CONSOLE_MAX	(1024 * 1024)
@@ -108,30 +111,6 @@ static int store_or_fail(struct rpc_call *c)
 
 /* --- validation ----------------------------------------------------------- */
 
-static bool valid_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (!n || n > NAME_MAX_LEN || s[0] == '.' || s[0] == '-')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", s[i]))
-			return false;
-	return true;
-}
-
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /* verge-hv checks the same bounds (hypervisor/core/bootargs.c). */
 int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den)
 {
@@ -169,7 +148,7 @@ int verged_parse_rate(json_t *v, uint32_t *ret_num, uint32_t *ret_den)
 	}
 	if (*p || !den)
 		return -EINVAL;
-	g = gcd(num, den);
+	g = vp_gcd(num, den);
 	if (g) {
 		num /= g;
 		den /= g;
@@ -339,7 +318,7 @@ static void m_part_create(struct rpc_call *c)
 	char why[512];
 	int e;
 
-	if (!valid_name(name)) {
+	if (!verged_valid_name(name)) {
 		fail_param(c, "name", "%s", "name: 1-64 characters of "
 			   "[A-Za-z0-9._-], not starting with '.' or '-'");
 		return;
@@ -408,7 +387,7 @@ static void m_define(struct rpc_call *c)
 	struct vm *vm;
 	int e;
 
-	if (!valid_name(name)) {
+	if (!verged_valid_name(name)) {
 		fail_param(c, "name", "%s", "name: 1-64 characters of "
 			   "[A-Za-z0-9._-], not starting with '.' or '-'");
 		return;

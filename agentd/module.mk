@@ -22,6 +22,8 @@ VERGED_SRCS  += buf metrics peers rest snapshot
 VERGED_SRCS  += token
 # jails (issue 13): jail.c in verged, verge-jail the helper it runs
 VERGED_SRCS  += jail
+# the one rule for the names of VMs and partitions
+VERGED_SRCS  += names
 VERGE_JAIL   := $(O)/verge-jail
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o

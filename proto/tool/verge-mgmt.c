@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <mgmt_client.h>
+#include <verge_gcd.h>
 
 #define EXIT_ERROR	1
 #define EXIT_USAGE	2
@@ -230,17 +231,6 @@ static int parse_decimal(const char *s, unsigned max_frac, uint64_t *ret_num,
 	return 0;
 }
 
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 /* "0.5", "0.333333" (up to 6 decimals, exact) or "1/3", in 0.01..100. */
 static int parse_rate(const char *s, uint32_t *ret_num, uint32_t *ret_den)
 {
@@ -263,7 +253,7 @@ static int parse_rate(const char *s, uint32_t *ret_num, uint32_t *ret_den)
 	if (num > UINT64_MAX / 100 || den > UINT64_MAX / 100 ||
 	    num * 100 < den * RATE_MIN_PCT || num > den * RATE_MAX)
 		return usage_error("rate %s is outside 0.01..100", s);
-	g = gcd(num, den);
+	g = vp_gcd(num, den);
 	num /= g;
 	den /= g;
 	if (num > UINT32_MAX || den > UINT32_MAX)

@@ -42,6 +42,14 @@ def status(pid):
     return out
 
 
+def gone_or_zombie(pid):
+    """The process has exited (it may vanish between two looks)."""
+    try:
+        return status(pid)["State"].startswith("Z")
+    except FileNotFoundError:
+        return True
+
+
 def ns_of(pid, ns):
     return os.readlink("/proc/%s/ns/%s" % (pid, ns))
 
@@ -255,8 +263,7 @@ def test_sandbox_refuses_spawn(vd):
             f.readline()
         except OSError:
             pass
-        vh.wait_for("QEMU gone", lambda: not Path("/proc/%d" % pid).exists()
-                    or status(pid)["State"].startswith("Z"), 20)
+        vh.wait_for("QEMU gone", lambda: gone_or_zombie(pid), 20)
         time.sleep(0.5)
         assert not marker.exists()
     finally:

@@ -7,7 +7,7 @@
 
 #include "buf.h"
 
-static bool reserve(struct buf *b, size_t n)
+bool buf_reserve(struct buf *b, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -31,7 +31,7 @@ static bool reserve(struct buf *b, size_t n)
 
 void buf_add(struct buf *b, const void *p, size_t n)
 {
-	if (!reserve(b, n))
+	if (!buf_reserve(b, n))
 		return;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
@@ -51,7 +51,7 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !reserve(b, (size_t)n))
+	if (n < 0 || !buf_reserve(b, (size_t)n))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -130,12 +130,14 @@ char *buf_steal(struct buf *b, size_t *ret_len)
 {
 	char *p;
 
-	if (!reserve(b, 0)) {
+	if (!buf_reserve(b, 0)) {
 		buf_free(b);
 		return NULL;
 	}
+	b->data[b->len] = '\0';	/* writers may have stored bytes themselves */
 	p = b->data;
-	*ret_len = b->len;
+	if (ret_len)
+		*ret_len = b->len;
 	memset(b, 0, sizeof(*b));
 	return p;
 }

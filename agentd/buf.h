@@ -17,6 +17,9 @@ struct buf {
 	bool oom;
 };
 
+/* Room for n more bytes and a NUL after them; false (and b->oom) if
+ * memory ran out. For writers that store bytes themselves. */
+bool buf_reserve(struct buf *b, size_t n);
 void buf_add(struct buf *b, const void *p, size_t n);
 void buf_str(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)
@@ -25,7 +28,8 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 void buf_json(struct buf *b, const json_t *j);
 /* Appends s as a JSON string; bytes that are not UTF-8 become '?'. */
 void buf_json_str(struct buf *b, const char *s);
-/* The NUL-terminated bytes, now the caller's (NULL after a failure). */
+/* The NUL-terminated bytes, now the caller's (NULL after a failure);
+ * ret_len may be NULL. */
 char *buf_steal(struct buf *b, size_t *ret_len);
 void buf_free(struct buf *b);
 #endif

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "jsonw.h"
@@ -10,56 +9,20 @@ void jw_init(struct jw *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static bool reserve(struct jw *w, size_t n)
-{
-	size_t cap = w->cap ? w->cap : 256;
-	char *p;
-
-	if (w->oom)
-		return false;
-	if (w->len + n + 1 <= w->cap)
-		return true;
-	while (cap < w->len + n + 1)
-		cap *= 2;
-	p = realloc(w->buf, cap);
-	if (!p) {
-		w->oom = true;
-		return false;
-	}
-	w->buf = p;
-	w->cap = cap;
-	return true;
-}
-
 void jw_raw(struct jw *w, const char *s, size_t n)
 {
-	if (!reserve(w, n))
-		return;
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
+	buf_add(&w->b, s, n);
 }
 
 static void put(struct jw *w, char ch)
 {
-	if (reserve(w, 1))
-		w->buf[w->len++] = ch;
+	if (buf_reserve(&w->b, 1))
+		w->b.data[w->b.len++] = ch;
 }
 
 char *jw_finish(struct jw *w, size_t *ret_len)
 {
-	char *p;
-
-	if (w->oom || !reserve(w, 0)) {
-		free(w->buf);
-		jw_init(w);
-		return NULL;
-	}
-	w->buf[w->len] = '\0';
-	p = w->buf;
-	if (ret_len)
-		*ret_len = w->len;
-	jw_init(w);
-	return p;
+	return buf_steal(&w->b, ret_len);
 }
 
 void jw_open(struct jw *w, char bracket)
@@ -74,8 +37,9 @@ void jw_close(struct jw *w, char bracket)
 
 void jw_elem(struct jw *w)
 {
-	if (w->len && w->buf[w->len - 1] != '[' && w->buf[w->len - 1] != '{' &&
-	    w->buf[w->len - 1] != ':')
+	char last = w->b.len ? w->b.data[w->b.len - 1] : '[';
+
+	if (last != '[' && last != '{' && last != ':')
 		put(w, ',');
 }
 
@@ -85,13 +49,13 @@ void jw_key(struct jw *w, const char *key)
 	size_t n = strlen(key);
 
 	jw_elem(w);
-	if (!reserve(w, n + 3))
+	if (!buf_reserve(&w->b, n + 3))
 		return;
-	w->buf[w->len++] = '"';
-	memcpy(w->buf + w->len, key, n);
-	w->len += n;
-	w->buf[w->len++] = '"';
-	w->buf[w->len++] = ':';
+	w->b.data[w->b.len++] = '"';
+	memcpy(w->b.data + w->b.len, key, n);
+	w->b.len += n;
+	w->b.data[w->b.len++] = '"';
+	w->b.data[w->b.len++] = ':';
 }
 
 void jw_str(struct jw *w, const char *s)

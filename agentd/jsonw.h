@@ -11,10 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
+
+/* The text grows in a struct buf (buf.h). */
 struct jw {
-	char *buf;
-	size_t len, cap;
-	bool oom;
+	struct buf b;
 };
 
 void jw_init(struct jw *w);

@@ -24,6 +24,7 @@
 #include "jail.h"
 #include "jsonw.h"
 #include "log.h"
+#include "names.h"
 #include "qemu.h"
 #include "rpc.h"
 #include "server.h"
@@ -31,7 +32,7 @@
 #include "verged.h"
 #include "vm.h"
 
-#define NAME_MAX_LEN	64
+#define NAME_MAX_LEN	VERGED_NAME_MAX
 #define PATH_MAX_LEN	4096
 #define GI_MAX_VALUE	512	/* verge-hv's limits (docs/backdoor.md) */
 #define CONSOLE_MAX	(1024 * 1024)
@@ -111,19 +112,6 @@ static int store_or_fail(struct rpc_call *c)
 }
 
 /* --- validation ----------------------------------------------------------- */
-
-static bool valid_name(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (!n || n > NAME_MAX_LEN || s[0] == '.' || s[0] == '-')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyz"
-			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", s[i]))
-			return false;
-	return true;
-}
 
 /* The one rate syntax (proto/verge_rate.h); a JSON number is read as the
  * decimal it prints as with 9 fractional digits, so 0.5 and "0.5" agree
@@ -285,7 +273,7 @@ static void m_part_create(struct rpc_call *c)
 	char why[512];
 	int e;
 
-	if (!valid_name(name)) {
+	if (!verged_valid_name(name)) {
 		fail_param(c, "name", "%s", "name: 1-64 characters of "
 			   "[A-Za-z0-9._-], not starting with '.' or '-'");
 		return;
@@ -443,7 +431,7 @@ static void m_define(struct rpc_call *c)
 	struct vm *vm;
 	int e;
 
-	if (!valid_name(name)) {
+	if (!verged_valid_name(name)) {
 		fail_param(c, "name", "%s", "name: 1-64 characters of "
 			   "[A-Za-z0-9._-], not starting with '.' or '-'");
 		return;

@@ -26,6 +26,8 @@ VERGED_SRCS  += jail
 VERGED_SRCS  += bootslots
 # disks and network cards (devices.h)
 VERGED_SRCS  += devices
+# the one rule for the names of VMs and partitions
+VERGED_SRCS  += names
 VERGE_JAIL   := $(O)/verge-jail
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o

@@ -21,6 +21,7 @@
 #include "hvlink.h"
 #include "log.h"
 #include "metrics.h"
+#include "names.h"
 #include "peers.h"
 #include "rest.h"
 #include "snapshot.h"
@@ -32,7 +33,7 @@
 #define MAX_PARAMS		3
 #define EVENTS_DEFAULT_LIMIT	100
 #define EVENTS_MAX_LIMIT	1000
-#define MAX_NAME		64
+#define MAX_NAME		VERGED_NAME_MAX
 #define READERS_MAX		(REST_THREADS + 2)
 
 struct stat_entry {
@@ -442,15 +443,6 @@ static bool int_param(struct req *q, size_t i, int64_t lo, int64_t hi,
 	return true;
 }
 
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n && n <= MAX_NAME && s[0] != '.' && s[0] != '-' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789._-") == n;
-}
-
 static void events_body(struct buf *b, json_t *events, int64_t since,
 			int64_t limit, const char *vm)
 {
@@ -484,7 +476,7 @@ static enum MHD_Result h_events(struct req *q)
 	    !int_param(q, 2, 1, EVENTS_MAX_LIMIT, EVENTS_DEFAULT_LIMIT,
 		       &limit))
 		return fail(q, 400, "%s", q->err);
-	if (vm && !valid_name(vm))
+	if (vm && !verged_valid_name(vm))
 		return fail(q, 400, "vm must be a VM name: 1-64 characters"
 			    " of [A-Za-z0-9._-], not starting with . or -");
 	st = reader_get(q->r);

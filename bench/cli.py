@@ -27,9 +27,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "host"))
+sys.path.insert(0, str(HERE.parent / "tests"))
 
-import cliharness  # noqa: E402
+import verged_harness as vh  # noqa: E402
 
 TARGET_MS = 10.0
 VMS = 100
@@ -102,18 +102,18 @@ def main():
                     help="time with a subprocess loop even with hyperfine")
     args = ap.parse_args()
 
-    if not cliharness.verged_bin().exists():
+    if not vh.verged_bin().exists():
         sys.exit("bench/cli.py: no verged at %s (build it, or set VERGED)" %
-                 cliharness.verged_bin())
-    d = cliharness.Verged()
+                 vh.verged_bin())
+    d = vh.Verged()
     try:
         d.start()
-        (d.dir / "Image").write_bytes(b"\0" * 4096)
+        (d.tmp / "Image").write_bytes(b"\0" * 4096)
         for i in range(VMS):
             r = d.verge("vm", "define", "vm-%03d" % i, "--kernel",
-                        d.dir / "Image")
+                        d.tmp / "Image")
             assert r.returncode == 0, r.stderr
-        verge = [str(cliharness.verge_bin()), "--socket", d.sock]
+        verge = [str(vh.verge_bin()), "--socket", str(d.socket)]
         out = subprocess.run(verge + ["vm", "list"], capture_output=True,
                              text=True, check=True).stdout
         assert len(out.splitlines()) == VMS + 1, out
@@ -123,7 +123,7 @@ def main():
                 ("true (process start floor)", [shutil.which("true")])]
         virsh = shutil.which("virsh")
         if virsh:
-            uri = "test://%s" % virsh_node(d.dir)
+            uri = "test://%s" % virsh_node(d.tmp)
             cmds.append(("virsh list --all (test driver)",
                          [virsh, "-c", uri, "list", "--all"]))
         hyperfine = shutil.which("hyperfine") and not args.loop
@@ -131,10 +131,9 @@ def main():
             results = time_hyperfine([c for _, c in cmds], args.runs)
         else:
             results = [time_loop(c, args.runs) for _, c in cmds]
-        rtt = rpc_rtt(d.sock, "vm.list", args.runs)
+        rtt = rpc_rtt(str(d.socket), "vm.list", args.runs)
     finally:
-        d.stop()
-        shutil.rmtree(d.dir, ignore_errors=True)
+        d.cleanup()
 
     print("CLI wall time, %d VMs defined, %d runs each (%s)" % (
         VMS, args.runs, "hyperfine -N" if hyperfine else "subprocess loop"))

@@ -5,22 +5,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <verge_gcd.h>
 #include <verge_rate.h>
 
 #define INT_DIGITS_MAX	18	/* 10^18 - 1 fits an uint64_t */
 
 typedef unsigned __int128 u128;
-
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
 
 static bool is_digit(char c)
 {
@@ -65,7 +55,7 @@ int verge_rate_check(uint64_t num, uint64_t den, uint32_t *ret_num,
 
 	if (r < 0)
 		return r;
-	g = gcd(num, den);
+	g = vp_gcd(num, den);
 	num /= g;
 	den /= g;
 	if (den > VERGE_RATE_DEN_MAX)

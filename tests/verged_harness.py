@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Run a verged for a test and talk JSON-RPC to it (standard library only).
+"""Run a verged for a test and talk to it: JSON-RPC (standard library
+only) or the verge CLI. The one verged harness.
 
-Shared by tests/host, tests/e2e and bench/verged.py. Every verged runs
-with --foreground in a fresh temporary directory (short, so the Unix
-socket paths fit), is stopped by its pid, and every QEMU it left is killed
-by the pid in its run directory, after checking /proc/PID/cmdline points
-into that directory.
+Shared by tests/host, tests/e2e and bench/. Every verged runs with
+--foreground in a fresh temporary directory (short, so the Unix socket
+paths fit), is stopped by its pid, and every QEMU it left is killed by the
+pid in its run directory, after checking /proc/PID/cmdline points into
+that directory. VERGED names the daemon binary (default
+$VERGE_BUILD/verged), VERGE the CLI (default $VERGE_BUILD/verge);
+VERGE_BUILD defaults to build/ in the repository. Test files import it by
+name: pytest.ini puts tests/ on the path.
 """
 
 import contextlib
@@ -24,6 +28,14 @@ REPO = Path(__file__).resolve().parents[1]
 def build_dir():
     p = Path(os.environ.get("VERGE_BUILD", "build"))
     return p if p.is_absolute() else REPO / p
+
+
+def verged_bin():
+    return Path(os.environ.get("VERGED", build_dir() / "verged"))
+
+
+def verge_bin():
+    return Path(os.environ.get("VERGE", build_dir() / "verge"))
 
 
 def cache_dir():
@@ -154,7 +166,7 @@ class Verged:
 
     def __init__(self, binary=None, tmp=None, env=None, config_extra="",
                  isolation="on"):
-        self.binary = Path(binary or build_dir() / "verged")
+        self.binary = Path(binary or verged_bin())
         self.tmp = Path(tmp or tempfile.mkdtemp(prefix="vg-", dir="/tmp"))
         self.socket = self.tmp / "verged.sock"
         self.state = self.tmp / "state"
@@ -210,6 +222,13 @@ class Verged:
     def call(self, method, **params):
         with self.client() as c:
             return c.call(method, **params)
+
+    def verge(self, *args, timeout=20, **kw):
+        """verge --socket SOCKET ARGS...: a CompletedProcess (text)."""
+        return subprocess.run([str(verge_bin()), "--socket",
+                               str(self.socket), *map(str, args)],
+                              capture_output=True, text=True,
+                              timeout=timeout, **kw)
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

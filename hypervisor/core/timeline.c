@@ -1,22 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The guest timeline: exact piecewise-linear time. */
 #include <core/timeline.h>
+#include <verge_gcd.h>
 
 typedef unsigned __int128 u128;
 
-static uint64_t gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t t = a % b;
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 void rate_reduce(uint64_t *num, uint64_t *den)
 {
-	uint64_t g = gcd(*num, *den);
+	uint64_t g = vp_gcd(*num, *den);
 
 	if (g > 1) {
 		*num /= g;

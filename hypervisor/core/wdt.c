@@ -16,10 +16,10 @@
 #include <core/vtime.h>
 #include <core/wdt.h>
 #include <verge_proto.h>
+#include <verge_psci.h>
 
 #define GICD_ISPENDR		0x0200
 #define GICD_ICPENDR		0x0280
-#define PSCI_SYSTEM_RESET	0x84000009u
 
 /* SMCCC vendor hypervisor calls (docs/hypervisor.md). */
 #define VERGE_HC_WDT_QUERY	0xc6000010u

@@ -2,12 +2,10 @@
 """Fixtures of the cores tier: one VM per CPU model (coresvm.MODELS),
 booted once for the model's tests (module-scoped, parametrised)."""
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 from coresvm import CoreVM, model_id, selected  # noqa: E402
 
 

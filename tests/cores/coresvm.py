@@ -14,15 +14,11 @@ it needs; VERGE_CORES_STRICT=1 fails it instead.
 
 import os
 import re
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "linux"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import linuxvm as lv  # noqa: E402
 import mgmt  # noqa: E402
 

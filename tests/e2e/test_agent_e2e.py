@@ -13,14 +13,11 @@ listing every step with its caller.
 import json
 import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 UID = os.getuid()
 BOOT_TIMEOUT = 120
@@ -57,7 +54,10 @@ def next_report(vd, after_seq, timeout=30):
 
 @pytest.fixture(scope="module")
 def vd():
-    with vh.running(vh.Verged()) as d:
+    # A guest at rate 1/2 on a loaded host may take more than the default
+    # 5 s to answer a command: a wait, not what these tests measure.
+    with vh.running(vh.Verged(config_extra="[vm]\nagent_timeout_ms = "
+                              "30000\n")) as d:
         yield d
 
 
@@ -93,12 +93,24 @@ def test_rate_half_seen_by_the_agent(vd):
     clk = verge(vd, "clock", "set-rate", "web", "0.5")
     assert clk["rate"] == "1/2"
     assert verge(vd, "clock", "show", "web")["rate_value"] == 0.5
-    # Two reports about 10 s of host time apart, both sent at rate 1/2.
-    a = next_report(vd, report(vd)["report"]["seq"])
-    time.sleep(8)
-    b = a
-    while b["received_at"] - a["received_at"] < 10:
-        b = next_report(vd, b["report"]["seq"])
+    # Reports over 30 s of host time, all sent at rate 1/2. received_at is
+    # a report's sending plus a delivery delay that a loaded host
+    # stretches (seconds at times), so one pair of reports can be off by
+    # a second. A statistical rule instead: against rate 1/2, each
+    # report's received_at - mono/0.5 is a constant plus its delay; the
+    # least delayed report of the first and of the last third (the lower
+    # envelope) give the rate. A wrong rate still shows: the ratio is
+    # computed from the two reports' own times.
+    reps = [next_report(vd, report(vd)["report"]["seq"])]
+    while reps[-1]["received_at"] - reps[0]["received_at"] < 30:
+        reps.append(next_report(vd, reps[-1]["report"]["seq"]))
+    k = max(len(reps) // 3, 1)
+
+    def least_delayed(group):
+        return min(group, key=lambda r: r["received_at"] -
+                   r["report"]["mono_ns"] / 1e9 / 0.5)
+
+    a, b = least_delayed(reps[:k]), least_delayed(reps[-k:])
     host = b["received_at"] - a["received_at"]
     guest = (b["report"]["mono_ns"] - a["report"]["mono_ns"]) / 1e9
     print("host %.3f s, guest %.3f s, ratio %.4f" % (host, guest,
@@ -121,10 +133,14 @@ def test_guest_tools_from_the_host(vd):
 
 def test_rate_back_to_one_and_stop(vd):
     assert verge(vd, "clock", "set-rate", "web", "1")["rate"] == "1/1"
-    t0 = time.monotonic()
     vm = verge(vd, "vm", "stop", "web", "--timeout", "30")
     assert vm["state"] == "stopped"
-    assert time.monotonic() - t0 < 20, "the guest ignored its power button"
+    # QEMU's reason says the guest powered itself off: it heard the power
+    # button (a kill at the deadline would leave no such event)
+    shut = [e for e in vd.call("events.list", vm="web", limit=1000)
+            if e["type"] == "vm.shutdown"]
+    assert shut and shut[-1]["detail"]["reason"] == "guest-shutdown", \
+        "the guest ignored its power button: %r" % shut
     assert vd.qemu_pids() == []
 
 

@@ -11,15 +11,10 @@ import json
 import os
 import re
 import signal
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-import cliharness  # noqa: E402
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 NAME = "wdt-e2e"
 WDT_S = 10
@@ -39,11 +34,11 @@ def events(d, *types):
 
 
 def test_unclaimed_watchdog_resets_guest():
-    d = cliharness.Verged().start()
+    d = vh.Verged().start()
     pid = None
     try:
         ok(d.verge("vm", "define", NAME, "--kernel", vh.cache_dir() / "Image",
-                   "--initrd", cliharness.build_dir() / "initrd.gz",
+                   "--initrd", vh.build_dir() / "initrd.gz",
                    "--memory", "512M", "--cpus", "1", "--watchdog",
                    str(WDT_S), "--cmdline", "console=ttyAMA0"))
         out = ok(d.verge("vm", "start", NAME))
@@ -81,7 +76,7 @@ def test_unclaimed_watchdog_resets_guest():
                          text), text
     finally:
         d.verge("vm", "kill", NAME)
-        d.stop()
+        d.cleanup()
         if pid:
             try:
                 os.kill(pid, signal.SIGKILL)  # only if verged left it

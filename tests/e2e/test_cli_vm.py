@@ -14,16 +14,11 @@ import os
 import pwd
 import re
 import signal
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-import cliharness  # noqa: E402
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 NAME = "cli-e2e"
 BOOT_TIMEOUT = 120
@@ -37,11 +32,11 @@ def ok(r):
 
 @pytest.fixture(scope="module")
 def vm():
-    d = cliharness.Verged().start()
+    d = vh.Verged().start()
     pid = None
     try:
         ok(d.verge("vm", "define", NAME, "--kernel", vh.cache_dir() / "Image",
-                   "--initrd", cliharness.build_dir() / "initrd.gz",
+                   "--initrd", vh.build_dir() / "initrd.gz",
                    "--memory", "512M", "--cpus", "1", "--cmdline",
                    "console=ttyAMA0 verge_agent=2"))
         out = ok(d.verge("vm", "start", NAME))
@@ -55,7 +50,7 @@ def vm():
         yield d
     finally:
         d.verge("vm", "kill", NAME)
-        d.stop()
+        d.cleanup()
         if pid:
             try:
                 os.kill(pid, signal.SIGKILL)  # only if verged left it
@@ -88,7 +83,7 @@ def test_stats(vm):
 
 @pytest.fixture(scope="module")
 def agent(vm):
-    if not (cliharness.build_dir() / "guest-agent" / "aarch64" /
+    if not (vh.build_dir() / "guest-agent" / "aarch64" /
             "verge-guest-agent").exists():
         pytest.skip("no verge-guest-agent in this tree's initramfs")
     vh.wait_for("the agent's first report", lambda: vm.verge(

@@ -10,13 +10,11 @@ verge.freq alone would run the guest at 62.5/125 = 1/2.
 """
 
 import socket
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import verged_harness as vh  # noqa: E402
 
 BOOT_TIMEOUT = 120

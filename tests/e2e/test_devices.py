@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import verged_harness as vh  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,

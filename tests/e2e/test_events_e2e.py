@@ -14,14 +14,11 @@ second vm.boot, once.
 import os
 import signal
 import socket
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 BOOT_TIMEOUT = 120
 NAME = "late"

@@ -18,12 +18,10 @@ its groups below it, on v2 (after moving itself to a leaf) and on v1.
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import verged_harness as vh  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,

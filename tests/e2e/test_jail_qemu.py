@@ -7,13 +7,11 @@ a program whose library sits next to it (found through its RUNPATH)."""
 
 import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import verged_harness as vh  # noqa: E402
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0,

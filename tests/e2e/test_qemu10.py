@@ -10,12 +10,10 @@ Needs root for the jail (skipped otherwise) and QEMU 10 in the cache
 (`make deps`; VERGE_QEMU10 names another)."""
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import rest_harness as rh  # noqa: E402
 import verged_harness as vh  # noqa: E402
 

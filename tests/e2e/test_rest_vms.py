@@ -5,16 +5,13 @@ nothing else changes, a live rate change shows at once, and /metrics
 carries the hypervisor's exits by class for it, parsed by
 python3-prometheus-client."""
 
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rest_harness as rh  # noqa: E402
-import verged_harness as vh  # noqa: E402
+import rest_harness as rh
+import verged_harness as vh
 
 BOOT_TIMEOUT = 120
 
@@ -39,10 +36,11 @@ def test_running_vm_with_an_advancing_uptime(vd):
     first = fleet_vm(vd)
     assert first["host"] == "e2e" and first["uptime_s"] > 0
     time.sleep(2.5)
-    # nothing changed in verged: the uptime still moves (at most ~1 s old)
+    # nothing changed in verged: the uptime still moves (the snapshot is
+    # republished each second; the wait is a wait, not a limit)
     later = rh.wait_for(
         lambda: (lambda f: f if f["uptime_s"] >= first["uptime_s"] + 1.5
-                 else None)(fleet_vm(vd)), timeout=3)
+                 else None)(fleet_vm(vd)), timeout=30)
     assert later, "uptime did not advance"
     vm = vd.get("/v1/vms/rest-1").json()
     assert vm["pid"] > 0 and vm["state"] == "running"

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import rest_harness as rh  # noqa: E402
 import verged_harness as vh  # noqa: E402
 

@@ -65,26 +65,15 @@ void test_el0_aarch32(void)
 #define PMEVTYPER_NSH		(1u << 27)	/* count at EL2 too */
 #define PMCR_E			1u
 #define PMU_STORM		20000
+#define PMU_TRIES		3
 
 /* Two counters of CPU_CYCLES, one asking to count EL2 as well (NSH), over
  * a storm of hypercalls: they must agree (MDCR_EL2.HPMD from PMUv3p1,
  * the trapped filters' NSH cleared before). */
-void test_pmu_no_el2(void)
+static void pmu_storm(uint64_t *ret_all, uint64_t *ret_el01)
 {
-	unsigned ver = (read_sysreg(id_aa64dfr0_el1) >> 8) & 0xf;
 	struct smccc_res res;
-	uint64_t all, el01;
 
-	if (!hv_require())
-		return;
-	if (ver == 0 || ver == 0xf) {
-		info("PMUVer %u: no PMUv3, nothing to check", ver);
-		return;
-	}
-	if (((read_sysreg(pmcr_el0) >> 11) & 0x1f) < 2) {
-		fail("fewer than 2 event counters");
-		return;
-	}
 	write_sysreg(pmcntenclr_el0, 3);
 	write_sysreg(pmevtyper0_el0, PMU_EV_CPU_CYCLES | PMEVTYPER_NSH);
 	write_sysreg(pmevtyper1_el0, PMU_EV_CPU_CYCLES);
@@ -97,13 +86,40 @@ void test_pmu_no_el2(void)
 		smccc_hvc(VERGE_HC_INFO, 0, 0, 0, &res);
 	write_sysreg(pmcntenclr_el0, 3);
 	isb();
-	all = read_sysreg(pmevcntr0_el0);
-	el01 = read_sysreg(pmevcntr1_el0);
-	info("CPU_CYCLES over %u hypercalls: %lu with NSH, %lu without",
-	     PMU_STORM, all, el01);
-	if (el01 == 0)
-		fail("the EL0/EL1 counter counted nothing");
-	else if (all > el01 + el01 / 4)	/* without: 3 times as many */
-		fail("the guest's counter counted EL2: %lu cycles with NSH, %lu without",
-		     all, el01);
+	*ret_all = read_sysreg(pmevcntr0_el0);
+	*ret_el01 = read_sysreg(pmevcntr1_el0);
+}
+
+/* Under TCG the cycle counter follows host time: a host that takes the
+ * CPU away while the vCPU is at EL2 inflates the NSH counter of one storm.
+ * A counter that counts EL2 does so in every storm (three times as many),
+ * so the best of PMU_TRIES decides. */
+void test_pmu_no_el2(void)
+{
+	unsigned ver = (read_sysreg(id_aa64dfr0_el1) >> 8) & 0xf;
+	uint64_t all, el01;
+
+	if (!hv_require())
+		return;
+	if (ver == 0 || ver == 0xf) {
+		info("PMUVer %u: no PMUv3, nothing to check", ver);
+		return;
+	}
+	if (((read_sysreg(pmcr_el0) >> 11) & 0x1f) < 2) {
+		fail("fewer than 2 event counters");
+		return;
+	}
+	for (unsigned t = 1; t <= PMU_TRIES; t++) {
+		pmu_storm(&all, &el01);
+		info("CPU_CYCLES over %u hypercalls (try %u): %lu with NSH, %lu"
+		     " without", PMU_STORM, t, all, el01);
+		if (el01 == 0) {
+			fail("the EL0/EL1 counter counted nothing");
+			return;
+		}
+		if (all <= el01 + el01 / 4)	/* without: 3 times as many */
+			return;
+	}
+	fail("the guest's counter counted EL2 in %u tries: %lu cycles with NSH,"
+	     " %lu without", PMU_TRIES, all, el01);
 }

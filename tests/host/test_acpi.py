@@ -13,13 +13,11 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import fdtparse  # noqa: E402
+import fdtparse
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("VERGE_BUILD", "build"))

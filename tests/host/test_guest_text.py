@@ -11,15 +11,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
-from fake_qemu import HOSTILE  # noqa: E402
+import verged_harness as vh
+from fake_qemu import HOSTILE
 
 FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 VERGE = vh.build_dir() / "verge"

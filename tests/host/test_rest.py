@@ -7,7 +7,6 @@ VMs are defined only; running ones are covered by the e2e tier."""
 
 import re
 import socket
-import sys
 import time
 from pathlib import Path
 
@@ -15,9 +14,8 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rest_harness as rh  # noqa: E402
-import verged_harness as vh  # noqa: E402
+import rest_harness as rh
+import verged_harness as vh
 
 REPO = Path(__file__).resolve().parents[2]
 VMS = ("db-1", "web-1", "web-2")
@@ -431,13 +429,12 @@ def test_rest_answers_while_the_loop_is_blocked(vd):
     try:
         time.sleep(0.3)             # the loop is now in the busy handler
         assert "took" not in done
-        worst = 0
+        # every answer comes while the loop is blocked (an order, not a
+        # host-time limit): a REST thread that waited on the loop would
+        # wait for the ROLLBACK below, that is for ever
         for path in ("/v1/fleet", "/v1/vms/db-1", "/v1/events?limit=5",
                      "/metrics", "/healthz") * 3:
-            t0 = time.monotonic()
-            assert vd.get(path, timeout=5).status == 200, path
-            worst = max(worst, time.monotonic() - t0)
-        assert worst < 0.5, worst
+            assert vd.get(path, timeout=30).status == 200, path
         assert "took" not in done   # the loop was blocked all along
     finally:
         released = time.monotonic()

@@ -3,19 +3,15 @@
 one lying) and a stop with requests in flight, against an
 AddressSanitizer build of verged: no memory error, no leak at exit."""
 
+import http.server
 import socket
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rest_harness as rh  # noqa: E402
-from test_rest_fleet import Liar, Silent  # noqa: E402
-from test_verged_asan import asan_verged  # noqa: E402,F401
-
-import http.server  # noqa: E402
+import rest_harness as rh
+from test_rest_fleet import Liar, Silent
+from test_verged_asan import asan_verged  # noqa: F401
 
 ASAN_ENV = {"ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=66",
             "LSAN_OPTIONS": "exitcode=66"}

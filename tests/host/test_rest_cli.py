@@ -7,14 +7,11 @@ unreachable URL is exit status 3."""
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import rest_harness as rh  # noqa: E402
-import verged_harness as vh  # noqa: E402
+import rest_harness as rh
+import verged_harness as vh
 
 VERGE = vh.build_dir() / "verge"
 TOKEN = "cli-Token.42"

@@ -9,15 +9,12 @@ import os
 import socket
 import stat
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
-from verged_harness import RpcError  # noqa: E402
+import verged_harness as vh
+from verged_harness import RpcError
 
 
 @pytest.fixture

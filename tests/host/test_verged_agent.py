@@ -11,15 +11,13 @@ only at the third press of the power button."""
 
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
-from verged_harness import RpcError  # noqa: E402
+import verged_harness as vh
+from verged_harness import RpcError
 
 FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 UID = os.getuid()
@@ -139,13 +137,15 @@ def test_agent_ping_detect(vd):
 def test_sync_time_anchors_first(vd):
     t0 = time.time_ns()
     r = vd.call("agent.sync_time", name="g")
+    t1 = time.time_ns()
     assert r == {"offset_ns": 1234567, "after_ns": 1500, "method": "step"}
     log = fake_log(vd, "g")
     i_time = max(i for i, x in enumerate(log) if "host_time_set" in x)
     i_push = max(i for i, x in enumerate(log)
                  if x.get("tclo", "").startswith("verge.timesync"))
     assert i_time < i_push
-    assert abs(log[i_time]["host_time_set"] - t0) < 5e9
+    # the host's time, read during the call
+    assert t0 <= log[i_time]["host_time_set"] <= t1
     ev = [e for e in vd.call("events.list", vm="g")
           if e["type"] == "agent.sync_time"][-1]
     assert ev["uid"] == UID and ev["detail"]["offset_ns"] == 1234567
@@ -167,7 +167,8 @@ def test_silent_agent_times_out(vd):
     with pytest.raises(RpcError) as e:
         vd.call("agent.ping", name="mute")
     assert e.value.name == "agent_unavailable"
-    assert 0.8 < time.monotonic() - t < 5
+    # it waited for the agent (a lower bound: load only adds to it)
+    assert time.monotonic() - t > 0.8
     # verged still answers that VM's other requests
     assert vd.call("clock.show", name="mute")["live"] is True
 
@@ -213,10 +214,10 @@ def test_reattach_resends_guestinfo(vd):
 
 def test_graceful_stop(vd):
     """A guest that honours the power button stops before the deadline."""
-    t = time.monotonic()
     vm = vd.call("vm.stop", name="g", timeout_s=20)
     assert vm["state"] == "stopped" and vm["desired"] == "stopped"
-    assert time.monotonic() - t < 5
+    # before the deadline: the guest's own shutdown (reason below), not
+    # the kill
     types = [(e["type"], e["uid"]) for e in vd.call("events.list", vm="g")
              if e["type"] in ("vm.stop", "vm.powerdown", "vm.shutdown")]
     assert types == [("vm.stop", UID), ("vm.powerdown", None),
@@ -248,7 +249,9 @@ def test_missed_presses_are_repeated(vd):
     vm = vd.call("vm.stop", name="slow", timeout_s=20)
     took = time.monotonic() - t
     assert vm["state"] == "stopped", vm
-    assert 1.5 < took < 6, took
+    # three presses a second apart (a lower bound: load only adds to it);
+    # not the deadline's kill: the reason below is the guest's shutdown
+    assert took > 1.5, took
     presses = [x for x in fake_log(vd, "slow")
                if x.get("qmp") == "system_powerdown"]
     assert len(presses) == 3, presses

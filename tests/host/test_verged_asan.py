@@ -6,14 +6,12 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,12 @@ the event log. Against a real verged (QEMU played by fake_qemu.py)."""
 
 import json
 import resource
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 

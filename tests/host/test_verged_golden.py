@@ -3,11 +3,9 @@
 (verged_golden.txt), on one connection to a fresh verged."""
 
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 GOLDEN = Path(__file__).resolve().parent / "verged_golden.txt"
 

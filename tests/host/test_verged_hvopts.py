@@ -10,15 +10,11 @@ it gets)."""
 
 import json
 import re
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import cliharness  # noqa: E402
 import verged_harness as vh  # noqa: E402
 from verged_harness import RpcError  # noqa: E402
 
@@ -121,15 +117,15 @@ def test_bad_values(vd, params, param, words):
 
 @pytest.fixture(scope="module")
 def cli():
-    d = cliharness.Verged().start()
-    (d.dir / "Image").write_bytes(b"\0" * 4096)
+    d = vh.Verged().start()
+    (d.tmp / "Image").write_bytes(b"\0" * 4096)
     yield d
-    d.stop()
+    d.cleanup()
 
 
 def test_cli_define_show(cli):
     r = cli.verge("vm", "define", "c1", "--kernel", "Image", "--ptimer",
-                  "--freq", "125MHz", "--rate", "1", cwd=cli.dir)
+                  "--freq", "125MHz", "--rate", "1", cwd=cli.tmp)
     assert r.returncode == 0, r.stderr
     r = cli.verge("vm", "show", "c1")
     fields = dict(re.split(r":\s+", line, maxsplit=1)
@@ -151,6 +147,6 @@ def test_cli_define_show(cli):
 ], ids=["ptimer_acpi", "freq_low", "rate_precision", "flag_value"])
 def test_cli_bad_values(cli, args, words):
     r = cli.verge("vm", "define", "c2", "--kernel", "Image", *args,
-                  cwd=cli.dir)
+                  cwd=cli.tmp)
     assert r.returncode != 0
     assert words in r.stderr, r.stderr

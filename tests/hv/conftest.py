@@ -8,16 +8,10 @@ these tests themselves; the hypervisor-only expectations are then skipped.
 """
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-# tests/mgmt.py (management protocol client) and tests/linux/linuxvm.py
-# (a QEMU whose console is read while it runs) are shared with tests/linux.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "linux"))
 import linuxvm  # noqa: E402  (VERGE_QEMU, VERGE_CPU)
 
 REPO = Path(__file__).resolve().parents[2]

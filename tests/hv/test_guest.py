@@ -6,72 +6,37 @@ The guest prints "PASS name" or "FAIL name: reason" per test, then
 """
 
 import re
+from pathlib import Path
 
 import pytest
 
 import qemu_run
 
-# tests/guest/main.c keeps the same list, in the same order.
-NAMES = [
-    "boot_el",
-    "psci_version",
-    "psci_0_1_cpu_on",
-    "smc_not_forwarded",
-    "psci_allow_list",
-    "unknown_hvc",
-    "hv_info",
-    "hv_memory_fault",
-    "hv_memory_exec",
-    "el0_aarch32",
-    "pmu_no_el2",
-    "cpu_on",
-    "vtimer_rate",
-    "sgi_cross_cpu",
-    "lr_overflow",
-    "hv_ppi_hidden",
-    "hv_tick_survives_guest_disable",
-    "ptimer_rate",
-    "ptimer_fires_at_cval",
-    "ptimer_rearm_on_rate_change",
-    "cntpct_cost",
-    "ptimer_far_cval",
-    "bd_getversion",
-    "bd_errors",
-    "bd_uuid",
-    "bd_time",
-    "bd_mdscr_shadow",
-    "bd_debug_regs",
-    "bd_el0",
-    "bd_rpci",
-    "bd_guestinfo_host",
-    "bd_bad_cookie",
-    "bd_hb_refused",
-    "bd_channels",
-    "bd_cost",
-    "bd_throughput",
-    "bd_cookie_unpredictable",
-    "bd_relay_rate_limit",
-    "gic_ctlr_wide_write",
-    "gic_redist_beyond_last",
-    "gic_unaligned",
-    "gic_hostile_random",
-    "idregs",
-    "wdt_regs",
-    "wdt_ws0_irq",
-    "wdt_sealed_api",
-    "wdt_expiry",
-]
-# Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1.
-HV_ONLY = {"psci_0_1_cpu_on", "smc_not_forwarded", "psci_allow_list",
-           "el0_aarch32", "pmu_no_el2",
-    "pmu_no_el2",
-           "hv_info", "hv_memory_fault", "hv_memory_exec", "hv_ppi_hidden",
-           "hv_tick_survives_guest_disable", "ptimer_rate",
-           "ptimer_fires_at_cval", "ptimer_rearm_on_rate_change",
-           "cntpct_cost", "ptimer_far_cval"} | {n for n in NAMES if n.startswith("wdt_")} \
-    | {n for n in NAMES if n.startswith("bd_")} \
-    - {"bd_mdscr_shadow", "bd_debug_regs"} \
-    | {n for n in NAMES if n.startswith("gic_")}
+MAIN_C = Path(__file__).resolve().parents[1] / "guest" / "main.c"
+ENTRY = re.compile(r'\{\s*"([A-Za-z0-9_]+)"\s*,\s*\w+\s*(?:,\s*(\w+)\s*)?\}')
+
+
+def guest_table(table):
+    """[(name, flags)] of a `static const struct test TABLE[]` in
+    tests/guest/main.c, in run order: the one list of the guest's tests
+    (its format is described at the top of main.c)."""
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", "", MAIN_C.read_text(), flags=re.S)
+    m = re.search(r"static const struct test %s\[\] = \{(.*?)\n\};"
+                  % re.escape(table), text, re.S)
+    assert m, "no table %s in %s" % (table, MAIN_C)
+    body = m.group(1)
+    entries = [(e.group(1), e.group(2)) for e in ENTRY.finditer(body)]
+    # every entry parsed: as many as the table has braces
+    assert entries and len(entries) == body.count("{"), (table, body)
+    names = [n for n, _ in entries]
+    assert len(set(names)) == len(names), "a name twice in %s" % table
+    return entries
+
+
+NAMES = [n for n, _ in guest_table("tests")]
+# Meaningless without the hypervisor: skipped under VERGE_HV_BARE=1 (and
+# expected to fail there), all but the entries marked BARE.
+HV_ONLY = {n for n, flags in guest_table("tests") if flags != "BARE"}
 # cortex-a76 has PMUv3p1 (MDCR_EL2.HPMD: pmu_no_el2).
 CPUS = ["cortex-a57", "cortex-a72", "cortex-a76"]
 TIMEOUT = 60

@@ -19,14 +19,13 @@ import linuxvm
 import mgmt
 from conftest import GUEST_ADDR
 from test_clock import check_passed
-from test_guest import tail
+from test_guest import guest_table, tail
 
 # The suite takes about 20 s alone under TCG; the limit allows for a host
 # shared with other QEMUs.
 TIMEOUT = 900
 MIN_CALLS = 1000000
-# tests/guest/main.c's hostile_tests, in the same order.
-NAMES = ["boot_el", "hostile_calls", "hostile_sysregs", "hostile_gic"]
+NAMES = [n for n, _ in guest_table("hostile_tests")]
 CALLS = re.compile(r"INFO hostile_calls: (\d+) calls: (\d+) SMC, (\d+) HVC; "
                    r"(\d+) CPU_ON started the canary, which ran (\d+) times")
 

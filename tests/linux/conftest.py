@@ -7,16 +7,12 @@ linuxvm.py), to check the tests themselves.
 
 import contextlib
 import re
-import sys
 import tempfile
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/mgmt.py
-import linuxvm as lv  # noqa: E402
-import mgmt  # noqa: E402
+import linuxvm as lv
+import mgmt
 
 
 def need(*paths):

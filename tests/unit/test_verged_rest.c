@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "metrics.h"
+#include "names.h"
 #include "snapshot.h"
 #include "token.h"
 
@@ -203,6 +204,29 @@ static void test_buf_json_str_not_utf8(void **state)
 	}
 }
 
+/* The one name rule of JSON-RPC and REST (names.h). */
+static void test_valid_name(void **state)
+{
+	static const char *const good[] = { "a", "web-1", "db_2.prod", "A.-_z",
+		"0" };
+	static const char *const bad[] = { "", ".", "..", ".hidden", "-x",
+		"a/b", "a b", "a\n", "caf\xc3\xa9", "x;y", "%2e" };
+	char longest[VERGED_NAME_MAX + 2];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(verged_valid_name(good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(verged_valid_name(bad[i]));
+	memset(longest, 'n', sizeof(longest));
+	longest[VERGED_NAME_MAX] = '\0';
+	assert_true(verged_valid_name(longest));
+	longest[VERGED_NAME_MAX] = 'n';
+	longest[VERGED_NAME_MAX + 1] = '\0';
+	assert_false(verged_valid_name(longest));
+}
+
 static void test_metrics_text(void **state)
 {
 	struct buf b = { 0 };
@@ -295,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_etag),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_buf_json_str_not_utf8),
+		cmocka_unit_test(test_valid_name),
 		cmocka_unit_test(test_metrics_text),
 		cmocka_unit_test(test_token_equal),
 		cmocka_unit_test(test_token_file),

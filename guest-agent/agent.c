@@ -26,6 +26,7 @@
 #include "rpc.h"
 #include "tclo.h"
 #include "timesync.h"
+#include "wdog.h"
 
 #define NS 1000000000LL
 #define POLL_MIN_MS 10
@@ -465,7 +466,8 @@ static void install_signals(void)
 int agent_run(const struct agent_opts *o)
 {
 	static struct agent a;
-	int64_t now, next;
+	int64_t now, next, next_refresh = 0;
+	int wdog = -1;
 
 	memset(&a, 0, sizeof(a));
 	a.o = o;
@@ -483,11 +485,25 @@ int agent_run(const struct agent_opts *o)
 	if (o->once)
 		return run_once(&a);
 
+	if (o->watchdog) {	/* the guest's watchdog daemon (wdog.h) */
+		wdog = wdog_open(o->watchdog);
+		if (wdog < 0) {
+			logmsg("%s: %s: no watchdog to refresh", o->watchdog,
+			       strerror(-wdog));
+			return 1;
+		}
+		logmsg("refreshing %s every second", o->watchdog);
+	}
 	install_signals();
 	logmsg("running: reports every %u s, TCLO polls up to every %u ms",
 	       o->interval_s, o->poll_max_ms);
 	while (!stop) {
 		now = clock_ns(CLOCK_MONOTONIC);
+		if (wdog >= 0 && now >= next_refresh) {
+			if (wdog_refresh(wdog))
+				logmsg("%s: refresh failed", o->watchdog);
+			next_refresh = now + NS;
+		}
 		do_reports(&a, now);
 		do_poll(&a, now);
 		next = a.next_poll < a.next_report ? a.next_poll :
@@ -498,6 +514,8 @@ int agent_run(const struct agent_opts *o)
 		sleep_until(next);
 	}
 	tclo_close(&a.tclo);
+	if (wdog >= 0)	/* a clean stop disarms it (the magic close) */
+		wdog_close(wdog);
 	logmsg("stopped");
 	return 0;
 }

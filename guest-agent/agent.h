@@ -18,6 +18,7 @@ struct agent_opts {
 	bool once;		/* hello, one report, one poll, exit */
 	bool allow_hb;
 	bool verbose;
+	const char *watchdog;	/* --watchdog DEV: refresh it (wdog.h) */
 };
 
 /* Exit status: 0, or 1 when there is no backdoor (or --once failed). */

@@ -29,7 +29,7 @@ static const struct {
 } cmds[] = {
 	{ "detect", cmd_detect, "detect [--json] [--trials N] [--quiet]" },
 	{ "run", cmd_run, "run [--interval S] [--poll-max MS] [--trials N] "
-	  "[--once] [--lb] [--verbose]" },
+	  "[--once] [--lb] [--verbose] [--watchdog DEV]" },
 	{ "rpc", cmd_rpc, "rpc [--lb] TEXT" },
 	{ "probe", cmd_probe, "probe" },
 	{ "timesync", cmd_timesync, "timesync" },
@@ -126,6 +126,7 @@ static int cmd_run(int argc, char **argv)
 		{ "once", no_argument, NULL, '1' },
 		{ "lb", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "watchdog", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct agent_opts o = {
@@ -134,7 +135,7 @@ static int cmd_run(int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:p:t:1lv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:p:t:1lvw:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.interval_s = num_arg("--interval", optarg, 1,
 						 86400); break;
@@ -145,6 +146,7 @@ static int cmd_run(int argc, char **argv)
 		case '1': o.once = true; break;
 		case 'l': o.allow_hb = false; break;
 		case 'v': o.verbose = true; break;
+		case 'w': o.watchdog = optarg; break;
 		default: bad_usage("run");
 		}
 	}

@@ -54,8 +54,8 @@ def expirations(m):
             and mgmt.Mgmt.parse_watchdog(b)["what"] == "expired"]
 
 
-def kill_daemon_and_expect_reset(vm, m):
-    pid = vm.check("pidof watchdog").strip()
+def kill_daemon_and_expect_reset(vm, m, daemon="watchdog"):
+    pid = vm.check("pidof %s" % daemon).strip()
     assert re.fullmatch(r"\d+", pid), pid
     vm.send("kill -9 %s\n" % pid)
     t0 = time.monotonic()
@@ -87,6 +87,27 @@ def test_refreshed_then_daemon_killed(request):
             vm.check("true")
         m.set_rate(1, 1)
         kill_daemon_and_expect_reset(vm, m)
+    finally:
+        m.close()
+        vm.kill()
+        save_log(vm, request.node.name)
+
+
+def test_agent_is_the_watchdog_daemon(request):
+    """The guest agent as the daemon (verge-guest-agent run --watchdog
+    /dev/watchdog): a guest with the agent needs nothing else. Refreshed,
+    never reset; the agent killed, the guest is reset."""
+    vm, m = start("verge.wdt=%d" % BOOT_WDT_S,
+                  "console=ttyAMA0 verge_wdt=%d verge_wdt_daemon=agent"
+                  % WDT_S, smp=1)
+    try:
+        lv.boot(vm)
+        assert "verge-init: watchdog daemon (agent)" in vm.text
+        assert vm.drain(RUN_S), "QEMU exited while the agent refreshed"
+        assert expirations(m) == [], "reset while the agent refreshed"
+        assert "refreshing /dev/watchdog every second" in \
+            vm.check("cat /tmp/agent.log")
+        kill_daemon_and_expect_reset(vm, m, "verge-guest-agent")
     finally:
         m.close()
         vm.kill()

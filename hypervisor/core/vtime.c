@@ -283,6 +283,8 @@ static void note_read(uint64_t p, bool seen)
 	struct timeline t = snapshot();
 	uint64_t off = read_sysreg(cntvoff_el2);
 
+	if (ecv_active())	/* exact: the guest reads G, never P - CNTVOFF */
+		return;
 	atomic_max(&st.max_error, dil_error(&t, p, off));
 	if (seen)
 		atomic_max(&dl.v_seen, p - off);

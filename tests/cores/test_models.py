@@ -51,10 +51,22 @@ def need(core, feat):
 
 def test_boots_on_two_cpus(core):
     """Userspace on 2 vCPUs, and the guest is told exactly the features
-    of the model that verge-hv gives it (coresvm.MODELS)."""
+    of the model that verge-hv gives it (coresvm.MODELS); verge-hv's boot
+    line names the core's features, and no trap met an UNDEF on the
+    way."""
     out = core.vm.check("grep -c ^processor /proc/cpuinfo", 30)
     assert out.split()[-1] == "2", out
     assert hwcaps(core) == core.feats
+    m = re.search(r"verge-hv: cpu features: (.*)", core.vm.text)
+    assert m, "no 'cpu features' line from verge-hv"
+    said = {f.split("(")[0] for f in m.group(1).split()}
+    assert {"fp", "simd"} <= said, m.group(1)
+    for feat, name in (("sve", "sve"), ("paca", "pauth"), ("bti", "bti"),
+                       ("mte", "mte")):
+        if feat in core.feats:
+            assert name in said, "verge-hv says %r" % m.group(1)
+    assert "UNDEF injected" not in core.vm.text, "\n".join(
+        line for line in core.vm.text.splitlines() if "UNDEF" in line)
 
 
 def test_vector_stress_under_traps(core):

@@ -12,6 +12,11 @@
 #define VERGE_HC_INFO		0xc6000000u
 #define VERGE_HC_TICKS		0xc6000001u
 #define VERGE_HC_CLOCK		0xc6000002u
+/* The boot guard's API (docs/hypervisor.md): QUERY .. HANDOFF; after the
+ * hand-off every one answers HC_SEALED. */
+#define VERGE_HC_WDT_QUERY	0xc6000010u
+#define VERGE_HC_WDT_HANDOFF	0xc6000014u
+#define HC_SEALED		(-4)
 
 struct smccc_res {
 	uint64_t a0, a1, a2, a3;

@@ -72,9 +72,12 @@ static uint32_t draw_id(void)
 	if (k < 65)	/* TRNG: VERSION, FEATURES, GET_UUID, RND */
 		return (rnd() & 1 ? 0xc4000050u : 0x84000050u) +
 		       (uint32_t)(rnd() % 4);
-	if (k < 70)	/* vendor hypervisor service: verge's own */
+	if (k < 67)	/* vendor hypervisor service: verge's own */
 		return (rnd() & 1 ? 0xc6000000u : 0x86000000u) +
 		       (uint32_t)(rnd() % 4);
+	if (k < 70)	/* the boot guard's API, sealed since the hand-off */
+		return (rnd() & 1 ? 0xc6000000u : 0x86000000u) +
+		       (VERGE_HC_WDT_QUERY & 0xffffu) + (uint32_t)(rnd() % 6);
 	if (k < 85)	/* any SMCCC fast call: random owner and number */
 		return 0x80000000u | ((uint32_t)rnd() & 0x7f00ffffu);
 	return (uint32_t)rnd();
@@ -227,6 +230,10 @@ static bool hvc_ok(uint32_t fn, int64_t r)
 {
 	if (fn == VERGE_HC_INFO || fn == VERGE_HC_TICKS || fn == VERGE_HC_CLOCK)
 		return r == 0;
+	/* The guest was entered after the hand-off: the boot guard's API is
+	 * sealed, whatever the arguments (docs/bootguard.md). */
+	if (fn >= VERGE_HC_WDT_QUERY && fn <= VERGE_HC_WDT_HANDOFF)
+		return r == HC_SEALED;
 	return r == SMCCC_NOT_SUPPORTED;
 }
 

@@ -12,11 +12,15 @@
 #define VERGE_HC_INFO		0xc6000000u
 #define VERGE_HC_TICKS		0xc6000001u
 #define VERGE_HC_CLOCK		0xc6000002u
-/* The boot guard's API (docs/hypervisor.md): QUERY .. HANDOFF; after the
- * hand-off every one answers HC_SEALED. */
+/* The boot guard's API (docs/hypervisor.md); after the hand-off every
+ * call answers HC_SEALED. */
 #define VERGE_HC_WDT_QUERY	0xc6000010u
+#define VERGE_HC_WDT_ENABLE	0xc6000011u
+#define VERGE_HC_WDT_REFRESH	0xc6000012u
+#define VERGE_HC_WDT_TIMEOUT	0xc6000013u
 #define VERGE_HC_WDT_HANDOFF	0xc6000014u
-#define HC_SEALED		(-4)
+#define HC_INVALID		((uint64_t)-3)
+#define HC_SEALED		((uint64_t)-4)
 
 struct smccc_res {
 	uint64_t a0, a1, a2, a3;

@@ -233,7 +233,7 @@ static bool hvc_ok(uint32_t fn, int64_t r)
 	/* The guest was entered after the hand-off: the boot guard's API is
 	 * sealed, whatever the arguments (docs/bootguard.md). */
 	if (fn >= VERGE_HC_WDT_QUERY && fn <= VERGE_HC_WDT_HANDOFF)
-		return r == HC_SEALED;
+		return (uint64_t)r == HC_SEALED;
 	return r == SMCCC_NOT_SUPPORTED;
 }
 

@@ -27,13 +27,6 @@
 #define GICD_IPRIORITYR	0x0400
 #define GICD_IROUTER	0x6000
 
-#define HC_WDT_QUERY	0xc6000010u
-#define HC_WDT_ENABLE	0xc6000011u
-#define HC_WDT_REFRESH	0xc6000012u
-#define HC_WDT_TIMEOUT	0xc6000013u
-#define HC_WDT_HANDOFF	0xc6000014u
-#define HC_INVALID	((uint64_t)-3)
-#define HC_SEALED	((uint64_t)-4)
 #define STAGE_LOADING	2
 #define STAGE_HANDED	3
 
@@ -206,15 +199,15 @@ static void loader_api(const struct smccc_res *query)
 
 	info("API open: acting as the boot loader");
 	expect_eq("QUERY stage", query->a1 & 0xff, STAGE_LOADING);
-	if (wdt_call(HC_WDT_TIMEOUT, 0, &r))
+	if (wdt_call(VERGE_HC_WDT_TIMEOUT, 0, &r))
 		expect_eq("SET_TIMEOUT 0", r.a0, HC_INVALID);
-	if (wdt_call(HC_WDT_ENABLE, 2, &r))
+	if (wdt_call(VERGE_HC_WDT_ENABLE, 2, &r))
 		expect_eq("ENABLE 2", r.a0, HC_INVALID);
-	if (wdt_call(HC_WDT_TIMEOUT, 60, &r)) {
+	if (wdt_call(VERGE_HC_WDT_TIMEOUT, 60, &r)) {
 		expect_eq("SET_TIMEOUT 60", r.a0, 0);
 		expect_eq("SET_TIMEOUT 60: timeout_ms", r.a2, 60000);
 	}
-	if (wdt_call(HC_WDT_ENABLE, 1, &r)) {
+	if (wdt_call(VERGE_HC_WDT_ENABLE, 1, &r)) {
 		expect_eq("ENABLE 1", r.a0, 0);
 		expect_eq("ENABLE 1: enabled", r.a1 >> 8 & 1, 1);
 	}
@@ -222,9 +215,9 @@ static void loader_api(const struct smccc_res *query)
 	expect_eq("WCS after ENABLE", mmio_read32(WDT_CTRL + WCS), WCS_EN);
 	expect_eq("WOR after SET_TIMEOUT 60", mmio_read32(WDT_CTRL + WOR) |
 		  (uint64_t)mmio_read32(WDT_CTRL + WORU) << 32, 30 * freq);
-	if (wdt_call(HC_WDT_REFRESH, 0, &r))
+	if (wdt_call(VERGE_HC_WDT_REFRESH, 0, &r))
 		expect_eq("REFRESH", r.a0, 0);
-	if (wdt_call(HC_WDT_HANDOFF, 0, &r)) {
+	if (wdt_call(VERGE_HC_WDT_HANDOFF, 0, &r)) {
 		expect_eq("HANDOFF", r.a0, 0);
 		expect_eq("HANDOFF stage", r.a1 & 0xff, STAGE_HANDED);
 	}
@@ -232,15 +225,15 @@ static void loader_api(const struct smccc_res *query)
 
 void test_wdt_sealed_api(void)
 {
-	static const uint32_t fns[] = { HC_WDT_QUERY, HC_WDT_ENABLE,
-		HC_WDT_REFRESH, HC_WDT_TIMEOUT, HC_WDT_HANDOFF };
+	static const uint32_t fns[] = { VERGE_HC_WDT_QUERY, VERGE_HC_WDT_ENABLE,
+		VERGE_HC_WDT_REFRESH, VERGE_HC_WDT_TIMEOUT, VERGE_HC_WDT_HANDOFF };
 	struct wdt_state s0, s;
 	struct smccc_res r;
 
 	if (!hv_require())
 		return;
 	s0 = snapshot();
-	if (!wdt_call(HC_WDT_QUERY, 0, &r))
+	if (!wdt_call(VERGE_HC_WDT_QUERY, 0, &r))
 		return;
 	if (r.a0 == 0)
 		loader_api(&r);

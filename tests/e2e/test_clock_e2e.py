@@ -9,9 +9,7 @@ the stored rate, 1 included). Restarted at rate 1, the VM must keep both:
 verge.freq alone would run the guest at 62.5/125 = 1/2.
 """
 
-import socket
 import time
-from pathlib import Path
 
 import pytest
 
@@ -21,14 +19,6 @@ BOOT_TIMEOUT = 120
 NAME = "clk"
 FREQ = 125000000
 HOST_FREQ = 62500000
-
-
-def console_log(v):
-    try:
-        return (v.state / "vms" / NAME / "console.log").read_text(
-            errors="replace")
-    except OSError:
-        return ""
 
 
 def boots(v):
@@ -80,27 +70,13 @@ def test_set_rate_1_survives_guest_reboot(v):
     clk = vh.wait_for("the management channel", lambda: live_clock(v), 60)
     assert clk["rate"] == "1/2" and clk["freq_hz"] == FREQ, clk
     vh.wait_for("userspace", lambda: "verge-init: userspace up" in
-                console_log(v), BOOT_TIMEOUT)
+                vh.console_log(v, NAME), BOOT_TIMEOUT)
     clk = v.call("clock.set_rate", name=NAME, rate="1")
     assert clk["rate"] == "1/1" and clk["live"] is True, clk
-    con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    con.connect(str(v.run / "vms" / NAME / "console.sock"))
-
-    def drained():
-        try:    # QEMU blocks the guest's UART on a client that does not read
-            while con.recv(65536):
-                pass
-        except BlockingIOError:
-            pass
-        return True
-
-    try:
-        con.sendall(b"\nreboot -f\n")
-        con.setblocking(False)
-        vh.wait_for("the second vm.boot", lambda: drained() and
+    with vh.Console(v, NAME) as con:
+        con.send(b"\nreboot -f\n")
+        vh.wait_for("the second vm.boot", lambda: con.drain() and
                     len(boots(v)) == 2, BOOT_TIMEOUT)
-    finally:
-        con.close()
     clk = settled_rate(v, "1/1")
     assert clk and clk["rate"] == "1/1", clk      # not the 1/2 it booted at
     assert clk["freq_hz"] == FREQ, clk

@@ -37,41 +37,6 @@ def qemu_img(*args):
                    capture_output=True)
 
 
-class Console:
-    """The VM's serial console (its console.sock), typed into as a user
-    would."""
-
-    def __init__(self, vd, name):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(str(vd.run / "vms" / name / "console.sock"))
-        self.sock.settimeout(BOOT_TIMEOUT)
-        self.buf = b""
-
-    def close(self):
-        self.sock.close()
-
-    def expect(self, pattern):
-        rx = re.compile(pattern)
-        while True:
-            m = rx.search(self.buf)
-            if m:
-                self.buf = self.buf[m.end():]
-                return m
-            data = self.sock.recv(4096)
-            assert data, "console closed; so far: %r" % self.buf[-500:]
-            self.buf += data.replace(b"\r", b"")
-
-    def run(self, cmd):
-        """Runs cmd in the guest's shell; its output up to the marker."""
-        self.sock.sendall(b"\n")
-        self.expect(rb"verge# ")
-        # the markers print as 42 but echo as $((6*7)): the command's
-        # output is what lies between them
-        self.sock.sendall(b"echo @@start$((6*7)); " + cmd.encode() +
-                          b"; echo @@done$((6*7))\n")
-        return self.expect(rb"(?s)@@start42\n(.*?)@@done42\n").group(1)
-
-
 def boot(vd, name):
     """Starts the VM; its console once the guest's shell answers."""
     log = vd.state / "vms" / name / "console.log"
@@ -83,7 +48,7 @@ def boot(vd, name):
             return b"verge-init: userspace up" in f.read()
     vd.call("vm.start", name=name)
     vh.wait_for("%s userspace" % name, up, BOOT_TIMEOUT)
-    return Console(vd, name)
+    return vh.Console(vd, name, BOOT_TIMEOUT)
 
 
 def stop(vd, name):

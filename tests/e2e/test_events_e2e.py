@@ -13,7 +13,6 @@ second vm.boot, once.
 
 import os
 import signal
-import socket
 import time
 
 import pytest
@@ -22,13 +21,6 @@ import verged_harness as vh
 
 BOOT_TIMEOUT = 120
 NAME = "late"
-
-
-def console_log(v):
-    try:
-        return (v.state / "vms" / NAME / "console.log").read_text(errors="replace")
-    except OSError:
-        return ""
 
 
 def events(v):
@@ -62,7 +54,7 @@ def test_late_attach_records_boot_once(v):
     os.kill(v.pid, signal.SIGSTOP)
     try:
         vh.wait_for("userspace (verged stopped)", lambda: "verge-init: "
-                    "userspace up" in console_log(v), BOOT_TIMEOUT)
+                    "userspace up" in vh.console_log(v, NAME), BOOT_TIMEOUT)
     finally:
         os.kill(v.pid, signal.SIGCONT)
     vh.wait_for("the management channel", lambda: live(v), 30)
@@ -85,26 +77,11 @@ def test_restarted_verged_records_nothing_twice(v):
 
 
 def test_guest_reboot_is_a_second_boot(v):
-    con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    con.connect(str(v.run / "vms" / NAME / "console.sock"))
-
-    def drained():
-        # QEMU blocks the guest's UART on a client that does not read
-        try:
-            while con.recv(65536):
-                pass
-        except BlockingIOError:
-            pass
-        return True
-
-    try:
-        con.sendall(b"\nreboot -f\n")
-        con.setblocking(False)
-        vh.wait_for("the second vm.boot", lambda: drained() and
+    with vh.Console(v, NAME) as con:
+        con.send(b"\nreboot -f\n")
+        vh.wait_for("the second vm.boot", lambda: con.drain() and
                     len(boots(v)) == 2, BOOT_TIMEOUT)
-    finally:
-        con.close()
-    vh.wait_for("userspace again", lambda: console_log(v).count(
+    vh.wait_for("userspace again", lambda: vh.console_log(v, NAME).count(
         "verge-init: userspace up") == 2, BOOT_TIMEOUT)
     types = [t for t, _ in events(v)]
     assert types.count("vm.boot") == 2, types

@@ -342,16 +342,12 @@ def test_memory_limit_stops_the_vm_as_oom(vd):
     vh.wait_for("c userspace",
                 lambda: "verge-init: userspace up" in
                 vd.call("vm.console", name="c")["text"], BOOT_TIMEOUT)
-    con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    con.connect(str(vd.run / "vms" / "c" / "console.sock"))
-    try:
+    with vh.Console(vd, "c") as con:
         # the guest touches most of its RAM at once: a 180 MiB buffer
-        con.sendall(b"\ndd if=/dev/zero of=/dev/null bs=180M count=1\n")
+        con.send(b"\ndd if=/dev/zero of=/dev/null bs=180M count=1\n")
         vm = vh.wait_for("c oom", lambda: (lambda x: x if x["state"] != "running"
                                            else None)(
             vd.call("vm.show", name="c")), 120)
-    finally:
-        con.close()
     assert vm["state"] == "oom", vm
     ev = [e for e in vd.call("events.list", vm="c", limit=1000)
           if e["type"] == "vm.oom"]

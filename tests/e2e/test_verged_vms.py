@@ -10,9 +10,7 @@ on it, so vm.stop is the graceful path here; vm.kill is the other one.
 """
 
 import os
-import re
 import signal
-import socket
 import time
 
 import pytest
@@ -32,41 +30,6 @@ def clock_live(vd, name):
             raise
         return None
     return clk if clk.get("live") else None
-
-
-class Console:
-    """The VM's serial console through its console.sock (QEMU serves it;
-    verged's run directory holds it), as an interactive user would."""
-
-    def __init__(self, vd, name):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(str(vd.run / "vms" / name / "console.sock"))
-        self.sock.settimeout(30)
-        self.buf = b""
-
-    def close(self):
-        self.sock.close()
-
-    def expect(self, pattern):
-        rx = re.compile(pattern)
-        while True:
-            m = rx.search(self.buf)
-            if m:
-                self.buf = self.buf[m.end():]
-                return m
-            data = self.sock.recv(4096)
-            assert data, "console closed"
-            self.buf += data.replace(b"\r", b"")
-
-    def uptime(self):
-        """Guest /proc/uptime and the host time in the middle of the
-        round trip that read it."""
-        self.buf = b""
-        t0 = time.monotonic()
-        self.sock.sendall(b"cat /proc/uptime\n")
-        m = self.expect(rb"(?m)^(\d+\.\d+) \d+\.\d+\n")
-        t1 = time.monotonic()
-        return float(m.group(1)), (t0 + t1) / 2, t1 - t0
 
 
 def console_has(vd, name, text):
@@ -108,15 +71,12 @@ def test_clock_rate_half(vd):
         (b["host_counter"] - a["host_counter"])
     assert abs(ratio - 0.5) < 0.01, ratio
     # and the guest sees it: its uptime advances half as fast as ours
-    con = Console(vd, "web")
-    try:
-        con.sock.sendall(b"\n")
+    with vh.Console(vd, "web") as con:
+        con.send(b"\n")
         con.expect(rb"verge# ")
         g0, h0, rt0 = con.uptime()
         time.sleep(6)
         g1, h1, rt1 = con.uptime()
-    finally:
-        con.close()
     guest_rate = (g1 - g0) / (h1 - h0)
     slack = 0.02 + (rt0 + rt1) / 2 / (h1 - h0)
     assert abs(guest_rate - 0.5) < slack, (guest_rate, rt0, rt1)

@@ -89,6 +89,18 @@ def running(v):
         v.cleanup()
 
 
+def live_clock(v, name):
+    """The VM's clock.show once verged holds its management channel
+    (live), else None; an error other than hv_unavailable is raised."""
+    try:
+        clk = v.call("clock.show", name=name)
+    except RpcError as e:
+        if e.name != "hv_unavailable":
+            raise
+        return None
+    return clk if clk.get("live") else None
+
+
 def console_log(v, name):
     """The VM's console.log (all its boots) as text; "" before the
     first."""

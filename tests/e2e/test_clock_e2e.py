@@ -26,22 +26,12 @@ def boots(v):
             if e["type"] == "vm.boot"]
 
 
-def live_clock(v):
-    try:
-        clk = v.call("clock.show", name=NAME)
-    except vh.RpcError as e:
-        if e.name != "hv_unavailable":
-            raise
-        return None
-    return clk if clk.get("live") else None
-
-
 def settled_rate(v, want, timeout=20):
     """The live rate once it is want, or the last one seen at timeout."""
     deadline = time.monotonic() + timeout
     clk = None
     while time.monotonic() < deadline:
-        clk = live_clock(v) or clk
+        clk = vh.live_clock(v, NAME) or clk
         if clk and clk["rate"] == want:
             break
         time.sleep(0.2)
@@ -67,7 +57,8 @@ def v():
 
 
 def test_set_rate_1_survives_guest_reboot(v):
-    clk = vh.wait_for("the management channel", lambda: live_clock(v), 60)
+    clk = vh.wait_for("the management channel",
+                      lambda: vh.live_clock(v, NAME), 60)
     assert clk["rate"] == "1/2" and clk["freq_hz"] == FREQ, clk
     vh.wait_for("userspace", lambda: "verge-init: userspace up" in
                 vh.console_log(v, NAME), BOOT_TIMEOUT)
@@ -88,7 +79,8 @@ def test_frequency_at_rate_1_kept_on_restart(v):
     vh.wait_for("stopped", lambda: v.call("vm.show", name=NAME)["state"]
                 != "running", 30)
     v.call("vm.start", name=NAME)
-    vh.wait_for("the management channel", lambda: live_clock(v), 60)
+    vh.wait_for("the management channel",
+                lambda: vh.live_clock(v, NAME), 60)
     clk = settled_rate(v, "1/1")
     assert clk["rate"] == "1/1" and clk["freq_hz"] == FREQ, clk
     # rate 1 at 125 MHz on a 62.5 MHz counter: two guest ticks a host tick

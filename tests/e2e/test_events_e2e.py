@@ -32,15 +32,6 @@ def boots(v):
     return [d for t, d in events(v) if t == "vm.boot"]
 
 
-def live(v):
-    try:
-        return v.call("clock.show", name=NAME).get("live")
-    except vh.RpcError as e:
-        if e.name != "hv_unavailable":
-            raise
-        return False
-
-
 @pytest.fixture(scope="module")
 def v():
     vh.guest_files()
@@ -57,7 +48,8 @@ def test_late_attach_records_boot_once(v):
                     "userspace up" in vh.console_log(v, NAME), BOOT_TIMEOUT)
     finally:
         os.kill(v.pid, signal.SIGCONT)
-    vh.wait_for("the management channel", lambda: live(v), 30)
+    vh.wait_for("the management channel",
+                lambda: vh.live_clock(v, NAME), 30)
     vh.wait_for("vm.boot", lambda: boots(v), 10)
     time.sleep(1)       # time for a duplicate to show, if there were one
     assert boots(v) == [{"cpu": 0}], events(v)
@@ -69,7 +61,8 @@ def test_late_attach_records_boot_once(v):
 def test_restarted_verged_records_nothing_twice(v):
     v.kill9()
     v.start()
-    vh.wait_for("re-attached channel", lambda: live(v), 30)
+    vh.wait_for("re-attached channel",
+                lambda: vh.live_clock(v, NAME), 30)
     time.sleep(2)
     types = [t for t, _ in events(v)]
     assert types.count("vm.boot") == 1, types

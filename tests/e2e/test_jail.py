@@ -70,14 +70,6 @@ def vd():
         yield v
 
 
-def clock_live(vd, name):
-    try:
-        return vd.call("clock.show", name=name).get("live")
-    except vh.RpcError as e:
-        assert e.name == "hv_unavailable", e
-        return False
-
-
 def qemu_pid(vd, name):
     return vd.call("vm.show", name=name)["pid"]
 
@@ -171,7 +163,7 @@ def test_vm_cannot_open_anothers_sockets(vd):
     assert st.st_uid == vd.call("vm.show", name="b")["isolation"]["uid"]
     for name in ("a", "b"):
         vh.wait_for("%s management channel" % name,
-                    lambda: clock_live(vd, name), BOOT_TIMEOUT)
+                    lambda: vh.live_clock(vd, name), BOOT_TIMEOUT)
 
 
 def test_resource_group_limits_and_usage(vd):
@@ -183,7 +175,7 @@ def test_resource_group_limits_and_usage(vd):
     assert iso["usage"]["pids"] >= 2 and iso["usage"]["memory_bytes"] > 0
     assert iso["usage"]["cpu_usage_s"] > 0
     # vm.stats has them too, beside verge-hv's counters
-    vh.wait_for("a management channel", lambda: clock_live(vd, "a"),
+    vh.wait_for("a management channel", lambda: vh.live_clock(vd, "a"),
                 BOOT_TIMEOUT)
     st = vd.call("vm.stats", name="a")
     assert st["exits_total"] > 0

@@ -21,17 +21,6 @@ BOOT_TIMEOUT = 120
 UID = os.getuid()
 
 
-def clock_live(vd, name):
-    """clock.show once the management channel is connected, else None."""
-    try:
-        clk = vd.call("clock.show", name=name)
-    except vh.RpcError as e:
-        if e.name != "hv_unavailable":
-            raise
-        return None
-    return clk if clk.get("live") else None
-
-
 def console_has(vd, name, text):
     return text in vd.call("vm.console", name=name)["text"]
 
@@ -60,7 +49,7 @@ def test_vms_boot_and_run(vd):
 
 
 def test_clock_rate_half(vd):
-    vh.wait_for("web clock", lambda: clock_live(vd, "web"), 30)
+    vh.wait_for("web clock", lambda: vh.live_clock(vd, "web"), 30)
     clk = vd.call("clock.set_rate", name="web", rate=0.5)
     assert clk["rate"] == "1/2" and clk["live"] is True
     a = vd.call("clock.show", name="web")
@@ -100,9 +89,9 @@ def test_kill9_verged_reattaches(vd):
         assert v["pid"] == before[v["name"]]
     assert sorted(vd.qemu_pids()) == qemus        # none started twice
     # the management channels are back: clocks answer, the rate held
-    assert vh.wait_for("web clock", lambda: clock_live(vd, "web"),
+    assert vh.wait_for("web clock", lambda: vh.live_clock(vd, "web"),
                        20)["rate"] == "1/2"
-    assert vh.wait_for("db clock", lambda: clock_live(vd, "db"), 20)
+    assert vh.wait_for("db clock", lambda: vh.live_clock(vd, "db"), 20)
     attach = [e for e in vd.call("events.list", limit=1000)
               if e["type"] == "daemon.attach"]
     assert sorted(e["vm"] for e in attach) == ["db", "web"]

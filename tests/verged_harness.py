@@ -13,12 +13,15 @@ name: pytest.ini puts tests/ on the path.
 """
 
 import contextlib
+import grp
 import json
 import os
+import pwd
 import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -178,6 +181,41 @@ class Console:
         except BlockingIOError:
             pass
         return True
+
+
+@contextlib.contextmanager
+def member(tag):
+    """A real non-root user named tag, in a group of its own (tag + "g")
+    for verged's [daemon] group, removed at the end (root only): (its pwd
+    entry, its group's grp entry)."""
+    subprocess.run(["groupadd", tag + "g"], check=True)
+    try:
+        subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin",
+                        "-G", tag + "g", tag], check=True)
+        try:
+            yield pwd.getpwnam(tag), grp.getgrnam(tag + "g")
+        finally:
+            subprocess.run(["userdel", tag], check=False)
+    finally:
+        subprocess.run(["groupdel", tag + "g"], check=False)
+
+
+def call_as(user, sock, method, params):
+    """One JSON-RPC call on verged's socket sock from a process with the
+    uid, gid and groups of user (a pwd entry; setpriv, as root): the
+    reply, result or error."""
+    code = ("import json,socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
+            "s.connect(sys.argv[1])\n"
+            "s.sendall((json.dumps({'jsonrpc':'2.0','id':1,'method':"
+            "sys.argv[2],'params':json.loads(sys.argv[3])})+'\\n')"
+            ".encode())\nprint(s.makefile().readline())\n")
+    r = subprocess.run(["setpriv", "--reuid=" + user.pw_name,
+                        "--regid=%d" % user.pw_gid, "--init-groups",
+                        sys.executable, "-c", code, str(sock), method,
+                        json.dumps(params)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
 
 
 class RpcError(Exception):

@@ -9,7 +9,6 @@ Needs root (verged makes the namespaces and changes uid): skipped
 otherwise, saying so.
 """
 
-import grp
 import json
 import os
 import pwd
@@ -511,30 +510,13 @@ def test_partitions_bound_their_vms(vd):
 def member():
     """A real non-root user in a group of its own that verged's [daemon]
     group names; removed afterwards."""
-    tag = "vjt%d" % os.getpid()
-    subprocess.run(["groupadd", tag + "g"], check=True)
-    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin",
-                    "-G", tag + "g", tag], check=True)
-    try:
-        yield pwd.getpwnam(tag), grp.getgrnam(tag + "g")
-    finally:
-        subprocess.run(["userdel", tag], check=False)
-        subprocess.run(["groupdel", tag + "g"], check=False)
+    with vh.member("vjt%d" % os.getpid()) as m:
+        yield m
 
 
 def define_as(user, sock, name, kernel, initrd):
-    code = ("import json,socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
-            "s.connect(sys.argv[1])\n"
-            "s.sendall((json.dumps({'jsonrpc':'2.0','id':1,"
-            "'method':'vm.define','params':{'name':sys.argv[2],"
-            "'kernel':sys.argv[3],'initrd':sys.argv[4]}})+'\\n').encode())\n"
-            "print(s.makefile().readline())\n")
-    r = subprocess.run(["setpriv", "--reuid=" + user.pw_name,
-                        "--regid=%d" % user.pw_gid, "--init-groups",
-                        sys.executable, "-c", code, sock, name, kernel,
-                        initrd], capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+    return vh.call_as(user, sock, "vm.define", {
+        "name": name, "kernel": kernel, "initrd": initrd})
 
 
 def readable_copies(d):

@@ -59,8 +59,10 @@ static int parent_reply(int sock, int *fd)
 	int e = 0;
 	struct iovec iov = { .iov_base = &e, .iov_len = sizeof(e) };
 	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *c;
 	ssize_t got;
@@ -70,7 +72,7 @@ static int parent_reply(int sock, int *fd)
 		got = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
 	while (got < 0 && errno == EINTR);
 	if (got != (ssize_t)sizeof(e))
-		return EIO;	/* the child died or could not answer */
+		return EIO; /* the child died or could not answer */
 	c = CMSG_FIRSTHDR(&m);
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 	    c->cmsg_len == CMSG_LEN(sizeof(int)))
@@ -88,9 +90,8 @@ int as_caller_open(const struct as_caller *who, const char *path, int flags,
 	int sv[2], fd = -1, e, st;
 	pid_t pid;
 
-	if (who->uid == (uid_t)-1 || who->gid == (gid_t)-1 ||
-	    who->ngroups < 0)
-		return -EPERM;	/* unknown: -1 would mean "unchanged" */
+	if (who->uid == (uid_t)-1 || who->gid == (gid_t)-1 || who->ngroups < 0)
+		return -EPERM; /* unknown: -1 would mean "unchanged" */
 	flags |= O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	if (geteuid() != 0) {
 		fd = open(path, flags);
@@ -117,7 +118,7 @@ int as_caller_open(const struct as_caller *who, const char *path, int flags,
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (!e && ret_fd && fd < 0)
-		e = EIO;	/* opened, but no descriptor came back */
+		e = EIO; /* opened, but no descriptor came back */
 	if (e)
 		return -(e & 0xffff);
 opened:

@@ -10,10 +10,10 @@
 #include <sys/types.h>
 
 struct as_caller {
-	uid_t uid;		/* (uid_t)-1: unknown */
-	gid_t gid;		/* (gid_t)-1: unknown */
-	const gid_t *groups;	/* supplementary groups */
-	int ngroups;		/* < 0: unknown */
+	uid_t uid;	     /* (uid_t)-1: unknown */
+	gid_t gid;	     /* (gid_t)-1: unknown */
+	const gid_t *groups; /* supplementary groups */
+	int ngroups;	     /* < 0: unknown */
 };
 
 /*

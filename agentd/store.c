@@ -234,10 +234,10 @@ enum stmt {
 	X(S1_SET_AT, "s1.set_at") \
 	X(CPU, "v.cpu")
 
-#define VC_ENUM(id, sql)	VC_##id,
+#define VC_ENUM(id, sql) VC_##id,
 enum vm_column { VC_ID, VM_COLUMNS(VC_ENUM) VC_COUNT };
 #undef VC_ENUM
-#define VC_SQL(id, sql)	", " sql
+#define VC_SQL(id, sql) ", " sql
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"

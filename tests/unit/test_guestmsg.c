@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "bd_fake.h"
-#include "../guest/splitmix.h"	/* shared with the guest's attacker */
+#include "../guest/splitmix.h" /* shared with the guest's attacker */
 
 #define S_OK	MSG_STATUS_SUCCESS
 

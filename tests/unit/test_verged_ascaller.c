@@ -22,8 +22,8 @@
 
 #include "ascaller.h"
 
-#define NOBODY		65534
-#define SOME_GROUP	4242	/* a group nobody is not in */
+#define NOBODY	   65534
+#define SOME_GROUP 4242 /* a group nobody is not in */
 
 static char dir[64];
 
@@ -79,7 +79,7 @@ static void unknown_credentials_refused(void **state)
 	assert_int_equal(as_caller_open(&who, p, O_RDONLY, &fd), -EPERM);
 	who = (struct as_caller){ 0, 0, NULL, -1 };
 	assert_int_equal(as_caller_open(&who, p, O_RDONLY, NULL), -EPERM);
-	assert_int_equal(fd, -7);	/* untouched on failure */
+	assert_int_equal(fd, -7); /* untouched on failure */
 }
 
 /* What verged's own user may open (as root: as the caller, here root). */
@@ -135,13 +135,12 @@ static void another_callers_rights(void **state)
 	make_file(pub, sizeof(pub), "public", 0644, 0);
 	make_file(grp, sizeof(grp), "group", 0640, SOME_GROUP);
 	/* root's own file: not for nobody, though verged is root */
-	assert_int_equal(as_caller_open(&nobody, priv, O_RDONLY, &fd),
-			 -EACCES);
+	assert_int_equal(as_caller_open(&nobody, priv, O_RDONLY, &fd), -EACCES);
 	assert_int_equal(as_caller_open(&nobody, priv, O_RDONLY, NULL),
 			 -EACCES);
 	assert_int_equal(fd, -7);
-	assert_int_equal(as_caller_open(&nobody, "/etc/shadow", O_RDONLY,
-					NULL), -EACCES);
+	assert_int_equal(as_caller_open(&nobody, "/etc/shadow", O_RDONLY, NULL),
+			 -EACCES);
 	/* readable by all, writable by root only */
 	assert_int_equal(as_caller_open(&nobody, pub, O_RDONLY, &fd), 0);
 	close(fd);
@@ -149,8 +148,7 @@ static void another_callers_rights(void **state)
 	assert_int_equal(as_caller_open(&nobody, pub, O_RDWR, &fd), -EACCES);
 	assert_int_equal(fd, -7);
 	/* the supplementary groups are the caller's, not verged's */
-	assert_int_equal(as_caller_open(&nobody, grp, O_RDONLY, NULL),
-			 -EACCES);
+	assert_int_equal(as_caller_open(&nobody, grp, O_RDONLY, NULL), -EACCES);
 	assert_int_equal(as_caller_open(&in_group, grp, O_RDONLY, NULL), 0);
 }
 

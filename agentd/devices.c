@@ -14,12 +14,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ascaller.h"
 #include "devices.h"
 #include "jail.h"
 #include "log.h"
@@ -447,96 +446,6 @@ int dev_image_probe(int fd, struct dev_image *ret, char *why, size_t n)
 	return 0;
 }
 
-int dev_open_as(const char *path, int flags, uid_t uid, gid_t gid,
-		const gid_t *groups, int ngroups)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr m = { 0 };
-	struct cmsghdr *c;
-	struct iovec iov;
-	int sv[2], fd, e = 0, st;
-	ssize_t got;
-	pid_t pid;
-
-	flags |= O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-	if (geteuid() != 0) {
-		/* Not root: verged opens no more than its own user may. */
-		fd = open(path, flags);
-		goto opened;
-	}
-	if (uid == (uid_t)-1 || gid == (gid_t)-1 || ngroups < 0)
-		return -EPERM;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		e = -errno;
-		close(sv[0]);
-		close(sv[1]);
-		return e;
-	}
-	if (pid == 0) {
-		/* Raw system calls: this thread only, nothing else to do. */
-		close(sv[0]);
-		if (syscall(SYS_setgroups, (size_t)ngroups, groups) ||
-		    syscall(SYS_setresgid, gid, gid, gid) ||
-		    syscall(SYS_setresuid, uid, uid, uid))
-			_exit(EPERM);
-		fd = open(path, flags);
-		e = fd < 0 ? errno : 0;
-		iov.iov_base = &e;
-		iov.iov_len = sizeof(e);
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		if (fd >= 0) {
-			m.msg_control = cbuf;
-			m.msg_controllen = sizeof(cbuf);
-			c = CMSG_FIRSTHDR(&m);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof(int));
-		}
-		_exit(sendmsg(sv[1], &m, 0) < 0 ? EIO : 0);
-	}
-	close(sv[1]);
-	fd = -1;
-	iov.iov_base = &e;
-	iov.iov_len = sizeof(e);
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cbuf;
-	m.msg_controllen = sizeof(cbuf);
-	do
-		got = recvmsg(sv[0], &m, MSG_CMSG_CLOEXEC);
-	while (got < 0 && errno == EINTR);
-	if (got == (ssize_t)sizeof(e) && !e) {
-		c = CMSG_FIRSTHDR(&m);
-		if (c && c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-		else
-			e = EIO;
-	} else if (got != (ssize_t)sizeof(e)) {
-		e = EIO;
-	}
-	close(sv[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (e) {
-		if (fd >= 0)
-			close(fd);
-		return -(e & 0xffff);
-	}
-opened:
-	if (fd < 0)
-		return -errno;
-	/* blocking from here on; O_NONBLOCK only kept a FIFO from hanging */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
-}
-
 /* Runs qemu-img with argv (argv[0] ignored); its first error line in why. */
 static int qemu_img(char **argv, char *why, size_t n)
 {
@@ -644,6 +553,7 @@ int dev_disks_prepare(json_t *disks, size_t from, const char *state_dir,
 	char sub[256];
 	json_t *d;
 	size_t i;
+	struct as_caller who = { uid, gid, groups, ngroups };
 	int fd, e = 0;
 
 	json_array_foreach(disks, i, d) {
@@ -656,11 +566,10 @@ int dev_disks_prepare(json_t *disks, size_t from, const char *state_dir,
 
 		if (i < from)
 			continue;
-		fd = dev_open_as(path, rw ? O_RDWR : O_RDONLY, uid, gid,
-				 groups, ngroups);
-		if (fd < 0) {
-			e = fail(why, n, fd, "disk %s: %s for uid %u%s", path,
-				 strerror(-fd), (unsigned)uid, rw ?
+		e = as_caller_open(&who, path, rw ? O_RDWR : O_RDONLY, &fd);
+		if (e) {
+			e = fail(why, n, e, "disk %s: %s for uid %u%s", path,
+				 strerror(-e), (unsigned)uid, rw ?
 				 " (read and write: add ,readonly, ,snapshot"
 				 " or ,overlay to leave it unchanged)" : "");
 			goto out;
@@ -743,6 +652,8 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 	int ng = jail_groups_parse(r->owner_groups, groups, JAIL_GROUPS_MAX);
 	struct dev_image im;
 	char sub[256];
+	struct as_caller who = { (uid_t)r->owner_uid, (gid_t)r->owner_gid,
+				  groups, ng };
 	json_t *d;
 	size_t i;
 	int fd, e;
@@ -759,12 +670,10 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 		bool rw = !json_is_true(json_object_get(d, "readonly")) &&
 			  !snap && !ov;
 
-		fd = dev_open_as(path, rw ? O_RDWR : O_RDONLY,
-				 (uid_t)r->owner_uid, (gid_t)r->owner_gid,
-				 groups, ng);
-		if (fd < 0) {
-			e = fail(why, n, fd, "disk %s: %s for uid %lld, who"
-				 " defined the VM", path, strerror(-fd),
+		e = as_caller_open(&who, path, rw ? O_RDWR : O_RDONLY, &fd);
+		if (e) {
+			e = fail(why, n, e, "disk %s: %s for uid %lld, who"
+				 " defined the VM", path, strerror(-e),
 				 (long long)r->owner_uid);
 			goto fail;
 		}

@@ -56,14 +56,6 @@ struct dev_image {
 int dev_image_probe(int fd, struct dev_image *ret, char *why, size_t n);
 
 /*
- * Opens path with flags as uid/gid/groups would (in a child that takes
- * exactly those credentials; the descriptor comes back over a socket).
- * Not root: verged opens it as itself. The fd, or a negative errno.
- */
-int dev_open_as(const char *path, int flags, uid_t uid, gid_t gid,
-		const gid_t *groups, int ngroups);
-
-/*
  * vm.define / vm.disk.add: checks each disk of *disks (parsed) with the
  * caller's credentials, fills format and size, makes the overlays (in
  * state_dir/disks, named after uuid and the disk's index). 0, or a

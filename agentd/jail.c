@@ -11,9 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,40 +35,7 @@ uid_t jail_uid(const struct vm *vm)
 	return (uid_t)(vm->d->cfg.jail_uid_base + vm->def.id);
 }
 
-/* --- the caller's credentials --------------------------------------------- */
-
-int jail_caller_can_read(const char *path, uid_t uid, gid_t gid,
-			 const gid_t *groups, int ngroups)
-{
-	pid_t pid;
-	int st, fd;
-
-	if (uid == (uid_t)-1 || gid == (gid_t)-1 || ngroups < 0)
-		return -EPERM;	/* unknown: -1 would mean "unchanged" */
-	if (geteuid() != 0) {
-		/* Not root: verged cannot take another's identity; it
-		 * reads no more than its own user may. */
-		return access(path, R_OK) ? -errno : 0;
-	}
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		/* Raw system calls: this thread only, nothing else to do. */
-		if (syscall(SYS_setgroups, (size_t)ngroups, groups) ||
-		    syscall(SYS_setresgid, gid, gid, gid) ||
-		    syscall(SYS_setresuid, uid, uid, uid))
-			_exit(EPERM);
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		_exit(fd < 0 ? (errno & 0x7f) : 0);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (!WIFEXITED(st))
-		return -EIO;
-	return -WEXITSTATUS(st);
-}
+/* --- the caller's groups ------------------------------------------------- */
 
 int jail_groups_parse(const char *s, gid_t *out, int max)
 {

@@ -25,13 +25,6 @@ bool jail_enabled(const struct verged_config *c);
 /* The VM's unprivileged uid (and gid): [jail] uid_base + its id. */
 uid_t jail_uid(const struct vm *vm);
 
-/*
- * May uid/gid with these supplementary groups open path for reading?
- * Checked by opening it in a child process that has taken exactly those
- * credentials. 0, or the negative errno of the open (-EACCES).
- */
-int jail_caller_can_read(const char *path, uid_t uid, gid_t gid,
-			 const gid_t *groups, int ngroups);
 /* "1,2,3" <-> gids; parse returns the count (at most max) or -EINVAL. */
 int jail_groups_parse(const char *s, gid_t *out, int max);
 char *jail_groups_format(const gid_t *groups, int n);

@@ -19,6 +19,7 @@
 
 #include <verge_rate.h>
 
+#include "ascaller.h"
 #include "devices.h"
 #include "hvlink.h"
 #include "jail.h"
@@ -175,13 +176,13 @@ static int caller_groups(const struct rpc_call *c, const gid_t **ret)
 	return c->caller.ngroups > 0 ? c->caller.ngroups : 0;
 }
 
-/* An image the caller may read (jail.c: opened with their credentials). */
+/* An image the caller may read (ascaller.h: opened with their credentials). */
 static int file_param(struct rpc_call *c, const char *param)
 {
 	const char *path = rpc_str(c, param);
-	const gid_t *groups;
-	int ng = caller_groups(c, &groups), e;
+	struct as_caller who = { c->caller.uid, c->caller.gid, NULL, 0 };
 	struct stat st;
+	int e;
 
 	if (!path)
 		return 0;
@@ -193,8 +194,8 @@ static int file_param(struct rpc_call *c, const char *param)
 		fail_param(c, param, "%s: not a readable file", path);
 		return -EINVAL;
 	}
-	e = jail_caller_can_read(path, c->caller.uid, c->caller.gid, groups,
-				 ng);
+	who.ngroups = caller_groups(c, &who.groups);
+	e = as_caller_open(&who, path, O_RDONLY, NULL);
 	if (e) {
 		rpc_fail(c, RPC_INVALID_PARAMS, json_pack("{ss}", "param",
 			 param), "%s: %s: uid %u may not read it", path,

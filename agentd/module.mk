@@ -28,6 +28,8 @@ VERGED_SRCS  += bootslots
 VERGED_SRCS  += devices
 # the one rule for the names of VMs and partitions
 VERGED_SRCS  += names
+# files opened with a caller's credentials (ascaller.h)
+VERGED_SRCS  += ascaller
 VERGE_JAIL   := $(O)/verge-jail
 VERGED_OBJS  := $(patsubst %,$(VERGED_HOST)/%.c.o,$(VERGED_SRCS))
 VERGED_MAIN  := $(VERGED_HOST)/main.c.o
@@ -63,6 +65,8 @@ VERGED_UNIT  += $(UNIT_DIR)/test_verged_log
 VERGED_UNIT  += $(UNIT_DIR)/test_bootslots
 # disks and network cards: specs, image headers, QEMU's options
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_devices
+# files opened with a caller's credentials
+VERGED_UNIT  += $(UNIT_DIR)/test_verged_ascaller
 UNIT_TESTS   += $(VERGED_UNIT)
 all: $(VERGED_UNIT)
 

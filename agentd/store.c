@@ -170,6 +170,75 @@ enum stmt {
 	S_COUNT
 };
 
+/*
+ * The columns S_VM_ALL selects after v.id (column 0, VC_ID), in order:
+ * its SELECT list and the indices read_record() reads them by (VC_*) are
+ * made from this one list, so that a column added or moved cannot shift
+ * the others.
+ */
+#define VM_COLUMNS(X) \
+	X(NAME, "v.name") \
+	X(UUID, "v.uuid") \
+	X(KERNEL, "v.kernel") \
+	X(INITRD, "v.initrd") \
+	X(CMDLINE, "v.cmdline") \
+	X(MEMORY_MIB, "v.memory_mib") \
+	X(CPUS, "v.cpus") \
+	X(RESTART, "v.restart") \
+	X(DESIRED, "v.desired") \
+	X(RATE_NUM, "c.rate_num") \
+	X(RATE_DEN, "c.rate_den") \
+	X(FREQ_HZ, "c.freq_hz") \
+	X(STATE, "o.state") \
+	X(PID, "o.pid") \
+	X(STARTED_AT, "o.started_at") \
+	X(BOOTS, "o.boots") \
+	X(OWNER_UID, "v.owner_uid") \
+	X(OWNER_GID, "v.owner_gid") \
+	X(OWNER_GROUPS, "v.owner_groups") \
+	X(CPU_QUOTA, "v.cpu_quota") \
+	X(CPU_WEIGHT, "v.cpu_weight") \
+	X(MEMORY_MAX, "v.memory_max") \
+	X(PIDS_MAX, "v.pids_max") \
+	X(PARTITION, "v.partition") \
+	X(WATCHDOG_S, "v.watchdog_s") \
+	X(HV_BOOT, "o.hv_boot") \
+	X(HV_SEQ, "o.hv_seq") \
+	X(PTIMER, "v.ptimer") \
+	X(ACPI, "v.acpi") \
+	X(BOOT_ATTEMPTS, "v.boot_attempts") \
+	X(MANUAL_COMMIT, "v.manual_commit") \
+	X(BOOT_OK_AFTER_S, "v.boot_ok_after_s") \
+	X(BOOT_DEADLINE_S, "v.boot_deadline_s") \
+	X(BS_ACTIVE, "b.active") \
+	X(BS_GOOD, "b.good") \
+	X(TRIAL_OK, "b.trial_ok") \
+	X(BS_FILLED, "b.filled") \
+	X(BS_BOOTED, "b.booted") \
+	X(BS_FAILED, "b.failed") \
+	X(BOOTS_OK, "b.boots_ok") \
+	X(BOOTS_FAILED, "b.boots_failed") \
+	X(ROLLBACKS, "b.rollbacks") \
+	X(ATTEMPT_PID, "b.attempt_pid") \
+	X(ATTEMPT_AT, "b.attempt_at") \
+	X(FAIL_REASON, "b.fail_reason") \
+	X(FAIL_STAGE, "b.fail_stage") \
+	X(FAIL_AT, "b.fail_at") \
+	X(S0_KERNEL, "s0.kernel") \
+	X(S0_INITRD, "s0.initrd") \
+	X(S0_CMDLINE, "s0.cmdline") \
+	X(S0_SET_AT, "s0.set_at") \
+	X(S1_KERNEL, "s1.kernel") \
+	X(S1_INITRD, "s1.initrd") \
+	X(S1_CMDLINE, "s1.cmdline") \
+	X(S1_SET_AT, "s1.set_at") \
+	X(CPU, "v.cpu")
+
+#define VC_ENUM(id, sql) VC_##id,
+enum vm_column { VC_ID, VM_COLUMNS(VC_ENUM) VC_COUNT };
+#undef VC_ENUM
+#define VC_SQL(id, sql) ", " sql
+
 static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"
 		" memory_mib, cpus, restart, desired, owner_uid, owner_gid,"
@@ -189,19 +258,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		" started_at = ?, boots = ? WHERE vm_id = ?",
 	[S_VM_HELD] = "UPDATE observed SET hv_boot = ?, hv_seq = ?"
 		" WHERE vm_id = ?",
-	[S_VM_ALL] = "SELECT v.id, v.name, v.uuid, v.kernel, v.initrd,"
-		" v.cmdline, v.memory_mib, v.cpus, v.restart, v.desired,"
-		" c.rate_num, c.rate_den, c.freq_hz, o.state, o.pid,"
-		" o.started_at, o.boots, v.owner_uid, v.owner_gid,"
-		" v.owner_groups, v.cpu_quota, v.cpu_weight, v.memory_max,"
-		" v.pids_max, v.partition, v.watchdog_s,"
-		" o.hv_boot, o.hv_seq, v.ptimer, v.acpi,"
-		" v.boot_attempts, v.manual_commit, v.boot_ok_after_s,"
-		" v.boot_deadline_s, b.active, b.good, b.trial_ok, b.filled,"
-		" b.booted, b.failed, b.boots_ok, b.boots_failed, b.rollbacks,"
-		" b.attempt_pid, b.attempt_at, b.fail_reason, b.fail_stage,"
-		" b.fail_at, s0.kernel, s0.initrd, s0.cmdline, s0.set_at,"
-		" s1.kernel, s1.initrd, s1.cmdline, s1.set_at, v.cpu FROM vms v"
+	[S_VM_ALL] = "SELECT v.id" VM_COLUMNS(VC_SQL) " FROM vms v"
 		" JOIN clock c ON c.vm_id = v.id"
 		" JOIN observed o ON o.vm_id = v.id"
 		" JOIN boot_state b ON b.vm_id = v.id"
@@ -340,6 +397,12 @@ static int prepare_all(struct store *s)
 				       SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
 				       NULL) != SQLITE_OK)
 			return db_fail(s, stmt_sql[i]);
+	/* read_record() reads S_VM_ALL by VC_*: one a column */
+	if (sqlite3_column_count(s->stmt[S_VM_ALL]) != VC_COUNT) {
+		log_err("store: the VM query has %d columns, not %d",
+			sqlite3_column_count(s->stmt[S_VM_ALL]), VC_COUNT);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -726,65 +789,73 @@ void store_record_free(struct vm_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Each slot's kernel, initrd, cmdline and set_at in S_VM_ALL. */
+static const int slot_cols[BS_SLOTS][4] = {
+	{ VC_S0_KERNEL, VC_S0_INITRD, VC_S0_CMDLINE, VC_S0_SET_AT },
+	{ VC_S1_KERNEL, VC_S1_INITRD, VC_S1_CMDLINE, VC_S1_SET_AT },
+};
+
 static void read_record(sqlite3_stmt *q, struct vm_record *r)
 {
 	int i;
 
-	r->id = sqlite3_column_int64(q, 0);
-	r->name = col_dup(q, 1);
-	r->uuid = col_dup(q, 2);
-	r->kernel = col_dup(q, 3);
-	r->initrd = col_dup(q, 4);
-	r->cmdline = col_dup(q, 5);
-	r->memory_mib = sqlite3_column_int64(q, 6);
-	r->cpus = sqlite3_column_int64(q, 7);
-	r->restart = col_dup(q, 8);
-	r->desired = col_dup(q, 9);
-	r->rate_num = (uint32_t)sqlite3_column_int64(q, 10);
-	r->rate_den = (uint32_t)sqlite3_column_int64(q, 11);
-	r->freq_hz = (uint64_t)sqlite3_column_int64(q, 12);
-	r->state = col_dup(q, 13);
-	r->pid = sqlite3_column_int64(q, 14);
-	r->started_at = sqlite3_column_double(q, 15);
-	r->boots = sqlite3_column_int64(q, 16);
-	r->owner_uid = sqlite3_column_int64(q, 17);
-	r->owner_gid = sqlite3_column_int64(q, 18);
-	r->owner_groups = col_dup(q, 19);
-	r->cpu_quota = sqlite3_column_int64(q, 20);
-	r->cpu_weight = sqlite3_column_int64(q, 21);
-	r->memory_max = sqlite3_column_int64(q, 22);
-	r->pids_max = sqlite3_column_int64(q, 23);
-	r->partition = col_dup(q, 24);
-	r->watchdog_s = sqlite3_column_int64(q, 25);
-	r->hv_boot = (uint64_t)sqlite3_column_int64(q, 26);
-	r->hv_seq = (uint32_t)sqlite3_column_int64(q, 27);
-	r->ptimer = sqlite3_column_int64(q, 28) != 0;
-	r->acpi = sqlite3_column_int64(q, 29) != 0;
-	r->bs.attempts_max = (int)sqlite3_column_int64(q, 30);
-	r->bs.manual_commit = sqlite3_column_int64(q, 31) != 0;
-	r->boot_ok_after_s = sqlite3_column_int64(q, 32);
-	r->boot_deadline_s = sqlite3_column_int64(q, 33);
-	r->bs.active = (int)sqlite3_column_int64(q, 34);
-	r->bs.good = (int)sqlite3_column_int64(q, 35);
-	r->bs.trial_ok = sqlite3_column_int64(q, 36) != 0;
-	r->bs.filled = (unsigned)sqlite3_column_int64(q, 37);
-	r->bs.booted = (unsigned)sqlite3_column_int64(q, 38);
-	r->bs.failed = sqlite3_column_int64(q, 39);
-	r->bs.boots_ok = sqlite3_column_int64(q, 40);
-	r->bs.boots_failed = sqlite3_column_int64(q, 41);
-	r->bs.rollbacks = sqlite3_column_int64(q, 42);
-	r->attempt_pid = sqlite3_column_int64(q, 43);
-	r->attempt_at = sqlite3_column_double(q, 44);
-	r->fail_reason = col_dup(q, 45);
-	r->fail_stage = sqlite3_column_int64(q, 46);
-	r->fail_at = sqlite3_column_double(q, 47);
+	r->id = sqlite3_column_int64(q, VC_ID);
+	r->name = col_dup(q, VC_NAME);
+	r->uuid = col_dup(q, VC_UUID);
+	r->kernel = col_dup(q, VC_KERNEL);
+	r->initrd = col_dup(q, VC_INITRD);
+	r->cmdline = col_dup(q, VC_CMDLINE);
+	r->memory_mib = sqlite3_column_int64(q, VC_MEMORY_MIB);
+	r->cpus = sqlite3_column_int64(q, VC_CPUS);
+	r->restart = col_dup(q, VC_RESTART);
+	r->desired = col_dup(q, VC_DESIRED);
+	r->rate_num = (uint32_t)sqlite3_column_int64(q, VC_RATE_NUM);
+	r->rate_den = (uint32_t)sqlite3_column_int64(q, VC_RATE_DEN);
+	r->freq_hz = (uint64_t)sqlite3_column_int64(q, VC_FREQ_HZ);
+	r->state = col_dup(q, VC_STATE);
+	r->pid = sqlite3_column_int64(q, VC_PID);
+	r->started_at = sqlite3_column_double(q, VC_STARTED_AT);
+	r->boots = sqlite3_column_int64(q, VC_BOOTS);
+	r->owner_uid = sqlite3_column_int64(q, VC_OWNER_UID);
+	r->owner_gid = sqlite3_column_int64(q, VC_OWNER_GID);
+	r->owner_groups = col_dup(q, VC_OWNER_GROUPS);
+	r->cpu_quota = sqlite3_column_int64(q, VC_CPU_QUOTA);
+	r->cpu_weight = sqlite3_column_int64(q, VC_CPU_WEIGHT);
+	r->memory_max = sqlite3_column_int64(q, VC_MEMORY_MAX);
+	r->pids_max = sqlite3_column_int64(q, VC_PIDS_MAX);
+	r->partition = col_dup(q, VC_PARTITION);
+	r->watchdog_s = sqlite3_column_int64(q, VC_WATCHDOG_S);
+	r->hv_boot = (uint64_t)sqlite3_column_int64(q, VC_HV_BOOT);
+	r->hv_seq = (uint32_t)sqlite3_column_int64(q, VC_HV_SEQ);
+	r->ptimer = sqlite3_column_int64(q, VC_PTIMER) != 0;
+	r->acpi = sqlite3_column_int64(q, VC_ACPI) != 0;
+	r->bs.attempts_max = (int)sqlite3_column_int64(q, VC_BOOT_ATTEMPTS);
+	r->bs.manual_commit = sqlite3_column_int64(q, VC_MANUAL_COMMIT) != 0;
+	r->boot_ok_after_s = sqlite3_column_int64(q, VC_BOOT_OK_AFTER_S);
+	r->boot_deadline_s = sqlite3_column_int64(q, VC_BOOT_DEADLINE_S);
+	r->bs.active = (int)sqlite3_column_int64(q, VC_BS_ACTIVE);
+	r->bs.good = (int)sqlite3_column_int64(q, VC_BS_GOOD);
+	r->bs.trial_ok = sqlite3_column_int64(q, VC_TRIAL_OK) != 0;
+	r->bs.filled = (unsigned)sqlite3_column_int64(q, VC_BS_FILLED);
+	r->bs.booted = (unsigned)sqlite3_column_int64(q, VC_BS_BOOTED);
+	r->bs.failed = sqlite3_column_int64(q, VC_BS_FAILED);
+	r->bs.boots_ok = sqlite3_column_int64(q, VC_BOOTS_OK);
+	r->bs.boots_failed = sqlite3_column_int64(q, VC_BOOTS_FAILED);
+	r->bs.rollbacks = sqlite3_column_int64(q, VC_ROLLBACKS);
+	r->attempt_pid = sqlite3_column_int64(q, VC_ATTEMPT_PID);
+	r->attempt_at = sqlite3_column_double(q, VC_ATTEMPT_AT);
+	r->fail_reason = col_dup(q, VC_FAIL_REASON);
+	r->fail_stage = sqlite3_column_int64(q, VC_FAIL_STAGE);
+	r->fail_at = sqlite3_column_double(q, VC_FAIL_AT);
 	for (i = 0; i < BS_SLOTS; i++) {
-		r->slot[i].kernel = col_dup(q, 48 + 4 * i);
-		r->slot[i].initrd = col_dup(q, 49 + 4 * i);
-		r->slot[i].cmdline = col_dup(q, 50 + 4 * i);
-		r->slot[i].set_at = sqlite3_column_double(q, 51 + 4 * i);
+		const int *c = slot_cols[i];
+
+		r->slot[i].kernel = col_dup(q, c[0]);
+		r->slot[i].initrd = col_dup(q, c[1]);
+		r->slot[i].cmdline = col_dup(q, c[2]);
+		r->slot[i].set_at = sqlite3_column_double(q, c[3]);
 	}
-	r->cpu = col_dup(q, 56);
+	r->cpu = col_dup(q, VC_CPU);
 }
 
 int store_vm_foreach(struct store *s,

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ascaller.h"
 #include "devices.h"
 #include "hvlink.h"
 #include "jail.h"
@@ -992,10 +993,12 @@ static int owner_can_read(const struct vm *vm, const char *path)
 	int n = jail_groups_parse(vm->def.owner_groups, groups,
 				  JAIL_GROUPS_MAX);
 
+	struct as_caller who = { (uid_t)vm->def.owner_uid,
+				 (gid_t)vm->def.owner_gid, groups, n };
+
 	if (n < 0)
 		return n;
-	return jail_caller_can_read(path, (uid_t)vm->def.owner_uid,
-				    (gid_t)vm->def.owner_gid, groups, n);
+	return as_caller_open(&who, path, O_RDONLY, NULL);
 }
 
 static const char *check_start(struct vm *vm)

@@ -13,6 +13,22 @@
 	{ NULL, "NAME", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED | CLI_VM, \
 	  "name", what, NULL }
 
+/* A VM's images: vm define and vm image set (the same parameters,
+ * checked alike by verged). */
+#define IMAGE_ARGS(kernel_help, cmdline_help) \
+	{ "kernel", "IMAGE", CLI_PATH, CLI_REQUIRED, "kernel", kernel_help, \
+	  NULL }, \
+	{ "initrd", "FILE", CLI_PATH, 0, "initrd", "its initramfs", NULL }, \
+	{ "cmdline", "STR", CLI_TEXT, 0, "cmdline", cmdline_help, NULL }
+/* The limits of a resource group: a VM's (vm define) and a partition's
+ * (partition create), the same parameters, each with its own help. */
+#define LIMIT_ARGS(quota_help, weight_help, memory_help, pids_help) \
+	{ "cpu-quota", "PCT", CLI_COUNT, 0, "cpu_quota", quota_help, NULL }, \
+	{ "cpu-weight", "W", CLI_COUNT, 0, "cpu_weight", weight_help, NULL }, \
+	{ "memory-max", "BYTES", CLI_BYTES, 0, "memory_max", memory_help, \
+	  NULL }, \
+	{ "pids-max", "N", CLI_COUNT, 0, "pids_max", pids_help, NULL }
+
 static const char *const restart_choices[] = { "no", "on-crash", NULL };
 
 const struct cli_arg cli_global_args[] = {
@@ -41,11 +57,8 @@ static const struct cli_arg vm_args[] = { VM_OPERAND("the VM"), END };
 static const struct cli_arg define_args[] = {
 	{ NULL, "NAME", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "name",
 	  "a new VM name: 1-64 of A-Z a-z 0-9 . _ -", NULL },
-	{ "kernel", "IMAGE", CLI_PATH, CLI_REQUIRED, "kernel",
-	  "the guest's kernel image", NULL },
-	{ "initrd", "FILE", CLI_PATH, 0, "initrd", "its initramfs", NULL },
-	{ "cmdline", "STR", CLI_TEXT, 0, "cmdline",
-	  "the guest kernel's command line", NULL },
+	IMAGE_ARGS("the guest's kernel image",
+		   "the guest kernel's command line"),
 	{ "memory", "MIB", CLI_MIB, 0, "memory_mib",
 	  "guest memory in MiB, or 2G (256-65536 MiB; default 1024)", NULL },
 	{ "cpus", "N", CLI_COUNT, 0, "cpus", "vCPUs, 1-8 (default 2)",
@@ -62,18 +75,14 @@ static const struct cli_arg define_args[] = {
 	  "(1 MHz-4 GHz)", NULL },
 	{ "restart", NULL, CLI_CHOICE, 0, "restart",
 	  "restart the VM when it crashes (default no)", restart_choices },
-	/* resource group of the jail (issue 13) */
-	{ "cpu-quota", "PCT", CLI_COUNT, 0, "cpu_quota",
-	  "CPU time cap in % of one CPU, 1-6400 (default none)", NULL },
-	{ "cpu-weight", "W", CLI_COUNT, 0, "cpu_weight",
-	  "CPU share against other VMs, 1-10000 (default the kernel's)",
-	  NULL },
-	{ "memory-max", "BYTES", CLI_BYTES, 0, "memory_max",
-	  "memory for QEMU itself on top of the guest's: 256M (default "
-	  "none)", NULL },
-	{ "pids-max", "N", CLI_COUNT, 0, "pids_max",
-	  "processes and threads in the jail, 1-4194304 (default none)",
-	  NULL },
+	/* resource group of the jail */
+	LIMIT_ARGS("CPU time cap in % of one CPU, 1-6400 (default none)",
+		   "CPU share against other VMs, 1-10000 (default the "
+		   "kernel's)",
+		   "memory for QEMU itself on top of the guest's: 256M "
+		   "(default none)",
+		   "processes and threads in the jail, 1-4194304 (default "
+		   "none)"),
 	{ "partition", "P", CLI_STRING, 0, "partition",
 	  "put the VM in partition P, whose limits bound its own", NULL },
 	{ "watchdog", "S", CLI_SECONDS, 0, "watchdog_s",
@@ -124,11 +133,8 @@ static const struct cli_arg image_slot_args[] = {
 
 static const struct cli_arg image_set_args[] = {
 	VM_OPERAND("the VM"),
-	{ "kernel", "IMAGE", CLI_PATH, CLI_REQUIRED, "kernel",
-	  "the new kernel image", NULL },
-	{ "initrd", "FILE", CLI_PATH, 0, "initrd", "its initramfs", NULL },
-	{ "cmdline", "STR", CLI_TEXT, 0, "cmdline",
-	  "its command line (default console=ttyAMA0)", NULL },
+	IMAGE_ARGS("the new kernel image",
+		   "its command line (default console=ttyAMA0)"),
 	{ "slot", "A|B", CLI_STRING, 0, "slot",
 	  "fail unless this is the slot the images go to", NULL },
 	END
@@ -149,7 +155,7 @@ static const struct cli_arg disk_remove_args[] = {
 	END
 };
 
-/* partitions (issue 13) */
+/* partitions */
 static const struct cli_arg part_args[] = {
 	{ NULL, "NAME", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "name",
 	  "the partition", NULL },
@@ -159,14 +165,10 @@ static const struct cli_arg part_args[] = {
 static const struct cli_arg part_create_args[] = {
 	{ NULL, "NAME", CLI_STRING, CLI_POSITIONAL | CLI_REQUIRED, "name",
 	  "a new partition name: 1-64 of A-Z a-z 0-9 . _ -", NULL },
-	{ "cpu-quota", "PCT", CLI_COUNT, 0, "cpu_quota",
-	  "CPU time cap of all its VMs, in % of one CPU, 1-6400", NULL },
-	{ "cpu-weight", "W", CLI_COUNT, 0, "cpu_weight",
-	  "its CPU share against other partitions and VMs, 1-10000", NULL },
-	{ "memory-max", "BYTES", CLI_BYTES, 0, "memory_max",
-	  "memory of all its VMs' QEMUs together: 4G", NULL },
-	{ "pids-max", "N", CLI_COUNT, 0, "pids_max",
-	  "processes and threads of all its VMs, 1-4194304", NULL },
+	LIMIT_ARGS("CPU time cap of all its VMs, in % of one CPU, 1-6400",
+		   "its CPU share against other partitions and VMs, 1-10000",
+		   "memory of all its VMs' QEMUs together: 4G",
+		   "processes and threads of all its VMs, 1-4194304"),
 	END
 };
 

@@ -13,11 +13,15 @@ name: pytest.ini puts tests/ on the path.
 """
 
 import contextlib
+import grp
 import json
 import os
+import pwd
+import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -86,6 +90,132 @@ def running(v):
         yield v
     finally:
         v.cleanup()
+
+
+def live_clock(v, name):
+    """The VM's clock.show once verged holds its management channel
+    (live), else None; an error other than hv_unavailable is raised."""
+    try:
+        clk = v.call("clock.show", name=name)
+    except RpcError as e:
+        if e.name != "hv_unavailable":
+            raise
+        return None
+    return clk if clk.get("live") else None
+
+
+def console_log(v, name):
+    """The VM's console.log (all its boots) as text; "" before the
+    first."""
+    try:
+        return (v.state / "vms" / name / "console.log").read_text(
+            errors="replace")
+    except OSError:
+        return ""
+
+
+class Console:
+    """A VM's serial console through its console.sock (QEMU serves it;
+    verged's run directory holds it), typed into as a user would. A
+    context manager: closed at the end of the with block."""
+
+    def __init__(self, v, name, timeout=30):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(str(v.run / "vms" / name / "console.sock"))
+        self.sock.settimeout(timeout)
+        self.buf = b""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def expect(self, pattern):
+        """The first match of the bytes regex pattern in what the console
+        printed since the last match, read until it shows."""
+        rx = re.compile(pattern)
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            data = self.sock.recv(4096)
+            assert data, "console closed; so far: %r" % self.buf[-500:]
+            self.buf += data.replace(b"\r", b"")
+
+    def run(self, cmd):
+        """Runs cmd in the guest's shell; its output up to the marker."""
+        self.send(b"\n")
+        self.expect(rb"verge# ")
+        # the markers print as 42 but echo as $((6*7)): the command's
+        # output is what lies between them
+        self.send(b"echo @@start$((6*7)); " + cmd.encode() +
+                  b"; echo @@done$((6*7))\n")
+        return self.expect(rb"(?s)@@start42\n(.*?)@@done42\n").group(1)
+
+    def uptime(self):
+        """Guest /proc/uptime and the host time in the middle of the
+        round trip that read it: (uptime, host time, round trip)."""
+        self.buf = b""
+        t0 = time.monotonic()
+        self.send(b"cat /proc/uptime\n")
+        m = self.expect(rb"(?m)^(\d+\.\d+) \d+\.\d+\n")
+        t1 = time.monotonic()
+        return float(m.group(1)), (t0 + t1) / 2, t1 - t0
+
+    def drain(self):
+        """Reads and drops what the console printed (QEMU blocks the
+        guest's UART on a client that does not read); from now on the
+        socket does not block. True, for wait_for conditions."""
+        self.sock.setblocking(False)
+        try:
+            while self.sock.recv(65536):
+                pass
+        except BlockingIOError:
+            pass
+        return True
+
+
+@contextlib.contextmanager
+def member(tag):
+    """A real non-root user named tag, in a group of its own (tag + "g")
+    for verged's [daemon] group, removed at the end (root only): (its pwd
+    entry, its group's grp entry)."""
+    subprocess.run(["groupadd", tag + "g"], check=True)
+    try:
+        subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin",
+                        "-G", tag + "g", tag], check=True)
+        try:
+            yield pwd.getpwnam(tag), grp.getgrnam(tag + "g")
+        finally:
+            subprocess.run(["userdel", tag], check=False)
+    finally:
+        subprocess.run(["groupdel", tag + "g"], check=False)
+
+
+def call_as(user, sock, method, params):
+    """One JSON-RPC call on verged's socket sock from a process with the
+    uid, gid and groups of user (a pwd entry; setpriv, as root): the
+    reply, result or error."""
+    code = ("import json,socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
+            "s.connect(sys.argv[1])\n"
+            "s.sendall((json.dumps({'jsonrpc':'2.0','id':1,'method':"
+            "sys.argv[2],'params':json.loads(sys.argv[3])})+'\\n')"
+            ".encode())\nprint(s.makefile().readline())\n")
+    r = subprocess.run(["setpriv", "--reuid=" + user.pw_name,
+                        "--regid=%d" % user.pw_gid, "--init-groups",
+                        sys.executable, "-c", code, str(sock), method,
+                        json.dumps(params)],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
 
 
 class RpcError(Exception):

@@ -119,15 +119,16 @@ static void ref_spin(uint32_t *r, int lanes)
 
 #define A4(a, b, c, d) a b c d
 #define V_ADD(i, j) "add v" #i ".4s, v" #i ".4s, v" #j ".4s\n"
-#define V_ADDS                                                            \
-	A4(V_ADD(0, 1), V_ADD(1, 2), V_ADD(2, 3), V_ADD(3, 4))            \
-	A4(V_ADD(4, 5), V_ADD(5, 6), V_ADD(6, 7), V_ADD(7, 8))            \
-	A4(V_ADD(8, 9), V_ADD(9, 10), V_ADD(10, 11), V_ADD(11, 12))       \
-	A4(V_ADD(12, 13), V_ADD(13, 14), V_ADD(14, 15), V_ADD(15, 16))    \
-	A4(V_ADD(16, 17), V_ADD(17, 18), V_ADD(18, 19), V_ADD(19, 20))    \
-	A4(V_ADD(20, 21), V_ADD(21, 22), V_ADD(22, 23), V_ADD(23, 24))    \
-	A4(V_ADD(24, 25), V_ADD(25, 26), V_ADD(26, 27), V_ADD(27, 28))    \
-	A4(V_ADD(28, 29), V_ADD(29, 30), V_ADD(30, 31), V_ADD(31, 0))
+/* The 32 chained adds, one instruction ADD(i, j) each. */
+#define CHAIN_ADDS(ADD)                                                   \
+	A4(ADD(0, 1), ADD(1, 2), ADD(2, 3), ADD(3, 4))                    \
+	A4(ADD(4, 5), ADD(5, 6), ADD(6, 7), ADD(7, 8))                    \
+	A4(ADD(8, 9), ADD(9, 10), ADD(10, 11), ADD(11, 12))               \
+	A4(ADD(12, 13), ADD(13, 14), ADD(14, 15), ADD(15, 16))            \
+	A4(ADD(16, 17), ADD(17, 18), ADD(18, 19), ADD(19, 20))            \
+	A4(ADD(20, 21), ADD(21, 22), ADD(22, 23), ADD(23, 24))            \
+	A4(ADD(24, 25), ADD(25, 26), ADD(26, 27), ADD(27, 28))            \
+	A4(ADD(28, 29), ADD(29, 30), ADD(30, 31), ADD(31, 0))
 #define V_LD(a, b, c, d) \
 	"ld1 {v" #a ".4s, v" #b ".4s, v" #c ".4s, v" #d ".4s}, [x9], #64\n"
 #define V_ST(a, b, c, d) \
@@ -137,34 +138,30 @@ static void ref_spin(uint32_t *r, int lanes)
 	OP(16, 17, 18, 19) OP(20, 21, 22, 23) OP(24, 25, 26, 27)          \
 	OP(28, 29, 30, 31)
 
+#define V_CLOBBERS                                                      \
+	"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",      \
+	"v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18",   \
+	"v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27",   \
+	"v28", "v29", "v30", "v31"
+/* After pre: all 32 registers loaded from r (LD), ADD chained SPINS
+ * times, stored back (ST); the clobbers beyond x9 and x10 last. */
+#define SPIN_ASM(r, pre, LD, ADD, ST, ...)                                \
+	__asm__ volatile(pre "mov x9, %0\n" V_ALL(LD)                     \
+			 "mov x10, %1\n"                                   \
+			 "1:\n" CHAIN_ADDS(ADD)                            \
+			 "subs x10, x10, #1\n"                             \
+			 "b.ne 1b\n"                                       \
+			 "mov x9, %0\n" V_ALL(ST)                          \
+			 :                                                 \
+			 : "r"(r), "r"((uint64_t)SPINS)                    \
+			 : "x9", "x10", "memory", "cc", __VA_ARGS__)
+
 static void fp_spin(uint32_t *r)
 {
-	__asm__ volatile("mov x9, %0\n" V_ALL(V_LD)
-			 "mov x10, %1\n"
-			 "1:\n" V_ADDS
-			 "subs x10, x10, #1\n"
-			 "b.ne 1b\n"
-			 "mov x9, %0\n" V_ALL(V_ST)
-			 :
-			 : "r"(r), "r"((uint64_t)SPINS)
-			 : "x9", "x10", "memory", "cc",
-			   "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7",
-			   "v8", "v9", "v10", "v11", "v12", "v13", "v14",
-			   "v15", "v16", "v17", "v18", "v19", "v20", "v21",
-			   "v22", "v23", "v24", "v25", "v26", "v27", "v28",
-			   "v29", "v30", "v31");
+	SPIN_ASM(r, "", V_LD, V_ADD, V_ST, V_CLOBBERS);
 }
 
 #define Z_ADD(i, j) "add z" #i ".s, z" #i ".s, z" #j ".s\n"
-#define Z_ADDS                                                            \
-	A4(Z_ADD(0, 1), Z_ADD(1, 2), Z_ADD(2, 3), Z_ADD(3, 4))            \
-	A4(Z_ADD(4, 5), Z_ADD(5, 6), Z_ADD(6, 7), Z_ADD(7, 8))            \
-	A4(Z_ADD(8, 9), Z_ADD(9, 10), Z_ADD(10, 11), Z_ADD(11, 12))       \
-	A4(Z_ADD(12, 13), Z_ADD(13, 14), Z_ADD(14, 15), Z_ADD(15, 16))    \
-	A4(Z_ADD(16, 17), Z_ADD(17, 18), Z_ADD(18, 19), Z_ADD(19, 20))    \
-	A4(Z_ADD(20, 21), Z_ADD(21, 22), Z_ADD(22, 23), Z_ADD(23, 24))    \
-	A4(Z_ADD(24, 25), Z_ADD(25, 26), Z_ADD(26, 27), Z_ADD(27, 28))    \
-	A4(Z_ADD(28, 29), Z_ADD(29, 30), Z_ADD(30, 31), Z_ADD(31, 0))
 /* Four Z registers at x9, then x9 moves on by four vector lengths. */
 #define Z_LD(a, b, c, d)                          \
 	"ld1w {z" #a ".s}, p0/z, [x9, #0, mul vl]\n" \
@@ -181,22 +178,8 @@ static void fp_spin(uint32_t *r)
 
 static void sve_spin(uint32_t *r)
 {
-	__asm__ volatile(".arch_extension sve\n"
-			 "ptrue p0.s\n"
-			 "mov x9, %0\n" V_ALL(Z_LD)
-			 "mov x10, %1\n"
-			 "1:\n" Z_ADDS
-			 "subs x10, x10, #1\n"
-			 "b.ne 1b\n"
-			 "mov x9, %0\n" V_ALL(Z_ST)
-			 :
-			 : "r"(r), "r"((uint64_t)SPINS)
-			 : "x9", "x10", "memory", "cc", "p0",
-			   "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7",
-			   "v8", "v9", "v10", "v11", "v12", "v13", "v14",
-			   "v15", "v16", "v17", "v18", "v19", "v20", "v21",
-			   "v22", "v23", "v24", "v25", "v26", "v27", "v28",
-			   "v29", "v30", "v31");
+	SPIN_ASM(r, ".arch_extension sve\nptrue p0.s\n", Z_LD, Z_ADD, Z_ST,
+		 "p0", V_CLOBBERS);
 }
 
 static unsigned sve_vl(void)

@@ -9,9 +9,7 @@ the stored rate, 1 included). Restarted at rate 1, the VM must keep both:
 verge.freq alone would run the guest at 62.5/125 = 1/2.
 """
 
-import socket
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,27 +21,9 @@ FREQ = 125000000
 HOST_FREQ = 62500000
 
 
-def console_log(v):
-    try:
-        return (v.state / "vms" / NAME / "console.log").read_text(
-            errors="replace")
-    except OSError:
-        return ""
-
-
 def boots(v):
     return [e for e in v.call("events.list", vm=NAME, limit=1000)
             if e["type"] == "vm.boot"]
-
-
-def live_clock(v):
-    try:
-        clk = v.call("clock.show", name=NAME)
-    except vh.RpcError as e:
-        if e.name != "hv_unavailable":
-            raise
-        return None
-    return clk if clk.get("live") else None
 
 
 def settled_rate(v, want, timeout=20):
@@ -51,7 +31,7 @@ def settled_rate(v, want, timeout=20):
     deadline = time.monotonic() + timeout
     clk = None
     while time.monotonic() < deadline:
-        clk = live_clock(v) or clk
+        clk = vh.live_clock(v, NAME) or clk
         if clk and clk["rate"] == want:
             break
         time.sleep(0.2)
@@ -77,30 +57,17 @@ def v():
 
 
 def test_set_rate_1_survives_guest_reboot(v):
-    clk = vh.wait_for("the management channel", lambda: live_clock(v), 60)
+    clk = vh.wait_for("the management channel",
+                      lambda: vh.live_clock(v, NAME), 60)
     assert clk["rate"] == "1/2" and clk["freq_hz"] == FREQ, clk
     vh.wait_for("userspace", lambda: "verge-init: userspace up" in
-                console_log(v), BOOT_TIMEOUT)
+                vh.console_log(v, NAME), BOOT_TIMEOUT)
     clk = v.call("clock.set_rate", name=NAME, rate="1")
     assert clk["rate"] == "1/1" and clk["live"] is True, clk
-    con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    con.connect(str(v.run / "vms" / NAME / "console.sock"))
-
-    def drained():
-        try:    # QEMU blocks the guest's UART on a client that does not read
-            while con.recv(65536):
-                pass
-        except BlockingIOError:
-            pass
-        return True
-
-    try:
-        con.sendall(b"\nreboot -f\n")
-        con.setblocking(False)
-        vh.wait_for("the second vm.boot", lambda: drained() and
+    with vh.Console(v, NAME) as con:
+        con.send(b"\nreboot -f\n")
+        vh.wait_for("the second vm.boot", lambda: con.drain() and
                     len(boots(v)) == 2, BOOT_TIMEOUT)
-    finally:
-        con.close()
     clk = settled_rate(v, "1/1")
     assert clk and clk["rate"] == "1/1", clk      # not the 1/2 it booted at
     assert clk["freq_hz"] == FREQ, clk
@@ -112,7 +79,8 @@ def test_frequency_at_rate_1_kept_on_restart(v):
     vh.wait_for("stopped", lambda: v.call("vm.show", name=NAME)["state"]
                 != "running", 30)
     v.call("vm.start", name=NAME)
-    vh.wait_for("the management channel", lambda: live_clock(v), 60)
+    vh.wait_for("the management channel",
+                lambda: vh.live_clock(v, NAME), 60)
     clk = settled_rate(v, "1/1")
     assert clk["rate"] == "1/1" and clk["freq_hz"] == FREQ, clk
     # rate 1 at 125 MHz on a 62.5 MHz counter: two guest ticks a host tick

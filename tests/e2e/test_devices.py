@@ -9,14 +9,10 @@ a forwarded port reaches a server in the guest; images are opened with
 the rights of whoever defined the VM and never probed by QEMU.
 """
 
-import grp
-import json
 import os
-import pwd
 import re
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -37,41 +33,6 @@ def qemu_img(*args):
                    capture_output=True)
 
 
-class Console:
-    """The VM's serial console (its console.sock), typed into as a user
-    would."""
-
-    def __init__(self, vd, name):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(str(vd.run / "vms" / name / "console.sock"))
-        self.sock.settimeout(BOOT_TIMEOUT)
-        self.buf = b""
-
-    def close(self):
-        self.sock.close()
-
-    def expect(self, pattern):
-        rx = re.compile(pattern)
-        while True:
-            m = rx.search(self.buf)
-            if m:
-                self.buf = self.buf[m.end():]
-                return m
-            data = self.sock.recv(4096)
-            assert data, "console closed; so far: %r" % self.buf[-500:]
-            self.buf += data.replace(b"\r", b"")
-
-    def run(self, cmd):
-        """Runs cmd in the guest's shell; its output up to the marker."""
-        self.sock.sendall(b"\n")
-        self.expect(rb"verge# ")
-        # the markers print as 42 but echo as $((6*7)): the command's
-        # output is what lies between them
-        self.sock.sendall(b"echo @@start$((6*7)); " + cmd.encode() +
-                          b"; echo @@done$((6*7))\n")
-        return self.expect(rb"(?s)@@start42\n(.*?)@@done42\n").group(1)
-
-
 def boot(vd, name):
     """Starts the VM; its console once the guest's shell answers."""
     log = vd.state / "vms" / name / "console.log"
@@ -83,7 +44,7 @@ def boot(vd, name):
             return b"verge-init: userspace up" in f.read()
     vd.call("vm.start", name=name)
     vh.wait_for("%s userspace" % name, up, BOOT_TIMEOUT)
-    return Console(vd, name)
+    return vh.Console(vd, name, BOOT_TIMEOUT)
 
 
 def stop(vd, name):
@@ -303,30 +264,8 @@ def test_user_network_forwards_a_port(vd):
 @pytest.fixture
 def member():
     """A real non-root user in a group verged's [daemon] group names."""
-    tag = "vdv%d" % os.getpid()
-    subprocess.run(["groupadd", tag + "g"], check=True)
-    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin",
-                    "-G", tag + "g", tag], check=True)
-    try:
-        yield pwd.getpwnam(tag), grp.getgrnam(tag + "g")
-    finally:
-        subprocess.run(["userdel", tag], check=False)
-        subprocess.run(["groupdel", tag + "g"], check=False)
-
-
-def call_as(user, sock, method, params):
-    code = ("import json,socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
-            "s.connect(sys.argv[1])\n"
-            "s.sendall((json.dumps({'jsonrpc':'2.0','id':1,'method':"
-            "sys.argv[2],'params':json.loads(sys.argv[3])})+'\\n')"
-            ".encode())\nprint(s.makefile().readline())\n")
-    r = subprocess.run(["setpriv", "--reuid=" + user.pw_name,
-                        "--regid=%d" % user.pw_gid, "--init-groups",
-                        sys.executable, "-c", code, sock, method,
-                        json.dumps(params)],
-                       capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+    with vh.member("vdv%d" % os.getpid()) as m:
+        yield m
 
 
 def test_a_member_uses_only_disks_it_may(member, tmp_path):
@@ -346,17 +285,17 @@ def test_a_member_uses_only_disks_it_may(member, tmp_path):
         qemu_img("create", "-f", "raw", str(ro), "1M")
         ro.chmod(0o644)         # root's, readable by all
         base = {"name": "m", "kernel": str(kernel)}
-        r = call_as(user, str(v.socket), "vm.define",
-                    dict(base, disks=["/etc/shadow"]))
+        r = vh.call_as(user, v.socket, "vm.define",
+                       dict(base, disks=["/etc/shadow"]))
         assert r["error"]["code"] == -32602, r
         assert "/etc/shadow: Permission denied for uid %d" % user.pw_uid \
             in r["error"]["message"], r
-        r = call_as(user, str(v.socket), "vm.define",
-                    dict(base, disks=[str(ro)]))
+        r = vh.call_as(user, v.socket, "vm.define",
+                       dict(base, disks=[str(ro)]))
         assert "Permission denied" in r["error"]["message"], r
         assert "add ,readonly, ,snapshot or ,overlay" in \
             r["error"]["message"], r
-        r = call_as(user, str(v.socket), "vm.define",
-                    dict(base, disks=[str(ro) + ",snapshot"]))
+        r = vh.call_as(user, v.socket, "vm.define",
+                       dict(base, disks=[str(ro) + ",snapshot"]))
         assert r["result"]["disks"][0]["snapshot"] is True, r
         assert v.call("vm.list")[0]["name"] == "m"

@@ -13,7 +13,6 @@ second vm.boot, once.
 
 import os
 import signal
-import socket
 import time
 
 import pytest
@@ -24,13 +23,6 @@ BOOT_TIMEOUT = 120
 NAME = "late"
 
 
-def console_log(v):
-    try:
-        return (v.state / "vms" / NAME / "console.log").read_text(errors="replace")
-    except OSError:
-        return ""
-
-
 def events(v):
     return [(e["type"], e["detail"]) for e in
             v.call("events.list", vm=NAME, limit=1000)]
@@ -38,15 +30,6 @@ def events(v):
 
 def boots(v):
     return [d for t, d in events(v) if t == "vm.boot"]
-
-
-def live(v):
-    try:
-        return v.call("clock.show", name=NAME).get("live")
-    except vh.RpcError as e:
-        if e.name != "hv_unavailable":
-            raise
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +45,11 @@ def test_late_attach_records_boot_once(v):
     os.kill(v.pid, signal.SIGSTOP)
     try:
         vh.wait_for("userspace (verged stopped)", lambda: "verge-init: "
-                    "userspace up" in console_log(v), BOOT_TIMEOUT)
+                    "userspace up" in vh.console_log(v, NAME), BOOT_TIMEOUT)
     finally:
         os.kill(v.pid, signal.SIGCONT)
-    vh.wait_for("the management channel", lambda: live(v), 30)
+    vh.wait_for("the management channel",
+                lambda: vh.live_clock(v, NAME), 30)
     vh.wait_for("vm.boot", lambda: boots(v), 10)
     time.sleep(1)       # time for a duplicate to show, if there were one
     assert boots(v) == [{"cpu": 0}], events(v)
@@ -77,7 +61,8 @@ def test_late_attach_records_boot_once(v):
 def test_restarted_verged_records_nothing_twice(v):
     v.kill9()
     v.start()
-    vh.wait_for("re-attached channel", lambda: live(v), 30)
+    vh.wait_for("re-attached channel",
+                lambda: vh.live_clock(v, NAME), 30)
     time.sleep(2)
     types = [t for t, _ in events(v)]
     assert types.count("vm.boot") == 1, types
@@ -85,26 +70,11 @@ def test_restarted_verged_records_nothing_twice(v):
 
 
 def test_guest_reboot_is_a_second_boot(v):
-    con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    con.connect(str(v.run / "vms" / NAME / "console.sock"))
-
-    def drained():
-        # QEMU blocks the guest's UART on a client that does not read
-        try:
-            while con.recv(65536):
-                pass
-        except BlockingIOError:
-            pass
-        return True
-
-    try:
-        con.sendall(b"\nreboot -f\n")
-        con.setblocking(False)
-        vh.wait_for("the second vm.boot", lambda: drained() and
+    with vh.Console(v, NAME) as con:
+        con.send(b"\nreboot -f\n")
+        vh.wait_for("the second vm.boot", lambda: con.drain() and
                     len(boots(v)) == 2, BOOT_TIMEOUT)
-    finally:
-        con.close()
-    vh.wait_for("userspace again", lambda: console_log(v).count(
+    vh.wait_for("userspace again", lambda: vh.console_log(v, NAME).count(
         "verge-init: userspace up") == 2, BOOT_TIMEOUT)
     types = [t for t, _ in events(v)]
     assert types.count("vm.boot") == 2, types

@@ -9,7 +9,6 @@ Needs root (verged makes the namespaces and changes uid): skipped
 otherwise, saying so.
 """
 
-import grp
 import json
 import os
 import pwd
@@ -68,14 +67,6 @@ def vd():
                         lambda: v.call("vm.show", name=name)["state"] ==
                         "running", 30)
         yield v
-
-
-def clock_live(vd, name):
-    try:
-        return vd.call("clock.show", name=name).get("live")
-    except vh.RpcError as e:
-        assert e.name == "hv_unavailable", e
-        return False
 
 
 def qemu_pid(vd, name):
@@ -171,7 +162,7 @@ def test_vm_cannot_open_anothers_sockets(vd):
     assert st.st_uid == vd.call("vm.show", name="b")["isolation"]["uid"]
     for name in ("a", "b"):
         vh.wait_for("%s management channel" % name,
-                    lambda: clock_live(vd, name), BOOT_TIMEOUT)
+                    lambda: vh.live_clock(vd, name), BOOT_TIMEOUT)
 
 
 def test_resource_group_limits_and_usage(vd):
@@ -183,7 +174,7 @@ def test_resource_group_limits_and_usage(vd):
     assert iso["usage"]["pids"] >= 2 and iso["usage"]["memory_bytes"] > 0
     assert iso["usage"]["cpu_usage_s"] > 0
     # vm.stats has them too, beside verge-hv's counters
-    vh.wait_for("a management channel", lambda: clock_live(vd, "a"),
+    vh.wait_for("a management channel", lambda: vh.live_clock(vd, "a"),
                 BOOT_TIMEOUT)
     st = vd.call("vm.stats", name="a")
     assert st["exits_total"] > 0
@@ -342,16 +333,12 @@ def test_memory_limit_stops_the_vm_as_oom(vd):
     vh.wait_for("c userspace",
                 lambda: "verge-init: userspace up" in
                 vd.call("vm.console", name="c")["text"], BOOT_TIMEOUT)
-    con = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    con.connect(str(vd.run / "vms" / "c" / "console.sock"))
-    try:
+    with vh.Console(vd, "c") as con:
         # the guest touches most of its RAM at once: a 180 MiB buffer
-        con.sendall(b"\ndd if=/dev/zero of=/dev/null bs=180M count=1\n")
+        con.send(b"\ndd if=/dev/zero of=/dev/null bs=180M count=1\n")
         vm = vh.wait_for("c oom", lambda: (lambda x: x if x["state"] != "running"
                                            else None)(
             vd.call("vm.show", name="c")), 120)
-    finally:
-        con.close()
     assert vm["state"] == "oom", vm
     ev = [e for e in vd.call("events.list", vm="c", limit=1000)
           if e["type"] == "vm.oom"]
@@ -523,30 +510,13 @@ def test_partitions_bound_their_vms(vd):
 def member():
     """A real non-root user in a group of its own that verged's [daemon]
     group names; removed afterwards."""
-    tag = "vjt%d" % os.getpid()
-    subprocess.run(["groupadd", tag + "g"], check=True)
-    subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin",
-                    "-G", tag + "g", tag], check=True)
-    try:
-        yield pwd.getpwnam(tag), grp.getgrnam(tag + "g")
-    finally:
-        subprocess.run(["userdel", tag], check=False)
-        subprocess.run(["groupdel", tag + "g"], check=False)
+    with vh.member("vjt%d" % os.getpid()) as m:
+        yield m
 
 
 def define_as(user, sock, name, kernel, initrd):
-    code = ("import json,socket,sys\ns=socket.socket(socket.AF_UNIX)\n"
-            "s.connect(sys.argv[1])\n"
-            "s.sendall((json.dumps({'jsonrpc':'2.0','id':1,"
-            "'method':'vm.define','params':{'name':sys.argv[2],"
-            "'kernel':sys.argv[3],'initrd':sys.argv[4]}})+'\\n').encode())\n"
-            "print(s.makefile().readline())\n")
-    r = subprocess.run(["setpriv", "--reuid=" + user.pw_name,
-                        "--regid=%d" % user.pw_gid, "--init-groups",
-                        sys.executable, "-c", code, sock, name, kernel,
-                        initrd], capture_output=True, text=True, timeout=30)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
+    return vh.call_as(user, sock, "vm.define", {
+        "name": name, "kernel": kernel, "initrd": initrd})
 
 
 def readable_copies(d):

@@ -10,9 +10,7 @@ on it, so vm.stop is the graceful path here; vm.kill is the other one.
 """
 
 import os
-import re
 import signal
-import socket
 import time
 
 import pytest
@@ -21,52 +19,6 @@ import verged_harness as vh
 
 BOOT_TIMEOUT = 120
 UID = os.getuid()
-
-
-def clock_live(vd, name):
-    """clock.show once the management channel is connected, else None."""
-    try:
-        clk = vd.call("clock.show", name=name)
-    except vh.RpcError as e:
-        if e.name != "hv_unavailable":
-            raise
-        return None
-    return clk if clk.get("live") else None
-
-
-class Console:
-    """The VM's serial console through its console.sock (QEMU serves it;
-    verged's run directory holds it), as an interactive user would."""
-
-    def __init__(self, vd, name):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(str(vd.run / "vms" / name / "console.sock"))
-        self.sock.settimeout(30)
-        self.buf = b""
-
-    def close(self):
-        self.sock.close()
-
-    def expect(self, pattern):
-        rx = re.compile(pattern)
-        while True:
-            m = rx.search(self.buf)
-            if m:
-                self.buf = self.buf[m.end():]
-                return m
-            data = self.sock.recv(4096)
-            assert data, "console closed"
-            self.buf += data.replace(b"\r", b"")
-
-    def uptime(self):
-        """Guest /proc/uptime and the host time in the middle of the
-        round trip that read it."""
-        self.buf = b""
-        t0 = time.monotonic()
-        self.sock.sendall(b"cat /proc/uptime\n")
-        m = self.expect(rb"(?m)^(\d+\.\d+) \d+\.\d+\n")
-        t1 = time.monotonic()
-        return float(m.group(1)), (t0 + t1) / 2, t1 - t0
 
 
 def console_has(vd, name, text):
@@ -97,7 +49,7 @@ def test_vms_boot_and_run(vd):
 
 
 def test_clock_rate_half(vd):
-    vh.wait_for("web clock", lambda: clock_live(vd, "web"), 30)
+    vh.wait_for("web clock", lambda: vh.live_clock(vd, "web"), 30)
     clk = vd.call("clock.set_rate", name="web", rate=0.5)
     assert clk["rate"] == "1/2" and clk["live"] is True
     a = vd.call("clock.show", name="web")
@@ -108,15 +60,12 @@ def test_clock_rate_half(vd):
         (b["host_counter"] - a["host_counter"])
     assert abs(ratio - 0.5) < 0.01, ratio
     # and the guest sees it: its uptime advances half as fast as ours
-    con = Console(vd, "web")
-    try:
-        con.sock.sendall(b"\n")
+    with vh.Console(vd, "web") as con:
+        con.send(b"\n")
         con.expect(rb"verge# ")
         g0, h0, rt0 = con.uptime()
         time.sleep(6)
         g1, h1, rt1 = con.uptime()
-    finally:
-        con.close()
     guest_rate = (g1 - g0) / (h1 - h0)
     slack = 0.02 + (rt0 + rt1) / 2 / (h1 - h0)
     assert abs(guest_rate - 0.5) < slack, (guest_rate, rt0, rt1)
@@ -140,9 +89,9 @@ def test_kill9_verged_reattaches(vd):
         assert v["pid"] == before[v["name"]]
     assert sorted(vd.qemu_pids()) == qemus        # none started twice
     # the management channels are back: clocks answer, the rate held
-    assert vh.wait_for("web clock", lambda: clock_live(vd, "web"),
+    assert vh.wait_for("web clock", lambda: vh.live_clock(vd, "web"),
                        20)["rate"] == "1/2"
-    assert vh.wait_for("db clock", lambda: clock_live(vd, "db"), 20)
+    assert vh.wait_for("db clock", lambda: vh.live_clock(vd, "db"), 20)
     attach = [e for e in vd.call("events.list", limit=1000)
               if e["type"] == "daemon.attach"]
     assert sorted(e["vm"] for e in attach) == ["db", "web"]

@@ -9,42 +9,10 @@
  */
 #include "bdoor.h"
 #include "psci.h"
+#include "splitmix.h"
 
 #define GOLDEN		0x9e3779b97f4a7c15ull
 #define SEARCH		4096	/* counter values tried around the call */
-
-static uint64_t unshift(uint64_t y, unsigned s)
-{
-	uint64_t x = y;
-
-	for (int i = 0; i < 64; i++)
-		x = y ^ (x >> s);
-	return x;
-}
-
-static uint64_t inverse(uint64_t m)
-{
-	uint64_t x = m;
-
-	for (int i = 0; i < 6; i++)
-		x *= 2 - m * x;
-	return x;
-}
-
-static uint64_t splitmix_out(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t splitmix_state(uint64_t out)
-{
-	uint64_t z = unshift(out, 31) * inverse(0x94d049bb133111ebull);
-
-	z = unshift(z, 27) * inverse(0xbf58476d1ce4e5b9ull);
-	return unshift(z, 30);
-}
 
 /* Opens and closes one channel: its 64-bit cookie, and the counter just
  * before the call. */

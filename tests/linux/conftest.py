@@ -102,6 +102,30 @@ def start_vm(request):
 
 
 @pytest.fixture
+def mgmt_start(start_vm):
+    """start(**kw) -> (VM under verge-hv at its shell prompt, connected
+    mgmt.Mgmt), one VM a call, for the test's duration: kw go to
+    start_vm (hv_opts, qemu, cpu, ...), the management channel is
+    added. Each client is closed at teardown (start_vm kills the VMs)."""
+    clients = []
+
+    def start(**kw):
+        sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
+        vm = start_vm(extra_args=mgmt.qemu_args(sock), **kw)
+        m = mgmt.Mgmt(sock).connect()
+        clients.append(m)
+        m.hello()
+        lv.boot(vm)
+        return vm, m
+
+    try:
+        yield start
+    finally:
+        for m in clients:
+            m.close()
+
+
+@pytest.fixture
 def guest(start_vm):
     """A VM under verge-hv (cortex-a57, 2 CPUs) at its shell prompt."""
     vm = start_vm()

@@ -10,26 +10,17 @@ import random
 import re
 import struct
 import subprocess
-import tempfile
 import time
 
 import pytest
 
+import clocktest as ct
 import linuxvm as lv
 import mgmt
 
 ACCURACY = 0.01             # relative, per window
 WINDOW_S = 10.0             # host seconds per rate window
 UPTIME_RES = 0.01           # /proc/uptime's resolution, guest seconds
-
-
-def tolerance(rate, host_s, rt0, rt1):
-    """ACCURACY plus what the measurement itself cannot resolve: each
-    uptime sample is placed at the middle of its round trip, so the host
-    window is known to +/- (rt0 + rt1) / 2 (a loaded host makes round
-    trips long), and each uptime to its resolution."""
-    return (ACCURACY + (rt0 + rt1) / 2 / host_s +
-            2 * UPTIME_RES / (rate * host_s))
 
 
 @pytest.fixture(autouse=True)
@@ -39,58 +30,22 @@ def needs_hv():
 
 
 @pytest.fixture
-def mgmt_vm(start_vm):
-    """start(hv_opts=...) -> (VM at its shell prompt, connected Mgmt)."""
-    clients = []
-
-    def start(**kw):
-        sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
-        vm = start_vm(extra_args=mgmt.qemu_args(sock), **kw)
-        m = mgmt.Mgmt(sock).connect()
-        clients.append(m)
-        m.hello()
-        lv.boot(vm)
-        return vm, m
-
-    try:
-        yield start
-    finally:
-        for m in clients:
-            m.close()
+def mgmt_vm(mgmt_start):
+    """Here, one VM a test: start(hv_opts=...) -> (VM at its shell prompt,
+    connected Mgmt) (conftest's mgmt_start)."""
+    return mgmt_start
 
 
 def test_live_rate_windows(mgmt_vm):
     """Rate 1/2, 2, 1 set live; over a WINDOW_S host window each, the
     guest's /proc/uptime advances rate x WINDOW_S within 1 %."""
     vm, m = mgmt_vm()
-    results, bad = [], []
-    for num, den in ((1, 2), (2, 1), (1, 1)):
-        clk = m.set_rate(num, den)
-        assert (clk["rate_num"], clk["rate_den"]) == (num, den), clk
-        u0, h0, rt0 = vm.uptime()
-        time.sleep(max(WINDOW_S - (time.monotonic() - h0), 0))
-        u1, h1, rt1 = vm.uptime()
-        rate = num / den
-        want = rate * (h1 - h0)
-        err = (u1 - u0 - want) / want
-        tol = tolerance(rate, h1 - h0, rt0, rt1)
-        results.append("rate %d/%d: host %.3f s, guest %.2f s, expected "
-                       "%.3f, error %+.3f %% of +/- %.3f %% (round trips "
-                       "%.0f/%.0f ms)" % (num, den, h1 - h0, u1 - u0, want,
-                                          err * 100, tol * 100, rt0 * 1000,
-                                          rt1 * 1000))
-        print(results[-1])
-        if abs(err) > tol:
-            bad.append(results[-1])
+    results, bad = ct.rate_windows(m, vm.uptime, ((1, 2), (2, 1), (1, 1)),
+                                   WINDOW_S, ACCURACY, UPTIME_RES)
     clk = m.clock()
     print("max_error_ticks %d stalled_ticks %d" % (clk["max_error_ticks"],
                                                   clk["stalled_ticks"]))
     assert not bad, "\n".join(results)
-
-
-CLOCKCHECK_RE = (r"clockcheck: backwards=(\d+) maxback_ns=(\d+) "
-                 r"cross_violations=(\d+) maxskew_ns=(-?\d+) reads=(\d+) "
-                 r"pinned=(\d)\n")
 
 
 def test_monotonic_under_rate_flips(mgmt_vm):
@@ -98,32 +53,7 @@ def test_monotonic_under_rate_flips(mgmt_vm):
     guest time while the rate flips between 1/2 and 2 100 times and the
     clock steps forward 10 ms 5 times."""
     vm, m = mgmt_vm()
-    vm.check("test -x /bin/clockcheck")
-    vm.skip()
-    vm.send("clockcheck 8 2000; echo clockcheck-exit=$?\n")
-    time.sleep(0.5)
-    flips = steps = 0
-    t0 = time.monotonic()
-    for i in range(100):
-        m.set_rate(*((1, 2) if i % 2 == 0 else (2, 1)))
-        flips += 1
-        if i % 20 == 10:
-            m.step(10 * 1000 * 1000)
-            steps += 1
-        time.sleep(0.04)
-    flip_s = time.monotonic() - t0
-    vm.drain(0.01)
-    early = re.search(CLOCKCHECK_RE, vm.text[vm.pos:])
-    m.set_rate(1, 1)
-    out = vm.expect(CLOCKCHECK_RE, 120)
-    rc = vm.expect(r"clockcheck-exit=(\d+)\n", 30)
-    print("%d flips, %d steps in %.1f s; %s" % (flips, steps, flip_s,
-                                                 out.group(0).strip()))
-    assert not early, "clockcheck ended before the flips did: " + early.group(0)
-    back, maxback, cross, maxskew, reads, pinned = map(int, out.groups())
-    assert pinned == 1, out.group(0)
-    assert back == 0 and cross == 0, out.group(0)
-    assert rc.group(1) == "0", out.group(0)
+    ct.clockcheck_under_flips(vm, m, "8 2000")
     clk = m.clock()
     assert (clk["rate_num"], clk["rate_den"]) == (1, 1), clk
 
@@ -236,17 +166,9 @@ def test_physical_timer_guest_at_half_rate(mgmt_vm):
     1/2 its clock still advances half as fast as the host's within 1 %."""
     vm, m = mgmt_vm(hv_opts="verge.ptimer=1")
     assert "(phys)" in vm.check("dmesg | grep 'arch_timer: cp15'")
-    m.set_rate(1, 2)
-    u0, h0, rt0 = vm.uptime()
-    time.sleep(max(WINDOW_S - (time.monotonic() - h0), 0))
-    u1, h1, rt1 = vm.uptime()
-    want = 0.5 * (h1 - h0)
-    err = (u1 - u0 - want) / want
-    tol = tolerance(0.5, h1 - h0, rt0, rt1)
-    print("ptimer rate 1/2: guest %.3f s over host %.3f s, error %+.3f %% "
-          "of +/- %.3f %% (round trips %.0f/%.0f ms)"
-          % (u1 - u0, h1 - h0, err * 100, tol * 100, rt0 * 1000, rt1 * 1000))
-    assert abs(err) <= tol, err
+    _, bad = ct.rate_windows(m, vm.uptime, ((1, 2),), WINDOW_S, ACCURACY,
+                             UPTIME_RES)
+    assert not bad, bad
     clk = m.clock()
     assert clk["timer_traps"] > 0, clk      # events really came this way
     line = vm.check("grep arch_timer /proc/interrupts")

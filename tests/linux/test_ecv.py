@@ -6,14 +6,12 @@ stall at all. Skipped without QEMU 10 in the cache (.cache/qemu10).
 """
 
 import re
-import tempfile
-import time
 
 import pytest
 
+import clocktest as ct
 import linuxvm as lv
 import mgmt
-from test_clock import CLOCKCHECK_RE
 
 # Until verge-hv runs guests on SVE/SME/PAuth cores, Linux under it on
 # `max` needs those features off; drop the options when it does.
@@ -35,28 +33,16 @@ def q10():
 
 
 @pytest.fixture
-def ecv_vm(start_vm, q10):
+def ecv_vm(mgmt_start, q10):
     """start(hv_opts=...) -> (VM at its shell prompt, connected Mgmt),
     under QEMU 10 `max` in the exact mode."""
-    clients = []
-
     def start(**kw):
-        sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-ecv-"))
-        vm = start_vm(qemu=q10, cpu=ECV_CPU,
-                      extra_args=mgmt.qemu_args(sock), **kw)
-        m = mgmt.Mgmt(sock).connect()
-        clients.append(m)
-        m.hello()
-        lv.boot(vm)
+        vm, m = mgmt_start(qemu=q10, cpu=ECV_CPU, **kw)
         clk = m.clock()
         assert mgmt.CLOCK_MODES[clk["mode"]] == "exact", clk
         return vm, m
 
-    try:
-        yield start
-    finally:
-        for m in clients:
-            m.close()
+    return start
 
 
 def guest_and_host(vm):
@@ -79,24 +65,9 @@ def test_ecv_uptime_windows(ecv_vm):
     microseconds), which is printed with it. No vCPU is ever stalled."""
     vm, m = ecv_vm()
     m.host_time_set()
-    results, bad = [], []
-    for num, den in ((1, 10), (1, 2), (2, 1), (10, 1)):
-        clk = m.set_rate(num, den)
-        assert (clk["rate_num"], clk["rate_den"]) == (num, den), clk
-        u0, h0, rt0 = guest_and_host(vm)
-        time.sleep(WINDOW_S)
-        u1, h1, rt1 = guest_and_host(vm)
-        rate = num / den
-        want = rate * (h1 - h0)
-        err = (u1 - u0 - want) / want
-        resolution = rate * (rt0 + rt1) / 2 / want
-        results.append("rate %d/%d: host %.3f s, guest %.2f s, expected %.3f,"
-                       " error %+.4f %% (resolution %.4f %%)" % (
-                           num, den, h1 - h0, u1 - u0, want, err * 100,
-                           resolution * 100))
-        print(results[-1])
-        if abs(err) > ACCURACY + resolution:
-            bad.append(results[-1])
+    results, bad = ct.rate_windows(m, lambda: guest_and_host(vm),
+                                   ((1, 10), (1, 2), (2, 1), (10, 1)),
+                                   WINDOW_S, ACCURACY, host_clock=None)
     clk = m.clock()
     m.set_rate(1, 1)
     print("stalled_ticks %d max_error_ticks %d counter_traps %d timer_traps "
@@ -113,33 +84,7 @@ def test_ecv_monotonic_under_rate_flips(ecv_vm):
     steps forward 10 ms 5 times; then rate 1, traps off: still clean,
     and no stall ever."""
     vm, m = ecv_vm()
-    vm.check("test -x /bin/clockcheck")
-    vm.skip()
-    vm.send("clockcheck 20 0; echo clockcheck-exit=$?\n")
-    time.sleep(0.5)
-    flips = steps = 0
-    t0 = time.monotonic()
-    for i in range(100):
-        m.set_rate(*((1, 2) if i % 2 == 0 else (2, 1)))
-        flips += 1
-        if i % 20 == 10:
-            m.step(10 * 1000 * 1000)
-            steps += 1
-        time.sleep(0.04)
-    flip_s = time.monotonic() - t0
-    vm.drain(0.01)
-    early = re.search(CLOCKCHECK_RE, vm.text[vm.pos:])
-    clk = m.set_rate(1, 1)
-    out = vm.expect(CLOCKCHECK_RE, 120)
-    rc = vm.expect(r"clockcheck-exit=(\d+)\n", 30)
-    print("%d flips, %d steps in %.1f s; %s" % (flips, steps, flip_s,
-                                                 out.group(0).strip()))
-    assert not early, "clockcheck ended before the flips did: " + early.group(0)
-    back, maxback, cross, maxskew, reads, pinned = map(int, out.groups())
-    assert pinned == 1, out.group(0)
-    assert back == 0 and cross == 0, out.group(0)
-    assert rc.group(1) == "0", out.group(0)
-    assert steps == 5 and flips == 100
+    clk = ct.clockcheck_under_flips(vm, m, "20 0")
     assert clk["stalled_ticks"] == 0 and clk["max_error_ticks"] == 0, clk
     # Rate 1 again (traps off, CNTVOFF = P - G): the clock stays clean.
     vm.check("clockcheck 2 0")

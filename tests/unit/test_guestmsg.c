@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "bd_fake.h"
+#include "../guest/splitmix.h" /* shared with the guest's attacker */
 
 #define S_OK	MSG_STATUS_SUCCESS
 
@@ -522,41 +523,6 @@ static void test_random_calls(void **state)
 	assert_true(g.st.calls - g.st.errors > 1000);
 	assert_true(proto.requests > 100);
 	assert_true(proto.delivered > 0);
-}
-
-/* splitmix64's output step, and its inverse: the old cookies were
- * splitmix64 outputs of a state stepped by a known constant ^ entropy. */
-static uint64_t unshift(uint64_t y, unsigned s)
-{
-	uint64_t x = y;
-
-	for (int i = 0; i < 64; i++)
-		x = y ^ (x >> s);
-	return x;
-}
-
-static uint64_t inverse(uint64_t m)
-{
-	uint64_t x = m;
-
-	for (int i = 0; i < 6; i++)
-		x *= 2 - m * x;
-	return x;
-}
-
-static uint64_t splitmix_out(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t splitmix_state(uint64_t out)
-{
-	uint64_t z = unshift(out, 31) * inverse(0x94d049bb133111ebull);
-
-	z = unshift(z, 27) * inverse(0xbf58476d1ce4e5b9ull);
-	return unshift(z, 30);
 }
 
 /*

@@ -363,6 +363,110 @@ static void test_owner_and_limits(void **state)
 	store_record_free(&f.first);
 }
 
+/*
+ * Every column of the VM query lands in its own field: each is given a
+ * value no other has, and each is read back as it was written (the
+ * query's columns and read_record() are made from one list, VM_COLUMNS).
+ */
+static void test_every_column_read_back(void **state)
+{
+	struct vm_record r = {
+		.name = "every", .uuid = "u-1", .kernel = "/k0",
+		.initrd = "/i0", .cmdline = "c0", .memory_mib = 101, .cpus = 2,
+		.restart = "on-crash", .desired = "running", .rate_num = 3,
+		.rate_den = 7, .freq_hz = 105, .owner_uid = 106,
+		.owner_gid = 107, .owner_groups = "108,109", .cpu_quota = 110,
+		.cpu_weight = 111, .memory_max = 112, .pids_max = 113,
+		.partition = "p114", .watchdog_s = 115, .ptimer = true,
+		.acpi = true, .boot_ok_after_s = 116, .boot_deadline_s = 117,
+		.cpu = "cortex-a118",
+	};
+	const struct vm_record *g;
+	struct found f = { 0 };
+	struct store *s;
+
+	(void)state;
+	r.bs = (struct bootslots){
+		.attempts_max = 4, .manual_commit = true, .active = 1,
+		.good = 0, .trial_ok = true, .filled = 3, .booted = 2,
+		.failed = 119, .boots_ok = 120, .boots_failed = 121,
+		.rollbacks = 122,
+	};
+	r.attempt_pid = 123;
+	r.attempt_at = 124.5;
+	r.fail_reason = "deadline";
+	r.fail_stage = 2;
+	r.fail_at = 125.5;
+	assert_int_equal(store_open(path, &s), 0);
+	assert_int_equal(store_vm_insert(s, &r), 0);
+	assert_int_equal(store_vm_set_observed(s, r.id, "running", 126, 127.5,
+					       128), 0);
+	assert_int_equal(store_vm_set_held(s, r.id, 129, 130), 0);
+	assert_int_equal(store_vm_set_slot(s, r.id, 1, "/k1", "/i1", "c1",
+					   131.5), 0);
+	assert_int_equal(store_vm_set_boot(s, &r), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_vm_foreach(s, collect, &f), 0);
+	store_close(s);
+	assert_int_equal(f.count, 1);
+	g = &f.first;
+	assert_int_equal(g->id, r.id);
+	assert_string_equal(g->name, "every");
+	assert_string_equal(g->uuid, "u-1");
+	assert_int_equal(g->memory_mib, 101);
+	assert_int_equal(g->cpus, 2);
+	assert_string_equal(g->restart, "on-crash");
+	assert_string_equal(g->desired, "running");
+	assert_int_equal(g->rate_num, 3);
+	assert_int_equal(g->rate_den, 7);
+	assert_int_equal(g->freq_hz, 105);
+	assert_string_equal(g->state, "running");
+	assert_int_equal(g->pid, 126);
+	assert_true(g->started_at == 127.5);
+	assert_int_equal(g->boots, 128);
+	assert_int_equal(g->owner_uid, 106);
+	assert_int_equal(g->owner_gid, 107);
+	assert_string_equal(g->owner_groups, "108,109");
+	assert_int_equal(g->cpu_quota, 110);
+	assert_int_equal(g->cpu_weight, 111);
+	assert_int_equal(g->memory_max, 112);
+	assert_int_equal(g->pids_max, 113);
+	assert_string_equal(g->partition, "p114");
+	assert_int_equal(g->watchdog_s, 115);
+	assert_int_equal(g->hv_boot, 129);
+	assert_int_equal(g->hv_seq, 130);
+	assert_true(g->ptimer);
+	assert_true(g->acpi);
+	assert_int_equal(g->bs.attempts_max, 4);
+	assert_true(g->bs.manual_commit);
+	assert_int_equal(g->boot_ok_after_s, 116);
+	assert_int_equal(g->boot_deadline_s, 117);
+	assert_int_equal(g->bs.active, 1);
+	assert_int_equal(g->bs.good, 0);
+	assert_true(g->bs.trial_ok);
+	assert_int_equal(g->bs.filled, 3);
+	assert_int_equal(g->bs.booted, 2);
+	assert_int_equal(g->bs.failed, 119);
+	assert_int_equal(g->bs.boots_ok, 120);
+	assert_int_equal(g->bs.boots_failed, 121);
+	assert_int_equal(g->bs.rollbacks, 122);
+	assert_int_equal(g->attempt_pid, 123);
+	assert_true(g->attempt_at == 124.5);
+	assert_string_equal(g->fail_reason, "deadline");
+	assert_int_equal(g->fail_stage, 2);
+	assert_true(g->fail_at == 125.5);
+	assert_string_equal(g->slot[0].kernel, "/k0");
+	assert_string_equal(g->slot[0].initrd, "/i0");
+	assert_string_equal(g->slot[0].cmdline, "c0");
+	assert_true(g->slot[0].set_at == 0);
+	assert_string_equal(g->slot[1].kernel, "/k1");
+	assert_string_equal(g->slot[1].initrd, "/i1");
+	assert_string_equal(g->slot[1].cmdline, "c1");
+	assert_true(g->slot[1].set_at == 131.5);
+	assert_string_equal(g->cpu, "cortex-a118");
+	store_record_free(&f.first);
+}
+
 static void test_reports_bounded(void **state)
 {
 	struct store *s;
@@ -556,6 +660,7 @@ int main(void)
 		cmocka_unit_test_setup(test_commit_survives_close, setup),
 		cmocka_unit_test_setup(test_guest_events_kept_apart, setup),
 		cmocka_unit_test_setup(test_owner_and_limits, setup),
+		cmocka_unit_test_setup(test_every_column_read_back, setup),
 	};
 
 	return cmocka_run_group_tests_name("verged_store", tests, NULL,

@@ -19,7 +19,7 @@ all: $(GA_BINS)
 # The object list of one architecture.
 ga_objs = $(patsubst %,$(GA_DIR)/$(1)/%.o,main agent detect verdict hints \
 	excl_$(1) backdoor backdoor_$(1) guard msgchan rpc tclo json backoff \
-	timesync netinfo wdog)
+	timesync netinfo wdog doorbell)
 
 GA_OBJS_aarch64 := $(call ga_objs,aarch64)
 GA_OBJS_x86_64  := $(call ga_objs,x86_64)

@@ -70,10 +70,12 @@ $(GA_PAIR): tests/linux/clockpair.c $(patsubst %,$(GA_DIR)/aarch64/%.o,\
 	@echo "  CC      $@"
 	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^
 
-# Host unit tests of the pure parts (tests/unit/test_guest_agent.c).
+# Host unit tests of the pure parts (tests/unit/test_guest_agent.c), and
+# of finding the doorbell in a fake sysfs.
 GA_HOST      := $(O)/host/guest-agent
 GA_UNIT      := $(UNIT_DIR)/test_guest_agent
-GA_UNIT_OBJS := $(patsubst %,$(GA_HOST)/%.o,json tclo verdict backoff hints)
+GA_UNIT_OBJS := $(patsubst %,$(GA_HOST)/%.o,json tclo verdict backoff hints \
+	doorbell)
 UNIT_TESTS   += $(GA_UNIT)
 all: $(GA_UNIT)
 

@@ -130,7 +130,10 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 		/* The emulated watchdog where the machine leaves room. */
 		wdt_fits(&hv.plat) ? WDT_CTRL_IPA : 0, WDT_REFRESH_IPA, WDT_SPI,
 		guest_seed,
-		hv.cfg.doorbell ? DOORBELL_SPI : 0, DOORBELL_LABEL,
+		/* Not with ACPI: the DSDT has no place for it, and the
+		 * DSDT's power button is found as the DT's gpio-keys. */
+		hv.cfg.doorbell && !hv.cfg.acpi ? DOORBELL_SPI : 0,
+		DOORBELL_LABEL,
 		DOORBELL_CODE,
 	};
 	const struct region *ram = platform_find(&hv.plat, hv.base);
@@ -150,8 +153,7 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 	r = guest_dt_build(fdt, (void *)(uintptr_t)at, size, &prm, err);
 	if (r < 0)
 		return r;
-	doorbell_init(!hv.cfg.acpi &&
-		      guest_dt_has_doorbell((void *)(uintptr_t)at,
+	doorbell_init(guest_dt_has_doorbell((void *)(uintptr_t)at,
 					    DOORBELL_LABEL));
 	if (hv.cfg.acpi) {
 		r = place_guest_acpi(fdt, at, size, ksize, err);

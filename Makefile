@@ -133,7 +133,6 @@ bench: all fixtures bench-deps
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/clock.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/ecv.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/backdoor.py
-	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/agent.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/verged.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) VERGE_QEMU10=$(QEMU10) \
 		python3 bench/cores.py

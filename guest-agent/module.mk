@@ -135,8 +135,9 @@ $(OVT_INITRD): scripts/mkovt-initramfs.sh $(INITRD) $(OVT_STAMP)
 	@echo "  INITRD  $@"
 	$(Q)scripts/mkovt-initramfs.sh $(INITRD) $(CACHE)/ovt/root $@
 
-# `make bench`: the agent's RSS, idle wake-ups and host round trip.
+# `make bench`: the agent's RSS, idle wake-ups and host round trips (also
+# through verged).
 .PHONY: bench-agent
 bench: bench-agent
-bench-agent: $(HV_BIN) $(INITRD) fixtures
+bench-agent: $(HV_BIN) $(INITRD) $(VERGED) $(VERGE_BIN) fixtures
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/agent.py

@@ -550,6 +550,8 @@ int agent_run(const struct agent_opts *o)
 		       o->poll_max_ms, o->no_doorbell ? "--no-doorbell" :
 		       strerror(-a.bell));
 	a.watched = watch_open(&a.watch);
+	logmsg(a.watched ? "changes: watched (hostname, clock, addresses)" :
+			   "changes: checked every second (a watcher failed)");
 	while (!stop) {
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (wdog >= 0 && now >= next_refresh) {

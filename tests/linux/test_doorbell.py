@@ -98,6 +98,35 @@ def test_doorbell_wakes_the_agent(with_bell):
     assert json.loads(body.decode()[13:])["channel"] == "doorbell"
 
 
+def test_changes_wake_the_agent(with_bell):
+    """With reports an hour apart and no periodic check, a set clock and
+    a new hostname are still reported at once: the agent's watchers
+    (timerfd cancelled on set, the pollable hostname) woke it."""
+    vm, m = with_bell
+    _start(vm, m)
+    assert "changes: watched" in vm.check("cat /tmp/agent.log")
+
+    def report():
+        _, body = m.wait_event(
+            mgmt.EV_RPCI, timeout=120,
+            match=lambda t, b: b.startswith(b"verge.report "))
+        return json.loads(body.decode()[13:])
+
+    m.events.clear()
+    t0 = int(vm.check("date +%s").split()[-1])
+    vm.check("date -s @$(( $(date +%s) + 7200 )) >/dev/null")
+    r = report()
+    assert r["real_ns"] >= (t0 + 7000) * 10**9, (t0, r)
+    vm.check("date -s @$(( $(date +%s) - 7200 )) >/dev/null")
+    report()
+    m.events.clear()
+    vm.check("hostname bell-guest")
+    try:
+        assert report()["hostname"] == "bell-guest"
+    finally:
+        vm.check("hostname verge-guest")
+
+
 def test_poll_path_without_doorbell(without_bell):
     """verge.doorbell=0: no doorbell device, the agent polls TCLO (its
     default back-off, not the hour given for the doorbell's fallback)

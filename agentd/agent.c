@@ -205,6 +205,8 @@ static void agent_report(struct vm *vm, const char *json_text, size_t n)
 	free(vm->agent_hostname);
 	vm->agent_detect = bounded_str(r, "detect");
 	vm->agent_hostname = bounded_str(r, "hostname");
+	free(vm->agent_channel);
+	vm->agent_channel = bounded_str(r, "channel");
 	free(vm->agent_ip);
 	vm->agent_ip = address_str(r, "ip");
 	json_decref(r);

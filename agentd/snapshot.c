@@ -124,6 +124,7 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 			       r->slot[0].initrd, r->slot[0].cmdline,
 			       r->slot[1].kernel, r->slot[1].initrd,
 			       r->slot[1].cmdline, vm->agent_ip,
+			       vm->agent_channel,
 			       vm->disks_text, vm->nics_text };
 	int64_t nums[] = { vm->state, vm->pid, vm->boots, r->id,
 			   r->rate_num, r->rate_den, (int64_t)r->freq_hz,

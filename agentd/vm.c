@@ -240,6 +240,7 @@ void vm_free(struct vm *vm)
 	answer_waiters(vm, false);
 	free(vm->agent_detect);
 	free(vm->agent_hostname);
+	free(vm->agent_channel);
 	free(vm->agent_ip);
 	free(vm->run_dir);
 	free(vm->qmp_path);
@@ -526,6 +527,8 @@ void vm_write_json(struct jw *w, const struct vm *vm, double now)
 		jw_str(w, vm->agent_detect);
 		jw_key(w, "hostname");
 		jw_str(w, vm->agent_hostname);
+		jw_key(w, "channel");
+		jw_str(w, vm->agent_channel);
 		jw_key(w, "ip");
 		jw_str(w, vm->agent_ip);
 	}

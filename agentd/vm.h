@@ -75,6 +75,7 @@ struct vm {
 	/* guest agent */
 	double agent_at;	/* last report, 0: none */
 	char *agent_detect, *agent_hostname;
+	char *agent_channel;	/* how host requests reach it (report) */
 	char *agent_ip;		/* the first address it reported, or NULL */
 	uint32_t tclo_id;
 	struct tclo_req *tclo;	/* pending TCLO commands */

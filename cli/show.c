@@ -414,9 +414,10 @@ void show_vm(struct cli_ctx *ctx, json_t *r)
 	       "ACPI" : "device tree");
 	fmt_agent(agent, age, sizeof(age));
 	if (json_is_true(json_object_get(agent, "seen")))
-		snprintf(buf, sizeof(buf), "%s, %s, detect %s", cli_jstr(agent,
-			 "hostname") ?: "-", age, cli_jstr(agent, "detect") ?:
-			 "-");
+		snprintf(buf, sizeof(buf), "%s, %s, detect %s, requests by %s",
+			 cli_jstr(agent, "hostname") ?: "-", age,
+			 cli_jstr(agent, "detect") ?: "-",
+			 cli_jstr(agent, "channel") ?: "-");
 	else
 		snprintf(buf, sizeof(buf), "not seen");
 	kv_add(&kv, "Agent", buf);

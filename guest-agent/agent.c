@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The agent's service loop (see agent.h, docs/guest-agent.md).
  *
- * One thread, no event library: the loop sleeps until the earliest of
- * the next report and the next TCLO poll. Polls back off exponentially
- * while the host has nothing to say (10 ms doubling up to poll_max_ms),
- * and restart at 10 ms after a command, so a burst of host commands is
- * served quickly and an idle agent wakes a few times a second. Failed
- * backdoor operations back off separately (100 ms doubling up to 30 s),
- * so a broken channel never makes the loop spin. */
+ * One thread, no event library: the loop sleeps in poll() until the
+ * earliest of the next report and the next TCLO poll, or until the
+ * doorbell rings (doorbell.h: verge-hv queued a host command) or a
+ * watcher sees a change to report.
+ *
+ * With the doorbell, TCLO is drained when it rings and otherwise polled
+ * only every --doorbell-poll seconds, as a fallback. Without it, polls
+ * back off exponentially while the host has nothing to say (10 ms
+ * doubling up to poll_max_ms), and restart at 10 ms after a command.
+ * Failed backdoor operations back off separately (100 ms doubling up to
+ * 30 s), so a broken channel never makes the loop spin. */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,6 +26,7 @@
 #include "agent.h"
 #include "backoff.h"
 #include "detect.h"
+#include "doorbell.h"
 #include "json.h"
 #include "netinfo.h"
 #include "rpc.h"
@@ -56,6 +62,10 @@ struct agent {
 	struct backoff err_poll;	/* failed TCLO poll */
 	struct tclo tclo;
 	struct detect det;		/* the latest detection */
+	int bell;			/* the doorbell's fd, or -1 */
+	struct watch watch;
+	bool watched;			/* every watcher works */
+	uint64_t rings;			/* doorbell events seen */
 	/* Any message the hypervisor can carry, so no command is ever too
 	 * long to take (one refused would be offered again forever). */
 	char cmd[RPC_MAX_REPLY];
@@ -116,6 +126,11 @@ static bool state_changed(const struct state *x, const struct state *y)
 	       jump >= CLOCK_JUMP_NS || jump <= -CLOCK_JUMP_NS;
 }
 
+static const char *channel(const struct agent *a)
+{
+	return a->bell >= 0 ? "doorbell" : "poll";
+}
+
 static int report_json_with(struct agent *a, const struct state *s,
 			    const struct netinfo *net, char *buf, size_t cap,
 			    uint64_t seq)
@@ -132,6 +147,7 @@ static int report_json_with(struct agent *a, const struct state *s,
 	json_int(&j, "mono_ns", clock_ns(CLOCK_MONOTONIC));
 	json_int(&j, "real_ns", clock_ns(CLOCK_REALTIME));
 	json_str(&j, "detect", s->verdict);
+	json_str(&j, "channel", channel(a));
 	if (a->det.answer.have_confidence)
 		json_num(&j, "confidence", a->det.answer.confidence, 4);
 	netinfo_json(net, &j);
@@ -197,6 +213,7 @@ static int send_hello(struct agent *a)
 		json_str(&j, "uuid", text);
 	}
 	json_str(&j, "detect", s.verdict);
+	json_str(&j, "channel", channel(a));
 	json_obj_close(&j);
 	len = json_end(&j);
 	if (len < 0)
@@ -413,21 +430,44 @@ static int do_poll(struct agent *a, int64_t now)
 		handle(a, a->cmd, n);
 		backoff_reset(&a->poll);
 	}
-	/* A pending answer goes out with the next poll, soon. */
-	a->next_poll = now + (int64_t)backoff_next(&a->poll) * 1000000;
+	if (a->bell >= 0 && i < 8)	/* drained: the doorbell says when */
+		a->next_poll = now + (int64_t)a->o->doorbell_poll_s * NS;
+	else	/* a pending answer goes out with the next poll, soon */
+		a->next_poll = now + (int64_t)backoff_next(&a->poll) * 1000000;
 	return 0;
 }
 
-static void sleep_until(int64_t when)
+/* Sleeps until when, the doorbell or a watcher; a ring makes the TCLO
+ * poll due now, a change the report. */
+static void wait_until(struct agent *a, int64_t when)
 {
+	struct pollfd pfd[W_COUNT + 1];
 	int64_t d = when - clock_ns(CLOCK_MONOTONIC);
-	struct timespec ts;
+	int ms, n;
 
 	if (d <= 0)
 		return;
-	ts.tv_sec = d / NS;
-	ts.tv_nsec = d % NS;
-	nanosleep(&ts, NULL);
+	ms = d / 1000000 + (d % 1000000 != 0);
+	watch_pollfds(&a->watch, pfd);
+	pfd[W_COUNT].fd = a->bell;
+	pfd[W_COUNT].events = POLLIN;
+	pfd[W_COUNT].revents = 0;
+	n = poll(pfd, W_COUNT + 1, ms);
+	if (n <= 0)
+		return;
+	/* A change is reported by the loop's check after any wake-up. */
+	watch_fired(&a->watch, pfd);
+	if (a->bell >= 0 && pfd[W_COUNT].revents) {
+		if (pfd[W_COUNT].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			logmsg("doorbell: lost; polling TCLO from now on");
+			close(a->bell);
+			a->bell = -1;
+			a->next_report = 0;	/* say so */
+		} else {
+			a->rings += doorbell_drain(a->bell);
+		}
+		a->next_poll = 0;
+	}
 }
 
 static int run_once(struct agent *a)
@@ -471,6 +511,9 @@ int agent_run(const struct agent_opts *o)
 
 	memset(&a, 0, sizeof(a));
 	a.o = o;
+	a.bell = -1;
+	for (int i = 0; i < W_COUNT; i++)
+		a.watch.fd[i] = -1;
 	backoff_init(&a.poll, POLL_MIN_MS, o->poll_max_ms);
 	backoff_init(&a.err_report, ERR_MIN_MS, ERR_MAX_MS);
 	backoff_init(&a.err_poll, ERR_MIN_MS, ERR_MAX_MS);
@@ -495,8 +538,20 @@ int agent_run(const struct agent_opts *o)
 		logmsg("refreshing %s every second", o->watchdog);
 	}
 	install_signals();
-	logmsg("running: reports every %u s, TCLO polls up to every %u ms",
-	       o->interval_s, o->poll_max_ms);
+	a.bell = o->no_doorbell ? -ENOENT :
+		 doorbell_open("/sys/class/input", "/dev/input");
+	if (a.bell >= 0)
+		logmsg("running: reports every %u s, TCLO on the doorbell "
+		       "(polled every %u s as a fallback)", o->interval_s,
+		       o->doorbell_poll_s);
+	else
+		logmsg("running: reports every %u s, TCLO polls up to every "
+		       "%u ms (no doorbell: %s)", o->interval_s,
+		       o->poll_max_ms, o->no_doorbell ? "--no-doorbell" :
+		       strerror(-a.bell));
+	a.watched = watch_open(&a.watch);
+	logmsg(a.watched ? "changes: watched (hostname, clock, addresses)" :
+			   "changes: checked every second (a watcher failed)");
 	while (!stop) {
 		now = clock_ns(CLOCK_MONOTONIC);
 		if (wdog >= 0 && now >= next_refresh) {
@@ -508,12 +563,17 @@ int agent_run(const struct agent_opts *o)
 		do_poll(&a, now);
 		next = a.next_poll < a.next_report ? a.next_poll :
 						     a.next_report;
-		/* Notice hostname changes within a second even when idle. */
-		if (next > now + NS)
+		/* Without every watcher, notice changes within a second. */
+		if (!a.watched && next > now + NS)
 			next = now + NS;
-		sleep_until(next);
+		if (wdog >= 0 && next > next_refresh)
+			next = next_refresh;
+		wait_until(&a, next);
 	}
 	tclo_close(&a.tclo);
+	watch_close(&a.watch);
+	if (a.bell >= 0)
+		close(a.bell);
 	if (wdog >= 0)	/* a clean stop disarms it (the magic close) */
 		wdog_close(wdog);
 	logmsg("stopped");

@@ -14,6 +14,8 @@
 struct agent_opts {
 	unsigned interval_s;	/* periodic report, seconds */
 	unsigned poll_max_ms;	/* idle TCLO poll period, at most */
+	unsigned doorbell_poll_s; /* TCLO poll period with the doorbell */
+	bool no_doorbell;	/* poll even when there is a doorbell */
 	unsigned trials;	/* exclusive-monitor trials for the verdict */
 	bool once;		/* hello, one report, one poll, exit */
 	bool allow_hb;

@@ -28,8 +28,9 @@ static const struct {
 	const char *usage;
 } cmds[] = {
 	{ "detect", cmd_detect, "detect [--json] [--trials N] [--quiet]" },
-	{ "run", cmd_run, "run [--interval S] [--poll-max MS] [--trials N] "
-	  "[--once] [--lb] [--verbose] [--watchdog DEV]" },
+	{ "run", cmd_run, "run [--interval S] [--poll-max MS] "
+	  "[--doorbell-poll S] [--no-doorbell] [--trials N] [--once] [--lb] "
+	  "[--verbose] [--watchdog DEV]" },
 	{ "rpc", cmd_rpc, "rpc [--lb] TEXT" },
 	{ "probe", cmd_probe, "probe" },
 	{ "timesync", cmd_timesync, "timesync" },
@@ -122,6 +123,8 @@ static int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "interval", required_argument, NULL, 'i' },
 		{ "poll-max", required_argument, NULL, 'p' },
+		{ "doorbell-poll", required_argument, NULL, 'd' },
+		{ "no-doorbell", no_argument, NULL, 'n' },
 		{ "trials", required_argument, NULL, 't' },
 		{ "once", no_argument, NULL, '1' },
 		{ "lb", no_argument, NULL, 'l' },
@@ -130,17 +133,20 @@ static int cmd_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct agent_opts o = {
-		.interval_s = 10, .poll_max_ms = 500,
+		.interval_s = 10, .poll_max_ms = 500, .doorbell_poll_s = 10,
 		.trials = DETECT_TRIALS, .allow_hb = true,
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:p:t:1lvw:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:p:d:nt:1lvw:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o.interval_s = num_arg("--interval", optarg, 1,
 						 86400); break;
 		case 'p': o.poll_max_ms = num_arg("--poll-max", optarg, 10,
 						  60000); break;
+		case 'd': o.doorbell_poll_s = num_arg("--doorbell-poll",
+						      optarg, 1, 3600); break;
+		case 'n': o.no_doorbell = true; break;
 		case 't': o.trials = num_arg("--trials", optarg, 0,
 					     EXCL_MAX_TRIALS); break;
 		case '1': o.once = true; break;

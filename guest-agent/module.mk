@@ -19,7 +19,7 @@ all: $(GA_BINS)
 # The object list of one architecture.
 ga_objs = $(patsubst %,$(GA_DIR)/$(1)/%.o,main agent detect verdict hints \
 	excl_$(1) backdoor backdoor_$(1) guard msgchan rpc tclo json backoff \
-	timesync netinfo wdog)
+	timesync netinfo wdog doorbell)
 
 GA_OBJS_aarch64 := $(call ga_objs,aarch64)
 GA_OBJS_x86_64  := $(call ga_objs,x86_64)
@@ -70,10 +70,12 @@ $(GA_PAIR): tests/linux/clockpair.c $(patsubst %,$(GA_DIR)/aarch64/%.o,\
 	@echo "  CC      $@"
 	$(Q)$(CROSS)gcc -static $(GA_CFLAGS) -Iguest-agent -o $@ $^
 
-# Host unit tests of the pure parts (tests/unit/test_guest_agent.c).
+# Host unit tests of the pure parts (tests/unit/test_guest_agent.c), and
+# of finding the doorbell in a fake sysfs.
 GA_HOST      := $(O)/host/guest-agent
 GA_UNIT      := $(UNIT_DIR)/test_guest_agent
-GA_UNIT_OBJS := $(patsubst %,$(GA_HOST)/%.o,json tclo verdict backoff hints)
+GA_UNIT_OBJS := $(patsubst %,$(GA_HOST)/%.o,json tclo verdict backoff hints \
+	doorbell)
 UNIT_TESTS   += $(GA_UNIT)
 all: $(GA_UNIT)
 
@@ -133,8 +135,9 @@ $(OVT_INITRD): scripts/mkovt-initramfs.sh $(INITRD) $(OVT_STAMP)
 	@echo "  INITRD  $@"
 	$(Q)scripts/mkovt-initramfs.sh $(INITRD) $(CACHE)/ovt/root $@
 
-# `make bench`: the agent's RSS, idle wake-ups and host round trip.
+# `make bench`: the agent's RSS, idle wake-ups and host round trips (also
+# through verged).
 .PHONY: bench-agent
 bench: bench-agent
-bench-agent: $(HV_BIN) $(INITRD) fixtures
+bench-agent: $(HV_BIN) $(INITRD) $(VERGED) $(VERGE_BIN) fixtures
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/agent.py

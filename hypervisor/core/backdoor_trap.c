@@ -9,6 +9,7 @@
 #include <core/backdoor.h>
 #include <core/backdoor_trap.h>
 #include <core/cpu.h>
+#include <core/doorbell.h>
 #include <core/guestmsg.h>
 #include <core/hv.h>
 #include <core/mgmt.h>
@@ -198,6 +199,8 @@ int backdoor_tclo_push(const void *text, size_t len)
 	lock_take();
 	r = rpc_tclo_push(&rpc, text, len);
 	lock_give();
+	if (r == 0)	/* wake the agent: it fetches the command now */
+		doorbell_ring();
 	return r;
 }
 

@@ -38,6 +38,7 @@ static const struct option options[] = {
 	NUM("verge.dilate", dilate, 0, 1, false),
 	NUM("verge.wdt", wdt_s, 0, 3600, false),
 	NUM("verge.wdt_loader", wdt_loader, 0, 1, false),
+	NUM("verge.doorbell", doorbell, 0, 1, false),
 	{ "verge.rate", parse_rate, 0, 0, 0, 0, false, NULL },
 	{ "verge.uuid", parse_uuid, 0, 0, 0, 0, false,
 	  "a UUID, 8-4-4-4-12 hex digits" },
@@ -224,6 +225,7 @@ int bootargs_parse(const char *args, struct hv_config *ret,
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.tick_hz = 100;
+	cfg.doorbell = 1;
 	for (;;) {
 		const char *tok;
 		size_t len;

@@ -8,7 +8,7 @@
 size_t guest_dt_size(const void *fdt, const struct guest_dt_params *prm)
 {
 	return fdt_totalsize(fdt) + strlen(prm->cmdline) + GUEST_DT_SEED + 1024 +
-	       256;
+	       512;
 }
 
 static void put_cells(fdt32_t *p, uint64_t v, int n)
@@ -232,6 +232,64 @@ static int add_watchdog(void *fdt, const struct guest_dt_params *prm)
 	return r;
 }
 
+/* Whether any node's 3-cell GIC "interrupts" names SPI spi already. */
+static bool spi_taken(const void *fdt, unsigned spi)
+{
+	const fdt32_t *irq;
+	int node, len;
+
+	for (node = fdt_next_node(fdt, -1, NULL); node >= 0;
+	     node = fdt_next_node(fdt, node, NULL)) {
+		irq = fdt_getprop(fdt, node, "interrupts", &len);
+		if (!irq || len % 12)
+			continue;
+		for (; len > 0; len -= 12, irq += 3)
+			if (fdt32_to_cpu(irq[0]) == 0 &&
+			    fdt32_to_cpu(irq[1]) == spi)
+				return true;
+	}
+	return false;
+}
+
+/* The agent's doorbell (core/doorbell.h), an interrupt-only key:
+ * verge-doorbell { compatible = "gpio-keys"; label = "verge-doorbell";
+ *   doorbell { label; linux,code = <BTN_0>; interrupts = <SPI n, edge>;
+ *   debounce-interval = <0>; } }
+ * (debounce-interval 0: press and release in the interrupt, so every
+ * ring is an event). Left out when the machine uses that SPI. Returns 1
+ * when added. */
+static int add_doorbell(void *fdt, const struct guest_dt_params *prm)
+{
+	fdt32_t irq[3] = { cpu_to_fdt32(0), cpu_to_fdt32(prm->doorbell_spi),
+			   cpu_to_fdt32(1) };
+	int node, key, r;
+
+	if (!prm->doorbell_spi || spi_taken(fdt, prm->doorbell_spi))
+		return 0;
+	node = fdt_add_subnode(fdt, 0, prm->doorbell_label);
+	if (node < 0)
+		return node;
+	r = fdt_setprop_string(fdt, node, "compatible", "gpio-keys");
+	if (r == 0)
+		r = fdt_setprop_string(fdt, node, "label", prm->doorbell_label);
+	if (r < 0)
+		return r;
+	key = fdt_add_subnode(fdt, node, "doorbell");
+	if (key < 0)
+		return key;
+	r = fdt_setprop_string(fdt, key, "label", prm->doorbell_label);
+	if (r == 0)
+		r = fdt_setprop_u32(fdt, key, "linux,code", prm->doorbell_code);
+	if (r == 0)
+		r = fdt_setprop_u32(fdt, key, "debounce-interval", 0);
+	if (r == 0)
+		r = fdt_setprop(fdt, key, "interrupts", irq, sizeof(irq));
+	if (r == 0 && gic_parent(fdt))
+		r = fdt_setprop_u32(fdt, key, "interrupt-parent",
+				    gic_parent(fdt));
+	return r < 0 ? r : 1;
+}
+
 static int remove_hv_devices(void *fdt)
 {
 	static const char *const owned[] = {
@@ -265,6 +323,8 @@ int guest_dt_build(const void *fdt, void *out, size_t outlen,
 		r = set_timer(out, prm);
 	if (r == 0)
 		r = add_watchdog(out, prm);
+	if (r == 0 && (r = add_doorbell(out, prm)) > 0)
+		r = 0;
 	if (r < 0) {
 		hv_err_set(err, "guest DT: %s", fdt_strerror(r));
 		return -EINVAL;
@@ -278,4 +338,12 @@ int guest_dt_build(const void *fdt, void *out, size_t outlen,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+bool guest_dt_has_doorbell(const void *dt, const char *label)
+{
+	int node = fdt_subnode_offset(dt, 0, label);
+
+	return node >= 0 &&
+	       fdt_node_check_compatible(dt, node, "gpio-keys") == 0;
 }

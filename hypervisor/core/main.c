@@ -13,6 +13,7 @@
 #include <core/console.h>
 #include <core/cpu.h>
 #include <core/debug.h>
+#include <core/doorbell.h>
 #include <core/guest_acpi.h>
 #include <core/guest_dt.h>
 #include <core/hv.h>
@@ -129,6 +130,11 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 		/* The emulated watchdog where the machine leaves room. */
 		wdt_fits(&hv.plat) ? WDT_CTRL_IPA : 0, WDT_REFRESH_IPA, WDT_SPI,
 		guest_seed,
+		/* Not with ACPI: the DSDT has no place for it, and the
+		 * DSDT's power button is found as the DT's gpio-keys. */
+		hv.cfg.doorbell && !hv.cfg.acpi ? DOORBELL_SPI : 0,
+		DOORBELL_LABEL,
+		DOORBELL_CODE,
 	};
 	const struct region *ram = platform_find(&hv.plat, hv.base);
 	uint64_t size = ALIGN_UP(guest_dt_size(fdt, &prm), SZ_4K);
@@ -147,6 +153,8 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 	r = guest_dt_build(fdt, (void *)(uintptr_t)at, size, &prm, err);
 	if (r < 0)
 		return r;
+	doorbell_init(guest_dt_has_doorbell((void *)(uintptr_t)at,
+					    DOORBELL_LABEL));
 	if (hv.cfg.acpi) {
 		r = place_guest_acpi(fdt, at, size, ksize, err);
 		if (r < 0)

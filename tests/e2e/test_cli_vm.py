@@ -103,7 +103,8 @@ def test_agent_report(agent):
     assert "ago" in row and re.fullmatch(r"\d+s", row[row.index("ago") - 1]), \
         row
     show = ok(agent.verge("vm", "show", NAME))
-    assert re.search(r"^Agent:\s+%s, \d+s ago, detect verge$" %
+    assert re.search(r"^Agent:\s+%s, \d+s ago, detect verge, "
+                     r"requests by doorbell$" %
                      re.escape(fields["hostname"]), show, re.M), show
 
 

@@ -91,6 +91,8 @@ static void irq_handle(struct frame *f)
 		smp_sgi(intid);
 	else if (intid == WDT_IRQ_INTID)
 		wdt_irq();
+	else if (intid == DOORBELL_IRQ_INTID)
+		doorbell_irq();
 	else if (++unexpected_irqs >= IRQ_STORM)
 		f->spsr |= PSR_I;
 	gic_eoi(intid);

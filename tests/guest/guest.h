@@ -216,6 +216,10 @@ void test_vtimer_rearm(void);
 /* tests_hostile.c: the hostile-kernel suite */
 void test_hostile_calls(void);
 void test_hostile_sysregs(void);
+/* tests_doorbell.c: the agent's doorbell (SPI 15, INTID 47) */
+#define DOORBELL_IRQ_INTID 47
+void doorbell_irq(void);
+void test_hostile_doorbell(void);
 void hostile_linger(void);
 extern int gic_status;	/* GIC set-up on CPU 0: 0 or negative */
 

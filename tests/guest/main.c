@@ -85,6 +85,7 @@ static const struct test hostile_tests[] = {
 	{ "hostile_calls", test_hostile_calls },
 	{ "hostile_sysregs", test_hostile_sysregs },
 	{ "hostile_gic", test_hostile_gic },
+	{ "hostile_doorbell", test_hostile_doorbell },
 };
 
 /* "guest.tests=idregs": the ID registers alone (tests/hv/test_idregs.py). */

@@ -43,6 +43,11 @@ def test_hostile(qemu_cmd):
     vm = linuxvm.VM(cmd, TIMEOUT + 120)
     with vm, mgmt.Mgmt(sock).connect() as m:
         m.hello()
+        # hostile_doorbell: one TCLO command rings the guest's doorbell
+        vm.expect(r"DOORBELL READY\n", TIMEOUT)
+        m.tclo_push("verge.ping 4711")
+        _, answer = m.wait_event(mgmt.EV_TCLO_REPLY, timeout=180)
+        assert answer == b"OK 4711 doorbell", answer
         vm.expect(r"HOSTILE DONE\n", TIMEOUT)
         m.ping(b"after the hostile suite")
         vm.skip()

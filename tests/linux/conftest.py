@@ -35,18 +35,19 @@ def save_log(vm, name):
 
 
 @contextlib.contextmanager
-def _mgmt_vm(log_name, uuid=None, initrd=None):
+def _mgmt_vm(log_name, uuid=None, initrd=None, hv_opts=""):
     """(VM under verge-hv at its prompt, connected mgmt.Mgmt), for a
     module-scoped fixture: the host side connects and says hello before
-    the guest boots. uuid goes to verge.uuid, initrd replaces the test
-    initramfs. The VM is killed by its pid and its log kept as
+    the guest boots. uuid goes to verge.uuid, hv_opts are more verge-hv
+    options, initrd replaces the test initramfs. The VM is killed by its pid and its log kept as
     linux-logs/<log_name>.log, whatever happened."""
     if lv.BARE:
         pytest.skip("needs verge-hv and its management channel")
     need(lv.cache_dir() / "Image", initrd or lv.initrd_path(), lv.hv_bin())
     sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
-    cmd = lv.hv_cmd(hv_opts="verge.uuid=" + uuid if uuid else "",
-                    extra_args=mgmt.qemu_args(sock))
+    opts = " ".join(x for x in (hv_opts, "verge.uuid=" + uuid if uuid
+                                else "") if x)
+    cmd = lv.hv_cmd(hv_opts=opts, extra_args=mgmt.qemu_args(sock))
     if initrd:
         cmd[cmd.index("-initrd") + 1] = str(initrd)
     vm = lv.VM(cmd)

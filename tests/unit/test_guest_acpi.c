@@ -57,7 +57,7 @@ static int setup(void **state)
 	size_t size;
 	/* With the emulated watchdog, as main.c builds it (core/wdt.h). */
 	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false,
-				       0x0b000000, 0x0b010000, 14, NULL };
+				       0x0b000000, 0x0b010000, 14, NULL, 0, NULL, 0 };
 	struct hv_err err = { "" };
 	char sigs[80];
 	int r;

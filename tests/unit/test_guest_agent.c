@@ -2,6 +2,7 @@
 /* verge-guest-agent's pure parts: the JSON writer, TCLO parsing and
  * answers, the exclusive-monitor rule and the overall detection answer,
  * the back-off and the hint table. */
+#define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,9 +11,16 @@
 
 #include <errno.h>
 #include <math.h>
+#include <fcntl.h>
+#include <linux/input.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "backoff.h"
+#include "doorbell.h"
 #include "hints.h"
 #include "json.h"
 #include "tclo.h"
@@ -443,6 +451,99 @@ static void test_hints(void **state)
 	assert_null(hints_match("cpuid", NULL));
 }
 
+/* --- the doorbell's event device ------------------------------------- */
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void mk(const char *root, const char *sub)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", root, sub);
+	assert_int_equal(mkdir(path, 0755), 0);
+}
+
+/* Found by its input device's name among others (QEMU's power button,
+ * a non-event entry); -ENOENT when no device has the name, when sysfs is
+ * missing, and the open's error when its node is. */
+static void test_doorbell_open(void **state)
+{
+	char tmpl[] = "/tmp/ga-doorbell-XXXXXX", sys[64], dev[64], p[128];
+	char *root = mkdtemp(tmpl);
+	struct stat a, b;
+	int fd;
+
+	(void)state;
+	assert_non_null(root);
+	snprintf(sys, sizeof(sys), "%s/sys", root);
+	snprintf(dev, sizeof(dev), "%s/dev", root);
+	assert_int_equal(mkdir(sys, 0755), 0);
+	assert_int_equal(mkdir(dev, 0755), 0);
+	assert_int_equal(doorbell_open(sys, dev), -ENOENT);
+	mk(sys, "event0");
+	mk(sys, "event0/device");
+	put_file(sys, "event0/device/name", "gpio-keys\n");
+	mk(sys, "mouse0");
+	mk(sys, "mouse0/device");
+	put_file(sys, "mouse0/device/name", "verge-doorbell\n");
+	put_file(dev, "event0", "");
+	put_file(dev, "mouse0", "");
+	assert_int_equal(doorbell_open(sys, dev), -ENOENT);
+	mk(sys, "event3");
+	mk(sys, "event3/device");
+	put_file(sys, "event3/device/name", "verge-doorbell-not\n");
+	assert_int_equal(doorbell_open(sys, dev), -ENOENT);
+	put_file(sys, "event3/device/name", "verge-doorbell\n");
+	assert_int_equal(doorbell_open(sys, dev), -ENOENT);	/* no node */
+	put_file(dev, "event3", "");
+	fd = doorbell_open(sys, dev);
+	assert_true(fd >= 0);
+	snprintf(p, sizeof(p), "%s/event3", dev);
+	assert_int_equal(fstat(fd, &a), 0);
+	assert_int_equal(stat(p, &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	close(fd);
+	snprintf(p, sizeof(p), "rm -rf '%s'", root);
+	assert_int_equal(system(p), 0);
+	assert_int_equal(doorbell_open(sys, dev), -ENOENT);
+}
+
+/* Every press is a ring; releases and syncs are not; a drained device
+ * gives 0. */
+static void test_doorbell_drain(void **state)
+{
+	struct input_event ev[7] = {
+		{ .type = EV_KEY, .code = BTN_0, .value = 1 },
+		{ .type = EV_SYN },
+		{ .type = EV_KEY, .code = BTN_0, .value = 0 },
+		{ .type = EV_SYN },
+		{ .type = EV_KEY, .code = BTN_0, .value = 1 },
+		{ .type = EV_KEY, .code = BTN_0, .value = 0 },
+		{ .type = EV_SYN },
+	};
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	assert_int_equal(doorbell_drain(p[0]), 0);
+	assert_int_equal(write(p[1], ev, sizeof(ev)), (int)sizeof(ev));
+	assert_int_equal(doorbell_drain(p[0]), 2);
+	assert_int_equal(doorbell_drain(p[0]), 0);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +563,8 @@ int main(void)
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_hints),
+		cmocka_unit_test(test_doorbell_open),
+		cmocka_unit_test(test_doorbell_drain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -301,7 +301,7 @@ static void *build(const void *fdt, uint64_t hv_base, uint64_t hv_end,
 		   const char *cmdline)
 {
 	struct guest_dt_params prm = { hv_base, hv_end, cmdline, 0, false,
-				       0, 0, 0, NULL };
+				       0, 0, 0, NULL, 0, NULL, 0 };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(fdt, &prm);
 	void *out = malloc(size);
@@ -437,7 +437,8 @@ static void test_guest_dt_watchdog(void **state)
 					     0, 0x0b010000, 0, 0x1000 };
 	static const uint32_t want_irq[] = { 0, 14, 4 };
 	struct guest_dt_params prm = { HV_BASE, HV_END, "", 0, false,
-				       0x0b000000, 0x0b010000, 14, NULL };
+				       0x0b000000, 0x0b010000, 14, NULL, 0, NULL,
+				       0 };
 	const void *in = virt_dtb();
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(in, &prm);
@@ -552,11 +553,64 @@ static void test_guest_dt_packed_input(void **state)
 
 /* The machine DT's entropy seeds (the hypervisor's secret is made from
  * them) never reach the guest; the guest gets the fresh ones given. */
+/* The agent's doorbell: a gpio-keys node with one interrupt-only key on
+ * the SPI given (edge), code BTN_0, no debounce; absent when not asked
+ * for or when a machine node already uses that SPI (the UART's 1). */
+static void test_guest_dt_doorbell(void **state)
+{
+	static const uint32_t want_irq[] = { 0, 15, 1 };
+	struct guest_dt_params prm = { HV_BASE, HV_END, "", 0, false,
+				       0, 0, 0, NULL, 15, "verge-doorbell",
+				       0x100 };
+	const void *in = virt_dtb();
+	struct hv_err err = { "" };
+	size_t size = guest_dt_size(in, &prm);
+	void *out = malloc(size), *plain;
+	const fdt32_t *p;
+	int node, key, len;
+
+	(void)state;
+	assert_non_null(out);
+	assert_int_equal(guest_dt_build(in, out, size, &prm, &err), 0);
+	assert_true(guest_dt_has_doorbell(out, "verge-doorbell"));
+	node = fdt_path_offset(out, "/verge-doorbell");
+	assert_true(node >= 0);
+	assert_int_equal(fdt_node_check_compatible(out, node, "gpio-keys"), 0);
+	assert_string_equal(fdt_getprop(out, node, "label", NULL),
+			    "verge-doorbell");
+	key = fdt_subnode_offset(out, node, "doorbell");
+	assert_true(key >= 0);
+	p = fdt_getprop(out, key, "linux,code", &len);
+	assert_int_equal(len, 4);
+	assert_int_equal(fdt32_to_cpu(*p), 0x100);
+	p = fdt_getprop(out, key, "debounce-interval", &len);
+	assert_int_equal(len, 4);
+	assert_int_equal(fdt32_to_cpu(*p), 0);
+	p = fdt_getprop(out, key, "interrupts", &len);
+	assert_int_equal(len, sizeof(want_irq));
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(fdt32_to_cpu(p[i]), want_irq[i]);
+	assert_null(fdt_getprop(out, key, "gpios", NULL));
+	free(out);
+
+	plain = build(in, HV_BASE, HV_END, "");
+	assert_false(guest_dt_has_doorbell(plain, "verge-doorbell"));
+	free(plain);
+
+	prm.doorbell_spi = 1;	/* the PL011's */
+	out = malloc(guest_dt_size(in, &prm));
+	assert_non_null(out);
+	assert_int_equal(guest_dt_build(in, out, guest_dt_size(in, &prm),
+					&prm, &err), 0);
+	assert_false(guest_dt_has_doorbell(out, "verge-doorbell"));
+	free(out);
+}
+
 static void test_guest_dt_seeds(void **state)
 {
 	uint8_t seed[GUEST_DT_SEED];
 	struct guest_dt_params prm = { HV_BASE, HV_END, "", 0, false,
-				       0, 0, 0, NULL };
+				       0, 0, 0, NULL, 0, NULL, 0 };
 	struct hv_err err = { "" };
 	const void *in = virt_dtb();
 	size_t size = guest_dt_size(in, &prm);
@@ -590,7 +644,7 @@ static void test_guest_dt_seeds(void **state)
 static void test_guest_dt_buffer_too_small(void **state)
 {
 	struct guest_dt_params prm = { HV_BASE, HV_END, "console=ttyAMA0", 0, false,
-				       0, 0, 0, NULL };
+				       0, 0, 0, NULL, 0, NULL, 0 };
 	struct hv_err err = { "" };
 	size_t size = guest_dt_size(virt_dtb(), &prm) - 1;
 	void *out = malloc(size);
@@ -643,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_guest_dt_keeps_devices),
 		cmocka_unit_test(test_guest_dt_chosen),
 		cmocka_unit_test(test_guest_dt_watchdog),
+		cmocka_unit_test(test_guest_dt_doorbell),
 		cmocka_unit_test(test_guest_dt_no_chosen),
 		cmocka_unit_test(test_guest_dt_packed_input),
 		cmocka_unit_test(test_guest_dt_buffer_too_small),

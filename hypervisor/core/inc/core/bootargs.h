@@ -20,6 +20,7 @@ struct hv_config {
 	unsigned wdt_s;		/* verge.wdt: boot watchdog timeout, 0 = off */
 	unsigned wdt_loader;	/* verge.wdt_loader=1: the guest image is a
 				 * boot loader that hands off itself */
+	unsigned doorbell;	/* verge.doorbell=0: no agent doorbell */
 	uint32_t rate_num;	/* verge.rate: initial rate num/den, 0 = none */
 	uint32_t rate_den;
 	bool has_uuid;		/* verge.uuid: the backdoor's GETUUID */

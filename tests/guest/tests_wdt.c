@@ -33,7 +33,6 @@
 #define HC_WDT_TIMEOUT	0xc6000013u
 #define HC_WDT_HANDOFF	0xc6000014u
 #define HC_INVALID	((uint64_t)-3)
-#define HC_SEALED	((uint64_t)-4)
 #define STAGE_LOADING	2
 #define STAGE_HANDED	3
 
@@ -245,12 +244,12 @@ void test_wdt_sealed_api(void)
 	if (r.a0 == 0)
 		loader_api(&r);
 	else
-		expect_eq("QUERY after hand-off", r.a0, HC_SEALED);
+		expect_eq("QUERY after hand-off", r.a0, (uint64_t)HC_SEALED);
 	s = snapshot();
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
 		for (uint64_t arg = 0; arg < 3; arg++)
 			if (wdt_call(fns[i], arg ? arg * 30 - 29 : 0, &r) &&
-			    r.a0 != HC_SEALED)
+			    r.a0 != (uint64_t)HC_SEALED)
 				fail("call 0x%x(%lu) after hand-off: 0x%lx, expected -4 (sealed)",
 				     fns[i], arg ? arg * 30 - 29 : 0, r.a0);
 	if (snapshot().wcs != s.wcs || snapshot().wor != s.wor ||

@@ -75,6 +75,8 @@ bool wdt_fits(const struct platform *p)
 		if (r->base < WDT_REFRESH_IPA + SBSA_WDT_FRAME_SIZE &&
 		    WDT_CTRL_IPA < r->base + r->size)
 			return false;
+		if (r->irq == WDT_SPI + 32)	/* a device of ours drives it */
+			return false;
 	}
 	return true;
 }
@@ -124,8 +126,9 @@ void wdt_init(void)
 	bg_init(&bg, fg);
 	ready = true;
 	if (!present)
-		hv_log("boot guard: a DT region covers 0x%lx-0x%lx: no watchdog for the guest",
-		       WDT_CTRL_IPA, WDT_REFRESH_IPA + SBSA_WDT_FRAME_SIZE);
+		hv_log("boot guard: a DT region covers 0x%lx-0x%lx or a hypervisor device uses INTID %u: no watchdog for the guest",
+		       WDT_CTRL_IPA, WDT_REFRESH_IPA + SBSA_WDT_FRAME_SIZE,
+		       WDT_SPI + 32);
 	stage_event();
 }
 

@@ -25,7 +25,8 @@ struct dabt_info;
 struct platform;
 struct trap_frame;
 
-/* Whether the frames fit this machine (no DT region in their way). */
+/* Whether the frames fit this machine (no DT region in their way) and
+ * the SPI is free (no device the hypervisor keeps uses it). */
 bool wdt_fits(const struct platform *p);
 /* Power-on: the service installed (after the management channel). */
 void wdt_init(void);

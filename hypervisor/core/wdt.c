@@ -215,7 +215,7 @@ void wdt_tick(void)
 	give();
 	if (report) {
 		if (unreported)
-			hv_log("watchdog WS0 in stage %s (%u more in the last second, not reported)",
+			hv_log("watchdog WS0 in stage %s (%u more since the last report)",
 			       bg_stage_name(s.stage), unreported);
 		else
 			hv_log("watchdog WS0 in stage %s",

@@ -218,6 +218,7 @@ void test_wdt_ws0_irq(void);
 void test_wdt_sealed_api(void);
 void test_wdt_ws0_cpu0_off(void);
 void test_wdt_ws0_storm(void);
+void test_wdt_ws0_level(void);
 void test_wdt_hostile(void);
 void test_wdt_expiry(void);
 

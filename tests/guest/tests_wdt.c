@@ -47,6 +47,7 @@ static volatile struct {
 	uint32_t wcs;
 	uint32_t cpu;		/* the CPU that took the last one */
 	uint32_t storm;		/* refresh, then WCV back to 0 */
+	uint32_t level;		/* no refresh before the level-th */
 	uint64_t at;
 } ws0;
 
@@ -61,9 +62,13 @@ static struct wdt_state snapshot(void)
 	return s;
 }
 
-/* WOR then WCS: both refresh, as a driver's start does. */
+/* WOR then WCS: both refresh, as a driver's start does. Disabled first:
+ * enabled with the WOR a test used and then the one restored (0 when no
+ * verge.wdt set it), the watchdog could time out twice (a reset) between
+ * the two writes. */
 static void restore(const struct wdt_state *s)
 {
+	mmio_write32(WDT_CTRL + WCS, 0);
 	mmio_write32(WDT_CTRL + WOR, (uint32_t)s->wor);
 	mmio_write32(WDT_CTRL + WORU, (uint32_t)(s->wor >> 32));
 	mmio_write32(WDT_CTRL + WCS, s->wcs & WCS_EN);
@@ -97,6 +102,8 @@ void wdt_irq(void)
 	ws0.wcs = mmio_read32(WDT_CTRL + WCS);
 	ws0.cpu = cpu_id();
 	ws0.count++;
+	if (ws0.count < ws0.level)	/* ended with WS0 still high */
+		return;
 	/* Disabling writes WCS: a refresh, which lowers WS0. */
 	mmio_write32(WDT_CTRL + WCS, 0);
 }
@@ -220,6 +227,21 @@ static void host_delay_ms(uint64_t ms)
 		delay_ms(1);
 }
 
+/* Waits (at most 10 s of host time) until WCS has WS0 as want. A busy
+ * host may run the hypervisor's tick late: what is checked is that WS0
+ * comes, not when. */
+static bool wait_ws0(bool want)
+{
+	uint64_t end = host_now() + 10 * timer_freq();
+
+	while (!!(mmio_read32(WDT_CTRL + WCS) & WCS_WS0) != want)
+		if (host_now() >= end)
+			return false;
+		else
+			delay_ms(1);
+	return true;
+}
+
 /* The watchdog's SPI, pending cleared, routed to the CPU of MPIDR
  * affinity aff, enabled (or disabled and routed back to CPU 0). */
 static void wdt_spi(bool on, uint64_t aff)
@@ -282,16 +304,21 @@ static void cpu1_while_cpu0_off(void)
 	cpu0_off_seen.cpu0_off = psci_call(PSCI_AFFINITY_INFO, 0, 0, 0) == 1;
 	/* Routed to CPU 1 (by CPU 0): taken here. */
 	set_wcv(host_now() + ms_to_ticks(50));
-	end = host_now() + 5 * timer_freq();
+	end = host_now() + 10 * timer_freq();
 	while (!ws0.count && host_now() < end)
 		delay_ms(1);
 	cpu0_off_seen.count1 = ws0.count;
 	cpu0_off_seen.cpu1 = ws0.cpu;
-	/* Routed to CPU 0, which is off: held pending, not taken here. */
+	/* Routed to CPU 0, which is off: held pending, not taken here. The
+	 * check of the timeout that raises WS0 runs on this CPU (the only
+	 * one on) and makes it pending there and then: taken here, it would
+	 * be taken before WCS could be read with WS0 (20 ms more to be
+	 * sure). */
 	mmio_write32(GICD_BASE + GICD_IROUTER + 8 * WDT_INTID, 0);
 	mmio_write32(WDT_CTRL + WCS, WCS_EN);
 	set_wcv(host_now() + ms_to_ticks(50));
-	host_delay_ms(300);
+	wait_ws0(true);
+	host_delay_ms(20);
 	cpu0_off_seen.count2 = ws0.count;
 	cpu0_off_seen.wcs2 = mmio_read32(WDT_CTRL + WCS);
 	cpu0_off_seen.pending2 = wdt_spi_pending();
@@ -346,7 +373,7 @@ void test_wdt_ws0_cpu0_off(void)
 			fail("GIC CPU interface after CPU_ON");
 	}
 	irq_enable();
-	end = host_now() + 5 * timer_freq();
+	end = host_now() + 10 * timer_freq();
 	while (ws0.count < 2 && host_now() < end)
 		delay_ms(1);
 	delay_ms(100);		/* nothing more may come */
@@ -368,10 +395,13 @@ void test_wdt_ws0_cpu0_off(void)
 
 /*
  * A guest that makes WS0 happen at every check of the timeout: its
- * handler refreshes and writes WCV back to 0, for 1.5 s of host time.
- * It still gets an interrupt per WS0; the hypervisor reports one a second
- * to the host (tests/hv/test_bootguard.py counts its console lines).
+ * handler refreshes and writes WCV back to 0, for 1.5 s of host time
+ * and until it has had STORM_WS0 of them (10 s at most). It gets an
+ * interrupt per WS0; the hypervisor reports one a second to the host
+ * (tests/hv/test_bootguard.py counts the reports against the time).
  */
+#define STORM_WS0	100
+
 void test_wdt_ws0_storm(void)
 {
 	uint64_t wor = 10 * timer_freq(), t0, ms;
@@ -390,7 +420,11 @@ void test_wdt_ws0_storm(void)
 	t0 = host_now();
 	set_wcv(0);
 	irq_enable();
-	host_delay_ms(1500);
+	/* 1.5 s at least: a report a second means one comes meanwhile. */
+	while ((ws0.count < STORM_WS0 ||
+		host_now() - t0 < ms_to_ticks(1500)) &&
+	       host_now() - t0 < 10 * timer_freq())
+		delay_ms(1);
 	ws0.storm = 0;
 	mmio_write32(WDT_CTRL + WCS, 0);
 	ms = (host_now() - t0) * 1000 / timer_freq();
@@ -399,8 +433,42 @@ void test_wdt_ws0_storm(void)
 	n = ws0.count;
 	wdt_spi(false, 0);
 	printf("INFO wdt_ws0_storm: %u WS0 interrupts in %lu ms\n", n, ms);
-	if (n < 20)
+	if (n < STORM_WS0)
 		fail("%u WS0 interrupts in %lu ms: expected one per tick", n, ms);
+	expect_eq("WCS after", mmio_read32(WDT_CTRL + WCS), 0);
+	restore(&s);
+}
+
+/*
+ * WS0 is a level: a handler that ends the interrupt without refreshing
+ * gets it again (at the next check of the timeout, a tick later), until
+ * it refreshes. Here the third one refreshes. WOR is 10 s: no WS1.
+ */
+void test_wdt_ws0_level(void)
+{
+	uint64_t wor = 10 * timer_freq(), end;
+	struct wdt_state s;
+
+	if (!hv_require() || gic_status || !same_freq())
+		return;
+	s = snapshot();
+	ws0.count = 0;
+	ws0.level = 3;
+	wdt_spi(true, 0);
+	mmio_write32(WDT_CTRL + WOR, (uint32_t)wor);
+	mmio_write32(WDT_CTRL + WORU, (uint32_t)(wor >> 32));
+	mmio_write32(WDT_CTRL + WCS, WCS_EN);
+	set_wcv(0);
+	irq_enable();
+	end = host_now() + 10 * timer_freq();
+	while (ws0.count < 3 && host_now() < end)
+		delay_ms(1);
+	host_delay_ms(100);	/* refreshed: nothing more may come */
+	irq_disable();
+	ws0.level = 0;
+	wdt_spi(false, 0);
+	expect_eq("interrupts (two ended with WS0 high, the third refreshed)",
+		  ws0.count, 3);
 	expect_eq("WCS after", mmio_read32(WDT_CTRL + WCS), 0);
 	restore(&s);
 }
@@ -630,7 +698,8 @@ static void hostile_extremes(void)
 	expect_eq("WCS with WCV = 2^64 - 1", mmio_read32(WDT_CTRL + WCS), WCS_EN);
 	/* WCV 0: WS0 at the next check, and only WS0 (WOR is 10 s). */
 	set_wcv(0);
-	host_delay_ms(100);
+	if (!wait_ws0(true))
+		fail("no WS0 with WCV = 0 within 10 s of host time");
 	expect_eq("WCS with WCV = 0", mmio_read32(WDT_CTRL + WCS), WCS_EN | WCS_WS0);
 	mmio_write32(WDT_CTRL + WCS, 0);	/* refresh: lowers WS0 */
 	if (same_freq() && wdt_spi_pending())

@@ -71,16 +71,19 @@ def test_loader_hands_off(qemu_cmd):
         assert re.search(r"\bPASS %s$" % name, text, re.M), \
             "%s did not pass\n%s" % (name, tail(text))
     # The storm: an interrupt per WS0 for the guest, a report a second
-    # for the host (console line and EV_WATCHDOG alike). Every WS0 of the
-    # run happens in the wdt_* tests, within the storm's time plus 2 s.
+    # for the host, on the console and as EV_WATCHDOG alike (other wdt_*
+    # tests raise WS0 too: the storm's own reports are the console lines
+    # between the test before it and its result).
     storm = STORM.search(text)
     assert storm, tail(text)
     n, ms = int(storm.group(1)), int(storm.group(2))
-    lines = len(re.findall(r"verge-hv: watchdog WS0 in stage", text))
-    most = ms // 1000 + 4
-    assert n >= 20 and lines <= most and events <= most, \
-        "%d WS0 interrupts in %d ms: %d reports on the console, %d events" \
-        " (at most %d)" % (n, ms, lines, events, most)
+    during = text[text.index("PASS wdt_ws0_cpu0_off"):storm.start()]
+    lines = len(re.findall(r"verge-hv: watchdog WS0 in stage", during))
+    total = len(re.findall(r"verge-hv: watchdog WS0 in stage", text))
+    assert n >= 100 and 1 <= lines <= ms // 1000 + 2, \
+        "%d WS0 interrupts in %d ms: %d reports" % (n, ms, lines)
+    assert 1 <= events <= total, \
+        "%d EV_WATCHDOG ws0 events, %d console reports" % (events, total)
     assert "more since the last report" in text, tail(text)
 
 

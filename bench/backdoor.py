@@ -29,6 +29,9 @@ import linuxvm  # noqa: E402
 
 COST_RE = re.compile(r"INFO bd_cost: null hvc (\d+) ns, GETVERSION hvc (\d+) ns, "
                      r"mdccsr (\d+) ns; ratio hvc ([\d.]+) mdccsr ([\d.]+)")
+# Issue 18: the backdoor's common calls within 1.2x a null hypercall
+# (the fast path, docs/backdoor.md).
+TARGET = 1.2
 TPUT_RE = re.compile(r"INFO bd_throughput: low (\d+) B/s high (\d+) B/s "
                      r"ratio ([\d.]+)")
 
@@ -73,10 +76,10 @@ def main():
     print("\nbackdoor GETVERSION round trip vs null hvc (test guest, EL1, "
           "medians of %d runs)" % len(cost))
     print("  null hvc (VERGE_HC_INFO)     %8.0f ns" % med(cost, 0))
-    print("  GETVERSION, hvc #0x86        %8.0f ns   ratio %.3f"
-          % (med(cost, 1), med(cost, 3)))
-    print("  GETVERSION, mrs mdccsr_el0   %8.0f ns   ratio %.3f"
-          % (med(cost, 2), med(cost, 4)))
+    print("  GETVERSION, hvc #0x86        %8.0f ns   ratio %.3f   (target <= %.1f)"
+          % (med(cost, 1), med(cost, 3), TARGET))
+    print("  GETVERSION, mrs mdccsr_el0   %8.0f ns   ratio %.3f   (target <= %.1f)"
+          % (med(cost, 2), med(cost, 4), TARGET))
     print("\nmessage channel throughput (4000-byte message + reply)")
     print("  low bandwidth   %12.0f B/s" % med(tput, 0))
     print("  high bandwidth  %12.0f B/s   ratio high/low %.1f"

@@ -170,6 +170,37 @@ static void unclaimed_port(const struct bd_io *io, uint64_t r[BD_NREGS])
 	r[BD_AX] |= mask;
 }
 
+/* The low-bandwidth IN that carries every basic command: x7[47:32] the
+ * magic, a 4-byte IN from the port in DX, not a string (the direction
+ * and imm8 bits mean nothing then: bd_decode() ignores them too). */
+#define FAST_X7_MASK	(0xffffull << BD_X7_MAGIC_SHIFT | BD_X7_SIZE_MASK | \
+			 BD_X7_IN | BD_X7_DX | BD_X7_STR)
+#define FAST_X7		BD_X7(BD_X7_LB_IN)
+
+bool bd_fast_call(struct bd_ctx *b, uint64_t x7, uint64_t x[BD_NREGS])
+{
+	if ((x7 & FAST_X7_MASK) != FAST_X7 ||
+	    lo32(x[BD_AX]) != BDOOR_MAGIC ||
+	    (uint16_t)x[BD_DX] != BDOOR_PORT)
+		return false;
+	switch ((uint16_t)x[BD_CX]) {
+	case BDOOR_CMD_GETVERSION:
+		cmd_getversion(b, x);
+		return true;
+	case BDOOR_CMD_GETMHZ:
+		cmd_getmhz(b, x);
+		return true;
+	case BDOOR_CMD_GETHZ:
+		cmd_gethz(b, x);
+		return true;
+	case BDOOR_CMD_GETUUID:
+		cmd_getuuid(b, x);
+		return true;
+	default:
+		return false;
+	}
+}
+
 enum bd_result bd_call(struct bd_ctx *b, uint64_t x7, uint64_t x[BD_NREGS])
 {
 	struct bd_io io;

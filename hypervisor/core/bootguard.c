@@ -7,6 +7,9 @@ void bg_init(struct bootguard *b, uint64_t freq)
 	b->stage = BG_POWER_ON;
 	b->freq = freq;
 	sbsa_wdt_reset(&b->wdt);
+	b->ws0_reported = false;
+	b->ws0_reported_at = 0;
+	b->ws0_unreported = 0;
 }
 
 static uint32_t ticks_to_ms(const struct bootguard *b, uint64_t ticks)
@@ -49,9 +52,11 @@ void bg_status(const struct bootguard *b, uint64_t now, struct bg_status *ret)
 	ret->timeout_ms = ticks_to_ms(b, 2 * b->wdt.wor);
 	if (dl != UINT64_MAX) {
 		left = dl > now ? dl - now : 0;
-		/* Before WS0 the reset is one more WOR away. */
+		/* Before WS0 the reset is one more WOR away (a WCV the guest
+		 * wrote near 2^64 must not wrap it round to "now"). */
 		if (!sbsa_wdt_ws0(&b->wdt))
-			left += b->wdt.wor;
+			left = left > UINT64_MAX - b->wdt.wor ? UINT64_MAX :
+							      left + b->wdt.wor;
 	}
 	ret->left_ms = ticks_to_ms(b, left);
 }
@@ -89,6 +94,21 @@ int bg_call(struct bootguard *b, enum bg_call call, uint64_t arg,
 	}
 	bg_status(b, now, ret_status);
 	return 0;
+}
+
+bool bg_ws0_report(struct bootguard *b, uint64_t now,
+		   uint32_t *ret_unreported)
+{
+	if (b->ws0_reported && now - b->ws0_reported_at < b->freq) {
+		if (b->ws0_unreported < UINT32_MAX)
+			b->ws0_unreported++;
+		return false;
+	}
+	*ret_unreported = b->ws0_unreported;
+	b->ws0_reported = true;
+	b->ws0_reported_at = now;
+	b->ws0_unreported = 0;
+	return true;
 }
 
 const char *bg_stage_name(enum bg_stage s)

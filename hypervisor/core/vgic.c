@@ -113,6 +113,47 @@ bool vgic_pending(const struct cpu *c)
 	return false;
 }
 
+/*
+ * The SPI of a device the hypervisor emulates. Guest SPIs are the
+ * distributor's: the guest enables, prioritises and routes them there
+ * (GICD_IROUTER), the CPU they are routed to takes them at EL2 and
+ * trap_guest_irq() injects them into its list registers with the HW bit
+ * (vgic_inject()), so the guest's EOI deactivates them. An emulated
+ * device's line therefore goes in through the distributor's pending bit:
+ * it then takes the same path as a device's, on the CPU the guest chose;
+ * routed to a CPU that is off, it stays pending there until that CPU is
+ * on again or the guest routes it elsewhere. A set pending state is
+ * consumed when a CPU acknowledges it.
+ */
+#define GICD_ISPENDR	0x0200
+#define GICD_ICPENDR	0x0280
+#define GICD_ISACTIVER	0x0300
+
+static bool emulated_spi(unsigned intid)
+{
+	return intid >= 32 && intid < GIC_MAX_INTID && !vgic_is_hv_owned(intid);
+}
+
+bool vgic_spi_set_pending(unsigned intid, bool pending)
+{
+	if (!emulated_spi(intid))
+		return false;
+	mmio_write(hv.plat.gicd + (pending ? GICD_ISPENDR : GICD_ICPENDR) +
+		   4 * (intid / 32), 4, 1u << (intid % 32));
+	return true;
+}
+
+bool vgic_spi_busy(unsigned intid)
+{
+	uintptr_t w = hv.plat.gicd + 4 * (intid / 32);
+	uint32_t bit = 1u << (intid % 32);
+
+	if (!emulated_spi(intid))
+		return false;
+	return ((uint32_t)mmio_read(w + GICD_ISPENDR, 4) |
+		(uint32_t)mmio_read(w + GICD_ISACTIVER, 4)) & bit;
+}
+
 /* Distributor control: the hypervisor keeps ARE and both groups on. */
 static uint64_t gicd_ctlr(bool write, uint64_t v)
 {

@@ -13,13 +13,11 @@
 #include <core/spinlock.h>
 #include <core/tick.h>
 #include <core/trap.h>
+#include <core/vgic.h>
 #include <core/vtime.h>
 #include <core/wdt.h>
 #include <verge_proto.h>
 #include <verge_psci.h>
-
-#define GICD_ISPENDR		0x0200
-#define GICD_ICPENDR		0x0280
 
 /* SMCCC vendor hypervisor calls (docs/hypervisor.md). */
 #define VERGE_HC_WDT_QUERY	0xc6000010u
@@ -77,17 +75,27 @@ bool wdt_fits(const struct platform *p)
 		if (r->base < WDT_REFRESH_IPA + SBSA_WDT_FRAME_SIZE &&
 		    WDT_CTRL_IPA < r->base + r->size)
 			return false;
+		if (r->irq == WDT_SPI + 32)	/* a device of ours drives it */
+			return false;
 	}
 	return true;
 }
 
-/* The guest's SPI: pending while WS0 is raised (a level interrupt). */
+/* The guest's SPI, through the vgic (vgic_spi_set_pending()): raised
+ * with WS0, lowered by the refresh that clears it. */
 static void set_line(bool high)
 {
-	unsigned intid = WDT_SPI + 32;
+	vgic_spi_set_pending(WDT_SPI + 32, high);
+}
 
-	mmio_write(hv.plat.gicd + (high ? GICD_ISPENDR : GICD_ICPENDR) +
-		   4 * (intid / 32), 4, 1u << (intid % 32));
+/* WS0 is a level: while it holds, an interrupt the guest has taken and
+ * ended (neither pending nor active any more) is raised again, at the
+ * next check of the timeout, as a level interrupt would be at once. */
+static void hold_line(void)
+{
+	if (present && sbsa_wdt_ws0(&bg.wdt) &&
+	    !vgic_spi_busy(WDT_SPI + 32))
+		set_line(true);
 }
 
 static void event(uint32_t what, const struct bg_status *s)
@@ -118,8 +126,9 @@ void wdt_init(void)
 	bg_init(&bg, fg);
 	ready = true;
 	if (!present)
-		hv_log("boot guard: a DT region covers 0x%lx-0x%lx: no watchdog for the guest",
-		       WDT_CTRL_IPA, WDT_REFRESH_IPA + SBSA_WDT_FRAME_SIZE);
+		hv_log("boot guard: a DT region covers 0x%lx-0x%lx or a hypervisor device uses INTID %u: no watchdog for the guest",
+		       WDT_CTRL_IPA, WDT_REFRESH_IPA + SBSA_WDT_FRAME_SIZE,
+		       WDT_SPI + 32);
 	stage_event();
 }
 
@@ -158,27 +167,35 @@ static void __attribute__((noreturn)) expired(const struct bg_status *s)
 }
 
 /* The guest OS refreshes the watchdog it took over: told to the host at
- * most once a second, on this tick, when there were refreshes since. */
-static void refresh_event(const struct bg_status *s, uint64_t t)
+ * most once a second, on a tick, when there were refreshes since. Under
+ * the lock: every CPU's tick comes here. */
+static bool refresh_due(const struct bg_status *s, uint64_t t,
+			struct vp_ev_wdt_refresh *ret)
 {
-	struct vp_ev_wdt_refresh ev = { 0 };
 	uint32_t n = __atomic_load_n(&refreshes, __ATOMIC_RELAXED);
 
 	if (n == refreshes_sent || (refresh_sent_at &&
 				    t - refresh_sent_at < fg))
-		return;
+		return false;
 	refreshes_sent = n;
 	refresh_sent_at = t ? t : 1;
-	ev.refreshes = n;
-	ev.enabled = s->enabled;
-	ev.timeout_ms = s->timeout_ms;
-	mgmt_event(VP_EV_WDT_REFRESH, &ev, sizeof(ev));
+	memset(ret, 0, sizeof(*ret));
+	ret->refreshes = n;
+	ret->enabled = s->enabled;
+	ret->timeout_ms = s->timeout_ms;
+	return true;
 }
 
+/* Every online CPU's tick: the timeout is checked wherever the guest
+ * runs, so a guest that switched CPU 0 off (PSCI CPU_OFF) is still
+ * watched. Whichever CPU comes first after WCV raises the signal. */
 void wdt_tick(void)
 {
 	enum sbsa_wdt_action act;
+	struct vp_ev_wdt_refresh rev;
 	struct bg_status s;
+	uint32_t unreported = 0;
+	bool report = false, refreshed;
 	uint64_t t;
 
 	if (!ready)
@@ -187,16 +204,28 @@ void wdt_tick(void)
 	t = now();
 	act = sbsa_wdt_advance(&bg.wdt, t);
 	bg_status(&bg, t, &s);
-	if (act == SBSA_WDT_ACT_WS0 && present)
-		set_line(true);	/* under the lock: a refresh may follow */
-	give();
 	if (act == SBSA_WDT_ACT_WS0) {
-		hv_log("watchdog WS0 in stage %s", bg_stage_name(s.stage));
+		if (present)
+			set_line(true);	/* under the lock: a refresh may follow */
+		report = bg_ws0_report(&bg, t, &unreported);
+	} else {
+		hold_line();
+	}
+	refreshed = refresh_due(&s, t, &rev);
+	give();
+	if (report) {
+		if (unreported)
+			hv_log("watchdog WS0 in stage %s (%u more since the last report)",
+			       bg_stage_name(s.stage), unreported);
+		else
+			hv_log("watchdog WS0 in stage %s",
+			       bg_stage_name(s.stage));
 		event(VP_WDT_WS0, &s);
 	} else if (act == SBSA_WDT_ACT_WS1) {
 		expired(&s);
 	}
-	refresh_event(&s, t);
+	if (refreshed)
+		mgmt_event(VP_EV_WDT_REFRESH, &rev, sizeof(rev));
 }
 
 static void set_reg(uint64_t *reg, const struct dabt_info *d, uint64_t v)
@@ -219,7 +248,9 @@ bool wdt_mmio(struct cpu *c, uint64_t ipa, const struct dabt_info *d,
 	int r;
 
 	(void)c;
-	if (!present)
+	/* A single load or store with a valid syndrome only: never the
+	 * guest's stage-1 table walk through a frame. */
+	if (!present || !d->isv || d->s1ptw)
 		return false;
 	if (in_frame(ipa, WDT_CTRL_IPA))
 		f = SBSA_WDT_CONTROL, off = ipa - WDT_CTRL_IPA;

@@ -206,7 +206,7 @@ struct vp_ev_watchdog {
 	uint64_t boot_id;	/* held events end with their sender's */
 };
 
-/* After the hand-off: sent on CPU 0's tick when the guest has refreshed
+/* After the hand-off: sent on a CPU's tick when the guest has refreshed
  * the watchdog since the last one, at most once a second (not held: a
  * lost one only delays what the host concludes from the next). */
 struct vp_ev_wdt_refresh {

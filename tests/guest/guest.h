@@ -128,6 +128,7 @@ struct smp_state {
 	volatile uint32_t sgi_count;
 	volatile uint32_t last_sgi;
 	volatile uint32_t sgi_mask;	/* SGIs seen on CPU 0 */
+	void (*volatile job)(void);	/* run once by CPU 1 (smp_post) */
 };
 
 #define CPU1_MPIDR	1	/* QEMU virt: Aff0 = CPU index */
@@ -147,6 +148,20 @@ bool canary_wait_off(uint32_t runs, uint64_t ms);
 void secondary_entry(uint64_t ctx);
 void secondary_main(uint64_t ctx, uint64_t el);
 void smp_sgi(uint32_t intid);
+/* Has CPU 1 (running secondary_main) run fn once, with IRQs unmasked. */
+void smp_post(void (*fn)(void));
+
+/* cpu_off.S: CPU_OFF of the calling CPU, resumed where it was when
+ * another CPU turns it on at cpu_resume_entry with ctx as context id.
+ * Returns 0 then (IRQs masked, VBAR_EL1 and the GIC CPU interface to set
+ * up again: the CPU starts from reset), or CPU_OFF's error. */
+struct cpu_ctx {
+	uint64_t x19_x30[12];
+	uint64_t sp;
+	uint64_t pad;
+} __attribute__((aligned(16)));
+int64_t cpu_off_resume(struct cpu_ctx *ctx);
+void cpu_resume_entry(uint64_t ctx);
 
 /* tests_*.c */
 void test_boot_el(void);
@@ -201,6 +216,10 @@ void wdt_irq(void);
 void test_wdt_regs(void);
 void test_wdt_ws0_irq(void);
 void test_wdt_sealed_api(void);
+void test_wdt_ws0_cpu0_off(void);
+void test_wdt_ws0_storm(void);
+void test_wdt_ws0_level(void);
+void test_wdt_hostile(void);
 void test_wdt_expiry(void);
 
 extern uint64_t boot_el;

@@ -74,7 +74,11 @@ static const struct test tests[] = {
 	{ "idregs", test_idregs },
 	{ "wdt_regs", test_wdt_regs },
 	{ "wdt_ws0_irq", test_wdt_ws0_irq },
+	{ "wdt_ws0_cpu0_off", test_wdt_ws0_cpu0_off },
+	{ "wdt_ws0_storm", test_wdt_ws0_storm },
+	{ "wdt_ws0_level", test_wdt_ws0_level },
 	{ "wdt_sealed_api", test_wdt_sealed_api },
+	{ "wdt_hostile", test_wdt_hostile },
 	{ "wdt_expiry", test_wdt_expiry },	/* stays last */
 };
 

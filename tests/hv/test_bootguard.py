@@ -9,7 +9,9 @@
   handed-off, then the reset (QEMU -no-reboot exits), before the guest
   prints its summary. Counted by events, not timed.
 
-The default boot (sealed API, registers, WS0 interrupt) is test_guest.py.
+The default boot (sealed API, registers, WS0 interrupt, WS0 with CPU 0
+off, the hostile accesses) is test_guest.py; the WS0 storm's reports
+(one a second) are counted here.
 """
 
 import re
@@ -38,6 +40,20 @@ def boot(qemu_cmd, opts):
     return vm, mgmt.Mgmt(sock)
 
 
+STORM = re.compile(r"INFO wdt_ws0_storm: (\d+) WS0 interrupts in (\d+) ms")
+
+
+def ws0_events(m):
+    """EV_WATCHDOG ws0 events until the hypervisor goes quiet or away."""
+    n = 0
+    try:
+        while True:
+            m.wait_watchdog("ws0", 3)
+            n += 1
+    except (TimeoutError, ConnectionError, OSError):
+        return n
+
+
 def test_loader_hands_off(qemu_cmd):
     vm, m = boot(qemu_cmd, "verge.wdt_loader=1")
     with vm, m.connect():
@@ -45,12 +61,30 @@ def test_loader_hands_off(qemu_cmd):
         ev = m.wait_watchdog("stage", TIMEOUT, stage="handed-off")
         vm.expect(r"\d+ passed, \d+ failed\n", TIMEOUT)
         text = vm.text
+        events = ws0_events(m)
     assert ev["stage"] == "handed-off", ev
     assert ev["enabled"] == 1 and ev["timeout_ms"] == 60000, ev
     assert "INFO wdt_sealed_api: API open: acting as the boot loader" in text
-    for name in ("wdt_regs", "wdt_ws0_irq", "wdt_sealed_api", "wdt_expiry"):
+    for name in ("wdt_regs", "wdt_ws0_irq", "wdt_ws0_cpu0_off",
+                 "wdt_ws0_storm", "wdt_sealed_api", "wdt_hostile",
+                 "wdt_expiry"):
         assert re.search(r"\bPASS %s$" % name, text, re.M), \
             "%s did not pass\n%s" % (name, tail(text))
+    # The storm: an interrupt per WS0 for the guest, a report a second
+    # for the host, on the console and as EV_WATCHDOG alike (other wdt_*
+    # tests raise WS0 too: the storm's own reports are the console lines
+    # between the test before it and its result).
+    storm = STORM.search(text)
+    assert storm, tail(text)
+    n, ms = int(storm.group(1)), int(storm.group(2))
+    during = text[text.index("PASS wdt_ws0_cpu0_off"):storm.start()]
+    lines = len(re.findall(r"verge-hv: watchdog WS0 in stage", during))
+    total = len(re.findall(r"verge-hv: watchdog WS0 in stage", text))
+    assert n >= 100 and 1 <= lines <= ms // 1000 + 2, \
+        "%d WS0 interrupts in %d ms: %d reports" % (n, ms, lines)
+    assert 1 <= events <= total, \
+        "%d EV_WATCHDOG ws0 events, %d console reports" % (events, total)
+    assert "more since the last report" in text, tail(text)
 
 
 def test_expiry_resets_guest(qemu_cmd):

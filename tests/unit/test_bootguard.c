@@ -192,6 +192,79 @@ static void test_frequencies(void **state)
 	}
 }
 
+/* A guest (a loader, before the seal) writing the extreme values into
+ * WOR and WCV: the time left QUERY reports saturates instead of wrapping
+ * round to a reset "now", and the watchdog does what the registers say. */
+static void test_extreme_registers(void **state)
+{
+	struct bootguard b = loading(10);
+	struct bg_status s;
+
+	(void)state;
+	/* WCV at 2^64 - 2: no timeout is due before the counter wraps,
+	 * and the report says so (WCV - now + WOR wrapped to 93 ms). */
+	assert_int_equal(sbsa_wdt_write(&b.wdt, SBSA_WDT_CONTROL, SBSA_WDT_WOR,
+					8, 100, 0), 0);
+	assert_int_equal(sbsa_wdt_write(&b.wdt, SBSA_WDT_CONTROL, SBSA_WDT_WCV,
+					8, UINT64_MAX - 1, 0), 0);
+	assert_int_equal(bg_call(&b, BG_CALL_QUERY, 0, 5, &s), 0);
+	assert_true(s.enabled);
+	assert_int_equal(s.left_ms, UINT32_MAX);	/* saturated */
+	assert_int_equal(s.timeout_ms, 200);
+	assert_int_equal(sbsa_wdt_advance(&b.wdt, UINT64_MAX - 1),
+			 SBSA_WDT_ACT_NONE);
+	/* WOR at its 48-bit maximum: a timeout of 2^49 ms, capped. */
+	assert_int_equal(sbsa_wdt_write(&b.wdt, SBSA_WDT_CONTROL, SBSA_WDT_WOR,
+					8, ~0ULL, 0), 0);
+	assert_int_equal(bg_call(&b, BG_CALL_QUERY, 0, 5, &s), 0);
+	assert_int_equal(s.timeout_ms, UINT32_MAX);
+	assert_int_equal(s.left_ms, UINT32_MAX);
+	/* WCV 0: the first check raises WS0 at once; WS1 follows a WOR
+	 * later, not at once. */
+	assert_int_equal(sbsa_wdt_write(&b.wdt, SBSA_WDT_CONTROL, SBSA_WDT_WOR,
+					8, 100, 1000), 0);
+	assert_int_equal(sbsa_wdt_write(&b.wdt, SBSA_WDT_CONTROL, SBSA_WDT_WCV,
+					8, 0, 1000), 0);
+	assert_int_equal(sbsa_wdt_advance(&b.wdt, 1001), SBSA_WDT_ACT_WS0);
+	assert_int_equal(sbsa_wdt_advance(&b.wdt, 1101), SBSA_WDT_ACT_NONE);
+	assert_int_equal(sbsa_wdt_advance(&b.wdt, 1102), SBSA_WDT_ACT_WS1);
+	/* WOR 0: a reset two checks after the refresh (what a guest may
+	 * ask for itself, as on hardware). */
+	b = loading(10);
+	assert_int_equal(sbsa_wdt_write(&b.wdt, SBSA_WDT_CONTROL, SBSA_WDT_WOR,
+					4, 0, 50), 0);
+	assert_int_equal(sbsa_wdt_advance(&b.wdt, 51), SBSA_WDT_ACT_WS0);
+	assert_int_equal(sbsa_wdt_advance(&b.wdt, 52), SBSA_WDT_ACT_WS1);
+}
+
+/* WS0 reports to the host: one a second however often the guest makes
+ * WS0 happen; the ones left out are counted into the next report. */
+static void test_ws0_report_rate(void **state)
+{
+	struct bootguard b = loading(10);
+	uint32_t n = 77;
+	unsigned reported = 0;
+
+	(void)state;
+	assert_true(bg_ws0_report(&b, 5, &n));
+	assert_int_equal(n, 0);
+	/* A WS0 every tick (10 ms) for 10 s: 10 more reports at most. */
+	for (uint64_t t = 15; t < 5 + 10 * HZ; t += 10)
+		if (bg_ws0_report(&b, t, &n)) {
+			reported++;
+			assert_int_equal(n, 99);	/* 100 a second */
+		}
+	assert_int_equal(reported, 9);
+	/* A second after the last report: reported at once. */
+	assert_true(bg_ws0_report(&b, 5 + 11 * HZ, &n));
+	/* A fresh boot guard reports its first WS0 at time 0 too. */
+	bg_init(&b, HZ);
+	assert_true(bg_ws0_report(&b, 0, &n));
+	assert_false(bg_ws0_report(&b, HZ - 1, &n));
+	assert_true(bg_ws0_report(&b, HZ, &n));
+	assert_int_equal(n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +276,8 @@ int main(void)
 		cmocka_unit_test(test_api_bad_arguments),
 		cmocka_unit_test(test_handoff_seals),
 		cmocka_unit_test(test_frequencies),
+		cmocka_unit_test(test_extreme_registers),
+		cmocka_unit_test(test_ws0_report_rate),
 	};
 
 	return cmocka_run_group_tests_name("bootguard", tests, NULL, NULL);

@@ -76,4 +76,12 @@ enum bd_result {
  * reads all ones, an OUT is dropped. Never fails on any input.
  */
 enum bd_result bd_call(struct bd_ctx *b, uint64_t x7, uint64_t x[BD_NREGS]);
+/*
+ * The fast path: the basic commands that read only b->counter_hz and
+ * b->uuid (GETVERSION, GETMHZ, GETHZ, GETUUID), answered before the
+ * generic decode and without the caller's lock, time or guest memory.
+ * True: done, with exactly the registers bd_call() gives. False: nothing
+ * changed; bd_call() takes it.
+ */
+bool bd_fast_call(struct bd_ctx *b, uint64_t x7, uint64_t x[BD_NREGS]);
 #endif

@@ -39,6 +39,10 @@ struct bootguard {
 	enum bg_stage stage;
 	uint64_t freq;		/* watchdog ticks per second */
 	struct sbsa_wdt wdt;
+	/* WS0 reports to the host (bg_ws0_report) */
+	bool ws0_reported;
+	uint64_t ws0_reported_at;
+	uint32_t ws0_unreported;
 };
 
 struct bg_status {
@@ -59,5 +63,15 @@ int bg_call(struct bootguard *b, enum bg_call call, uint64_t arg,
 /* The state as the API's QUERY reports it (also after the seal). */
 void bg_status(const struct bootguard *b, uint64_t now,
 	       struct bg_status *ret);
+/*
+ * Whether the WS0 raised at now is reported to the host: at most one a
+ * second. A guest that refreshes on its WS0 interrupt and writes WCV back
+ * into the past raises one at every check of the timeout, and each report
+ * is an event the host stores. The guest still gets every interrupt. On
+ * true, *ret_unreported is how many WS0 went unreported since the last
+ * report.
+ */
+bool bg_ws0_report(struct bootguard *b, uint64_t now,
+		   uint32_t *ret_unreported);
 const char *bg_stage_name(enum bg_stage s);
 #endif

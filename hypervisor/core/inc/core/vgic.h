@@ -100,6 +100,13 @@ void vgic_init(void);
 void vgic_cpu_init(struct cpu *c);
 void vgic_inject(struct cpu *c, unsigned intid, bool hw);
 void vgic_flush(struct cpu *c);
+/* An SPI of a device the hypervisor emulates, made pending (or not) in
+ * the distributor: it reaches the guest as a device's SPI does, on the
+ * CPU the guest routed it to (vgic.c). False for an INTID that is not an
+ * SPI or is the hypervisor's. */
+bool vgic_spi_set_pending(unsigned intid, bool pending);
+/* Whether that SPI is pending or active in the distributor. */
+bool vgic_spi_busy(unsigned intid);
 /* True if an interrupt waits for the guest (pending in an LR or queued). */
 bool vgic_pending(const struct cpu *c);
 /* Emulates a trapped access to the GIC at ipa; false if not the GIC's or

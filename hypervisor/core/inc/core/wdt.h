@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The boot guard on the machine (docs/bootguard.md): the emulated SBSA
- * Generic Watchdog the guest sees, counting in host time on CPU 0's
- * tick, its boot stages reported over the management channel, and the
+ * Generic Watchdog the guest sees, counting in host time on every
+ * online CPU's tick, its boot stages reported over the management channel, and the
  * pre-hand-off API as hypercalls.
  *
  * The frames sit in an IPA hole of QEMU's virt machine that stage-2
  * leaves unmapped, so every access traps; WS0 makes the guest's SPI
- * pending in the distributor (nothing else drives it: the guest's own
- * enable, priority and routing of it apply as for any SPI); WS1 resets
+ * pending through vgic_spi_set_pending() (nothing else drives it: the
+ * guest's own enable, priority and routing of it apply as for any SPI,
+ * and it is injected on the CPU it is routed to); WS1 resets
  * the machine through PSCI SYSTEM_RESET, as a guest reset does.
  */
 #ifndef CORE_WDT_H
@@ -24,7 +25,8 @@ struct dabt_info;
 struct platform;
 struct trap_frame;
 
-/* Whether the frames fit this machine (no DT region in their way). */
+/* Whether the frames fit this machine (no DT region in their way) and
+ * the SPI is free (no device the hypervisor keeps uses it). */
 bool wdt_fits(const struct platform *p);
 /* Power-on: the service installed (after the management channel). */
 void wdt_init(void);
@@ -32,7 +34,7 @@ void wdt_init(void);
 void wdt_os_loading(unsigned timeout_s);
 /* Hand-off: the last refresh, the API sealed. */
 void wdt_handoff(void);
-/* CPU 0's tick: timeouts, WS0, WS1. */
+/* Every online CPU's tick: timeouts, WS0, WS1. */
 void wdt_tick(void);
 /* A trapped access to the frames; false if not theirs or refused. */
 bool wdt_mmio(struct cpu *c, uint64_t ipa, const struct dabt_info *d,

@@ -7,7 +7,6 @@
 #include <core/vgic.h>
 #include <core/wdt.h>
 
-#define GICD_ISPENDR	0x0200
 
 _Static_assert(DOORBELL_SPI != WDT_SPI, "one SPI each");
 _Static_assert(DOORBELL_SPI + 32 < GIC_MAX_INTID, "an SPI the GIC has");
@@ -28,19 +27,17 @@ bool doorbell_present(void)
 	return present;
 }
 
-/* Only the guest's own SPI, never one the hypervisor keeps: the
- * distributor write is the whole effect, on any CPU, under no lock
- * (ISPENDR is write-one-to-set: concurrent rings merge into one
- * interrupt, and the agent drains the whole queue when woken). */
+/* Rung on any CPU, under no lock, through the vgic's entry point for
+ * emulated devices (vgic_spi_set_pending(), which never touches an SPI
+ * the hypervisor keeps). ISPENDR is write-one-to-set: concurrent rings
+ * merge into one interrupt, and the agent drains the whole queue when
+ * woken. */
 void doorbell_ring(void)
 {
-	unsigned intid = DOORBELL_SPI + 32;
-
-	if (!present || vgic_is_hv_owned(intid))
+	if (!present)
 		return;
-	__atomic_add_fetch(&rings, 1, __ATOMIC_RELAXED);
-	mmio_write(hv.plat.gicd + GICD_ISPENDR + 4 * (intid / 32), 4,
-		   1u << (intid % 32));
+	if (vgic_spi_set_pending(DOORBELL_SPI + 32, true))
+		__atomic_add_fetch(&rings, 1, __ATOMIC_RELAXED);
 }
 
 uint64_t doorbell_rings(void)

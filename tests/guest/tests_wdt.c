@@ -597,7 +597,7 @@ static void cpu1_refresh_call(void)
 {
 	struct smccc_res r;
 
-	smccc_hvc(HC_WDT_REFRESH, 0, 0, 0, &r);
+	smccc_hvc(VERGE_HC_WDT_REFRESH, 0, 0, 0, &r);
 	cpu1_call.r = r.a0;
 	dsb();
 	cpu1_call.done = 1;
@@ -707,13 +707,13 @@ static void hostile_sealed_calls(void)
 	struct smccc_res r;
 	uint64_t end;
 
-	if (!wdt_call(HC_WDT_QUERY, 0, &r) || r.a0 != (uint64_t)HC_SEALED) {
+	if (!wdt_call(VERGE_HC_WDT_QUERY, 0, &r) || r.a0 != (uint64_t)HC_SEALED) {
 		fail("QUERY before the sealed calls: 0x%lx, expected sealed", r.a0);
 		return;
 	}
 	mmio_write32(WDT_CTRL + WCS, WCS_EN);	/* WS0 off, a known WCV */
 	s = snapshot();
-	for (uint32_t fn = HC_WDT_QUERY; fn <= HC_WDT_HANDOFF; fn++)
+	for (uint32_t fn = VERGE_HC_WDT_QUERY; fn <= VERGE_HC_WDT_HANDOFF; fn++)
 		for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
 			/* x0's high half is not part of an SMCCC function ID */
 			uint64_t x0 = i & 1 ? 0xffffffff00000000ull | fn : fn;

@@ -7,7 +7,6 @@
 #include <core/vgic.h>
 #include <core/wdt.h>
 
-
 _Static_assert(DOORBELL_SPI != WDT_SPI, "one SPI each");
 _Static_assert(DOORBELL_SPI + 32 < GIC_MAX_INTID, "an SPI the GIC has");
 

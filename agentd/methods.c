@@ -387,6 +387,8 @@ static int add_devices(struct rpc_call *c, const char *param, json_t *in,
 					    c->caller.uid, c->caller.gid,
 					    groups, ng, why, sizeof(why))))
 		goto fail;
+	if (!disks && (e = dev_nics_check(list, from, why, sizeof(why))))
+		goto fail;
 	return 0;
 fail:
 	while (json_array_size(list) > from)
@@ -716,9 +718,25 @@ static void m_stop(struct rpc_call *c)
 
 	if (!vm)
 		return;
+	vm->reboot = false;	/* a stop during a reboot's stop: stopped */
 	vm_stop(vm, caller_uid(c),
 		(int)rpc_int(c, "timeout_s",
 			     daemon_of(c)->cfg.stop_timeout_s), c);
+}
+
+static void m_reboot(struct rpc_call *c)
+{
+	struct vm *vm = running_vm(c, "it is not running; start it");
+
+	if (!vm)
+		return;
+	if (vm->state == VM_STOPPING) {
+		fail_state(c, vm, "it is stopping already");
+		return;
+	}
+	vm_reboot(vm, caller_uid(c),
+		  (int)rpc_int(c, "timeout_s",
+			       daemon_of(c)->cfg.stop_timeout_s), c);
 }
 
 static void m_kill(struct rpc_call *c)
@@ -1460,6 +1478,8 @@ const struct rpc_method verged_methods[] = {
 	{ "vm.undefine", m_undefine, STATE, { NAME } },
 	{ "vm.start", m_start, STATE, { NAME } },
 	{ "vm.stop", m_stop, STATE, { NAME,
+		{ "timeout_s", "I", false, 1, 3600 } } },
+	{ "vm.reboot", m_reboot, STATE, { NAME,
 		{ "timeout_s", "I", false, 1, 3600 } } },
 	{ "vm.kill", m_kill, STATE, { NAME } },
 	{ "vm.list", m_list, 0, { { 0 } } },

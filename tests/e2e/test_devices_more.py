@@ -266,6 +266,8 @@ def test_two_vms_on_a_bridge_ping_each_other(vdn, netns):
         macs[name] = vm["nics"][0]["mac"]
         assert vm["nics"][0]["mode"] == "tap"
         assert vm["nics"][0]["bridge"] == netns[1]
+        out = vdn.verge("vm", "show", name).stdout
+        assert "tap, mac %s, bridge %s" % (macs[name], netns[1]) in out, out
     starts = {n: log_size(vdn, n) for n in vms}
     for name in vms:
         vdn.call("vm.start", name=name)

@@ -421,10 +421,12 @@ bool dev_needs_host_net(const json_t *nics)
 	size_t i;
 
 	/* user mode opens host sockets; a tap's descriptor works anywhere */
-	json_array_foreach(nics, i, v)
-		if (!strcmp(json_string_value(json_object_get(v, "mode")),
-			    "user"))
+	json_array_foreach(nics, i, v) {
+		const char *m = json_string_value(json_object_get(v, "mode"));
+
+		if (!m || !strcmp(m, "user"))
 			return true;
+	}
 	return false;
 }
 
@@ -580,20 +582,42 @@ opened:
 	return fd;
 }
 
+/* Keeps the last n - 1 bytes of what is appended, NUL-terminated. */
+static void tail_add(char *tail, size_t n, const char *p, size_t len)
+{
+	size_t have = strlen(tail);
+
+	if (len >= n - 1) {
+		memcpy(tail, p + len - (n - 1), n - 1);
+		tail[n - 1] = '\0';
+		return;
+	}
+	if (have + len > n - 1) {
+		memmove(tail, tail + (have + len - (n - 1)), n - 1 - len);
+		have = n - 1 - len;
+	}
+	memcpy(tail + have, p, len);
+	tail[have + len] = '\0';
+}
+
 /*
  * Runs qemu-img with argv (argv[0] ignored), fd (if >= 0) as its fd 3;
- * its output (stdout and stderr) in out. Its exit status (256 for a
- * signal), or a negative errno with why filled.
+ * the first outn - 1 bytes of its output (stdout and stderr) in out, the
+ * last tailn - 1 in tail (if not NULL): all of it is read, however long.
+ * Its exit status (256 for a signal), or a negative errno with why.
  */
-static int run_img(char **argv, int fd, char *out, size_t outn, char *why,
-		   size_t n)
+static int run_img(char **argv, int fd, char *out, size_t outn, char *tail,
+		   size_t tailn, char *why, size_t n)
 {
-	char *bin = jail_which("qemu-img");
+	char *bin = jail_which("qemu-img"), buf[4096];
 	int p[2], st = 0, e = 0;
-	ssize_t got = 0, k;
+	size_t got = 0;
+	ssize_t k;
 	pid_t pid;
 
 	out[0] = '\0';
+	if (tail)
+		tail[0] = '\0';
 	if (!bin)
 		return fail(why, n, -ENOENT, "qemu-img is not in PATH (Debian"
 			    " package qemu-utils)");
@@ -615,10 +639,20 @@ static int run_img(char **argv, int fd, char *out, size_t outn, char *why,
 		_exit(127);
 	}
 	close(p[1]);
-	while (pid > 0 && (size_t)got < outn - 1 &&
-	       ((k = read(p[0], out + got, outn - 1 - (size_t)got)) > 0
-		|| (k < 0 && errno == EINTR)))
-		got += k > 0 ? k : 0;
+	while (pid > 0 && ((k = read(p[0], buf, sizeof(buf) - 1)) > 0 ||
+			   (k < 0 && errno == EINTR))) {
+		if (k <= 0)
+			continue;
+		if (got < outn - 1) {
+			size_t take = (size_t)k < outn - 1 - got ? (size_t)k :
+				      outn - 1 - got;
+
+			memcpy(out + got, buf, take);
+			got += take;
+		}
+		if (tail)
+			tail_add(tail, tailn, buf, (size_t)k);
+	}
 	close(p[0]);
 	out[got] = '\0';
 	if (pid < 0)
@@ -640,7 +674,7 @@ static int run_img(char **argv, int fd, char *out, size_t outn, char *why,
 static int qemu_img(char **argv, char *why, size_t n)
 {
 	char out[512];
-	int st = run_img(argv, -1, out, sizeof(out), why, n);
+	int st = run_img(argv, -1, out, sizeof(out), NULL, 0, why, n);
 
 	if (st < 0)
 		return st;
@@ -658,19 +692,22 @@ static int qemu_img(char **argv, char *why, size_t n)
  */
 static int qcow2_check(int fd, const char *path, char *why, size_t n)
 {
-	char out[4096], *argv[] = { NULL, "check", "-U", "--output=json",
+	char out[512], tail[4096], *argv[] = { NULL, "check", "-U",
+		"--output=json",
 		"json:{\"driver\":\"qcow2\",\"backing\":null,\"file\":"
 		"{\"driver\":\"file\",\"filename\":\"/dev/fd/3\"}}", NULL };
 	json_t *j;
 	long long bad = -1;
-	int st = run_img(argv, fd, out, sizeof(out), why, n);
+	int st = run_img(argv, fd, out, sizeof(out), tail, sizeof(tail),
+			 why, n);
 
 	if (st < 0)
 		return st;
 	if (st == 0 || st == 3)	/* 3: leaked clusters only */
 		return 0;
-	if (st == 2 && (j = json_loads(strchr(out, '{') ? strchr(out, '{') :
-				      "", 0, NULL))) {
+	/* the JSON report comes last, after any ERROR lines on stderr */
+	if (st == 2 && (j = json_loads(strstr(tail, "{\n") ?: tail, 0,
+				      NULL))) {
 		bad = json_integer_value(json_object_get(j, "corruptions"));
 		json_decref(j);
 	}

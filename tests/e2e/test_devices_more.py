@@ -193,8 +193,10 @@ def test_a_damaged_qcow2_is_refused_at_start(vd, tmp_path):
     what it found, and nothing starts."""
     img = tmp_path / "data.qcow2"
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(img),
-                    "8M"], check=True)
-    subprocess.run(["qemu-io", "-c", "write -P 0x5a 0 1M", str(img)],
+                    "256M"], check=True)
+    # 2048 clusters: qemu-img's ERROR lines about them exceed a pipe's
+    # 64 KiB, which verged must drain
+    subprocess.run(["qemu-io", "-c", "write -P 0x5a 0 128M", str(img)],
                    check=True, capture_output=True)
     vh.define_vm(vd, "damaged", disks=[str(img)])
     with open(img, "r+b") as f:

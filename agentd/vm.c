@@ -772,7 +772,6 @@ static void restart_cb(uv_timer_t *t)
 {
 	struct vm *vm = t->data;
 	const char *why;
-
 	bool reboot;
 
 	if (!vm)

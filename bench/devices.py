@@ -16,7 +16,6 @@ Target (issue 20): each ratio >= 0.9.
 """
 
 import argparse
-import os
 import re
 import socket
 import statistics

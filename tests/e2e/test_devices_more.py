@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
                                 reason="jails and bridges need root")
 
 BOOT_TIMEOUT = 180
+IDLE = ("defined", "stopped")      # never started, or started and stopped
 TAG = "%d" % os.getpid()
 
 
@@ -165,7 +166,7 @@ def test_an_image_in_use_is_refused(vd, tmp_path):
             with pytest.raises(vh.RpcError) as e:
                 vd.call("vm.start", name=name)
             assert "disk %s: VM 'holder'" % img in str(e.value), e.value
-            assert vd.call("vm.show", name=name)["state"] in ("defined", "stopped")
+            assert vd.call("vm.show", name=name)["state"] in IDLE
             assert qemu_pids_of(vd, name) == []
     finally:
         vd.call("vm.kill", name="holder")
@@ -210,7 +211,7 @@ def test_a_damaged_qcow2_is_refused_at_start(vd, tmp_path):
         vd.call("vm.start", name="damaged")
     assert re.search(r"disk %s: qemu-img check finds \d+ corruptions"
                      % re.escape(str(img)), str(e.value)), e.value
-    assert vd.call("vm.show", name="damaged")["state"] in ("defined", "stopped")
+    assert vd.call("vm.show", name="damaged")["state"] in IDLE
     assert qemu_pids_of(vd, "damaged") == []
     vd.call("vm.undefine", name="damaged")
 
@@ -324,7 +325,7 @@ def test_a_missing_bridge_is_refused(vdn, netns):
     with pytest.raises(vh.RpcError) as e:
         vdn.call("vm.start", name="gone")
     assert "bridge '%s' does not exist" % br in str(e.value), e.value
-    assert vdn.call("vm.show", name="gone")["state"] in ("defined", "stopped")
+    assert vdn.call("vm.show", name="gone")["state"] in IDLE
     assert qemu_pids_of(vdn, "gone") == []
     links = subprocess.run(["ip", "-n", netns[0], "-o", "link"],
                            capture_output=True, text=True).stdout

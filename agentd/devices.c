@@ -798,7 +798,9 @@ int dev_disks_prepare(json_t *disks, size_t from, const char *state_dir,
 				 groups, ngroups);
 		if (fd < 0) {
 			e = fail(why, n, fd, "disk %s: %s for uid %u%s", path,
-				 strerror(-fd), (unsigned)uid, rw ?
+				 strerror(-fd), (unsigned)uid, rw &&
+				 (fd == -EACCES || fd == -EPERM ||
+				  fd == -EROFS) ?
 				 " (read and write: add ,readonly, ,snapshot"
 				 " or ,overlay to leave it unchanged)" : "");
 			goto out;

@@ -338,10 +338,14 @@ static void m_part_delete(struct rpc_call *c)
 static void fail_device(struct rpc_call *c, const char *param, int e,
 			const char *why)
 {
-	rpc_fail(c, e == -EINVAL || e == -ENOTSUP || e == -EACCES ||
-		 e == -ENOENT || e == -EPERM ? RPC_INVALID_PARAMS :
-		 RPC_INTERNAL_ERROR, json_pack("{ss}", "param", param), "%s",
-		 why);
+	/* what the caller gave is wrong, or its file is: not verged */
+	bool theirs = e == -EINVAL || e == -ENOTSUP || e == -EACCES ||
+		      e == -ENOENT || e == -EPERM || e == -EISDIR ||
+		      e == -ENOTDIR || e == -EROFS || e == -ELOOP ||
+		      e == -ENXIO || e == -ENODEV || e == -ETXTBSY;
+
+	rpc_fail(c, theirs ? RPC_INVALID_PARAMS : RPC_INTERNAL_ERROR,
+		 json_pack("{ss}", "param", param), "%s", why);
 }
 
 /*

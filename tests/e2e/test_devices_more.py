@@ -142,6 +142,18 @@ def test_ext4_root_disk_survives_reboot(vd, tmp_path):
     vd.call("vm.undefine", name="rootdisk")
 
 
+@pytest.mark.parametrize("opts,why", [
+    ("", "Is a directory"),
+    (",readonly", "not a regular file or a block device"),
+])
+def test_a_directory_is_no_disk(vd, tmp_path, opts, why):
+    with pytest.raises(vh.RpcError) as e:
+        vh.define_vm(vd, "dirdisk", disks=[str(tmp_path) + opts])
+    assert e.value.code == -32602, e.value
+    assert "disk %s: %s" % (tmp_path, why) in str(e.value), e.value
+    assert "dirdisk" not in [v["name"] for v in vd.call("vm.list")]
+
+
 def test_reboot_of_a_stopped_vm_is_refused(vd):
     vh.define_vm(vd, "idle")
     with pytest.raises(vh.RpcError) as e:

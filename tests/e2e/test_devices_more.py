@@ -154,6 +154,21 @@ def test_a_directory_is_no_disk(vd, tmp_path, opts, why):
     assert "dirdisk" not in [v["name"] for v in vd.call("vm.list")]
 
 
+def test_a_symlinked_kernel_runs_jailed(vd, tmp_path):
+    """A kernel named by a symlink (/boot/vmlinuz -> vmlinuz-6.1...):
+    the jail binds the file at the link's path (it was a dangling link
+    there, and QEMU could not load the image)."""
+    link = tmp_path / "vmlinuz"
+    link.symlink_to(vh.guest_files()[0].resolve())
+    vh.define_vm(vd, "linked", kernel=str(link))
+    vd.call("vm.start", name="linked")
+    try:
+        console_after(vd, "linked", 0, b"verge-init: userspace up")
+        vd.call("vm.kill", name="linked")
+    finally:
+        vd.call("vm.undefine", name="linked")
+
+
 def test_reboot_of_a_stopped_vm_is_refused(vd):
     vh.define_vm(vd, "idle")
     with pytest.raises(vh.RpcError) as e:

@@ -34,6 +34,9 @@ GUEST_MODULES := $(CACHE)/modules/evdev.ko $(CACHE)/modules/gpio_keys.ko \
 GUEST_MODULES += $(patsubst %,$(CACHE)/modules/%.ko,virtio_pci_legacy_dev \
 	virtio_pci_modern_dev virtio_pci virtio_blk failover net_failover \
 	virtio_net)
+# an ext4 root disk (tests/linux/init, root=/dev/vda)
+GUEST_MODULES += $(patsubst %,$(CACHE)/modules/%.ko,crc16 crc32c_generic \
+	mbcache jbd2 ext4)
 FIXTURES  := $(CACHE)/Image $(CACHE)/busybox $(CACHE)/virt.dtb $(FDT_ARM64) \
 	$(GUEST_MODULES)
 # The test initramfs is built (tests/linux/module.mk), so it lives in $(O).
@@ -134,6 +137,7 @@ bench: all fixtures bench-deps
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/ecv.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/backdoor.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/verged.py
+	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/devices.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) VERGE_QEMU10=$(QEMU10) \
 		python3 bench/cores.py
 

@@ -7,7 +7,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/fs.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,6 +261,46 @@ static int add_hostfwd(json_t *fwd, const char *s, char *why, size_t n)
 	return 0;
 }
 
+/* An interface name the kernel takes: 1-15 bytes, no '/', ':' or space,
+ * not "." or "..". */
+static bool ifname_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s <= ' ' || *s == '/' || *s == ':' || *s >= 0x7f)
+			return false;
+	return true;
+}
+
+/* tap: a bridge and nothing of user mode; user: no bridge. */
+static int tap_check(json_t *o, bool tap, char *why, size_t n)
+{
+	const char *br = json_string_value(json_object_get(o, "bridge"));
+
+	if (!tap) {
+		if (br)
+			return fail(why, n, -EINVAL, "network card: bridge="
+				    " goes with tap mode only");
+		return 0;
+	}
+	if (!br)
+		return fail(why, n, -EINVAL, "network card: tap mode needs"
+			    " bridge=NAME (an existing Linux bridge)");
+	if (!ifname_ok(br))
+		return fail(why, n, -EINVAL, "network card: bridge '%s' is not"
+			    " an interface name (1-%d bytes, no '/', ':' or"
+			    " spaces)", br, IFNAMSIZ - 1);
+	if (json_array_size(json_object_get(o, "hostfwd")) ||
+	    json_object_get(o, "restrict"))
+		return fail(why, n, -EINVAL, "network card: hostfwd and"
+			    " restrict go with user mode only (a tap card is"
+			    " on the bridge's network)");
+	return 0;
+}
+
 int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n)
 {
 	json_t *o = json_object(), *fwd = json_array(), *v, *m;
@@ -287,7 +331,7 @@ int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n)
 			} else {
 				e = fail(why, n, -EINVAL, "network card:"
 					 " unknown option '%s'; say hostfwd=,"
-					 " restrict or mac=", item);
+					 " restrict, mac= or bridge=", item);
 				goto out;
 			}
 		}
@@ -340,23 +384,14 @@ int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n)
 		goto out;
 	}
 	mode = json_string_value(json_object_get(o, "mode"));
-	if (mode && !strcmp(mode, "tap")) {
-		e = fail(why, n, -ENOTSUP, "network card: tap mode (a tap"
-			 " device on a bridge) is not implemented yet; use"
-			 " user");
+	if (!mode || (strcmp(mode, "user") && strcmp(mode, "tap"))) {
+		e = fail(why, n, -EINVAL, "network card: mode must be user or"
+			 " tap (%s)", mode ? mode : "none given");
 		goto out;
 	}
-	if (!mode || strcmp(mode, "user")) {
-		e = fail(why, n, -EINVAL, "network card: mode must be user"
-			 " (%s)", mode ? mode : "none given");
+	if ((e = tap_check(o, !strcmp(mode, "tap"), why, n)))
 		goto out;
-	}
-	if (json_object_get(o, "bridge")) {
-		e = fail(why, n, -EINVAL, "network card: bridge= goes with"
-			 " tap mode only");
-		goto out;
-	}
-	if (!json_object_get(o, "restrict"))
+	if (!json_object_get(o, "restrict") && !strcmp(mode, "user"))
 		json_object_set_new(o, "restrict", json_false());
 	v = json_object_get(o, "mac");
 	if (v && !mac_ok(json_string_value(v))) {
@@ -381,7 +416,17 @@ out:
 
 bool dev_needs_host_net(const json_t *nics)
 {
-	return json_array_size(nics) > 0;	/* user mode: host sockets */
+	const json_t *v;
+	size_t i;
+
+	/* user mode opens host sockets; a tap's descriptor works anywhere */
+	json_array_foreach(nics, i, v) {
+		const char *m = json_string_value(json_object_get(v, "mode"));
+
+		if (!m || !strcmp(m, "user"))
+			return true;
+	}
+	return false;
 }
 
 /* --- images --------------------------------------------------------------- */
@@ -446,50 +491,143 @@ int dev_image_probe(int fd, struct dev_image *ret, char *why, size_t n)
 	return 0;
 }
 
-/* Runs qemu-img with argv (argv[0] ignored); its first error line in why. */
-static int qemu_img(char **argv, char *why, size_t n)
+/* Keeps the last n - 1 bytes of what is appended, NUL-terminated. */
+static void tail_add(char *tail, size_t n, const char *p, size_t len)
 {
-	char *bin = jail_which("qemu-img"), out[512];
-	int p[2], st, e = 0;
-	ssize_t got = 0, k;
+	size_t have = strlen(tail);
+
+	if (len >= n - 1) {
+		memcpy(tail, p + len - (n - 1), n - 1);
+		tail[n - 1] = '\0';
+		return;
+	}
+	if (have + len > n - 1) {
+		memmove(tail, tail + (have + len - (n - 1)), n - 1 - len);
+		have = n - 1 - len;
+	}
+	memcpy(tail + have, p, len);
+	tail[have + len] = '\0';
+}
+
+/*
+ * Runs qemu-img with argv (argv[0] ignored), fd (if >= 0) as its fd 3;
+ * the first outn - 1 bytes of its output (stdout and stderr) in out, the
+ * last tailn - 1 in tail (if not NULL): all of it is read, however long.
+ * Its exit status (256 for a signal), or a negative errno with why.
+ */
+static int run_img(char **argv, int fd, char *out, size_t outn, char *tail,
+		   size_t tailn, char *why, size_t n)
+{
+	char *bin = jail_which("qemu-img"), buf[4096];
+	int p[2], st = 0, e = 0;
+	size_t got = 0;
+	ssize_t k;
 	pid_t pid;
 
+	out[0] = '\0';
+	if (tail)
+		tail[0] = '\0';
 	if (!bin)
 		return fail(why, n, -ENOENT, "qemu-img is not in PATH (Debian"
 			    " package qemu-utils)");
 	if (pipe2(p, O_CLOEXEC)) {
+		e = fail(why, n, -errno, "pipe: %s", strerror(errno));
 		free(bin);
-		return -errno;
+		return e;
 	}
 	pid = fork();
 	if (pid == 0) {
 		dup2(p[1], 1);
 		dup2(p[1], 2);
+		if (fd == 3)
+			fcntl(3, F_SETFD, 0);
+		else if (fd >= 0)
+			dup2(fd, 3);	/* without O_CLOEXEC */
 		argv[0] = bin;
 		execv(bin, argv);
 		_exit(127);
 	}
 	close(p[1]);
-	while (pid > 0 && (size_t)got < sizeof(out) - 1 &&
-	       ((k = read(p[0], out + got, sizeof(out) - 1 - (size_t)got)) > 0
-		|| (k < 0 && errno == EINTR)))
-		got += k > 0 ? k : 0;
+	while (pid > 0 && ((k = read(p[0], buf, sizeof(buf) - 1)) > 0 ||
+			   (k < 0 && errno == EINTR))) {
+		if (k <= 0)
+			continue;
+		if (got < outn - 1) {
+			size_t take = (size_t)k < outn - 1 - got ? (size_t)k :
+				      outn - 1 - got;
+
+			memcpy(out + got, buf, take);
+			got += take;
+		}
+		if (tail)
+			tail_add(tail, tailn, buf, (size_t)k);
+	}
 	close(p[0]);
 	out[got] = '\0';
-	out[strcspn(out, "\n")] = '\0';
 	if (pid < 0)
-		e = -errno;
+		e = fail(why, n, -errno, "fork: %s", strerror(errno));
 	else
 		while (waitpid(pid, &st, 0) < 0)
 			if (errno != EINTR) {
-				st = -1;
+				e = fail(why, n, -errno, "waitpid: %s",
+					 strerror(errno));
 				break;
 			}
 	free(bin);
-	if (!e && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-		e = fail(why, n, -EIO, "qemu-img: %s", *out ? out :
-			 "failed");
-	return e;
+	if (e)
+		return e;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 256;
+}
+
+/* Runs qemu-img with argv (argv[0] ignored); its first error line in why. */
+static int qemu_img(char **argv, char *why, size_t n)
+{
+	char out[512];
+	int st = run_img(argv, -1, out, sizeof(out), NULL, 0, why, n);
+
+	if (st < 0)
+		return st;
+	out[strcspn(out, "\n")] = '\0';
+	if (st)
+		return fail(why, n, -EIO, "qemu-img: %s", *out ? out :
+			    "failed");
+	return 0;
+}
+
+/*
+ * qemu-img check of the qcow2 image open as fd (read-only, its backing
+ * file left alone, QEMU's lock not taken): 0 if it is sound or only
+ * leaks clusters (harmless), else -EINVAL with why naming what is wrong.
+ */
+static int qcow2_check(int fd, const char *path, char *why, size_t n)
+{
+	char out[512], tail[4096], *argv[] = { NULL, "check", "-U",
+		"--output=json",
+		"json:{\"driver\":\"qcow2\",\"backing\":null,\"file\":"
+		"{\"driver\":\"file\",\"filename\":\"/dev/fd/3\"}}", NULL };
+	json_t *j;
+	long long bad = -1;
+	int st = run_img(argv, fd, out, sizeof(out), tail, sizeof(tail),
+			 why, n);
+
+	if (st < 0)
+		return st;
+	if (st == 0 || st == 3)	/* 3: leaked clusters only */
+		return 0;
+	/* the JSON report comes last, after any ERROR lines on stderr */
+	if (st == 2 && (j = json_loads(strstr(tail, "{\n") ?: tail, 0,
+				      NULL))) {
+		bad = json_integer_value(json_object_get(j, "corruptions"));
+		json_decref(j);
+	}
+	if (bad > 0)
+		return fail(why, n, -EINVAL, "disk %s: qemu-img check finds"
+			    " %lld corruption%s: the image is damaged (repair"
+			    " a copy with qemu-img check -r all, or restore"
+			    " it)", path, bad, bad == 1 ? "" : "s");
+	out[strcspn(out, "\n")] = '\0';
+	return fail(why, n, -EINVAL, "disk %s: qemu-img check cannot check"
+		    " it (status %d): %s", path, st, *out ? out : "no output");
 }
 
 /* A new qcow2 file over a base of format fmt and size bytes, mode 0600. */
@@ -569,7 +707,9 @@ int dev_disks_prepare(json_t *disks, size_t from, const char *state_dir,
 		e = as_caller_open(&who, path, rw ? O_RDWR : O_RDONLY, &fd);
 		if (e) {
 			e = fail(why, n, e, "disk %s: %s for uid %u%s", path,
-				 strerror(-e), (unsigned)uid, rw ?
+				 strerror(-e), (unsigned)uid, rw &&
+				 (e == -EACCES || e == -EPERM ||
+				  e == -EROFS) ?
 				 " (read and write: add ,readonly, ,snapshot"
 				 " or ,overlay to leave it unchanged)" : "");
 			goto out;
@@ -622,9 +762,147 @@ out:
 	return e;
 }
 
+/* --- tap devices ---------------------------------------------------------- */
+
+static bool is_tap(const json_t *nic)
+{
+	const char *mode = json_string_value(json_object_get(nic, "mode"));
+
+	return mode && !strcmp(mode, "tap");
+}
+
+/*
+ * Is br a bridge in verged's network namespace? 0, -ENODEV (no such
+ * interface), -EINVAL (one that is no bridge) or -errno. Asked of the
+ * kernel through a socket (ethtool's driver name): /sys/class/net shows
+ * the namespace of whoever mounted /sys, not necessarily verged's.
+ */
+static int bridge_state(const char *br)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr;
+	int s, e = 0;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", br);
+	ifr.ifr_data = (void *)&info;
+	if (ioctl(s, SIOCETHTOOL, &ifr))
+		e = errno == EOPNOTSUPP ? -EINVAL : -errno;
+	else if (strcmp(info.driver, "bridge"))
+		e = -EINVAL;
+	close(s);
+	return e;
+}
+
+static int bridge_check(const char *br, char *why, size_t n)
+{
+	int e = bridge_state(br);
+
+	if (e == -ENODEV)
+		return fail(why, n, -ENOENT, "network card: bridge '%s' does"
+			    " not exist in verged's network namespace; create"
+			    " it first, e.g. ip link add %s type bridge", br,
+			    br);
+	if (e == -EINVAL)
+		return fail(why, n, -EINVAL, "network card: '%s' is not a"
+			    " Linux bridge", br);
+	if (e)
+		return fail(why, n, e, "network card: bridge '%s': %s", br,
+			    strerror(-e));
+	return 0;
+}
+
+int dev_nics_check(const json_t *nics, size_t from, char *why, size_t n)
+{
+	const json_t *v;
+	size_t i;
+	int e;
+
+	json_array_foreach(nics, i, v) {
+		const char *br = json_string_value(json_object_get(v,
+							"bridge"));
+
+		if (i < from || !is_tap(v))
+			continue;
+		if (geteuid() != 0)
+			return fail(why, n, -EPERM, "network card: tap mode"
+				    " needs verged to run as root (it creates"
+				    " the tap device and puts it on %s)", br);
+		if ((e = bridge_check(br, why, n)))
+			return e;
+	}
+	return 0;
+}
+
+void dev_tap_name(const struct vm *vm, size_t i, char *buf, size_t n)
+{
+	/* ids are below [jail] uid_count and i below DEV_NICS_MAX: it fits */
+	if (snprintf(buf, n, "vg%lldn%zu", (long long)vm->def.id, i) >= (int)n)
+		log_err("%s: tap name vg%lldn%zu is too long", vm->def.name,
+			(long long)vm->def.id, i);
+}
+
+/*
+ * A tap device named name on bridge br, up; its descriptor (the device
+ * lives as long as a descriptor does: it goes when QEMU exits).
+ */
+static int tap_open(const char *name, const char *br, char *why, size_t n)
+{
+	struct ifreq ifr;
+	int fd, s = -1, e = 0, idx;
+
+	if ((e = bridge_check(br, why, n)))
+		return e;
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return fail(why, n, -errno, "network card: /dev/net/tun: %s",
+			    strerror(errno));
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(fd, TUNSETIFF, &ifr)) {
+		e = fail(why, n, -errno, "network card: tap %s: %s%s", name,
+			 strerror(errno), errno == EBUSY ? " (a device of"
+			 " that name is in use)" : "");
+		goto out;
+	}
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFINDEX, &ifr)) {
+		e = fail(why, n, -errno, "network card: tap %s: %s", name,
+			 strerror(errno));
+		goto out;
+	}
+	idx = ifr.ifr_ifindex;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", br);
+	ifr.ifr_ifindex = idx;
+	if (ioctl(s, SIOCBRADDIF, &ifr)) {
+		e = fail(why, n, -errno, "network card: tap %s onto bridge"
+			 " %s: %s", name, br, strerror(errno));
+		goto out;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) ||
+	    (ifr.ifr_flags |= IFF_UP, ioctl(s, SIOCSIFFLAGS, &ifr)))
+		e = fail(why, n, -errno, "network card: tap %s up: %s", name,
+			 strerror(errno));
+out:
+	if (s >= 0)
+		close(s);
+	if (e) {
+		close(fd);	/* not persistent: the device goes with it */
+		return e;
+	}
+	return fd;
+}
+
 /* --- a start -------------------------------------------------------------- */
 
-int dev_fd_count(const json_t *disks)
+static int disk_fd_count(const json_t *disks)
 {
 	const json_t *d;
 	size_t i;
@@ -634,6 +912,87 @@ int dev_fd_count(const json_t *disks)
 		n += 1 + (json_is_true(json_object_get(d, "snapshot")) ||
 			  json_object_get(d, "overlay_path") != NULL);
 	return n;
+}
+
+int dev_fd_count(const json_t *disks, const json_t *nics)
+{
+	const json_t *v;
+	size_t i;
+	int n = disk_fd_count(disks);
+
+	json_array_foreach(nics, i, v)
+		n += is_tap(v);
+	return n;
+}
+
+/* QEMU's image locks (its block/file-posix.c): a process holds a read
+ * lock on byte 100 + P for each permission P it uses, and on 200 + P for
+ * each it does not share; P 1 is "write". */
+#define QEMU_LOCK_PERM		100
+#define QEMU_LOCK_SHARED	200
+#define QEMU_PERM_WRITE		1
+
+static bool byte_locked(int fd, off_t at)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = at, .l_len = 1 };
+
+	return !fcntl(fd, F_OFD_GETLK, &fl) && fl.l_type != F_UNLCK;
+}
+
+/* Does a disk of d, given as path with mode rw, share its file with st? */
+static bool same_file(const json_t *d, const struct stat *st, bool *ret_rw)
+{
+	const char *path = json_string_value(json_object_get(d, "path"));
+	struct stat o;
+
+	if (!path || stat(path, &o) || o.st_dev != st->st_dev ||
+	    o.st_ino != st->st_ino)
+		return false;
+	*ret_rw = !json_is_true(json_object_get(d, "readonly")) &&
+		  !json_is_true(json_object_get(d, "snapshot")) &&
+		  !json_object_get(d, "overlay_path");
+	return true;
+}
+
+/*
+ * May this VM open the image fd (path) as rw says? Not while another VM
+ * of this verged that runs writes it, or reads it while this one would
+ * write; nor while another process holds QEMU's lock against it (a VM
+ * of another verged, a qemu-img at work).
+ */
+static int check_holders(const struct vm *self, int fd, const char *path,
+			 bool rw, char *why, size_t n)
+{
+	const struct vm *vm;
+	const json_t *d;
+	struct stat st;
+	bool orw;
+	size_t i;
+
+	if (fstat(fd, &st))
+		return fail(why, n, -errno, "disk %s: %s", path,
+			    strerror(errno));
+	for (vm = self->d->vms; vm; vm = vm->next) {
+		if (vm == self || !vm_is_active(vm))
+			continue;
+		json_array_foreach(vm->disks, i, d)
+			if (same_file(d, &st, &orw) && (rw || orw))
+				return fail(why, n, -EBUSY, "disk %s: VM '%s',"
+					    " which is %s, has it %s; an image"
+					    " another VM writes can be used by"
+					    " no other", path, vm->def.name,
+					    vm_state_name(vm->state), orw ?
+					    "read-write" : "open");
+	}
+	if (byte_locked(fd, QEMU_LOCK_PERM + QEMU_PERM_WRITE) ||
+	    (rw && byte_locked(fd, QEMU_LOCK_SHARED + QEMU_PERM_WRITE)))
+		return fail(why, n, -EBUSY, "disk %s: another process holds"
+			    " QEMU's lock on it (%s): a VM of another verged,"
+			    " or qemu-img, uses it", path, rw ?
+			    "it has the image open and does not share"
+			    " writing" : "it writes the image");
+	return 0;
 }
 
 void dev_close_all(struct dev_fds *fds)
@@ -678,6 +1037,8 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 			goto fail;
 		}
 		fds->fd[fds->n++] = fd;
+		if ((e = check_holders(vm, fd, path, rw, why, n)))
+			goto fail;
 		/* The format is the one fixed at define and QEMU is told it:
 		 * a raw disk is never probed again, so whatever its guest
 		 * wrote (a qcow2 header naming /etc/shadow, say) stays data.
@@ -690,6 +1051,8 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 				 "no longer a qcow2 image");
 			goto fail;
 		}
+		if (!strcmp(fmt, "qcow2") && (e = qcow2_check(fd, path, why, n)))
+			goto fail;
 		if (snap) {	/* a fresh overlay for this run */
 			char *p = overlay_path(vm->d->cfg.state_dir,
 					       r->uuid, i, "-snapshot");
@@ -720,7 +1083,26 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 				goto fail;
 			}
 			fds->fd[fds->n++] = fd;
+			if ((e = check_holders(vm, fd, ov, true, why, n)) ||
+			    (e = qcow2_check(fd, ov, why, n)))
+				goto fail;
 		}
+	}
+	json_array_foreach(vm->nics, i, d) {
+		char name[IFNAMSIZ];
+
+		if (!is_tap(d))
+			continue;
+		dev_tap_name(vm, i, name, sizeof(name));
+		fd = tap_open(name, json_string_value(json_object_get(d,
+					"bridge")), why, n);
+		if (fd < 0) {
+			e = fd;
+			goto fail;
+		}
+		fds->fd[fds->n++] = fd;
+		log_info("%s: tap %s on bridge %s", vm->def.name, name,
+			 json_string_value(json_object_get(d, "bridge")));
 	}
 	return 0;
 fail:
@@ -823,6 +1205,11 @@ int dev_qemu_args(const json_t *disks, const json_t *nics, int first_fd,
 		char net[1600];
 		size_t k, len;
 
+		if (is_tap(d)) {	/* verged's tap device, fd after disks */
+			e = add(ctx, "-netdev") ?:
+			    add_fmt(add, ctx, "tap,id=net%zu,fd=%d", i, fd++);
+			goto device;
+		}
 		/* restrict=on: the guest reaches neither the host (10.0.2.2
 		 * is the host's loopback otherwise) nor beyond; only the
 		 * forwarded ports come in */
@@ -835,9 +1222,10 @@ int dev_qemu_args(const json_t *disks, const json_t *nics, int first_fd,
 						json_string_value(f));
 		if (len >= sizeof(net))
 			return -E2BIG;
+		e = add(ctx, "-netdev") ?: add(ctx, net);
+device:
 		/* romfile=: no option ROM (verge-hv boots Linux directly) */
-		e = add(ctx, "-netdev") ?: add(ctx, net) ?:
-		    add(ctx, "-device") ?:
+		e = e ?: add(ctx, "-device") ?:
 		    add_fmt(add, ctx, "virtio-net-pci,netdev=net%zu,mac=%s,"
 			    "romfile=", i, json_string_value(
 				json_object_get(d, "mac")));

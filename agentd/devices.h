@@ -7,7 +7,8 @@
  *   disk: {"path", "format": "raw"|"qcow2", "size" (bytes the guest
  *          sees), "readonly", "snapshot", "overlay" (booleans), and for
  *          an overlay "overlay_path", the qcow2 file verged made}
- *   nic:  {"mode": "user", "mac", "hostfwd": ["tcp:127.0.0.1:2222-:22"]}
+ *   nic:  {"mode": "user", "mac", "hostfwd": ["tcp:127.0.0.1:2222-:22"],
+ *          "restrict"} or {"mode": "tap", "mac", "bridge", "hostfwd": []}
  *
  * QEMU never opens an image by its path: verged opens each one with the
  * credentials of the caller who defined the VM and hands QEMU the file
@@ -26,8 +27,9 @@
 
 #define DEV_DISKS_MAX	8
 #define DEV_NICS_MAX	4
-/* file descriptors a VM's QEMU gets: a base and an overlay per disk */
-#define DEV_FDS_MAX	(2 * DEV_DISKS_MAX)
+/* file descriptors a VM's QEMU gets: a base and an overlay per disk, a
+ * tap device per network card */
+#define DEV_FDS_MAX	(2 * DEV_DISKS_MAX + DEV_NICS_MAX)
 
 struct vm;
 
@@ -39,11 +41,19 @@ struct vm;
  */
 int dev_disk_parse(json_t *in, json_t **ret, char *why, size_t n);
 /*
- * A network card: "user[,hostfwd=PROTO:ADDR:PORT-[GADDR]:GPORT]..." or
- * {"mode", "hostfwd": [...], "mac"}. A MAC is made (52:54:00:xx:xx:xx)
- * unless one is given. 0, or -EINVAL / -ENOTSUP with why filled.
+ * A network card: "user[,hostfwd=PROTO:ADDR:PORT-[GADDR]:GPORT]...
+ * [,restrict]", "tap,bridge=NAME" (either with ",mac=MAC") or
+ * {"mode", "hostfwd": [...], "restrict", "bridge", "mac"}. A MAC is made
+ * (52:54:00:xx:xx:xx) unless one is given. 0, or -EINVAL with why filled.
  */
 int dev_nic_parse(json_t *in, json_t **ret, char *why, size_t n);
+/*
+ * vm.define: the tap cards of nics from index from on can be made: verged
+ * runs as root and each bridge exists. 0, or -EPERM / -ENOENT with why.
+ */
+int dev_nics_check(const json_t *nics, size_t from, char *why, size_t n);
+/* The name of the tap device of card i of a VM: vg<VM id>n<i>. */
+void dev_tap_name(const struct vm *vm, size_t i, char *buf, size_t n);
 
 /* What an image's first bytes say (the qcow2 header, else raw). */
 struct dev_image {
@@ -75,15 +85,19 @@ struct dev_fds {
 /*
  * vm_start: opens every disk of the VM (the base with the owner's
  * credentials, overlays as verged; a snapshot gets a fresh overlay in the
- * run directory, unlinked once open). 0, or a negative errno with why
- * filled and nothing left open.
+ * run directory, unlinked once open), refusing an image another VM holds
+ * against this use (a running VM of this verged, or QEMU's lock) and a
+ * qcow2 image qemu-img check finds damaged; then makes a tap device on
+ * its bridge for each tap card (it goes when the last descriptor of it
+ * closes: when QEMU exits). 0, or a negative errno with why filled and
+ * nothing left open.
  */
 int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 		 size_t n);
 void dev_close_all(struct dev_fds *fds);
-/* How many descriptors dev_open_all gives for these disks. */
-int dev_fd_count(const json_t *disks);
-/* Does any network card need the host's network namespace? */
+/* How many descriptors dev_open_all gives for these devices. */
+int dev_fd_count(const json_t *disks, const json_t *nics);
+/* Does any network card need the host's network namespace (user mode)? */
 bool dev_needs_host_net(const json_t *nics);
 
 /*

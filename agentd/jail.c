@@ -935,8 +935,8 @@ char **jail_argv(const struct vm *vm, char *const *qemu_argv)
 		add2(&a, "--cgroup", vm->cg_dirs[i]);
 	add2(&a, "--pidfile", vm->pid_path);
 	add2(&a, "--status-fd", "3");
-	/* the disks' descriptors follow the status fd (vm.c, spawn) */
-	for (i = 0; i < dev_fd_count(vm->disks); i++) {
+	/* the disks' and taps' descriptors follow the status fd (vm.c) */
+	for (i = 0; i < dev_fd_count(vm->disks, vm->nics); i++) {
 		snprintf(num, sizeof(num), "%d", 4 + i);
 		add2(&a, "--keep-fd", num);
 	}

@@ -339,10 +339,14 @@ static void m_part_delete(struct rpc_call *c)
 static void fail_device(struct rpc_call *c, const char *param, int e,
 			const char *why)
 {
-	rpc_fail(c, e == -EINVAL || e == -ENOTSUP || e == -EACCES ||
-		 e == -ENOENT || e == -EPERM ? RPC_INVALID_PARAMS :
-		 RPC_INTERNAL_ERROR, json_pack("{ss}", "param", param), "%s",
-		 why);
+	/* what the caller gave is wrong, or its file is: not verged */
+	bool theirs = e == -EINVAL || e == -ENOTSUP || e == -EACCES ||
+		      e == -ENOENT || e == -EPERM || e == -EISDIR ||
+		      e == -ENOTDIR || e == -EROFS || e == -ELOOP ||
+		      e == -ENXIO || e == -ENODEV || e == -ETXTBSY;
+
+	rpc_fail(c, theirs ? RPC_INVALID_PARAMS : RPC_INTERNAL_ERROR,
+		 json_pack("{ss}", "param", param), "%s", why);
 }
 
 /*
@@ -387,6 +391,8 @@ static int add_devices(struct rpc_call *c, const char *param, json_t *in,
 					    daemon_of(c)->cfg.state_dir, uuid,
 					    c->caller.uid, c->caller.gid,
 					    groups, ng, why, sizeof(why))))
+		goto fail;
+	if (!disks && (e = dev_nics_check(list, from, why, sizeof(why))))
 		goto fail;
 	return 0;
 fail:
@@ -717,9 +723,25 @@ static void m_stop(struct rpc_call *c)
 
 	if (!vm)
 		return;
+	vm->reboot = false;	/* a stop during a reboot's stop: stopped */
 	vm_stop(vm, caller_uid(c),
 		(int)rpc_int(c, "timeout_s",
 			     daemon_of(c)->cfg.stop_timeout_s), c);
+}
+
+static void m_reboot(struct rpc_call *c)
+{
+	struct vm *vm = running_vm(c, "it is not running; start it");
+
+	if (!vm)
+		return;
+	if (vm->state == VM_STOPPING) {
+		fail_state(c, vm, "it is stopping already");
+		return;
+	}
+	vm_reboot(vm, caller_uid(c),
+		  (int)rpc_int(c, "timeout_s",
+			       daemon_of(c)->cfg.stop_timeout_s), c);
 }
 
 static void m_kill(struct rpc_call *c)
@@ -1461,6 +1483,8 @@ const struct rpc_method verged_methods[] = {
 	{ "vm.undefine", m_undefine, STATE, { NAME } },
 	{ "vm.start", m_start, STATE, { NAME } },
 	{ "vm.stop", m_stop, STATE, { NAME,
+		{ "timeout_s", "I", false, 1, 3600 } } },
+	{ "vm.reboot", m_reboot, STATE, { NAME,
 		{ "timeout_s", "I", false, 1, 3600 } } },
 	{ "vm.kill", m_kill, STATE, { NAME } },
 	{ "vm.list", m_list, 0, { { 0 } } },

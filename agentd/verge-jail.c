@@ -253,6 +253,10 @@ static void bind(const char *root, const char *src, bool rw, bool optional)
 	*slash = '\0';
 	mkdirs(dst, 0755);
 	*slash = '/';
+	/* A symlink to a file (a kernel at /boot/vmlinuz): the file is
+	 * bound at the link's path, mount(2) following the link. */
+	if (S_ISLNK(st.st_mode) && !stat(src, &st2) && S_ISREG(st2.st_mode))
+		st = st2;
 	if (S_ISLNK(st.st_mode)) {	/* /lib -> usr/lib: a symlink too */
 		char target[PATH_MAX];
 		ssize_t n = readlink(src, target, sizeof(target) - 1);

@@ -212,6 +212,21 @@ static void answer_waiters(struct vm *vm, bool ok)
 	}
 }
 
+/* Answers the waiting calls (vm.reboot's) with why the start failed. */
+static void fail_waiters(struct vm *vm, const char *why)
+{
+	struct vm_waiter *w;
+
+	while ((w = vm->stop_waiters)) {
+		vm->stop_waiters = w->next;
+		rpc_fail(w->call, RPC_INTERNAL_ERROR,
+			 json_pack("{ss}", "reason", why),
+			 "%s: stopped, but cannot start again: %s",
+			 vm->def.name, why);
+		free(w);
+	}
+}
+
 /* Drops what follows the process, not the process. */
 static void drop_links(struct vm *vm)
 {
@@ -761,14 +776,25 @@ static void restart_cb(uv_timer_t *t)
 {
 	struct vm *vm = t->data;
 	const char *why;
+	bool reboot;
 
 	if (!vm)
 		return;
 	close_handle(&vm->restart_timer);
-	if (vm_is_active(vm) || strcmp(vm->def.desired, "running"))
+	reboot = vm->reboot;
+	vm->reboot = false;
+	if (vm_is_active(vm) || strcmp(vm->def.desired, "running")) {
+		if (reboot)	/* started or stopped meanwhile */
+			answer_waiters(vm, true);
 		return;
-	if (vm_start(vm, -1, &why))
+	}
+	if (vm_start(vm, reboot ? vm->reboot_uid : -1, &why)) {
 		log_err("%s: restart failed: %s", vm->def.name, why);
+		if (reboot)
+			fail_waiters(vm, why);
+	} else if (reboot) {
+		answer_waiters(vm, true);
+	}
 	verged_commit(vm->d);
 }
 
@@ -859,6 +885,13 @@ static void vm_exited(struct vm *vm, json_t *how)
 	if (jail_enabled(&vm->d->cfg))
 		vmcg_remove(vm);
 	vm->stop_requested = vm->guest_shutdown = false;
+	if (clean && vm->reboot && !vm->d->stopping) {
+		/* vm.reboot: its call is answered once the VM starts */
+		set_desired(vm, "running");
+		restart_soon(vm);
+		return;
+	}
+	vm->reboot = false;
 	answer_waiters(vm, true);
 	if (!clean)
 		apply_restart_policy(vm);
@@ -1315,8 +1348,19 @@ int vm_stop(struct vm *vm, int64_t uid, int timeout_s, struct rpc_call *call)
 	return 0;
 }
 
+int vm_reboot(struct vm *vm, int64_t uid, int timeout_s,
+	      struct rpc_call *call)
+{
+	verged_event(vm->d, vm->def.name, "vm.reboot", uid,
+		     json_pack("{si}", "timeout_s", timeout_s));
+	vm->reboot = true;
+	vm->reboot_uid = uid;
+	return vm_stop(vm, uid, timeout_s, call);
+}
+
 int vm_kill(struct vm *vm, int64_t uid, struct rpc_call *call)
 {
+	vm->reboot = false;	/* a kill is the last word */
 	vm->stop_requested = true;
 	set_desired(vm, "stopped");
 	verged_event(vm->d, vm->def.name, "vm.kill", uid, NULL);

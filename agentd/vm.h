@@ -96,6 +96,8 @@ struct vm {
 	uv_timer_t *boot_timer;	/* the attempt's deadline (boot_deadline_s) */
 	double refresh_from;	/* first guest refresh of the attempt, 0: none */
 	bool image_restart;	/* killed to boot other images: start again */
+	bool reboot;		/* vm.reboot: start again once stopped */
+	int64_t reboot_uid;	/* who asked */
 };
 
 const char *vm_state_name(enum vm_state s);
@@ -128,6 +130,10 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why);
  * answered with the VM once QEMU has exited. */
 int vm_stop(struct vm *vm, int64_t uid, int timeout_s, struct rpc_call *call);
 int vm_kill(struct vm *vm, int64_t uid, struct rpc_call *call);
+/* vm_stop, then a start (fresh devices and jail) 1 s after QEMU exits;
+ * call is answered with the VM once it starts again, or why it did not. */
+int vm_reboot(struct vm *vm, int64_t uid, int timeout_s,
+	      struct rpc_call *call);
 /* At daemon start: re-attach to the QEMU that still runs, or reconcile. */
 void vm_reattach(struct vm *vm);
 /* At daemon stop: drop the connections, leave QEMU running. */

@@ -115,11 +115,12 @@ static const struct cli_arg define_args[] = {
 	  "format=raw|qcow2, readonly, snapshot (writes dropped at each "
 	  "stop), overlay (writes kept in a qcow2 of verged's over PATH, "
 	  "which stays unchanged)", NULL },
-	{ "net", "user[,OPT]", CLI_STRING, CLI_MULTI, "nics",
-	  "a virtio network card with QEMU's user-mode networking; options "
-	  "hostfwd=tcp:127.0.0.1:2222-:22 (repeatable), mac=52:54:00:.., "
-	  "restrict (no way out but the forwarded ports)",
-	  NULL },
+	{ "net", "user|tap[,OPT]", CLI_STRING, CLI_MULTI, "nics",
+	  "a virtio network card: user (QEMU's user-mode networking; "
+	  "options hostfwd=tcp:127.0.0.1:2222-:22 (repeatable), restrict "
+	  "(no way out but the forwarded ports)) or tap,bridge=NAME (a tap "
+	  "device verged puts on an existing Linux bridge); both take "
+	  "mac=52:54:00:..", NULL },
 	END
 };
 
@@ -280,6 +281,9 @@ static const struct cli_cmd vm_cmds[] = {
 	{ .name = "stop", .summary = "Shut a VM down through its power "
 	  "button, killing it at the deadline", .args = stop_args,
 	  .method = "vm.stop", .run = run_stop, .show = show_vm_state },
+	{ .name = "reboot", .summary = "Stop a VM as stop does, then start "
+	  "it again", .args = stop_args, .method = "vm.reboot",
+	  .run = run_stop, .show = show_vm_state },
 	CALL("kill", "vm.kill", vm_args, show_vm_state,
 	     "Stop a VM at once"),
 	CALL("undefine", "vm.undefine", vm_args, show_undefined,

@@ -225,6 +225,10 @@ static void fmt_devices(json_t *r, struct cli_table *kv)
 		n = (size_t)snprintf(buf, sizeof(buf), "%s, mac %s",
 				     cli_jstr(d, "mode") ?: "-",
 				     cli_jstr(d, "mac") ?: "-");
+		if (cli_jstr(d, "bridge") && n < sizeof(buf))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+					      ", bridge %s",
+					      cli_jstr(d, "bridge"));
 		json_array_foreach(json_object_get(d, "hostfwd"), k, f)
 			if (n < sizeof(buf))
 				n += (size_t)snprintf(buf + n, sizeof(buf) - n,

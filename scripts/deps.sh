@@ -18,6 +18,7 @@ PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
 	python3 python3-pytest python3-prometheus-client python3-yaml
 	device-tree-compiler cpio gzip mandoc acpica-tools pkg-config ca-certificates
+	e2fsprogs iproute2
 	debhelper lintian rpm rpmlint elfutils mmdebstrap
 	clang libclang-rt-14-dev clang-format"
 # qemu-efi-aarch64: EDK2 for scripts/acpi-compare.py (QEMU's own tables).

@@ -39,14 +39,18 @@ cp "$CACHE/bb/bin/busybox" "$CACHE/busybox"
 # driver and evdev are modules in Debian's kernel: keep those two for the
 # test initramfs, so `system_powerdown` stops a guest cleanly. sbsa_gwdt
 # drives the boot guard's emulated SBSA watchdog (docs/bootguard.md). The
-# virtio PCI, block and network drivers give a VM its disks and cards.
+# virtio PCI, block and network drivers give a VM its disks and cards;
+# ext4 and what it needs (jbd2, mbcache, crc16, the crc32c it checksums
+# with) let a VM boot from an ext4 root disk (root=/dev/vda).
 mkdir -p "$CACHE/modules"
 for m in drivers/input/evdev.ko drivers/input/keyboard/gpio_keys.ko \
 	drivers/watchdog/sbsa_gwdt.ko \
 	drivers/virtio/virtio_pci_legacy_dev.ko \
 	drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci.ko \
 	drivers/block/virtio_blk.ko net/core/failover.ko \
-	drivers/net/net_failover.ko drivers/net/virtio_net.ko; do
+	drivers/net/net_failover.ko drivers/net/virtio_net.ko \
+	lib/crc16.ko crypto/crc32c_generic.ko fs/mbcache.ko fs/jbd2/jbd2.ko \
+	fs/ext4/ext4.ko; do
 	cp "$CACHE"/kernel/lib/modules/*/kernel/$m "$CACHE/modules/"
 done
 rm -rf "$CACHE/kernel/lib" "$CACHE/bb"

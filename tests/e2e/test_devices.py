@@ -196,7 +196,7 @@ def test_bad_disks_are_refused(vd, images, disk, why):
     ("user,hostfwd=tcp:127.0.0.1:22-:22", "the host port is 1024-65535"),
     ("user,hostfwd=sctp:127.0.0.1:2222-:22", "tcp or udp"),
     ("user,mac=01:00:5e:00:00:01", "not a unicast address"),
-    ("tap,bridge=br0", "not implemented yet"),
+    ("tap", "tap mode needs bridge=NAME"),
     ("vde", "mode must be user"),
 ])
 def test_bad_nics_are_refused(vd, nic, why):

@@ -402,7 +402,8 @@ def test_bash_completion(verged, err_vm):
         ["vm", "clock", "agent", "guestinfo", "partition", "fleet", "events",
          "version", "help"])
     assert complete(["verge", "vm", ""], s) == sorted(
-        ["define", "start", "stop", "kill", "undefine", "list", "show",
+        ["define", "start", "stop", "reboot", "kill", "undefine", "list",
+         "show",
          "console", "stats", "image", "disk"])
     assert complete(["verge", "vm", "image", ""], s) == sorted(
         ["show", "set", "commit", "rollback"])
@@ -462,8 +463,8 @@ def test_man_page_synopsis_matches_help():
                 assert "Ar" in synopsis and meta in synopsis, (words, meta)
         n += 1
     # 23 + partition create, list, show, delete + vm image show, set,
-    # commit, rollback + vm disk list, add, remove
-    assert n == 34
+    # commit, rollback + vm disk list, add, remove + vm reboot
+    assert n == 35
     for lint in (["mandoc", "-T", "lint", "-W", "warning"],
                  ["groff", "-mdoc", "-ww", "-z"]):
         try:

@@ -396,10 +396,11 @@ static void test_table(void **state)
 				assert_string_not_equal(c->name, d->name);
 		}
 	}
-	/* + fleet status, + partition create, list, show, delete,
+	/* vm's 10 (reboot the 10th), + fleet status, + partition create,
+	 * list, show, delete,
 	 * + vm image show, set, commit, rollback, + vm disk list, add,
 	 * remove */
-	assert_int_equal(leaves, 9 + 4 + 4 + 2 + 1 + 4 + 4 + 3);
+	assert_int_equal(leaves, 10 + 4 + 4 + 2 + 1 + 4 + 4 + 3);
 	check_args("global", cli_global_args);
 }
 

@@ -137,11 +137,27 @@ static void nic_specs(void **state)
 			     &n, "unknown option 'smb=/'"), -EINVAL);
 	assert_int_equal(nic("user,hostfwd=tcp:127.0.0.1:2222-:22 ", &n,
 			     NULL), -EINVAL);
-	assert_int_equal(nic("tap,bridge=br0", &n, "not implemented"),
-			 -ENOTSUP);
+	assert_int_equal(nic("tap,bridge=br0,mac=02:00:00:00:00:02", &n,
+			     NULL), 0);
+	assert_string_equal(json_string_value(json_object_get(n, "bridge")),
+			    "br0");
+	assert_null(json_object_get(n, "restrict"));
+	json_decref(n);
+	assert_int_equal(nic("tap", &n, "needs bridge=NAME"), -EINVAL);
+	assert_int_equal(nic("tap,bridge=", &n, "not an interface name"),
+			 -EINVAL);
+	assert_int_equal(nic("tap,bridge=0123456789abcdef", &n,
+			     "not an interface name"), -EINVAL);
+	assert_int_equal(nic("tap,bridge=../x", &n, "not an interface name"),
+			 -EINVAL);
+	assert_int_equal(nic("tap,bridge=br0,restrict", &n,
+			     "user mode only"), -EINVAL);
+	assert_int_equal(nic("tap,bridge=br0,hostfwd=tcp:127.0.0.1:2222-:22",
+			     &n, "user mode only"), -EINVAL);
 	assert_int_equal(nic("user,bridge=br0", &n, "tap mode only"),
 			 -EINVAL);
-	assert_int_equal(nic("socket", &n, "mode must be user"), -EINVAL);
+	assert_int_equal(nic("socket", &n, "mode must be user or tap"),
+			 -EINVAL);
 	assert_int_equal(nic("user,", &n, "an empty option"), -EINVAL);
 }
 
@@ -233,16 +249,18 @@ static void qemu_options(void **state)
 				  "readonly", 1, "snapshot", 0,
 				  "path", "/b.qcow2", "format", "qcow2",
 				  "overlay", 1, "overlay_path", "/s/o.qcow2");
-	json_t *nics = json_pack("[{ss ss s[s]} {ss ss s[] sb}]", "mode",
-				 "user", "mac", "52:54:00:aa:bb:cc", "hostfwd",
-				 "tcp:127.0.0.1:2222-:22", "mode", "user",
-				 "mac", "52:54:00:aa:bb:cd", "hostfwd",
-				 "restrict", 1);
+	json_t *nics = json_pack("[{ss ss s[s]} {ss ss s[] sb} {ss ss ss}]",
+				 "mode", "user", "mac", "52:54:00:aa:bb:cc",
+				 "hostfwd", "tcp:127.0.0.1:2222-:22", "mode",
+				 "user", "mac", "52:54:00:aa:bb:cd", "hostfwd",
+				 "restrict", 1, "mode", "tap", "mac",
+				 "52:54:00:aa:bb:ce", "bridge", "br0");
 	struct argv a = { 0 };
 	int i;
 
 	(void)state;
-	assert_int_equal(dev_fd_count(disks), 3);
+	assert_int_equal(dev_fd_count(disks, nics), 4);
+	assert_true(dev_needs_host_net(nics));
 	assert_int_equal(dev_qemu_args(disks, nics, 4, collect, &a), 0);
 	/* the descriptors, in order, each its own set */
 	assert_true(has(&a, "fd=4,set=1"));
@@ -264,6 +282,10 @@ static void qemu_options(void **state)
 	assert_true(has(&a, "user,id=net1,restrict=on"));
 	assert_true(has(&a, "virtio-net-pci,netdev=net0,"
 			"mac=52:54:00:aa:bb:cc,romfile="));
+	/* the tap's descriptor follows the disks' */
+	assert_true(has(&a, "tap,id=net2,fd=7"));
+	assert_true(has(&a, "virtio-net-pci,netdev=net2,"
+			"mac=52:54:00:aa:bb:ce,romfile="));
 	/* no path of an image reaches QEMU */
 	for (i = 0; i < a.n; i++) {
 		assert_null(strstr(a.v[i], "/a.raw"));
@@ -271,6 +293,10 @@ static void qemu_options(void **state)
 		free(a.v[i]);
 	}
 	json_decref(disks);
+	/* a tap card alone keeps the jail's own network namespace */
+	json_array_remove(nics, 0);
+	json_array_remove(nics, 0);
+	assert_false(dev_needs_host_net(nics));
 	json_decref(nics);
 }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libcurl, loaded the first time verged needs it (peers.c: a fleet with
- * peers). Linked in, libcurl and the TLS, Kerberos, LDAP, SSH and RTMP
+ * peers), or verge (cli/http.c: --url). Linked in, libcurl and the TLS, Kerberos, LDAP, SSH and RTMP
  * libraries it brings cost every verged about 3 MB of resident memory at
- * start, for a feature a host without peers never uses (docs/verged.md,
- * "Memory").
+ * start, for a feature a host without peers never uses, and verge about
+ * 80 ms at every start (docs/verged.md, "vm.list and memory").
  */
 #ifndef VERGED_CURLFN_H
 #define VERGED_CURLFN_H
@@ -13,7 +13,8 @@
 /* The libcurl functions verged calls, typed after libcurl's header. */
 #define CURLFN_LIST(X) \
 	X(global_init) X(global_cleanup) X(easy_init) X(easy_cleanup) \
-	X(easy_setopt) X(easy_getinfo) X(easy_strerror) X(multi_init) \
+	X(easy_setopt) X(easy_getinfo) X(easy_strerror) X(easy_escape) \
+	X(free) X(multi_init) \
 	X(multi_cleanup) X(multi_add_handle) X(multi_remove_handle) \
 	X(multi_info_read) X(multi_perform) X(multi_poll) X(multi_wakeup) \
 	X(slist_append) X(slist_free_all)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """vm.list answers from a serialized copy of the VM list that verged keeps
-between changes (agentd/methods.c, list_current). Every change must be in
+between changes (agentd/methods.c, list_current), with the REST server on
+and off (its snapshots follow the same changes). Every change must be in
 the very next vm.list: a definition, a clock rate, a start, the guest
 agent's report, the core its hypervisor reported, a kill, an undefine,
 and a change made earlier in the same batch. Each list entry is compared
@@ -17,20 +18,26 @@ from pathlib import Path
 
 import pytest
 
+import rest_harness as rh
 import verged_harness as vh
 
 FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 
 
-@pytest.fixture(scope="module")
-def vd():
-    v = vh.Verged(config_extra="binary = %s\n" % FAKE, isolation="off")
+@pytest.fixture(scope="module", params=["rest", "off"])
+def vd(request):
+    rest = "listen = 127.0.0.1:%d" % rh.free_port() \
+        if request.param == "rest" else "listen = off"
+    v = vh.Verged(config_extra="binary = %s\n[rest]\n%s\n" % (FAKE, rest),
+                  isolation="off")
     # the hypervisor file must exist; the stand-in never reads it
     (v.tmp / "hv.bin").write_bytes(b"hv")
     v.config.write_text(v.config.read_text().replace(
         str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
     (v.tmp / "Image").write_bytes(b"k")
     with vh.running(v):
+        assert ("rest: listening" in v.log_text()) == (request.param ==
+                                                       "rest")
         yield v
 
 

@@ -82,13 +82,16 @@ def list_latency(vd, seconds):
 
 
 def idle_wakeups(vd, seconds):
+    # idle: after the heap trim that follows large replies (1 s,
+    # SERVER_TRIM_MS in agentd/server.h)
+    time.sleep(1.5)
     before = vh.ctx_switches(vd.pid)
     time.sleep(seconds)
     return (vh.ctx_switches(vd.pid) - before) / seconds
 
 
 def cli_list(vd, runs):
-    verge = vh.build_dir() / "verge"
+    verge = vh.verge_bin()
     if not verge.exists():
         return None
     times = []

@@ -4,7 +4,8 @@
 issue 18): each daemon holds 100 defined, never started aarch64 QEMU
 VMs, and the table prints both figures, their ratio and the target.
 
-- libvirtd runs in qemu:///session mode as user nobody, its HOME and
+- libvirtd runs in qemu:///session mode (as user nobody when run as
+  root, whose libvirtd would be the system daemon), its HOME and
   XDG_* directories in this run's temporary directory (its own socket,
   its own configuration, cache and logs), started here and stopped by
   its pid;
@@ -92,22 +93,26 @@ class Libvirtd:
                 "XDG_RUNTIME_DIR": self.home / "run"}
         for d in dirs.values():
             d.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["chown", "-R", "%d:%d" % (NOBODY, NOBODY),
-                        str(self.home)], check=True)
+        # as root, session mode needs another user: libvirtd run by root
+        # is the system daemon
+        self.as_nobody = os.geteuid() == 0
+        if self.as_nobody:
+            subprocess.run(["chown", "-R", "%d:%d" % (NOBODY, NOBODY),
+                            str(self.home)], check=True)
         (self.home / "run").chmod(0o700)
         self.env = dict({k: str(v) for k, v in dirs.items()},
-                        PATH="/usr/sbin:/usr/bin:/bin", USER="nobody",
-                        LOGNAME="nobody")
+                        PATH="/usr/sbin:/usr/bin:/bin")
         self.sock = self.home / "run" / "libvirt" / "libvirt-sock"
         self.uri = "qemu+unix:///session?socket=%s" % self.sock
         self.log = tmp / "libvirtd.log"
         self.proc = None
 
     def start(self):
-        self.proc = subprocess.Popen(
-            [LIBVIRTD], env=self.env, user=NOBODY, group=NOBODY,
-            extra_groups=[], stdout=open(self.log, "wb"),
-            stderr=subprocess.STDOUT)
+        who = dict(user=NOBODY, group=NOBODY, extra_groups=[]) \
+            if self.as_nobody else {}
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen([LIBVIRTD], env=self.env,
+                                         stdout=log, stderr=log, **who)
         vh.wait_for("libvirtd's socket", self.sock.exists, 30, 0.05)
         return libvirt.open(self.uri)
 

@@ -138,6 +138,7 @@ bench: all fixtures bench-deps
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/backdoor.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/verged.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) python3 bench/devices.py
+	VERGE_BUILD=$(O) /usr/bin/python3 bench/vs_libvirt.py
 	VERGE_BUILD=$(O) VERGE_CACHE=$(CACHE) VERGE_QEMU10=$(QEMU10) \
 		python3 bench/cores.py
 

@@ -790,6 +790,9 @@ void vm_hv_event(void *arg, const struct vp_frame *f)
 	int want = vp_payload_size(f->hdr.type, f->hdr.flags);
 	const char *text = (const char *)f->payload;
 
+	/* vm.list: a report, a boot stage, an expiry... may change what it
+	 * shows (the REST snapshot follows verged_dirty() and fingerprints) */
+	vm->d->list.stale = true;
 	if (want >= 0 && f->hdr.len != (uint32_t)want) {
 		log_warn("%s: event %s of %u bytes; ignored", vm->def.name,
 			 vp_type_name(f->hdr.type), f->hdr.len);
@@ -842,6 +845,7 @@ void vm_hv_state(void *arg, bool up)
 	log_info("%s: management channel %s", vm->def.name,
 		 up ? "connected" : "lost");
 	vm->clock_mode = -1;
+	vm->d->list.stale = true;	/* the core its HELLO reported */
 	if (up) {
 		push_all_guestinfo(vm);
 		if (hvlink_request(vm->hv, VP_CLOCK_GET, NULL, 0,

@@ -136,6 +136,10 @@ char *buf_steal(struct buf *b, size_t *ret_len)
 	}
 	b->data[b->len] = '\0';	/* writers may have stored bytes themselves */
 	p = b->data;
+	/* What is kept (snapshot pieces, vm.list's answer) holds its bytes,
+	 * not the doubling's slack: up to half of it otherwise. */
+	if (b->cap - b->len > 64 && (p = realloc(b->data, b->len + 1)) == NULL)
+		p = b->data;
 	if (ret_len)
 		*ret_len = b->len;
 	memset(b, 0, sizeof(*b));

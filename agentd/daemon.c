@@ -46,13 +46,18 @@ static void commit_cb(uv_timer_t *t)
 	verged_commit(t->data);
 }
 
+/* After every state-changing call, before its reply. */
 static int commit_call(void *ctx)
 {
-	return verged_commit(ctx);
+	struct verged *d = ctx;
+
+	d->list.stale = true;	/* whatever the call changed */
+	return verged_commit(d);
 }
 
 void verged_dirty(struct verged *d)
 {
+	d->list.stale = true;	/* vm.list: serialize again */
 	rest_changed(d);	/* REST: publish a new snapshot */
 	/* Only while a batch is open: an idle daemon has no timer. */
 	if (store_dirty(d->store) && !uv_is_active((uv_handle_t *)
@@ -224,4 +229,6 @@ void verged_shutdown(struct verged *d)
 		uv_close((uv_handle_t *)&d->commit_timer, NULL);
 	free(d->state_db);
 	d->state_db = NULL;
+	free(d->list.text);
+	memset(&d->list, 0, sizeof(d->list));
 }

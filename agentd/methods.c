@@ -753,20 +753,53 @@ static void m_kill(struct rpc_call *c)
 	vm_kill(vm, caller_uid(c), c);
 }
 
-static void m_list(struct rpc_call *c)
+/*
+ * vm.list's answer, serialized again only after a change (verged_dirty()
+ * and every state-changing call mark it stale) or, while it shows
+ * uptimes or report ages, once they are VERGED_LIST_AGE_S old. 0 or
+ * -ENOMEM.
+ */
+static int list_current(struct verged *d)
 {
+	struct verged_list *l = &d->list;
 	double now = verged_now();
+	bool ages = false;
 	struct vm *vm;
 	struct jw w;
+	char *text;
+	size_t len;
 
+	if (l->text && !l->stale && !(l->ages && now - l->at >=
+					VERGED_LIST_AGE_S))
+		return 0;
 	jw_init(&w);
 	jw_open(&w, '[');
-	for (vm = daemon_of(c)->vms; vm; vm = vm->next) {
+	for (vm = d->vms; vm; vm = vm->next) {
 		jw_elem(&w);
 		vm_write_json(&w, vm, now);
+		ages |= vm_is_active(vm) || vm->agent_at > 0;
 	}
 	jw_close(&w, ']');
-	rpc_reply_text(c, jw_finish(&w, NULL));
+	text = jw_finish(&w, &len);
+	if (!text)
+		return -ENOMEM;
+	free(l->text);
+	l->text = text;
+	l->len = len;
+	l->at = now;
+	l->ages = ages;
+	l->stale = false;
+	return 0;
+}
+
+static void m_list(struct rpc_call *c)
+{
+	struct verged *d = daemon_of(c);
+
+	if (list_current(d))
+		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
+	else
+		rpc_reply_json(c, d->list.text, d->list.len);
 }
 
 static void m_show(struct rpc_call *c)

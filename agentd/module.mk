@@ -8,8 +8,9 @@ VERGED_HOST  := $(O)/host/agentd
 VERGED_LIB   := $(VERGED_HOST)/libverged.a
 VERGED_CFLAGS := $(HOST_CFLAGS) -D_GNU_SOURCE -Iagentd -Iproto/inc -MMD -MP
 VERGED_LIBS  := -luv -ljansson -lsqlite3 -linih -lm
-# REST API (rest.c and its helpers)
-VERGED_LIBS  += -lmicrohttpd -lcurl -lpthread
+# REST API (rest.c and its helpers); libcurl is loaded by curlfn.c when
+# peers are configured
+VERGED_LIBS  += -lmicrohttpd -lpthread
 ifneq ($(SANITIZE),)
 VERGED_CFLAGS += -fno-sanitize-recover=all
 endif
@@ -17,7 +18,7 @@ endif
 VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
 # REST API (rest.c and its helpers)
-VERGED_SRCS  += buf metrics peers rest snapshot
+VERGED_SRCS  += buf metrics peers rest snapshot curlfn
 # REST token (issue 12)
 VERGED_SRCS  += token
 # jails (issue 13): jail.c in verged, verge-jail the helper it runs

@@ -12,9 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "buf.h"
+#include "curlfn.h"
 #include "log.h"
 #include "peers.h"
 
@@ -40,6 +39,9 @@ struct peers {
 	struct MHD_Connection **waiters;
 	size_t nwaiters, capwaiters;
 };
+
+/* libcurl (curlfn.h), loaded by the first peers_start() */
+static const struct curl_fns *cu;
 
 static double mono_ms(void)
 {
@@ -233,12 +235,12 @@ static void finish(struct fetch *f, CURLcode res, struct peer_result *r)
 	long code = 0;
 
 	r->latency_ms = mono_ms() - f->t0;
-	curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
+	cu->easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (f->too_big)
 		snprintf(err, sizeof(err), "answer larger than %u bytes",
 			 PEERS_MAX_BODY);
 	else if (res != CURLE_OK)
-		snprintf(err, sizeof(err), "%s", curl_easy_strerror(res));
+		snprintf(err, sizeof(err), "%s", cu->easy_strerror(res));
 	else if (code == 401)
 		snprintf(err, sizeof(err), "HTTP status 401: the peer refused"
 			 " this host's token (a fleet shares one token)");
@@ -266,24 +268,24 @@ static int add_fetch(struct peers *p, struct fetch *f, size_t idx)
 
 	f->p = p;
 	f->idx = idx;
-	f->easy = curl_easy_init();
+	f->easy = cu->easy_init();
 	if (!f->easy)
 		return -ENOMEM;
 	snprintf(url, sizeof(url), "%s/v1/fleet?scope=local", p->urls[idx]);
-	curl_easy_setopt(f->easy, CURLOPT_URL, url);
-	curl_easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
-	curl_easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	cu->easy_setopt(f->easy, CURLOPT_URL, url);
+	cu->easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
+	cu->easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)p->timeout_ms);
-	curl_easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
-	curl_easy_setopt(f->easy, CURLOPT_PRIVATE, f);
-	curl_easy_setopt(f->easy, CURLOPT_ACCEPT_ENCODING, "");
+	cu->easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
+	cu->easy_setopt(f->easy, CURLOPT_PRIVATE, f);
+	cu->easy_setopt(f->easy, CURLOPT_ACCEPT_ENCODING, "");
 	if (p->headers)
-		curl_easy_setopt(f->easy, CURLOPT_HTTPHEADER, p->headers);
+		cu->easy_setopt(f->easy, CURLOPT_HTTPHEADER, p->headers);
 	f->t0 = mono_ms();
-	return curl_multi_add_handle(p->multi, f->easy) == CURLM_OK ? 0
+	return cu->multi_add_handle(p->multi, f->easy) == CURLM_OK ? 0
 								  : -ENOMEM;
 }
 
@@ -330,24 +332,24 @@ static struct peers_round *run_round(struct peers *p)
 			finish(&f[i], CURLE_OUT_OF_MEMORY, &round->r[i]);
 	}
 	do {
-		curl_multi_perform(p->multi, &running);
-		while ((msg = curl_multi_info_read(p->multi, &left))) {
+		cu->multi_perform(p->multi, &running);
+		while ((msg = cu->multi_info_read(p->multi, &left))) {
 			struct fetch *done;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 					  (char **)&done);
 			finish(done, msg->data.result, &round->r[done->idx]);
 		}
 		if (running)
-			curl_multi_poll(p->multi, NULL, 0, 100, NULL);
+			cu->multi_poll(p->multi, NULL, 0, 100, NULL);
 	} while (running && !stopping(p));
 	abandon(f, p->n, round);
 	for (i = 0; i < p->n; i++) {
 		if (f[i].easy) {
-			curl_multi_remove_handle(p->multi, f[i].easy);
-			curl_easy_cleanup(f[i].easy);
+			cu->multi_remove_handle(p->multi, f[i].easy);
+			cu->easy_cleanup(f[i].easy);
 		}
 		buf_free(&f[i].body);
 	}
@@ -397,7 +399,7 @@ static void *thread_main(void *arg)
 			publish(p, run_round(p));
 		else
 			/* woken by curl_multi_wakeup(); no idle ticks */
-			curl_multi_poll(p->multi, NULL, 0, 3600 * 1000, NULL);
+			cu->multi_poll(p->multi, NULL, 0, 3600 * 1000, NULL);
 	}
 	publish(p, NULL);
 	return NULL;
@@ -449,7 +451,7 @@ int peers_get(struct peers *p, struct MHD_Connection *c, bool fresh,
 		MHD_suspend_connection(c);
 		if (!p->want_round) {
 			p->want_round = true;
-			curl_multi_wakeup(p->multi);
+			cu->multi_wakeup(p->multi);
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -475,33 +477,40 @@ static void free_peers(struct peers *p)
 	size_t i;
 
 	if (p->multi)
-		curl_multi_cleanup(p->multi);
-	curl_slist_free_all(p->headers);
+		cu->multi_cleanup(p->multi);
+	cu->slist_free_all(p->headers);
 	for (i = 0; i < p->n; i++)
 		free(p->urls[i]);
 	free(p->urls);
 	peers_round_unref(p->cur);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
-	curl_global_cleanup();
+	cu->global_cleanup();
 }
 
 int peers_start(char *const *urls, size_t n, int timeout_ms, int cache_ms,
 		const char *token, struct peers **ret_peers)
 {
-	struct peers *p = calloc(1, sizeof(*p));
+	struct peers *p;
+	const char *why = NULL;
 	char auth[1024];
 	size_t i;
 
+	if (!cu && !(cu = curl_fns_load(&why))) {
+		log_err("rest: peers need libcurl (%s): %s", CURLFN_SONAME,
+			why ? why : "not loaded");
+		return -ENOPKG;
+	}
+	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	/* before any thread of ours uses libcurl (not thread-safe) */
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	cu->global_init(CURL_GLOBAL_DEFAULT);
 	pthread_mutex_init(&p->lock, NULL);
 	p->timeout_ms = timeout_ms;
 	p->cache_ms = cache_ms;
 	p->urls = calloc(n, sizeof(*p->urls));
-	p->multi = curl_multi_init();
+	p->multi = cu->multi_init();
 	if (!p->urls || !p->multi)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -518,7 +527,7 @@ int peers_start(char *const *urls, size_t n, int timeout_ms, int cache_ms,
 	if (token) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
 			 token);
-		p->headers = curl_slist_append(NULL, auth);
+		p->headers = cu->slist_append(NULL, auth);
 	}
 	if (pthread_create(&p->thread, NULL, thread_main, p))
 		goto fail;
@@ -535,7 +544,7 @@ void peers_stop(struct peers *p)
 		return;
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
-	curl_multi_wakeup(p->multi);
+	cu->multi_wakeup(p->multi);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -795,6 +796,10 @@ static void publish(struct rest *r)
 		return;
 	}
 	snapshot_slot_publish(&r->slot, s);
+	/* The bodies just replaced leave holes below the heap's top, which
+	 * free() does not give back: about 0.7 MB of resident memory with
+	 * 100 VMs (docs/verged.md, "Memory"). */
+	malloc_trim(0);
 }
 
 static void publish_cb(uv_timer_t *t)

@@ -43,6 +43,12 @@ const char *rpc_code_name(int code)
 	return "error";
 }
 
+/* One call's reply: JSON text (malloc) and its length. */
+struct rpc_reply {
+	char *text;
+	size_t len;
+};
+
 /* One message: its calls and the reply slots, filled in any order. */
 struct rpc_msg {
 	const struct rpc_table *table;
@@ -52,7 +58,7 @@ struct rpc_msg {
 	bool starting;		/* calls are still being started */
 	bool full;		/* a reply was dropped: RPC_MAX_REPLY */
 	size_t ncalls, pending;
-	char **replies;		/* per call, JSON text; NULL: nothing */
+	struct rpc_reply *replies;	/* per call; text NULL: nothing */
 	size_t reply_bytes;
 	struct rpc_call calls[];
 };
@@ -278,35 +284,43 @@ static void msg_free(struct rpc_msg *m)
 	for (i = 0; i < m->ncalls; i++) {
 		json_decref(m->calls[i].id);
 		json_decref(m->calls[i].params);
-		free(m->replies[i]);
+		free(m->replies[i].text);
 	}
 	free(m->replies);
 	free(m);
 }
 
-/* The replies joined: one text, or "[a,b]" for a batch; "\n" ends it. */
+/* The replies joined: one text, or "[a,b]" for a batch; "\n" ends it.
+ * A single reply is sent as it is, its slack taking the "\n". */
 static void msg_finish(struct rpc_msg *m)
 {
 	size_t i, n = 0, len = 0;
 	char *text = NULL, *p;
 
 	for (i = 0; i < m->ncalls; i++)
-		n += m->replies[i] != NULL;
-	if (n && (text = malloc(m->reply_bytes + n + 3))) {
-		p = text;
-		if (m->batch)
-			*p++ = '[';
-		for (i = 0; i < m->ncalls; i++) {
-			if (!m->replies[i])
-				continue;
-			if (m->batch && p > text + 1)
-				*p++ = ',';
-			len = strlen(m->replies[i]);
-			memcpy(p, m->replies[i], len);
-			p += len;
+		n += m->replies[i].text != NULL;
+	if (n && !m->batch) {
+		for (i = 0; !m->replies[i].text; i++)
+			;
+		len = m->replies[i].len;
+		text = realloc(m->replies[i].text, len + 2);
+		if (text) {
+			m->replies[i].text = NULL;
+			text[len++] = '\n';
+			text[len] = '\0';
 		}
-		if (m->batch)
-			*p++ = ']';
+	} else if (n && (text = malloc(m->reply_bytes + n + 3))) {
+		p = text;
+		*p++ = '[';
+		for (i = 0; i < m->ncalls; i++) {
+			if (!m->replies[i].text)
+				continue;
+			if (p > text + 1)
+				*p++ = ',';
+			memcpy(p, m->replies[i].text, m->replies[i].len);
+			p += m->replies[i].len;
+		}
+		*p++ = ']';
 		*p++ = '\n';
 		*p = '\0';
 		len = (size_t)(p - text);
@@ -324,10 +338,10 @@ static void msg_finish(struct rpc_msg *m)
  * message's replies past RPC_MAX_REPLY (a result of a call that changed
  * state always goes out: the change happened).
  */
-static void complete_text(struct rpc_call *c, char *text, bool droppable)
+static void complete_text(struct rpc_call *c, char *text, size_t n,
+			  bool droppable)
 {
 	struct rpc_msg *m = c->msg;
-	size_t n = text ? strlen(text) : 0;
 
 	if (c->id && text && droppable && m->reply_bytes + n > RPC_MAX_REPLY) {
 		free(text);
@@ -341,8 +355,9 @@ static void complete_text(struct rpc_call *c, char *text, bool droppable)
 		return;
 	}
 	if (c->id && text) {
-		m->replies[c->slot] = text;
-		m->reply_bytes += strlen(text);
+		m->replies[c->slot].text = text;
+		m->replies[c->slot].len = n;
+		m->reply_bytes += n;
 	} else {
 		free(text);
 	}
@@ -357,7 +372,9 @@ static bool droppable(const struct rpc_call *c)
 
 static void complete(struct rpc_call *c, json_t *reply, bool result)
 {
-	complete_text(c, c->id ? json_dumps(reply, JSON_COMPACT) : NULL,
+	char *text = c->id ? json_dumps(reply, JSON_COMPACT) : NULL;
+
+	complete_text(c, text, text ? strlen(text) : 0,
 		      result && droppable(c));
 	json_decref(reply);
 }
@@ -377,44 +394,54 @@ static bool stored(struct rpc_call *c)
 	return false;
 }
 
-void rpc_reply_text(struct rpc_call *c, char *result)
+void rpc_reply_json(struct rpc_call *c, const char *result, size_t rl)
 {
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+	static const char mid[] = ",\"result\":";
+	size_t hl = sizeof(head) - 1, ml = sizeof(mid) - 1, il, n;
 	char *id, *text = NULL;
 
-	if (!stored(c)) {
-		free(result);
+	if (!stored(c))
 		return;
-	}
-	if (!c->id || !result) {
-		free(result);
-		if (c->id)	/* out of memory: still answer */
-			rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
-		else
-			complete_text(c, NULL, false);
+	if (!c->id) {
+		complete_text(c, NULL, 0, false);
 		return;
 	}
 	id = json_dumps(c->id, JSON_COMPACT | JSON_ENCODE_ANY);
 	if (id) {
-		static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
-		static const char mid[] = ",\"result\":";
-		size_t hl = sizeof(head) - 1, il = strlen(id);
-		size_t ml = sizeof(mid) - 1, rl = strlen(result);
-
-		text = malloc(hl + il + ml + rl + 2);
+		il = strlen(id);
+		n = hl + il + ml + rl + 1;
+		/* + "\n\0": msg_finish() sends a single reply as it is */
+		text = malloc(n + 2);
 		if (text) {
 			memcpy(text, head, hl);
 			memcpy(text + hl, id, il);
 			memcpy(text + hl + il, mid, ml);
 			memcpy(text + hl + il + ml, result, rl);
-			memcpy(text + hl + il + ml + rl, "}", 2);
+			memcpy(text + n - 1, "}", 2);
 		}
 	}
 	free(id);
-	free(result);
 	if (!text)
 		rpc_fail(c, RPC_INTERNAL_ERROR, NULL, "out of memory");
 	else
-		complete_text(c, text, droppable(c));
+		complete_text(c, text, n, droppable(c));
+}
+
+void rpc_reply_text(struct rpc_call *c, char *result)
+{
+	if (!result) {	/* out of memory: still answer */
+		if (stored(c)) {
+			if (c->id)
+				rpc_fail(c, RPC_INTERNAL_ERROR, NULL,
+					 "out of memory");
+			else
+				complete_text(c, NULL, 0, false);
+		}
+		return;
+	}
+	rpc_reply_json(c, result, strlen(result));
+	free(result);
 }
 
 void rpc_reply(struct rpc_call *c, json_t *result)
@@ -549,7 +576,7 @@ static struct rpc_msg *msg_new(size_t ncalls, const struct rpc_table *t,
 	m = calloc(1, sizeof(*m) + ncalls * sizeof(m->calls[0]));
 	if (!m)
 		return NULL;
-	m->replies = calloc(ncalls ? ncalls : 1, sizeof(json_t *));
+	m->replies = calloc(ncalls ? ncalls : 1, sizeof(m->replies[0]));
 	if (!m->replies) {
 		free(m);
 		return NULL;

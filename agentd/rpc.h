@@ -124,6 +124,8 @@ json_t *rpc_obj(const struct rpc_call *c, const char *name);
 void rpc_reply(struct rpc_call *c, json_t *result);
 /* Completes the call with result as JSON text (taken; free()). */
 void rpc_reply_text(struct rpc_call *c, char *result);
+/* Completes the call with len bytes of JSON text at result (copied). */
+void rpc_reply_json(struct rpc_call *c, const char *result, size_t len);
 /* Completes the call with an error; data (stolen, may be NULL) gets
  * "name" added. */
 void rpc_fail(struct rpc_call *c, int code, json_t *data, const char *fmt,

@@ -6,6 +6,7 @@
  * an asynchronous call the connection is not read.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,6 +40,8 @@ struct server {
 	char *path;
 	char readbuf[65536];
 	bool stopping;
+	uv_timer_t trim;	/* SERVER_TRIM_MS after a large reply */
+	int handles;		/* listener and trim: freed at 0 */
 };
 
 static void conn_process(struct conn *c);
@@ -79,7 +82,14 @@ struct write_req {
 	uv_write_t req;
 	struct conn *conn;
 	char *text;
+	size_t len;
 };
+
+static void trim_cb(uv_timer_t *t)
+{
+	(void)t;
+	malloc_trim(0);
+}
 
 static size_t queued(struct conn *c)
 {
@@ -92,11 +102,15 @@ static void write_done(uv_write_t *req, int status)
 {
 	struct write_req *w = (struct write_req *)req;
 	struct conn *c = w->conn;
+	bool large = w->len >= SERVER_TRIM_BYTES;
 
 	free(w->text);
 	free(w);
+	/* closing: the server may be gone (server_stop()) */
 	if (c->closing)
 		return;
+	if (large)
+		uv_timer_start(&c->srv->trim, trim_cb, SERVER_TRIM_MS, 0);
 	if (status < 0) {
 		log_debug("client %d: write: %s", (int)c->who.pid,
 			  uv_strerror(status));
@@ -127,6 +141,7 @@ static void conn_write(struct conn *c, char *text, size_t len)
 	}
 	w->conn = c;
 	w->text = text;
+	w->len = len;
 	b = uv_buf_init(text, (unsigned)len);
 	r = uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, write_done);
 	if (r < 0) {
@@ -305,6 +320,18 @@ static void peer_creds(struct conn *c)
 	c->who.conn = c;
 }
 
+/* The listener's and the trim timer's close callback: frees at the
+ * second. */
+static void listener_closed(uv_handle_t *h)
+{
+	struct server *s = h->data;
+
+	if (--s->handles)
+		return;
+	free(s->path);
+	free(s);
+}
+
 static void on_connection(uv_stream_t *listener, int status)
 {
 	struct server *s = listener->data;
@@ -371,16 +398,18 @@ int server_start(uv_loop_t *loop, const char *path, gid_t group,
 	s->before_reply = before_reply;
 	s->path = strdup(path);
 	uv_pipe_init(loop, &s->listener, 0);
-	s->listener.data = s;
+	uv_timer_init(loop, &s->trim);
+	s->listener.data = s->trim.data = s;
+	s->handles = 2;
 	unlink(path);
 	r = uv_pipe_bind(&s->listener, path);
 	if (!r)
 		r = uv_listen((uv_stream_t *)&s->listener, 1024, on_connection);
 	if (r) {
 		log_err("%s: %s", path, uv_strerror(r));
-		uv_close((uv_handle_t *)&s->listener, NULL);
-		free(s->path);
-		free(s);
+		s->stopping = true;
+		uv_close((uv_handle_t *)&s->listener, listener_closed);
+		uv_close((uv_handle_t *)&s->trim, listener_closed);
 		return r;
 	}
 	if (chmod(path, 0660))
@@ -391,13 +420,6 @@ int server_start(uv_loop_t *loop, const char *path, gid_t group,
 	return 0;
 }
 
-static void listener_closed(uv_handle_t *h)
-{
-	struct server *s = h->data;
-
-	free(s->path);
-	free(s);
-}
 
 void server_stop(struct server *s)
 {
@@ -408,6 +430,7 @@ void server_stop(struct server *s)
 		conn_close(s->conns);
 	unlink(s->path);
 	uv_close((uv_handle_t *)&s->listener, listener_closed);
+	uv_close((uv_handle_t *)&s->trim, listener_closed);
 }
 
 int server_subscribe(struct server *s, void *conn, const char *vm)

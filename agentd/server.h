@@ -21,6 +21,11 @@
 #define SERVER_PAUSE_BYTES	(4u << 20)
 #define SERVER_RESUME_BYTES	(1u << 20)
 #define SERVER_DROP_BYTES	(16u << 20)
+/* After replies of this size or more, the heap is trimmed once no such
+ * reply has been sent for SERVER_TRIM_MS: a burst of large replies
+ * (vm.list from many clients at once) does not stay resident. */
+#define SERVER_TRIM_BYTES	(64u << 10)
+#define SERVER_TRIM_MS		1000
 
 struct server;
 

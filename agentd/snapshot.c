@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hvlink.h"
 #include "config.h"
 #include "jsonw.h"
 #include "metrics.h"
@@ -125,7 +126,12 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 			       r->slot[1].kernel, r->slot[1].initrd,
 			       r->slot[1].cmdline, vm->agent_ip,
 			       vm->agent_channel,
-			       vm->disks_text, vm->nics_text };
+			       vm->disks_text, vm->nics_text,
+			       /* isolation (jail_write_json) */
+			       r->partition };
+	/* "core": what the hypervisor's HELLO reported, while it runs */
+	const struct vp_hello_cpu *cpu = vm_is_active(vm) && vm->hv ?
+					 hvlink_cpu(vm->hv) : NULL;
 	int64_t nums[] = { vm->state, vm->pid, vm->boots, r->id,
 			   r->rate_num, r->rate_den, (int64_t)r->freq_hz,
 			   /* boot attempts and slots (vm_write_slots) */
@@ -133,7 +139,14 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 			   r->bs.good, r->bs.trial_ok, r->bs.filled,
 			   r->bs.booted, r->bs.failed, r->bs.boots_ok,
 			   r->bs.boots_failed, r->bs.rollbacks,
-			   r->attempt_pid, r->fail_stage, vm->clock_mode };
+			   r->attempt_pid, r->fail_stage, vm->clock_mode,
+			   /* the boot settings (vm_write_slots) */
+			   r->bs.attempts_max, r->bs.manual_commit,
+			   r->boot_ok_after_s, r->boot_deadline_s,
+			   /* isolation (jail_write_json); its usage ages */
+			   r->cpu_quota, r->cpu_weight, r->memory_max,
+			   r->pids_max, vm->ncg, vm->cg_v2,
+			   cpu != NULL };
 	double times[] = { vm->started_at, vm->agent_at, r->fail_at,
 			   r->slot[0].set_at, r->slot[1].set_at };
 	uint64_t h = FNV_OFFSET;
@@ -143,6 +156,8 @@ static uint64_t fingerprint(const struct vm *vm, const char *host,
 		h = fnv_str(h, strs[i]);
 	h = fnv(h, nums, sizeof(nums));
 	h = fnv(h, times, sizeof(times));
+	if (cpu)
+		h = fnv(h, cpu, sizeof(*cpu));
 	if (st)
 		h = fnv(h, st, sizeof(*st));
 	return h;

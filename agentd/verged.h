@@ -22,6 +22,19 @@ struct vm;
 
 /* Commit the guest-caused batch at most this long after its first write. */
 #define VERGED_COMMIT_MS	200
+/* vm.list's answer is serialized again when an uptime or report age in it
+ * is this old (s), as the REST snapshots are (SNAPSHOT_AGE_S). */
+#define VERGED_LIST_AGE_S	1.0
+
+/* vm.list's answer (methods.c), serialized at the first call after a
+ * change and shared by the calls that follow. */
+struct verged_list {
+	char *text;		/* "[...]", NULL: none yet */
+	size_t len;
+	double at;		/* verged_now() when serialized */
+	bool ages;		/* shows uptimes or report ages */
+	bool stale;		/* verged_dirty() since */
+};
 
 struct verged {
 	uv_loop_t *loop;
@@ -39,6 +52,7 @@ struct verged {
 	uv_timer_t commit_timer;
 	uv_signal_t sig_term, sig_int;
 	char *state_db;		/* state_dir/verged.db */
+	struct verged_list list;
 };
 
 /* mkdir -p; logs and returns a negative errno on failure. */
@@ -48,7 +62,8 @@ double verged_now(void);
 /* Commits the store's batch now (before a reply leaves); 0 or -EIO (the
  * batch is lost, and logged). */
 int verged_commit(struct verged *d);
-/* Arms the commit timer after a write nobody waits for. */
+/* Something vm.list or the REST API shows changed: they serialize it
+ * again; arms the commit timer after a write nobody waits for. */
 void verged_dirty(struct verged *d);
 /*
  * Records an event (uid < 0: caused by verged or the guest), tells the

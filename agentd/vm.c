@@ -314,6 +314,7 @@ void vm_link(struct verged *d, struct vm *vm)
 	vm->next = *pp;
 	*pp = vm;
 	d->nvms++;
+	d->list.stale = true;
 }
 
 void vm_unlink(struct verged *d, struct vm *vm)
@@ -326,6 +327,7 @@ void vm_unlink(struct verged *d, struct vm *vm)
 		*pp = vm->next;
 		d->nvms--;
 	}
+	d->list.stale = true;
 }
 
 static void save_observed(struct vm *vm)
@@ -954,6 +956,7 @@ static void qmp_event(void *arg, const char *name, json_t *data)
 	struct vm *vm = arg;
 	json_t *detail = json_is_object(data) ? json_deep_copy(data) : NULL;
 
+	vm->d->list.stale = true;	/* e.g. boots */
 	if (!strcmp(name, "SHUTDOWN")) {
 		vm->guest_shutdown = json_is_true(json_object_get(data,
 								  "guest"));

@@ -5,6 +5,7 @@
  * that two answers both list is shown once. A host that does not answer
  * is listed as unreachable; verge fails only when none answers.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,7 @@ int run_fleet_status(struct cli_ctx *ctx)
 	struct cli_http_result res[64];
 	json_t *fleet, *seen;
 	size_t i, n = fleet_urls(ctx, urls, 64), answered = 0, refused = 0;
+	int r;
 
 	for (i = 0; i < n; i++)
 		if (!cli_is_url(urls[i]))
@@ -184,9 +186,12 @@ int run_fleet_status(struct cli_ctx *ctx)
 					"'%s' is not an http:// or https:// "
 					"URL",
 					urls[i]);
-	if (cli_http_get_many(urls, n, "/v1/fleet",
-			      cli_now_ms() + ctx->timeout_ms, res))
-		return cli_fail(ctx, CLI_EXIT_ERROR, "error", NULL,
+	r = cli_http_get_many(urls, n, "/v1/fleet",
+			      cli_now_ms() + ctx->timeout_ms, res);
+	if (r)
+		return cli_fail(ctx, CLI_EXIT_ERROR, "error", NULL, "%s",
+				r == -ENOPKG ? "libcurl (libcurl.so.4) cannot"
+				" be loaded; install libcurl4" :
 				"out of memory");
 	fleet = json_pack("{s[] s[]}", "hosts", "vms");
 	seen = json_object();

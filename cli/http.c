@@ -13,8 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
+
+#include "../agentd/curlfn.h"
 
 #include "http.h"
 
@@ -24,6 +25,18 @@ static const char *token_file;
 static bool token_sent;
 /* Where the token sent came from, or why none was sent (messages). */
 static char token_from[300];
+
+/* libcurl, loaded by the first --url request (agentd/curlfn.h) */
+static const struct curl_fns *cu;
+
+static int load_curl(void)
+{
+	const char *why;
+
+	if (!cu && !(cu = curl_fns_load(&why)))
+		return -ENOPKG;
+	return 0;
+}
 
 void cli_http_set_token_file(const char *path)
 {
@@ -157,21 +170,21 @@ static int setup(struct xfer *x, const char *base, const char *path,
 
 	if (asprintf(&url, "%s%s", base, path) < 0)
 		return -ENOMEM;
-	x->easy = curl_easy_init();
+	x->easy = cu->easy_init();
 	if (!x->easy) {
 		free(url);
 		return -ENOMEM;
 	}
-	curl_easy_setopt(x->easy, CURLOPT_URL, url);
+	cu->easy_setopt(x->easy, CURLOPT_URL, url);
 	free(url);
-	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
+	cu->easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	cu->easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	cu->easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	cu->easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	cu->easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+	cu->easy_setopt(x->easy, CURLOPT_PRIVATE, x);
+	cu->easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
 	return 0;
 }
 
@@ -179,14 +192,14 @@ static void finish(struct xfer *x, CURLcode c)
 {
 	struct cli_http_result *r = x->res;
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	cu->easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &r->status);
 	if (x->too_big) {
 		r->err = -EMSGSIZE;
 		snprintf(r->why, sizeof(r->why), "answer larger than %u MiB",
 			 CLI_MAX_MESSAGE >> 20);
 	} else if (c != CURLE_OK) {
 		r->err = curl_errno(c);
-		snprintf(r->why, sizeof(r->why), "%s", curl_easy_strerror(c));
+		snprintf(r->why, sizeof(r->why), "%s", cu->easy_strerror(c));
 	}
 }
 
@@ -196,11 +209,11 @@ static struct curl_slist *auth_headers(int *ret_err)
 	struct curl_slist *h;
 
 	*ret_err = read_token(token, sizeof(token));
-	h = curl_slist_append(NULL, "Accept: application/json");
+	h = cu->slist_append(NULL, "Accept: application/json");
 	token_sent = !*ret_err && token[0];
 	if (token_sent) {
 		snprintf(line, sizeof(line), "Authorization: Bearer %s", token);
-		h = curl_slist_append(h, line);
+		h = cu->slist_append(h, line);
 		memset(line, 0, sizeof(line));
 	}
 	memset(token, 0, sizeof(token));
@@ -212,18 +225,22 @@ int cli_http_get_many(char *const *bases, size_t n, const char *path,
 {
 	long timeout = (long)(deadline - cli_now_ms());
 	struct curl_slist *headers;
-	struct xfer *x = calloc(n ? n : 1, sizeof(*x));
-	CURLM *multi = curl_multi_init();
+	struct xfer *x;
+	CURLM *multi;
 	int running = 0, left, err;
 	CURLMsg *msg;
 	size_t i;
 
+	if (load_curl())
+		return -ENOPKG;
+	x = calloc(n ? n : 1, sizeof(*x));
+	multi = cu->multi_init();
 	memset(res, 0, n * sizeof(*res));
 	headers = auth_headers(&err);
 	if (!x || !multi || !headers) {
 		free(x);
-		curl_multi_cleanup(multi);
-		curl_slist_free_all(headers);
+		cu->multi_cleanup(multi);
+		cu->slist_free_all(headers);
 		return -ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
@@ -235,33 +252,33 @@ int cli_http_get_many(char *const *bases, size_t n, const char *path,
 				 token_from[0] ? token_from : strerror(-err));
 		} else if (setup(&x[i], bases[i], path, timeout > 1 ? timeout
 				 : 1, headers) ||
-			   curl_multi_add_handle(multi, x[i].easy)) {
+			   cu->multi_add_handle(multi, x[i].easy)) {
 			res[i].err = -ENOMEM;
 		}
 	}
 	do {
-		curl_multi_perform(multi, &running);
-		while ((msg = curl_multi_info_read(multi, &left))) {
+		cu->multi_perform(multi, &running);
+		while ((msg = cu->multi_info_read(multi, &left))) {
 			struct xfer *done;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			cu->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
 					  (char **)&done);
 			finish(done, msg->data.result);
 		}
 		if (running)
-			curl_multi_poll(multi, NULL, 0, 100, NULL);
+			cu->multi_poll(multi, NULL, 0, 100, NULL);
 	} while (running);
 	for (i = 0; i < n; i++) {
 		if (!x[i].easy)
 			continue;
-		curl_multi_remove_handle(multi, x[i].easy);
-		curl_easy_cleanup(x[i].easy);
+		cu->multi_remove_handle(multi, x[i].easy);
+		cu->easy_cleanup(x[i].easy);
 	}
 	free(x);
-	curl_multi_cleanup(multi);
-	curl_slist_free_all(headers);
+	cu->multi_cleanup(multi);
+	cu->slist_free_all(headers);
 	return 0;
 }
 
@@ -325,21 +342,21 @@ static char *rest_path(const struct rest_map *m, json_t *params)
 	char *esc = NULL, *p = NULL, *q;
 
 	if (strstr(m->path, "%s")) {
-		esc = curl_easy_escape(NULL, name ? name : "", 0);
+		esc = cu->easy_escape(NULL, name ? name : "", 0);
 		if (!esc || asprintf(&p, m->path, esc) < 0)
 			p = NULL;
-		curl_free(esc);
+		cu->free(esc);
 		return p;
 	}
 	if (strcmp(m->method, "events.list"))
 		return strdup(m->path);
-	esc = vm ? curl_easy_escape(NULL, vm, 0) : NULL;
+	esc = vm ? cu->easy_escape(NULL, vm, 0) : NULL;
 	if (asprintf(&q, "%s?since=%lld&limit=%lld%s%s", m->path,
 		     (long long)json_integer_value(since),
 		     limit ? (long long)json_integer_value(limit) : 100LL,
 		     esc ? "&vm=" : "", esc ? esc : "") < 0)
 		q = NULL;
-	curl_free(esc);
+	cu->free(esc);
 	return q;
 }
 
@@ -488,6 +505,8 @@ int cli_http_open(const char *url, int64_t deadline,
 	(void)deadline;	/* nothing to connect yet: each request does */
 	if (!cli_is_url(url))
 		return -EINVAL;
+	if (load_curl())
+		return -ENOPKG;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;

@@ -4,7 +4,8 @@
 
 CLI_HOST    := $(O)/host/cli
 CLI_CFLAGS  := $(HOST_CFLAGS) -Icli/inc -Iproto/inc -MMD -MP
-CLI_LIBS    := -ljansson -lcurl
+# libcurl: loaded with dlopen() for --url (agentd/curlfn.c)
+CLI_LIBS    := -ljansson
 ifneq ($(SANITIZE),)
 CLI_CFLAGS  += -fno-sanitize-recover=all
 endif
@@ -12,7 +13,7 @@ endif
 VERGE_BIN   := $(O)/verge
 CLI_LIB_OBJS := $(patsubst %,$(CLI_HOST)/%.c.o,arena args commands complete \
 	errors events help kinds print rpc run show table transport \
-	transport_unix fleet http safe)
+	transport_unix fleet http safe curlfn)
 CLI_OBJS    := $(CLI_LIB_OBJS) $(CLI_HOST)/main.c.o
 
 all: $(VERGE_BIN)
@@ -21,7 +22,12 @@ $(VERGE_BIN): $(CLI_OBJS) $(O)/host/proto/rate.c.o
 	@echo "  HOSTLD  $@"
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
-$(CLI_OBJS): $(CLI_HOST)/%.c.o: cli/%.c
+$(filter-out $(CLI_HOST)/curlfn.c.o,$(CLI_OBJS)): $(CLI_HOST)/%.c.o: cli/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(CLI_CFLAGS) -c -o $@ $<
+
+$(CLI_HOST)/curlfn.c.o: agentd/curlfn.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(CLI_CFLAGS) -c -o $@ $<

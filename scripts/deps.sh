@@ -22,8 +22,11 @@ PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	debhelper lintian rpm rpmlint elfutils mmdebstrap
 	clang libclang-rt-14-dev clang-format"
 # qemu-efi-aarch64: EDK2 for scripts/acpi-compare.py (QEMU's own tables).
+# libvirt: bench/vs_libvirt.py runs Debian's libvirtd beside verged.
 [ "${1:-}" = --bench ] &&
-	PKGS="$PKGS wrk nginx-light hyperfine qemu-efi-aarch64"
+	PKGS="$PKGS wrk nginx-light hyperfine qemu-efi-aarch64
+	libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+	python3-libvirt"
 
 missing=
 for p in $PKGS; do

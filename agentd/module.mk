@@ -18,6 +18,8 @@ VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
 # REST API (rest.c and its helpers)
 VERGED_SRCS  += buf metrics peers rest snapshot
+# the fleet registry in etcd (issue 17)
+VERGED_SRCS  += etcd
 # REST token (issue 12)
 VERGED_SRCS  += token
 # jails (issue 13): jail.c in verged, verge-jail the helper it runs

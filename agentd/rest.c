@@ -667,10 +667,12 @@ static enum MHD_Result h_fleet(struct req *q)
 		return fail(q, 400, "scope must be local or all");
 	if (detail && strcmp(detail, "vms") && strcmp(detail, "hosts"))
 		return fail(q, 400, "detail must be vms or hosts");
-	/* without etcd, the VMs are always there (the peers' answers) */
-	return fleet_or_hosts(q, scope && !strcmp(scope, "local"),
-			      !q->r->etcd || (detail && !strcmp(detail,
-								 "vms")));
+	/* This host's VMs are always there, and without etcd the peers'
+	 * too; with etcd, the others' only when asked for. */
+	if (scope && !strcmp(scope, "local"))
+		return fleet_or_hosts(q, true, true);
+	return fleet_or_hosts(q, false, !q->r->etcd ||
+			      (detail && !strcmp(detail, "vms")));
 }
 
 static enum MHD_Result h_hosts(struct req *q)

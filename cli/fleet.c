@@ -56,6 +56,10 @@ static bool merge(json_t *fleet, json_t *seen, const char *url,
 			 cli_jstr(v, "name") ?: "");
 		add_unique(json_object_get(fleet, "vms"), seen, key, v);
 	}
+	/* the registry's state as the first host that has one saw it */
+	if (json_is_object(json_object_get(body, "etcd")) &&
+	    !json_object_get(fleet, "etcd"))
+		json_object_set(fleet, "etcd", json_object_get(body, "etcd"));
 	json_decref(body);
 	return true;
 }
@@ -120,6 +124,36 @@ static void show_vms(struct cli_ctx *ctx, json_t *vms)
 	cli_table_free(&t);
 }
 
+/* With etcd (docs/fleet.md): where the membership comes from, and since
+ * when it cannot be read. */
+static void show_etcd(struct cli_ctx *ctx, json_t *etcd)
+{
+	char since[32];
+
+	if (!json_is_object(etcd))
+		return;
+	cli_fmt_time(num(etcd, "since"), since, sizeof(since));
+	if (json_is_true(json_object_get(etcd, "reachable")))
+		fprintf(ctx->out, "\netcd %s: reachable since %s, %.0f hosts"
+			" registered%s\n", cli_jstr(etcd, "endpoints") ?: "-",
+			since, num(etcd, "hosts"),
+			json_is_true(json_object_get(etcd, "registered")) ?
+			"" : " (this host not yet)");
+	else
+		fprintf(ctx->out, "\netcd %s: unreachable since %s: %s\n"
+			"the hosts below are as last seen (stale)\n",
+			cli_jstr(etcd, "endpoints") ?: "-", since,
+			cli_jstr(etcd, "error") ?: "-");
+}
+
+static const char *host_state(json_t *h)
+{
+	if (json_is_true(json_object_get(h, "stale")))
+		return "stale";
+	return json_is_true(json_object_get(h, "reachable")) ? "reachable"
+							      : "unreachable";
+}
+
 static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 {
 	static const struct cli_col cols[] = {
@@ -133,8 +167,6 @@ static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 
 	cli_table_init(&t, cols, 6);
 	json_array_foreach(hosts, i, h) {
-		bool up = json_is_true(json_object_get(h, "reachable"));
-
 		cli_fmt_scalar(json_object_get(h, "vms"), vms, sizeof(vms));
 		if (num(h, "latency_ms") >= 0)
 			snprintf(lat, sizeof(lat), "%.1f ms",
@@ -142,7 +174,7 @@ static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 		else
 			snprintf(lat, sizeof(lat), "-");
 		cli_table_add(&t, (const char *const[]){ cli_jstr(h, "name"),
-			cli_jstr(h, "url"), up ? "reachable" : "unreachable",
+			cli_jstr(h, "url"), host_state(h),
 			vms, lat, cli_jstr(h, "error") });
 	}
 	fputc('\n', ctx->out);
@@ -152,7 +184,12 @@ static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 
 void show_fleet(struct cli_ctx *ctx, json_t *r)
 {
-	show_vms(ctx, json_object_get(r, "vms"));
+	json_t *etcd = json_object_get(r, "etcd");
+
+	/* with etcd and no --vms, the hosts' summaries only */
+	if (!etcd || json_array_size(json_object_get(r, "vms")))
+		show_vms(ctx, json_object_get(r, "vms"));
+	show_etcd(ctx, etcd);
 	show_hosts(ctx, json_object_get(r, "hosts"));
 }
 
@@ -177,6 +214,7 @@ int run_fleet_status(struct cli_ctx *ctx)
 	struct cli_http_result res[64];
 	json_t *fleet, *seen;
 	size_t i, n = fleet_urls(ctx, urls, 64), answered = 0, refused = 0;
+	bool detail = json_is_true(json_object_get(ctx->inv.local, "vms"));
 
 	for (i = 0; i < n; i++)
 		if (!cli_is_url(urls[i]))
@@ -184,7 +222,8 @@ int run_fleet_status(struct cli_ctx *ctx)
 					"'%s' is not an http:// or https:// "
 					"URL",
 					urls[i]);
-	if (cli_http_get_many(urls, n, "/v1/fleet",
+	if (cli_http_get_many(urls, n, detail ? "/v1/fleet?detail=vms" :
+			      "/v1/fleet",
 			      cli_now_ms() + ctx->timeout_ms, res))
 		return cli_fail(ctx, CLI_EXIT_ERROR, "error", NULL,
 				"out of memory");

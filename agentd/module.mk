@@ -65,6 +65,8 @@ VERGED_UNIT  += $(UNIT_DIR)/test_verged_log
 VERGED_UNIT  += $(UNIT_DIR)/test_bootslots
 # disks and network cards: specs, image headers, QEMU's options
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_devices
+# the fleet registry: [fleet] config, the record's JSON (issue 17)
+VERGED_UNIT  += $(UNIT_DIR)/test_verged_fleet
 UNIT_TESTS   += $(VERGED_UNIT)
 all: $(VERGED_UNIT)
 

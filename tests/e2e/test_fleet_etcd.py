@@ -6,13 +6,15 @@ fleet view; a verged killed with SIGKILL leaves within its lease's TTL and
 comes back when restarted; one etcd member killed changes nothing; two
 killed (quorum lost) leave verged answering its own JSON-RPC and REST while
 its fleet view reports the outage and since when; all back, the fleet is
-whole again. Then TLS with client certificates and user/password auth
-against an etcd configured for each."""
+whole again. Debian's Prometheus, pointed at one verged's /v1/sd, scrapes
+every verged and drops a killed one. Then TLS with client certificates and
+user/password auth against an etcd configured for each."""
 
 import json
 import shutil
 import subprocess
 import time
+import urllib.request
 
 import pytest
 
@@ -222,6 +224,69 @@ def test_hostile_records_are_left_out(fleet):
     assert eh.live_hosts(vs[0]) == NAMES
     assert "refused" not in vs[0].log_text()
     assert "left out of the fleet" in vs[0].log_text()
+
+
+# --- Prometheus ------------------------------------------------------------
+
+PROMETHEUS = "/usr/bin/prometheus"
+
+
+def prom_targets(port):
+    """{host label: health} of Prometheus' active targets."""
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d/api/v1/targets"
+                                    % port, timeout=5) as r:
+            data = json.load(r)["data"]["activeTargets"]
+    except (OSError, ValueError):
+        return None
+    return {t["labels"].get("host"): t["health"] for t in data}
+
+
+@pytest.mark.skipif(shutil.which(PROMETHEUS) is None,
+                    reason="prometheus is not installed")
+def test_prometheus_discovers_and_scrapes_the_fleet(fleet, tmp_path):
+    cluster, vs = fleet
+    token = tmp_path / "token"
+    token.write_text(rh.FLEET_TOKEN + "\n")
+    conf = tmp_path / "prometheus.yml"
+    conf.write_text(
+        "global: {scrape_interval: 1s, scrape_timeout: 1s}\n"
+        "scrape_configs:\n"
+        "  - job_name: verge\n"
+        "    http_sd_configs:\n"
+        "      - url: %s/v1/sd\n"
+        "        refresh_interval: 1s\n"
+        "        authorization: {type: Bearer, credentials_file: %s}\n"
+        % (vs[0].url, token))
+    port = rh.free_port()
+    log = open(tmp_path / "prometheus.log", "wb")
+    p = subprocess.Popen([PROMETHEUS, "--config.file", str(conf),
+                          "--storage.tsdb.path", str(tmp_path / "tsdb"),
+                          "--web.listen-address", "127.0.0.1:%d" % port],
+                         stdout=log, stderr=log)
+    try:
+        every_up = {n: "up" for n in NAMES}
+        try:
+            vh.wait_for("Prometheus to scrape every verged",
+                        lambda: prom_targets(port) == every_up, 30)
+        except AssertionError as e:
+            raise AssertionError("%s: targets %s; log:\n%s" % (
+                e, prom_targets(port), (tmp_path / "prometheus.log")
+                .read_text(errors="replace")[-3000:]))
+        vs[4].kill9()
+        vh.wait_for("the killed verged gone from Prometheus' targets",
+                    lambda: set(prom_targets(port) or {}) ==
+                    set(NAMES[:4]), 3 * TTL + 5)
+        vs[4].start()
+        vh.wait_for("it back", lambda: prom_targets(port) == every_up, 30)
+    finally:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        log.close()
 
 
 # --- TLS and authentication ------------------------------------------------

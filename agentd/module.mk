@@ -87,6 +87,12 @@ bench: bench-rest
 bench-rest: $(VERGED)
 	VERGE_BUILD=$(O) python3 bench/rest.py
 
+# The fleet registry at scale (issue 17): 1,000 registrants in etcd.
+.PHONY: bench-fleet
+bench: bench-fleet
+bench-fleet: $(VERGED)
+	VERGE_BUILD=$(O) python3 bench/fleet_etcd.py
+
 # Jail figures (issue 13): jailed against isolation = off, in one run.
 .PHONY: bench-jail
 bench: bench-jail

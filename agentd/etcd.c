@@ -53,6 +53,7 @@ struct etcd {
 	bool reachable, registered, synced;
 	double since;
 	int failures;		/* consecutive failed rounds */
+	bool warned_twin;	/* another host writes our key */
 	double fail_at;		/* wall s: the first of them */
 	char error[256];
 	/* shared with the loop and the REST threads */
@@ -390,6 +391,14 @@ static void member_put(struct etcd *e, const char *key64, const char *val64)
 		member_del(e, key + plen);
 		goto out;
 	}
+	/* Our key with a record we did not write: two hosts share a name
+	 * (etcd keeps the last writer's, bound to its lease). */
+	if (!strcmp(key + plen, e->host) && e->written &&
+	    strcmp(val, e->written) && !e->warned_twin) {
+		log_warn("etcd: another host registers as '%s' (%s): host"
+			 " names must be unique in a fleet", e->host, nm.url);
+		e->warned_twin = true;
+	}
 	nm.name = strdup(key + plen);
 	if (!nm.name)
 		goto out;
@@ -419,8 +428,18 @@ static void member_delete_key(struct etcd *e, const char *key64)
 	size_t klen, plen = strlen(e->prefix_hosts);
 	char *key = b64_decode(key64 ? key64 : "", &klen);
 
-	if (key && klen > plen && !strncmp(key, e->prefix_hosts, plen))
+	if (key && klen > plen && !strncmp(key, e->prefix_hosts, plen)) {
 		member_del(e, key + plen);
+		/* our record deleted under our live lease (by hand, or by a
+		 * twin's lease): written again at once */
+		if (!strcmp(key + plen, e->host) && e->registered) {
+			log_warn("etcd: this host's record was deleted;"
+				 " writing it again");
+			free(e->written);
+			e->written = NULL;
+			e->registered = false;
+		}
+	}
 	free(key);
 }
 

@@ -222,8 +222,22 @@ def test_hostile_records_are_left_out(fleet):
     eh.put_raw(m, "/verge/hosts/h9", "{}")
     vh.wait_for("h1 unchanged", lambda: views_whole(vs[:1]), 5)
     assert eh.live_hosts(vs[0]) == NAMES
-    assert "refused" not in vs[0].log_text()
     assert "left out of the fleet" in vs[0].log_text()
+
+
+def test_a_second_host_with_the_same_name_is_reported(fleet):
+    cluster, vs = fleet
+    twin = eh.fleet_verged("h2", cluster.urls, ttl_s=TTL)
+    try:
+        twin.start()
+        vh.wait_for("h2 to notice its twin", lambda: "another host"
+                    " registers as 'h2'" in vs[1].log_text() or
+                    "another host registers as 'h2'" in twin.log_text(), 10)
+    finally:
+        twin.cleanup()
+    # h2 writes its record again when the twin's lease is revoked
+    vh.wait_for("h2 whole again", lambda: eh.live_hosts(vs[0]) == NAMES,
+                3 * TTL)
 
 
 # --- Prometheus ------------------------------------------------------------

@@ -182,6 +182,52 @@ static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 	cli_table_free(&t);
 }
 
+/* A count of a host's summary (with etcd), "-" when absent. */
+static void count(json_t *h, const char *group, const char *key, char *buf,
+		  size_t size)
+{
+	json_t *sum = json_object_get(h, "summary");
+	json_t *v = json_object_get(group ? json_object_get(sum, group) : sum,
+				    key);
+
+	if (json_is_integer(v))
+		snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(buf, size, "-");
+}
+
+/* With etcd: the registered hosts and their summaries. */
+static void show_registered(struct cli_ctx *ctx, json_t *hosts)
+{
+	static const struct cli_col cols[] = {
+		{ "HOST", false }, { "URL", false }, { "STATE", false },
+		{ "SITE", false }, { "VMS", true }, { "RUNNING", true },
+		{ "AGENTS", true },
+	};
+	char vms[24], run[24], ok[24], stale[24], none[24], agents[80];
+	struct cli_table t;
+	json_t *h;
+	size_t i;
+
+	cli_table_init(&t, cols, 7);
+	json_array_foreach(hosts, i, h) {
+		cli_fmt_scalar(json_object_get(h, "vms"), vms, sizeof(vms));
+		count(h, "states", "running", run, sizeof(run));
+		count(h, "agent", "ok", ok, sizeof(ok));
+		count(h, "agent", "stale", stale, sizeof(stale));
+		count(h, "agent", "none", none, sizeof(none));
+		/* of the running VMs: ok/stale/none */
+		snprintf(agents, sizeof(agents), "%s/%s/%s", ok, stale, none);
+		cli_table_add(&t, (const char *const[]){ cli_jstr(h, "name"),
+			cli_jstr(h, "url"), host_state(h),
+			cli_jstr(h, "site"), vms, run,
+			strcmp(ok, "-") ? agents : "-" });
+	}
+	fputc('\n', ctx->out);
+	cli_table_print(&t, ctx->out, flags(ctx));
+	cli_table_free(&t);
+}
+
 void show_fleet(struct cli_ctx *ctx, json_t *r)
 {
 	json_t *etcd = json_object_get(r, "etcd");
@@ -190,7 +236,10 @@ void show_fleet(struct cli_ctx *ctx, json_t *r)
 	if (!etcd || json_array_size(json_object_get(r, "vms")))
 		show_vms(ctx, json_object_get(r, "vms"));
 	show_etcd(ctx, etcd);
-	show_hosts(ctx, json_object_get(r, "hosts"));
+	if (etcd)
+		show_registered(ctx, json_object_get(r, "hosts"));
+	else
+		show_hosts(ctx, json_object_get(r, "hosts"));
 }
 
 /* The URLs asked: fleet status --url..., else verge --url, else local. */

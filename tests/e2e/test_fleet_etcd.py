@@ -103,7 +103,18 @@ def test_cli_fleet_status(fleet):
     r = vs[3].verge("--url", vs[3].url, "fleet", "status",
                     env=dict(vs[3].env, VERGE_TOKEN=rh.FLEET_TOKEN))
     assert r.returncode == 0, r.stderr
-    assert "etcd" in r.stdout and "h5" in r.stdout
+    lines = r.stdout.splitlines()
+    assert any(l.startswith("etcd http://") and "reachable since" in l and
+               "5 hosts registered" in l for l in lines), r.stdout
+    head = next(l for l in lines if l.startswith("HOST"))
+    assert head.split() == ["HOST", "URL", "STATE", "SITE", "VMS",
+                            "RUNNING", "AGENTS"]
+    rows = {l.split()[0]: l.split() for l in lines[lines.index(head) + 1:]}
+    assert sorted(rows) == NAMES
+    # h1: 2 VMs defined, none running, from its record in etcd
+    assert rows["h1"][1:] == [vs[0].url, "reachable", "test-site", "2",
+                              "0", "0/0/0"]
+    assert rows["h4"][2] == "reachable" and rows["h4"][4] == "1"
 
 
 def test_sd_lists_every_host(fleet):

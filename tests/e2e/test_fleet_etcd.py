@@ -4,8 +4,9 @@ etcd cluster (Debian's etcd-server) on loopback and five verged, each with
 its own state, socket and REST port: every host appears in every host's
 fleet view; a verged killed with SIGKILL leaves within its lease's TTL and
 comes back when restarted; one etcd member killed changes nothing; two
-killed (quorum lost) leave verged answering its own JSON-RPC and REST while
-its fleet view reports the outage and since when; all back, the fleet is
+killed (quorum lost) leave verged answering its own JSON-RPC and REST, and
+a real guest running on it with the same QEMU, while its fleet view
+reports the outage and since when; all back, the fleet is
 whole again. Debian's Prometheus, pointed at one verged's /v1/sd, scrapes
 every verged and drops a killed one. Then TLS with client certificates and
 user/password auth against an etcd configured for each."""
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.skipif(shutil.which(eh.ETCD) is None,
                                 reason="etcd-server is not installed")
 
 TTL = 3                 # [fleet] ttl_s (10 by default)
+BOOT_TIMEOUT = 120      # a real guest's boot on a busy machine
 NAMES = ["h1", "h2", "h3", "h4", "h5"]
 
 
@@ -192,6 +194,14 @@ def test_one_etcd_member_down_changes_nothing(fleet):
 def test_quorum_lost_then_whole_again(fleet):
     cluster, vs = fleet
     v = vs[0]
+    # a real guest on h1 (kernel, initramfs, verge-hv), running through
+    # the outage; h2 sees it in h1's summary
+    vh.define_vm(v, "h1-guest")
+    v.call("vm.start", name="h1-guest")
+    vh.wait_for("h1-guest running, in h2's view", lambda: eh.hosts_of(
+        vs[1].get("/v1/hosts").json())["h1"]["summary"]["states"][
+            "running"] == 1, BOOT_TIMEOUT, step=0.5)
+    pid = v.call("vm.show", name="h1-guest")["pid"]
     t_kill = time.time()
     for m in cluster.members[1:]:
         cluster.kill(m)
@@ -208,7 +218,10 @@ def test_quorum_lost_then_whole_again(fleet):
         # verged's own APIs answer as before
         assert v.get("/v1/vms").status == 200
         assert sorted(x["name"] for x in v.call("vm.list")) == \
-            ["h1-vm0", "h1-vm1"]
+            ["h1-guest", "h1-vm0", "h1-vm1"]
+        g = v.call("vm.show", name="h1-guest")
+        assert g["state"] == "running" and g["pid"] == pid
+        assert v.get("/v1/vms/h1-guest").json()["state"] == "running"
         v.define("h1-during")
         assert v.get("/v1/vms/h1-during").status == 200
         r = v.verge("--url", v.url, "fleet", "status",
@@ -220,8 +233,13 @@ def test_quorum_lost_then_whole_again(fleet):
             cluster.restart(m)
     cluster.wait_healthy()
     vh.wait_for("every view whole", lambda: views_whole(vs), 30)
-    vh.wait_for("h1's new VM seen by h2", lambda: eh.hosts_of(
-        vs[1].get("/v1/hosts").json())["h1"]["vms"] == 3, 10)
+    h1 = vh.wait_for("h1's new VM seen by h2", lambda: (lambda h: h if
+                     h["vms"] == 4 else None)(eh.hosts_of(
+                         vs[1].get("/v1/hosts").json())["h1"]), 10)
+    assert h1["summary"]["states"]["running"] == 1
+    g = v.call("vm.show", name="h1-guest")
+    assert g["state"] == "running" and g["pid"] == pid
+    v.call("vm.kill", name="h1-guest")
 
 
 def test_hostile_records_are_left_out(fleet):

@@ -785,6 +785,29 @@ static void peer_metrics(struct buf *b, struct peers *p)
 	peers_round_unref(round);
 }
 
+/* The registry's state (docs/fleet.md), for alerts on an outage. */
+static void etcd_metrics(struct buf *b, struct etcd *e)
+{
+	struct etcd_view *v = etcd_view_get(e);
+
+	if (!v)
+		return;
+	metrics_family(b, "verge_etcd_up", "gauge",
+		       "1 if etcd answered verged's last request.");
+	metrics_sample(b, "verge_etcd_up", NULL, v->reachable);
+	metrics_family(b, "verge_etcd_registered", "gauge",
+		       "1 if this host's record is in etcd.");
+	metrics_sample(b, "verge_etcd_registered", NULL, v->registered);
+	metrics_family(b, "verge_etcd_hosts", "gauge",
+		       "Hosts of the fleet as last read, this one included.");
+	metrics_sample(b, "verge_etcd_hosts", NULL, (double)(v->n + 1));
+	metrics_family(b, "verge_etcd_record_writes_total", "counter",
+		       "Writes of this host's record to etcd.");
+	metrics_sample(b, "verge_etcd_record_writes_total", NULL,
+		       (double)etcd_writes(e));
+	etcd_view_unref(v);
+}
+
 static enum MHD_Result h_metrics(struct req *q)
 {
 	struct rest *r = q->r;
@@ -806,7 +829,10 @@ static enum MHD_Result h_metrics(struct req *q)
 	metrics_sample(&b, "verge_snapshot_age_seconds", NULL,
 		       verged_now() - s->generated_at);
 	snapshot_unref(s);
-	peer_metrics(&b, r->peers);
+	if (r->etcd)
+		etcd_metrics(&b, r->etcd);
+	else
+		peer_metrics(&b, r->peers);
 	/* counted before it is printed, so a scrape sees itself */
 	metrics_count(&r->metrics, EP_METRICS, 200);
 	metrics_requests(&b, &r->metrics);

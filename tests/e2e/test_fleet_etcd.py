@@ -211,6 +211,8 @@ def test_quorum_lost_then_whole_again(fleet):
                             v.get("/v1/fleet").json()), 30)
         assert f["etcd"]["error"]
         assert t_kill - 1 <= f["etcd"]["since"] <= time.time()
+        m = v.get("/metrics").body.decode()
+        assert "verge_etcd_up 0\n" in m and "verge_etcd_hosts 5\n" in m
         # the hosts last seen, each marked stale
         others = [h for h in f["hosts"] if not h["self"]]
         assert sorted(h["name"] for h in others) == NAMES[1:]
@@ -233,6 +235,8 @@ def test_quorum_lost_then_whole_again(fleet):
             cluster.restart(m)
     cluster.wait_healthy()
     vh.wait_for("every view whole", lambda: views_whole(vs), 30)
+    m = v.get("/metrics").body.decode()
+    assert "verge_etcd_up 1\n" in m and "verge_etcd_registered 1\n" in m
     h1 = vh.wait_for("h1's new VM seen by h2", lambda: (lambda h: h if
                      h["vms"] == 4 else None)(eh.hosts_of(
                          vs[1].get("/v1/hosts").json())["h1"]), 10)

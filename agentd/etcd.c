@@ -42,6 +42,7 @@ struct etcd {
 	CURL *easy;		/* short requests, connection reused */
 	CURLM *multi;		/* the watch */
 	CURL *watch;
+	double watch_at;	/* mono ms: when it was started */
 	struct buf watch_buf;
 	bool watch_broken;
 	char *auth;		/* "Authorization: TOKEN" or NULL */
@@ -926,6 +927,7 @@ static int start_watch(struct etcd *e, const char *revision)
 	free(body);
 	e->watch_broken = false;
 	e->watch_buf.len = 0;
+	e->watch_at = mono_ms();
 	curl_multi_add_handle(e->multi, e->watch);
 	return 0;
 }
@@ -1035,7 +1037,14 @@ static int step(struct etcd *e)
 	if (dirty && (!e->registered || now >= e->next_write) &&
 	    (r = put_record(e)))
 		return r;
-	if ((!e->watch || e->watch_broken)) {
+	if (e->watch && e->watch_broken &&
+	    mono_ms() - e->watch_at < ETCD_RETRY_MS) {
+		/* a watch that ends at once is not read again at once */
+		curl_multi_poll(e->multi, NULL, 0, (int)(ETCD_RETRY_MS -
+					(mono_ms() - e->watch_at)), NULL);
+		return 0;
+	}
+	if (!e->watch || e->watch_broken) {
 		if ((r = sync_members(e)))
 			return r;
 		set_reachable(e, true);

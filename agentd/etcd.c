@@ -61,6 +61,7 @@ struct etcd {
 	pthread_mutex_t lock;
 	bool stopping;
 	char *record;		/* the loop's latest */
+	char *self;		/* its /v1/hosts entry (etcd_self_entry) */
 	struct etcd_view *view;
 	atomic_uint_fast64_t writes;
 };
@@ -1140,6 +1141,7 @@ static void etcd_free(struct etcd *e)
 	free(e->auth);
 	free(e->written);
 	free(e->record);
+	free(e->self);
 	members_clear(e);
 	buf_free(&e->watch_buf);
 	etcd_view_unref(e->view);
@@ -1284,21 +1286,60 @@ void etcd_stop(struct etcd *e)
 	etcd_free(e);
 }
 
+/* This host's /v1/hosts entry from its record: "self" true. */
+static char *self_entry(const char *host, const char *record)
+{
+	char *entry = NULL, *sd = NULL, *url = NULL, err[160], *p;
+
+	if (etcd_parse_record(host, record, strlen(record), &entry, &sd, &url,
+			      err, sizeof(err))) {
+		log_err("etcd: this host's own record: %s", err);
+		return NULL;
+	}
+	free(sd);
+	free(url);
+	/* the entry is ours: "self":false once, in front */
+	p = strstr(entry, "\"self\":false");
+	if (p) {
+		memcpy(p, "\"self\":true,", 12);
+		memmove(p + 12, p + 13, strlen(p + 13) + 1);
+	}
+	return entry;
+}
+
 void etcd_set_record(struct etcd *e, char *record)
 {
+	char *entry;
+
 	if (!e || !record) {
 		free(record);
 		return;
 	}
 	pthread_mutex_lock(&e->lock);
 	if (e->record && !strcmp(e->record, record)) {
+		pthread_mutex_unlock(&e->lock);
 		free(record);
-	} else {
-		free(e->record);
-		e->record = record;
-		curl_multi_wakeup(e->multi);
+		return;
 	}
 	pthread_mutex_unlock(&e->lock);
+	entry = self_entry(e->host, record);
+	pthread_mutex_lock(&e->lock);
+	free(e->record);
+	e->record = record;
+	free(e->self);
+	e->self = entry;
+	curl_multi_wakeup(e->multi);
+	pthread_mutex_unlock(&e->lock);
+}
+
+char *etcd_self_entry(struct etcd *e)
+{
+	char *s;
+
+	pthread_mutex_lock(&e->lock);
+	s = e->self ? strdup(e->self) : NULL;
+	pthread_mutex_unlock(&e->lock);
+	return s;
 }
 
 const char *etcd_endpoints(const struct etcd *e)

@@ -95,6 +95,9 @@ int etcd_start(const struct verged_config *c, const char *host,
 void etcd_stop(struct etcd *e);
 /* Takes record (malloc'd text); written when it differs from the last. */
 void etcd_set_record(struct etcd *e, char *record);
+/* This host's /v1/hosts entry, from its latest record ("self": true,
+ * its summary); malloc'd, NULL before the first record. */
+char *etcd_self_entry(struct etcd *e);
 /* The endpoints, as configured, comma-joined (for the fleet view). */
 const char *etcd_endpoints(const struct etcd *e);
 struct etcd_view *etcd_view_get(struct etcd *e);

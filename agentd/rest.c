@@ -573,13 +573,20 @@ static void etcd_fleet_body(struct buf *b, const struct snapshot *s,
 {
 	size_t i;
 	bool first;
+	char *self;
 
 	buf_printf(b, "{\"generated_at\":%.3f,\"host\":", s->generated_at);
 	buf_json_str(b, r->host);
 	buf_str(b, ",\"source\":\"etcd\"");
 	etcd_status(b, r->etcd, v);
 	buf_str(b, ",\"hosts\":[");
-	buf_add(b, s->self_host, s->self_host_len);
+	/* this host with its summary, as it registers itself */
+	self = etcd_self_entry(r->etcd);
+	if (self)
+		buf_str(b, self);
+	else
+		buf_add(b, s->self_host, s->self_host_len);
+	free(self);
 	/* while etcd cannot be reached: the hosts last seen, "stale" */
 	if (v->hosts_len) {
 		buf_add(b, ",", 1);

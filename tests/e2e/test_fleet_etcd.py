@@ -67,6 +67,7 @@ def test_every_host_appears_with_its_summary(fleet):
     assert f["etcd"]["error"] is None and f["etcd"]["hosts"] == 5
     h = eh.hosts_of(f)
     assert h["h2"]["self"] and not h["h1"]["self"]
+    assert h["h2"]["url"] == vs[1].url and h["h2"]["summary"]["vms"] == 1
     assert h["h1"]["url"] == vs[0].url and h["h1"]["vms"] == 2
     assert h["h1"]["summary"]["states"]["defined"] == 2
     assert h["h1"]["summary"]["states"]["running"] == 0
@@ -116,7 +117,9 @@ def test_cli_fleet_status(fleet):
     # h1: 2 VMs defined, none running, from its record in etcd
     assert rows["h1"][1:] == [vs[0].url, "reachable", "test-site", "2",
                               "0", "0/0/0"]
-    assert rows["h4"][2] == "reachable" and rows["h4"][4] == "1"
+    # this host too, with its summary
+    assert rows["h4"][1:] == [vs[3].url, "reachable", "test-site", "1",
+                              "0", "0/0/0"]
 
 
 def test_sd_lists_every_host(fleet):

@@ -15,6 +15,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "etcd.h"
 #include "log.h"
 #include "rest.h"
 
@@ -57,6 +58,18 @@ static const struct config_key {
 	INT("rest", "max_connections", rest_max_connections, 1, 10000),
 	INT("rest", "max_per_ip", rest_max_per_ip, 1, 10000),
 	INT("rest", "timeout_s", rest_timeout_s, 1, 3600),
+	/* fleet registry in etcd (issue 17) */
+	STR("fleet", "etcd", fleet_etcd),
+	STR("fleet", "etcd_prefix", fleet_prefix),
+	STR("fleet", "url", fleet_url),
+	STR("fleet", "site", fleet_site),
+	STR("fleet", "etcd_ca", fleet_ca),
+	STR("fleet", "etcd_cert", fleet_cert),
+	STR("fleet", "etcd_key", fleet_key),
+	STR("fleet", "etcd_user", fleet_user),
+	STR("fleet", "etcd_password_file", fleet_password_file),
+	INT("fleet", "ttl_s", fleet_ttl_s, 2, 3600),
+	INT("fleet", "etcd_timeout_ms", fleet_timeout_ms, 100, 60000),
 	/* jails (issue 13) */
 	STR("jail", "isolation", jail_isolation),
 	STR("jail", "sandbox", jail_sandbox),
@@ -124,6 +137,7 @@ int config_parse_args(struct verged_config *c, int argc, char **argv)
 	c->rest_max_connections = c->rest_max_per_ip = UNSET;
 	c->rest_timeout_s = UNSET;
 	c->jail_uid_base = c->jail_uid_count = UNSET;
+	c->fleet_ttl_s = c->fleet_timeout_ms = UNSET;
 	c->verbose = false;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "c:fvVh", opts, NULL)) != -1) {
@@ -288,6 +302,9 @@ static void apply_defaults(struct verged_config *c)
 	default_int(&c->rest_max_connections, 256);
 	default_int(&c->rest_max_per_ip, 64);
 	default_int(&c->rest_timeout_s, 10);
+	default_str(&c->fleet_prefix, "/verge");
+	default_int(&c->fleet_ttl_s, 10);
+	default_int(&c->fleet_timeout_ms, 2000);
 	default_str(&c->jail_isolation, "on");
 	default_str(&c->jail_sandbox, "on");
 	if (!c->jail_helper && access(jail_installed, X_OK) == 0)
@@ -332,6 +349,121 @@ static int check_jail(const struct verged_config *c)
 	return 0;
 }
 
+static bool is_http_url(const char *u)
+{
+	return !strncmp(u, "http://", 7) || !strncmp(u, "https://", 8);
+}
+
+static bool empty(const char *s)
+{
+	return !s || !*s;
+}
+
+/*
+ * The [fleet] values (docs/fleet.md): etcd endpoints are http:// or
+ * https:// URLs without a path; the prefix an absolute key path; TLS and
+ * user settings only with endpoints that can use them.
+ */
+static int check_fleet(const struct verged_config *c)
+{
+	const char *path = c->config_path, *p = c->fleet_prefix;
+	char *list, *tok, *save = NULL;
+	size_t n = 0;
+	bool http = false;
+	int err = 0;
+
+	if (empty(c->fleet_etcd)) {
+		if (!empty(c->fleet_ca) || !empty(c->fleet_cert) ||
+		    !empty(c->fleet_key) || !empty(c->fleet_user) ||
+		    !empty(c->fleet_password_file)) {
+			log_err("%s: [fleet] etcd_* settings without [fleet]"
+				" etcd (the endpoints)", path);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	list = strdup(c->fleet_etcd);
+	if (!list)
+		return -ENOMEM;
+	for (tok = strtok_r(list, " ,\t", &save); tok && !err;
+	     tok = strtok_r(NULL, " ,\t", &save)) {
+		bool tls = !strncmp(tok, "https://", 8);
+		const char *host = is_http_url(tok) ? tok + (tls ? 8 : 7) : tok;
+		const char *slash = strchr(host, '/');
+
+		if (!is_http_url(tok) || !*host || *host == '/' ||
+		    (slash && slash[1]) || strlen(tok) > 512 ||
+		    strpbrk(tok, "?#@")) {
+			log_err("%s: [fleet] etcd: '%s': expected an http:// or"
+				" https:// URL without a path (e.g."
+				" http://10.0.0.1:2379)", path, tok);
+			err = -EINVAL;
+		} else if (++n > ETCD_MAX_ENDPOINTS) {
+			log_err("%s: [fleet] etcd: more than %d endpoints",
+				path, ETCD_MAX_ENDPOINTS);
+			err = -EINVAL;
+		}
+		http |= !tls;
+	}
+	free(list);
+	if (err)
+		return err;
+	if (!n) {
+		log_err("%s: [fleet] etcd: no endpoint", path);
+		return -EINVAL;
+	}
+	if (p[0] != '/' || strlen(p) < 2 || strlen(p) > 128 ||
+	    p[strlen(p) - 1] == '/' || strpbrk(p, " \t\r\n") ||
+	    strstr(p, "//")) {
+		log_err("%s: [fleet] etcd_prefix = '%s': expected an absolute"
+			" key path without a trailing '/' (e.g. /verge)", path,
+			p);
+		return -EINVAL;
+	}
+	if (empty(c->fleet_cert) != empty(c->fleet_key)) {
+		log_err("%s: [fleet] etcd_cert and etcd_key go together",
+			path);
+		return -EINVAL;
+	}
+	if ((!empty(c->fleet_cert) || !empty(c->fleet_ca)) && http) {
+		log_err("%s: [fleet] etcd_ca and etcd_cert need https://"
+			" endpoints", path);
+		return -EINVAL;
+	}
+	if (empty(c->fleet_user) != empty(c->fleet_password_file)) {
+		log_err("%s: [fleet] etcd_user and etcd_password_file go"
+			" together", path);
+		return -EINVAL;
+	}
+	if (!empty(c->fleet_user) && (strlen(c->fleet_user) > 128 ||
+				      strpbrk(c->fleet_user, "\"\\"))) {
+		log_err("%s: [fleet] etcd_user: at most 128 characters,"
+			" without quotes or backslashes", path);
+		return -EINVAL;
+	}
+	if (!empty(c->fleet_url) && (!is_http_url(c->fleet_url) ||
+				     strlen(c->fleet_url) > 512)) {
+		log_err("%s: [fleet] url = '%s': expected this host's REST"
+			" base URL, http:// or https://", path, c->fleet_url);
+		return -EINVAL;
+	}
+	if (!empty(c->fleet_site) && strlen(c->fleet_site) > 64) {
+		log_err("%s: [fleet] site: at most 64 characters", path);
+		return -EINVAL;
+	}
+	if (!empty(c->rest_peers)) {
+		log_err("%s: [rest] peers and [fleet] etcd exclude each other:"
+			" with etcd, the fleet is who is registered", path);
+		return -EINVAL;
+	}
+	if (!strcmp(c->rest_listen, "off")) {
+		log_err("%s: [fleet] etcd needs the REST API (its URL is what"
+			" the host registers); [rest] listen is off", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int config_load(struct verged_config *c)
 {
 	struct ini_ctx x = { .c = c };
@@ -356,7 +488,8 @@ int config_load(struct verged_config *c)
 		return x.err;
 	c->rest_explicit = c->rest_listen != NULL;
 	apply_defaults(c);
-	return check_jail(c);
+	r = check_jail(c);
+	return r ? r : check_fleet(c);
 }
 
 void config_free(struct verged_config *c)

@@ -50,6 +50,17 @@ struct verged_config {
 	char *rest_host;	/* this host's name in the fleet */
 	int rest_peer_timeout_ms, rest_peer_cache_ms;
 	int rest_max_connections, rest_max_per_ip, rest_timeout_s;
+	/* fleet registry in etcd (etcd.c, docs/fleet.md): [fleet] */
+	char *fleet_etcd;	/* endpoints, comma or space separated */
+	char *fleet_prefix;	/* key prefix, "/verge" */
+	char *fleet_url;	/* this host's REST URL as others reach it */
+	char *fleet_site;	/* a label for Prometheus ("" : none) */
+	char *fleet_ca;		/* CA bundle for https endpoints */
+	char *fleet_cert, *fleet_key;	/* client certificate and key */
+	char *fleet_user;	/* etcd user (with password_file) */
+	char *fleet_password_file;
+	int fleet_ttl_s;	/* the lease's TTL */
+	int fleet_timeout_ms;	/* one request to one endpoint */
 	/* jails (jail.c, docs/verged.md): [jail] */
 	char *jail_isolation;	/* "on" or "off" */
 	char *jail_sandbox;	/* QEMU's -sandbox: "on" or "off" */

@@ -14,6 +14,7 @@
 #define CURLFN_LIST(X) \
 	X(global_init) X(global_cleanup) X(easy_init) X(easy_cleanup) \
 	X(easy_setopt) X(easy_getinfo) X(easy_strerror) X(easy_escape) \
+	X(easy_reset) X(easy_perform) \
 	X(free) X(multi_init) \
 	X(multi_cleanup) X(multi_add_handle) X(multi_remove_handle) \
 	X(multi_info_read) X(multi_perform) X(multi_poll) X(multi_wakeup) \

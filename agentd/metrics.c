@@ -20,7 +20,7 @@ const char *const metrics_ep_names[EP_COUNT] = {
 	[EP_VM_AGENT] = "/v1/vms/{name}/agent", [EP_EVENTS] = "/v1/events",
 	[EP_HEALTHZ] = "/healthz", [EP_METRICS] = "/metrics",
 	[EP_OTHER] = "other", [EP_PARTITIONS] = "/v1/partitions",
-	[EP_PARTITION] = "/v1/partitions/{name}",
+	[EP_PARTITION] = "/v1/partitions/{name}", [EP_SD] = "/v1/sd",
 };
 
 static const unsigned codes[METRICS_NCODES] = METRICS_CODES;

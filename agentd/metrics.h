@@ -21,7 +21,7 @@ struct verged;
 enum rest_ep {
 	EP_FLEET, EP_HOSTS, EP_VMS, EP_VM, EP_VM_CLOCK, EP_VM_AGENT,
 	EP_EVENTS, EP_HEALTHZ, EP_METRICS, EP_OTHER, EP_PARTITIONS,
-	EP_PARTITION, EP_COUNT
+	EP_PARTITION, EP_SD, EP_COUNT
 };
 
 /* The status codes verged answers with; anything else counts as the

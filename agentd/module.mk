@@ -19,6 +19,8 @@ VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
 # REST API (rest.c and its helpers)
 VERGED_SRCS  += buf metrics peers rest snapshot curlfn
+# the fleet registry in etcd
+VERGED_SRCS  += etcd
 # REST token (issue 12)
 VERGED_SRCS  += token
 # jails (issue 13): jail.c in verged, verge-jail the helper it runs
@@ -68,6 +70,8 @@ VERGED_UNIT  += $(UNIT_DIR)/test_bootslots
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_devices
 # files opened with a caller's credentials
 VERGED_UNIT  += $(UNIT_DIR)/test_verged_ascaller
+# the fleet registry: [fleet] config, the record's JSON (issue 17)
+VERGED_UNIT  += $(UNIT_DIR)/test_verged_fleet
 UNIT_TESTS   += $(VERGED_UNIT)
 all: $(VERGED_UNIT)
 
@@ -87,6 +91,12 @@ $(VERGED_UNIT:=.c.o): $(UNIT_DIR)/%.c.o: tests/unit/%.c
 bench: bench-rest
 bench-rest: $(VERGED)
 	VERGE_BUILD=$(O) python3 bench/rest.py
+
+# The fleet registry at scale (issue 17): 1,000 registrants in etcd.
+.PHONY: bench-fleet
+bench: bench-fleet
+bench-fleet: $(VERGED)
+	VERGE_BUILD=$(O) python3 bench/fleet_etcd.py
 
 # Jail figures (issue 13): jailed against isolation = off, in one run.
 .PHONY: bench-jail

@@ -30,10 +30,10 @@ struct peers {
 	pthread_t thread;
 	CURLM *multi;
 	struct curl_slist *headers;
-	char **urls;
-	size_t n;
 	int timeout_ms, cache_ms;
 	pthread_mutex_t lock;		/* the fields below */
+	char **urls;			/* replaced by peers_set_urls() */
+	size_t n;
 	struct peers_round *cur;
 	bool want_round, stopping;
 	struct MHD_Connection **waiters;
@@ -262,7 +262,8 @@ static void finish(struct fetch *f, CURLcode res, struct peer_result *r)
 
 /* --- a round -------------------------------------------------------------- */
 
-static int add_fetch(struct peers *p, struct fetch *f, size_t idx)
+static int add_fetch(struct peers *p, struct fetch *f, size_t idx,
+		     const char *base)
 {
 	char url[2048];
 
@@ -271,7 +272,7 @@ static int add_fetch(struct peers *p, struct fetch *f, size_t idx)
 	f->easy = cu->easy_init();
 	if (!f->easy)
 		return -ENOMEM;
-	snprintf(url, sizeof(url), "%s/v1/fleet?scope=local", p->urls[idx]);
+	snprintf(url, sizeof(url), "%s/v1/fleet?scope=local", base);
 	cu->easy_setopt(f->easy, CURLOPT_URL, url);
 	cu->easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	cu->easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L);
@@ -315,22 +316,26 @@ static struct peers_round *run_round(struct peers *p)
 	struct fetch *f;
 	CURLMsg *msg;
 	int running = 0, left;
-	size_t i;
+	size_t i, n;
 
-	round = calloc(1, sizeof(*round) + p->n * sizeof(round->r[0]));
-	f = calloc(p->n, sizeof(*f));
+	pthread_mutex_lock(&p->lock);
+	n = p->n;
+	round = calloc(1, sizeof(*round) + n * sizeof(round->r[0]));
+	f = calloc(n ? n : 1, sizeof(*f));
+	for (i = 0; round && i < n; i++)
+		round->r[i].url = strdup(p->urls[i]);
+	pthread_mutex_unlock(&p->lock);
 	if (!round || !f) {
 		free(round);
 		free(f);
 		return NULL;
 	}
 	atomic_init(&round->refs, 1);
-	round->n = p->n;
-	for (i = 0; i < p->n; i++) {
-		round->r[i].url = strdup(p->urls[i]);
-		if (!round->r[i].url || add_fetch(p, &f[i], i))
+	round->n = n;
+	for (i = 0; i < n; i++)
+		if (!round->r[i].url ||
+		    add_fetch(p, &f[i], i, round->r[i].url))
 			finish(&f[i], CURLE_OUT_OF_MEMORY, &round->r[i]);
-	}
 	do {
 		cu->multi_perform(p->multi, &running);
 		while ((msg = cu->multi_info_read(p->multi, &left))) {
@@ -345,8 +350,8 @@ static struct peers_round *run_round(struct peers *p)
 		if (running)
 			cu->multi_poll(p->multi, NULL, 0, 100, NULL);
 	} while (running && !stopping(p));
-	abandon(f, p->n, round);
-	for (i = 0; i < p->n; i++) {
+	abandon(f, n, round);
+	for (i = 0; i < n; i++) {
 		if (f[i].easy) {
 			cu->multi_remove_handle(p->multi, f[i].easy);
 			cu->easy_cleanup(f[i].easy);
@@ -472,16 +477,58 @@ struct peers_round *peers_last(struct peers *p)
 
 /* --- lifetime ------------------------------------------------------------- */
 
-static void free_peers(struct peers *p)
+static void free_urls(char **urls, size_t n)
 {
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		free(urls[i]);
+	free(urls);
+}
+
+/* "http://h:1/" and "http://h:1" are the same base. */
+static char **copy_urls(char *const *urls, size_t n)
+{
+	char **out = calloc(n ? n : 1, sizeof(*out));
+	size_t i;
+
+	for (i = 0; out && i < n; i++) {
+		size_t len = strlen(urls[i]);
+
+		while (len && urls[i][len - 1] == '/')
+			len--;
+		out[i] = strndup(urls[i], len);
+		if (!out[i]) {
+			free_urls(out, i);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+int peers_set_urls(struct peers *p, char *const *urls, size_t n)
+{
+	char **copy = copy_urls(urls, n), **old;
+	size_t oldn;
+
+	if (!copy)
+		return -ENOMEM;
+	pthread_mutex_lock(&p->lock);
+	old = p->urls;
+	oldn = p->n;
+	p->urls = copy;
+	p->n = n;
+	pthread_mutex_unlock(&p->lock);
+	free_urls(old, oldn);
+	return 0;
+}
+
+static void free_peers(struct peers *p)
+{
 	if (p->multi)
 		cu->multi_cleanup(p->multi);
 	cu->slist_free_all(p->headers);
-	for (i = 0; i < p->n; i++)
-		free(p->urls[i]);
-	free(p->urls);
+	free_urls(p->urls, p->n);
 	peers_round_unref(p->cur);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
@@ -494,7 +541,6 @@ int peers_start(char *const *urls, size_t n, int timeout_ms, int cache_ms,
 	struct peers *p;
 	const char *why = NULL;
 	char auth[1024];
-	size_t i;
 
 	if (!cu && !(cu = curl_fns_load(&why))) {
 		log_err("rest: peers need libcurl (%s): %s", CURLFN_SONAME,
@@ -509,21 +555,12 @@ int peers_start(char *const *urls, size_t n, int timeout_ms, int cache_ms,
 	pthread_mutex_init(&p->lock, NULL);
 	p->timeout_ms = timeout_ms;
 	p->cache_ms = cache_ms;
-	p->urls = calloc(n, sizeof(*p->urls));
+	p->urls = copy_urls(urls, n);
+	if (p->urls)
+		p->n = n;
 	p->multi = cu->multi_init();
 	if (!p->urls || !p->multi)
 		goto fail;
-	for (i = 0; i < n; i++) {
-		/* "http://h:1/" and "http://h:1" are the same base */
-		size_t len = strlen(urls[i]);
-
-		while (len && urls[i][len - 1] == '/')
-			len--;
-		p->urls[i] = strndup(urls[i], len);
-		if (!p->urls[i])
-			goto fail;
-		p->n++;
-	}
 	if (token) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
 			 token);

@@ -45,6 +45,9 @@ struct peers;
 /* urls: n base URLs; token: sent as a bearer token (may be NULL). */
 int peers_start(char *const *urls, size_t n, int timeout_ms, int cache_ms,
 		const char *token, struct peers **ret_peers);
+/* Replaces the URLs (the etcd membership's, etcd.h); the next round
+ * fetches these. 0 or -ENOMEM (the old list stays). */
+int peers_set_urls(struct peers *p, char *const *urls, size_t n);
 /* Ends the thread; suspended requests are resumed (and get 503). */
 void peers_stop(struct peers *p);
 /* After peers_stop() and once no REST thread runs (MHD stopped). */

@@ -19,6 +19,7 @@
 #include <verge_proto.h>
 
 #include "buf.h"
+#include "etcd.h"
 #include "hvlink.h"
 #include "log.h"
 #include "metrics.h"
@@ -48,6 +49,10 @@ struct rest {
 	struct snapshot_slot slot;
 	struct metrics metrics;
 	struct peers *peers;
+	struct etcd *etcd;	/* [fleet] etcd: the registry (etcd.h) */
+	char *self_url;		/* this host's REST URL, as registered */
+	unsigned cpus;
+	uint64_t memory_mib;
 	char *token;
 	bool metrics_token;	/* [rest] metrics_token: /metrics closed */
 	char *host;
@@ -57,8 +62,9 @@ struct rest {
 	struct store *readers[READERS_MAX];
 	size_t nreaders;
 	/* the loop's side */
-	uv_timer_t publish_timer;
+	uv_timer_t publish_timer, record_timer;
 	uv_async_t wake;
+	int handles;		/* open of the three above */
 	bool dirty;
 	uint64_t generation;
 	atomic_bool want_refresh, want_stats;
@@ -533,15 +539,106 @@ static void fleet_body(struct buf *b, const struct snapshot *s,
 	buf_str(b, "}");
 }
 
+/* The registry's state: "etcd":{endpoints, reachable, since, ...}. */
+static void etcd_status(struct buf *b, struct etcd *e,
+			const struct etcd_view *v)
+{
+	buf_str(b, ",\"etcd\":{\"endpoints\":");
+	buf_json_str(b, etcd_endpoints(e));
+	buf_printf(b, ",\"reachable\":%s,\"registered\":%s,\"synced\":%s,"
+		   "\"since\":", v->reachable ? "true" : "false",
+		   v->registered ? "true" : "false",
+		   v->synced ? "true" : "false");
+	if (v->since)
+		buf_printf(b, "%.3f", v->since);
+	else
+		buf_str(b, "null");
+	buf_str(b, ",\"error\":");
+	if (v->reachable)
+		buf_str(b, "null");
+	else
+		buf_json_str(b, v->error[0] ? v->error :
+			     "no answer from etcd yet");
+	buf_printf(b, ",\"hosts\":%zu}", v->n + 1);
+}
+
+/*
+ * With etcd: this host, then every other registered host with its
+ * summary; the VMs (this host's and the others', fetched from their REST)
+ * only with detail (round). While etcd cannot be reached, the hosts are
+ * those last seen, each marked "stale".
+ */
+static void etcd_fleet_body(struct buf *b, const struct snapshot *s,
+			    struct rest *r, const struct etcd_view *v,
+			    const struct peers_round *round, bool vms)
+{
+	size_t i;
+	bool first;
+	char *self;
+
+	buf_printf(b, "{\"generated_at\":%.3f,\"host\":", s->generated_at);
+	buf_json_str(b, r->host);
+	buf_str(b, ",\"source\":\"etcd\"");
+	etcd_status(b, r->etcd, v);
+	buf_str(b, ",\"hosts\":[");
+	/* this host with its summary, as it registers itself */
+	self = etcd_self_entry(r->etcd);
+	if (self)
+		buf_str(b, self);
+	else
+		buf_add(b, s->self_host, s->self_host_len);
+	free(self);
+	/* while etcd cannot be reached: the hosts last seen, "stale" */
+	if (v->hosts_len) {
+		buf_add(b, ",", 1);
+		if (v->reachable)
+			buf_add(b, v->hosts, v->hosts_len);
+		else
+			buf_add(b, v->stale, v->stale_len);
+	}
+	buf_str(b, "]");
+	if (!vms) {
+		buf_str(b, ",\"detail\":\"hosts\",\"vms\":[]}");
+		return;
+	}
+	buf_str(b, ",\"detail\":\"vms\",\"vms\":[");
+	buf_add(b, s->fleet_vms, s->fleet_vms_len);
+	first = s->fleet_vms_len == 0;
+	for (i = 0; round && i < round->n; i++) {
+		if (!round->r[i].vms_len)
+			continue;
+		if (!first)
+			buf_add(b, ",", 1);
+		first = false;
+		buf_add(b, round->r[i].vms, round->r[i].vms_len);
+	}
+	/* the hosts whose VMs could not be fetched, and why */
+	buf_str(b, "],\"detail_errors\":[");
+	first = true;
+	for (i = 0; round && i < round->n; i++) {
+		if (round->r[i].reachable || !round->r[i].host_entry)
+			continue;
+		if (!first)
+			buf_add(b, ",", 1);
+		first = false;
+		buf_add(b, round->r[i].host_entry, round->r[i].host_entry_len);
+	}
+	buf_str(b, "]}");
+}
+
 /* /v1/fleet and /v1/hosts: this host, and its peers unless local. */
 static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms)
 {
 	struct peers_round *round = NULL;
+	struct etcd_view *v = NULL;
 	struct snapshot *s;
 	struct buf b = { 0 };
 	int r;
 
-	if (!local && q->r->peers) {
+	/* with etcd, the others' VMs only when asked for (?detail=vms) */
+	bool fan_out = !local && q->r->peers && (!q->r->etcd || vms);
+
+	if (fan_out) {
 		r = peers_get(q->r->peers, q->c, !q->resumed, &round);
 		if (r == -EAGAIN)	/* suspended: the round resumes it */
 			return MHD_YES;
@@ -553,6 +650,15 @@ static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms)
 		peers_round_unref(round);
 		return MHD_YES;
 	}
+	if (!local && q->r->etcd)
+		v = etcd_view_get(q->r->etcd);
+	if (v) {
+		etcd_fleet_body(&b, s, q->r, v, round, vms);
+		etcd_view_unref(v);
+		peers_round_unref(round);
+		snapshot_unref(s);
+		return reply_buf(q, &b, JSON_TYPE, true);
+	}
 	if (vms && !round)
 		return reply_snap(q, s, &s->fleet);
 	fleet_body(&b, s, q->r->host, round, vms);
@@ -563,16 +669,98 @@ static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms)
 
 static enum MHD_Result h_fleet(struct req *q)
 {
-	const char *scope = q->param[0];
+	const char *scope = q->param[0], *detail = q->param[1];
 
 	if (scope && strcmp(scope, "local") && strcmp(scope, "all"))
 		return fail(q, 400, "scope must be local or all");
-	return fleet_or_hosts(q, scope && !strcmp(scope, "local"), true);
+	if (detail && strcmp(detail, "vms") && strcmp(detail, "hosts"))
+		return fail(q, 400, "detail must be vms or hosts");
+	/* This host's VMs are always there, and without etcd the peers'
+	 * too; with etcd, the others' only when asked for. */
+	if (scope && !strcmp(scope, "local"))
+		return fleet_or_hosts(q, true, true);
+	return fleet_or_hosts(q, false, !q->r->etcd ||
+			      (detail && !strcmp(detail, "vms")));
 }
 
 static enum MHD_Result h_hosts(struct req *q)
 {
 	return fleet_or_hosts(q, false, false);
+}
+
+/*
+ * The static peers' target groups: each configured URL, named as the
+ * last round found it (by its URL before any round: Prometheus then
+ * finds out itself whether it is up).
+ */
+static void sd_peers(struct buf *b, const struct peers_round *round,
+		     const char *list)
+{
+	char *copy = strdup(list ? list : ""), *tok, *save = NULL, *g;
+	size_t i, len;
+
+	for (tok = copy ? strtok_r(copy, " ,\t", &save) : NULL; tok;
+	     tok = strtok_r(NULL, " ,\t", &save)) {
+		const char *name = tok, *version = NULL;
+		json_t *h = NULL;
+
+		len = strlen(tok);
+		while (len && tok[len - 1] == '/')
+			tok[--len] = '\0';
+		for (i = 0; round && i < round->n; i++) {
+			if (strcmp(round->r[i].url, tok) ||
+			    !round->r[i].reachable)
+				continue;
+			h = json_loadb(round->r[i].host_entry,
+				       round->r[i].host_entry_len, 0, NULL);
+			if (json_string_value(json_object_get(h, "name")))
+				name = json_string_value(
+					json_object_get(h, "name"));
+			version = round->r[i].version[0] ?
+				round->r[i].version : NULL;
+			break;
+		}
+		g = etcd_sd_group(tok, name, version, NULL);
+		if (g) {
+			buf_add(b, ",", 1);
+			buf_str(b, g);
+			free(g);
+		}
+		json_decref(h);
+	}
+	free(copy);
+}
+
+/* Prometheus HTTP service discovery: a target group per live host. */
+static enum MHD_Result h_sd(struct req *q)
+{
+	struct rest *r = q->r;
+	struct buf b = { 0 };
+	char *self;
+
+	self = etcd_sd_group(r->self_url, r->host, VERGED_VERSION,
+			     r->d->cfg.fleet_site);
+	if (!self)
+		return fail(q, 503, "out of memory");
+	buf_str(&b, "[");
+	buf_str(&b, self);
+	free(self);
+	if (r->etcd) {
+		struct etcd_view *v = etcd_view_get(r->etcd);
+
+		if (v && v->sd_len) {
+			buf_add(&b, ",", 1);
+			buf_add(&b, v->sd, v->sd_len);
+		}
+		etcd_view_unref(v);
+	} else if (r->peers) {
+		struct peers_round *round = peers_last(r->peers);
+
+		sd_peers(&b, round, r->d->cfg.rest_peers);
+		peers_round_unref(round);
+	}
+	buf_str(&b, "]");
+	return reply_buf(q, &b, JSON_TYPE, true);
 }
 
 /* --- /metrics ------------------------------------------------------------- */
@@ -605,6 +793,29 @@ static void peer_metrics(struct buf *b, struct peers *p)
 	peers_round_unref(round);
 }
 
+/* The registry's state (docs/fleet.md), for alerts on an outage. */
+static void etcd_metrics(struct buf *b, struct etcd *e)
+{
+	struct etcd_view *v = etcd_view_get(e);
+
+	if (!v)
+		return;
+	metrics_family(b, "verge_etcd_up", "gauge",
+		       "1 if etcd answered verged's last request.");
+	metrics_sample(b, "verge_etcd_up", NULL, v->reachable);
+	metrics_family(b, "verge_etcd_registered", "gauge",
+		       "1 if this host's record is in etcd.");
+	metrics_sample(b, "verge_etcd_registered", NULL, v->registered);
+	metrics_family(b, "verge_etcd_hosts", "gauge",
+		       "Hosts of the fleet as last read, this one included.");
+	metrics_sample(b, "verge_etcd_hosts", NULL, (double)(v->n + 1));
+	metrics_family(b, "verge_etcd_record_writes_total", "counter",
+		       "Writes of this host's record to etcd.");
+	metrics_sample(b, "verge_etcd_record_writes_total", NULL,
+		       (double)etcd_writes(e));
+	etcd_view_unref(v);
+}
+
 static enum MHD_Result h_metrics(struct req *q)
 {
 	struct rest *r = q->r;
@@ -626,7 +837,10 @@ static enum MHD_Result h_metrics(struct req *q)
 	metrics_sample(&b, "verge_snapshot_age_seconds", NULL,
 		       verged_now() - s->generated_at);
 	snapshot_unref(s);
-	peer_metrics(&b, r->peers);
+	if (r->etcd)
+		etcd_metrics(&b, r->etcd);
+	else
+		peer_metrics(&b, r->peers);
 	/* counted before it is printed, so a scrape sees itself */
 	metrics_count(&r->metrics, EP_METRICS, 200);
 	metrics_requests(&b, &r->metrics);
@@ -640,7 +854,7 @@ static enum MHD_Result h_metrics(struct req *q)
 static const struct route routes[] = {
 	{ "/healthz", EP_HEALTHZ, h_healthz, { NULL }, true },
 	{ "/metrics", EP_METRICS, h_metrics, { NULL }, true },
-	{ "/v1/fleet", EP_FLEET, h_fleet, { "scope" }, false },
+	{ "/v1/fleet", EP_FLEET, h_fleet, { "scope", "detail" }, false },
 	{ "/v1/hosts", EP_HOSTS, h_hosts, { NULL }, false },
 	{ "/v1/vms", EP_VMS, h_vms, { NULL }, false },
 	{ "/v1/vms/{name}", EP_VM, h_vm, { NULL }, false },
@@ -651,6 +865,7 @@ static const struct route routes[] = {
 	{ "/v1/partitions", EP_PARTITIONS, h_partitions, { NULL }, false },
 	{ "/v1/partitions/{name}", EP_PARTITION, h_partition, { NULL },
 	  false },
+	{ "/v1/sd", EP_SD, h_sd, { NULL }, false },
 };
 
 /* Does url match pattern? The {name} segment goes into name. */
@@ -781,6 +996,8 @@ static const struct vp_stats *stats_of(void *arg, const char *vm)
 	return e ? &e->st : NULL;
 }
 
+static void register_self(struct rest *r);
+
 static void publish(struct rest *r)
 {
 	struct snap_stats_fn stats = { stats_of, r };
@@ -796,6 +1013,7 @@ static void publish(struct rest *r)
 		return;
 	}
 	snapshot_slot_publish(&r->slot, s);
+	register_self(r);
 	/* The bodies just replaced leave holes below the heap's top, which
 	 * free() does not give back: about 0.7 MB of resident memory with
 	 * 100 VMs (docs/verged.md, "Memory"). */
@@ -805,6 +1023,55 @@ static void publish(struct rest *r)
 static void publish_cb(uv_timer_t *t)
 {
 	publish(t->data);
+}
+
+/* This host's registration record, from the loop's VMs (etcd.h). */
+static void register_self(struct rest *r)
+{
+	static const enum vm_state states[] = { VM_DEFINED, VM_STARTING,
+		VM_RUNNING, VM_STOPPING, VM_STOPPED, VM_CRASHED, VM_OOM };
+	const char *names[sizeof(states) / sizeof(states[0])];
+	unsigned counts[sizeof(states) / sizeof(states[0])] = { 0 };
+	struct etcd_self es = {
+		.name = r->host, .url = r->self_url, .version = VERGED_VERSION,
+		.site = r->d->cfg.fleet_site, .api = VERGED_API,
+		.cpus = r->cpus, .memory_mib = r->memory_mib,
+		.nstates = sizeof(states) / sizeof(states[0]),
+		.state_names = names, .state_counts = counts,
+	};
+	double now = verged_now();
+	struct vm *vm;
+	size_t i;
+
+	if (!r->etcd)
+		return;
+	for (i = 0; i < es.nstates; i++)
+		names[i] = vm_state_name(states[i]);
+	for (vm = r->d->vms; vm; vm = vm->next) {
+		if ((size_t)vm->state < es.nstates)
+			counts[vm->state]++;
+		if (vm->state != VM_RUNNING)
+			continue;
+		if (!vm->agent_at)
+			es.agent_none++;
+		else if (now - vm->agent_at <= ETCD_AGENT_FRESH_S)
+			es.agent_ok++;
+		else
+			es.agent_stale++;
+		if (vm->clock_mode == VP_CLOCK_EXACT)
+			es.clock_exact++;
+		else if (vm->clock_mode == VP_CLOCK_DILATION)
+			es.clock_dilation++;
+		else
+			es.clock_unreported++;
+	}
+	etcd_set_record(r->etcd, etcd_record(&es));
+}
+
+/* An agent's report ages without an event: looked at again every 5 s. */
+static void record_cb(uv_timer_t *t)
+{
+	register_self(t->data);
 }
 
 void rest_changed(struct verged *d)
@@ -1050,6 +1317,7 @@ static void rest_free(struct rest *r)
 	pthread_mutex_destroy(&r->pool_lock);
 	free(r->token);
 	free(r->host);
+	free(r->self_url);
 	free(r->db_path);
 	free(r);
 }
@@ -1058,12 +1326,71 @@ static void handle_closed(uv_handle_t *h)
 {
 	struct rest *r = h->data;
 
-	/* the second of the two handles frees */
-	if (r->d) {
-		r->d = NULL;
-		return;
+	/* the last of the handles frees */
+	if (--r->handles == 0)
+		rest_free(r);
+}
+
+/* The etcd thread's membership, as the fan-out's URLs (?detail=vms). */
+static void members_changed(void *arg, char *const *urls, size_t n)
+{
+	struct rest *r = arg;
+
+	if (r->peers && peers_set_urls(r->peers, urls, n))
+		log_err("rest: out of memory; ?detail=vms uses the old"
+			" membership");
+}
+
+/* [fleet] url, else http:// and the listen address (the host name for
+ * an unspecified address: others cannot reach 0.0.0.0). */
+static char *self_url(const struct verged_config *c, const char *host,
+		      const struct sockaddr_storage *ss)
+{
+	const char *colon = strrchr(c->rest_listen, ':');
+	const struct sockaddr_in *in4 = (const void *)ss;
+	const struct sockaddr_in6 *in6 = (const void *)ss;
+	bool any = ss->ss_family == AF_INET ?
+		in4->sin_addr.s_addr == htonl(INADDR_ANY) :
+		IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+	char *u;
+
+	if (c->fleet_url && *c->fleet_url) {
+		size_t len = strlen(c->fleet_url);
+
+		while (len && c->fleet_url[len - 1] == '/')
+			len--;
+		return strndup(c->fleet_url, len);
 	}
-	rest_free(r);
+	if (any) {
+		if (asprintf(&u, "http://%s%s", host, colon) < 0)
+			return NULL;
+		return u;
+	}
+	if (asprintf(&u, "http://%s", c->rest_listen) < 0)
+		return NULL;
+	return u;
+}
+
+static int start_etcd(struct rest *r, const struct verged_config *c)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int err;
+
+	if (!c->fleet_etcd || !*c->fleet_etcd)
+		return 0;
+	r->cpus = cpus > 0 ? (unsigned)cpus : 0;
+	r->memory_mib = pages > 0 && psize > 0 ?
+		(uint64_t)pages * (uint64_t)psize >> 20 : 0;
+	/* the fan-out of ?detail=vms, to whoever is registered */
+	err = peers_start(NULL, 0, c->rest_peer_timeout_ms,
+			  c->rest_peer_cache_ms, r->token, &r->peers);
+	if (err)
+		return err;
+	err = etcd_start(c, r->host, members_changed, r, &r->etcd);
+	if (!err)
+		register_self(r);
+	return err;
 }
 
 int rest_start(struct verged *d)
@@ -1088,7 +1415,8 @@ int rest_start(struct verged *d)
 	pthread_mutex_init(&r->pool_lock, NULL);
 	r->host = host_name(c);
 	r->db_path = strdup(d->state_db);
-	if (!r->host || !r->db_path) {
+	r->self_url = r->host ? self_url(c, r->host, &ss) : NULL;
+	if (!r->host || !r->db_path || !r->self_url) {
 		rest_free(r);
 		return -ENOMEM;
 	}
@@ -1105,11 +1433,17 @@ int rest_start(struct verged *d)
 		log_info("rest: %s is not loopback: the bearer token travels"
 			 " in clear text over http", c->rest_listen);
 	uv_timer_init(d->loop, &r->publish_timer);
+	uv_timer_init(d->loop, &r->record_timer);
 	uv_async_init(d->loop, &r->wake, wake_cb);
-	r->publish_timer.data = r->wake.data = r;
+	r->publish_timer.data = r->record_timer.data = r->wake.data = r;
+	r->handles = 3;
 	d->rest = r;
 	publish(r);
 	err = start_peers(r, c);
+	if (!err)
+		err = start_etcd(r, c);
+	if (!err && r->etcd)
+		uv_timer_start(&r->record_timer, record_cb, 5000, 5000);
 	if (!err && (err = start_mhd(r, c, &ss)))
 		log_msg(c->rest_explicit ? LOG_LVL_ERR : LOG_LVL_WARN,
 			"rest: cannot listen on %s (in use, or not an address"
@@ -1139,8 +1473,12 @@ void rest_stop(struct verged *d)
 	if (r->mhd)
 		MHD_stop_daemon(r->mhd);
 	r->mhd = NULL;
+	/* no REST thread reads its view now; it revokes the lease */
+	etcd_stop(r->etcd);
+	r->etcd = NULL;
 	peers_free(r->peers);
 	r->peers = NULL;
 	uv_close((uv_handle_t *)&r->publish_timer, handle_closed);
+	uv_close((uv_handle_t *)&r->record_timer, handle_closed);
 	uv_close((uv_handle_t *)&r->wake, handle_closed);
 }

@@ -244,6 +244,9 @@ static const struct cli_arg fleet_args[] = {
 	{ "url", "URL", CLI_STRING, CLI_LOCAL | CLI_MULTI, "urls",
 	  "a verged REST URL; repeat for several hosts (default: --url, "
 	  "else http://127.0.0.1:8420)", NULL },
+	{ "vms", NULL, CLI_FLAG, CLI_LOCAL, "vms",
+	  "with etcd, every VM too, fetched from each host's REST "
+	  "(/v1/fleet?detail=vms)", NULL },
 	END
 };
 

@@ -57,6 +57,10 @@ static bool merge(json_t *fleet, json_t *seen, const char *url,
 			 cli_jstr(v, "name") ?: "");
 		add_unique(json_object_get(fleet, "vms"), seen, key, v);
 	}
+	/* the registry's state as the first host that has one saw it */
+	if (json_is_object(json_object_get(body, "etcd")) &&
+	    !json_object_get(fleet, "etcd"))
+		json_object_set(fleet, "etcd", json_object_get(body, "etcd"));
 	json_decref(body);
 	return true;
 }
@@ -121,6 +125,36 @@ static void show_vms(struct cli_ctx *ctx, json_t *vms)
 	cli_table_free(&t);
 }
 
+/* With etcd (docs/fleet.md): where the membership comes from, and since
+ * when it cannot be read. */
+static void show_etcd(struct cli_ctx *ctx, json_t *etcd)
+{
+	char since[32];
+
+	if (!json_is_object(etcd))
+		return;
+	cli_fmt_time(num(etcd, "since"), since, sizeof(since));
+	if (json_is_true(json_object_get(etcd, "reachable")))
+		fprintf(ctx->out, "\netcd %s: reachable since %s, %.0f hosts"
+			" registered%s\n", cli_jstr(etcd, "endpoints") ?: "-",
+			since, num(etcd, "hosts"),
+			json_is_true(json_object_get(etcd, "registered")) ?
+			"" : " (this host not yet)");
+	else
+		fprintf(ctx->out, "\netcd %s: unreachable since %s: %s\n"
+			"the hosts below are as last seen (stale)\n",
+			cli_jstr(etcd, "endpoints") ?: "-", since,
+			cli_jstr(etcd, "error") ?: "-");
+}
+
+static const char *host_state(json_t *h)
+{
+	if (json_is_true(json_object_get(h, "stale")))
+		return "stale";
+	return json_is_true(json_object_get(h, "reachable")) ? "reachable"
+							      : "unreachable";
+}
+
 static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 {
 	static const struct cli_col cols[] = {
@@ -134,8 +168,6 @@ static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 
 	cli_table_init(&t, cols, 6);
 	json_array_foreach(hosts, i, h) {
-		bool up = json_is_true(json_object_get(h, "reachable"));
-
 		cli_fmt_scalar(json_object_get(h, "vms"), vms, sizeof(vms));
 		if (num(h, "latency_ms") >= 0)
 			snprintf(lat, sizeof(lat), "%.1f ms",
@@ -143,8 +175,54 @@ static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 		else
 			snprintf(lat, sizeof(lat), "-");
 		cli_table_add(&t, (const char *const[]){ cli_jstr(h, "name"),
-			cli_jstr(h, "url"), up ? "reachable" : "unreachable",
+			cli_jstr(h, "url"), host_state(h),
 			vms, lat, cli_jstr(h, "error") });
+	}
+	fputc('\n', ctx->out);
+	cli_table_print(&t, ctx->out, flags(ctx));
+	cli_table_free(&t);
+}
+
+/* A count of a host's summary (with etcd), "-" when absent. */
+static void count(json_t *h, const char *group, const char *key, char *buf,
+		  size_t size)
+{
+	json_t *sum = json_object_get(h, "summary");
+	json_t *v = json_object_get(group ? json_object_get(sum, group) : sum,
+				    key);
+
+	if (json_is_integer(v))
+		snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(buf, size, "-");
+}
+
+/* With etcd: the registered hosts and their summaries. */
+static void show_registered(struct cli_ctx *ctx, json_t *hosts)
+{
+	static const struct cli_col cols[] = {
+		{ "HOST", false }, { "URL", false }, { "STATE", false },
+		{ "SITE", false }, { "VMS", true }, { "RUNNING", true },
+		{ "AGENTS", true },
+	};
+	char vms[24], run[24], ok[24], stale[24], none[24], agents[80];
+	struct cli_table t;
+	json_t *h;
+	size_t i;
+
+	cli_table_init(&t, cols, 7);
+	json_array_foreach(hosts, i, h) {
+		cli_fmt_scalar(json_object_get(h, "vms"), vms, sizeof(vms));
+		count(h, "states", "running", run, sizeof(run));
+		count(h, "agent", "ok", ok, sizeof(ok));
+		count(h, "agent", "stale", stale, sizeof(stale));
+		count(h, "agent", "none", none, sizeof(none));
+		/* of the running VMs: ok/stale/none */
+		snprintf(agents, sizeof(agents), "%s/%s/%s", ok, stale, none);
+		cli_table_add(&t, (const char *const[]){ cli_jstr(h, "name"),
+			cli_jstr(h, "url"), host_state(h),
+			cli_jstr(h, "site"), vms, run,
+			strcmp(ok, "-") ? agents : "-" });
 	}
 	fputc('\n', ctx->out);
 	cli_table_print(&t, ctx->out, flags(ctx));
@@ -153,8 +231,16 @@ static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 
 void show_fleet(struct cli_ctx *ctx, json_t *r)
 {
-	show_vms(ctx, json_object_get(r, "vms"));
-	show_hosts(ctx, json_object_get(r, "hosts"));
+	json_t *etcd = json_object_get(r, "etcd");
+
+	/* with etcd and no --vms, the hosts' summaries only */
+	if (!etcd || json_array_size(json_object_get(r, "vms")))
+		show_vms(ctx, json_object_get(r, "vms"));
+	show_etcd(ctx, etcd);
+	if (etcd)
+		show_registered(ctx, json_object_get(r, "hosts"));
+	else
+		show_hosts(ctx, json_object_get(r, "hosts"));
 }
 
 /* The URLs asked: fleet status --url..., else verge --url, else local. */
@@ -178,6 +264,7 @@ int run_fleet_status(struct cli_ctx *ctx)
 	struct cli_http_result res[64];
 	json_t *fleet, *seen;
 	size_t i, n = fleet_urls(ctx, urls, 64), answered = 0, refused = 0;
+	bool detail = json_is_true(json_object_get(ctx->inv.local, "vms"));
 	int r;
 
 	for (i = 0; i < n; i++)
@@ -186,7 +273,8 @@ int run_fleet_status(struct cli_ctx *ctx)
 					"'%s' is not an http:// or https:// "
 					"URL",
 					urls[i]);
-	r = cli_http_get_many(urls, n, "/v1/fleet",
+	r = cli_http_get_many(urls, n, detail ? "/v1/fleet?detail=vms" :
+			      "/v1/fleet",
 			      cli_now_ms() + ctx->timeout_ms, res);
 	if (r)
 		return cli_fail(ctx, CLI_EXIT_ERROR, "error", NULL, "%s",

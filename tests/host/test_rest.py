@@ -297,7 +297,7 @@ def deref(doc, node):
 SERVER_PATHS = {"/healthz", "/metrics", "/v1/fleet", "/v1/hosts",
                 "/v1/vms", "/v1/vms/{name}", "/v1/vms/{name}/clock",
                 "/v1/vms/{name}/agent", "/v1/events", "/v1/partitions",
-                "/v1/partitions/{name}"}
+                "/v1/partitions/{name}", "/v1/sd"}
 
 
 def concrete(path):

@@ -79,6 +79,18 @@ def test_fleet_shows_every_host_and_vm(fleet):
     assert [h["name"] for h in hl] == ["alpha", "beta", "gamma"]
 
 
+def test_sd_lists_this_host_and_the_peers(fleet):
+    """GET /v1/sd (docs/fleet.md): Prometheus' HTTP SD, one target group
+    per host, named as the last round found the peers."""
+    alpha, beta, gamma = fleet
+    alpha.get("/v1/hosts")          # a round: the peers' names
+    sd = alpha.get("/v1/sd").json()
+    assert [(g["targets"], g["labels"]["host"]) for g in sd] == [
+        (["127.0.0.1:%d" % v.port], v.host) for v in (alpha, beta, gamma)]
+    assert all(g["labels"]["__metrics_path__"] == "/metrics" and
+               g["labels"]["version"] == "0.1.0" for g in sd)
+
+
 def test_a_peer_change_shows_in_the_fleet(fleet):
     alpha, beta, _ = fleet
     beta.define("b-3")

@@ -287,14 +287,9 @@ static int64_t offset_now(const struct timeline *t)
  * every millisecond at most meanwhile. Harmless where the hardware counts
  * modulo 2^64.
  */
-static bool negative(uint64_t off)
-{
-	return (int64_t)off < 0;
-}
-
 static bool watching(void)
 {
-	return !ecv_active() && negative(clk.cntvoff);
+	return !ecv_active() && dil_cntvoff_negative(clk.cntvoff);
 }
 
 uint64_t vtime_period(uint64_t max_period)
@@ -311,21 +306,19 @@ uint64_t vtime_period(uint64_t max_period)
 /* A vCPU that runs its guest: when its virtual timer is due (see above). */
 static void watch_vtimer(struct cpu *c)
 {
-	uint64_t off = read_sysreg(cntvoff_el2), ctl, cval, p, v;
+	uint64_t off = read_sysreg(cntvoff_el2), ctl, p, at;
 
 	c->vt.wake = UINT64_MAX;
 	ctl = read_sysreg(cntv_ctl_el0);
-	if (negative(off) &&
+	if (dil_cntvoff_negative(off) &&
 	    (ctl & (CNT_CTL_ENABLE | CTL_ISTATUS)) == CNT_CTL_ENABLE) {
-		cval = read_sysreg(cntv_cval_el0);
 		p = now();
-		v = p - off;
-		if (cval <= v) {	/* due: QEMU looks again */
+		at = dil_vtimer_at(p, off, read_sysreg(cntv_cval_el0));
+		if (at <= p) {	/* due: QEMU looks again */
 			write_sysreg(cntvoff_el2, off);
 			isb();
 		} else {
-			c->vt.wake = cval - v > UINT64_MAX - p ? UINT64_MAX :
-				     p + (cval - v);
+			c->vt.wake = at;
 		}
 	}
 	tick_arm(c);
@@ -527,8 +520,9 @@ static void idle_timer(struct cpu *c)
 		if (cval + off < p &&
 		    (int64_t)(timeline_guest(&t, p) - cval) + d < 0)
 			off = p - cval + (1UL << 62);
-		else if (negative(off) && cval + off > p)
-			c->vt.wake = cval + off;
+		else if (dil_cntvoff_negative(off) &&
+			 dil_vtimer_at(p, off, cval) > p)
+			c->vt.wake = dil_vtimer_at(p, off, cval);
 	}
 	write_sysreg(cntvoff_el2, off);	/* due: QEMU sees it now */
 	isb();

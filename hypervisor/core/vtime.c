@@ -271,8 +271,8 @@ static int64_t offset_now(const struct timeline *t)
 }
 
 /*
- * QEMU >= 9 works out when the virtual timer fires as CVAL + CNTVOFF and
- * takes an overflow of that sum for "never" (QEMU 7.2 let it wrap, as
+ * QEMU 10 works out when the virtual timer fires as CVAL + CNTVOFF and
+ * takes an overflow of that sum for "never" (QEMU 7.2 lets it wrap, as
  * the architecture, which counts modulo 2^64, does). CNTVOFF_EL2 is
  * negative as soon as G is ahead of P (a rate above 1, a step, or rate 1
  * after either; P starts near 0 at power-on, so there is no headroom to

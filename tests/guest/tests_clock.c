@@ -417,7 +417,7 @@ void test_cntpct_cost(void)
  * CNTVOFF_EL2 stands. Without FEAT_ECV the guest's CNTVCT is dilated
  * through CNTVOFF_EL2; once G is ahead of the host counter (a rate above
  * 1, or rate 1 after one) that offset is negative modulo 2^64, and QEMU
- * >= 9 takes CVAL + CNTVOFF overflowing for "never": verge-hv must make
+ * 10 takes CVAL + CNTVOFF overflowing for "never": verge-hv must make
  * the timer fire itself (docs/hypervisor.md, "Guest time"). A backstop
  * on the physical timer ends a wait the virtual timer never ends.
  * Judged in guest time: never early; late (in the handler for WFI, last

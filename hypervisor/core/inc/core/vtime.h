@@ -37,7 +37,7 @@ struct vtime_cpu {
 	volatile bool parked, waiting;
 	bool busy;
 	/* Host tick at which EL2 must make its virtual timer fire, which
-	 * QEMU >= 9 does not with CNTVOFF_EL2 negative (vtime.c); the tick
+	 * QEMU 10 does not with CNTVOFF_EL2 negative (vtime.c); the tick
 	 * timer is armed for it. UINT64_MAX: none. */
 	uint64_t wake;
 };

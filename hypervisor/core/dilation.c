@@ -69,3 +69,12 @@ uint64_t dil_idle_cntvoff(const struct timeline *t, uint64_t cval, int64_t d)
 
 	return timeline_host_at(t, g) - cval;	/* modulo 2^64, as V is */
 }
+
+uint64_t dil_vtimer_at(uint64_t p, uint64_t cntvoff, uint64_t cval)
+{
+	uint64_t v = p - cntvoff;
+
+	if (cval <= v)
+		return p;
+	return cval - v > UINT64_MAX - p ? UINT64_MAX : p + (cval - v);
+}

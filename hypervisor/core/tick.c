@@ -23,19 +23,27 @@ uint64_t tick_period(void)
 	return period;
 }
 
+/* The next tick, or the guest's virtual timer before it (vtime.c). */
 static void arm(struct cpu *c)
 {
-	write_sysreg(cnthp_cval_el2, c->next_tick);
+	uint64_t at = c->vt.wake < c->next_tick ? c->vt.wake : c->next_tick;
+
+	write_sysreg(cnthp_cval_el2, at);
 	write_sysreg(cnthp_ctl_el2, CNT_CTL_ENABLE);
 	isb();
 }
 
+void tick_arm(struct cpu *c)
+{
+	arm(c);
+}
+
 /* While dilating, every CPU's tick comes as often as the rate and the
- * error bound need (core/dilation.h). */
+ * error bound need (core/dilation.h); vtime_period() says. */
 static uint64_t period_of(const struct cpu *c)
 {
 	(void)c;
-	return vtime_dilating() ? vtime_period(period) : period;
+	return vtime_period(period);
 }
 
 unsigned tick_hz(const struct cpu *c)
@@ -71,7 +79,9 @@ void tick_handle(struct cpu *c)
 {
 	uint64_t now = read_sysreg(cntpct_el0), step;
 
-	if (now < c->next_tick) {	/* a tick_sleep_until() deadline */
+	if (now >= c->vt.wake)
+		vtime_wake(c);	/* the guest's virtual timer is due */
+	if (now < c->next_tick) {	/* tick_sleep_until(), or the wake */
 		arm(c);
 		return;
 	}

@@ -46,7 +46,11 @@ uint64_t timeline_guest(const struct timeline *t, uint64_t p)
 
 	if (p <= t->p0)
 		return t->g0;
+	/* < 2^128: p - p0 < 2^64 and num, fg < 2^32 */
 	d = (u128)(p - t->p0) * t->num * t->fg / ((u128)t->den * t->fh);
+	/* G saturates at the end of its range, never wraps back to 0 */
+	if (d > UINT64_MAX - t->g0)
+		return UINT64_MAX;
 	return t->g0 + (uint64_t)d;
 }
 

@@ -163,7 +163,8 @@ static void arm_ptimer(struct cpu *c)
 
 void vtime_cpu_init(struct cpu *c)
 {
-	c->vt = (struct vtime_cpu){ .parked = true };	/* vtime_resume() */
+	/* parked: vtime_resume() starts it */
+	c->vt = (struct vtime_cpu){ .parked = true, .wake = UINT64_MAX };
 	if (cntfrq_writable(pfr0))	/* UNDEFINED at EL2 with EL3 */
 		write_sysreg(cntfrq_el0, clk.tl.fg);
 	write_sysreg(cntvoff_el2, clk.cntvoff);
@@ -269,11 +270,67 @@ static int64_t offset_now(const struct timeline *t)
 	return dil_offset(t, period);
 }
 
+/*
+ * QEMU 10 works out when the virtual timer fires as CVAL + CNTVOFF and
+ * takes an overflow of that sum for "never" (QEMU 7.2 lets it wrap, as
+ * the architecture, which counts modulo 2^64, does). CNTVOFF_EL2 is
+ * negative as soon as G is ahead of P (a rate above 1, a step, or rate 1
+ * after either; P starts near 0 at power-on, so there is no headroom to
+ * take): there the virtual timer fires only when something makes QEMU
+ * look at it again (a write of CNTVOFF_EL2, CVAL or CTL.ENABLE), not when
+ * it is due. So while CNTVOFF is negative EL2 watches the guest's virtual
+ * timer: its tick timer is armed for the host tick at which CNTVCT
+ * reaches CNTV_CVAL (c->vt.wake), and there it writes CNTVOFF_EL2 again,
+ * unchanged, which makes QEMU see the timer due. An idle vCPU (WFI is
+ * trapped meanwhile) is woken exactly; a running one's guest may set a
+ * deadline between two looks, so it is looked at every tick, which comes
+ * every millisecond at most meanwhile. Harmless where the hardware counts
+ * modulo 2^64.
+ */
+static bool watching(void)
+{
+	return !ecv_active() && dil_cntvoff_negative(clk.cntvoff);
+}
+
 uint64_t vtime_period(uint64_t max_period)
 {
 	struct timeline t = snapshot();
 
+	if (watching() && max_period > t.fh / 1000)
+		max_period = t.fh / 1000;
+	else if (!vtime_dilating())
+		return max_period;
 	return dil_period(&t, t.fg / 2000, t.fh / 4000, max_period);
+}
+
+/* A vCPU that runs its guest: when its virtual timer is due (see above). */
+static void watch_vtimer(struct cpu *c)
+{
+	uint64_t off = read_sysreg(cntvoff_el2), ctl, p, at;
+
+	c->vt.wake = UINT64_MAX;
+	ctl = read_sysreg(cntv_ctl_el0);
+	if (dil_cntvoff_negative(off) &&
+	    (ctl & (CNT_CTL_ENABLE | CTL_ISTATUS)) == CNT_CTL_ENABLE) {
+		p = now();
+		at = dil_vtimer_at(p, off, read_sysreg(cntv_cval_el0));
+		if (at <= p) {	/* due: QEMU looks again */
+			write_sysreg(cntvoff_el2, off);
+			isb();
+		} else {
+			c->vt.wake = at;
+		}
+	}
+	tick_arm(c);
+}
+
+void vtime_wake(struct cpu *c)
+{
+	c->vt.wake = UINT64_MAX;
+	/* parked: vtime_idle() aims its timer again once this returns;
+	 * busy: leave() will */
+	if (!c->vt.parked && !c->vt.busy)
+		watch_vtimer(c);
 }
 
 /* What the guest on this CPU may have read up to now: |V - G| into the
@@ -310,12 +367,22 @@ static bool others_parked(const struct cpu *self)
 	return true;
 }
 
-/* This CPU stops running its guest. */
+static void idle_timer(struct cpu *c);
+
+/*
+ * This CPU stops running its guest. Its virtual timer is aimed on plan
+ * at once, as an idle one's: with the running CNTVOFF it would fire when
+ * the V a correction is about to take back reached CVAL (at a rate below
+ * 1, during the stall), and the guest would take it before its CNTVCT
+ * got there.
+ */
 static void park(struct cpu *c)
 {
 	uint32_t g;
 
 	note_read(now(), true);
+	if (!ecv_active())
+		idle_timer(c);
 	c->vt.parked = true;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	g = dl.gather;
@@ -406,10 +473,11 @@ static void leave(struct cpu *c)
 	c->vt.parked = false;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	write_sysreg(cntvoff_el2, clk.cntvoff);
-	hcr = vtime_dilating() ? hcr | HCR_TWI : hcr & ~HCR_TWI;
+	hcr = vtime_dilating() || watching() ? hcr | HCR_TWI : hcr & ~HCR_TWI;
 	write_sysreg(hcr_el2, hcr);
 	isb();
 	note_read(now(), true);
+	watch_vtimer(c);
 }
 
 bool vtime_dilating(void)
@@ -433,13 +501,14 @@ void vtime_resume(struct cpu *c)
 	c->vt.busy = false;
 }
 
-/* For a parked vCPU: its virtual timer fires when G + d reaches it. */
+/* For a parked vCPU: its virtual timer fires when G + d reaches it; by
+ * EL2's hand (c->vt.wake) where that needs a negative CNTVOFF. */
 static void idle_timer(struct cpu *c)
 {
 	uint64_t ctl = read_sysreg(cntv_ctl_el0), off = clk.cntvoff;
 	uint64_t p = now();
 
-	(void)c;
+	c->vt.wake = UINT64_MAX;
 	if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE) {
 		struct timeline t = snapshot();
 		uint64_t cval = read_sysreg(cntv_cval_el0);
@@ -451,9 +520,13 @@ static void idle_timer(struct cpu *c)
 		if (cval + off < p &&
 		    (int64_t)(timeline_guest(&t, p) - cval) + d < 0)
 			off = p - cval + (1UL << 62);
+		else if (dil_cntvoff_negative(off) &&
+			 dil_vtimer_at(p, off, cval) > p)
+			c->vt.wake = dil_vtimer_at(p, off, cval);
 	}
-	write_sysreg(cntvoff_el2, off);
+	write_sysreg(cntvoff_el2, off);	/* due: QEMU sees it now */
 	isb();
+	tick_arm(c);
 }
 
 void vtime_idle(struct cpu *c)
@@ -475,8 +548,13 @@ void vtime_tick(struct cpu *c)
 {
 	bool running = !c->vt.parked;
 
-	if (c->vt.busy || !vtime_dilating())
+	if (c->vt.busy)
 		return;
+	if (!vtime_dilating()) {
+		if (running)
+			watch_vtimer(c);
+		return;
+	}
 	if (!running && (c->id != 0 || others_parked(c)))
 		return;		/* no guest runs: the next to resume corrects */
 	c->vt.busy = true;

@@ -187,6 +187,8 @@ void test_ptimer_fires_at_cval(void);
 void test_ptimer_rearm(void);
 void test_cntpct_cost(void);
 void test_ptimer_far_cval(void);
+void test_vtimer_wfi(void);
+void test_vtimer_spin(void);
 void test_bd_getversion(void);
 void test_bd_errors(void);
 void test_bd_uuid(void);

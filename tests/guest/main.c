@@ -51,6 +51,8 @@ static const struct test tests[] = {
 	{ "ptimer_rearm_on_rate_change", test_ptimer_rearm },
 	{ "cntpct_cost", test_cntpct_cost },
 	{ "ptimer_far_cval", test_ptimer_far_cval },
+	{ "vtimer_wfi", test_vtimer_wfi, BARE },
+	{ "vtimer_spin", test_vtimer_spin, BARE },
 	{ "bd_getversion", test_bd_getversion },
 	{ "bd_errors", test_bd_errors },
 	{ "bd_uuid", test_bd_uuid },

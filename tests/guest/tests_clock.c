@@ -3,12 +3,14 @@
  * Guest time under verge-hv: the trapped physical counter (CNTPCT_EL0)
  * follows the hypervisor's timeline G(P) at the configured rate, and the
  * physical timer (PPI 30) fires when G reaches CNTP_CVAL_EL0. Integer
- * arithmetic only (the guest is built with -mgeneral-regs-only).
+ * arithmetic only (the guest is built with -mgeneral-regs-only). No
+ * frequency is assumed: the guest's is CNTFRQ_EL0, the host counter's
+ * (62.5 MHz on QEMU 7.2 and most QEMU 10 models, 1 GHz on QEMU 10's max
+ * or with -cpu ...,cntfrq=) comes from VERGE_HC_TICKS.
  */
 #include "gic.h"
 #include "psci.h"
 
-#define HOST_FREQ	62500000ul	/* QEMU virt's counter */
 #define RATE_WAIT_MS	1500		/* host time between the samples */
 #define RATE_TRIES	16		/* samples taken, the tightest kept */
 #define RATE_PPM	2		/* allowed error, parts per million */
@@ -66,6 +68,19 @@ static uint64_t cntpct(void)
 	return read_sysreg(cntpct_el0);
 }
 
+/* The host counter's frequency (VERGE_HC_TICKS x3); 0 on failure. */
+static uint64_t host_freq(void)
+{
+	struct smccc_res res;
+
+	if (!hv_call(VERGE_HC_TICKS, &res) || res.a0 != 0 || !res.a3) {
+		fail("VERGE_HC_TICKS failed (x0 0x%lx, frequency %lu)", res.a0,
+		     res.a3);
+		return 0;
+	}
+	return res.a3;
+}
+
 /* Host time from the hypercall, in host ticks (0 on failure). */
 static uint64_t host_now(void)
 {
@@ -121,13 +136,13 @@ static void put_fixed9(unsigned __int128 v, unsigned __int128 d)
 void test_ptimer_rate(void)
 {
 	struct hv_clock a1, a2;
-	uint64_t m1, m2, c1, c2, w1, w2, end, fg, dm2, dc;
+	uint64_t m1, m2, c1, c2, w1, w2, end, fg, fh, dm2, dc;
 	unsigned __int128 got, want, err;
 
-	if (!hv_require())
+	if (!hv_require() || !(fh = host_freq()))
 		return;
 	fg = read_sysreg(cntfrq_el0);
-	info("CNTFRQ_EL0 %lu Hz (host counter %lu Hz)", fg, HOST_FREQ);
+	info("CNTFRQ_EL0 %lu Hz (host counter %lu Hz)", fg, fh);
 	if (fg == 0) {
 		fail("CNTFRQ_EL0 is 0");
 		return;
@@ -135,7 +150,7 @@ void test_ptimer_rate(void)
 	w1 = sample(&m1, &c1, &a1);
 	if (w1 == UINT64_MAX)
 		return;
-	end = a1.p + HOST_FREQ / 1000 * RATE_WAIT_MS;
+	end = a1.p + fh / 1000 * RATE_WAIT_MS;
 	while (host_now() < end)
 		;
 	w2 = sample(&m2, &c2, &a2);
@@ -152,11 +167,11 @@ void test_ptimer_rate(void)
 	 * num/den * fg / fh; compared exactly as cross products. */
 	dm2 = m2 - m1;		/* twice the host interval */
 	dc = c2 - c1;
-	got = (unsigned __int128)dc * 2 * a1.den * HOST_FREQ;
+	got = (unsigned __int128)dc * 2 * a1.den * fh;
 	want = (unsigned __int128)dm2 * a1.num * fg;
 	err = got > want ? got - want : want - got;
 	printf("INFO ptimer_rate: rate %lu/%lu, measured ratio ", a1.num, a1.den);
-	put_fixed9((unsigned __int128)dc * 2 * HOST_FREQ, (unsigned __int128)dm2 * fg);
+	put_fixed9((unsigned __int128)dc * 2 * fh, (unsigned __int128)dm2 * fg);
 	printf(", expected ");
 	put_fixed9(a1.num, a1.den);
 	printf(", error %lu ppb, brackets %lu and %lu host ticks, %lu host ticks apart\n",
@@ -191,14 +206,17 @@ static bool gic_ready(void)
 static bool ptimer_wait(uint64_t cval, uint64_t wait_ms, uint64_t *ret_p0,
 			uint64_t *ret_late)
 {
-	uint64_t fg = read_sysreg(cntfrq_el0), end, p0, late, last_g = 0;
+	uint64_t fg = read_sysreg(cntfrq_el0), fh = host_freq(), end, p0, late;
+	uint64_t last_g = 0;
 	uint32_t before = pt.count;
 	struct hv_clock c;
 
+	if (!fh)
+		return false;
 	p0 = host_now();
 	if (ret_p0)
 		*ret_p0 = p0;
-	end = p0 + HOST_FREQ / 1000 * wait_ms;
+	end = p0 + fh / 1000 * wait_ms;
 	irq_enable();
 	while (pt.count == before) {
 		if (!hv_clock(&c) || c.p >= end)
@@ -286,10 +304,12 @@ void test_ptimer_fires_at_cval(void)
 void test_ptimer_rearm(void)
 {
 	struct hv_clock a, b;
-	uint64_t cval, p0, late, more, ticks = read_sysreg(cntfrq_el0) / 1000 * REARM_MS;
+	uint64_t cval, p0, late, more, fh;
+	uint64_t ticks = read_sysreg(cntfrq_el0) / 1000 * REARM_MS;
 	unsigned n = 1;
 
-	if (!hv_require() || !gic_ready() || !hv_clock(&a))
+	if (!hv_require() || !gic_ready() || !(fh = host_freq()) ||
+	    !hv_clock(&a))
 		return;
 	if (!ptimer_arm(REARM_MS, &cval))
 		return;
@@ -298,7 +318,7 @@ void test_ptimer_rearm(void)
 	if (!ptimer_wait(cval, REARM_WAIT_MS, &p0, &late) || !hv_clock(&b))
 		return;
 	info("fired after %lu us of host time, rate now %lu/%lu, host counter %lu, guest counter %lu",
-	     (b.p - p0) * 1000000 / HOST_FREQ, b.num, b.den, b.p, b.g);
+	     (b.p - p0) * 1000000 / fh, b.num, b.den, b.p, b.g);
 	/* A rate changed by the host during the wait: that one sample is
 	 * judged (a missed re-arm leaves the guest running past CVAL for
 	 * most of the interval). A rate that stayed: a timer that ignores it
@@ -324,31 +344,35 @@ void test_ptimer_rearm(void)
  */
 #define FAR_WAIT_MS	200
 
-static uint64_t far_cval(const struct hv_clock *c)
+static uint64_t far_cval(const struct hv_clock *c, uint64_t fh)
 {
-	unsigned __int128 x;
+	unsigned __int128 x, mul = (unsigned __int128)c->num *
+				   read_sysreg(cntfrq_el0),
+			 div = (unsigned __int128)c->den * fh;
 
-	if (c->num >= c->den || read_sysreg(cntfrq_el0) != HOST_FREQ)
+	/* G's slope, guest ticks per host tick, is mul / div */
+	if (mul >= div)
 		return ~0UL;
-	x = ((((unsigned __int128)1) << 64) - HOST_FREQ) * c->num / c->den;
+	x = ((((unsigned __int128)1) << 64) - fh) * mul / div;
 	return x > ~0UL - c->g ? ~0UL : c->g + (uint64_t)x;
 }
 
 void test_ptimer_far_cval(void)
 {
 	uint32_t before = pt.count;
-	uint64_t ctl, end, cval;
+	uint64_t ctl, end, cval, fh;
 	struct hv_clock c;
 
-	if (!hv_require() || !gic_ready() || !hv_clock(&c))
+	if (!hv_require() || !gic_ready() || !(fh = host_freq()) ||
+	    !hv_clock(&c))
 		return;
-	cval = far_cval(&c);
+	cval = far_cval(&c, fh);
 	info("rate %lu/%lu, G %lu, CVAL %lu", c.num, c.den, c.g, cval);
 	gic_enable_ppi(PTIMER_PPI);
 	write_sysreg(cntp_cval_el0, cval);
 	write_sysreg(cntp_ctl_el0, CNTP_CTL_ENABLE);
 	isb();
-	end = host_now() + HOST_FREQ / 1000 * FAR_WAIT_MS;
+	end = host_now() + fh / 1000 * FAR_WAIT_MS;
 	irq_enable();
 	while (host_now() < end)
 		;
@@ -385,4 +409,100 @@ void test_cntpct_cost(void)
 	       ns_p, ns_v);
 	put_fixed9(t1 - t0, t2 - t1 ? t2 - t1 : 1);
 	printf(" (guest ns, %u reads each)\n", COST_READS);
+}
+
+/*
+ * The virtual timer (PPI 27) wakes a vCPU out of WFI, and interrupts one
+ * that runs, once CNTVCT reaches CNTV_CVAL, at every rate and wherever
+ * CNTVOFF_EL2 stands. Without FEAT_ECV the guest's CNTVCT is dilated
+ * through CNTVOFF_EL2; once G is ahead of the host counter (a rate above
+ * 1, or rate 1 after one) that offset is negative modulo 2^64, and QEMU
+ * 10 takes CVAL + CNTVOFF overflowing for "never": verge-hv must make
+ * the timer fire itself (docs/hypervisor.md, "Guest time"). A backstop
+ * on the physical timer ends a wait the virtual timer never ends.
+ * Judged in guest time: never early; late (in the handler for WFI, last
+ * seen running past CVAL otherwise) by at most 1/LATE_SHARE of the
+ * interval in the best of VT_TRIES: a busy host may not run the vCPU's
+ * thread in time once, a timer that is not due never is.
+ */
+#define VT_MS		40	/* guest time */
+#define VT_TRIES	5
+#define VT_BACKSTOP_MS	400	/* guest time */
+
+static bool vt_wait(bool idle, uint64_t *ret_late)
+{
+	uint64_t fg = read_sysreg(cntfrq_el0), cval, seen, ctl, last = 0;
+	uint32_t vt0 = vtimer_count(), pt0 = pt.count;
+
+	gic_enable_ppi(VTIMER_PPI);
+	gic_enable_ppi(PTIMER_PPI);
+	irq_disable();
+	write_sysreg(cntp_cval_el0, cntpct() + fg / 1000 * VT_BACKSTOP_MS);
+	write_sysreg(cntp_ctl_el0, CNTP_CTL_ENABLE);
+	cval = timer_now() + fg / 1000 * VT_MS;
+	vtimer_oneshot(cval);
+	/* masked while testing, so no interrupt comes between the test
+	 * and the WFI (which a pending one ends even while masked) */
+	while (vtimer_count() == vt0 && pt.count == pt0) {
+		if (idle)
+			wfi();
+		else
+			last = timer_now();
+		irq_enable();
+		isb();
+		irq_disable();
+	}
+	write_sysreg(cntp_ctl_el0, 0);
+	vtimer_stop();
+	if (vtimer_count() == vt0) {
+		fail("%s: no PPI 27 %u ms (guest) after CVAL %lu; the backstop (PPI 30) ended the wait at CNTVCT %lu (CNTV_CTL 0x%lx)",
+		     idle ? "in WFI" : "running", VT_BACKSTOP_MS - VT_MS, cval,
+		     timer_now(), read_sysreg(cntv_ctl_el0));
+		return false;
+	}
+	vtimer_seen(&seen, &ctl);
+	if (seen < cval) {
+		fail("%s: PPI 27 early: CNTVCT %lu < CVAL %lu",
+		     idle ? "in WFI" : "running", seen, cval);
+		return false;
+	}
+	if (idle)
+		*ret_late = seen - cval;
+	else
+		*ret_late = last > cval ? last - cval : 0;
+	return true;
+}
+
+static void vt_wakes(bool idle)
+{
+	uint64_t fg = read_sysreg(cntfrq_el0), late, best = UINT64_MAX;
+	uint64_t ticks = fg / 1000 * VT_MS;
+	uint32_t unexpected = irq_unexpected();
+	struct hv_clock c = { 0 };
+
+	if (!gic_ready())
+		return;
+	if (hv_present() && !hv_clock(&c))
+		return;
+	for (unsigned i = 0; i < VT_TRIES && best > ticks / LATE_SHARE; i++) {
+		if (!vt_wait(idle, &late))
+			return;
+		best = late < best ? late : best;
+	}
+	info("rate %lu/%lu, G - P %ld ticks at the start; best %lu us (guest) late",
+	     c.num, c.den, (int64_t)(c.g - c.p), best * 1000000 / fg);
+	judge_late(best, ticks, VT_TRIES);
+	if (irq_unexpected() != unexpected)
+		fail("%u interrupts with an unexpected INTID",
+		     irq_unexpected() - unexpected);
+}
+
+void test_vtimer_wfi(void)
+{
+	vt_wakes(true);
+}
+
+void test_vtimer_spin(void)
+{
+	vt_wakes(false);
 }

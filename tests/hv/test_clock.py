@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """Guest time under verge-hv: the test guest's trapped physical counter and
 timer at a boot rate (verge.rate=...), and a live rate change over the
-management channel while the physical timer is armed.
+management channel while the physical timer is armed, then back to rate
+1 with the guest ahead of the host counter (the virtual timer's tests,
+vtimer_wfi and vtimer_spin, run there). The live change runs on the
+default QEMU (7.2) and on QEMU 10's neoverse-n1 (no FEAT_ECV: dilation),
+at its 62.5 MHz and at 1 GHz (cntfrq=, the frequency of QEMU 10's max).
 
 The rate 1 boot is covered by test_guest.py (same guest, same tests).
 """
@@ -19,9 +23,12 @@ from test_guest import NAMES, tail
 
 TIMEOUT = 120
 GUEST = "0x44000000"
-HOST_FREQ = 62500000
 CLOCK_TESTS = ["ptimer_rate", "ptimer_fires_at_cval",
                "ptimer_rearm_on_rate_change", "cntpct_cost"]
+# after the live change, at rate 1 with G ahead of P
+AHEAD_TESTS = ["vtimer_wfi", "vtimer_spin"]
+# (QEMU, -cpu) of the live change: None is the default QEMU and model
+LIVE = [None, ("10", "neoverse-n1"), ("10", "neoverse-n1,cntfrq=1000000000")]
 
 
 @pytest.fixture(autouse=True)
@@ -71,12 +78,26 @@ def test_summary_at_rate(rate_run):
     assert rc == 0, "QEMU exit %s\n%s" % (rc, tail(rate_run[4]))
 
 
-def test_ptimer_rearm_on_rate_change(qemu_cmd):
+def live_id(model):
+    return "default" if model is None else "qemu%s-%s" % model
+
+
+@pytest.mark.parametrize("model", LIVE, ids=live_id)
+def test_ptimer_rearm_on_rate_change(qemu_cmd, model):
     """CNTP armed 1 s of guest time ahead at rate 1; on "ARMED" the rate
     becomes 2: the interrupt must come when G reaches CVAL, i.e. at
-    P_change + (CVAL - G_change) / 2, not at the old host deadline."""
+    P_change + (CVAL - G_change) / 2, not at the old host deadline. Then
+    rate 1 again, with G ahead of P (CNTVOFF_EL2 negative without
+    FEAT_ECV): the virtual timer still wakes and interrupts the guest."""
+    kw = {}
+    if model is not None:
+        q10 = linuxvm.qemu10()
+        if q10 is None:
+            pytest.skip("no QEMU 10 in the cache")
+        kw = {"qemu": q10, "cpu": model[1]}
     sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
-    vm = linuxvm.VM(qemu_cmd(extra_args=mgmt.qemu_args(sock)), TIMEOUT + 30)
+    vm = linuxvm.VM(qemu_cmd(extra_args=mgmt.qemu_args(sock), **kw),
+                    TIMEOUT + 30)
     with vm, mgmt.Mgmt(sock).connect() as m:
         m.hello()
         a = vm.expect(r"ARMED ptimer_rearm_on_rate_change: CVAL (\d+), "
@@ -89,21 +110,29 @@ def test_ptimer_rearm_on_rate_change(qemu_cmd):
         f = vm.expect(r"INFO ptimer_rearm_on_rate_change: fired after (\d+) us"
                       r" of host time, rate now (\d+)/(\d+), host counter (\d+)"
                       r", guest counter (\d+)\n", 30)
+        back = m.set_rate(1, 1)     # G stays ahead of P from here on
         vm.expect(r"\d+ passed, \d+ failed\n", TIMEOUT)
         text = vm.text
-    check_passed(None, text, ["ptimer_rearm_on_rate_change"])
+    check_passed(None, text, ["ptimer_rearm_on_rate_change"] + AHEAD_TESTS)
+    assert back["guest_counter"] > back["host_counter"], back
+    for name in AHEAD_TESTS:
+        r = re.search(r"INFO %s: rate (\d+)/(\d+), G - P (-?\d+) ticks" % name,
+                      text)
+        assert r and int(r.group(3)) > 0, (name, r and r.group(0))
+        print(r.group(0))
     assert (int(f.group(2)), int(f.group(3))) == (2, 1), f.group(0)
     # G(P) = G_c + 2 (P - P_c) after the change (guest freq = host freq).
-    assert clk["guest_freq"] == clk["host_freq"] == HOST_FREQ, clk
+    fh = clk["host_freq"]
+    assert clk["guest_freq"] == fh, clk
     remaining = cval - clk["guest_counter"]
     # The test can tell a missed re-arm only while much of the interval
     # is left: the rate must change within 3/4 s of host time of ARMED.
-    assert HOST_FREQ // 4 < remaining < HOST_FREQ, \
+    assert fh // 4 < remaining < fh, \
         "rate set %.3f s after ARMED: CVAL %d already near/passed (G %d)" % (
             t_set, cval, clk["guest_counter"])
     due = clk["host_counter"] + remaining // 2
     fired = int(f.group(4))     # host counter just after the handler ran
-    late_ms = (fired - due) * 1000 / HOST_FREQ
+    late_ms = (fired - due) * 1000 / fh
     print("rearm: rate set %.1f ms after ARMED, fired %.3f ms after due "
           "(host), %s us after arming" % (t_set * 1000, late_ms, f.group(1)))
     # Never early (exact). Lateness in host time is the host's doing when
@@ -116,12 +145,12 @@ def test_ptimer_rearm_on_rate_change(qemu_cmd):
     g_after = int(f.group(5))
     drift = g_after - clk["guest_counter"] - 2 * (fired - clk["host_counter"])
     assert abs(drift) <= 2, "G(P) off the rate-2 line by %d ticks" % drift
-    assert fired - due >= -HOST_FREQ // 1000, \
+    assert fired - due >= -fh // 1000, \
         "interrupt at host %d, due at %d (%.3f ms early)" % (
             fired, due, -late_ms)
     r = re.search(r"INFO ptimer_rearm_on_rate_change: CNTPCT - CVAL in the "
                   r"handler = \d+ ticks = \d+ us \(guest\), last seen "
                   r"running (\d+) us past CVAL", text)
     assert r, "no lateness report\n" + tail(text)
-    ran_past = int(r.group(1)) * HOST_FREQ // 1000000
+    ran_past = int(r.group(1)) * fh // 1000000
     assert ran_past < remaining // 4, (r.group(0), remaining)

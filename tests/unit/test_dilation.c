@@ -160,6 +160,36 @@ static void test_error(void **state)
 	assert_int_equal(dil_error(&t, 1000000 + MS, MS), MS / 2);
 }
 
+/* Where EL2 must fire the virtual timer itself (CNTVOFF negative: V
+ * ahead of P), the host tick CNTVCT = P - CNTVOFF reaches CVAL, modulo
+ * 2^64 as the architecture counts. */
+static void test_vtimer_at(void **state)
+{
+	uint64_t ahead = (uint64_t)-(int64_t)(5 * MS);	/* V = P + 5 ms */
+
+	(void)state;
+	assert_false(dil_cntvoff_negative(0));
+	assert_false(dil_cntvoff_negative(1000));
+	assert_true(dil_cntvoff_negative(ahead));
+	/* V = P + 5 ms: CVAL 8 ms ahead of P is due 3 ms from now */
+	assert_int_equal(dil_vtimer_at(100 * MS, ahead, 108 * MS), 103 * MS);
+	/* due already, or exactly now: now */
+	assert_int_equal(dil_vtimer_at(100 * MS, ahead, 104 * MS), 100 * MS);
+	assert_int_equal(dil_vtimer_at(100 * MS, ahead, 105 * MS), 100 * MS);
+	/* V behind P, as before */
+	assert_int_equal(dil_vtimer_at(100 * MS, 10 * MS, 95 * MS), 105 * MS);
+	/* the last host tick there is, ahead */
+	assert_int_equal(dil_vtimer_at(100 * MS, ahead, UINT64_MAX),
+			 UINT64_MAX - 5 * MS);
+	/* past the counter's range: never, not a wrapped past deadline */
+	assert_int_equal(dil_vtimer_at(100 * MS, 50 * MS, UINT64_MAX),
+			 UINT64_MAX);
+	assert_int_equal(dil_vtimer_at(UINT64_MAX - 10, 0, UINT64_MAX),
+			 UINT64_MAX);
+	assert_int_equal(dil_vtimer_at(UINT64_MAX - 10, 0, UINT64_MAX - 10),
+			 UINT64_MAX - 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_plan_never_below_zero),
 		cmocka_unit_test(test_idle_timer_fires_on_plan),
 		cmocka_unit_test(test_error),
+		cmocka_unit_test(test_vtimer_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

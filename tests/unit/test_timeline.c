@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The guest timeline: exact rates, continuity at every change, no
- * overflow over ten years at 1 GHz, inverse for timer deadlines. */
+ * overflow over ten years at 1 GHz (G saturates at the end of its
+ * range), inverse for timer deadlines. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -99,11 +100,12 @@ static void test_no_overflow_ten_years(void **state)
 	uint64_t span = TEN_YEARS_S * GHZ;
 
 	(void)state;
+	/* (at rate 100, G passes 2^64 after 5.8 years: test_guest_saturates) */
 	assert_int_equal(timeline_init(&t, 0, 0, GHZ, GHZ), 0);
-	assert_int_equal(timeline_set_rate(&t, 0, 100, 1), 0);
-	assert_int_equal(timeline_guest(&t, span), span * 100);
+	assert_int_equal(timeline_set_rate(&t, 0, 5, 1), 0);
+	assert_int_equal(timeline_guest(&t, span), span * 5);
 	assert_int_equal(timeline_set_rate(&t, span, 1, 100), 0);
-	assert_int_equal(timeline_guest(&t, 2 * span), span * 100 + span / 100);
+	assert_int_equal(timeline_guest(&t, 2 * span), span * 5 + span / 100);
 	/* Presented 4 GHz on a 1 GHz counter at rate 100 for ten years:
 	 * the 128-bit intermediate still holds. */
 	assert_int_equal(timeline_init(&t, 0, 0, GHZ, 4 * GHZ), 0);
@@ -247,6 +249,37 @@ static void test_step_forward(void **state)
 	assert_int_equal(timeline_step(&t, 6000, UINT64_MAX), -ERANGE);
 }
 
+/* At the end of its range G stays at UINT64_MAX: a wrapped G would send
+ * the guest's counter back to 0 (at rate 100 and 1 GHz, 2^64 ticks are
+ * under 6 years of host time). */
+static void test_guest_saturates(void **state)
+{
+	struct timeline t;
+
+	(void)state;
+	assert_int_equal(timeline_init(&t, 0, UINT64_MAX - 1000, GHZ, GHZ), 0);
+	assert_int_equal(timeline_set_rate(&t, 0, 100, 1), 0);
+	assert_int_equal(timeline_guest(&t, 10), UINT64_MAX - 0);
+	assert_int_equal(timeline_guest(&t, 5), UINT64_MAX - 500);
+	assert_int_equal(timeline_guest(&t, UINT64_MAX), UINT64_MAX);
+	/* the largest product: p - p0, num and fg all near 2^32 or 2^64 */
+	assert_int_equal(timeline_init(&t, 0, 0, UINT32_MAX, UINT32_MAX - 1),
+			 0);
+	assert_int_equal(t.num, UINT32_MAX);
+	assert_int_equal(timeline_guest(&t, UINT64_MAX), UINT64_MAX);
+	assert_int_equal(timeline_guest(&t, UINT64_MAX - 1),
+			 (uint64_t)(((unsigned __int128)(UINT64_MAX - 1) *
+				     UINT32_MAX * (UINT32_MAX - 1)) /
+				    ((unsigned __int128)(UINT32_MAX - 1) *
+				     UINT32_MAX)));
+	/* a rebase once saturated stays there */
+	assert_int_equal(timeline_init(&t, 0, UINT64_MAX - 1000, GHZ, GHZ), 0);
+	assert_int_equal(timeline_set_rate(&t, 0, 100, 1), 0);
+	assert_int_equal(timeline_set_rate(&t, 100, 1, 1), 0);
+	assert_int_equal(t.g0, UINT64_MAX);
+	assert_int_equal(timeline_guest(&t, 200), UINT64_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_host_deadline_saturates),
 		cmocka_unit_test(test_cntfrq_decision),
 		cmocka_unit_test(test_step_forward),
+		cmocka_unit_test(test_guest_saturates),
 	};
 
 	return cmocka_run_group_tests_name("timeline", tests, NULL, NULL);

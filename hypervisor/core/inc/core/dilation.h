@@ -38,4 +38,14 @@ uint64_t dil_error(const struct timeline *t, uint64_t p, uint64_t cntvoff);
  * that makes its virtual timer, set to cval, fire when G + d reaches cval,
  * so that the guest finds it expired once it resumes on plan. */
 uint64_t dil_idle_cntvoff(const struct timeline *t, uint64_t cval, int64_t d);
+/* True when CNTVOFF is negative modulo 2^64: V ahead of P, where QEMU 10
+ * never fires the virtual timer by itself (core/vtime.c). */
+static inline bool dil_cntvoff_negative(uint64_t cntvoff)
+{
+	return (int64_t)cntvoff < 0;
+}
+/* The host tick at which CNTVCT = P - cntvoff reaches cval, counted
+ * modulo 2^64 as the architecture does: p itself if it has at p,
+ * UINT64_MAX if that is past the counter's range. */
+uint64_t dil_vtimer_at(uint64_t p, uint64_t cntvoff, uint64_t cval);
 #endif

@@ -12,6 +12,8 @@ void tick_start(struct cpu *c);
 void tick_handle(struct cpu *c);
 /* The next tick one period from now (the period may have changed). */
 void tick_restart(struct cpu *c);
+/* Arms the tick timer again: the next tick, or c->vt.wake if sooner. */
+void tick_arm(struct cpu *c);
 /* The verge.tick period, in counter ticks. */
 uint64_t tick_period(void);
 /* Sleeps at EL2 until the counter reaches until; ticks that fall due

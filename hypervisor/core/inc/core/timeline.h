@@ -27,6 +27,7 @@ struct timeline {
  * -ERANGE if a frequency does not fit CNTFRQ's 32 bits. */
 int timeline_init(struct timeline *t, uint64_t now, uint64_t g_now,
 		  uint64_t fh, uint64_t fg);
+/* G(p); UINT64_MAX, not a wrapped value, once G would pass 2^64 - 1. */
 uint64_t timeline_guest(const struct timeline *t, uint64_t p);
 /* The first P at which G(P) >= g (p0 if g is already reached); UINT64_MAX
  * if that P is past the counter's range (a far-future deadline stays in

@@ -36,6 +36,10 @@ struct vtime_cpu {
 	 * for the lock; inside a correction or a resume. */
 	volatile bool parked, waiting;
 	bool busy;
+	/* Host tick at which EL2 must make its virtual timer fire, which
+	 * QEMU 10 does not with CNTVOFF_EL2 negative (vtime.c); the tick
+	 * timer is armed for it. UINT64_MAX: none. */
+	uint64_t wake;
 };
 
 int vtime_init(uint64_t fg, uint32_t num, uint32_t den);
@@ -57,6 +61,8 @@ void vtime_idle(struct cpu *c);
  * correction) goes through here: CNTVOFF, and WFI traps while dilating. */
 void vtime_resume(struct cpu *c);
 void vtime_sgi(struct cpu *c);
+/* The tick timer fired before the tick for c->vt.wake. */
+void vtime_wake(struct cpu *c);
 /* Its trap handler, vtime_sysreg, is in core/sysreg_trap.h. */
 
 /*

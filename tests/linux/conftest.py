@@ -35,18 +35,19 @@ def save_log(vm, name):
 
 
 @contextlib.contextmanager
-def _mgmt_vm(log_name, uuid=None, initrd=None):
+def _mgmt_vm(log_name, uuid=None, initrd=None, **hv_kw):
     """(VM under verge-hv at its prompt, connected mgmt.Mgmt), for a
     module-scoped fixture: the host side connects and says hello before
     the guest boots. uuid goes to verge.uuid, initrd replaces the test
-    initramfs. The VM is killed by its pid and its log kept as
-    linux-logs/<log_name>.log, whatever happened."""
+    initramfs, hv_kw go to lv.hv_cmd (qemu=, cpu=, ...). The VM is killed
+    by its pid and its log kept as linux-logs/<log_name>.log, whatever
+    happened."""
     if lv.BARE:
         pytest.skip("needs verge-hv and its management channel")
     need(lv.cache_dir() / "Image", initrd or lv.initrd_path(), lv.hv_bin())
     sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
     cmd = lv.hv_cmd(hv_opts="verge.uuid=" + uuid if uuid else "",
-                    extra_args=mgmt.qemu_args(sock))
+                    extra_args=mgmt.qemu_args(sock), **hv_kw)
     if initrd:
         cmd[cmd.index("-initrd") + 1] = str(initrd)
     vm = lv.VM(cmd)

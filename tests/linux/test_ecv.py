@@ -6,11 +6,11 @@ stall at all. Skipped without QEMU 10 in the cache (.cache/qemu10).
 """
 
 import re
-import tempfile
 import time
 
 import pytest
 
+import conftest
 import linuxvm as lv
 import mgmt
 from test_clock import CLOCKCHECK_RE
@@ -23,7 +23,7 @@ ACCURACY = 0.001            # relative, per window, beyond what the
                             # measurement itself cannot resolve (below)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def q10():
     if lv.BARE:
         pytest.skip("needs verge-hv and its management channel")
@@ -34,29 +34,15 @@ def q10():
     return q
 
 
-@pytest.fixture
-def ecv_vm(start_vm, q10):
-    """start(hv_opts=...) -> (VM at its shell prompt, connected Mgmt),
-    under QEMU 10 `max` in the exact mode."""
-    clients = []
-
-    def start(**kw):
-        sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-ecv-"))
-        vm = start_vm(qemu=q10, cpu=ECV_CPU,
-                      extra_args=mgmt.qemu_args(sock), **kw)
-        m = mgmt.Mgmt(sock).connect()
-        clients.append(m)
-        m.hello()
-        lv.boot(vm)
+@pytest.fixture(scope="module")
+def ecv_vm(q10):
+    """(VM at its shell prompt, connected Mgmt) under QEMU 10 `max` in the
+    exact mode, booted once for the module (both tests leave it at rate
+    1); killed by its pid at module end."""
+    with conftest._mgmt_vm("test_ecv", qemu=q10, cpu=ECV_CPU) as (vm, m):
         clk = m.clock()
         assert mgmt.CLOCK_MODES[clk["mode"]] == "exact", clk
-        return vm, m
-
-    try:
-        yield start
-    finally:
-        for m in clients:
-            m.close()
+        yield vm, m
 
 
 def guest_and_host(vm):
@@ -77,7 +63,7 @@ def test_ecv_uptime_windows(ecv_vm):
     Linux's clock advances rate x 10 s within 0.1 %, plus the resolution
     of the measurement itself (half of each sample's host-time bracket,
     microseconds), which is printed with it. No vCPU is ever stalled."""
-    vm, m = ecv_vm()
+    vm, m = ecv_vm
     m.host_time_set()
     results, bad = [], []
     for num, den in ((1, 10), (1, 2), (2, 1), (10, 1)):
@@ -112,7 +98,7 @@ def test_ecv_monotonic_under_rate_flips(ecv_vm):
     time while the rate flips between 1/2 and 2 100 times and the clock
     steps forward 10 ms 5 times; then rate 1, traps off: still clean,
     and no stall ever."""
-    vm, m = ecv_vm()
+    vm, m = ecv_vm
     vm.check("test -x /bin/clockcheck")
     vm.skip()
     vm.send("clockcheck 20 0; echo clockcheck-exit=$?\n")

@@ -15,7 +15,6 @@ import time
 
 import pytest
 
-import conftest
 import linuxvm as lv
 import mgmt
 
@@ -94,6 +93,41 @@ CLOCKCHECK_RE = (r"clockcheck: backwards=(\d+) maxback_ns=(\d+) "
                  r"pinned=(\d)\n")
 
 
+def test_monotonic_under_rate_flips(mgmt_vm):
+    """/bin/clockcheck (tests/linux/clockcheck.c) on both CPUs for 8 s of
+    guest time while the rate flips between 1/2 and 2 100 times and the
+    clock steps forward 10 ms 5 times."""
+    vm, m = mgmt_vm()
+    vm.check("test -x /bin/clockcheck")
+    vm.skip()
+    vm.send("clockcheck 8 2000; echo clockcheck-exit=$?\n")
+    time.sleep(0.5)
+    flips = steps = 0
+    t0 = time.monotonic()
+    for i in range(100):
+        m.set_rate(*((1, 2) if i % 2 == 0 else (2, 1)))
+        flips += 1
+        if i % 20 == 10:
+            m.step(10 * 1000 * 1000)
+            steps += 1
+        time.sleep(0.04)
+    flip_s = time.monotonic() - t0
+    vm.drain(0.01)
+    early = re.search(CLOCKCHECK_RE, vm.text[vm.pos:])
+    m.set_rate(1, 1)
+    out = vm.expect(CLOCKCHECK_RE, 120)
+    rc = vm.expect(r"clockcheck-exit=(\d+)\n", 30)
+    print("%d flips, %d steps in %.1f s; %s" % (flips, steps, flip_s,
+                                                 out.group(0).strip()))
+    assert not early, "clockcheck ended before the flips did: " + early.group(0)
+    back, maxback, cross, maxskew, reads, pinned = map(int, out.groups())
+    assert pinned == 1, out.group(0)
+    assert back == 0 and cross == 0, out.group(0)
+    assert rc.group(1) == "0", out.group(0)
+    clk = m.clock()
+    assert (clk["rate_num"], clk["rate_den"]) == (1, 1), clk
+
+
 def test_presented_frequency_half_speed(mgmt_vm):
     """verge.freq=125000000 (twice the host's 62.5 MHz): Linux's clock
     runs at half speed with no counter traps: 4 more guest seconds of
@@ -133,108 +167,11 @@ def test_presented_frequency_half_speed(mgmt_vm):
     assert clk["stalled_ticks"] == 0 and clk["cntvoff"] == 0, clk
 
 
-def test_physical_timer_guest_at_half_rate(mgmt_vm):
-    """verge.ptimer=1 hides the virtual timer PPI: Linux takes its clock
-    events from the trapped, scaled physical timer (PPI 30), and at rate
-    1/2 its clock still advances half as fast as the host's within 1 %."""
-    vm, m = mgmt_vm(hv_opts="verge.ptimer=1")
-    assert "(phys)" in vm.check("dmesg | grep 'arch_timer: cp15'")
-    m.set_rate(1, 2)
-    u0, h0, rt0 = vm.uptime()
-    time.sleep(max(WINDOW_S - (time.monotonic() - h0), 0))
-    u1, h1, rt1 = vm.uptime()
-    want = 0.5 * (h1 - h0)
-    err = (u1 - u0 - want) / want
-    tol = tolerance(0.5, h1 - h0, rt0, rt1)
-    print("ptimer rate 1/2: guest %.3f s over host %.3f s, error %+.3f %% "
-          "of +/- %.3f %% (round trips %.0f/%.0f ms)"
-          % (u1 - u0, h1 - h0, err * 100, tol * 100, rt0 * 1000, rt1 * 1000))
-    assert abs(err) <= tol, err
-    clk = m.clock()
-    assert clk["timer_traps"] > 0, clk      # events really came this way
-    line = vm.check("grep arch_timer /proc/interrupts")
-    assert " 30 " in line, line
-
-
-def test_exit_report_interval_while_dilating(mgmt_vm):
-    """verge.stats=1 prints the exit report once a second of host time,
-    also while CPU 0 ticks at 1 kHz to dilate the guest's clock (it used
-    to count ticks: the faster tick brought it ten times a second, late
-    ticks made it drift late). Each report is stamped with the tick that
-    was due, so a gap is never under 1000 ms, exactly; a loaded host
-    delays some ticks (or other output cuts into a report's line, and
-    that report is not seen), so lateness is judged on the median gap:
-    a drift shows in every gap, a late tick in one."""
-    vm, m = mgmt_vm(hv_opts="verge.stats=1")
-    m.set_rate(1, 2)
-    # a whole report only: other output may cut into a line on the UART
-    report = r"verge-hv: exits t_ms=(\d+) total=\d+ irq="
-    vm.expect(report, 10)
-    stamps = []
-    while len(stamps) < 7:
-        stamps.append(int(vm.expect(report, 30).group(1)))
-    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
-    print("gaps between reports, ms:", gaps)
-    assert all(g >= 1000 for g in gaps), gaps
-    assert gaps[len(gaps) // 2] < 1100, gaps
-
-
-# The two tests below share one VM (`shared`), booted with no option
-# after the ones above, which boot their own: clockcheck through the rate
-# flips first, on a VM fresh from its boot as it was alone, which leaves
-# it at rate 1; then the fuzz of the channel.
-
-@pytest.fixture(scope="module")
-def shared():
-    """(VM at its shell prompt, connected Mgmt), booted once for the
-    module's tests without boot options; killed at module end."""
-    if lv.BARE:
-        pytest.skip("needs verge-hv and its management channel")
-    with conftest._mgmt_vm("test_clock-shared") as vm_m:
-        yield vm_m
-
-
-def test_monotonic_under_rate_flips(shared):
-    """/bin/clockcheck (tests/linux/clockcheck.c) on both CPUs for 8 s of
-    guest time while the rate flips between 1/2 and 2 100 times and the
-    clock steps forward 10 ms 5 times."""
-    vm, m = shared
-    vm.check("test -x /bin/clockcheck")
-    vm.skip()
-    vm.send("clockcheck 8 2000; echo clockcheck-exit=$?\n")
-    time.sleep(0.5)
-    flips = steps = 0
-    t0 = time.monotonic()
-    for i in range(100):
-        m.set_rate(*((1, 2) if i % 2 == 0 else (2, 1)))
-        flips += 1
-        if i % 20 == 10:
-            m.step(10 * 1000 * 1000)
-            steps += 1
-        time.sleep(0.04)
-    flip_s = time.monotonic() - t0
-    vm.drain(0.01)
-    early = re.search(CLOCKCHECK_RE, vm.text[vm.pos:])
-    m.set_rate(1, 1)
-    out = vm.expect(CLOCKCHECK_RE, 120)
-    rc = vm.expect(r"clockcheck-exit=(\d+)\n", 30)
-    print("%d flips, %d steps in %.1f s; %s" % (flips, steps, flip_s,
-                                                 out.group(0).strip()))
-    assert not early, "clockcheck ended before the flips did: " + early.group(0)
-    back, maxback, cross, maxskew, reads, pinned = map(int, out.groups())
-    assert pinned == 1, out.group(0)
-    assert back == 0 and cross == 0, out.group(0)
-    assert rc.group(1) == "0", out.group(0)
-    clk = m.clock()
-    assert (clk["rate_num"], clk["rate_den"]) == (1, 1), clk
-
-
-def test_mgmt_fuzz_with_linux(shared):
+def test_mgmt_fuzz_with_linux(mgmt_vm):
     """verge-mgmt's fuzz (5000 frames, seed 7) and this file's own fuzz
     (random bytes, mutated valid frames) leave the channel and Linux
-    working. Last of the tests that share the module's VM: what the
-    fuzz did to it concerns no other test."""
-    vm, m = shared
+    working."""
+    vm, m = mgmt_vm()
     tool = lv.build_dir() / "verge-mgmt"
     if not tool.exists():
         pytest.fail("missing %s (run make)" % tool)
@@ -291,3 +228,49 @@ def test_mgmt_fuzz_with_linux(shared):
     if (clk["rate_num"], clk["rate_den"]) != (1, 1):
         m.set_rate(1, 1)
     assert "alive" in vm.check("echo alive")
+
+
+def test_physical_timer_guest_at_half_rate(mgmt_vm):
+    """verge.ptimer=1 hides the virtual timer PPI: Linux takes its clock
+    events from the trapped, scaled physical timer (PPI 30), and at rate
+    1/2 its clock still advances half as fast as the host's within 1 %."""
+    vm, m = mgmt_vm(hv_opts="verge.ptimer=1")
+    assert "(phys)" in vm.check("dmesg | grep 'arch_timer: cp15'")
+    m.set_rate(1, 2)
+    u0, h0, rt0 = vm.uptime()
+    time.sleep(max(WINDOW_S - (time.monotonic() - h0), 0))
+    u1, h1, rt1 = vm.uptime()
+    want = 0.5 * (h1 - h0)
+    err = (u1 - u0 - want) / want
+    tol = tolerance(0.5, h1 - h0, rt0, rt1)
+    print("ptimer rate 1/2: guest %.3f s over host %.3f s, error %+.3f %% "
+          "of +/- %.3f %% (round trips %.0f/%.0f ms)"
+          % (u1 - u0, h1 - h0, err * 100, tol * 100, rt0 * 1000, rt1 * 1000))
+    assert abs(err) <= tol, err
+    clk = m.clock()
+    assert clk["timer_traps"] > 0, clk      # events really came this way
+    line = vm.check("grep arch_timer /proc/interrupts")
+    assert " 30 " in line, line
+
+
+def test_exit_report_interval_while_dilating(mgmt_vm):
+    """verge.stats=1 prints the exit report once a second of host time,
+    also while CPU 0 ticks at 1 kHz to dilate the guest's clock (it used
+    to count ticks: the faster tick brought it ten times a second, late
+    ticks made it drift late). Each report is stamped with the tick that
+    was due, so a gap is never under 1000 ms, exactly; a loaded host
+    delays some ticks (or other output cuts into a report's line, and
+    that report is not seen), so lateness is judged on the median gap:
+    a drift shows in every gap, a late tick in one."""
+    vm, m = mgmt_vm(hv_opts="verge.stats=1")
+    m.set_rate(1, 2)
+    # a whole report only: other output may cut into a line on the UART
+    report = r"verge-hv: exits t_ms=(\d+) total=\d+ irq="
+    vm.expect(report, 10)
+    stamps = []
+    while len(stamps) < 7:
+        stamps.append(int(vm.expect(report, 30).group(1)))
+    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
+    print("gaps between reports, ms:", gaps)
+    assert all(g >= 1000 for g in gaps), gaps
+    assert gaps[len(gaps) // 2] < 1100, gaps

@@ -3,11 +3,13 @@
 # takes input from outside, built with clang -fsanitize=fuzzer plus ASan
 # and UBSan into $(O)/fuzz, the code under test compiled again with
 # coverage. `make fuzz FUZZ_SECONDS=N` runs each for N seconds, one at a
-# time; `make check` runs the tier `fuzz` (FUZZ_CHECK_SECONDS each).
+# time; `make check` runs the tier `fuzz` (FUZZ_CHECK_SECONDS each,
+# FUZZ_CHECK_JOBS of them at once, each on a core).
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 20
+FUZZ_CHECK_JOBS ?= 2
 FUZZ_DIR     := $(O)/fuzz
 FUZZ_OBJ     := $(FUZZ_DIR)/obj
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -86,6 +88,7 @@ fuzz: fuzz-cc $(FUZZ_BINS)
 	@scripts/run-fuzz.sh $(FUZZ_DIR)/results $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 check-fuzz: fuzz-cc $(FUZZ_BINS)
-	@scripts/run-fuzz.sh $(O)/results $(FUZZ_CHECK_SECONDS) $(FUZZ_BINS)
+	@FUZZ_JOBS=$(FUZZ_CHECK_JOBS) scripts/run-fuzz.sh $(O)/results \
+		$(FUZZ_CHECK_SECONDS) $(FUZZ_BINS)
 
 -include $(shell find $(FUZZ_OBJ) -name '*.d' 2>/dev/null)

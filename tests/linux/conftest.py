@@ -35,11 +35,12 @@ def save_log(vm, name):
 
 
 @contextlib.contextmanager
-def _mgmt_vm(log_name, uuid=None, initrd=None, hv_opts=""):
+def _mgmt_vm(log_name, uuid=None, initrd=None, hv_opts="", **hv_kw):
     """(VM under verge-hv at its prompt, connected mgmt.Mgmt), for a
     module-scoped fixture: the host side connects and says hello before
     the guest boots. uuid goes to verge.uuid, hv_opts are more verge-hv
-    options, initrd replaces the test initramfs. The VM is killed by its pid and its log kept as
+    options, initrd replaces the test initramfs, hv_kw go to lv.hv_cmd
+    (qemu=, cpu=, ...). The VM is killed by its pid and its log kept as
     linux-logs/<log_name>.log, whatever happened."""
     if lv.BARE:
         pytest.skip("needs verge-hv and its management channel")
@@ -47,7 +48,7 @@ def _mgmt_vm(log_name, uuid=None, initrd=None, hv_opts=""):
     sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-"))
     opts = " ".join(x for x in (hv_opts, "verge.uuid=" + uuid if uuid
                                 else "") if x)
-    cmd = lv.hv_cmd(hv_opts=opts, extra_args=mgmt.qemu_args(sock))
+    cmd = lv.hv_cmd(hv_opts=opts, extra_args=mgmt.qemu_args(sock), **hv_kw)
     if initrd:
         cmd[cmd.index("-initrd") + 1] = str(initrd)
     vm = lv.VM(cmd)

@@ -4,7 +4,6 @@ on the management channel: tests/linux/bdfuzz.c as the guest program.
 One VM for the module; the hostile run comes last.
 """
 
-import gzip
 import json
 import re
 import subprocess
@@ -173,46 +172,3 @@ def test_hostile_guests_in_parallel(vm_m):
     assert rc == 0, out
     assert out.count("getversion=ok rpci=ok") == 2, out
     m.ping()
-
-
-def ovt_initrd(tmp):
-    """The test initramfs plus Debian's arm64 open-vm-tools (vmware-checkvm,
-    vmware-rpctool and their libraries, unpacked under $VERGE_CACHE/ovt/root
-    by the guest-agent tier's fixtures) as a second cpio member."""
-    root = lv.cache_dir() / "ovt" / "root"
-    if not (root / ".complete").exists():
-        pytest.skip("no Debian open-vm-tools under %s" % root)
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                   if p.name != ".complete")
-    cpio = subprocess.run(["cpio", "-o", "-H", "newc", "-R", "0:0"],
-                          input="\n".join(files).encode(), cwd=root,
-                          capture_output=True, check=True).stdout
-    out = tmp / "initrd-ovt.gz"
-    out.write_bytes(lv.initrd_path().read_bytes() +
-                    gzip.compress(cpio, mtime=0))
-    return out
-
-
-def lines(out):
-    """Output lines, stripped (a kernel message may share the console)."""
-    return [l.strip() for l in out.splitlines()]
-
-
-def test_open_vm_tools(tmp_path, mgmt_vm):
-    """Unmodified vmware-checkvm and vmware-rpctool from Debian's arm64
-    open-vm-tools 12 see a VMware backdoor and round-trip guestinfo."""
-    if lv.BARE:
-        pytest.skip("needs verge-hv")
-    initrd = ovt_initrd(tmp_path)
-    with mgmt_vm("test_backdoor-ovt", initrd=initrd) as (vm, m):
-        assert "VMware software version 6 (good)" in vm.check("vmware-checkvm")
-        assert "ESX Server" in lines(vm.check("vmware-checkvm -p"))
-        vm.check("vmware-rpctool 'info-set guestinfo.k v'")
-        _, body = m.wait_event(mgmt.EV_GUESTINFO, 10)
-        assert body == b"k\0v"
-        assert "v" in lines(vm.check("vmware-rpctool 'info-get guestinfo.k'"))
-        m.guestinfo_set("from.host", "hello tools")
-        assert "hello tools" in lines(vm.check(
-            "vmware-rpctool 'info-get guestinfo.from.host'"))
-        rc, out = vm.run("vmware-rpctool 'no-such-command'")
-        assert rc == 1 and "Unknown command" in out, out

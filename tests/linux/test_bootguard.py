@@ -28,7 +28,8 @@ import mgmt
 from conftest import need, save_log
 
 WDT_S = 8               # sbsa_gwdt timeout the guest's driver programs
-RUN_S = 3 * WDT_S       # refreshed run per rate (host seconds)
+RUN_S = 2 * WDT_S       # refreshed run per rate (host seconds): twice
+                        # the timeout, 16 refreshes of the daemon
 SLACK_S = 15            # upper bound slack on the reset after the kill
 BOOT_WDT_S = 90         # verge.wdt: covers a slow boot to the driver
 

@@ -14,7 +14,8 @@ here, killed by their pids). Every assertion is in guest time or a ratio.
   load, at the same time) takes (the target: a miss is an xfail with the
   figure);
 - at rate 0.5 the power button stops the guest cleanly (what `verge vm
-  stop` sends), VERGE_DIL_STOPS times (default 2; the acceptance runs 10).
+  stop` sends), VERGE_DIL_STOPS times (default 2, the first of them the
+  guest of the boot ratio; the acceptance runs 10), each a fresh boot.
 """
 
 import json
@@ -146,10 +147,21 @@ def stop(vm, path, limit=120):
     return vm.wait_exit(120)
 
 
+def stop_cleanly(vm, qmp, what):
+    """The power button stops vm (booted with its QMP socket qmp) and
+    Linux powers down: QEMU's status 0."""
+    rc = stop(vm, qmp)
+    print("%s: exit status %d" % (what, rc))
+    assert rc == 0, what
+    assert re.search(r"reboot: Power down", vm.text), vm.tail()
+
+
 def test_boot_and_stop_at_half_rate_under_load(start_vm, host_load):
     """verge.rate=0.5 and rate 1 guests boot side by side (the same load
     at the same time): the slowed one reaches userspace within 3 times the
-    other's time; then the power button stops it cleanly."""
+    other's time; then the power button stops it cleanly, and again a
+    fresh guest booted at verge.rate=0.5, VERGE_DIL_STOPS times in all."""
+    n = int(os.environ.get("VERGE_DIL_STOPS", "2"))
     qmp = os.path.join(tempfile.mkdtemp(prefix="verge-dil-"), "qmp.sock")
     t0 = time.monotonic()
     fast, mf = start(start_vm)
@@ -162,32 +174,23 @@ def test_boot_and_stop_at_half_rate_under_load(start_vm, host_load):
         fast.kill()
         ratio = times["rate 0.5"] / times["rate 1"]
         print("to userspace: %s; ratio %.2f" % (times, ratio))
-        assert stop(slow, qmp) == 0
-        # The 3x ratio is the target (issue 15), not met yet under load:
-        # reported as an expected failure with the figure (XPASS once it
-        # holds); reaching userspace and the clean stop are asserted.
-        if ratio > 3.0:
-            pytest.xfail("rate 0.5 took %.2f x the time of rate 1 to "
-                         "userspace (load %.1f before the busy loops)"
-                         % (ratio, host_load))
+        stop_cleanly(slow, qmp, "stop 1 of %d" % n)
     finally:
         mf.close()
         ms.close()
-
-
-def test_power_button_at_half_rate_under_load(start_vm, host_load):
-    """Booted at verge.rate=0.5, the guest sees its power button and powers
-    off cleanly, VERGE_DIL_STOPS times in a row."""
-    n = int(os.environ.get("VERGE_DIL_STOPS", "2"))
-    for i in range(n):
+    for i in range(1, n):
         qmp = os.path.join(tempfile.mkdtemp(prefix="verge-dil-"), "qmp.sock")
         vm, m = start(start_vm, "verge.rate=0.5", qmp)
         try:
             # A slowed guest on a busy host: a generous limit, not a bound.
             vm.expect_line(lv.USERSPACE_UP, BOOT_LIMIT_S)
-            rc = stop(vm, qmp)
-            print("stop %d of %d: exit status %d" % (i + 1, n, rc))
-            assert rc == 0, "stop %d of %d" % (i + 1, n)
-            assert re.search(r"reboot: Power down", vm.text), vm.tail()
+            stop_cleanly(vm, qmp, "stop %d of %d" % (i + 1, n))
         finally:
             m.close()
+    # The 3x ratio is the target (issue 15), not met yet under load:
+    # reported as an expected failure with the figure (XPASS once it
+    # holds); reaching userspace and the clean stops are asserted.
+    if ratio > 3.0:
+        pytest.xfail("rate 0.5 took %.2f x the time of rate 1 to "
+                     "userspace (load %.1f before the busy loops)"
+                     % (ratio, host_load))

@@ -10,6 +10,7 @@ import re
 import pytest
 
 import clocktest as ct
+import conftest
 import linuxvm as lv
 import mgmt
 
@@ -21,7 +22,7 @@ ACCURACY = 0.001            # relative, per window, beyond what the
                             # measurement itself cannot resolve (below)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def q10():
     if lv.BARE:
         pytest.skip("needs verge-hv and its management channel")
@@ -32,17 +33,15 @@ def q10():
     return q
 
 
-@pytest.fixture
-def ecv_vm(mgmt_start, q10):
-    """start(hv_opts=...) -> (VM at its shell prompt, connected Mgmt),
-    under QEMU 10 `max` in the exact mode."""
-    def start(**kw):
-        vm, m = mgmt_start(qemu=q10, cpu=ECV_CPU, **kw)
+@pytest.fixture(scope="module")
+def ecv_vm(q10):
+    """(VM at its shell prompt, connected Mgmt) under QEMU 10 `max` in the
+    exact mode, booted once for the module (both tests leave it at rate
+    1); killed by its pid at module end."""
+    with conftest._mgmt_vm("test_ecv", qemu=q10, cpu=ECV_CPU) as (vm, m):
         clk = m.clock()
         assert mgmt.CLOCK_MODES[clk["mode"]] == "exact", clk
-        return vm, m
-
-    return start
+        yield vm, m
 
 
 def guest_and_host(vm):
@@ -63,7 +62,7 @@ def test_ecv_uptime_windows(ecv_vm):
     Linux's clock advances rate x 10 s within 0.1 %, plus the resolution
     of the measurement itself (half of each sample's host-time bracket,
     microseconds), which is printed with it. No vCPU is ever stalled."""
-    vm, m = ecv_vm()
+    vm, m = ecv_vm
     m.host_time_set()
     results, bad = ct.rate_windows(m, lambda: guest_and_host(vm),
                                    ((1, 10), (1, 2), (2, 1), (10, 1)),
@@ -83,7 +82,7 @@ def test_ecv_monotonic_under_rate_flips(ecv_vm):
     time while the rate flips between 1/2 and 2 100 times and the clock
     steps forward 10 ms 5 times; then rate 1, traps off: still clean,
     and no stall ever."""
-    vm, m = ecv_vm()
+    vm, m = ecv_vm
     clk = ct.clockcheck_under_flips(vm, m, "20 0")
     assert clk["stalled_ticks"] == 0 and clk["max_error_ticks"] == 0, clk
     # Rate 1 again (traps off, CNTVOFF = P - G): the clock stays clean.

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Unmodified open-vm-tools from Debian's arm64 package in a verge guest:
 vmware-checkvm finds a VMware-compatible backdoor, and vmware-rpctool's
-guestinfo round trip works, with the host and with verge-guest-agent.
+guestinfo round trip works, with the host and with verge-guest-agent
+(the one boot with open-vm-tools of the tier).
 
 The programs and their libraries are fetched by `make fixtures`
 (scripts/fetch-ovt.sh) and added to the test initramfs as
@@ -30,12 +31,22 @@ def ovt(mgmt_vm):
         yield vm_m
 
 
+def lines(out):
+    """Output lines, stripped (a kernel message may share the console)."""
+    return [l.strip() for l in out.splitlines()]
+
+
 def test_checkvm(ovt):
-    """vmware-checkvm reports a VMware-compatible backdoor."""
+    """vmware-checkvm reports a VMware-compatible backdoor (version 6) on
+    an ESX Server product."""
     vm, _ = ovt
     rc, out = vm.run(ENV + "vmware-checkvm")
     assert rc == 0, out
     assert re.search(r"(?m)^VMware software version \d+ \(good\)$", out), out
+    assert "VMware software version 6 (good)" in out, out
+    rc, out = vm.run(ENV + "vmware-checkvm -p")
+    assert rc == 0, out
+    assert "ESX Server" in lines(out), out
 
 
 def test_rpctool_guestinfo(ovt):
@@ -57,3 +68,10 @@ def test_rpctool_guestinfo(ovt):
         == "v"
     rc, out = vm.run(ENV + "vmware-rpctool 'info-get guestinfo.nope'")
     assert rc != 0, out
+
+
+def test_rpctool_unknown_command(ovt):
+    """A command the backdoor does not know fails with its reason."""
+    vm, _ = ovt
+    rc, out = vm.run(ENV + "vmware-rpctool 'no-such-command'")
+    assert rc == 1 and "Unknown command" in out, out

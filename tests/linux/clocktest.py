@@ -37,22 +37,32 @@ def rate_windows(m, sample, rates, window_s, accuracy, resolution=0.0,
     for num, den in rates:
         clk = m.set_rate(num, den)
         assert (clk["rate_num"], clk["rate_den"]) == (num, den), clk
-        u0, h0, rt0 = sample()
-        spent = host_clock() - h0 if host_clock else 0
-        time.sleep(max(window_s - spent, 0))
-        u1, h1, rt1 = sample()
-        rate = num / den
-        want = rate * (h1 - h0)
-        err = (u1 - u0 - want) / want
-        tol = tolerance(accuracy, rate, h1 - h0, rt0, rt1, resolution)
-        lines.append("rate %d/%d: host %.3f s, guest %.3f s, expected %.3f,"
-                     " error %+.4f %% of +/- %.4f %% (round trips %.3f/%.3f"
-                     " ms)" % (num, den, h1 - h0, u1 - u0, want, err * 100,
-                               tol * 100, rt0 * 1000, rt1 * 1000))
-        print(lines[-1])
-        if abs(err) > tol:
-            bad.append(lines[-1])
+        line, ok = window(sample, num, den, window_s, accuracy, resolution,
+                          host_clock)
+        lines.append(line)
+        if not ok:
+            bad.append(line)
     return lines, bad
+
+
+def window(sample, num, den, window_s, accuracy, resolution=0.0,
+           host_clock=time.monotonic):
+    """One window of rate_windows() at the rate the guest's clock runs now,
+    num/den: (line, within tolerance)."""
+    u0, h0, rt0 = sample()
+    spent = host_clock() - h0 if host_clock else 0
+    time.sleep(max(window_s - spent, 0))
+    u1, h1, rt1 = sample()
+    rate = num / den
+    want = rate * (h1 - h0)
+    err = (u1 - u0 - want) / want
+    tol = tolerance(accuracy, rate, h1 - h0, rt0, rt1, resolution)
+    line = ("rate %d/%d: host %.3f s, guest %.3f s, expected %.3f,"
+            " error %+.4f %% of +/- %.4f %% (round trips %.3f/%.3f"
+            " ms)" % (num, den, h1 - h0, u1 - u0, want, err * 100,
+                      tol * 100, rt0 * 1000, rt1 * 1000))
+    print(line)
+    return line, abs(err) <= tol
 
 
 def clockcheck_under_flips(vm, m, args):

@@ -60,8 +60,10 @@ $(FUZZ_DIR)/fuzz_rpc $(FUZZ_DIR)/fuzz_rest: FUZZ_LIBS := $(VERGED_LIBS)
 $(FUZZ_DIR)/fuzz_guest_agent: $(call fuzz_objs,guest-agent/json \
 	guest-agent/tclo)
 $(FUZZ_DIR)/fuzz_guest_agent: FUZZ_LIBS := -lm
+# curlfn.c, which the CLI takes from agentd/ (cli/module.mk)
 $(FUZZ_DIR)/fuzz_cli: $(call fuzz_objs,$(patsubst $(CLI_HOST)/%.c.o,cli/%, \
-	$(CLI_LIB_OBJS)) proto/rate)
+	$(filter-out $(CLI_HOST)/curlfn.c.o,$(CLI_LIB_OBJS))) agentd/curlfn \
+	proto/rate)
 $(FUZZ_DIR)/fuzz_cli: FUZZ_LIBS := $(CLI_LIBS)
 
 $(FUZZ_BINS): $(FUZZ_DIR)/fuzz_%: $(FUZZ_OBJ)/tests/fuzz/fuzz_%.c.o

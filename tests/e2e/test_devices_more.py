@@ -12,7 +12,6 @@ left half-started.
 
 import os
 import re
-import socket
 import struct
 import subprocess
 import sys
@@ -28,38 +27,6 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0,
 BOOT_TIMEOUT = 180
 IDLE = ("defined", "stopped")      # never started, or started and stopped
 TAG = "%d" % os.getpid()
-
-
-class Console:
-    """The VM's serial console, typed into as a user would."""
-
-    def __init__(self, vd, name):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(str(vd.run / "vms" / name / "console.sock"))
-        self.sock.settimeout(BOOT_TIMEOUT)
-        self.buf = b""
-
-    def close(self):
-        self.sock.close()
-
-    def expect(self, pattern):
-        rx = re.compile(pattern)
-        while True:
-            m = rx.search(self.buf)
-            if m:
-                self.buf = self.buf[m.end():]
-                return m
-            data = self.sock.recv(4096)
-            assert data, "console closed; so far: %r" % self.buf[-500:]
-            self.buf += data.replace(b"\r", b"")
-
-    def run(self, cmd):
-        """Runs cmd in the guest's shell; its output."""
-        self.sock.sendall(b"\n")
-        self.expect(rb"verge# ")
-        self.sock.sendall(b"echo @@start$((6*7)); " + cmd.encode() +
-                          b"; echo @@done$((6*7))\n")
-        return self.expect(rb"(?s)@@start42\n(.*?)@@done42\n").group(1)
 
 
 def console_after(vd, name, start, text):
@@ -85,7 +52,7 @@ def boot(vd, name, text=b"verge-init: shell on console"):
     start = log_size(vd, name)
     vd.call("vm.start", name=name)
     console_after(vd, name, start, text)
-    return Console(vd, name)
+    return vh.Console(vd, name, BOOT_TIMEOUT)
 
 
 def qemu_pids_of(vd, name):
@@ -128,7 +95,7 @@ def test_ext4_root_disk_survives_reboot(vd, tmp_path):
     assert "starting" in r.stdout or "running" in r.stdout, r.stdout
     console_after(vd, "rootdisk", start, b"verge-init: root /dev/vda / ext4")
     console_after(vd, "rootdisk", start, b"verge-init: shell on console")
-    con = Console(vd, "rootdisk")
+    con = vh.Console(vd, "rootdisk", BOOT_TIMEOUT)
     try:
         assert con.run("cat /root/mark").strip() == mark.encode()
     finally:
@@ -331,7 +298,7 @@ def test_two_vms_on_a_bridge_ping_each_other(vdn, netns):
         for name, ip in vms.items():
             console_after(vdn, name, starts[name],
                           b"verge-init: shell on console")
-            cons[name] = Console(vdn, name)
+            cons[name] = vh.Console(vdn, name, BOOT_TIMEOUT)
             out = cons[name].run("cat /sys/class/net/eth0/address && ip addr "
                                  "add %s/24 dev eth0 && ip link set eth0 up"
                                  % ip)

@@ -736,6 +736,33 @@ int64_t vmcg_oom_kills(const struct vm *vm)
 	return 0;
 }
 
+bool vmcg_usage(const struct vm *vm, const char *what, double *ret)
+{
+	bool cpu = !strcmp(what, "cpu"), mem = !strcmp(what, "memory");
+	const char *ctl = cpu ? "cpuacct" : what;
+	int64_t v;
+	int i;
+
+	if (!jail_enabled(&vm->d->cfg) || !vm_is_active(vm))
+		return false;
+	for (i = 0; i < vm->ncg; i++) {
+		if (!vm->cg_v2 && strcmp(v1_controllers[i], ctl))
+			continue;
+		if (vm->cg_v2 ? (cpu ? read_u64(vm->cg_dirs[i], "cpu.stat",
+						"usage_usec", &v) :
+				 read_u64(vm->cg_dirs[i], mem ?
+					  "memory.current" : "pids.current",
+					  NULL, &v)) :
+		    read_u64(vm->cg_dirs[i], cpu ? "cpuacct.usage" : mem ?
+			     "memory.usage_in_bytes" : "pids.current", NULL,
+			     &v))
+			return false;
+		*ret = cpu ? (double)v / (vm->cg_v2 ? 1e6 : 1e9) : (double)v;
+		return true;
+	}
+	return false;
+}
+
 void vmcg_remove(struct vm *vm)
 {
 	cg_remove_later(vm->d->loop, vm->cg_dirs, vm->ncg);
@@ -852,14 +879,39 @@ static bool in_system_dirs(const char *p)
 	return false;
 }
 
+/* The libraries ldd found for the last QEMU binary, while that binary
+ * (path, device, inode, size, mtime) stays the same: ldd runs once, not
+ * at every start (it costs a fork, a shell and the loader: 20-40 ms). */
+static struct {
+	char *bin;
+	struct stat st;
+	struct args libs;
+} lib_cache;
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void args_free(struct args *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
 /*
- * --ro for each shared library of bin that lies outside the system
- * directories, as the dynamic loader resolves them with the jail's empty
- * environment: ldd (the loader's trace mode) run with no environment but
- * PATH. A static binary, or one ldd cannot read, adds nothing: QEMU then
- * says in qemu.log what it misses.
+ * The shared libraries of bin that lie outside the system directories, as
+ * the dynamic loader resolves them with the jail's empty environment: ldd
+ * (the loader's trace mode) run with no environment but PATH. A static
+ * binary, or one ldd cannot read, has none: QEMU then says in qemu.log
+ * what it misses.
  */
-static void add_libs(struct args *a, const char *bin)
+static void find_libs(struct args *a, const char *bin)
 {
 	char *const argv[] = { "ldd", (char *)bin, NULL };
 	char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
@@ -894,13 +946,40 @@ static void add_libs(struct args *a, const char *bin)
 		e = s + strcspn(s, " \n");
 		*e = '\0';
 		if (!in_system_dirs(s))
-			add2(a, "--ro", s);
+			add(a, s);
 	}
 	if (f)
 		fclose(f);
 	if (pid > 0)
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
+}
+
+/* --ro for each of bin's libraries outside the system directories. */
+static void add_libs(struct args *a, const char *bin)
+{
+	struct stat st;
+	size_t i;
+
+	if (stat(bin, &st))
+		return;
+	if (!lib_cache.bin || strcmp(lib_cache.bin, bin) ||
+	    !same_file(&lib_cache.st, &st)) {
+		free(lib_cache.bin);
+		args_free(&lib_cache.libs);
+		lib_cache.bin = strdup(bin);
+		lib_cache.st = st;
+		find_libs(&lib_cache.libs, bin);
+		if (!lib_cache.bin || lib_cache.libs.oom) {
+			free(lib_cache.bin);
+			lib_cache.bin = NULL;
+			args_free(&lib_cache.libs);
+			a->oom = true;
+			return;
+		}
+	}
+	for (i = 0; i < lib_cache.libs.n; i++)
+		add2(a, "--ro", lib_cache.libs.v[i]);
 }
 
 char **jail_argv(const struct vm *vm, char *const *qemu_argv)

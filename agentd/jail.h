@@ -57,6 +57,10 @@ int vmcg_paths(struct vm *vm);
 int vmcg_create(struct vm *vm, char *why, size_t n);
 /* Out-of-memory kills in the VM's group since it was made (0: none). */
 int64_t vmcg_oom_kills(const struct vm *vm);
+/* What the VM's resource group has used, read now: what is "cpu" (CPU
+ * seconds), "memory" (bytes) or "pids" (tasks). False when the VM is not
+ * jailed, not running, or the file cannot be read. */
+bool vmcg_usage(const struct vm *vm, const char *what, double *ret);
 /* Removes the groups (retried for 2 s while the last process leaves,
  * even once the VM is gone). */
 void vmcg_remove(struct vm *vm);

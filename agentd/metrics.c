@@ -126,6 +126,24 @@ static bool jailed(const struct vm *vm, double now, double *ret)
 	return true;
 }
 
+static bool cg_cpu(const struct vm *vm, double now, double *ret)
+{
+	(void)now;
+	return vmcg_usage(vm, "cpu", ret);
+}
+
+static bool cg_memory(const struct vm *vm, double now, double *ret)
+{
+	(void)now;
+	return vmcg_usage(vm, "memory", ret);
+}
+
+static bool cg_pids(const struct vm *vm, double now, double *ret)
+{
+	(void)now;
+	return vmcg_usage(vm, "pids", ret);
+}
+
 static bool boots_ok(const struct vm *vm, double now, double *ret)
 {
 	(void)now;
@@ -190,6 +208,14 @@ static const struct {
 	[MF_CLOCK_EXACT] = { "verge_vm_clock_exact", "gauge",
 		"1: the guest's virtual counter is trapped and scaled exactly"
 		" (FEAT_ECV); 0: it is dilated.", clock_exact },
+	[MF_CG_CPU] = { "verge_vm_cpu_usage_seconds_total", "counter",
+		"CPU time used by the jailed VM's resource group (its QEMU).",
+		cg_cpu },
+	[MF_CG_MEMORY] = { "verge_vm_memory_bytes", "gauge",
+		"Memory charged to the jailed VM's resource group.",
+		cg_memory },
+	[MF_CG_PIDS] = { "verge_vm_pids", "gauge",
+		"Tasks in the jailed VM's resource group.", cg_pids },
 };
 
 static void vm_label(struct buf *l, const struct vm *vm, const char *key,

@@ -32,7 +32,9 @@ struct rest_body {
 enum { MF_STATE, MF_UPTIME, MF_BOOTS, MF_RATE, MF_FREQ, MF_AGENT_AGE,
        MF_EXITS, MF_JAILED,
        MF_BOOTS_OK, MF_BOOT_FAILURES, MF_ROLLBACKS,	/* issue 19 */
-       MF_CLOCK_EXACT, MF_COUNT };
+       MF_CLOCK_EXACT,
+       MF_CG_CPU, MF_CG_MEMORY, MF_CG_PIDS,	/* the jail's group, issue 13 */
+       MF_COUNT };
 
 /*
  * Everything serialized for one VM. Shared by the snapshots that follow

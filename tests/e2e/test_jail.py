@@ -59,7 +59,10 @@ def vd():
     with vh.running(rh.RestVerged(host="jail-host")) as v:
         vh.define_vm(v, "a", pids_max=64, memory_max=512 << 20,
                      cpu_quota=150, cpu_weight=200)
-        vh.define_vm(v, "b")
+        # b boots from copies of the images elsewhere: each jail must
+        # show its own images and not the other's
+        kernel, initrd = readable_copies(v.tmp / "img-b")
+        vh.define_vm(v, "b", kernel=str(kernel), initrd=str(initrd))
         for name in ("a", "b"):
             v.call("vm.start", name=name)
         for name in ("a", "b"):
@@ -103,12 +106,87 @@ def test_no_privileges_left(vd):
         uids.add(uid)
         # the environment is empty
         assert Path("/proc/%d/environ" % pid).read_bytes() == b""
-        # stdin is /dev/null, 1 and 2 the log; nothing else of verged's
-        fds = os.listdir("/proc/%d/fd" % pid)
-        for fd in fds:
+        # stdin is /dev/null, 1 and 2 QEMU's log (opened by verged); every
+        # other descriptor is QEMU's own: a socket, pipe, event or a file
+        # of its jail; nothing of verged's
+        qlog = str(vd.state / "vms" / name / "qemu.log")
+        assert os.readlink("/proc/%d/fd/0" % pid) == "/dev/null"
+        assert os.readlink("/proc/%d/fd/1" % pid) == qlog
+        assert os.readlink("/proc/%d/fd/2" % pid) == qlog
+        root = Path("/proc/%d/root" % pid)
+        for fd in os.listdir("/proc/%d/fd" % pid):
             target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-            assert "verged.sock" not in target and "verged.db" not in target
+            if int(fd) <= 2 or not target.startswith("/"):
+                assert target.split(":")[0] in ("socket", "pipe",
+                                                "anon_inode") or \
+                    int(fd) <= 2, (fd, target)
+                continue
+            assert (root / target[1:]).exists(), (fd, target)
+            # of verged's state, only its own console.log, bound in
+            assert not target.startswith(str(vd.state)) or target == \
+                str(vd.state / "vms" / name / "console.log"), (fd, target)
+        # rlimits: no core, 4096 descriptors
+        limits = Path("/proc/%d/limits" % pid).read_text()
+        assert re.search(r"^Max core file size\s+0\s+0\s", limits, re.M)
+        assert re.search(r"^Max open files\s+4096\s+4096\s", limits, re.M)
     assert len(uids) == 2 and 0 not in uids     # one uid per VM
+
+
+def test_helper_closes_fds_and_clears_the_environment(tmp_path):
+    """verge-jail itself, no VM: descriptors it inherits are closed but
+    the --keep-fd ones, its environment is not passed on, and the rlimits
+    are set, as the program in the jail sees them."""
+    root = tmp_path / "root"
+    root.mkdir()
+    keep = os.open("/dev/null", os.O_RDONLY)
+    leak = os.open("/etc/hostname", os.O_RDONLY)
+    prog = ("import os\nprint(sorted(int(x) for x in "
+            "os.listdir('/proc/self/fd')))\n"
+            "print(repr(open('/proc/self/environ', 'rb').read()))\n"
+            "print(open('/proc/self/limits').read())\n")
+    try:
+        r = subprocess.run(
+            [str(vh.build_dir() / "verge-jail"), "--name", "fds", "--root",
+             str(root), "--uid", "3999999", "--gid", "3999999",
+             "--keep-fd", str(keep), "--nofile", "512", "--nproc", "77",
+             "--", "/usr/bin/python3", "-c", prog],
+            capture_output=True, text=True, timeout=60,
+            pass_fds=(keep, leak),
+            env=dict(os.environ, VERGE_SECRET="s3cret"))
+    finally:
+        os.close(keep)
+        os.close(leak)
+    assert r.returncode == 0, r.stderr
+    fds, environ, limits = r.stdout.split("\n", 2)
+    fds = eval(fds)
+    # 0-2, the kept one, and the one listdir opened: not the leaked one
+    assert leak not in fds and keep in fds, fds
+    assert len(set(fds) - {0, 1, 2, keep}) == 1, fds
+    assert environ == "b''", environ
+    assert re.search(r"^Max open files\s+512\s+512\s", limits, re.M)
+    assert re.search(r"^Max processes\s+77\s+77\s", limits, re.M)
+    assert re.search(r"^Max core file size\s+0\s+0\s", limits, re.M)
+
+
+def test_helper_names_a_refused_namespace(tmp_path):
+    """A kernel that refuses a namespace (here: a user namespace whose
+    max_net_namespaces is 0, which leaves the host's limit alone): the
+    helper's status line names the namespace and the kernel's reason,
+    and the program never runs."""
+    root = tmp_path / "root"
+    root.mkdir()
+    marker = tmp_path / "ran"
+    r = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "sh", "-c",
+         "echo 0 > /proc/sys/user/max_net_namespaces && exec \"$@\"", "sh",
+         str(vh.build_dir() / "verge-jail"), "--name", "ns", "--root",
+         str(root), "--uid", "1", "--gid", "1", "--status-fd", "1", "--",
+         "/usr/bin/touch", str(marker)],
+        capture_output=True, text=True, timeout=60)
+    assert r.returncode == 126, (r.stdout, r.stderr)
+    assert r.stdout == ("error unshare(network namespace): No space left"
+                        " on device\n"), r.stdout
+    assert not marker.exists()
 
 
 def test_root_shows_only_its_own(vd):
@@ -123,6 +201,20 @@ def test_root_shows_only_its_own(vd):
     # nothing of verged's: not its socket, state or database
     assert not (ra / str(vd.socket)[1:]).exists()
     assert not (ra / str(vd.state / "verged.db")[1:]).exists()
+    # its own images, read-only, and not the other VM's
+    ka, kb = vd.call("vm.show", name="a")["kernel"], \
+        vd.call("vm.show", name="b")["kernel"]
+    ia, ib = vd.call("vm.show", name="a")["initrd"], \
+        vd.call("vm.show", name="b")["initrd"]
+    assert ka != kb and ia != ib
+    for r, mine, theirs in ((ra, (ka, ia), (kb, ib)),
+                            (rb, (kb, ib), (ka, ia))):
+        for f in mine:
+            assert (r / f[1:]).is_file(), f
+            with pytest.raises(OSError):
+                open(r / f[1:], "ab")
+        for f in theirs:
+            assert not (r / f[1:]).exists(), f
     top = sorted(os.listdir(ra))
     assert "root" not in top and "home" not in top and "var" not in top
     # a minimal /dev
@@ -263,6 +355,9 @@ def test_sandbox_refuses_spawn(vd):
                      if vd.call("vm.show", name="b")["state"] == "crashed"
                      else None, 30)
     assert vm["state"] == "crashed"
+    dirs = vd.cgroup_dirs("b")          # a VM that crashed: group gone
+    vh.wait_for("b's groups removed",
+                lambda: not any(d.exists() for d in dirs), 10)
     vd.call("vm.start", name="b")       # and it starts again, jailed
     vh.wait_for("b running", lambda: vd.call("vm.show", name="b")["state"]
                 == "running", 30)
@@ -277,6 +372,16 @@ def test_metrics_and_show_say_jailed(vd):
     assert re.search(r"Isolation:\s+jail \(uid \d+, cgroup v1\)", out), out
     assert re.search(r"Limits:\s+cpu 150% weight 200 memory \+512 MiB "
                      r"pids 64", out), out
+    # the group's usage: in vm show, REST and /metrics
+    assert re.search(r"Usage:\s+cpu \d+\.\d\d s, memory \d+ MiB, pids "
+                     r"[2-9]\d*", out), out
+    rest = vd.get("/v1/vms/a").json()["isolation"]
+    assert rest["usage"]["pids"] >= 2 and rest["usage"]["cpu_usage_s"] > 0
+    for family, low in (("verge_vm_cpu_usage_seconds_total", 0),
+                        ("verge_vm_memory_bytes", 1 << 20),
+                        ("verge_vm_pids", 2)):
+        m = re.search(r'^%s\{vm="a"\} ([0-9.e+]+)$' % family, text, re.M)
+        assert m and float(m.group(1)) > low, (family, text)
 
 
 def test_kill9_and_reattach_keep_the_jail(vd):
@@ -626,6 +731,14 @@ def test_isolation_off_runs_unjailed_and_says_so():
                              capture_output=True, text=True,
                              check=True).stdout
         assert re.search(r"Isolation:\s+off: QEMU runs unjailed", out), out
+        # on every vm show: a VM that does not run says it too
+        vh.define_vm(v, "idle")
+        out = v.verge("vm", "show", "idle").stdout
+        assert re.search(r"Isolation:\s+off: QEMU runs unjailed", out), out
         text = v.get("/metrics").body.decode()
-        assert re.search(r'^verge_vm_jailed\{vm="free"\} 0$', text, re.M)
+        for name in ("free", "idle"):
+            assert re.search(r'^verge_vm_jailed\{vm="%s"\} 0$' % name,
+                             text, re.M), text
+        assert re.search(r"^verge_isolation 0$", text, re.M), text
+        assert "verge_vm_pids{" not in text     # no group: no usage
         v.call("vm.kill", name="free")

@@ -688,6 +688,36 @@ def test_a_refused_step_is_named_and_nothing_starts():
         assert v.qemu_pids() == []
 
 
+def test_a_refused_namespace_is_named_by_vm_start():
+    """The kernel refuses the jail a namespace (verge-jail run in a user
+    namespace whose max_net_namespaces is 0): vm.start fails naming the
+    namespace and the kernel's reason, nothing runs, no group is left."""
+    vh.guest_files()
+    v = vh.Verged()
+    wrapper = v.tmp / "helper-no-netns"
+    wrapper.write_text(
+        "#!/bin/sh\nexec unshare --user --map-root-user sh -c 'echo 0 >"
+        " /proc/sys/user/max_net_namespaces && exec \"$@\"' sh %s \"$@\"\n"
+        % (vh.build_dir() / "verge-jail"))
+    wrapper.chmod(0o755)
+    v.config.write_text(v.config.read_text() +
+                        "[jail]\nhelper = %s\n" % wrapper)
+    with vh.running(v):
+        vh.define_vm(v, "n")
+        with pytest.raises(vh.RpcError) as e:
+            v.call("vm.start", name="n")
+        msg = str(e.value)
+        assert "jail: unshare(network namespace): No space left on device"\
+            in msg, msg
+        assert "set [jail] isolation = off" in msg, msg
+        vm = v.call("vm.show", name="n")
+        assert vm["state"] == "defined" and vm["pid"] is None
+        assert v.qemu_pids() == []
+        dirs = v.cgroup_dirs("n")
+        vh.wait_for("n's groups removed",
+                    lambda: not any(d.exists() for d in dirs), 10)
+
+
 def test_a_verged_that_is_not_root_refuses_to_start_jailed():
     vh.guest_files()
     v = vh.Verged()

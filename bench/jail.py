@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """Jail figures (make bench; issue 13), measured in one run: the time from
-vm.start to the VM's first console output, and to the test initramfs's
-"userspace up", for a jailed VM and for the same VM under a verged with
-[jail] isolation = off, starts interleaved so that the host's load falls
-on both alike. Target: the jailed start at most 5 % slower. Also
-vm.start's own latency (the jail is set up before it replies), and
-verged's resident memory with 10 jailed VMs running (each with its
-management channel up), against the same verged with none.
+vm.start to the VM's first console output (and, for a few pairs, to the
+test initramfs's "userspace up") of a jailed VM and of the same VM under a
+verged with [jail] isolation = off. Starts go in pairs, one of each, the
+order alternating; the figure is the median of the per-pair ratios
+jailed/unjailed, with its quartiles and a 90 % bootstrap interval, so that
+the host's load, which changes over seconds, falls on both halves of a
+pair alike. Target: the jailed start at most 5 % slower. Also vm.start's
+own latency (the jail is set up before it replies), verge-jail's step
+times (--trace: VERGE_JAIL_TRACE=1), and verged's resident memory with 10
+jailed VMs running (each with its management channel up), against the
+same verged with none.
 
 On a loaded host a VM's resource group competes for the CPU as one
 entity (cgroup v1 cpu: 1024 shares for all of QEMU's threads) where an
@@ -15,9 +19,9 @@ unjailed QEMU's threads each compete, which alone would make a jailed
 start slower whatever the jail costs. So that the comparison measures
 the jail (namespaces, pivot_root, uid, the helper) and not the
 scheduler, the unjailed verged and its QEMU are put in a group of the
-same shape (ROOT/CONTROLLER/TAG-off/bench, as the jailed one's is
-ROOT/CONTROLLER/TAG-on/bench). --cpu-weight gives the jailed VM's group
-more weight; --no-group leaves the unjailed QEMU ungrouped.
+same shape (ROOT/CONTROLLER/TAG-off/bench in cpu, cpuacct, memory and
+pids, as the jailed one's is ROOT/CONTROLLER/TAG-on/bench). --cpu-only
+puts it in cpu and cpuacct only; --no-group leaves it ungrouped.
 
 Needs root (the jail); prints a line saying so otherwise.
 """

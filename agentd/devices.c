@@ -837,12 +837,19 @@ int dev_nics_check(const json_t *nics, size_t from, char *why, size_t n)
 	return 0;
 }
 
+/*
+ * vg<jail uid>n<card>: the jail's uid ([jail] uid_base + the VM's id)
+ * rather than the id alone, so two verged in one network namespace, whose
+ * jails must not share uids anyway, do not pick the same name; a name
+ * that is taken all the same is refused by tap_open() (IFF_TUN_EXCL).
+ */
 void dev_tap_name(const struct vm *vm, size_t i, char *buf, size_t n)
 {
-	/* ids are below [jail] uid_count and i below DEV_NICS_MAX: it fits */
-	if (snprintf(buf, n, "vg%lldn%zu", (long long)vm->def.id, i) >= (int)n)
-		log_err("%s: tap name vg%lldn%zu is too long", vm->def.name,
-			(long long)vm->def.id, i);
+	/* at most 2000000000 + 1000000 and i < DEV_NICS_MAX: 13 < IFNAMSIZ */
+	if (snprintf(buf, n, "vg%lun%zu", (unsigned long)jail_uid(vm), i) >=
+	    (int)n)
+		log_err("%s: tap name vg%lun%zu is too long", vm->def.name,
+			(unsigned long)jail_uid(vm), i);
 }
 
 /*
@@ -861,12 +868,22 @@ static int tap_open(const char *name, const char *br, char *why, size_t n)
 		return fail(why, n, -errno, "network card: /dev/net/tun: %s",
 			    strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	/* IFF_TUN_EXCL: never attach to a device of that name that is
+	 * already there (a persistent tap of someone else's, or another
+	 * verged's with the same [jail] uid_base): refuse instead. */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr)) {
-		e = fail(why, n, -errno, "network card: tap %s: %s%s", name,
-			 strerror(errno), errno == EBUSY ? " (a device of"
-			 " that name is in use)" : "");
+		if (errno == EBUSY)
+			e = fail(why, n, -EEXIST, "network card: tap %s:"
+				 " a network device of that name already"
+				 " exists in verged's network namespace"
+				 " (another verged with the same [jail]"
+				 " uid_base, or made by hand); give each"
+				 " verged its own uid_base", name);
+		else
+			e = fail(why, n, -errno, "network card: tap %s: %s",
+				 name, strerror(errno));
 		goto out;
 	}
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -289,10 +289,9 @@ def test_two_vms_on_a_bridge_ping_each_other(vdn, netns):
     starts = {n: log_size(vdn, n) for n in vms}
     for name in vms:
         vdn.call("vm.start", name=name)
-    # the VM's id: its jail's uid less [jail] uid_base (3000000)
-    ids = {n: vdn.call("vm.show", name=n)["isolation"]["uid"] - 3000000
-           for n in vms}
-    assert bridge_ports(netns) == sorted("vg%dn0" % i for i in ids.values())
+    # vg<the jail's uid>n<card>
+    uids = {n: vdn.call("vm.show", name=n)["isolation"]["uid"] for n in vms}
+    assert bridge_ports(netns) == sorted("vg%dn0" % u for u in uids.values())
     cons = {}
     try:
         for name, ip in vms.items():
@@ -347,3 +346,26 @@ def test_a_missing_bridge_is_refused(vdn, netns):
                            capture_output=True, text=True).stdout
     assert not re.search(r"^\d+: vg\d+n", links, re.M), links
     vdn.call("vm.undefine", name="gone")
+
+
+def test_a_tap_name_in_use_is_refused(vdn, netns):
+    """A device already holds the tap's name in verged's namespace (here a
+    persistent tap made by hand; as well another verged's with the same
+    [jail] uid_base): the start is refused with a clear error, verged does
+    not take that device over, nothing is left started."""
+    vm = vh.define_vm(vdn, "taken", nics=["tap,bridge=" + netns[1]])
+    name = "vg%dn0" % vm["isolation"]["uid"]
+    subprocess.run(["ip", "-n", netns[0], "tuntap", "add", name, "mode",
+                    "tap"], check=True)
+    try:
+        with pytest.raises(vh.RpcError) as e:
+            vdn.call("vm.start", name="taken")
+        assert ("tap %s: a network device of that name already exists"
+                % name) in str(e.value), e.value
+        assert vdn.call("vm.show", name="taken")["state"] in IDLE
+        assert qemu_pids_of(vdn, "taken") == []
+        assert name not in bridge_ports(netns)
+    finally:
+        subprocess.run(["ip", "-n", netns[0], "link", "del", name],
+                       check=False)
+    vdn.call("vm.undefine", name="taken")

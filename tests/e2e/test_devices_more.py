@@ -15,6 +15,7 @@ import re
 import struct
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -369,3 +370,99 @@ def test_a_tap_name_in_use_is_refused(vdn, netns):
         subprocess.run(["ip", "-n", netns[0], "link", "del", name],
                        check=False)
     vdn.call("vm.undefine", name="taken")
+
+
+@pytest.fixture
+def held_check(tmp_path):
+    """A verged whose qemu-img (first in its PATH) holds each `check` until
+    the test opens a gate (a FIFO), then runs the real one; the stand-in
+    writes its pid to `held` once it is held."""
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    gate, held = tmp_path / "gate", tmp_path / "held"
+    os.mkfifo(gate)
+    real = subprocess.run(["sh", "-c", "command -v qemu-img"],
+                          capture_output=True, text=True).stdout.strip()
+    (stub / "qemu-img").write_text(
+        "#!/bin/sh\nif [ \"$1\" = check ]; then echo $$ > %s; "
+        "read x < %s; fi\nexec %s \"$@\"\n" % (held, gate, real))
+    (stub / "qemu-img").chmod(0o755)
+    env = {"PATH": "%s:%s" % (stub, os.environ.get("PATH", "/usr/bin:/bin"))}
+    with vh.running(vh.Verged(env=env)) as v:
+        yield v, gate, held
+
+
+def test_verged_answers_while_qemu_img_checks(held_check, tmp_path):
+    """qemu-img check of a qcow2 runs off verged's loop: while a check is
+    held, vm.list is answered and a second vm.start or a disk change is
+    refused; the start is answered once the check is over (and QEMU
+    started), in that order. A VM undefined during its check: the check
+    is killed and the start refused."""
+    vd, gate, held = held_check
+    img = tmp_path / "slow.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(img),
+                    "64M"], check=True)
+    vh.define_vm(vd, "slow", disks=[str(img)])
+    order, result = [], {}
+
+    def start():
+        try:
+            result["vm"] = vd.call("vm.start", name="slow")
+        except Exception as e:      # noqa: BLE001 - asserted below
+            result["error"] = e
+        order.append("start answered")
+
+    def open_gate():
+        with open(gate, "w") as f:
+            f.write("go\n")
+
+    t = threading.Thread(target=start)
+    t.start()
+    # Opened by the timer only if verged never answers (the old behaviour,
+    # a loop blocked in waitpid): the order below then fails.
+    late = threading.Timer(60, lambda: (order.append("gate opened late"),
+                                        open_gate()))
+    late.start()
+    try:
+        pid = int(vh.wait_for("qemu-img check held", lambda: held.exists()
+                              and held.read_text().strip(), 60))
+        vms = {v["name"]: v for v in vd.call("vm.list")}
+        order.append("list answered")
+        assert vms["slow"]["state"] in IDLE
+        with pytest.raises(vh.RpcError) as e:
+            vd.call("vm.start", name="slow")
+        assert "qemu-img checks its images" in str(e.value), e.value
+        with pytest.raises(vh.RpcError) as e:
+            vd.call("vm.disk.remove", name="slow", index=0)
+        assert "stop it first" in str(e.value), e.value
+        assert t.is_alive(), "vm.start answered while its check was held"
+        order.append("gate opened")
+        late.cancel()
+        open_gate()
+        t.join(60)
+    finally:
+        late.cancel()
+    assert order == ["list answered", "gate opened", "start answered"], order
+    assert "vm" in result, result
+    assert result["vm"]["state"] in ("starting", "running"), result
+    assert not os.path.exists("/proc/%d" % pid) or b"qemu-img" not in \
+        Path("/proc/%d/cmdline" % pid).read_bytes()
+    vd.call("vm.kill", name="slow")
+    vh.wait_for("slow stopped", lambda: vd.call(
+        "vm.show", name="slow")["state"] in IDLE, 30)
+
+    # undefined while its check is held: the check goes, the start fails
+    held.unlink()
+    result.clear()
+    order.clear()
+    t = threading.Thread(target=start)
+    t.start()
+    pid = int(vh.wait_for("qemu-img check held", lambda: held.exists()
+                          and held.read_text().strip(), 60))
+    vd.call("vm.undefine", name="slow")
+    t.join(30)
+    assert "undefined" in str(result.get("error")), result
+    vh.wait_for("the held qemu-img killed",
+                lambda: not os.path.exists("/proc/%d" % pid) or
+                b"State:\tZ" in Path("/proc/%d/status" % pid).read_bytes(),
+                10)

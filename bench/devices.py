@@ -142,7 +142,12 @@ class Guest:
         lv.boot(self.vm, shell=False, hv=(self.name == "hv"))
         self.vm.expect(r"verge-init: eth0 ", 120)
         self.vm.shell(60)
-        self.vm.check("cat /proc/cmdline")
+        # the same kernel command line and block queue settings on both
+        print("%-4s cmdline: %s; vda: %s" % (self.name, self.vm.check(
+            "cat /proc/cmdline").strip(), " ".join(self.vm.check(
+                "cd /sys/block/vda/queue && for f in read_ahead_kb "
+                "max_sectors_kb max_segments scheduler nr_requests; do "
+                "echo $f=$(cat $f | tr ' ' ,); done").split())), flush=True)
 
     def pause(self, stop):
         try:

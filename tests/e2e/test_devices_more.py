@@ -396,8 +396,9 @@ def test_verged_answers_while_qemu_img_checks(held_check, tmp_path):
     """qemu-img check of a qcow2 runs off verged's loop: while a check is
     held, vm.list is answered and a second vm.start or a disk change is
     refused; the start is answered once the check is over (and QEMU
-    started), in that order. A VM undefined during its check: the check
-    is killed and the start refused."""
+    started), in that order; a vm.reboot's start waits for its check
+    likewise. A VM undefined during its check: the check is killed and
+    the start refused."""
     vd, gate, held = held_check
     img = tmp_path / "slow.qcow2"
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(img),
@@ -447,6 +448,32 @@ def test_verged_answers_while_qemu_img_checks(held_check, tmp_path):
     assert result["vm"]["state"] in ("starting", "running"), result
     assert not os.path.exists("/proc/%d" % pid) or b"qemu-img" not in \
         Path("/proc/%d/cmdline" % pid).read_bytes()
+
+    # vm.reboot: the start after the stop waits for its check likewise
+    held.unlink()
+    result.clear()
+    order.clear()
+
+    def reboot():
+        try:
+            result["vm"] = vd.call("vm.reboot", name="slow", timeout_s=1)
+        except Exception as e:      # noqa: BLE001 - asserted below
+            result["error"] = e
+        order.append("reboot answered")
+    t = threading.Thread(target=reboot)
+    t.start()
+    vh.wait_for("qemu-img check held", lambda: held.exists()
+                and held.read_text().strip(), 60)
+    vd.call("vm.list")
+    order.append("list answered")
+    order.append("gate opened")
+    open_gate()
+    t.join(60)
+    assert order == ["list answered", "gate opened", "reboot answered"], \
+        order
+    assert "vm" in result, result
+    assert vd.call("vm.show", name="slow")["state"] in ("starting",
+                                                        "running")
     vd.call("vm.kill", name="slow")
     vh.wait_for("slow stopped", lambda: vd.call(
         "vm.show", name="slow")["state"] in IDLE, 30)

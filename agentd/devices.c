@@ -1166,7 +1166,7 @@ struct dev_check {
 	struct vm *vm;
 	struct dev_fds fds;
 	dev_check_cb done;
-	int next;		/* index in fds.check of the image under check */
+	int next;		/* fds.check[next]: the image under check */
 	struct check_run *run;
 };
 

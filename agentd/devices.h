@@ -92,9 +92,9 @@ struct dev_fds {
  * run directory, unlinked once open), refusing an image another VM holds
  * against this use (a running VM of this verged, or QEMU's lock), and
  * notes the qcow2 images dev_check_images() is to check; then makes a
- * tap device on its bridge for each tap card (it goes when the last descriptor of it
- * closes: when QEMU exits). 0, or a negative errno with why filled and
- * nothing left open.
+ * tap device on its bridge for each tap card (it goes when the last
+ * descriptor of it closes: when QEMU exits). 0, or a negative errno with
+ * why filled and nothing left open.
  */
 int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 		 size_t n);

@@ -594,24 +594,24 @@ static int qemu_img(char **argv, char *why, size_t n)
 	return 0;
 }
 
+/* qemu-img check's arguments: the image open as fd 3, read-only, its
+ * backing file left alone, QEMU's lock not taken. */
+static const char *const check_args[] = { "check", "-U", "--output=json",
+	"json:{\"driver\":\"qcow2\",\"backing\":null,\"file\":"
+	"{\"driver\":\"file\",\"filename\":\"/dev/fd/3\"}}", NULL };
+
 /*
- * qemu-img check of the qcow2 image open as fd (read-only, its backing
- * file left alone, QEMU's lock not taken): 0 if it is sound or only
- * leaks clusters (harmless), else -EINVAL with why naming what is wrong.
+ * What qemu-img check of path says, from its exit status st (256: a
+ * signal), the start (out) and the end (tail) of its output: 0 if the
+ * image is sound or only leaks clusters (harmless), else -EINVAL with why
+ * naming what is wrong.
  */
-static int qcow2_check(int fd, const char *path, char *why, size_t n)
+static int check_verdict(int st, char *out, const char *tail,
+			 const char *path, char *why, size_t n)
 {
-	char out[512], tail[4096], *argv[] = { NULL, "check", "-U",
-		"--output=json",
-		"json:{\"driver\":\"qcow2\",\"backing\":null,\"file\":"
-		"{\"driver\":\"file\",\"filename\":\"/dev/fd/3\"}}", NULL };
 	json_t *j;
 	long long bad = -1;
-	int st = run_img(argv, fd, out, sizeof(out), tail, sizeof(tail),
-			 why, n);
 
-	if (st < 0)
-		return st;
 	if (st == 0 || st == 3)	/* 3: leaked clusters only */
 		return 0;
 	/* the JSON report comes last, after any ERROR lines on stderr */
@@ -837,12 +837,19 @@ int dev_nics_check(const json_t *nics, size_t from, char *why, size_t n)
 	return 0;
 }
 
+/*
+ * vg<jail uid>n<card>: the jail's uid ([jail] uid_base + the VM's id)
+ * rather than the id alone, so two verged in one network namespace, whose
+ * jails must not share uids anyway, do not pick the same name; a name
+ * that is taken all the same is refused by tap_open() (IFF_TUN_EXCL).
+ */
 void dev_tap_name(const struct vm *vm, size_t i, char *buf, size_t n)
 {
-	/* ids are below [jail] uid_count and i below DEV_NICS_MAX: it fits */
-	if (snprintf(buf, n, "vg%lldn%zu", (long long)vm->def.id, i) >= (int)n)
-		log_err("%s: tap name vg%lldn%zu is too long", vm->def.name,
-			(long long)vm->def.id, i);
+	/* at most 2000000000 + 1000000 and i < DEV_NICS_MAX: 13 < IFNAMSIZ */
+	if (snprintf(buf, n, "vg%lun%zu", (unsigned long)jail_uid(vm), i) >=
+	    (int)n)
+		log_err("%s: tap name vg%lun%zu is too long", vm->def.name,
+			(unsigned long)jail_uid(vm), i);
 }
 
 /*
@@ -861,12 +868,22 @@ static int tap_open(const char *name, const char *br, char *why, size_t n)
 		return fail(why, n, -errno, "network card: /dev/net/tun: %s",
 			    strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	/* IFF_TUN_EXCL: never attach to a device of that name that is
+	 * already there (a persistent tap of someone else's, or another
+	 * verged's with the same [jail] uid_base): refuse instead. */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr)) {
-		e = fail(why, n, -errno, "network card: tap %s: %s%s", name,
-			 strerror(errno), errno == EBUSY ? " (a device of"
-			 " that name is in use)" : "");
+		if (errno == EBUSY)
+			e = fail(why, n, -EEXIST, "network card: tap %s:"
+				 " a network device of that name already"
+				 " exists in verged's network namespace"
+				 " (another verged with the same [jail]"
+				 " uid_base, or made by hand); give each"
+				 " verged its own uid_base", name);
+		else
+			e = fail(why, n, -errno, "network card: tap %s: %s",
+				 name, strerror(errno));
 		goto out;
 	}
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -1001,6 +1018,22 @@ void dev_close_all(struct dev_fds *fds)
 		if (fds->fd[i] >= 0)
 			close(fds->fd[i]);
 	fds->n = 0;
+	for (int i = 0; i < fds->ncheck; i++)
+		free(fds->check_path[i]);
+	fds->ncheck = 0;
+}
+
+/* The descriptor last opened (of path) is a qcow2 image to check. */
+static int note_check(struct dev_fds *fds, const char *path, char *why,
+		      size_t n)
+{
+	char *p = strdup(path);
+
+	if (!p)
+		return fail(why, n, -ENOMEM, "out of memory");
+	fds->check[fds->ncheck] = fds->n - 1;
+	fds->check_path[fds->ncheck++] = p;
+	return 0;
 }
 
 int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
@@ -1017,7 +1050,7 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 	size_t i;
 	int fd, e;
 
-	fds->n = 0;
+	fds->n = fds->ncheck = 0;
 	if (ng < 0)
 		return fail(why, n, -EINVAL, "the owner's groups are unreadable");
 	json_array_foreach(vm->disks, i, d) {
@@ -1051,7 +1084,8 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 				 "no longer a qcow2 image");
 			goto fail;
 		}
-		if (!strcmp(fmt, "qcow2") && (e = qcow2_check(fd, path, why, n)))
+		if (!strcmp(fmt, "qcow2") && (e = note_check(fds, path, why,
+							     n)))
 			goto fail;
 		if (snap) {	/* a fresh overlay for this run */
 			char *p = overlay_path(vm->d->cfg.state_dir,
@@ -1084,7 +1118,7 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 			}
 			fds->fd[fds->n++] = fd;
 			if ((e = check_holders(vm, fd, ov, true, why, n)) ||
-			    (e = qcow2_check(fd, ov, why, n)))
+			    (e = note_check(fds, ov, why, n)))
 				goto fail;
 		}
 	}
@@ -1108,6 +1142,252 @@ int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 fail:
 	dev_close_all(fds);
 	return e;
+}
+
+/* --- qemu-img check, off the loop ---------------------------------------- */
+
+/*
+ * One qemu-img check child: its process and the read end of the pipe that
+ * is its stdout and stderr. It outlives its dev_check when that is
+ * cancelled (chk NULL): the child is killed and reaped all the same.
+ */
+struct check_run {
+	struct dev_check *chk;
+	uv_process_t proc;
+	uv_pipe_t out;
+	int open;		/* handles not yet closed */
+	bool exited, eof;
+	int status;		/* exit status, 256 for a signal */
+	size_t got;
+	char head[512], tail[4096];
+};
+
+struct dev_check {
+	struct vm *vm;
+	struct dev_fds fds;
+	dev_check_cb done;
+	int next;		/* fds.check[next]: the image under check */
+	struct check_run *run;
+};
+
+static void run_closed(uv_handle_t *h)
+{
+	struct check_run *r = h->data;
+
+	if (--r->open == 0)
+		free(r);
+}
+
+static void run_close(struct check_run *r)
+{
+	if (!uv_is_closing((uv_handle_t *)&r->out))
+		uv_close((uv_handle_t *)&r->out, run_closed);
+	if (r->exited && !uv_is_closing((uv_handle_t *)&r->proc))
+		uv_close((uv_handle_t *)&r->proc, run_closed);
+}
+
+static int check_next(struct dev_check *k, char *why, size_t n);
+
+/* Ends the check: done is told, with the descriptors. */
+static void check_end(struct dev_check *k, int e, const char *why)
+{
+	struct vm *vm = k->vm;
+	struct dev_fds fds = k->fds;
+	dev_check_cb done = k->done;
+
+	vm->checking = NULL;
+	free(k);
+	done(vm, &fds, e, why);
+}
+
+/* The child of r exited and its output is all read: the verdict. */
+static void run_done(struct check_run *r)
+{
+	struct dev_check *k = r->chk;
+	char why[1024];
+	int e;
+
+	run_close(r);
+	if (!k)
+		return;
+	k->run = NULL;
+	e = check_verdict(r->status, r->head, r->tail,
+			  k->fds.check_path[k->next], why, sizeof(why));
+	if (!e) {
+		k->next++;
+		e = check_next(k, why, sizeof(why));
+		if (e == 1)
+			return;		/* the next image */
+	}
+	check_end(k, e, why);
+}
+
+static void run_exit(uv_process_t *p, int64_t status, int sig)
+{
+	struct check_run *r = p->data;
+
+	r->exited = true;
+	r->status = sig ? 256 : (int)status;
+	if (r->eof)
+		run_done(r);
+	else if (!r->chk)
+		run_close(r);
+}
+
+static void run_alloc(uv_handle_t *h, size_t want, uv_buf_t *b)
+{
+	static char buf[4096];
+
+	(void)h;
+	(void)want;
+	*b = uv_buf_init(buf, sizeof(buf));
+}
+
+static void run_read(uv_stream_t *s, ssize_t k, const uv_buf_t *b)
+{
+	struct check_run *r = s->data;
+
+	if (k > 0) {
+		if (r->got < sizeof(r->head) - 1) {
+			size_t take = (size_t)k < sizeof(r->head) - 1 - r->got ?
+				      (size_t)k : sizeof(r->head) - 1 - r->got;
+
+			memcpy(r->head + r->got, b->base, take);
+			r->got += take;
+			r->head[r->got] = '\0';
+		}
+		tail_add(r->tail, sizeof(r->tail), b->base, (size_t)k);
+		return;
+	}
+	if (k == 0)
+		return;
+	/* EOF, or an error: the child's output is over either way */
+	uv_read_stop(s);
+	r->eof = true;
+	if (r->exited)
+		run_done(r);
+}
+
+/* Starts qemu-img check of the image k->next: 1, or 0 when none is left,
+ * or a negative errno with why. */
+static int check_next(struct dev_check *k, char *why, size_t n)
+{
+	uv_loop_t *loop = k->vm->d->loop;
+	struct check_run *r;
+	uv_process_options_t o;
+	uv_stdio_container_t io[4];
+	char *bin, *argv[8];
+	int p[2], e, i;
+
+	if (k->next >= k->fds.ncheck)
+		return 0;
+	bin = jail_which("qemu-img");
+	if (!bin)
+		return fail(why, n, -ENOENT, "qemu-img is not in PATH (Debian"
+			    " package qemu-utils)");
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		free(bin);
+		return fail(why, n, -ENOMEM, "out of memory");
+	}
+	if (pipe2(p, O_CLOEXEC)) {
+		e = fail(why, n, -errno, "pipe: %s", strerror(errno));
+		free(r);
+		free(bin);
+		return e;
+	}
+	argv[0] = bin;
+	for (i = 0; check_args[i]; i++)
+		argv[i + 1] = (char *)check_args[i];
+	argv[i + 1] = NULL;
+	memset(&o, 0, sizeof(o));
+	io[0].flags = UV_IGNORE;
+	io[1].flags = io[2].flags = UV_INHERIT_FD;
+	io[1].data.fd = io[2].data.fd = p[1];
+	io[3].flags = UV_INHERIT_FD;
+	io[3].data.fd = k->fds.fd[k->fds.check[k->next]];
+	o.file = bin;
+	o.args = argv;
+	o.stdio = io;
+	o.stdio_count = 4;
+	o.exit_cb = run_exit;
+	r->chk = k;
+	r->proc.data = r->out.data = r;
+	uv_pipe_init(loop, &r->out, 0);
+	r->open = 2;
+	e = uv_spawn(loop, &r->proc, &o);
+	close(p[1]);
+	free(bin);
+	if (e) {
+		/* a handle whose spawn failed must still be closed */
+		close(p[0]);
+		uv_close((uv_handle_t *)&r->proc, run_closed);
+		uv_close((uv_handle_t *)&r->out, run_closed);
+		return fail(why, n, e, "qemu-img: %s", uv_strerror(e));
+	}
+	if ((e = uv_pipe_open(&r->out, p[0])))
+		close(p[0]);
+	else
+		e = uv_read_start((uv_stream_t *)&r->out, run_alloc, run_read);
+	if (e) {	/* the child is killed, reaped by run_exit */
+		r->chk = NULL;
+		r->eof = true;
+		uv_process_kill(&r->proc, SIGKILL);
+		uv_close((uv_handle_t *)&r->out, run_closed);
+		return fail(why, n, e, "qemu-img's output: %s",
+			    uv_strerror(e));
+	}
+	k->run = r;
+	return 1;
+}
+
+int dev_check_images(struct vm *vm, struct dev_fds *fds, dev_check_cb done,
+		     char *why, size_t n)
+{
+	struct dev_check *k;
+	int e;
+
+	if (fds->ncheck == 0)
+		return 0;
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		dev_close_all(fds);
+		return fail(why, n, -ENOMEM, "out of memory");
+	}
+	k->vm = vm;
+	k->fds = *fds;
+	k->done = done;
+	fds->n = fds->ncheck = 0;
+	e = check_next(k, why, n);
+	if (e < 0) {
+		dev_close_all(&k->fds);
+		free(k);
+		return e;
+	}
+	vm->checking = k;
+	return 1;
+}
+
+void dev_check_cancel(struct vm *vm)
+{
+	struct dev_check *k = vm->checking;
+	struct check_run *r;
+
+	if (!k)
+		return;
+	vm->checking = NULL;
+	if ((r = k->run)) {
+		r->chk = NULL;
+		if (!r->exited)
+			uv_process_kill(&r->proc, SIGKILL);
+		if (!r->eof) {
+			uv_read_stop((uv_stream_t *)&r->out);
+			r->eof = true;
+		}
+		run_close(r);	/* the process handle once it is reaped */
+	}
+	dev_close_all(&k->fds);
+	free(k);
 }
 
 /* --- QEMU's options ------------------------------------------------------- */

@@ -77,24 +77,44 @@ int dev_disks_prepare(json_t *disks, size_t from, const char *state_dir,
 /* Removes the overlay files verged made for these disks. */
 void dev_disks_remove_files(json_t *disks, size_t from);
 
-/* The descriptors of one start of a VM, in the order QEMU numbers them. */
+/* The descriptors of one start of a VM, in the order QEMU numbers them,
+ * and which of them are qcow2 images still to check (their paths). */
 struct dev_fds {
 	int fd[DEV_FDS_MAX];
 	int n;
+	int check[DEV_FDS_MAX];		/* indexes in fd */
+	char *check_path[DEV_FDS_MAX];
+	int ncheck;
 };
 /*
  * vm_start: opens every disk of the VM (the base with the owner's
  * credentials, overlays as verged; a snapshot gets a fresh overlay in the
  * run directory, unlinked once open), refusing an image another VM holds
- * against this use (a running VM of this verged, or QEMU's lock) and a
- * qcow2 image qemu-img check finds damaged; then makes a tap device on
- * its bridge for each tap card (it goes when the last descriptor of it
- * closes: when QEMU exits). 0, or a negative errno with why filled and
- * nothing left open.
+ * against this use (a running VM of this verged, or QEMU's lock), and
+ * notes the qcow2 images dev_check_images() is to check; then makes a
+ * tap device on its bridge for each tap card (it goes when the last
+ * descriptor of it closes: when QEMU exits). 0, or a negative errno with
+ * why filled and nothing left open.
  */
 int dev_open_all(const struct vm *vm, struct dev_fds *fds, char *why,
 		 size_t n);
 void dev_close_all(struct dev_fds *fds);
+
+/*
+ * qemu-img check of the qcow2 images dev_open_all left in fds->check, one
+ * after the other, off verged's loop: each qemu-img is a child whose
+ * output the loop reads through a pipe. 0: nothing to check, fds as they
+ * were. 1: under way; fds moved into the check (the caller's copy is
+ * empty) and done(vm, fds, 0 or a negative errno, why) is called once,
+ * from the loop, with them; done owns them then. Negative errno: why
+ * filled, fds closed. vm->checking is set while a check runs.
+ */
+typedef void (*dev_check_cb)(struct vm *vm, struct dev_fds *fds, int e,
+			     const char *why);
+int dev_check_images(struct vm *vm, struct dev_fds *fds, dev_check_cb done,
+		     char *why, size_t n);
+/* Stops the check of vm (its qemu-img killed), done not called. */
+void dev_check_cancel(struct vm *vm);
 /* How many descriptors dev_open_all gives for these devices. */
 int dev_fd_count(const json_t *disks, const json_t *nics);
 /* Does any network card need the host's network namespace (user mode)? */

@@ -593,7 +593,7 @@ static struct vm *stopped_vm(struct rpc_call *c)
 {
 	struct vm *vm = get_vm(c);
 
-	if (vm && vm_is_active(vm)) {
+	if (vm && (vm_is_active(vm) || vm->checking)) {
 		fail_state(c, vm, "stop it first: disks change while a VM is"
 			   " stopped");
 		return NULL;
@@ -692,11 +692,24 @@ static void m_start(struct rpc_call *c)
 
 	if (!vm)
 		return;
+	int r;
+
+	if (!vm)
+		return;
 	if (vm_is_active(vm)) {
 		fail_state(c, vm, "it runs already");
 		return;
 	}
-	if (vm_start(vm, caller_uid(c), &why)) {
+	if (vm->checking) {
+		fail_state(c, vm, "it is starting: qemu-img checks its images");
+		return;
+	}
+	r = vm_start(vm, caller_uid(c), &why);
+	if (r == 1) {	/* answered once qemu-img has checked its images */
+		vm_wait_start(vm, c);
+		return;
+	}
+	if (r) {
 		rpc_fail(c, RPC_INTERNAL_ERROR,
 			 json_pack("{ss}", "reason", why),
 			 "%s: cannot start: %s", vm->def.name, why);
@@ -859,7 +872,7 @@ static void m_image_set(struct rpc_call *c)
 	if (!vm)
 		return;
 	r = &vm->def;
-	if (vm_is_active(vm)) {
+	if (vm_is_active(vm) || vm->checking) {
 		fail_state(c, vm, "stop it first: new images take effect"
 			   " when its QEMU starts");
 		return;
@@ -960,7 +973,7 @@ static void m_image_rollback(struct rpc_call *c)
 
 	if (!vm)
 		return;
-	if (vm_is_active(vm)) {
+	if (vm_is_active(vm) || vm->checking) {
 		fail_state(c, vm, "stop it first: the images take effect"
 			   " when its QEMU starts");
 		return;

@@ -246,12 +246,16 @@ static void drop_links(struct vm *vm)
 	vm_guest_flush(vm);	/* what the rate limit dropped */
 }
 
+static void answer_starts(struct vm *vm, int e, const char *why);
+
 void vm_free(struct vm *vm)
 {
 	if (!vm)
 		return;
 	drop_links(vm);
 	close_handle(&vm->restart_timer);
+	dev_check_cancel(vm);
+	answer_starts(vm, -ECANCELED, "the VM was undefined, or verged stops");
 	answer_waiters(vm, false);
 	free(vm->agent_detect);
 	free(vm->agent_hostname);
@@ -779,6 +783,7 @@ static void restart_cb(uv_timer_t *t)
 	struct vm *vm = t->data;
 	const char *why;
 	bool reboot;
+	int r;
 
 	if (!vm)
 		return;
@@ -790,7 +795,10 @@ static void restart_cb(uv_timer_t *t)
 			answer_waiters(vm, true);
 		return;
 	}
-	if (vm_start(vm, reboot ? vm->reboot_uid : -1, &why)) {
+	r = vm_start(vm, reboot ? vm->reboot_uid : -1, &why);
+	if (r == 1)	/* its images are being checked: start_checked() */
+		return;
+	if (r) {
 		log_err("%s: restart failed: %s", vm->def.name, why);
 		if (reboot)
 			fail_waiters(vm, why);
@@ -1046,6 +1054,8 @@ static const char *check_start(struct vm *vm)
 	const struct verged_config *c = &vm->d->cfg;
 	int e;
 
+	if (vm->checking)
+		return "qemu-img checks its images for a start already";
 	if (strlen(vm->qmp_path) >= 108 || strlen(vm->con_path) >= 108 ||
 	    strlen(vm->mgmt_path) >= 108) {
 		snprintf(why, sizeof(why), "socket path %s is too long for a"
@@ -1215,26 +1225,17 @@ fail:
 	return r;
 }
 
-int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
+/* QEMU, on the devices of fds (closed here). */
+static int start_spawn(struct vm *vm, struct dev_fds *fds, int64_t uid,
+		       const char **ret_why)
 {
 	static char why[1024];
-	struct dev_fds fds;
-	const char *bad;
 	char **argv;
 	int r;
 
-	if ((bad = check_start(vm))) {
-		*ret_why = bad;
-		return -EINVAL;
-	}
-	/* the disks, opened with the rights of who defined the VM */
-	if ((r = dev_open_all(vm, &fds, why, sizeof(why)))) {
-		*ret_why = why;
-		return r;
-	}
 	argv = qemu_argv(vm, &vm->d->cfg);
 	if (!argv) {
-		dev_close_all(&fds);
+		dev_close_all(fds);
 		*ret_why = "out of memory";
 		return -ENOMEM;
 	}
@@ -1243,12 +1244,12 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 	unlink(vm->con_path);
 	unlink(vm->pid_path);
 	if (jail_enabled(&vm->d->cfg))
-		r = spawn_jailed(vm, argv, &fds, why, sizeof(why));
-	else if ((r = spawn(vm, argv, -1, &fds)))
+		r = spawn_jailed(vm, argv, fds, why, sizeof(why));
+	else if ((r = spawn(vm, argv, -1, fds)))
 		snprintf(why, sizeof(why), "cannot run %s: %s",
 			 vm->d->cfg.qemu, uv_strerror(r));
 	qemu_argv_free(argv);
-	dev_close_all(&fds);	/* QEMU has its own copies */
+	dev_close_all(fds);	/* QEMU has its own copies */
 	if (r) {
 		*ret_why = why;
 		return r;
@@ -1266,6 +1267,79 @@ int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
 		log_err("%s: cannot follow QMP or the management channel",
 			vm->def.name);
 	return 0;
+}
+
+/* Answers the vm.start calls waiting for the check: e, or the VM. */
+static void answer_starts(struct vm *vm, int e, const char *why)
+{
+	struct vm_waiter *w;
+
+	while ((w = vm->start_waiters)) {
+		vm->start_waiters = w->next;
+		if (e)
+			rpc_fail(w->call, RPC_INTERNAL_ERROR,
+				 json_pack("{ss}", "reason", why),
+				 "%s: cannot start: %s", vm->def.name, why);
+		else
+			rpc_reply(w->call, vm_json(vm));
+		free(w);
+	}
+}
+
+/* The qemu-img check of vm's images is over (dev_check_images). */
+static void start_checked(struct vm *vm, struct dev_fds *fds, int e,
+			  const char *why)
+{
+	if (e)
+		dev_close_all(fds);
+	else
+		e = start_spawn(vm, fds, vm->start_uid, &why);
+	answer_starts(vm, e, why);
+	if (e) {
+		log_err("%s: cannot start: %s", vm->def.name, why);
+		fail_waiters(vm, why);	/* vm.reboot's */
+	} else {
+		answer_waiters(vm, true);
+	}
+	verged_commit(vm->d);
+}
+
+int vm_start(struct vm *vm, int64_t uid, const char **ret_why)
+{
+	static char why[1024];
+	struct dev_fds fds;
+	const char *bad;
+	int r;
+
+	if ((bad = check_start(vm))) {
+		*ret_why = bad;
+		return -EINVAL;
+	}
+	/* the disks, opened with the rights of who defined the VM */
+	if ((r = dev_open_all(vm, &fds, why, sizeof(why)))) {
+		*ret_why = why;
+		return r;
+	}
+	/* qcow2 images are checked first, by qemu-img, off the loop */
+	r = dev_check_images(vm, &fds, start_checked, why, sizeof(why));
+	if (r < 0)
+		*ret_why = why;
+	if (r)
+		vm->start_uid = uid;
+	return r ? r : start_spawn(vm, &fds, uid, ret_why);
+}
+
+void vm_wait_start(struct vm *vm, struct rpc_call *call)
+{
+	struct vm_waiter *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		rpc_fail(call, RPC_INTERNAL_ERROR, NULL, "out of memory");
+		return;
+	}
+	w->call = call;
+	w->next = vm->start_waiters;
+	vm->start_waiters = w;
 }
 
 /* --- stop and kill -------------------------------------------------------- */

@@ -61,6 +61,11 @@ struct vm {
 	uint64_t stop_deadline;	/* uv_now() ms: kill from then on */
 	uv_timer_t *restart_timer;
 	struct vm_waiter *stop_waiters;	/* vm.stop calls to answer */
+	/* qemu-img check of its images before a start (devices.h), the
+	 * vm.start calls that wait for it, who asked */
+	struct dev_check *checking;
+	struct vm_waiter *start_waiters;
+	int64_t start_uid;
 	bool stop_requested;	/* vm.stop or vm.kill: exit is no crash */
 	bool guest_shutdown;	/* QMP SHUTDOWN from the guest */
 	int crashes;		/* in the current window */
@@ -124,8 +129,14 @@ json_t *vm_json(const struct vm *vm);
 void vm_write_json(struct jw *w, const struct vm *vm, double now);
 json_t *vm_clock_json(const struct vm *vm, const void *vp_clock);
 
-/* Starts QEMU. Returns 0 or a negative errno; *ret_why says why. */
+/*
+ * Starts QEMU. 0, or a negative errno with *ret_why saying why, or 1: its
+ * qcow2 images are being checked first (devices.h, dev_check_images), and
+ * QEMU starts, or not, once that is over; the calls given to
+ * vm_wait_start() and vm.reboot's waiting calls are answered then.
+ */
 int vm_start(struct vm *vm, int64_t uid, const char **ret_why);
+void vm_wait_start(struct vm *vm, struct rpc_call *call);
 /* Power button, then kill at the deadline; call (may be NULL) is
  * answered with the VM once QEMU has exited. */
 int vm_stop(struct vm *vm, int64_t uid, int timeout_s, struct rpc_call *call);

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """verge-guest-agent's host-side artefacts: the x86_64 binary on this
 machine (the backdoor fault guard, detection from CPUID), the systemd
-unit (systemd-analyze verify) and the man page (mandoc -Tlint)."""
+unit (systemd-analyze verify, and nothing in it that hides the guest's
+network interfaces) and the man page (mandoc -Tlint)."""
 
 import json
 import re
@@ -86,6 +87,45 @@ def test_unit_verifies(tmp_path):
     p = subprocess.run(["systemd-analyze", "verify", str(unit)],
                        capture_output=True, text=True, env=env, timeout=60)
     assert p.returncode == 0 and not p.stderr.strip(), p.stderr
+
+
+def unit_properties():
+    """The [Service] section of the unit: {key: [values]} in order."""
+    props, section = {}, None
+    for line in UNIT.read_text().splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            section = line
+            continue
+        if section == "[Service]":
+            k, _, v = line.partition("=")
+            props.setdefault(k.strip(), []).append(v.strip())
+    return props
+
+
+def test_unit_sees_the_guests_interfaces():
+    """The agent reports the guest's interfaces and addresses (getifaddrs,
+    over rtnetlink): nothing in its unit may put it in a network namespace
+    of its own, where it would see only lo, nor take away AF_NETLINK."""
+    props = unit_properties()
+    yes = ("1", "yes", "true", "on")
+    assert not any(v.lower() in yes for v in props.get("PrivateNetwork", [])), \
+        "PrivateNetwork= hides the guest's interfaces from the agent"
+    for k in ("NetworkNamespacePath", "JoinsNamespaceOf"):
+        assert not props.get(k), "%s= hides the guest's interfaces" % k
+    for v in props.get("RestrictAddressFamilies", []):
+        fams = v.split()
+        if fams and fams[0].startswith("~"):
+            assert "AF_NETLINK" not in [f.lstrip("~") for f in fams], v
+        else:
+            assert "AF_NETLINK" in fams, v
+    # The rest of the hardening stays.
+    for k, v in (("NoNewPrivileges", "yes"), ("ProtectSystem", "strict"),
+                 ("CapabilityBoundingSet", "CAP_SYS_TIME"),
+                 ("IPAddressDeny", "any")):
+        assert props.get(k) == [v], (k, props.get(k))
 
 
 def test_man_page_lints():

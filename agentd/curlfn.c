@@ -31,3 +31,15 @@ const struct curl_fns *curl_fns_load(const char **why)
 	loaded = true;
 	return &fns;
 }
+
+void curl_fns_setup(CURL *h, const char *url, long connect_ms,
+		    long timeout_ms, struct curl_slist *headers)
+{
+	fns.easy_setopt(h, CURLOPT_URL, url);
+	fns.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	fns.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	fns.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	fns.easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if (headers)
+		fns.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+}

@@ -35,4 +35,13 @@ struct curl_fns {
  * them (peers_start() does, before its thread exists).
  */
 const struct curl_fns *curl_fns_load(const char **why);
+
+/*
+ * What every transfer of verged and verge sets on h (after
+ * curl_fns_load()): the URL, http and https only, no signals, a
+ * connection timeout and a whole-transfer timeout (0: none) in ms, and
+ * the request headers (may be NULL).
+ */
+void curl_fns_setup(CURL *h, const char *url, long connect_ms,
+		    long timeout_ms, struct curl_slist *headers);
 #endif

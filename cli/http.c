@@ -175,16 +175,11 @@ static int setup(struct xfer *x, const char *base, const char *path,
 		free(url);
 		return -ENOMEM;
 	}
-	cu->easy_setopt(x->easy, CURLOPT_URL, url);
+	curl_fns_setup(x->easy, url, timeout_ms, timeout_ms, headers);
 	free(url);
-	cu->easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu->easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	cu->easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	cu->easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	cu->easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_data);
 	cu->easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 	cu->easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-	cu->easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
 	return 0;
 }
 

@@ -14,7 +14,7 @@ const struct curl_fns *curl_fns_load(const char **why)
 
 	if (loaded)
 		return &fns;
-	h = dlopen(CURLFN_SONAME, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(CURLFN_SONAME, RTLD_LAZY | RTLD_LOCAL);
 	if (!h) {
 		*why = dlerror();
 		return NULL;

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libcurl, loaded the first time verged needs it (peers.c: a fleet with
- * peers), or verge (cli/http.c: --url). Linked in, libcurl and the TLS, Kerberos, LDAP, SSH and RTMP
+ * peers; etcd.c), or verge (cli/http.c: --url with https://, or several
+ * URLs at once; a single http:// GET goes without it, cli/http_plain.c).
+ * Linked in, libcurl and the TLS, Kerberos, LDAP, SSH and RTMP
  * libraries it brings cost every verged about 3 MB of resident memory at
  * start, for a feature a host without peers never uses, and verge about
  * 80 ms at every start (docs/verged.md, "vm.list and memory").

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
@@ -514,16 +515,29 @@ static enum MHD_Result h_events(struct req *q)
 static enum MHD_Result reply_kept(struct req *q, struct fleet_kept *k)
 {
 	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char etag[sizeof(k->body.etag)];
+	int fd;
 
 	if (not_modified(q, k->body.etag)) {
 		fleet_kept_unref(k);
 		return reply_304(q, k->body.etag);
 	}
-	resp = MHD_create_response_from_buffer_with_free_callback_cls(
-		k->body.len, k->body.data, free_kept, k);
-	if (!resp)
-		fleet_kept_unref(k);
-	return queue(q, MHD_HTTP_OK, resp, JSON_TYPE, k->body.etag);
+	memcpy(etag, k->body.etag, sizeof(etag));
+	fd = k->fd >= 0 ? fcntl(k->fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (fd >= 0) {
+		/* sendfile() from the memfd; the response closes fd */
+		resp = MHD_create_response_from_fd64(k->body.len, fd);
+		if (!resp)
+			close(fd);
+	} else {
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+			k->body.len, k->body.data, free_kept, k);
+		k = resp ? NULL : k;
+	}
+	ret = queue(q, MHD_HTTP_OK, resp, JSON_TYPE, etag);
+	fleet_kept_unref(k);
+	return ret;
 }
 
 /* The answer of f: kept between requests when it is the hosts' view of

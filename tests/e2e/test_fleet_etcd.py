@@ -86,6 +86,43 @@ def test_summary_follows_a_change(fleet):
         vs[4].get("/v1/hosts").json())["h3"]["vms"] == 1, 10)
 
 
+def test_hosts_view_is_kept_until_it_changes(fleet):
+    """The etcd hosts' body is made once and served from a memfd until the
+    membership, the snapshot or this host's record changes."""
+    cluster, vs = fleet
+
+    def etag(v):
+        r = v.get("/v1/fleet")
+        assert r.status == 200 and len(r.body) == int(
+            r.headers["content-length"])
+        return r.headers["etag"], r.body
+
+    a, body = etag(vs[0])
+    assert etag(vs[0]) == (a, body)
+    assert vs[0].get("/v1/fleet", {"If-None-Match": a}).status == 304
+    assert vs[0].get("/v1/hosts").body == body
+    # another host's record changes: a new body
+    vs[1].define("h2-kept")
+    try:
+        vh.wait_for("h2's change in h1's body", lambda: etag(vs[0])[0] != a,
+                    10, 0.1)
+        assert eh.hosts_of(vs[0].get("/v1/fleet").json())["h2"]["vms"] == 2
+    finally:
+        vs[1].call("vm.undefine", name="h2-kept")
+    # this host's own record changes: a new body too
+    b, _ = etag(vs[0])
+    vs[0].define("h1-kept")
+    try:
+        vh.wait_for("h1's own change", lambda: eh.hosts_of(
+            vs[0].get("/v1/fleet").json())["h1"]["vms"] == 3, 10, 0.1)
+        assert etag(vs[0])[0] != b
+    finally:
+        vs[0].call("vm.undefine", name="h1-kept")
+    vh.wait_for("h1 and h2 as before", lambda: [eh.hosts_of(
+        vs[0].get("/v1/fleet").json())[n]["vms"] for n in ("h1", "h2")] ==
+        [2, 1], 10, 0.1)
+
+
 def test_detail_vms_fetches_every_host(fleet):
     cluster, vs = fleet
     f = vs[0].get("/v1/fleet?detail=vms").json()

@@ -248,8 +248,8 @@ static const struct cli_arg fleet_args[] = {
 	  "with etcd, every VM too, fetched from each host's REST "
 	  "(/v1/fleet?detail=vms)", NULL },
 	{ "page-size", "N", CLI_COUNT, CLI_LOCAL, "page_size",
-	  "with --vms, VMs per request, 1-1000 (default 1000); verge "
-	  "follows every page", NULL },
+	  "with --vms, VMs per request, 1-1000 (default: verged's, 1000 "
+	  "with etcd); verge follows every page", NULL },
 	END
 };
 

@@ -286,8 +286,11 @@ static bool follow_pages(struct cli_ctx *ctx, json_t *fleet, json_t *seen,
 	int r;
 
 	while (ok && cursor[0]) {
-		snprintf(path, sizeof(path), "/v1/fleet?detail=vms&limit=%ld"
-			 "&cursor=%s", limit, cursor);
+		snprintf(path, sizeof(path), "/v1/fleet?detail=vms&cursor=%s",
+			 cursor);
+		if (limit)
+			snprintf(path + strlen(path), sizeof(path) -
+				 strlen(path), "&limit=%ld", limit);
 		r = cli_http_get_many(&url, 1, path,
 				      cli_now_ms() + ctx->timeout_ms, &res);
 		if (r) {
@@ -323,7 +326,9 @@ int run_fleet_status(struct cli_ctx *ctx)
 	size_t i, n = fleet_urls(ctx, urls, 64), answered = 0, refused = 0;
 	bool detail = json_is_true(json_object_get(ctx->inv.local, "vms"));
 	json_t *page = json_object_get(ctx->inv.local, "page_size");
-	long limit = page ? (long)json_integer_value(page) : 1000;
+	/* without --page-size, verged's own page (1000 with etcd; a verged
+	 * without etcd answers whole unless asked, as one before paging) */
+	long limit = page ? (long)json_integer_value(page) : 0;
 	char first[64];
 	int r;
 
@@ -336,8 +341,10 @@ int run_fleet_status(struct cli_ctx *ctx)
 	if (page && (!detail || limit < 1 || limit > 1000))
 		return cli_fail(ctx, CLI_EXIT_USAGE, "usage", NULL,
 				"--page-size is 1-1000 VMs, with --vms");
-	snprintf(first, sizeof(first), "/v1/fleet?detail=vms&limit=%ld",
-		 limit);
+	snprintf(first, sizeof(first), "/v1/fleet?detail=vms");
+	if (limit)
+		snprintf(first + strlen(first), sizeof(first) - strlen(first),
+			 "&limit=%ld", limit);
 	r = cli_http_get_many(urls, n, detail ? first : "/v1/fleet",
 			      cli_now_ms() + ctx->timeout_ms, res);
 	if (r)

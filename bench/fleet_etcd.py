@@ -18,7 +18,8 @@ Prints:
    nginx (started on loopback on a free port with its configuration in a
    directory of its own, stopped by its pid) serving the same bytes, and
    the ratios, when wrk and nginx are installed (scripts/deps.sh --bench),
-   with bench/rest.py's method.
+   with bench/rest.py's method; then the servers' CPU time per request
+   (from /proc), which a loaded machine does not skew as it skews req/s.
 
 Environment: VERGE_BUILD, BENCH_HOSTS (1000), BENCH_SECONDS (3),
 BENCH_BASELINE.
@@ -176,6 +177,38 @@ def fleet_status_ms(clients):
                    table[name][1:]) for name in js}
 
 
+def cpu_s(pids):
+    """User + system seconds of the processes pids (all their threads)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / hz
+
+
+def nginx_pids(master):
+    """nginx's master and its workers."""
+    kids = []
+    for t in os.listdir("/proc/%d/task" % master):
+        with open("/proc/%d/task/%s/children" % (master, t)) as f:
+            kids += [int(p) for p in f.read().split()]
+    return [master] + kids
+
+
+def cpu_per_request(rb, targets, conns, threads):
+    """Server CPU microseconds per request under wrk, per (name, url,
+    pids): what a server costs whatever else the machine runs, where a
+    req/s figure on a shared machine mostly says who got the cores."""
+    out = {}
+    for name, url, pids in targets:
+        c0 = cpu_s(pids)
+        rps = rb.wrk(url, conns, threads)[0]
+        out[name] = (cpu_s(pids) - c0) / max(1.0, rps * rb.SECONDS) * 1e6
+    return out
+
+
 def start_verged(name, url, build=None):
     """A verged registered in etcd; from build (a build directory) when
     given, else from VERGE_BUILD."""
@@ -256,6 +289,24 @@ def main():
                     print("%s:" % name)
                     rb.throughput(w, url, "/v1/fleet",
                                   what="%d hosts from etcd" % n)
+                print("server CPU per request (user + system, all"
+                      " threads and workers), medians of %d runs:" %
+                      rb.ROUNDS)
+                targets = [(name, w.url + "/v1/fleet", [w.proc.pid])
+                           for name, _, w in clients]
+                targets.append(("nginx", url, nginx_pids(proc.pid)))
+                for conns, threads in ((64, 2), (1, 1)):
+                    runs = [cpu_per_request(rb, targets, conns, threads)
+                            for _ in range(rb.ROUNDS)]
+                    med = {t[0]: statistics.median(r[t[0]] for r in runs)
+                           for t in targets}
+                    print("  -c%d: %s" % (conns, ", ".join(
+                        "%s %.0f us" % (k, v) for k, v in med.items())))
+                    for name, _, _ in clients:
+                        print("  -c%d %s: nginx/verged CPU per request"
+                              " %.2fx (>= 0.5x: verged holds half of"
+                              " nginx's throughput on the same cores)" % (
+                                  conns, name, med["nginx"] / med[name]))
             finally:
                 rb.stop_nginx(proc)
                 subprocess.run(["rm", "-rf", str(tmp)], check=False)

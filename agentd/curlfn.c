@@ -14,7 +14,7 @@ const struct curl_fns *curl_fns_load(const char **why)
 
 	if (loaded)
 		return &fns;
-	h = dlopen(CURLFN_SONAME, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(CURLFN_SONAME, RTLD_LAZY | RTLD_LOCAL);
 	if (!h) {
 		*why = dlerror();
 		return NULL;
@@ -30,4 +30,16 @@ const struct curl_fns *curl_fns_load(const char **why)
 #undef CURLFN_LOAD
 	loaded = true;
 	return &fns;
+}
+
+void curl_fns_setup(CURL *h, const char *url, long connect_ms,
+		    long timeout_ms, struct curl_slist *headers)
+{
+	fns.easy_setopt(h, CURLOPT_URL, url);
+	fns.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	fns.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	fns.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+	fns.easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	if (headers)
+		fns.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 }

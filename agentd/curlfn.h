@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libcurl, loaded the first time verged needs it (peers.c: a fleet with
- * peers), or verge (cli/http.c: --url). Linked in, libcurl and the TLS, Kerberos, LDAP, SSH and RTMP
+ * peers; etcd.c), or verge (cli/http.c: --url with https://, or several
+ * URLs at once; a single http:// GET goes without it, cli/http_plain.c).
+ * Linked in, libcurl and the TLS, Kerberos, LDAP, SSH and RTMP
  * libraries it brings cost every verged about 3 MB of resident memory at
  * start, for a feature a host without peers never uses, and verge about
  * 80 ms at every start (docs/verged.md, "vm.list and memory").
@@ -35,4 +37,13 @@ struct curl_fns {
  * them (peers_start() does, before its thread exists).
  */
 const struct curl_fns *curl_fns_load(const char **why);
+
+/*
+ * What every transfer of verged and verge sets on h (after
+ * curl_fns_load()): the URL, http and https only, no signals, a
+ * connection timeout and a whole-transfer timeout (0: none) in ms, and
+ * the request headers (may be NULL).
+ */
+void curl_fns_setup(CURL *h, const char *url, long connect_ms,
+		    long timeout_ms, struct curl_slist *headers);
 #endif

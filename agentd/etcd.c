@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -21,6 +20,7 @@
 #include "curlfn.h"
 #include "etcd.h"
 #include "log.h"
+#include "verged.h"
 
 /* libcurl, loaded at the first etcd_start() (curlfn.h) */
 static const struct curl_fns *cu;
@@ -69,22 +69,6 @@ struct etcd {
 	struct etcd_view *view;
 	atomic_uint_fast64_t writes;
 };
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static double wall_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* --- base64 (RFC 4648, padded) ------------------------------------------- */
 
@@ -563,12 +547,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *arg)
 static void setup(struct etcd *e, CURL *h, const char *url,
 		  struct curl_slist *headers, long timeout_ms)
 {
-	cu->easy_setopt(h, CURLOPT_URL, url);
-	cu->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cu->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)e->timeout_ms);
-	cu->easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	cu->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_fns_setup(h, url, e->timeout_ms, timeout_ms, headers);
 	cu->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	cu->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	cu->easy_setopt(h, CURLOPT_XFERINFODATA, e);
@@ -754,7 +733,7 @@ static int grant(struct etcd *e)
 	free(e->written);	/* the new lease needs the record again */
 	e->written = NULL;
 	e->registered = false;
-	e->next_keepalive = mono_ms() + e->ttl_s * 1000.0 / 3;
+	e->next_keepalive = verged_mono_ms() + e->ttl_s * 1000.0 / 3;
 	log_info("etcd: lease %s granted (TTL %d s)", e->lease, e->ttl_s);
 	return 0;
 }
@@ -790,7 +769,7 @@ static int put_record(struct etcd *e)
 	json_decref(ans);
 	free(e->written);
 	e->written = rec;
-	e->next_write = mono_ms() + ETCD_WRITE_MS;
+	e->next_write = verged_mono_ms() + ETCD_WRITE_MS;
 	atomic_fetch_add(&e->writes, 1);
 	if (!e->registered)
 		log_info("etcd: registered as %s%s", e->prefix_hosts, e->host);
@@ -819,7 +798,7 @@ static int keepalive(struct etcd *e)
 		return -ENOENT;
 	}
 	json_decref(ans);
-	e->next_keepalive = mono_ms() + e->ttl_s * 1000.0 / 3;
+	e->next_keepalive = verged_mono_ms() + e->ttl_s * 1000.0 / 3;
 	return 0;
 }
 
@@ -932,7 +911,7 @@ static int start_watch(struct etcd *e, const char *revision)
 	free(body);
 	e->watch_broken = false;
 	e->watch_buf.len = 0;
-	e->watch_at = mono_ms();
+	e->watch_at = verged_mono_ms();
 	cu->multi_add_handle(e->multi, e->watch);
 	return 0;
 }
@@ -997,7 +976,7 @@ static void set_reachable(struct etcd *e, bool up)
 	if (e->reachable == up && e->since)
 		return;
 	e->reachable = up;
-	e->since = up || !e->fail_at ? wall_s() : e->fail_at;
+	e->since = up || !e->fail_at ? verged_now() : e->fail_at;
 	if (up) {
 		log_info("etcd: reachable at %s", e->urls[e->cur]);
 		e->error[0] = '\0';
@@ -1009,7 +988,7 @@ static void set_reachable(struct etcd *e, bool up)
 /* Runs the watch transfer until deadline (mono ms) or a wake-up. */
 static void poll_watch(struct etcd *e, double deadline)
 {
-	int running, left, wait = (int)(deadline - mono_ms());
+	int running, left, wait = (int)(deadline - verged_mono_ms());
 	CURLMsg *msg;
 
 	if (wait < 0)
@@ -1030,7 +1009,7 @@ static void poll_watch(struct etcd *e, double deadline)
 /* One round of what the registration needs; 0 or the failure. */
 static int step(struct etcd *e)
 {
-	double now = mono_ms(), next;
+	double now = verged_mono_ms(), next;
 	bool dirty;
 	int r;
 
@@ -1043,10 +1022,10 @@ static int step(struct etcd *e)
 	    (r = put_record(e)))
 		return r;
 	if (e->watch && e->watch_broken &&
-	    mono_ms() - e->watch_at < ETCD_RETRY_MS) {
+	    verged_mono_ms() - e->watch_at < ETCD_RETRY_MS) {
 		/* a watch that ends at once is not read again at once */
 		cu->multi_poll(e->multi, NULL, 0, (int)(ETCD_RETRY_MS -
-					(mono_ms() - e->watch_at)), NULL);
+					(verged_mono_ms() - e->watch_at)), NULL);
 		return 0;
 	}
 	if (!e->watch || e->watch_broken) {
@@ -1055,7 +1034,7 @@ static int step(struct etcd *e)
 		set_reachable(e, true);
 		publish(e);
 	}
-	if (mono_ms() >= e->next_keepalive) {
+	if (verged_mono_ms() >= e->next_keepalive) {
 		r = keepalive(e);
 		if (r == -ENOENT) {
 			e->registered = false;
@@ -1097,7 +1076,7 @@ static void *thread_main(void *arg)
 		/* One failed round may be an election after a member left:
 		 * the second in a row is an outage. */
 		if (++e->failures == 1)
-			e->fail_at = wall_s();
+			e->fail_at = verged_now();
 		if (e->failures >= 2 && (e->reachable || !e->since))
 			set_reachable(e, false);
 		else

@@ -18,7 +18,7 @@ endif
 VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
 # REST API (rest.c and its helpers)
-VERGED_SRCS  += buf metrics peers rest snapshot curlfn
+VERGED_SRCS  += buf fleet metrics peers rest snapshot curlfn
 # the fleet registry in etcd
 VERGED_SRCS  += etcd
 # REST token (issue 12)
@@ -92,10 +92,12 @@ bench: bench-rest
 bench-rest: $(VERGED)
 	VERGE_BUILD=$(O) python3 bench/rest.py
 
-# The fleet registry at scale (issue 17): 1,000 registrants in etcd.
+# The fleet registry at scale (issue 17): 1,000 registrants in etcd;
+# nginx and wrk (bench-deps) for the /v1/fleet row. BENCH_BASELINE=DIR
+# times another build's verge and verged beside these.
 .PHONY: bench-fleet
 bench: bench-fleet
-bench-fleet: $(VERGED)
+bench-fleet: $(VERGED) $(O)/verge bench-deps
 	VERGE_BUILD=$(O) python3 bench/fleet_etcd.py
 
 # Jail figures (issue 13): jailed against isolation = off, in one run.

@@ -10,12 +10,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "curlfn.h"
 #include "log.h"
 #include "peers.h"
+#include "verged.h"
 
 struct fetch {
 	struct peers *p;
@@ -43,20 +43,13 @@ struct peers {
 /* libcurl (curlfn.h), loaded by the first peers_start() */
 static const struct curl_fns *cu;
 
-static double mono_ms(void)
+static void free_vms(struct peer_vm *vm, size_t n)
 {
-	struct timespec ts;
+	size_t i;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static double wall_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	for (i = 0; vm && i < n; i++)
+		free(vm[i].name);
+	free(vm);
 }
 
 void peers_round_unref(struct peers_round *r)
@@ -70,6 +63,8 @@ void peers_round_unref(struct peers_round *r)
 		free(r->r[i].url);
 		free(r->r[i].host_entry);
 		free(r->r[i].vms);
+		free(r->r[i].host);
+		free_vms(r->r[i].vm, r->r[i].nvms);
 	}
 	free(r);
 }
@@ -151,11 +146,35 @@ static void self_version(struct peer_result *r, json_t *hosts)
 	}
 }
 
+static int cmp_vm(const void *a, const void *b)
+{
+	return strcmp(((const struct peer_vm *)a)->name,
+		      ((const struct peer_vm *)b)->name);
+}
+
+/* The index of the VMs by name, for paging (rest.c); -EBADMSG when a
+ * name comes twice. */
+static int sort_vms(struct peer_vm *vm, size_t n, char *err, size_t errsize)
+{
+	size_t i;
+
+	if (n)
+		qsort(vm, n, sizeof(*vm), cmp_vm);
+	for (i = 1; i < n; i++)
+		if (!strcmp(vm[i - 1].name, vm[i].name)) {
+			snprintf(err, errsize, "not a verged fleet answer:"
+				 " VM '%.64s' listed twice", vm[i].name);
+			return -EBADMSG;
+		}
+	return 0;
+}
+
 /* The body of a reachable peer into r (host name, VM entries). */
 static int parse_fleet(struct peer_result *r, const char *text, size_t len,
 		       char **ret_host, char *err, size_t errsize)
 {
 	struct buf vms = { 0 };
+	struct peer_vm *vm;
 	const char *host;
 	json_t *root, *list, *e, *ok;
 	json_error_t je;
@@ -171,6 +190,11 @@ static int parse_fleet(struct peer_result *r, const char *text, size_t len,
 		json_decref(root);
 		return -EBADMSG;
 	}
+	vm = calloc(json_array_size(list) + 1, sizeof(*vm));
+	if (!vm) {
+		json_decref(root);
+		return -ENOMEM;
+	}
 	json_array_foreach(list, i, e) {
 		char why[160];
 
@@ -178,22 +202,37 @@ static int parse_fleet(struct peer_result *r, const char *text, size_t len,
 		if (!ok) {
 			snprintf(err, errsize, "not a verged fleet answer:"
 				 " vms[%zu]: %s", i, why);
-			buf_free(&vms);
-			json_decref(root);
-			return -EBADMSG;
+			goto fail;
 		}
 		if (i)
 			buf_add(&vms, ",", 1);
+		vm[i].off = vms.len;
 		buf_json(&vms, ok);
+		vm[i].len = vms.len - vm[i].off;
+		vm[i].name = strdup(json_string_value(json_object_get(ok,
+								     "name")));
 		json_decref(ok);
+		if (!vm[i].name) {
+			snprintf(err, errsize, "out of memory");
+			goto fail;
+		}
 	}
+	if (sort_vms(vm, json_array_size(list), err, errsize))
+		goto fail;
 	buf_add(&vms, "", 0);
 	self_version(r, json_object_get(root, "hosts"));
 	r->nvms = json_array_size(list);
+	r->vm = vm;
 	r->vms = buf_steal(&vms, &r->vms_len);
 	*ret_host = strdup(host);
+	r->host = *ret_host ? strdup(host) : NULL;
 	json_decref(root);
-	return r->vms && *ret_host ? 0 : -ENOMEM;
+	return r->vms && *ret_host && r->host ? 0 : -ENOMEM;
+fail:
+	free_vms(vm, json_array_size(list));
+	buf_free(&vms);
+	json_decref(root);
+	return -EBADMSG;
 }
 
 static void host_entry(struct peer_result *r, const char *host,
@@ -234,7 +273,7 @@ static void finish(struct fetch *f, CURLcode res, struct peer_result *r)
 	char err[256] = "", *host = NULL;
 	long code = 0;
 
-	r->latency_ms = mono_ms() - f->t0;
+	r->latency_ms = verged_mono_ms() - f->t0;
 	cu->easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (f->too_big)
 		snprintf(err, sizeof(err), "answer larger than %u bytes",
@@ -253,6 +292,10 @@ static void finish(struct fetch *f, CURLcode res, struct peer_result *r)
 		free(r->vms);
 		r->vms = strdup("");
 		r->vms_len = 0;
+		free_vms(r->vm, r->nvms);
+		r->vm = NULL;
+		free(r->host);
+		r->host = NULL;
 		r->nvms = 0;
 		log_debug("peer %s: %s", r->url, err);
 	}
@@ -273,19 +316,13 @@ static int add_fetch(struct peers *p, struct fetch *f, size_t idx,
 	if (!f->easy)
 		return -ENOMEM;
 	snprintf(url, sizeof(url), "%s/v1/fleet?scope=local", base);
-	cu->easy_setopt(f->easy, CURLOPT_URL, url);
-	cu->easy_setopt(f->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu->easy_setopt(f->easy, CURLOPT_NOSIGNAL, 1L);
-	cu->easy_setopt(f->easy, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
-	cu->easy_setopt(f->easy, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)p->timeout_ms);
+	curl_fns_setup(f->easy, url, p->timeout_ms, p->timeout_ms,
+		       p->headers);
 	cu->easy_setopt(f->easy, CURLOPT_WRITEFUNCTION, on_data);
 	cu->easy_setopt(f->easy, CURLOPT_WRITEDATA, f);
 	cu->easy_setopt(f->easy, CURLOPT_PRIVATE, f);
 	cu->easy_setopt(f->easy, CURLOPT_ACCEPT_ENCODING, "");
-	if (p->headers)
-		cu->easy_setopt(f->easy, CURLOPT_HTTPHEADER, p->headers);
-	f->t0 = mono_ms();
+	f->t0 = verged_mono_ms();
 	return cu->multi_add_handle(p->multi, f->easy) == CURLM_OK ? 0
 								  : -ENOMEM;
 }
@@ -359,7 +396,7 @@ static struct peers_round *run_round(struct peers *p)
 		buf_free(&f[i].body);
 	}
 	free(f);
-	round->finished_at = wall_s();
+	round->finished_at = verged_now();
 	return round;
 }
 
@@ -414,7 +451,7 @@ static void *thread_main(void *arg)
 
 static bool fresh_enough(const struct peers *p)
 {
-	return p->cur && (wall_s() - p->cur->finished_at) * 1e3 <
+	return p->cur && (verged_now() - p->cur->finished_at) * 1e3 <
 		p->cache_ms;
 }
 

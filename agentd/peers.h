@@ -19,8 +19,15 @@
 /* Bodies larger than this from a peer are refused. */
 #define PEERS_MAX_BODY	(64u << 20)
 
+/* One VM of a peer's answer: its name and its entry in vms. */
+struct peer_vm {
+	char *name;
+	size_t off, len;	/* of its entry in peer_result.vms */
+};
+
 struct peer_result {
 	char *url;		/* base URL, as configured */
+	char *host;		/* the host name it gave (NULL: unreachable) */
 	bool reachable;
 	double latency_ms;
 	char version[33];	/* as the peer said of itself ("": unknown) */
@@ -30,6 +37,7 @@ struct peer_result {
 	char *vms;		/* its "vms" entries, comma-joined */
 	size_t vms_len;
 	size_t nvms;
+	struct peer_vm *vm;	/* nvms of them, sorted by name, unique */
 };
 
 /* The results of one round, immutable once published. */

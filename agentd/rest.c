@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <malloc.h>
@@ -20,6 +21,7 @@
 
 #include "buf.h"
 #include "etcd.h"
+#include "fleet.h"
 #include "hvlink.h"
 #include "log.h"
 #include "metrics.h"
@@ -32,7 +34,7 @@
 #include "verged.h"
 #include "vm.h"
 
-#define MAX_PARAMS		3
+#define MAX_PARAMS		4
 #define EVENTS_DEFAULT_LIMIT	100
 #define EVENTS_MAX_LIMIT	1000
 #define MAX_NAME		VERGED_NAME_MAX
@@ -50,6 +52,7 @@ struct rest {
 	struct metrics metrics;
 	struct peers *peers;
 	struct etcd *etcd;	/* [fleet] etcd: the registry (etcd.h) */
+	struct fleet_cache fleet_cache;	/* its hosts' view, kept */
 	char *self_url;		/* this host's REST URL, as registered */
 	unsigned cpus;
 	uint64_t memory_mib;
@@ -103,6 +106,11 @@ struct req {
 static void free_snapshot(void *cls)
 {
 	snapshot_unref(cls);
+}
+
+static void free_kept(void *cls)
+{
+	fleet_kept_unref(cls);
 }
 
 static enum MHD_Result queue(struct req *q, unsigned status,
@@ -502,137 +510,66 @@ static enum MHD_Result h_events(struct req *q)
 
 /* --- the fleet ------------------------------------------------------------ */
 
-/* {"generated_at","host","hosts":[self, peers...]} and, with vms, the
- * VMs of this host and its peers. */
-static void fleet_body(struct buf *b, const struct snapshot *s,
-		       const char *host, const struct peers_round *round,
-		       bool vms)
+/* The kept body of fleet f (fleet.h), whose reference the response
+ * takes. */
+static enum MHD_Result reply_kept(struct req *q, struct fleet_kept *k)
 {
-	size_t i;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char etag[sizeof(k->body.etag)];
+	int fd;
 
-	buf_printf(b, "{\"generated_at\":%.3f,\"host\":", s->generated_at);
-	buf_json_str(b, host);
-	buf_str(b, ",\"hosts\":[");
-	buf_add(b, s->self_host, s->self_host_len);
-	for (i = 0; round && i < round->n; i++) {
-		if (!round->r[i].host_entry)
-			continue;
-		buf_add(b, ",", 1);
-		buf_add(b, round->r[i].host_entry, round->r[i].host_entry_len);
+	if (not_modified(q, k->body.etag)) {
+		fleet_kept_unref(k);
+		return reply_304(q, k->body.etag);
 	}
-	buf_str(b, "]");
-	if (vms) {
-		bool first = s->fleet_vms_len == 0;
-
-		buf_str(b, ",\"vms\":[");
-		buf_add(b, s->fleet_vms, s->fleet_vms_len);
-		for (i = 0; round && i < round->n; i++) {
-			if (!round->r[i].vms_len)
-				continue;
-			if (!first)
-				buf_add(b, ",", 1);
-			first = false;
-			buf_add(b, round->r[i].vms, round->r[i].vms_len);
-		}
-		buf_str(b, "]");
+	memcpy(etag, k->body.etag, sizeof(etag));
+	fd = k->fd >= 0 ? fcntl(k->fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (fd >= 0) {
+		/* sendfile() from the memfd; the response closes fd */
+		resp = MHD_create_response_from_fd64(k->body.len, fd);
+		if (!resp)
+			close(fd);
+	} else {
+		resp = MHD_create_response_from_buffer_with_free_callback_cls(
+			k->body.len, k->body.data, free_kept, k);
+		k = resp ? NULL : k;
 	}
-	buf_str(b, "}");
+	ret = queue(q, MHD_HTTP_OK, resp, JSON_TYPE, etag);
+	fleet_kept_unref(k);
+	return ret;
 }
 
-/* The registry's state: "etcd":{endpoints, reachable, since, ...}. */
-static void etcd_status(struct buf *b, struct etcd *e,
-			const struct etcd_view *v)
+/* The answer of f: kept between requests when it is the hosts' view of
+ * the registry (what `verge fleet status` asks), else made for this
+ * request. */
+static enum MHD_Result fleet_reply(struct req *q, const struct fleet_src *f)
 {
-	buf_str(b, ",\"etcd\":{\"endpoints\":");
-	buf_json_str(b, etcd_endpoints(e));
-	buf_printf(b, ",\"reachable\":%s,\"registered\":%s,\"synced\":%s,"
-		   "\"since\":", v->reachable ? "true" : "false",
-		   v->registered ? "true" : "false",
-		   v->synced ? "true" : "false");
-	if (v->since)
-		buf_printf(b, "%.3f", v->since);
-	else
-		buf_str(b, "null");
-	buf_str(b, ",\"error\":");
-	if (v->reachable)
-		buf_str(b, "null");
-	else
-		buf_json_str(b, v->error[0] ? v->error :
-			     "no answer from etcd yet");
-	buf_printf(b, ",\"hosts\":%zu}", v->n + 1);
+	struct fleet_kept *k;
+	struct buf b = { 0 };
+
+	if (f->v && !f->vms) {
+		k = fleet_kept_get(&q->r->fleet_cache, f);
+		return k ? reply_kept(q, k) : fail(q, 503, "out of memory");
+	}
+	fleet_write(&b, f);
+	return reply_buf(q, &b, JSON_TYPE, true);
 }
 
 /*
- * With etcd: this host, then every other registered host with its
- * summary; the VMs (this host's and the others', fetched from their REST)
- * only with detail (round). While etcd cannot be reached, the hosts are
- * those last seen, each marked "stale".
+ * /v1/fleet and /v1/hosts: this host, and the others unless local (the
+ * peers, or the hosts registered in etcd); the VMs when vms, a page of
+ * them when page->limit.
  */
-static void etcd_fleet_body(struct buf *b, const struct snapshot *s,
-			    struct rest *r, const struct etcd_view *v,
-			    const struct peers_round *round, bool vms)
+static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms,
+				      const struct fleet_src *page)
 {
-	size_t i;
-	bool first;
-	char *self;
-
-	buf_printf(b, "{\"generated_at\":%.3f,\"host\":", s->generated_at);
-	buf_json_str(b, r->host);
-	buf_str(b, ",\"source\":\"etcd\"");
-	etcd_status(b, r->etcd, v);
-	buf_str(b, ",\"hosts\":[");
-	/* this host with its summary, as it registers itself */
-	self = etcd_self_entry(r->etcd);
-	if (self)
-		buf_str(b, self);
-	else
-		buf_add(b, s->self_host, s->self_host_len);
-	free(self);
-	/* while etcd cannot be reached: the hosts last seen, "stale" */
-	if (v->hosts_len) {
-		buf_add(b, ",", 1);
-		if (v->reachable)
-			buf_add(b, v->hosts, v->hosts_len);
-		else
-			buf_add(b, v->stale, v->stale_len);
-	}
-	buf_str(b, "]");
-	if (!vms) {
-		buf_str(b, ",\"detail\":\"hosts\",\"vms\":[]}");
-		return;
-	}
-	buf_str(b, ",\"detail\":\"vms\",\"vms\":[");
-	buf_add(b, s->fleet_vms, s->fleet_vms_len);
-	first = s->fleet_vms_len == 0;
-	for (i = 0; round && i < round->n; i++) {
-		if (!round->r[i].vms_len)
-			continue;
-		if (!first)
-			buf_add(b, ",", 1);
-		first = false;
-		buf_add(b, round->r[i].vms, round->r[i].vms_len);
-	}
-	/* the hosts whose VMs could not be fetched, and why */
-	buf_str(b, "],\"detail_errors\":[");
-	first = true;
-	for (i = 0; round && i < round->n; i++) {
-		if (round->r[i].reachable || !round->r[i].host_entry)
-			continue;
-		if (!first)
-			buf_add(b, ",", 1);
-		first = false;
-		buf_add(b, round->r[i].host_entry, round->r[i].host_entry_len);
-	}
-	buf_str(b, "]}");
-}
-
-/* /v1/fleet and /v1/hosts: this host, and its peers unless local. */
-static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms)
-{
+	struct fleet_src f = { .host = q->r->host, .vms = vms };
 	struct peers_round *round = NULL;
 	struct etcd_view *v = NULL;
 	struct snapshot *s;
-	struct buf b = { 0 };
+	char *self = NULL;
+	enum MHD_Result ret;
 	int r;
 
 	/* with etcd, the others' VMs only when asked for (?detail=vms) */
@@ -652,24 +589,59 @@ static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms)
 	}
 	if (!local && q->r->etcd)
 		v = etcd_view_get(q->r->etcd);
-	if (v) {
-		etcd_fleet_body(&b, s, q->r, v, round, vms);
-		etcd_view_unref(v);
-		peers_round_unref(round);
-		snapshot_unref(s);
-		return reply_buf(q, &b, JSON_TYPE, true);
-	}
-	if (vms && !round)
+	/* this host alone, whole: the snapshot's own body */
+	if (!v && vms && !round && !page->limit)
 		return reply_snap(q, s, &s->fleet);
-	fleet_body(&b, s, q->r->host, round, vms);
+	if (v)
+		self = etcd_self_entry(q->r->etcd);
+	f.s = s;
+	f.self = self;
+	f.etcd = q->r->etcd;
+	f.v = v;
+	f.round = round;
+	f.limit = page->limit;
+	f.cursor = page->cursor;
+	ret = fleet_reply(q, &f);
+	free(self);
+	etcd_view_unref(v);
 	peers_round_unref(round);
 	snapshot_unref(s);
-	return reply_buf(q, &b, JSON_TYPE, true);
+	return ret;
+}
+
+/* ?limit= and ?cursor= into page; false with the reason in q->err. */
+static bool page_params(struct req *q, bool vms, struct fleet_src *page,
+			struct fleet_cursor *cursor)
+{
+	const char *text = q->param[3];
+	int64_t limit;
+
+	if (!int_param(q, 2, 1, FLEET_PAGE_MAX, 0, &limit))
+		return false;
+	if ((limit || text) && !vms) {
+		snprintf(q->err, sizeof(q->err), "limit and cursor page the"
+			 " VMs: they need detail=vms");
+		return false;
+	}
+	if (text && !fleet_cursor_parse(text, cursor)) {
+		snprintf(q->err, sizeof(q->err), "cursor must be a"
+			 " next_cursor that /v1/fleet gave");
+		return false;
+	}
+	/* with etcd, ?detail=vms is always paged */
+	if (!limit && (text || (vms && q->r->etcd)))
+		limit = FLEET_PAGE_MAX;
+	page->limit = (size_t)limit;
+	page->cursor = text ? cursor : NULL;
+	return true;
 }
 
 static enum MHD_Result h_fleet(struct req *q)
 {
 	const char *scope = q->param[0], *detail = q->param[1];
+	struct fleet_src page = { 0 };
+	struct fleet_cursor cursor;
+	bool local = scope && !strcmp(scope, "local"), vms;
 
 	if (scope && strcmp(scope, "local") && strcmp(scope, "all"))
 		return fail(q, 400, "scope must be local or all");
@@ -677,15 +649,17 @@ static enum MHD_Result h_fleet(struct req *q)
 		return fail(q, 400, "detail must be vms or hosts");
 	/* This host's VMs are always there, and without etcd the peers'
 	 * too; with etcd, the others' only when asked for. */
-	if (scope && !strcmp(scope, "local"))
-		return fleet_or_hosts(q, true, true);
-	return fleet_or_hosts(q, false, !q->r->etcd ||
-			      (detail && !strcmp(detail, "vms")));
+	vms = local || !q->r->etcd || (detail && !strcmp(detail, "vms"));
+	if (!page_params(q, vms, &page, &cursor))
+		return fail(q, 400, "%s", q->err);
+	return fleet_or_hosts(q, local, vms, &page);
 }
 
 static enum MHD_Result h_hosts(struct req *q)
 {
-	return fleet_or_hosts(q, false, false);
+	static const struct fleet_src whole;
+
+	return fleet_or_hosts(q, false, false, &whole);
 }
 
 /*
@@ -854,7 +828,8 @@ static enum MHD_Result h_metrics(struct req *q)
 static const struct route routes[] = {
 	{ "/healthz", EP_HEALTHZ, h_healthz, { NULL }, true },
 	{ "/metrics", EP_METRICS, h_metrics, { NULL }, true },
-	{ "/v1/fleet", EP_FLEET, h_fleet, { "scope", "detail" }, false },
+	{ "/v1/fleet", EP_FLEET, h_fleet,
+	  { "scope", "detail", "limit", "cursor" }, false },
 	{ "/v1/hosts", EP_HOSTS, h_hosts, { NULL }, false },
 	{ "/v1/vms", EP_VMS, h_vms, { NULL }, false },
 	{ "/v1/vms/{name}", EP_VM, h_vm, { NULL }, false },
@@ -1314,6 +1289,7 @@ static void rest_free(struct rest *r)
 		free(r->stats[i].name);
 	free(r->stats);
 	snapshot_slot_destroy(&r->slot);
+	fleet_cache_destroy(&r->fleet_cache);
 	pthread_mutex_destroy(&r->pool_lock);
 	free(r->token);
 	free(r->host);
@@ -1412,6 +1388,7 @@ int rest_start(struct verged *d)
 		return -ENOMEM;
 	r->d = d;
 	snapshot_slot_init(&r->slot);
+	fleet_cache_init(&r->fleet_cache);
 	pthread_mutex_init(&r->pool_lock, NULL);
 	r->host = host_name(c);
 	r->db_path = strdup(d->state_db);

@@ -59,6 +59,8 @@ struct verged {
 int verged_mkdir(const char *path, mode_t mode);
 /* Wall-clock seconds, as events and VMs report them. */
 double verged_now(void);
+/* Monotonic milliseconds, for timeouts and latencies. */
+double verged_mono_ms(void);
 /* Commits the store's batch now (before a reply leaves); 0 or -EIO (the
  * batch is lost, and logged). */
 int verged_commit(struct verged *d);

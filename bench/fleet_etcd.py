@@ -7,15 +7,22 @@ one real verged registered among them.
 
 Prints:
 1. how long verged's view took to hold every host after the last write;
-2. `verge fleet status` wall time (process start included), median and
-   p95 over 20 runs, against the issue's 200 ms;
+2. `verge fleet status` (--json, and the table) wall time (process
+   start included), median and p95 over 20 runs, against the issue's
+   200 ms, and its CPU time; with BENCH_BASELINE=DIR (another tree's
+   build directory), that tree's verged registered beside this one and
+   its verge timed against it, run by run in turn;
 3. etcd's write rate in steady state (puts/s and lease renewals/s, from
    etcd's own /metrics, over BENCH_SECONDS * 3);
-4. GET /v1/fleet (the same hosts' JSON) with wrk against nginx serving the
-   same bytes, when wrk and nginx are installed (scripts/deps.sh --bench),
-   with bench/rest.py's method.
+4. GET /v1/fleet (the same hosts' JSON) with wrk -c64 and -c1 against
+   nginx (started on loopback on a free port with its configuration in a
+   directory of its own, stopped by its pid) serving the same bytes, and
+   the ratios, when wrk and nginx are installed (scripts/deps.sh --bench),
+   with bench/rest.py's method; then the servers' CPU time per request
+   (from /proc), which a loaded machine does not skew as it skews req/s.
 
-Environment: VERGE_BUILD, BENCH_HOSTS (1000), BENCH_SECONDS (3).
+Environment: VERGE_BUILD, BENCH_HOSTS (1000), BENCH_SECONDS (3),
+BENCH_BASELINE.
 """
 
 import base64
@@ -40,6 +47,9 @@ import rest_harness as rh  # noqa: E402
 import verged_harness as vh  # noqa: E402
 
 HOSTS = int(os.environ.get("BENCH_HOSTS", "1000"))
+# a build directory of another tree: its verged beside this one and its
+# verge timed against it, side by side in this run
+BASELINE = os.environ.get("BENCH_BASELINE")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 TTL = 10
 
@@ -122,49 +132,122 @@ def etcd_counter(m, name):
         r"^%s(?:\{[^}]*\})? (\S+)$" % name, text, re.M))
 
 
-def verge_ms(v, args, runs=20):
-    """Wall times (sorted) and the mean CPU time (user + sys) of verge
-    ARGS: on a shared machine the wall time is mostly waiting for a core,
-    the CPU time is what verge itself costs."""
-    ts = []
-    env = dict(v.env, VERGE_TOKEN=rh.FLEET_TOKEN)
-    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+def run_timed(verge, url, args, env):
+    """stdout and wall ms of one verge run."""
+    t0 = time.monotonic()
+    r = subprocess.run([verge, "--url", url, *args], env=env,
+                       capture_output=True, timeout=30)
+    wall = (time.monotonic() - t0) * 1e3
+    assert r.returncode == 0, r.stderr
+    return r.stdout, wall
+
+
+def verge_ms(clients, args, runs=20):
+    """verge ARGS of each (name, verge binary, verged) in clients,
+    interleaved run by run so that each sees the same load: per client the
+    wall times (sorted) and the mean CPU time (user + sys). On a shared
+    machine the wall time is mostly waiting for a core; the CPU time is
+    what verge itself costs."""
+    res = {name: ([], 0.0, None) for name, _, _ in clients}
     for _ in range(runs):
-        t0 = time.monotonic()
-        r = subprocess.run([str(vh.verge_bin()), "--url", v.url, *args],
-                           capture_output=True, env=env, timeout=30)
-        ts.append((time.monotonic() - t0) * 1e3)
-        assert r.returncode == 0, r.stderr
-    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1e3
-    ts.sort()
-    return r.stdout, ts, cpu / runs
+        for name, verge, v in clients:
+            env = dict(v.env, VERGE_TOKEN=rh.FLEET_TOKEN)
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            out, wall = run_timed(str(verge), v.url, args, env)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (r1.ru_utime - r0.ru_utime + r1.ru_stime -
+                   r0.ru_stime) * 1e3
+            ts, c, _ = res[name]
+            ts.append(wall)
+            res[name] = (ts, c + cpu / runs, out)
+    out = {}
+    for name, (ts, cpu, stdout) in res.items():
+        ts.sort()
+        out[name] = (stdout, statistics.median(ts),
+                     ts[int(len(ts) * 0.95) - 1], cpu)
+    return out
 
 
-def fleet_status_ms(v):
-    out, ts, cpu = verge_ms(v, ["--json", "fleet", "status"])
-    _, base, base_cpu = verge_ms(v, ["version"])
-    n = len(json.loads(out)["hosts"])
-    return (n, statistics.median(ts), ts[int(len(ts) * 0.95) - 1], cpu,
-            statistics.median(base), base_cpu)
+def fleet_status_ms(clients):
+    """Per client: hosts listed, wall p50, p95, CPU of `verge --json
+    fleet status`, and of `verge fleet status` (the table)."""
+    js = verge_ms(clients, ["--json", "fleet", "status"])
+    table = verge_ms(clients, ["fleet", "status"])
+    return {name: (len(json.loads(js[name][0])["hosts"]), js[name][1:],
+                   table[name][1:]) for name in js}
+
+
+def cpu_s(pids):
+    """User + system seconds of the processes pids (all their threads)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / hz
+
+
+def nginx_pids(master):
+    """nginx's master and its workers."""
+    kids = []
+    for t in os.listdir("/proc/%d/task" % master):
+        with open("/proc/%d/task/%s/children" % (master, t)) as f:
+            kids += [int(p) for p in f.read().split()]
+    return [master] + kids
+
+
+def cpu_per_request(rb, targets, conns, threads):
+    """Server CPU microseconds per request under wrk, per (name, url,
+    pids): what a server costs whatever else the machine runs, where a
+    req/s figure on a shared machine mostly says who got the cores."""
+    out = {}
+    for name, url, pids in targets:
+        c0 = cpu_s(pids)
+        rps = rb.wrk(url, conns, threads)[0]
+        out[name] = (cpu_s(pids) - c0) / max(1.0, rps * rb.SECONDS) * 1e6
+    return out
+
+
+def start_verged(name, url, build=None):
+    """A verged registered in etcd; from build (a build directory) when
+    given, else from VERGE_BUILD."""
+    saved = os.environ.get("VERGED")
+    if build:
+        os.environ["VERGED"] = str(Path(build) / "verged")
+    try:
+        # wrk -c64 comes from one address: more than the default limit
+        v = eh.fleet_verged(name, url, ttl_s=TTL,
+                            rest_extra="max_per_ip = 256\n")
+        v.start()
+    finally:
+        if saved is None:
+            os.environ.pop("VERGED", None)
+        else:
+            os.environ["VERGED"] = saved
+    return v
 
 
 def main():
     cluster = eh.EtcdCluster(1)
     regs = None
-    v = None
+    v = base = None
     try:
         cluster.start()
         m = cluster.members[0]
         regs = Registrants(m.client_port, HOSTS)
-        v = eh.fleet_verged("real", m.url, ttl_s=TTL)
-        v.start()
+        v = start_verged("real", m.url)
+        clients = [("this tree", vh.verge_bin(), v)]
+        if BASELINE:
+            base = start_verged("baseline", m.url, BASELINE)
+            clients.append(("baseline", Path(BASELINE) / "verge", base))
         t0 = time.monotonic()
         regs.register()
         regs.start_keepalives()
         t_written = time.monotonic()
         vh.wait_for("every host in verged's view", lambda: len(
-            v.get("/v1/hosts").json()["hosts"]) == HOSTS + 1, 60, 0.02)
+            v.get("/v1/hosts").json()["hosts"]) == HOSTS + len(clients),
+            60, 0.02)
         t_seen = time.monotonic()
         print("%d hosts registered in %.1f s; verged's view whole %.0f ms"
               " after the last write (watched)" % (
@@ -174,12 +257,13 @@ def main():
             v.get("/v1/fleet")
         print("GET /v1/fleet alone (Python client): %.1f ms" % (
             (time.monotonic() - t1) / 20 * 1e3))
-        n, p50, p95, cpu, base, base_cpu = fleet_status_ms(v)
-        print("verge fleet status --json, %d hosts: wall p50 %.0f ms, p95"
-              " %.0f ms (target 200 ms: %s), CPU %.0f ms; verge version for"
-              " scale: wall p50 %.0f ms, CPU %.0f ms" % (
-                  n, p50, p95, "met" if p95 <= 200 else "MISSED", cpu,
-                  base, base_cpu))
+        for name, (n, js, table) in fleet_status_ms(clients).items():
+            for what, (p50, p95, cpu) in (("--json fleet status", js),
+                                          ("fleet status", table)):
+                print("%-9s verge %-19s %d hosts: wall p50 %3.0f ms, p95"
+                      " %3.0f ms (target 200 ms: %s), CPU %2.0f ms" % (
+                          name, what, n, p50, p95,
+                          "met" if p95 <= 200 else "MISSED", cpu))
         span = 3 * SECONDS
         puts0 = etcd_counter(m, "etcd_mvcc_put_total")
         renew0 = etcd_counter(m, "etcd_debugging_lease_renewed_total")
@@ -189,7 +273,8 @@ def main():
             renew0
         print("etcd in steady state over %d s: %.2f puts/s (records"
               " rewritten), %.0f lease renewals/s (%d hosts, TTL %d s)" % (
-                  span, puts / span, renew / span, HOSTS + 1, TTL))
+                  span, puts / span, renew / span, HOSTS + len(clients),
+                  TTL))
         body = v.get("/v1/fleet").body
         print("GET /v1/fleet: %d bytes for %d hosts" % (len(body), n))
         if shutil.which("wrk") and (shutil.which("nginx") or shutil.which(
@@ -200,7 +285,28 @@ def main():
             proc, url = rb.start_nginx(tmp, {"fleet.json": body,
                                              "vms.json": b"[]"})
             try:
-                rb.throughput(v, url, "/v1/fleet")
+                for name, _, w in clients:
+                    print("%s:" % name)
+                    rb.throughput(w, url, "/v1/fleet",
+                                  what="%d hosts from etcd" % n)
+                print("server CPU per request (user + system, all"
+                      " threads and workers), medians of %d runs:" %
+                      rb.ROUNDS)
+                targets = [(name, w.url + "/v1/fleet", [w.proc.pid])
+                           for name, _, w in clients]
+                targets.append(("nginx", url, nginx_pids(proc.pid)))
+                for conns, threads in ((64, 2), (1, 1)):
+                    runs = [cpu_per_request(rb, targets, conns, threads)
+                            for _ in range(rb.ROUNDS)]
+                    med = {t[0]: statistics.median(r[t[0]] for r in runs)
+                           for t in targets}
+                    print("  -c%d: %s" % (conns, ", ".join(
+                        "%s %.0f us" % (k, v) for k, v in med.items())))
+                    for name, _, _ in clients:
+                        print("  -c%d %s: nginx/verged CPU per request"
+                              " %.2fx (>= 0.5x: verged holds half of"
+                              " nginx's throughput on the same cores)" % (
+                                  conns, name, med["nginx"] / med[name]))
             finally:
                 rb.stop_nginx(proc)
                 subprocess.run(["rm", "-rf", str(tmp)], check=False)
@@ -212,6 +318,8 @@ def main():
             regs.end()
         if v:
             v.cleanup()
+        if base:
+            base.cleanup()
         cluster.cleanup()
 
 

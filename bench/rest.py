@@ -133,10 +133,12 @@ def define_many(v, n):
     return time.monotonic() - t0
 
 
-def throughput(v, nginx_url, path="/v1/fleet", runs=((64, 2), (1, 1))):
+def throughput(v, nginx_url, path="/v1/fleet", runs=((64, 2), (1, 1)),
+               what=None):
     ours = v.url + path
-    print("GET %s, %d VMs (%d bytes), wrk %d s x %d rounds, medians:" % (
-        path, NVMS, len(v.get(path).body), SECONDS, ROUNDS))
+    print("GET %s, %s (%d bytes), wrk %d s x %d rounds, medians:" % (
+        path, what or "%d VMs" % NVMS, len(v.get(path).body), SECONDS,
+        ROUNDS))
     print("  %-16s %10s %9s %9s" % ("", "req/s", "p50 ms", "p99 ms"))
     for conns, threads in runs:
         res = {"verged": [], "nginx": []}

@@ -247,6 +247,9 @@ static const struct cli_arg fleet_args[] = {
 	{ "vms", NULL, CLI_FLAG, CLI_LOCAL, "vms",
 	  "with etcd, every VM too, fetched from each host's REST "
 	  "(/v1/fleet?detail=vms)", NULL },
+	{ "page-size", "N", CLI_COUNT, CLI_LOCAL, "page_size",
+	  "with --vms, VMs per request, 1-1000 (default: verged's, 1000 "
+	  "with etcd); verge follows every page", NULL },
 	END
 };
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "run.h"
@@ -29,9 +30,10 @@ static void add_unreachable(json_t *fleet, const char *url, const char *why)
 		"latency_ms"));
 }
 
-/* One verged's answer into fleet; false if it is not a fleet. */
+/* One verged's answer (a page) into fleet; false if it is not a fleet.
+ * The next page's cursor into cursor ("" after the last page). */
 static bool merge(json_t *fleet, json_t *seen, const char *url,
-		  const struct cli_http_result *r)
+		  const struct cli_http_result *r, char *cursor, size_t size)
 {
 	json_t *body = json_loadb(r->body ? r->body : "", r->len, 0, NULL);
 	json_t *hosts = json_object_get(body, "hosts");
@@ -39,10 +41,19 @@ static bool merge(json_t *fleet, json_t *seen, const char *url,
 	char key[600];
 	size_t i;
 
+	const char *next = cli_jstr(body, "next_cursor");
+
 	if (!json_is_array(hosts) || !json_is_array(vms)) {
 		json_decref(body);
 		return false;
 	}
+	/* a cursor is base64url (docs/rest.md): safe in a query as it is */
+	if (next && strlen(next) < size &&
+	    strspn(next, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		   "0123456789-_") == strlen(next))
+		snprintf(cursor, size, "%s", next);
+	else
+		cursor[0] = '\0';
 	json_array_foreach(hosts, i, v) {
 		if (json_is_true(json_object_get(v, "self")))
 			json_object_set_new(v, "url", json_string(url));
@@ -258,13 +269,67 @@ static size_t fleet_urls(struct cli_ctx *ctx, char **urls, size_t max)
 	return n;
 }
 
+/*
+ * The pages after the first of url's VMs, into fleet, one request each.
+ * A sweep that takes more than a second says how far it is on stderr
+ * (a terminal). false with why when a page cannot be read.
+ */
+static bool follow_pages(struct cli_ctx *ctx, json_t *fleet, json_t *seen,
+			 char *url, long limit, char *cursor, size_t size,
+			 char *why, size_t whysize)
+{
+	char path[600];
+	struct cli_http_result res;
+	int64_t t0 = cli_now_ms();
+	bool ok = true, told = false;
+	size_t pages = 1;
+	int r;
+
+	while (ok && cursor[0]) {
+		snprintf(path, sizeof(path), "/v1/fleet?detail=vms&cursor=%s",
+			 cursor);
+		if (limit)
+			snprintf(path + strlen(path), sizeof(path) -
+				 strlen(path), "&limit=%ld", limit);
+		r = cli_http_get_many(&url, 1, path,
+				      cli_now_ms() + ctx->timeout_ms, &res);
+		if (r) {
+			snprintf(why, whysize, "out of memory");
+			return false;
+		}
+		ok = !res.err && res.status == 200 &&
+		     merge(fleet, seen, url, &res, cursor, size);
+		if (!ok)
+			snprintf(why, whysize, "page %zu of the VMs: %s",
+				 pages + 1, res.err || res.status != 200 ?
+				 error_message(&res, path, sizeof(path)) :
+				 "not a verged fleet answer");
+		cli_http_result_free(&res);
+		pages++;
+		if (cli_now_ms() - t0 > 1000 && isatty(STDERR_FILENO)) {
+			fprintf(stderr, "\rverge: %zu pages, %zu VMs from %s",
+				pages, json_array_size(json_object_get(fleet,
+								"vms")), url);
+			told = true;
+		}
+	}
+	if (told)
+		fputc('\n', stderr);
+	return ok;
+}
+
 int run_fleet_status(struct cli_ctx *ctx)
 {
-	char *urls[64], why[300];
+	char *urls[64], why[300], cursor[512];
 	struct cli_http_result res[64];
 	json_t *fleet, *seen;
 	size_t i, n = fleet_urls(ctx, urls, 64), answered = 0, refused = 0;
 	bool detail = json_is_true(json_object_get(ctx->inv.local, "vms"));
+	json_t *page = json_object_get(ctx->inv.local, "page_size");
+	/* without --page-size, verged's own page (1000 with etcd; a verged
+	 * without etcd answers whole unless asked, as one before paging) */
+	long limit = page ? (long)json_integer_value(page) : 0;
+	char first[64];
 	int r;
 
 	for (i = 0; i < n; i++)
@@ -273,8 +338,14 @@ int run_fleet_status(struct cli_ctx *ctx)
 					"'%s' is not an http:// or https:// "
 					"URL",
 					urls[i]);
-	r = cli_http_get_many(urls, n, detail ? "/v1/fleet?detail=vms" :
-			      "/v1/fleet",
+	if (page && (!detail || limit < 1 || limit > 1000))
+		return cli_fail(ctx, CLI_EXIT_USAGE, "usage", NULL,
+				"--page-size is 1-1000 VMs, with --vms");
+	snprintf(first, sizeof(first), "/v1/fleet?detail=vms");
+	if (limit)
+		snprintf(first + strlen(first), sizeof(first) - strlen(first),
+			 "&limit=%ld", limit);
+	r = cli_http_get_many(urls, n, detail ? first : "/v1/fleet",
 			      cli_now_ms() + ctx->timeout_ms, res);
 	if (r)
 		return cli_fail(ctx, CLI_EXIT_ERROR, "error", NULL, "%s",
@@ -286,9 +357,16 @@ int run_fleet_status(struct cli_ctx *ctx)
 	for (i = 0; i < n; i++) {
 		refused += !res[i].err && res[i].status == 401;
 		if (!res[i].err && res[i].status == 200 &&
-		    merge(fleet, seen, urls[i], &res[i]))
+		    merge(fleet, seen, urls[i], &res[i], cursor,
+			  sizeof(cursor))) {
 			answered++;
-		else
+			/* with --vms, every page (docs/fleet.md) */
+			if (detail && cursor[0] &&
+			    !follow_pages(ctx, fleet, seen, urls[i], limit,
+					  cursor, sizeof(cursor), why,
+					  sizeof(why)))
+				add_unreachable(fleet, urls[i], why);
+		} else
 			add_unreachable(fleet, urls[i],
 					res[i].err || res[i].status != 200 ?
 					error_message(&res[i], why, sizeof(why))

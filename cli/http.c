@@ -175,16 +175,11 @@ static int setup(struct xfer *x, const char *base, const char *path,
 		free(url);
 		return -ENOMEM;
 	}
-	cu->easy_setopt(x->easy, CURLOPT_URL, url);
+	curl_fns_setup(x->easy, url, timeout_ms, timeout_ms, headers);
 	free(url);
-	cu->easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	cu->easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
-	cu->easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	cu->easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	cu->easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_data);
 	cu->easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
 	cu->easy_setopt(x->easy, CURLOPT_PRIVATE, x);
-	cu->easy_setopt(x->easy, CURLOPT_HTTPHEADER, headers);
 	return 0;
 }
 
@@ -220,10 +215,27 @@ static struct curl_slist *auth_headers(int *ret_err)
 	return h;
 }
 
+/* One http:// GET without loading libcurl (http_plain.c); false when
+ * libcurl must do it. */
+static bool get_plain(const char *base, const char *path, int64_t deadline,
+		      struct cli_http_result *res)
+{
+	char token[MAX_TOKEN + 2];
+	bool ok;
+
+	if (strncmp(base, "http://", 7) || read_token(token, sizeof(token)))
+		return false;
+	token_sent = token[0] != '\0';
+	ok = !cli_http_plain_get(base, path, token_sent ? token : NULL,
+				 deadline, res);
+	memset(token, 0, sizeof(token));
+	return ok;
+}
+
 int cli_http_get_many(char *const *bases, size_t n, const char *path,
 		      int64_t deadline, struct cli_http_result *res)
 {
-	long timeout = (long)(deadline - cli_now_ms());
+	long timeout;
 	struct curl_slist *headers;
 	struct xfer *x;
 	CURLM *multi;
@@ -231,6 +243,9 @@ int cli_http_get_many(char *const *bases, size_t n, const char *path,
 	CURLMsg *msg;
 	size_t i;
 
+	if (n == 1 && get_plain(bases[0], path, deadline, res))
+		return 0;
+	timeout = (long)(deadline - cli_now_ms());
 	if (load_curl())
 		return -ENOPKG;
 	x = calloc(n ? n : 1, sizeof(*x));

@@ -13,7 +13,7 @@ endif
 VERGE_BIN   := $(O)/verge
 CLI_LIB_OBJS := $(patsubst %,$(CLI_HOST)/%.c.o,arena args commands complete \
 	errors events help kinds print rpc run show table transport \
-	transport_unix fleet http safe curlfn)
+	transport_unix fleet http http_plain safe curlfn)
 CLI_OBJS    := $(CLI_LIB_OBJS) $(CLI_HOST)/main.c.o
 
 all: $(VERGE_BIN)

@@ -48,4 +48,14 @@ struct cli_http_result {
 int cli_http_get_many(char *const *bases, size_t n, const char *path,
 		      int64_t deadline, struct cli_http_result *res);
 void cli_http_result_free(struct cli_http_result *r);
+
+/*
+ * One GET of base + path over plain http:// without libcurl
+ * (http_plain.c), the token (may be NULL) as a bearer token. 0 with a
+ * whole answer in *res; else nothing in *res and the caller asks libcurl
+ * (https, a failed connection, a timeout, an answer not read here).
+ */
+int cli_http_plain_get(const char *base, const char *path,
+		       const char *token, int64_t deadline,
+		       struct cli_http_result *res);
 #endif

@@ -131,8 +131,10 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 		wdt_fits(&hv.plat) ? WDT_CTRL_IPA : 0, WDT_REFRESH_IPA, WDT_SPI,
 		guest_seed,
 		/* Not with ACPI: the DSDT has no place for it, and the
-		 * DSDT's power button is found as the DT's gpio-keys. */
-		hv.cfg.doorbell && !hv.cfg.acpi ? DOORBELL_SPI : 0,
+		 * DSDT's power button is found as the DT's gpio-keys. Nor
+		 * on the SPI of the board's watchdog (its node is gone). */
+		hv.cfg.doorbell && !hv.cfg.acpi &&
+		hv.plat.wdt.irq != DOORBELL_SPI + 32 ? DOORBELL_SPI : 0,
 		DOORBELL_LABEL,
 		DOORBELL_CODE,
 	};

@@ -182,20 +182,27 @@ static void board_init(void)
 }
 
 /* Armed with the boot guard's timeout plus a margin, or re-armed when a
- * boot loader changes it before the hand-off. */
-static void board_arm(const struct bg_status *s)
+ * boot loader changes it before the hand-off. Under the lock (two CPUs'
+ * calls must not mix their WOR halves); returns the timeout programmed,
+ * 0 if nothing was to do. */
+static uint32_t board_arm(const struct bg_status *s)
 {
-	uint32_t want, ms;
+	uint32_t want;
 
 	if (!board_on || !s->enabled || s->stage == BG_HANDED_OFF)
-		return;
+		return 0;
 	want = s->timeout_ms > UINT32_MAX - GWDT_MARGIN_MS ? UINT32_MAX :
 	       s->timeout_ms + GWDT_MARGIN_MS;
 	if (board.armed && board.timeout_ms == want)
-		return;
-	ms = gwdt_arm(&board, want);
-	hv_log("board watchdog: armed, reset %u ms after verge-hv's last refresh",
-	       ms);
+		return 0;
+	return gwdt_arm(&board, want);
+}
+
+static void board_armed(uint32_t ms)
+{
+	if (ms)
+		hv_log("board watchdog: armed, reset %u ms after verge-hv's last refresh",
+		       ms);
 }
 
 void wdt_init(void)
@@ -216,12 +223,14 @@ void wdt_init(void)
 void wdt_os_loading(unsigned timeout_s)
 {
 	struct bg_status s;
+	uint32_t ms;
 
 	take();
 	bg_os_loading(&bg, timeout_s, now());
 	bg_status(&bg, now(), &s);
+	ms = board_arm(&s);
 	give();
-	board_arm(&s);
+	board_armed(ms);
 	stage_event();
 }
 
@@ -401,6 +410,7 @@ bool wdt_hypercall(struct trap_frame *f)
 {
 	uint32_t fn = (uint32_t)f->x[0];
 	struct bg_status s;
+	uint32_t ms;
 	bool ws0;
 	int r;
 
@@ -412,12 +422,13 @@ bool wdt_hypercall(struct trap_frame *f)
 		r = bg_call(&bg, calls[i].call, f->x[1], now(), &s);
 		if (ws0 && !sbsa_wdt_ws0(&bg.wdt) && present)
 			set_line(false);
+		ms = r < 0 ? 0 : board_arm(&s);
 		give();
+		board_armed(ms);
 		if (r < 0) {
 			f->x[0] = r == -EPERM ? HC_SEALED : HC_INVALID_PARAMETER;
 			return true;
 		}
-		board_arm(&s);
 		f->x[0] = 0;
 		f->x[1] = (uint64_t)s.enabled << 8 | s.stage;
 		f->x[2] = s.timeout_ms;

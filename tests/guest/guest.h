@@ -227,6 +227,7 @@ void test_wdt_hostile(void);
 void test_wdt_expiry(void);
 void test_mgmt_cpu0_off(void);
 void test_board_wdt_hidden(void);
+void test_board_wdt_loader(void);
 
 extern uint64_t boot_el;
 extern uint64_t boot_dtb;	/* x0 at entry: the DT, or 0 */

@@ -107,6 +107,7 @@ static const struct test board_tests[] = {
 	{ "cpu_on", test_cpu_on },
 	{ "board_wdt_hidden", test_board_wdt_hidden },
 	{ "mgmt_cpu0_off", test_mgmt_cpu0_off },
+	{ "board_wdt_loader", test_board_wdt_loader },
 };
 
 /* "guest.tests=ecv": exact time with FEAT_ECV (tests/hv/test_ecv.py). */

@@ -12,6 +12,9 @@
  * - board_wdt_hidden: the board's watchdog belongs to verge-hv: not in
  *   the guest's DT (the emulated one is), and every access to its frames
  *   is an external abort, as for any address stage-2 leaves unmapped.
+ * - board_wdt_loader: with verge.wdt_loader=1 the guest is its boot
+ *   loader: SET_TIMEOUT 10 then HANDOFF; verge-hv re-arms the board's
+ *   watchdog with 10 s + 2 s (the host reads WOR at the end).
  */
 #include "bdoor.h"
 #include "gic.h"
@@ -160,4 +163,24 @@ void test_board_wdt_hidden(void)
 		aborts(at[i], false);
 		aborts(at[i], true);
 	}
+}
+
+/* The loader's calls (the API is open only with verge.wdt_loader=1). */
+void test_board_wdt_loader(void)
+{
+	struct smccc_res r;
+
+	if (!hv_require())
+		return;
+	smccc_hvc(VERGE_HC_WDT_QUERY, 0, 0, 0, &r);
+	if ((r.a1 & 0xff) != 2) {	/* not os-loading: sealed */
+		info("API sealed (stage %lu): nothing to do", r.a1 & 0xff);
+		return;
+	}
+	smccc_hvc(VERGE_HC_WDT_TIMEOUT, 10, 0, 0, &r);
+	expect_eq("SET_TIMEOUT 10", r.a0, 0);
+	expect_eq("SET_TIMEOUT 10: timeout_ms", r.a2, 10000);
+	smccc_hvc(VERGE_HC_WDT_HANDOFF, 0, 0, 0, &r);
+	expect_eq("HANDOFF", r.a0, 0);
+	expect_eq("HANDOFF: stage", r.a1 & 0xff, 3);
 }

@@ -13,12 +13,14 @@ but it does not count down or reset anything. That the driver's writes
 make an architected part reset the board when they should is shown on the
 host against a register model (tests/unit/test_sbsa_gwdt.c).
 
-Checked in one boot: the guest's DT has only the emulated watchdog, every
-access to the board's frames is an external abort (board_wdt_hidden);
-verge-hv armed the board's watchdog with the boot guard's timeout plus
-2 s (WCS, WOR) and keeps refreshing it (WRR counts refreshes); with CPU 0
-switched off a host PING and a GUESTINFO_SET are answered
-(mgmt_cpu0_off). A second boot lets the emulated watchdog expire: verge-hv
+Checked in one boot (verge.wdt=60 verge.wdt_loader=1): the guest's DT
+has only the emulated watchdog, every access to the board's frames is an
+external abort (board_wdt_hidden); verge-hv armed the board's watchdog
+with the boot guard's timeout plus 2 s (WCS, WOR) and keeps refreshing
+it (WRR counts refreshes); with CPU 0 switched off a host PING and a
+GUESTINFO_SET are answered (mgmt_cpu0_off); the guest as its boot loader
+sets the timeout to 10 s and hands off (board_wdt_loader): the board's
+is re-armed with 12 s (read when QEMU pauses at the guest's power-off). A second boot lets the emulated watchdog expire: verge-hv
 shortens the board's timeout to 1 s before resetting the guest (QEMU is
 told to pause at the reset, so the frames can be read).
 """
@@ -139,6 +141,16 @@ def boot(qemu_cmd, tmp, opts, extra=()):
     return vm, mgmt.Mgmt(sock, timeout=10.0), qmp
 
 
+def paused(q, limit=30):
+    """Waits until QEMU stops running the guest (-action
+    shutdown=pause at its power-off or reset): the status."""
+    deadline = time.monotonic() + limit
+    while q.call("query-status")["status"] == "running" and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
+    return q.call("query-status")["status"]
+
+
 def control(q):
     wcs, _, wor, woru = q.words(CTRL, 4)
     return wcs, woru << 32 | wor
@@ -146,7 +158,8 @@ def control(q):
 
 def test_board_wdt_and_mgmt_with_cpu0_off(qemu_cmd):
     tmp = Path(tempfile.mkdtemp(prefix="verge-board-"))
-    vm, m, qmp = boot(qemu_cmd, tmp, "verge.wdt=60")
+    vm, m, qmp = boot(qemu_cmd, tmp, "verge.wdt=60 verge.wdt_loader=1",
+                      ["-action", "shutdown=pause"])
     with vm, m.connect():
         m.hello()
         q = Qmp(qmp)
@@ -162,12 +175,14 @@ def test_board_wdt_and_mgmt_with_cpu0_off(qemu_cmd):
             wrr1 = q.words(REFRESH, 1)[0]
             m.guestinfo_set("cpu0off", "pinged")
             vm.expect(r"\d+ passed, \d+ failed\n", TIMEOUT)
+            paused(q)
+            loader = control(q)
         finally:
             q.close()
         text = vm.text
     print("PING with CPU 0 off: %.3f s; refreshes %d -> %d" %
           (ping_s, wrr0, wrr1))
-    for name in ("board_wdt_hidden", "mgmt_cpu0_off"):
+    for name in ("board_wdt_hidden", "mgmt_cpu0_off", "board_wdt_loader"):
         assert re.search(r"\bPASS %s$" % name, text, re.M), \
             "%s did not pass\n%s" % (name, tail(text))
     assert "board watchdog: SBSA at 0x7c000000 (refresh 0x7c010000), " \
@@ -177,6 +192,8 @@ def test_board_wdt_and_mgmt_with_cpu0_off(qemu_cmd):
     # 60 s + 2 s: WOR is half, in ticks of the system counter
     assert (wcs, wor) == (1, 31 * FREQ), (wcs, wor)
     assert wrr1 > wrr0 > 0, (wrr0, wrr1)
+    assert "board watchdog: armed, reset 12000 ms after" in text, tail(text)
+    assert loader == (1, 6 * FREQ), loader
 
 
 def test_board_wdt_at_expiry(qemu_cmd):
@@ -193,11 +210,7 @@ def test_board_wdt_at_expiry(qemu_cmd):
             armed = control(q)
             m.wait_watchdog("expired", TIMEOUT)
             vm.expect(r"watchdog expired in stage handed-off", 10)
-            deadline = time.monotonic() + 30
-            while q.call("query-status")["status"] == "running" and \
-                    time.monotonic() < deadline:
-                time.sleep(0.1)
-            status = q.call("query-status")["status"]
+            status = paused(q)
             after = control(q)
         finally:
             q.close()

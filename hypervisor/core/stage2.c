@@ -202,6 +202,13 @@ int stage2_build(struct stage2 *s2, const struct platform *p,
 		uint64_t end = ALIGN_UP(r->base + r->size, SZ_4K);
 		int ret = 0;
 
+		if (r->kind == REGION_HV_WDT &&
+		    overlaps(base, end, hv_base, hv_end)) {
+			/* verge-hv would write its own memory as registers */
+			hv_err_set(err, "board watchdog frame 0x%llx overlaps hypervisor memory",
+				   (unsigned long long)r->base);
+			return -EINVAL;
+		}
 		if (r->kind == REGION_RAM) {
 			ret = map_ram(s2, p, r, hv_base, hv_end);
 		} else if (r->kind == REGION_DEVICE) {

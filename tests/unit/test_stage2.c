@@ -456,6 +456,23 @@ static void test_build_board_wdt_holes(void **state)
 	mapped(&e->s2, 0x7ffff000, S2_NORMAL);
 }
 
+/* A board watchdog frame in the hypervisor's own memory is refused:
+ * verge-hv would write its memory as registers. */
+static void test_build_board_wdt_in_hv(void **state)
+{
+	struct env *e = *state;
+	struct hv_err err = { "" };
+	struct platform p;
+
+	probe_virt(&p);
+	p.regions[p.nregions++] = (struct region){ HV_END - 0x1000, 0x1000,
+						   REGION_HV_WDT, 0 };
+	assert_int_equal(stage2_build(&e->s2, &p, HV_BASE, HV_END, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+		"board watchdog frame 0x401ff000 overlaps hypervisor memory");
+}
+
 static int free_virt(void **state)
 {
 	(void)state;
@@ -484,6 +501,7 @@ int main(void)
 		T(test_build_adjacent_page),
 		T(test_build_out_of_tables),
 		T(test_build_board_wdt_holes),
+		T(test_build_board_wdt_in_hv),
 	};
 
 	return cmocka_run_group_tests_name("stage2", tests, load_virt, free_virt);

@@ -325,6 +325,9 @@ void mgmt_poll(void)
 	while (spin_trylock(&rx_lock)) {
 		vcon_receive(sink, NULL);
 		spin_unlock(&rx_lock);
+		/* not the used index read before the unlock: a CPU that
+		 * found the lock taken left that frame to us */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		if (!vcon_rx_pending())
 			break;
 	}

@@ -128,7 +128,7 @@ void ecv_trap_all(struct cpu *c)
 	}
 }
 
-/* G changed (CPU 0): traps off if natural (G natural and not ahead of
+/* G changed (the CPU serving the request): traps off if natural (G natural and not ahead of
  * P, vtime.c); the caller sends the SGI after which the other CPUs
  * follow (ecv_sync). */
 void ecv_changed(struct cpu *c, bool natural)

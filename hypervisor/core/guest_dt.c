@@ -294,6 +294,7 @@ static int remove_hv_devices(void *fdt)
 {
 	static const char *const owned[] = {
 		"virtio,mmio", "qemu,fw-cfg-mmio", "arm,gic-v3-its",
+		"arm,sbsa-gwdt",	/* the board's: the emulated one follows */
 	};
 	int r;
 

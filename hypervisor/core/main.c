@@ -60,6 +60,20 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
+/* Whether [a, a + n) overlaps a board watchdog's frame (in reserved
+ * RAM, where the guest DT or the ACPI tables could otherwise go). */
+static bool board_wdt_at(uint64_t a, uint64_t n)
+{
+	for (unsigned i = 0; i < hv.plat.nregions; i++) {
+		const struct region *r = &hv.plat.regions[i];
+
+		if (r->kind == REGION_HV_WDT &&
+		    overlaps(a, n, r->base, r->size))
+			return true;
+	}
+	return false;
+}
+
 /* The guest Image: header checks when it has one. Returns its size. */
 static int check_kernel(uint64_t *ret_size, struct hv_err *err)
 {
@@ -100,7 +114,8 @@ static int place_guest_acpi(const void *fdt, uint64_t dt, uint64_t dt_size,
 	char sigs[ACPI_MAX_TABLES * 5 + 1];
 	int r;
 
-	if (at < hv.end || overlaps(at, GUEST_ACPI_SIZE, hv.cfg.kernel, ksize ? ksize : 1) ||
+	if (at < hv.end || board_wdt_at(at, GUEST_ACPI_SIZE) ||
+	    overlaps(at, GUEST_ACPI_SIZE, hv.cfg.kernel, ksize ? ksize : 1) ||
 	    overlaps(at, GUEST_ACPI_SIZE, initrd, hv.plat.initrd_end - initrd) ||
 	    overlaps(at, GUEST_ACPI_SIZE, (uintptr_t)fdt, fdt_totalsize(fdt))) {
 		hv_err_set(err, "no room for the ACPI tables at 0x%lx (kernel, initrd or DTB there)", at);
@@ -131,8 +146,10 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 		wdt_fits(&hv.plat) ? WDT_CTRL_IPA : 0, WDT_REFRESH_IPA, WDT_SPI,
 		guest_seed,
 		/* Not with ACPI: the DSDT has no place for it, and the
-		 * DSDT's power button is found as the DT's gpio-keys. */
-		hv.cfg.doorbell && !hv.cfg.acpi ? DOORBELL_SPI : 0,
+		 * DSDT's power button is found as the DT's gpio-keys. Nor
+		 * on the SPI of the board's watchdog (its node is gone). */
+		hv.cfg.doorbell && !hv.cfg.acpi &&
+		hv.plat.wdt.irq != DOORBELL_SPI + 32 ? DOORBELL_SPI : 0,
 		DOORBELL_LABEL,
 		DOORBELL_CODE,
 	};
@@ -146,8 +163,9 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 	if (size > SZ_2M || at < hv.end ||
 	    overlaps(at, size, hv.cfg.kernel, ksize ? ksize : 1) ||
 	    overlaps(at, size, initrd, ilen) ||
-	    overlaps(at, size, (uintptr_t)fdt, fdt_totalsize(fdt))) {
-		hv_err_set(err, "no room for the guest DT at 0x%lx (kernel, initrd or DTB there)", at);
+	    overlaps(at, size, (uintptr_t)fdt, fdt_totalsize(fdt)) ||
+	    board_wdt_at(at, size)) {
+		hv_err_set(err, "no room for the guest DT at 0x%lx (kernel, initrd, DTB or the board watchdog's frames there)", at);
 		return -ENOSPC;
 	}
 	r = guest_dt_build(fdt, (void *)(uintptr_t)at, size, &prm, err);

@@ -23,11 +23,16 @@
 #include <verge_proto.h>
 
 static struct vp_decoder dec;
-static struct vp_frame req;	/* CPU 0 only */
+static struct vp_frame req;	/* with rx_lock held */
 static struct vp_evq evq;	/* held events (verge_proto.h) */
 static uint8_t txbuf[VP_MAX_FRAME];
 static struct spinlock tx_lock;
-static unsigned irq;
+/* Requests are served on whichever CPU takes the interrupt or ticks
+ * first; one at a time (docs/hypervisor.md, "Management channel"). */
+static struct spinlock rx_lock;
+/* The CPU the interrupt is routed to (moved when it switches off). */
+static struct spinlock route_lock;
+static unsigned irq, route_cpu;
 static bool ready;
 static uint64_t rx_frames, tx_frames, tx_dropped;
 
@@ -307,10 +312,43 @@ static void sink(void *ctx, const void *data, size_t len)
 	}
 }
 
+/*
+ * Any online CPU: the one that holds rx_lock drains the queue; another
+ * that comes meanwhile (its tick, the interrupt, or the holder itself
+ * re-entered from a wait inside a request) leaves, and the holder's
+ * loop picks up what arrived after its last look.
+ */
 void mgmt_poll(void)
 {
-	if (ready && this_cpu()->id == 0)
+	if (!ready)
+		return;
+	while (spin_trylock(&rx_lock)) {
 		vcon_receive(sink, NULL);
+		spin_unlock(&rx_lock);
+		/* not the used index read before the unlock: a CPU that
+		 * found the lock taken left that frame to us */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (!vcon_rx_pending())
+			break;
+	}
+}
+
+/* A CPU switches off (PSCI CPU_OFF, c->online already false): the
+ * interrupt it would have taken goes to an online CPU. */
+void mgmt_cpu_off(const struct cpu *c)
+{
+	if (!ready || irq < 32 || irq >= GIC_MAX_INTID)
+		return;
+	spin_lock(&route_lock);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned i = 0; route_cpu == c->id && i < hv.plat.ncpus &&
+			     i < HV_MAX_CPUS; i++) {
+		if (i == c->id || !hv_cpus[i].online)
+			continue;
+		route_cpu = i;
+		gic_route_spi(hv.plat.gicd, irq, hv.plat.cpu_mpidr[i]);
+	}
+	spin_unlock(&route_lock);
 }
 
 bool mgmt_is_irq(unsigned intid)
@@ -339,6 +377,7 @@ void mgmt_init(const struct platform *p)
 		ready = true;
 		if (irq >= 32 && irq < GIC_MAX_INTID) {
 			vgic_hv_owned[irq / 32] |= 1u << (irq % 32);
+			route_cpu = 0;
 			gic_enable_spi(p->gicd, irq, p->cpu_mpidr[0]);
 		}
 		hv_log("mgmt channel on virtio-mmio 0x%lx, IRQ %u", r->base, irq);

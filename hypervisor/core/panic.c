@@ -6,6 +6,7 @@
 #include <core/cpu.h>
 #include <core/panic.h>
 #include <core/vgic.h>
+#include <core/wdt.h>
 #include <printf.h>
 #include <stdarg.h>
 
@@ -52,6 +53,7 @@ static void begin(void)
 {
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_ACQ_REL))
 		hv_halt();	/* someone else is reporting */
+	wdt_panic();	/* the board's watchdog, if any, resets the board */
 }
 
 void hv_panic(const char *fmt, ...)

@@ -108,6 +108,60 @@ static bool is_compat(const void *fdt, int node, const char *c)
 	return fdt_node_check_compatible(fdt, node, c) == 0;
 }
 
+/*
+ * arm,sbsa-gwdt: reg is the control frame, then the refresh frame; each
+ * a 4 KiB register frame, 4 KiB-aligned, 4 KiB to 64 KiB long (boards
+ * with 64 KiB pages give 64 KiB), the two apart. Their overlaps with the
+ * rest are checked once every node is in (check_board_wdt()).
+ */
+static int probe_board_wdt(const void *fdt, int node, struct platform *p,
+			   struct hv_err *err)
+{
+	static const char *const frame[] = { "control", "refresh" };
+	const char *name = fdt_get_name(fdt, node, NULL);
+	int ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0), len;
+	const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+	uint64_t base[2], size[2];
+	int r;
+
+	if (!reg || ac < 1 || ac > 2 || sc < 1 || sc > 2 ||
+	    len != 8 * (ac + sc)) {
+		hv_err_set(err, "device tree: %s (arm,sbsa-gwdt): reg must be the control frame and the refresh frame, two entries",
+			   name);
+		return -EINVAL;
+	}
+	for (int i = 0; i < 2; i++) {
+		base[i] = read_cells(reg + i * (ac + sc), ac);
+		size[i] = read_cells(reg + i * (ac + sc) + ac, sc);
+		if (!IS_ALIGNED(base[i] | size[i], SZ_4K) || size[i] < SZ_4K ||
+		    size[i] > SZ_64K || base[i] + size[i] < base[i]) {
+			hv_err_set(err, "device tree: %s (arm,sbsa-gwdt): %s frame 0x%llx+0x%llx: a frame is 4 KiB to 64 KiB at a 4 KiB boundary",
+				   name, frame[i], (unsigned long long)base[i],
+				   (unsigned long long)size[i]);
+			return -EINVAL;
+		}
+	}
+	if (base[0] < base[1] + size[1] && base[1] < base[0] + size[0]) {
+		hv_err_set(err, "device tree: %s (arm,sbsa-gwdt): the control and refresh frames overlap",
+			   name);
+		return -EINVAL;
+	}
+	for (int i = 0; i < 2; i++) {
+		r = add_region(p, base[i], size[i], REGION_HV_WDT, err);
+		if (r < 0)
+			return r;
+		p->regions[p->nregions - 1].irq = node_intid(fdt, node);
+	}
+	if (p->wdt.ctrl) {
+		if (!p->wdt.others++)
+			p->wdt.other_ctrl = base[0];
+		return 0;
+	}
+	p->wdt = (struct board_wdt){ base[0], size[0], base[1], size[1],
+				     node_intid(fdt, node), 0, 0 };
+	return 0;
+}
+
 static int probe_gic(const void *fdt, int node, struct platform *p,
 		     struct hv_err *err)
 {
@@ -141,6 +195,8 @@ static int probe_node(const void *fdt, int node, struct platform *p,
 		return add_reg(fdt, node, p, REGION_RAM, err);
 	if (is_compat(fdt, node, "arm,gic-v3"))
 		return probe_gic(fdt, node, p, err);
+	if (is_compat(fdt, node, "arm,sbsa-gwdt"))
+		return probe_board_wdt(fdt, node, p, err);
 	if (is_compat(fdt, node, "virtio,mmio") ||
 	    is_compat(fdt, node, "qemu,fw-cfg-mmio")) {
 		r = add_reg(fdt, node, p, REGION_HV_DEVICE, err);
@@ -202,6 +258,72 @@ static void probe_chosen(const void *fdt, struct platform *p)
 		p->initrd_end = read_cells(v, len / 4);
 }
 
+/* [base, base + size) lies in one /memreserve/ entry or one reg range
+ * of a /reserved-memory child. */
+static bool reserved(const void *fdt, uint64_t base, uint64_t size)
+{
+	int rm = fdt_path_offset(fdt, "/reserved-memory"), node, len, ac, sc;
+	uint64_t a, s;
+
+	for (int i = 0; i < fdt_num_mem_rsv(fdt); i++)
+		if (fdt_get_mem_rsv(fdt, i, &a, &s) == 0 && a <= base &&
+		    base + size <= a + s && a + s >= a)
+			return true;
+	if (rm < 0)
+		return false;
+	ac = fdt_address_cells(fdt, rm);
+	sc = fdt_size_cells(fdt, rm);
+	if (ac < 1 || ac > 2 || sc < 1 || sc > 2)
+		return false;
+	fdt_for_each_subnode(node, fdt, rm) {
+		const fdt32_t *reg = fdt_getprop(fdt, node, "reg", &len);
+
+		for (; reg && len >= 4 * (ac + sc);
+		     len -= 4 * (ac + sc), reg += ac + sc) {
+			a = read_cells(reg, ac);
+			s = read_cells(reg + ac, sc);
+			if (a <= base && base + size <= a + s && a + s >= a)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* The board's watchdog frames share no page with another region, and
+ * lie in RAM only where the DT reserves that RAM. */
+static int check_board_wdt(const void *fdt, const struct platform *p,
+			   struct hv_err *err)
+{
+	for (unsigned i = 0; i < p->nregions; i++) {
+		const struct region *w = &p->regions[i];
+		uint64_t wb = w->base & ~(SZ_4K - 1);
+		uint64_t we = ALIGN_UP(w->base + w->size, SZ_4K);
+
+		if (w->kind != REGION_HV_WDT)
+			continue;
+		for (unsigned j = 0; j < p->nregions; j++) {
+			const struct region *o = &p->regions[j];
+
+			if (j == i || o->base >= we || wb >= o->base + o->size)
+				continue;
+			if (o->kind == REGION_RAM && reserved(fdt, w->base, w->size))
+				continue;
+			if (o->kind == REGION_RAM)
+				hv_err_set(err, "device tree: board watchdog frame 0x%llx+0x%llx is in RAM that neither /memreserve/ nor /reserved-memory reserves",
+					   (unsigned long long)w->base,
+					   (unsigned long long)w->size);
+			else
+				hv_err_set(err, "device tree: board watchdog frame 0x%llx+0x%llx overlaps the %s at 0x%llx",
+					   (unsigned long long)w->base,
+					   (unsigned long long)w->size,
+					   region_kind_name(o->kind),
+					   (unsigned long long)o->base);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int check_probe(struct platform *p, struct hv_err *err)
 {
 	p->ram_base = UINT64_MAX;
@@ -250,7 +372,9 @@ int platform_probe(const void *fdt, struct platform *ret, struct hv_err *err)
 	if (r < 0)
 		return r;
 	probe_chosen(fdt, &p);
-	r = check_probe(&p, err);
+	r = check_board_wdt(fdt, &p, err);
+	if (r == 0)
+		r = check_probe(&p, err);
 	if (r < 0)
 		return r;
 	*ret = p;
@@ -284,6 +408,7 @@ const char *region_kind_name(enum region_kind k)
 		[REGION_GICD] = "GIC distributor",
 		[REGION_GICR] = "GIC redistributors",
 		[REGION_HV_DEVICE] = "hypervisor device",
+		[REGION_HV_WDT] = "board watchdog",
 	};
 	return k < ARRAY_SIZE(names) ? names[k] : "?";
 }

@@ -112,6 +112,7 @@ static int64_t affinity_info(uint64_t target, uint64_t level)
 static int64_t cpu_off(struct cpu *c)
 {
 	c->online = false;
+	mgmt_cpu_off(c);	/* host requests: answered by a CPU still on */
 	power_event(VP_POWER_CPU_OFF, c->id);
 	if (firmware(PSCI_CPU_OFF, 0, 0, 0) == PSCI_DENIED) {
 		c->online = true;

@@ -145,19 +145,51 @@ static int check_device(const struct platform *p, uint64_t base, uint64_t end,
 	return 0;
 }
 
-static int map_ram(struct stage2 *s2, const struct region *r,
-		   uint64_t hv_base, uint64_t hv_end)
+/* What RAM the guest never gets: the hypervisor's memory and every
+ * region it keeps (a board watchdog's frames in reserved RAM). */
+static bool is_hole(const struct region *r)
 {
-	uint64_t base = ALIGN_UP(r->base, SZ_4K);
+	return r->kind != REGION_RAM && r->kind != REGION_DEVICE;
+}
+
+/* The lowest hole of p (or the hypervisor's memory) that ends after at
+ * and starts before end, as pages: false if none. */
+static bool next_hole(const struct platform *p, uint64_t at, uint64_t end,
+		      uint64_t hv_base, uint64_t hv_end, uint64_t *ret_base,
+		      uint64_t *ret_end)
+{
+	uint64_t hb = UINT64_MAX, he = 0;
+
+	if (hv_base < end && hv_end > at)
+		hb = hv_base, he = hv_end;
+	for (unsigned i = 0; i < p->nregions; i++) {
+		const struct region *r = &p->regions[i];
+		uint64_t b = r->base & ~(SZ_4K - 1);
+		uint64_t e = ALIGN_UP(r->base + r->size, SZ_4K);
+
+		if (is_hole(r) && b < end && e > at && b < hb)
+			hb = b, he = e;
+	}
+	*ret_base = hb;
+	*ret_end = he;
+	return hb != UINT64_MAX;
+}
+
+static int map_ram(struct stage2 *s2, const struct platform *p,
+		   const struct region *r, uint64_t hv_base, uint64_t hv_end)
+{
+	uint64_t at = ALIGN_UP(r->base, SZ_4K);
 	uint64_t end = (r->base + r->size) & ~(SZ_4K - 1);
-	uint64_t lo_end = end < hv_base ? end : hv_base;
-	uint64_t hi = base > hv_end ? base : hv_end;
+	uint64_t hb, he;
 	int ret = 0;
 
-	if (base < lo_end)
-		ret = stage2_map(s2, base, base, lo_end - base, S2_NORMAL);
-	if (ret == 0 && hi < end)
-		ret = stage2_map(s2, hi, hi, end - hi, S2_NORMAL);
+	while (ret == 0 && at < end) {
+		if (!next_hole(p, at, end, hv_base, hv_end, &hb, &he))
+			hb = he = end;
+		if (hb > at)
+			ret = stage2_map(s2, at, at, hb - at, S2_NORMAL);
+		at = he > at ? he : at + SZ_4K;
+	}
 	return ret;
 }
 
@@ -170,8 +202,15 @@ int stage2_build(struct stage2 *s2, const struct platform *p,
 		uint64_t end = ALIGN_UP(r->base + r->size, SZ_4K);
 		int ret = 0;
 
+		if (r->kind == REGION_HV_WDT &&
+		    overlaps(base, end, hv_base, hv_end)) {
+			/* verge-hv would write its own memory as registers */
+			hv_err_set(err, "board watchdog frame 0x%llx overlaps hypervisor memory",
+				   (unsigned long long)r->base);
+			return -EINVAL;
+		}
 		if (r->kind == REGION_RAM) {
-			ret = map_ram(s2, r, hv_base, hv_end);
+			ret = map_ram(s2, p, r, hv_base, hv_end);
 		} else if (r->kind == REGION_DEVICE) {
 			ret = check_device(p, base, end, hv_base, hv_end, err);
 			if (ret < 0)

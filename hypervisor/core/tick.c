@@ -88,8 +88,8 @@ void tick_handle(struct cpu *c)
 	c->ticks++;
 	vtime_tick(c);	/* may stall the guest for a while */
 	wdt_tick();	/* the boot guard counts host time, on every CPU */
+	mgmt_poll();	/* in case an interrupt was missed: on every CPU */
 	if (c->id == 0) {
-		mgmt_poll();	/* in case an interrupt was missed */
 		/* By the counter, not by ticks: CPU 0's tick rate changes
 		 * while it dilates. */
 		if (hv.cfg.stats_s && now >= next_stats) {

@@ -24,7 +24,9 @@
 #define CTL_ISTATUS	(1UL << 2)
 #define NS_PER_S	1000000000UL
 
-/* Written by CPU 0 only, under the sequence count; read anywhere. */
+/* Written by management requests (mgmt.c serves one at a time, on
+ * whichever CPU gets there first) and corrections, under the sequence
+ * count; read anywhere. */
 static struct {
 	volatile uint32_t seq;
 	struct timeline tl;
@@ -580,7 +582,7 @@ void vtime_sgi(struct cpu *c)
 	}
 	if (c->vt.gen != clk.gen)
 		arm_ptimer(c);
-	ecv_sync(c);	/* FEAT_ECV: traps as CPU 0 set them, vtimer re-armed */
+	ecv_sync(c);	/* FEAT_ECV: traps as they were set, vtimer re-armed */
 }
 
 /* --- management ---------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include <core/vgic.h>
 #include <core/vtime.h>
 #include <core/wdt.h>
+#include <drivers/sbsa_gwdt.h>
 #include <verge_proto.h>
 #include <verge_psci.h>
 
@@ -41,6 +42,27 @@ static uint32_t refreshes, refreshes_sent;
 static uint64_t refresh_sent_at;
 static struct spinlock lock;
 static uint64_t fg, fh;		/* watchdog and host counter frequencies */
+
+/* The board's own SBSA watchdog, if the machine DT has one: verge-hv's
+ * backstop (drivers/sbsa_gwdt.h, docs/bootguard.md). */
+static struct gwdt board;
+static bool board_on;
+static uintptr_t board_va[2];	/* [enum sbsa_wdt_frame] */
+
+static uint32_t board_read(void *ctx, enum sbsa_wdt_frame f, uint32_t off)
+{
+	(void)ctx;
+	return (uint32_t)mmio_read(board_va[f] + off, 4);
+}
+
+static void board_write(void *ctx, enum sbsa_wdt_frame f, uint32_t off,
+			uint32_t v)
+{
+	(void)ctx;
+	mmio_write(board_va[f] + off, 4, v);
+}
+
+static const struct gwdt_io board_io = { board_read, board_write, NULL };
 
 static void take(void)
 {
@@ -118,6 +140,71 @@ static void stage_event(void)
 	event(VP_WDT_STAGE, &s);
 }
 
+static bool in_window(uint64_t base, uint64_t size)
+{
+	return base < WDT_REFRESH_IPA + SZ_64K && WDT_CTRL_IPA < base + size;
+}
+
+/* The board's watchdog taken over at power-on: off unless verge.wdt
+ * arms the boot guard (then wdt_os_loading() arms it too). */
+static void board_init(void)
+{
+	const struct board_wdt *w = &hv.plat.wdt;
+	bool was_on;
+
+	if (w->others)
+		hv_log("board watchdog: %u more arm,sbsa-gwdt node(s) (the first at 0x%lx): hidden from the guest, not driven",
+		       w->others, w->other_ctrl);
+	if (!w->ctrl)
+		return;
+	board_va[SBSA_WDT_CONTROL] = mmu_map_device(w->ctrl, w->ctrl_size);
+	board_va[SBSA_WDT_REFRESH] = mmu_map_device(w->refresh,
+						    w->refresh_size);
+	if (!board_va[0] || !board_va[1]) {
+		hv_log("board watchdog at 0x%lx: no room to map it: not driven",
+		       w->ctrl);
+		return;
+	}
+	if (in_window(w->ctrl, w->ctrl_size) ||
+	    in_window(w->refresh, w->refresh_size))
+		hv_log("board watchdog at 0x%lx: in the emulated watchdog's window 0x%lx-0x%lx",
+		       w->ctrl, WDT_CTRL_IPA, WDT_REFRESH_IPA + SZ_64K - 1);
+	was_on = gwdt_init(&board, &board_io, fh);
+	board_on = true;
+	if (w->irq >= 32 && w->irq < GIC_MAX_INTID)	/* left disabled */
+		vgic_hv_owned[w->irq / 32] |= 1u << (w->irq % 32);
+	if (!hv.cfg.wdt_s)
+		gwdt_disable(&board);
+	hv_log("board watchdog: SBSA at 0x%lx (refresh 0x%lx), version %u, found %s, %s",
+	       w->ctrl, w->refresh, board.version, was_on ? "on" : "off",
+	       hv.cfg.wdt_s ? "armed with the boot guard" :
+	       "off (no verge.wdt)");
+}
+
+/* Armed with the boot guard's timeout plus a margin, or re-armed when a
+ * boot loader changes it before the hand-off. Under the lock (two CPUs'
+ * calls must not mix their WOR halves); returns the timeout programmed,
+ * 0 if nothing was to do. */
+static uint32_t board_arm(const struct bg_status *s)
+{
+	uint32_t want;
+
+	if (!board_on || !s->enabled || s->stage == BG_HANDED_OFF)
+		return 0;
+	want = s->timeout_ms > UINT32_MAX - GWDT_MARGIN_MS ? UINT32_MAX :
+	       s->timeout_ms + GWDT_MARGIN_MS;
+	if (board.armed && board.timeout_ms == want)
+		return 0;
+	return gwdt_arm(&board, want);
+}
+
+static void board_armed(uint32_t ms)
+{
+	if (ms)
+		hv_log("board watchdog: armed, reset %u ms after verge-hv's last refresh",
+		       ms);
+}
+
 void wdt_init(void)
 {
 	present = wdt_fits(&hv.plat);
@@ -129,14 +216,21 @@ void wdt_init(void)
 		hv_log("boot guard: a DT region covers 0x%lx-0x%lx or a hypervisor device uses INTID %u: no watchdog for the guest",
 		       WDT_CTRL_IPA, WDT_REFRESH_IPA + SBSA_WDT_FRAME_SIZE,
 		       WDT_SPI + 32);
+	board_init();
 	stage_event();
 }
 
 void wdt_os_loading(unsigned timeout_s)
 {
+	struct bg_status s;
+	uint32_t ms;
+
 	take();
 	bg_os_loading(&bg, timeout_s, now());
+	bg_status(&bg, now(), &s);
+	ms = board_arm(&s);
 	give();
+	board_armed(ms);
 	stage_event();
 }
 
@@ -157,6 +251,8 @@ static void __attribute__((noreturn)) expired(const struct bg_status *s)
 	uint64_t args[8] = { PSCI_SYSTEM_RESET };
 	struct vp_ev_power pw = { .what = VP_POWER_RESET, .cpu = 0 };
 
+	if (board_on)	/* if the reset does not happen, the board's */
+		gwdt_expire(&board);
 	hv_log("watchdog expired in stage %s (timeout %u ms): resetting the guest",
 	       bg_stage_name(s->stage), s->timeout_ms);
 	event(VP_WDT_EXPIRED, s);
@@ -184,6 +280,16 @@ static bool refresh_due(const struct bg_status *s, uint64_t t,
 	ret->enabled = s->enabled;
 	ret->timeout_ms = s->timeout_ms;
 	return true;
+}
+
+static uint32_t online_mask(void)
+{
+	uint32_t m = 0;
+
+	for (unsigned i = 0; i < HV_MAX_CPUS && i < 32; i++)
+		if (__atomic_load_n(&hv_cpus[i].online, __ATOMIC_ACQUIRE))
+			m |= 1u << i;
+	return m;
 }
 
 /* Every online CPU's tick: the timeout is checked wherever the guest
@@ -226,6 +332,13 @@ void wdt_tick(void)
 	}
 	if (refreshed)
 		mgmt_event(VP_EV_WDT_REFRESH, &rev, sizeof(rev));
+	if (board_on)
+		gwdt_tick(&board, this_cpu()->id, online_mask());
+}
+
+void wdt_panic(void)
+{
+	gwdt_stop(&board);	/* a flag: safe before wdt_init() too */
 }
 
 static void set_reg(uint64_t *reg, const struct dabt_info *d, uint64_t v)
@@ -297,6 +410,7 @@ bool wdt_hypercall(struct trap_frame *f)
 {
 	uint32_t fn = (uint32_t)f->x[0];
 	struct bg_status s;
+	uint32_t ms;
 	bool ws0;
 	int r;
 
@@ -308,7 +422,9 @@ bool wdt_hypercall(struct trap_frame *f)
 		r = bg_call(&bg, calls[i].call, f->x[1], now(), &s);
 		if (ws0 && !sbsa_wdt_ws0(&bg.wdt) && present)
 			set_line(false);
+		ms = r < 0 ? 0 : board_arm(&s);
 		give();
+		board_armed(ms);
 		if (r < 0) {
 			f->x[0] = r == -EPERM ? HC_SEALED : HC_INVALID_PARAMETER;
 			return true;

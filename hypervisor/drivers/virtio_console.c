@@ -200,6 +200,11 @@ void vcon_receive(void (*sink)(void *ctx, const void *data, size_t len),
 	}
 }
 
+bool vcon_rx_pending(void)
+{
+	return dev && rxq.last_used != *(volatile uint16_t *)&rxq.mem->used.idx;
+}
+
 static void reclaim_tx(void)
 {
 	while (txq.last_used != *(volatile uint16_t *)&txq.mem->used.idx) {

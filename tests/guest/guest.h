@@ -63,6 +63,8 @@ void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool expect_eq(const char *what, uint64_t got, uint64_t want);
 const char *current_test(void);
+/* Whether word appears in the DT blob the guest was given. */
+bool dt_has(const char *word);
 void __attribute__((noreturn)) finish(void);
 
 /* exceptions.c: catching one expected synchronous exception */
@@ -223,6 +225,9 @@ void test_wdt_ws0_storm(void);
 void test_wdt_ws0_level(void);
 void test_wdt_hostile(void);
 void test_wdt_expiry(void);
+void test_mgmt_cpu0_off(void);
+void test_board_wdt_hidden(void);
+void test_board_wdt_loader(void);
 
 extern uint64_t boot_el;
 extern uint64_t boot_dtb;	/* x0 at entry: the DT, or 0 */

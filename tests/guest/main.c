@@ -100,6 +100,16 @@ static const struct test idregs_tests[] = {
 	{ "idregs", test_idregs },
 };
 
+/* "guest.tests=board": the hypervisor's own devices with CPU 0 off
+ * and the board's watchdog (tests/hv/test_board.py). */
+static const struct test board_tests[] = {
+	{ "boot_el", test_boot_el },
+	{ "cpu_on", test_cpu_on },
+	{ "board_wdt_hidden", test_board_wdt_hidden },
+	{ "mgmt_cpu0_off", test_mgmt_cpu0_off },
+	{ "board_wdt_loader", test_board_wdt_loader },
+};
+
 /* "guest.tests=ecv": exact time with FEAT_ECV (tests/hv/test_ecv.py). */
 static const struct test ecv_tests[] = {
 	{ "boot_el", test_boot_el },
@@ -183,7 +193,7 @@ static void run_test(const struct test *t)
 
 /* Whether word appears in the DT blob the guest was given (its bootargs
  * are the only text there that could hold it). Byte reads: MMU off. */
-static bool dt_has(const char *word)
+bool dt_has(const char *word)
 {
 	const volatile uint8_t *dt = (const volatile uint8_t *)boot_dtb;
 	size_t size, n = 0;
@@ -225,6 +235,9 @@ int main(void)
 	if (hostile) {
 		list = hostile_tests;
 		n = sizeof(hostile_tests) / sizeof(hostile_tests[0]);
+	} else if (dt_has("guest.tests=board")) {
+		list = board_tests;
+		n = sizeof(board_tests) / sizeof(board_tests[0]);
 	} else if (dt_has("guest.tests=ecv")) {
 		list = ecv_tests;
 		n = sizeof(ecv_tests) / sizeof(ecv_tests[0]);

@@ -8,7 +8,8 @@
 UNIT_DIR    := $(O)/tests/unit
 UNIT_HOST   := $(O)/host/hypervisor/core
 UNIT_CFLAGS := $(HOST_CFLAGS) -Ihypervisor/core/inc -Ihypervisor/acpi/inc \
-	-Ihypervisor/arch/arm64/inc -Iproto/inc -Itests/unit -MMD -MP
+	-Ihypervisor/arch/arm64/inc -Ihypervisor/drivers/inc -Iproto/inc -Itests/unit \
+	-MMD -MP
 UNIT_LIBS   := -lcmocka -lfdt
 # A sanitizer report fails the test instead of scrolling past.
 ifneq ($(SANITIZE),)
@@ -19,7 +20,7 @@ UNIT_NAMES  := test_bootargs test_platform_dt test_proto test_stage2 \
 	test_timeline test_trap_decode test_vgic_filter test_backdoor \
 	test_guestmsg test_rpci test_aml test_acpi test_guest_acpi \
 	test_sbsa_wdt test_bootguard test_siphash test_evq test_idregs \
-	test_rate test_dilation
+	test_rate test_dilation test_sbsa_gwdt
 UNIT_TESTS  := $(addprefix $(UNIT_DIR)/,$(UNIT_NAMES))
 UNIT_OBJS   := $(addsuffix .c.o,$(UNIT_TESTS)) $(UNIT_DIR)/fixture.c.o \
 	$(UNIT_DIR)/bd_fake.c.o
@@ -40,6 +41,9 @@ $(UNIT_DIR)/test_timeline: $(UNIT_HOST)/timeline.c.o
 $(UNIT_DIR)/test_dilation: $(UNIT_HOST)/dilation.c.o $(UNIT_HOST)/timeline.c.o
 $(UNIT_DIR)/test_sbsa_wdt: $(UNIT_HOST)/sbsa_wdt.c.o
 $(UNIT_DIR)/test_bootguard: $(UNIT_HOST)/sbsa_wdt.c.o $(UNIT_HOST)/bootguard.c.o
+# the board's watchdog driver, against the emulated register file
+UNIT_DRV := $(O)/host/hypervisor/drivers
+$(UNIT_DIR)/test_sbsa_gwdt: $(UNIT_HOST)/sbsa_wdt.c.o $(UNIT_DRV)/sbsa_gwdt.c.o
 $(UNIT_DIR)/test_siphash: $(UNIT_HOST)/siphash.c.o
 $(UNIT_DIR)/test_idregs: $(UNIT_HOST)/idregs.c.o
 # tools/module.mk builds the converter (hypervisor/acpi) for the host.
@@ -76,4 +80,9 @@ $(UNIT_HV_OBJS): $(UNIT_HOST)/%.c.o: hypervisor/core/%.c
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c -o $@ $<
 
--include $(UNIT_OBJS:.o=.d) $(UNIT_HV_OBJS:.o=.d)
+$(UNIT_DRV)/sbsa_gwdt.c.o: hypervisor/drivers/sbsa_gwdt.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(UNIT_CFLAGS) -c -o $@ $<
+
+-include $(UNIT_OBJS:.o=.d) $(UNIT_HV_OBJS:.o=.d) $(UNIT_DRV)/sbsa_gwdt.c.d

@@ -296,6 +296,231 @@ static void test_probe_initrd_reversed(void **state)
 	free(fdt);
 }
 
+/* --- the board's SBSA watchdog (arm,sbsa-gwdt in the machine DT) ------ */
+
+#define BWDT_CTRL	0x7c000000ULL
+#define BWDT_REFRESH	0x7c010000ULL
+
+/* The virt DT with a reserved-memory node over [res, res + res_size)
+ * (none if res_size is 0). */
+static void *with_reserved(uint64_t res, uint64_t res_size)
+{
+	void *fdt = fixture_dt_copy(virt_dtb(), 4096);
+	fdt32_t reg[4];
+	int rm, n;
+
+	assert_non_null(fdt);
+	if (!res_size)
+		return fdt;
+	rm = fdt_add_subnode(fdt, 0, "reserved-memory");
+	assert_true(rm >= 0);
+	assert_int_equal(fdt_setprop_u32(fdt, rm, "#address-cells", 2), 0);
+	assert_int_equal(fdt_setprop_u32(fdt, rm, "#size-cells", 2), 0);
+	assert_int_equal(fdt_setprop(fdt, rm, "ranges", NULL, 0), 0);
+	n = fdt_add_subnode(fdt, rm, "board-wdt@7c000000");
+	assert_true(n >= 0);
+	reg[0] = cpu_to_fdt32(res >> 32);
+	reg[1] = cpu_to_fdt32((uint32_t)res);
+	reg[2] = cpu_to_fdt32(res_size >> 32);
+	reg[3] = cpu_to_fdt32((uint32_t)res_size);
+	assert_int_equal(fdt_setprop(fdt, n, "reg", reg, sizeof(reg)), 0);
+	assert_int_equal(fdt_setprop(fdt, n, "no-map", NULL, 0), 0);
+	return fdt;
+}
+
+/* Adds watchdog@NAME under the root with n (base, size) pairs. */
+static void add_wdt(void *fdt, const char *name, const uint64_t *pairs,
+		    int n, unsigned spi)
+{
+	fdt32_t reg[16], irq[3] = { cpu_to_fdt32(0), cpu_to_fdt32(spi),
+				    cpu_to_fdt32(4) };
+	int node = fdt_add_subnode(fdt, 0, name);
+
+	assert_true(node >= 0 && n <= 4);
+	for (int i = 0; i < 2 * n; i++) {
+		reg[2 * i] = cpu_to_fdt32(pairs[i] >> 32);
+		reg[2 * i + 1] = cpu_to_fdt32((uint32_t)pairs[i]);
+	}
+	assert_int_equal(fdt_setprop_string(fdt, node, "compatible",
+					    "arm,sbsa-gwdt"), 0);
+	assert_int_equal(fdt_setprop(fdt, node, "reg", reg, 16 * n), 0);
+	assert_int_equal(fdt_setprop(fdt, node, "interrupts", irq,
+				     sizeof(irq)), 0);
+}
+
+static void *board_wdt_dt(void)
+{
+	static const uint64_t frames[] = { BWDT_CTRL, 0x1000,
+					   BWDT_REFRESH, 0x1000 };
+	void *fdt = with_reserved(BWDT_CTRL, 0x20000);
+
+	add_wdt(fdt, "watchdog@7c000000", frames, 2, 30);
+	return fdt;
+}
+
+static void test_board_wdt_probe(void **state)
+{
+	static const uint64_t big[] = { 0x7c000000, 0x10000,
+					0x7c010000, 0x10000 };
+	void *fdt = board_wdt_dt();
+	struct platform p;
+
+	(void)state;
+	probe(fdt, &p);
+	assert_int_equal(p.wdt.ctrl, BWDT_CTRL);
+	assert_int_equal(p.wdt.ctrl_size, 0x1000);
+	assert_int_equal(p.wdt.refresh, BWDT_REFRESH);
+	assert_int_equal(p.wdt.refresh_size, 0x1000);
+	assert_int_equal(p.wdt.irq, 30 + 32);
+	assert_int_equal(p.wdt.others, 0);
+	has_region(&p, BWDT_CTRL, 0x1000, REGION_HV_WDT);
+	has_region(&p, BWDT_REFRESH, 0x1000, REGION_HV_WDT);
+	free(fdt);
+	/* 64 KiB frames (boards with 64 KiB pages), in /memreserve/ RAM */
+	fdt = with_reserved(0, 0);
+	assert_int_equal(fdt_add_mem_rsv(fdt, BWDT_CTRL, 0x20000), 0);
+	add_wdt(fdt, "watchdog@7c000000", big, 2, 30);
+	probe(fdt, &p);
+	assert_int_equal(p.wdt.ctrl_size, 0x10000);
+	free(fdt);
+	/* None: nothing found, nothing driven */
+	probe(virt_dtb(), &p);
+	assert_int_equal(p.wdt.ctrl, 0);
+}
+
+/* Every node is hidden; the first is the one driven. */
+static void test_board_wdt_two_nodes(void **state)
+{
+	static const uint64_t second[] = { 0x7c004000, 0x1000,
+					   0x7c005000, 0x1000 };
+	void *fdt = board_wdt_dt();
+	struct platform p;
+
+	(void)state;
+	/* libfdt adds a node as its parent's first child: this one is
+	 * first in the DT now */
+	add_wdt(fdt, "watchdog@7c004000", second, 2, 31);
+	probe(fdt, &p);
+	assert_int_equal(p.wdt.ctrl, 0x7c004000);
+	assert_int_equal(p.wdt.irq, 31 + 32);
+	assert_int_equal(p.wdt.others, 1);
+	assert_int_equal(p.wdt.other_ctrl, BWDT_CTRL);
+	has_region(&p, 0x7c004000, 0x1000, REGION_HV_WDT);
+	has_region(&p, 0x7c005000, 0x1000, REGION_HV_WDT);
+	free(fdt);
+}
+
+/* What verge-hv cannot take: each refused with a precise message. */
+static void test_board_wdt_hostile(void **state)
+{
+	static const struct {
+		uint64_t pairs[8];
+		int n;
+		const char *want;
+	} bad[] = {
+		{ { BWDT_CTRL, 0x1000 }, 1, "two entries" },
+		{ { BWDT_CTRL, 0x1000, BWDT_REFRESH, 0x1000, 0x7c002000,
+		    0x1000 }, 3, "two entries" },
+		{ { BWDT_CTRL, 0x800, BWDT_REFRESH, 0x1000 }, 2,
+		  "control frame 0x7c000000+0x800: a frame is 4 KiB to 64 KiB" },
+		{ { BWDT_CTRL, 0x1000, BWDT_REFRESH, 0 }, 2,
+		  "refresh frame 0x7c010000+0x0" },
+		{ { BWDT_CTRL, 0x20000, BWDT_REFRESH, 0x1000 }, 2,
+		  "control frame 0x7c000000+0x20000" },
+		{ { BWDT_CTRL + 0x10, 0x1000, BWDT_REFRESH, 0x1000 }, 2,
+		  "control frame 0x7c000010+0x1000" },
+		{ { BWDT_CTRL, 0x1000, 0xfffffffffffff000ULL, 0x2000 }, 2,
+		  "refresh frame 0xfffffffffffff000+0x2000" },
+		{ { BWDT_CTRL, 0x2000, BWDT_CTRL + 0x1000, 0x1000 }, 2,
+		  "the control and refresh frames overlap" },
+		/* RAM the DT does not reserve (the reservation is 128 KiB) */
+		{ { BWDT_CTRL, 0x1000, BWDT_CTRL + 0x20000, 0x1000 }, 2,
+		  "frame 0x7c020000+0x1000 is in RAM that neither /memreserve/ nor /reserved-memory reserves" },
+		/* devices of the machine */
+		{ { 0x09000000, 0x1000, BWDT_REFRESH, 0x1000 }, 2,
+		  "frame 0x9000000+0x1000 overlaps the guest device at 0x9000000" },
+		{ { BWDT_CTRL, 0x1000, 0x08000000, 0x1000 }, 2,
+		  "overlaps the GIC distributor at 0x8000000" },
+		{ { BWDT_CTRL, 0x1000, 0x0a000000, 0x1000 }, 2,
+		  "overlaps the hypervisor device at 0xa000000" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		void *fdt = with_reserved(BWDT_CTRL, 0x20000);
+
+		add_wdt(fdt, "watchdog@7c000000", bad[i].pairs, bad[i].n, 30);
+		probe_fails(fdt, bad[i].want);
+		free(fdt);
+	}
+	/* two nodes on the same frames */
+	{
+		void *fdt = board_wdt_dt();
+		static const uint64_t same[] = { BWDT_CTRL, 0x1000,
+						 0x7c002000, 0x1000 };
+
+		add_wdt(fdt, "watchdog@7c000001", same, 2, 31);
+		probe_fails(fdt, "overlaps the board watchdog at 0x7c000000");
+		free(fdt);
+	}
+	/* reg cells the root does not have */
+	{
+		void *fdt = board_wdt_dt();
+		int node = fdt_path_offset(fdt, "/watchdog@7c000000");
+
+		assert_int_equal(fdt_setprop(fdt, node, "reg", "abc", 3), 0);
+		probe_fails(fdt, "watchdog@7c000000 (arm,sbsa-gwdt): reg must be the control frame and the refresh frame");
+		assert_int_equal(fdt_delprop(fdt, node, "reg"), 0);
+		probe_fails(fdt, "two entries");
+		free(fdt);
+	}
+}
+
+/* The window of the emulated watchdog: the board's there is taken (it
+ * is the hardware), and the window is then covered (no emulated one:
+ * core/wdt.c's wdt_fits() sees the region). */
+static void test_board_wdt_in_emulated_window(void **state)
+{
+	static const uint64_t frames[] = { 0x0b000000, 0x1000,
+					   0x0b010000, 0x1000 };
+	void *fdt = with_reserved(0, 0);
+	struct platform p;
+
+	(void)state;
+	add_wdt(fdt, "watchdog@b000000", frames, 2, 14);
+	probe(fdt, &p);
+	assert_int_equal(p.wdt.ctrl, 0x0b000000);
+	assert_int_equal(platform_find(&p, 0x0b000000)->kind, REGION_HV_WDT);
+	assert_int_equal(platform_find(&p, 0x0b010000)->irq, 14 + 32);
+	free(fdt);
+}
+
+/* The guest's DT: no node of the board's, the reservation kept (the
+ * guest leaves that RAM alone), the emulated one when asked for. */
+static void test_guest_dt_hides_board_wdt(void **state)
+{
+	struct guest_dt_params prm = { HV_BASE, HV_END, "", 0, false,
+				       0x0b000000, 0x0b010000, 14, NULL, 0, NULL,
+				       0 };
+	void *in = board_wdt_dt(), *out;
+	struct hv_err err = { "" };
+	size_t size = guest_dt_size(in, &prm);
+	int node;
+
+	(void)state;
+	out = malloc(size);
+	assert_non_null(out);
+	assert_int_equal(guest_dt_build(in, out, size, &prm, &err), 0);
+	assert_true(fdt_path_offset(out, "/watchdog@7c000000") < 0);
+	node = fdt_node_offset_by_compatible(out, -1, "arm,sbsa-gwdt");
+	assert_true(node >= 0);
+	assert_string_equal(fdt_get_name(out, node, NULL), "watchdog@b000000");
+	assert_true(fdt_node_offset_by_compatible(out, node, "arm,sbsa-gwdt") < 0);
+	assert_true(fdt_path_offset(out, "/reserved-memory/board-wdt@7c000000") >= 0);
+	free(out);
+	free(in);
+}
+
 /* guest_dt_build() into a buffer of guest_dt_size(); freed by the caller. */
 static void *build(const void *fdt, uint64_t hv_base, uint64_t hv_end,
 		   const char *cmdline)
@@ -690,6 +915,11 @@ int main(void)
 		cmocka_unit_test(test_probe_garbage),
 		cmocka_unit_test(test_probe_no_memory),
 		cmocka_unit_test(test_probe_initrd_reversed),
+		cmocka_unit_test(test_board_wdt_probe),
+		cmocka_unit_test(test_board_wdt_two_nodes),
+		cmocka_unit_test(test_board_wdt_hostile),
+		cmocka_unit_test(test_board_wdt_in_emulated_window),
+		cmocka_unit_test(test_guest_dt_hides_board_wdt),
 		cmocka_unit_test(test_guest_dt_memory),
 		cmocka_unit_test(test_guest_dt_memory_split),
 		cmocka_unit_test(test_guest_dt_memory_hv_elsewhere),

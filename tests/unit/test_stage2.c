@@ -423,6 +423,56 @@ static int load_virt(void **state)
 	return 0;	/* the tests that need it fail without it */
 }
 
+/* A board watchdog's frames in reserved RAM (two nodes' worth) never
+ * reach the guest: the pages are holes in stage-2, RAM around them is
+ * mapped as before. Built by hand (platform_probe() checks the DT side). */
+static void test_build_board_wdt_holes(void **state)
+{
+	struct env *e = *state;
+	struct hv_err err = { "" };
+	struct platform p;
+
+	probe_virt(&p);
+	p.regions[p.nregions++] = (struct region){ 0x7c000000, 0x1000,
+						   REGION_HV_WDT, 62 };
+	p.regions[p.nregions++] = (struct region){ 0x7c010000, 0x10000,
+						   REGION_HV_WDT, 62 };
+	p.regions[p.nregions++] = (struct region){ 0x7c021000, 0x800,
+						   REGION_HV_WDT, 0 };
+	if (stage2_build(&e->s2, &p, HV_BASE, HV_END, &err))
+		fail_msg("stage2_build: %s", err.msg);
+	unmapped(&e->s2, 0x40000000);		/* the hypervisor */
+	mapped(&e->s2, 0x40200000, S2_NORMAL);
+	mapped(&e->s2, 0x7bfff000, S2_NORMAL);
+	unmapped(&e->s2, 0x7c000000);
+	unmapped(&e->s2, 0x7c000ffc);
+	mapped(&e->s2, 0x7c001000, S2_NORMAL);
+	mapped(&e->s2, 0x7c00f000, S2_NORMAL);
+	unmapped(&e->s2, 0x7c010000);
+	unmapped(&e->s2, 0x7c01f000);
+	mapped(&e->s2, 0x7c020000, S2_NORMAL);
+	unmapped(&e->s2, 0x7c021000);		/* a partial page: all of it */
+	mapped(&e->s2, 0x7c022000, S2_NORMAL);
+	mapped(&e->s2, 0x7ffff000, S2_NORMAL);
+}
+
+/* A board watchdog frame in the hypervisor's own memory is refused:
+ * verge-hv would write its memory as registers. */
+static void test_build_board_wdt_in_hv(void **state)
+{
+	struct env *e = *state;
+	struct hv_err err = { "" };
+	struct platform p;
+
+	probe_virt(&p);
+	p.regions[p.nregions++] = (struct region){ HV_END - 0x1000, 0x1000,
+						   REGION_HV_WDT, 0 };
+	assert_int_equal(stage2_build(&e->s2, &p, HV_BASE, HV_END, &err),
+			 -EINVAL);
+	assert_string_equal(err.msg,
+		"board watchdog frame 0x401ff000 overlaps hypervisor memory");
+}
+
 static int free_virt(void **state)
 {
 	(void)state;
@@ -450,6 +500,8 @@ int main(void)
 		T(test_build_shared_page),
 		T(test_build_adjacent_page),
 		T(test_build_out_of_tables),
+		T(test_build_board_wdt_holes),
+		T(test_build_board_wdt_in_hv),
 	};
 
 	return cmocka_run_group_tests_name("stage2", tests, load_virt, free_virt);

@@ -91,9 +91,14 @@ void gic_enable_spi(uintptr_t gicd, unsigned intid, uint64_t mpidr)
 	mmio_write(word + 0x0080, 4, mmio_read(word + 0x0080, 4) | bit);
 	mmio_write(gicd + 0x0400 + intid, 1, HV_PRIO);
 	mmio_write(cfg, 4, mmio_read(cfg, 4) | (1u << shift));	/* edge */
+	gic_route_spi(gicd, intid, mpidr);
+	mmio_write(word + 0x0100, 4, bit);
+}
+
+void gic_route_spi(uintptr_t gicd, unsigned intid, uint64_t mpidr)
+{
 	mmio_write(gicd + 0x6000 + intid * 8, 8,
 		   (mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 32));
-	mmio_write(word + 0x0100, 4, bit);
 }
 
 unsigned gic_ack(void)

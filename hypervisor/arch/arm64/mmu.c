@@ -2,7 +2,9 @@
 /*
  * EL2 stage-1: an identity map with 1 GiB blocks, 39-bit VA (TCR_EL2
  * T0SZ=25, start at level 1). The first GiB holds the QEMU virt devices
- * (Device-nGnRnE); RAM lives from 1 GiB up (Normal write-back).
+ * (Device-nGnRnE); RAM lives from 1 GiB up (Normal write-back). A
+ * device elsewhere (a board watchdog's frames) gets Device pages of its
+ * own in the last GiB of the VA space (mmu_map_device()).
  */
 #include <arch/arch.h>
 #include <arch/sysreg.h>
@@ -18,9 +20,16 @@
 #define BLK_XN		(1UL << 54)
 #define TCR_EL2_VALUE	(25UL | (1UL << 8) | (1UL << 10) | (3UL << 12) | \
 			 (2UL << 16) | (1UL << 23) | (1UL << 31))
+#define ALIGN_PAGE(x)	(((x) + 0xfffUL) & ~0xfffUL)
 #define RAM_GIGS	256	/* QEMU virt RAM ends below 256 GiB */
 
+#define DESC_TABLE	3UL	/* table (levels 1-2) or page (level 3) */
+#define DEV_L1_SLOT	511
+
 static uint64_t l1[512] __attribute__((aligned(4096)));
+static uint64_t dev_l2[512] __attribute__((aligned(4096)));
+static uint64_t dev_l3[512] __attribute__((aligned(4096)));
+static unsigned dev_pages;
 
 void mmu_init(void)
 {
@@ -43,6 +52,31 @@ void mmu_enable(void)
 	isb();
 	write_sysreg(sctlr_el2, SCTLR_EL2_ON);
 	isb();
+}
+
+/* Only new entries where there were none: no break-before-make, and no
+ * TLB holds a translation that faulted. Boot CPU, before the guest. */
+uintptr_t mmu_map_device(uint64_t pa, uint64_t size)
+{
+	uint64_t first = pa & ~0xfffUL;
+	unsigned n = (unsigned)((ALIGN_PAGE(pa + size) - first) >> 12);
+	uintptr_t va = ((uintptr_t)DEV_L1_SLOT << 30) + (uintptr_t)dev_pages * 4096;
+
+	if (!size || pa + size < pa || n > 512 - dev_pages)
+		return 0;
+	if (!l1[DEV_L1_SLOT]) {
+		dev_l2[0] = (uint64_t)(uintptr_t)dev_l3 | DESC_TABLE;
+		dsb(sy);
+		l1[DEV_L1_SLOT] = (uint64_t)(uintptr_t)dev_l2 | DESC_TABLE;
+	}
+	for (unsigned i = 0; i < n; i++)
+		dev_l3[dev_pages + i] = (first + i * 4096UL) | DESC_TABLE |
+					BLK_ATTR(MAIR_DEVICE_IDX) | BLK_AP_RW |
+					BLK_AF | BLK_XN;
+	dev_pages += n;
+	dsb(sy);
+	isb();
+	return va + (pa & 0xfff);
 }
 
 void dcache_clean_range(uint64_t start, uint64_t size)

@@ -19,7 +19,8 @@ void backdoor_init(void);
  * call (the caller emulates the instruction), else the call is done. */
 bool backdoor_trap(struct cpu *c, struct trap_frame *f);
 
-/* Management requests (CPU 0): 0 or a negative errno. */
+/* Management requests (one at a time, on any CPU): 0 or a negative
+ * errno. */
 int backdoor_guestinfo_set(const void *payload, size_t len);
 int backdoor_tclo_push(const void *text, size_t len);
 void backdoor_host_time_set(uint64_t unix_ns);

@@ -13,7 +13,8 @@
  *
  * A change of G goes: ecv_trap_all() (every vCPU traps before G moves,
  * so no vCPU reads an untrapped CNTVCT ahead of the new G), the change,
- * ecv_changed() (traps off again if G is natural). CPU 0 only.
+ * ecv_changed() (traps off again if G is natural). On the CPU serving
+ * the management request, one at a time.
  */
 #ifndef CORE_ECV_H
 #define CORE_ECV_H

@@ -3,8 +3,9 @@
  * The guest's device tree, rewritten from the machine's with libfdt:
  * the hypervisor's RAM leaves /memory, /chosen/bootargs becomes the guest
  * command line, and the devices the hypervisor owns (virtio-mmio, fw-cfg,
- * the GIC ITS) disappear, with the MSI references to them; the emulated
- * watchdog and the agent's doorbell appear.
+ * the GIC ITS, every arm,sbsa-gwdt of the board) disappear, with the MSI
+ * references to them; the emulated watchdog and the agent's doorbell
+ * appear.
  */
 #ifndef CORE_GUEST_DT_H
 #define CORE_GUEST_DT_H

@@ -16,6 +16,7 @@ enum region_kind {
 	REGION_GICD,		/* trapped and forwarded, never mapped */
 	REGION_GICR,		/* trapped and forwarded, never mapped */
 	REGION_HV_DEVICE,	/* hypervisor-owned: hidden from the guest */
+	REGION_HV_WDT,		/* the board's SBSA watchdog: hidden too */
 };
 
 struct region {
@@ -23,6 +24,17 @@ struct region {
 	uint64_t size;
 	enum region_kind kind;
 	unsigned irq;		/* GIC INTID of a hypervisor device, or 0 */
+};
+
+/* The board's SBSA Generic Watchdog (an arm,sbsa-gwdt node under the
+ * root): verge-hv drives the first one (drivers/sbsa_gwdt.h); every one
+ * is hidden from the guest. */
+struct board_wdt {
+	uint64_t ctrl, ctrl_size;	/* control frame; ctrl 0: none */
+	uint64_t refresh, refresh_size;	/* refresh frame */
+	unsigned irq;			/* its WS0 INTID, or 0 */
+	unsigned others;		/* further nodes: hidden, not driven */
+	uint64_t other_ctrl;		/* the control frame of the first */
 };
 
 struct platform {
@@ -36,6 +48,7 @@ struct platform {
 	uint64_t gicr, gicr_size;
 	uint64_t initrd_start, initrd_end;	/* 0 if no initrd */
 	const char *bootargs;	/* points into the DTB; "" if none */
+	struct board_wdt wdt;
 };
 
 /* Reads the machine DT. Fills *ret; on error fills err. */

@@ -6,6 +6,7 @@
  */
 #ifndef CORE_SPINLOCK_H
 #define CORE_SPINLOCK_H
+#include <stdbool.h>
 
 struct spinlock {
 	volatile int held;
@@ -15,6 +16,12 @@ static inline void spin_lock(struct spinlock *l)
 {
 	while (__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE))
 		;
+}
+
+/* True when taken; false when someone holds it (nothing waits). */
+static inline bool spin_trylock(struct spinlock *l)
+{
+	return !__atomic_exchange_n(&l->held, 1, __ATOMIC_ACQUIRE);
 }
 
 static inline void spin_unlock(struct spinlock *l)

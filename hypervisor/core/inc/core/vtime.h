@@ -76,7 +76,8 @@ uint64_t vtime_cntvoff(void);
 uint64_t vtime_timer_read(const struct vtime_timer *t, unsigned op2);
 void vtime_timer_write(struct vtime_timer *t, unsigned op2, uint64_t v);
 
-/* Management operations (CPU 0). 0 or negative errno. */
+/* Management operations (one at a time, on the CPU serving the request).
+ * 0 or negative errno. */
 int vtime_set_rate(uint32_t num, uint32_t den);
 int vtime_step_ns(uint64_t ns);
 int vtime_set_next_freq(uint64_t hz);

@@ -11,6 +11,10 @@
  * guest's own enable, priority and routing of it apply as for any SPI,
  * and it is injected on the CPU it is routed to); WS1 resets
  * the machine through PSCI SYSTEM_RESET, as a guest reset does.
+ *
+ * A board's own SBSA watchdog (an arm,sbsa-gwdt node in the machine DT)
+ * is verge-hv's: hidden from the guest, armed with the boot guard and
+ * refreshed on the ticks while verge-hv is healthy (drivers/sbsa_gwdt.h).
  */
 #ifndef CORE_WDT_H
 #define CORE_WDT_H
@@ -39,6 +43,8 @@ void wdt_tick(void);
 /* A trapped access to the frames; false if not theirs or refused. */
 bool wdt_mmio(struct cpu *c, uint64_t ipa, const struct dabt_info *d,
 	      uint64_t *reg);
+/* The hypervisor panics: the board's watchdog is never refreshed again. */
+void wdt_panic(void);
 /* VERGE_HC_WDT_*: true if f->x[0] is one of them (then answered). */
 bool wdt_hypercall(struct trap_frame *f);
 #endif

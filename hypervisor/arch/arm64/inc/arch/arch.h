@@ -49,6 +49,9 @@ bool arch_id_read(unsigned crm, unsigned op2, uint64_t *ret);
 /* EL2 stage-1: identity map, device below 1 GiB, normal memory above. */
 void mmu_init(void);
 void mmu_enable(void);
+/* Maps [pa, pa + size) as Device memory at EL2, at an address of its own
+ * (the identity map may say Normal there): that address, 0 when full. */
+uintptr_t mmu_map_device(uint64_t pa, uint64_t size);
 
 /* Per-CPU EL2 controls for running the guest with the given stage-2. */
 void arch_guest_init(uint64_t stage2_root);

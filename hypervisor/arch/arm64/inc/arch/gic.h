@@ -72,6 +72,8 @@ int gic_cpu_init(uintptr_t gicr, uint64_t gicr_size, uint64_t mpidr,
 		 uintptr_t *ret_rd);
 /* A hypervisor SPI: group 1, edge, routed to mpidr, enabled. */
 void gic_enable_spi(uintptr_t gicd, unsigned intid, uint64_t mpidr);
+/* Routes an SPI to the CPU with this MPIDR (GICD_IROUTER). */
+void gic_route_spi(uintptr_t gicd, unsigned intid, uint64_t mpidr);
 unsigned gic_ack(void);
 void gic_eoi(unsigned intid);		/* priority drop (EOImode 1) */
 void gic_deactivate(unsigned intid);

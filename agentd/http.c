@@ -709,10 +709,12 @@ static void refuse(struct conn *c, unsigned status, const char *msg)
 
 /* --- the connection's work ------------------------------------------------ */
 
-static void process(struct conn *c);
-
-/* Done with the answer: next request, or close. */
-static void answered(struct conn *c)
+/*
+ * The functions below return false when they closed (freed) c. Done with
+ * the answer: C_READ for the next request (process() parses it), or
+ * C_DRAIN.
+ */
+static bool answered(struct conn *c)
 {
 	struct http_server *s = c->w->s;
 
@@ -722,25 +724,25 @@ static void answered(struct conn *c)
 		 * bytes; drop what it still sends, briefly */
 		if (shutdown(c->fd, SHUT_WR)) {
 			conn_close(c);
-			return;
+			return false;
 		}
 		c->state = C_DRAIN;
 		set_deadline(c, s->cfg.timeout_s * 1000 < DRAIN_MS ?
 			     (int64_t)s->cfg.timeout_s * 1000 : DRAIN_MS);
 		set_events(c, EPOLLIN);
-		return;
+		return true;
 	}
 	memmove(c->in, c->in + c->head_len, c->in_len - c->head_len);
 	c->in_len -= c->head_len;
 	c->head_len = c->scanned = 0;
 	c->state = C_READ;
 	set_deadline(c, (int64_t)s->cfg.timeout_s * 1000);
-	set_events(c, EPOLLIN);
-	process(c);
+	set_events(c, c->eof ? 0 : EPOLLIN);
+	return true;
 }
 
 /* Sends what it can of the answer. */
-static void send_answer(struct conn *c)
+static bool send_answer(struct conn *c)
 {
 	struct iovec iov[2];
 	struct msghdr mh = { .msg_iov = iov };
@@ -759,20 +761,18 @@ static void send_answer(struct conn *c)
 			iov[mh.msg_iovlen++].iov_len =
 				c->body_len - c->body_off;
 		}
-		if (!mh.msg_iovlen) {
-			answered(c);
-			return;
-		}
+		if (!mh.msg_iovlen)
+			return answered(c);
 		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
 			set_events(c, EPOLLOUT);
-			return;
+			return true;
 		}
 		if (n <= 0) {
 			conn_close(c);
-			return;
+			return false;
 		}
 		if ((size_t)n <= c->hdr_len - c->hdr_off) {
 			c->hdr_off += (size_t)n;
@@ -786,7 +786,7 @@ static void send_answer(struct conn *c)
 }
 
 /* After the handler ran (or the parser refused): send, or wait. */
-static void after_handler(struct conn *c)
+static bool after_handler(struct conn *c)
 {
 	struct http_req *q = &c->req;
 
@@ -795,7 +795,7 @@ static void after_handler(struct conn *c)
 		if (c->in_epoll)
 			epoll_ctl(c->w->ep, EPOLL_CTL_DEL, c->fd, NULL);
 		c->in_epoll = false;
-		return;
+		return true;
 	}
 	if (!q->answered) {
 		log_err("http: %s %s: the handler gave no answer", q->method,
@@ -804,18 +804,18 @@ static void after_handler(struct conn *c)
 	}
 	if (!c->hdr_len) {	/* status 0: closed without an answer */
 		conn_close(c);
-		return;
+		return false;
 	}
-	send_answer(c);
+	return send_answer(c);
 }
 
-static void dispatch(struct conn *c)
+static bool dispatch(struct conn *c)
 {
 	struct http_server *s = c->w->s;
 
 	c->state = C_HANDLER;
 	s->cfg.handler(s->cfg.arg, &c->req);
-	after_handler(c);
+	return after_handler(c);
 }
 
 /* The end of the head in c->in (after the empty line), or 0. */
@@ -836,16 +836,15 @@ static size_t head_end(struct conn *c)
 	return 0;
 }
 
-/* Parses and answers what is in the buffer, while it holds a request. */
-static void process(struct conn *c)
+/* One request from the buffer, if it holds one: parsed and answered (or
+ * refused). 1: one was, 0: none is complete yet, -1: c was closed. */
+static int process_one(struct conn *c)
 {
 	const char *msg;
 	unsigned status;
 	size_t skip, end;
-	char *nl;
+	char *nl, save;
 
-	if (c->state != C_READ)
-		return;
 	/* empty lines before a request are ignored (RFC 9112 2.2) */
 	for (skip = 0; skip < c->in_len && (c->in[skip] == '\r' ||
 					    c->in[skip] == '\n'); skip++)
@@ -861,37 +860,41 @@ static void process(struct conn *c)
 		if ((!nl && c->in_len > HTTP_LINE_MAX) ||
 		    (nl && nl - c->in > HTTP_LINE_MAX)) {
 			refuse(c, 414, "the request line is too long");
-			after_handler(c);
 		} else if (c->in_len >= HTTP_HEAD_MAX) {
 			refuse(c, 431, "the request head is over 16 KiB");
-			after_handler(c);
 		} else if (c->eof) {
 			conn_close(c);
+			return -1;
+		} else {
+			return 0;
 		}
-		return;
+		return after_handler(c) ? 1 : -1;
 	}
 	c->head_len = end;
 	/* NUL-terminated: the head ends with '\n', replaced */
 	c->in[end - 1] = '\0';
 	if (memchr(c->in, '\0', end - 1)) {
 		refuse(c, 400, "a NUL byte in the request head");
-		after_handler(c);
-		return;
+		return after_handler(c) ? 1 : -1;
 	}
 	c->in[end - 1] = '\n';
-	{
-		char save = c->in[end];
-
-		c->in[end] = '\0';
-		status = parse(c, &msg);
-		c->in[end] = save;
-	}
+	save = c->in[end];
+	c->in[end] = '\0';
+	status = parse(c, &msg);
+	c->in[end] = save;
 	if (status) {
 		refuse(c, status, msg);
-		after_handler(c);
-		return;
+		return after_handler(c) ? 1 : -1;
 	}
-	dispatch(c);
+	return dispatch(c) ? 1 : -1;
+}
+
+/* Answers the requests in the buffer, in order, while it can: a loop,
+ * not a recursion, however many are pipelined. */
+static void process(struct conn *c)
+{
+	while (c->state == C_READ && process_one(c) > 0)
+		;
 }
 
 static void on_readable(struct conn *c)
@@ -933,7 +936,8 @@ static void on_readable(struct conn *c)
 static void on_event(struct conn *c, uint32_t ev)
 {
 	if (c->state == C_WRITE && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-		send_answer(c);
+		if (send_answer(c))
+			process(c);
 		return;
 	}
 	if (ev & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
@@ -978,7 +982,8 @@ static void run_resumed(struct worker *w)
 		c->qnext = NULL;
 		c->req.suspended = false;
 		c->req.resumed = true;
-		dispatch(c);
+		if (dispatch(c))
+			process(c);
 	}
 }
 

@@ -18,7 +18,7 @@ endif
 VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
 # REST API (rest.c and its helpers)
-VERGED_SRCS  += buf http metrics peers rest snapshot curlfn
+VERGED_SRCS  += buf http metrics peers rest rest_publish snapshot curlfn
 # the fleet registry in etcd
 VERGED_SRCS  += etcd
 # REST token (issue 12)

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The REST server (rest.h). Requests are routed through one table; every
- * answer goes through reply(), which counts it for /metrics. The loop's
- * side (publishing snapshots, sampling exit statistics) is at the end.
+ * The REST API's handlers (rest.h), called by the HTTP server (http.h)
+ * on its threads: requests are routed through one table, and every
+ * answer goes through queue(), which counts it for /metrics. Start and
+ * stop are at the end; the loop's side (publishing snapshots, sampling
+ * exit statistics) is in rest_publish.c.
+ *
+ * A handler takes a struct req (the route, its {name}, its query
+ * parameters) and answers with one of reply_snap() (bytes of a snapshot,
+ * whose reference the answer takes), reply_buf()/reply_owned() (a body
+ * made for the request), reply_304() or fail() (a JSON error); or it
+ * suspends the request (peers_get() does) and is called again later.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <malloc.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -26,6 +33,7 @@
 #include "names.h"
 #include "peers.h"
 #include "rest.h"
+#include "rest_int.h"
 #include "snapshot.h"
 #include "store.h"
 #include "token.h"
@@ -35,44 +43,6 @@
 #define MAX_PARAMS		3
 #define EVENTS_DEFAULT_LIMIT	100
 #define EVENTS_MAX_LIMIT	1000
-#define MAX_NAME		VERGED_NAME_MAX
-#define READERS_MAX		(REST_THREADS + 2)
-
-struct stat_entry {
-	char *name;
-	struct vp_stats st;
-};
-
-struct rest {
-	struct verged *d;
-	struct http_server *http;
-	struct snapshot_slot slot;
-	struct metrics metrics;
-	struct peers *peers;
-	struct etcd *etcd;	/* [fleet] etcd: the registry (etcd.h) */
-	char *self_url;		/* this host's REST URL, as registered */
-	unsigned cpus;
-	uint64_t memory_mib;
-	char *token;
-	bool metrics_token;	/* [rest] metrics_token: /metrics closed */
-	char *host;
-	char *db_path;
-	/* read-only store connections, shared by the REST threads */
-	pthread_mutex_t pool_lock;
-	struct store *readers[READERS_MAX];
-	size_t nreaders;
-	/* the loop's side */
-	uv_timer_t publish_timer, record_timer;
-	uv_async_t wake;
-	int handles;		/* open of the three above */
-	bool dirty;
-	uint64_t generation;
-	atomic_bool want_refresh, want_stats;
-	_Atomic double stats_at;	/* when exits were last sampled */
-	struct stat_entry *stats;	/* sorted by name */
-	size_t nstats;
-};
-
 /* --- answers -------------------------------------------------------------- */
 
 struct req;
@@ -945,209 +915,6 @@ static void on_request(void *cls, struct http_req *c)
 	q.route->fn(&q);
 }
 
-/* --- the loop's side ------------------------------------------------------ */
-
-static int cmp_stat(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct stat_entry *)elem)->name);
-}
-
-/* bsearch() must not be given NULL, which r->stats is while empty. */
-static struct stat_entry *find_stat(struct rest *r, const char *vm)
-{
-	return r->nstats ? bsearch(vm, r->stats, r->nstats,
-				   sizeof(*r->stats), cmp_stat) : NULL;
-}
-
-static const struct vp_stats *stats_of(void *arg, const char *vm)
-{
-	struct stat_entry *e = find_stat(arg, vm);
-
-	return e ? &e->st : NULL;
-}
-
-static void register_self(struct rest *r);
-
-static void publish(struct rest *r)
-{
-	struct snap_stats_fn stats = { stats_of, r };
-	struct snapshot *s, *prev;
-
-	r->dirty = false;
-	uv_timer_stop(&r->publish_timer);
-	prev = snapshot_slot_get(&r->slot);
-	s = snapshot_build(r->d, r->host, ++r->generation, &stats, prev);
-	snapshot_unref(prev);
-	if (!s) {
-		log_err("rest: out of memory; the REST answers are stale");
-		return;
-	}
-	snapshot_slot_publish(&r->slot, s);
-	register_self(r);
-	/* The bodies just replaced leave holes below the heap's top, which
-	 * free() does not give back: about 0.7 MB of resident memory with
-	 * 100 VMs (docs/verged.md, "Memory"). */
-	malloc_trim(0);
-}
-
-static void publish_cb(uv_timer_t *t)
-{
-	publish(t->data);
-}
-
-/* This host's registration record, from the loop's VMs (etcd.h). */
-static void register_self(struct rest *r)
-{
-	static const enum vm_state states[] = { VM_DEFINED, VM_STARTING,
-		VM_RUNNING, VM_STOPPING, VM_STOPPED, VM_CRASHED, VM_OOM };
-	const char *names[sizeof(states) / sizeof(states[0])];
-	unsigned counts[sizeof(states) / sizeof(states[0])] = { 0 };
-	struct etcd_self es = {
-		.name = r->host, .url = r->self_url, .version = VERGED_VERSION,
-		.site = r->d->cfg.fleet_site, .api = VERGED_API,
-		.cpus = r->cpus, .memory_mib = r->memory_mib,
-		.nstates = sizeof(states) / sizeof(states[0]),
-		.state_names = names, .state_counts = counts,
-	};
-	double now = verged_now();
-	struct vm *vm;
-	size_t i;
-
-	if (!r->etcd)
-		return;
-	for (i = 0; i < es.nstates; i++)
-		names[i] = vm_state_name(states[i]);
-	for (vm = r->d->vms; vm; vm = vm->next) {
-		if ((size_t)vm->state < es.nstates)
-			counts[vm->state]++;
-		if (vm->state != VM_RUNNING)
-			continue;
-		if (!vm->agent_at)
-			es.agent_none++;
-		else if (now - vm->agent_at <= ETCD_AGENT_FRESH_S)
-			es.agent_ok++;
-		else
-			es.agent_stale++;
-		if (vm->clock_mode == VP_CLOCK_EXACT)
-			es.clock_exact++;
-		else if (vm->clock_mode == VP_CLOCK_DILATION)
-			es.clock_dilation++;
-		else
-			es.clock_unreported++;
-	}
-	etcd_set_record(r->etcd, etcd_record(&es));
-}
-
-/* An agent's report ages without an event: looked at again every 5 s. */
-static void record_cb(uv_timer_t *t)
-{
-	register_self(t->data);
-}
-
-void rest_changed(struct verged *d)
-{
-	struct rest *r = d->rest;
-
-	if (!r || r->dirty)
-		return;
-	/* Once per loop iteration, however many changes it makes. */
-	r->dirty = true;
-	uv_timer_start(&r->publish_timer, publish_cb, 0, 0);
-}
-
-void rest_flush(struct verged *d)
-{
-	if (d->rest && d->rest->dirty)
-		publish(d->rest);
-}
-
-/* Keeps the exits of a VM (sorted insert; VMs come and go rarely). */
-static void keep_stats(struct rest *r, const char *name,
-		       const struct vp_stats *st)
-{
-	struct stat_entry *e = find_stat(r, name), *n;
-	size_t i;
-
-	if (e) {
-		e->st = *st;
-		return;
-	}
-	n = realloc(r->stats, (r->nstats + 1) * sizeof(*n));
-	if (!n)
-		return;
-	r->stats = n;
-	for (i = 0; i < r->nstats && strcmp(n[i].name, name) < 0; i++)
-		;
-	memmove(&n[i + 1], &n[i], (r->nstats - i) * sizeof(*n));
-	n[i].name = strdup(name);
-	n[i].st = *st;
-	if (!n[i].name) {
-		memmove(&n[i], &n[i + 1], (r->nstats - i) * sizeof(*n));
-		return;
-	}
-	r->nstats++;
-}
-
-struct stats_call {
-	struct rest *r;
-	char name[MAX_NAME + 1];
-};
-
-static void stats_done(void *arg, int err, const struct vp_frame *f)
-{
-	struct stats_call *sc = arg;
-	struct vp_stats st;
-
-	if (!err && f->hdr.len == sizeof(st)) {
-		memcpy(&st, f->payload, sizeof(st));
-		keep_stats(sc->r, sc->name, &st);
-		rest_changed(sc->r->d);
-	}
-	free(sc);
-}
-
-/* Forgets the exits of VMs that were undefined since. */
-static void prune_stats(struct rest *r)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < r->nstats; i++) {
-		if (vm_find(r->d, r->stats[i].name))
-			r->stats[n++] = r->stats[i];
-		else
-			free(r->stats[i].name);
-	}
-	r->nstats = n;
-}
-
-static void sample_stats(struct rest *r)
-{
-	struct stats_call *sc;
-	struct vm *vm;
-
-	atomic_store(&r->stats_at, verged_now());
-	prune_stats(r);
-	for (vm = r->d->vms; vm; vm = vm->next) {
-		if (!hvlink_up(vm->hv) || !(sc = calloc(1, sizeof(*sc))))
-			continue;
-		sc->r = r;
-		snprintf(sc->name, sizeof(sc->name), "%s", vm->def.name);
-		if (hvlink_request(vm->hv, VP_STATS_GET, NULL, 0, stats_done,
-				   sc))
-			free(sc);
-	}
-}
-
-static void wake_cb(uv_async_t *a)
-{
-	struct rest *r = a->data;
-
-	if (atomic_exchange(&r->want_stats, false))
-		sample_stats(r);
-	if (atomic_exchange(&r->want_refresh, false))
-		rest_changed(r->d);
-}
-
 /* --- start and stop ------------------------------------------------------- */
 
 /* "ADDR:PORT" or "[ADDR6]:PORT" into ss. */
@@ -1338,7 +1105,7 @@ static int start_etcd(struct rest *r, const struct verged_config *c)
 		return err;
 	err = etcd_start(c, r->host, members_changed, r, &r->etcd);
 	if (!err)
-		register_self(r);
+		rest_register_self(r);
 	return err;
 }
 
@@ -1383,16 +1150,17 @@ int rest_start(struct verged *d)
 			 " in clear text over http", c->rest_listen);
 	uv_timer_init(d->loop, &r->publish_timer);
 	uv_timer_init(d->loop, &r->record_timer);
-	uv_async_init(d->loop, &r->wake, wake_cb);
+	uv_async_init(d->loop, &r->wake, rest_wake_cb);
 	r->publish_timer.data = r->record_timer.data = r->wake.data = r;
 	r->handles = 3;
 	d->rest = r;
-	publish(r);
+	rest_publish(r);
 	err = start_peers(r, c);
 	if (!err)
 		err = start_etcd(r, c);
 	if (!err && r->etcd)
-		uv_timer_start(&r->record_timer, record_cb, 5000, 5000);
+		uv_timer_start(&r->record_timer, rest_record_cb, 5000,
+			       5000);
 	if (!err && (err = start_http(r, c, &ss)))
 		log_msg(c->rest_explicit ? LOG_LVL_ERR : LOG_LVL_WARN,
 			"rest: cannot listen on %s (in use, or not an address"

@@ -52,11 +52,11 @@
 #include "http.h"
 #include "log.h"
 
-#define QUERY_MAX	32		/* key=value pairs of a query */
-#define EXTRA_MAX	2048		/* header lines a handler adds */
-#define HDR_MAX		(EXTRA_MAX + 512)
-#define DRAIN_MS	2000		/* C_DRAIN at most this long */
-#define ACCEPT_BURST	16
+#define QUERY_MAX    32	  /* key=value pairs of a query */
+#define EXTRA_MAX    2048 /* header lines a handler adds */
+#define HDR_MAX	     (EXTRA_MAX + 512)
+#define DRAIN_MS     2000 /* C_DRAIN at most this long */
+#define ACCEPT_BURST 16
 
 enum cstate { C_READ, C_HANDLER, C_WRITE, C_SUSPENDED, C_DRAIN };
 
@@ -66,26 +66,30 @@ struct http_req {
 	struct conn *c;
 	const char *method;
 	char *path;
-	int minor;			/* HTTP/1.minor */
+	int minor; /* HTTP/1.minor */
 	bool head_method, keep_alive, resumed, answered, suspended;
 	size_t nh;
-	struct { const char *name, *value; } h[HTTP_HEADERS_MAX];
+	struct {
+		const char *name, *value;
+	} h[HTTP_HEADERS_MAX];
 	size_t nq;
-	struct { const char *key, *value; } qp[QUERY_MAX];
+	struct {
+		const char *key, *value;
+	} qp[QUERY_MAX];
 	size_t extra_len;
 	char extra[EXTRA_MAX];
 };
 
 struct conn {
 	struct worker *w;
-	struct conn *prev, *next;	/* the worker's connections */
-	struct conn *qnext;		/* the worker's resume queue */
+	struct conn *prev, *next; /* the worker's connections */
+	struct conn *qnext;	  /* the worker's resume queue */
 	int fd;
 	enum cstate state;
 	bool in_epoll;
 	uint32_t events;
 	bool eof, close_after;
-	int64_t deadline;		/* ms, CLOCK_MONOTONIC */
+	int64_t deadline; /* ms, CLOCK_MONOTONIC */
 	unsigned char ip[16];
 	/* the request head(s) received */
 	char *in;
@@ -170,7 +174,7 @@ static size_t status_idx(unsigned status)
 	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
 		if (statuses[i].status == status)
 			return i;
-	return 10;	/* 500 */
+	return status == 500 ? 0 : status_idx(500);
 }
 
 /* --- per-address counts --------------------------------------------------- */
@@ -305,7 +309,7 @@ static void conn_close(struct conn *c)
 		w->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	close(c->fd);	/* leaves the epoll set with it */
+	close(c->fd); /* leaves the epoll set with it */
 	ip_release(w->s, c->ip);
 	slot_release(w->s);
 	free(c->in);
@@ -371,8 +375,8 @@ static void on_accept(struct worker *w)
 static bool is_tchar(unsigned char ch)
 {
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-	       (ch >= '0' && ch <= '9') || (ch && strchr("!#$%&'*+-.^_`|~",
-							 ch));
+	       (ch >= '0' && ch <= '9') ||
+	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
 }
 
 static int hexval(char ch)
@@ -500,8 +504,8 @@ static unsigned parse(struct conn *c, const char **msg)
 		return 400;
 	*sp = '\0';
 	v = sp + 1;
-	if (strncmp(v, "HTTP/", 5) || v[5] < '0' || v[5] > '9' ||
-	    v[6] != '.' || v[7] < '0' || v[7] > '9' || v[8])
+	if (strncmp(v, "HTTP/", 5) || v[5] < '0' || v[5] > '9' || v[6] != '.' ||
+	    v[7] < '0' || v[7] > '9' || v[8])
 		return 400;
 	if (v[5] != '1') {
 		*msg = "only HTTP/1.0 and HTTP/1.1 are spoken here";
@@ -618,8 +622,8 @@ static const char *date_of(struct worker *w)
 
 	if (t != w->date_at) {
 		gmtime_r(&t, &tm);
-		strftime(w->date, sizeof(w->date),
-			 "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		strftime(w->date, sizeof(w->date), "%a, %d %b %Y %H:%M:%S GMT",
+			 &tm);
 		w->date_at = t;
 	}
 	return w->date;
@@ -647,7 +651,7 @@ void http_respond(struct http_req *q, unsigned status, const char *type,
 	size_t k = status_idx(status);
 	int n;
 
-	if (q->answered) {	/* a handler's bug; the first answer stands */
+	if (q->answered) { /* a handler's bug; the first answer stands */
 		if (release)
 			release(arg);
 		return;
@@ -696,7 +700,8 @@ static void refuse(struct conn *c, unsigned status, const char *msg)
 	c->req.answered = c->req.suspended = false;
 	c->req.keep_alive = c->req.head_method = false;
 	c->req.extra_len = 0;
-	len = asprintf(&body, "{\"error\":{\"code\":\"%s\",\"status\":%u,"
+	len = asprintf(&body,
+		       "{\"error\":{\"code\":\"%s\",\"status\":%u,"
 		       "\"message\":\"%s\"}}",
 		       statuses[status_idx(status)].code, status, msg);
 	if (len < 0) {
@@ -728,7 +733,8 @@ static bool answered(struct conn *c)
 		}
 		c->state = C_DRAIN;
 		set_deadline(c, s->cfg.timeout_s * 1000 < DRAIN_MS ?
-			     (int64_t)s->cfg.timeout_s * 1000 : DRAIN_MS);
+					(int64_t)s->cfg.timeout_s * 1000 :
+					DRAIN_MS);
 		set_events(c, EPOLLIN);
 		return true;
 	}
@@ -802,7 +808,7 @@ static bool after_handler(struct conn *c)
 			q->path);
 		refuse(c, 500, "no answer");
 	}
-	if (!c->hdr_len) {	/* status 0: closed without an answer */
+	if (!c->hdr_len) { /* status 0: closed without an answer */
 		conn_close(c);
 		return false;
 	}
@@ -846,8 +852,9 @@ static int process_one(struct conn *c)
 	char *nl, save;
 
 	/* empty lines before a request are ignored (RFC 9112 2.2) */
-	for (skip = 0; skip < c->in_len && (c->in[skip] == '\r' ||
-					    c->in[skip] == '\n'); skip++)
+	for (skip = 0;
+	     skip < c->in_len && (c->in[skip] == '\r' || c->in[skip] == '\n');
+	     skip++)
 		;
 	if (skip) {
 		memmove(c->in, c->in + skip, c->in_len - skip);
@@ -910,7 +917,7 @@ static void on_readable(struct conn *c)
 	}
 	if (c->state != C_READ)
 		return;
-	if (c->in_len >= HTTP_HEAD_MAX) {	/* process() refused it */
+	if (c->in_len >= HTTP_HEAD_MAX) { /* process() refused it */
 		process(c);
 		return;
 	}
@@ -997,10 +1004,13 @@ static void *worker_main(void *arg)
 
 	while (!atomic_load(&w->s->stopping)) {
 		now = now_ms();
-		timeout = w->next_check == INT64_MAX ? -1 :
-			w->next_check <= now ? 0 :
-			(int)(w->next_check - now > 60000 ? 60000 :
-			      w->next_check - now);
+		timeout = w->next_check == INT64_MAX ?
+				  -1 :
+			  w->next_check <= now ?
+				  0 :
+				  (int)(w->next_check - now > 60000 ?
+						60000 :
+						w->next_check - now);
 		n = epoll_wait(w->ep, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
 			log_err("http: epoll_wait: %s", strerror(errno));
@@ -1014,7 +1024,7 @@ static void *worker_main(void *arg)
 					v = 0;
 				if (!w->listening &&
 				    atomic_load(&w->s->nconns) <
-				    w->s->cfg.max_conns)
+					    w->s->cfg.max_conns)
 					listen_arm(w, true);
 				run_resumed(w);
 			} else {
@@ -1088,9 +1098,11 @@ static int listen_on(const struct http_config *c)
 {
 	const struct sockaddr_storage *ss = c->addr;
 	socklen_t len = ss->ss_family == AF_INET6 ?
-		sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-			SOCK_CLOEXEC, 0), one = 1;
+				sizeof(struct sockaddr_in6) :
+				sizeof(struct sockaddr_in);
+	int fd = socket(ss->ss_family,
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+	    one = 1;
 
 	if (fd < 0)
 		return -errno;

@@ -28,11 +28,11 @@
 #include <sys/socket.h>
 
 /* The request line and headers must fit in this (431 or 414 if not). */
-#define HTTP_HEAD_MAX		(16 * 1024)
+#define HTTP_HEAD_MAX (16 * 1024)
 /* The request line alone (414 if longer). */
-#define HTTP_LINE_MAX		(8 * 1024)
+#define HTTP_LINE_MAX (8 * 1024)
 /* Header fields per request (431 if more). */
-#define HTTP_HEADERS_MAX	64
+#define HTTP_HEADERS_MAX 64
 
 struct http_server;
 struct http_req;
@@ -44,9 +44,9 @@ typedef void (*http_handler_fn)(void *arg, struct http_req *q);
 struct http_config {
 	const struct sockaddr_storage *addr;
 	unsigned threads;
-	unsigned max_conns;	/* held at once; the rest wait in the backlog */
-	unsigned max_per_ip;	/* from one address; beyond: closed at once */
-	unsigned timeout_s;	/* see above */
+	unsigned max_conns;  /* held at once; the rest wait in the backlog */
+	unsigned max_per_ip; /* from one address; beyond: closed at once */
+	unsigned timeout_s;  /* see above */
 	int backlog;
 	http_handler_fn handler;
 	void *arg;

@@ -21,8 +21,8 @@
 #include "snapshot.h"
 #include "verged.h"
 
-#define MAX_NAME		VERGED_NAME_MAX
-#define READERS_MAX		(REST_THREADS + 2)
+#define MAX_NAME    VERGED_NAME_MAX
+#define READERS_MAX (REST_THREADS + 2)
 
 struct stat_entry {
 	char *name;
@@ -35,12 +35,12 @@ struct rest {
 	struct snapshot_slot slot;
 	struct metrics metrics;
 	struct peers *peers;
-	struct etcd *etcd;	/* [fleet] etcd: the registry (etcd.h) */
-	char *self_url;		/* this host's REST URL, as registered */
+	struct etcd *etcd; /* [fleet] etcd: the registry (etcd.h) */
+	char *self_url;	   /* this host's REST URL, as registered */
 	unsigned cpus;
 	uint64_t memory_mib;
 	char *token;
-	bool metrics_token;	/* [rest] metrics_token: /metrics closed */
+	bool metrics_token; /* [rest] metrics_token: /metrics closed */
 	char *host;
 	char *db_path;
 	/* read-only store connections, shared by the REST threads */
@@ -50,12 +50,12 @@ struct rest {
 	/* the loop's side */
 	uv_timer_t publish_timer, record_timer;
 	uv_async_t wake;
-	int handles;		/* open of the three above */
+	int handles; /* open of the three above */
 	bool dirty;
 	uint64_t generation;
 	atomic_bool want_refresh, want_stats;
-	_Atomic double stats_at;	/* when exits were last sampled */
-	struct stat_entry *stats;	/* sorted by name */
+	_Atomic double stats_at;  /* when exits were last sampled */
+	struct stat_entry *stats; /* sorted by name */
 	size_t nstats;
 };
 

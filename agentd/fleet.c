@@ -7,8 +7,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "etcd.h"
 #include "fleet.h"
@@ -331,8 +329,6 @@ void fleet_kept_unref(struct fleet_kept *k)
 					    memory_order_acq_rel) != 1)
 		return;
 	etcd_view_unref(k->v);
-	if (k->fd >= 0)
-		close(k->fd);
 	free(k->self);
 	free(k->body.data);
 	free(k);
@@ -350,25 +346,6 @@ static struct fleet_kept *ref(struct fleet_kept *k)
 	return k;
 }
 
-/* The body in a memfd, sent with sendfile() (no copy from verged's
- * memory into each socket); -1 when that fails (sent from memory). */
-static int to_memfd(const char *data, size_t len)
-{
-	int fd = memfd_create("verge-fleet", MFD_CLOEXEC);
-	size_t off = 0;
-	ssize_t n;
-
-	while (fd >= 0 && off < len) {
-		n = write(fd, data + off, len - off);
-		if (n <= 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	return fd;
-}
-
 struct fleet_kept *fleet_kept_get(struct fleet_cache *c,
 				  const struct fleet_src *f)
 {
@@ -384,7 +361,6 @@ struct fleet_kept *fleet_kept_get(struct fleet_cache *c,
 	if (!k)
 		return NULL;
 	atomic_init(&k->refs, 2);	/* the cache's and the caller's */
-	k->fd = -1;
 	k->v = (struct etcd_view *)f->v;
 	atomic_fetch_add_explicit(&k->v->refs, 1, memory_order_relaxed);
 	k->generation = f->s->generation;
@@ -397,7 +373,6 @@ struct fleet_kept *fleet_kept_get(struct fleet_cache *c,
 		return NULL;
 	}
 	rest_body_etag(&k->body);
-	k->fd = to_memfd(k->body.data, k->body.len);
 	pthread_mutex_lock(&c->lock);
 	old = c->k;
 	c->k = k;

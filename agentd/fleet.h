@@ -66,7 +66,6 @@ struct fleet_kept {
 	uint64_t generation;
 	char *self;
 	struct rest_body body;
-	int fd;			/* a memfd holding body, or -1 */
 };
 
 struct fleet_cache {

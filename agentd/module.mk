@@ -10,7 +10,7 @@ VERGED_CFLAGS := $(HOST_CFLAGS) -D_GNU_SOURCE -Iagentd -Iproto/inc -MMD -MP
 VERGED_LIBS  := -luv -ljansson -lsqlite3 -linih -lm
 # REST API (rest.c and its helpers); libcurl is loaded by curlfn.c when
 # peers are configured
-VERGED_LIBS  += -lmicrohttpd -lpthread
+VERGED_LIBS  += -lpthread
 ifneq ($(SANITIZE),)
 VERGED_CFLAGS += -fno-sanitize-recover=all
 endif
@@ -18,7 +18,7 @@ endif
 VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
 	server store vm
 # REST API (rest.c and its helpers)
-VERGED_SRCS  += buf fleet metrics peers rest snapshot curlfn
+VERGED_SRCS  += buf fleet http metrics peers rest rest_publish snapshot curlfn
 # the fleet registry in etcd
 VERGED_SRCS  += etcd
 # REST token (issue 12)

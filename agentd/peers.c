@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "curlfn.h"
 #include "log.h"
+#include "http.h"
 #include "peers.h"
 #include "verged.h"
 
@@ -36,7 +37,7 @@ struct peers {
 	size_t n;
 	struct peers_round *cur;
 	bool want_round, stopping;
-	struct MHD_Connection **waiters;
+	struct http_req **waiters;
 	size_t nwaiters, capwaiters;
 };
 
@@ -403,7 +404,7 @@ static struct peers_round *run_round(struct peers *p)
 /* Publishes the round and resumes the requests that waited for it. */
 static void publish(struct peers *p, struct peers_round *round)
 {
-	struct MHD_Connection **w;
+	struct http_req **w;
 	struct peers_round *old;
 	size_t i, n;
 
@@ -421,7 +422,7 @@ static void publish(struct peers *p, struct peers_round *round)
 	pthread_mutex_unlock(&p->lock);
 	peers_round_unref(old);
 	for (i = 0; i < n; i++)
-		MHD_resume_connection(w[i]);
+		http_resume(w[i]);
 	free(w);
 }
 
@@ -455,9 +456,9 @@ static bool fresh_enough(const struct peers *p)
 		p->cache_ms;
 }
 
-static int add_waiter(struct peers *p, struct MHD_Connection *c)
+static int add_waiter(struct peers *p, struct http_req *c)
 {
-	struct MHD_Connection **w;
+	struct http_req **w;
 	size_t cap;
 
 	if (p->nwaiters == p->capwaiters) {
@@ -472,7 +473,7 @@ static int add_waiter(struct peers *p, struct MHD_Connection *c)
 	return 0;
 }
 
-int peers_get(struct peers *p, struct MHD_Connection *c, bool fresh,
+int peers_get(struct peers *p, struct http_req *c, bool fresh,
 	      struct peers_round **ret_round)
 {
 	int r = -EAGAIN;
@@ -490,7 +491,7 @@ int peers_get(struct peers *p, struct MHD_Connection *c, bool fresh,
 	} else {
 		/* Under the lock, so the round cannot resume c before it
 		 * is suspended. */
-		MHD_suspend_connection(c);
+		http_suspend(c);
 		if (!p->want_round) {
 			p->want_round = true;
 			cu->multi_wakeup(p->multi);

@@ -4,7 +4,7 @@
  * every peer's /v1/fleet?scope=local in parallel with libcurl's multi
  * interface, each under a timeout, and keeps the results of the last
  * round for peer_cache_ms. A request that finds the results too old is
- * suspended (libmicrohttpd suspend/resume), never blocking a REST thread
+ * suspended (http_suspend/http_resume, http.h), never blocking a REST thread
  * or the libuv loop, and resumed when the round ends: by then every peer
  * has answered or timed out.
  */
@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <microhttpd.h>
+#include "http.h"
 
 /* Bodies larger than this from a peer are refused. */
 #define PEERS_MAX_BODY	(64u << 20)
@@ -58,7 +58,7 @@ int peers_start(char *const *urls, size_t n, int timeout_ms, int cache_ms,
 int peers_set_urls(struct peers *p, char *const *urls, size_t n);
 /* Ends the thread; suspended requests are resumed (and get 503). */
 void peers_stop(struct peers *p);
-/* After peers_stop() and once no REST thread runs (MHD stopped). */
+/* After peers_stop() and once no REST thread runs (http_stop). */
 void peers_free(struct peers *p);
 
 /*
@@ -67,7 +67,7 @@ void peers_free(struct peers *p);
  * request was already suspended once); -EAGAIN after suspending c until
  * the next round ends; -ESHUTDOWN while stopping.
  */
-int peers_get(struct peers *p, struct MHD_Connection *c, bool fresh,
+int peers_get(struct peers *p, struct http_req *c, bool fresh,
 	      struct peers_round **ret_round);
 /* The last round's results, referenced, whatever their age (or NULL). */
 struct peers_round *peers_last(struct peers *p);

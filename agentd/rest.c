@@ -1,33 +1,41 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The REST server (rest.h). Requests are routed through one table; every
- * answer goes through reply(), which counts it for /metrics. The loop's
- * side (publishing snapshots, sampling exit statistics) is at the end.
+ * The REST API's handlers (rest.h), called by the HTTP server (http.h)
+ * on its threads: requests are routed through one table, and every
+ * answer goes through queue(), which counts it for /metrics. Start and
+ * stop are at the end; the loop's side (publishing snapshots, sampling
+ * exit statistics) is in rest_publish.c.
+ *
+ * A handler takes a struct req (the route, its {name}, its query
+ * parameters) and answers with one of reply_snap() (bytes of a snapshot,
+ * whose reference the answer takes), reply_buf()/reply_owned() (a body
+ * made for the request), reply_304() or fail() (a JSON error); or it
+ * suspends the request (peers_get() does) and is called again later.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <malloc.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <microhttpd.h>
 #include <verge_proto.h>
 
 #include "buf.h"
 #include "etcd.h"
 #include "fleet.h"
 #include "hvlink.h"
+#include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "names.h"
 #include "peers.h"
 #include "rest.h"
+#include "rest_int.h"
 #include "snapshot.h"
 #include "store.h"
 #include "token.h"
@@ -37,49 +45,10 @@
 #define MAX_PARAMS		4
 #define EVENTS_DEFAULT_LIMIT	100
 #define EVENTS_MAX_LIMIT	1000
-#define MAX_NAME		VERGED_NAME_MAX
-#define READERS_MAX		(REST_THREADS + 2)
-
-struct stat_entry {
-	char *name;
-	struct vp_stats st;
-};
-
-struct rest {
-	struct verged *d;
-	struct MHD_Daemon *mhd;
-	struct snapshot_slot slot;
-	struct metrics metrics;
-	struct peers *peers;
-	struct etcd *etcd;	/* [fleet] etcd: the registry (etcd.h) */
-	struct fleet_cache fleet_cache;	/* its hosts' view, kept */
-	char *self_url;		/* this host's REST URL, as registered */
-	unsigned cpus;
-	uint64_t memory_mib;
-	char *token;
-	bool metrics_token;	/* [rest] metrics_token: /metrics closed */
-	char *host;
-	char *db_path;
-	/* read-only store connections, shared by the REST threads */
-	pthread_mutex_t pool_lock;
-	struct store *readers[READERS_MAX];
-	size_t nreaders;
-	/* the loop's side */
-	uv_timer_t publish_timer, record_timer;
-	uv_async_t wake;
-	int handles;		/* open of the three above */
-	bool dirty;
-	uint64_t generation;
-	atomic_bool want_refresh, want_stats;
-	_Atomic double stats_at;	/* when exits were last sampled */
-	struct stat_entry *stats;	/* sorted by name */
-	size_t nstats;
-};
-
 /* --- answers -------------------------------------------------------------- */
 
 struct req;
-typedef enum MHD_Result (*handler_fn)(struct req *q);
+typedef int (*handler_fn)(struct req *q);
 
 struct route {
 	const char *pattern;	/* "{name}" matches one path segment */
@@ -92,7 +61,7 @@ struct route {
 
 struct req {
 	struct rest *r;
-	struct MHD_Connection *c;
+	struct http_req *c;
 	const struct route *route;
 	enum rest_ep ep;
 	char name[MAX_NAME + 2];
@@ -113,28 +82,27 @@ static void free_kept(void *cls)
 	fleet_kept_unref(cls);
 }
 
-static enum MHD_Result queue(struct req *q, unsigned status,
-			     struct MHD_Response *resp, const char *type,
-			     const char *etag)
+/* Every answer goes here: body (len bytes) is released by release(arg)
+ * once sent; a NULL body with len 0 is an empty one. */
+static int queue(struct req *q, unsigned status, const char *type,
+		 const char *etag, const void *body, size_t len,
+		 void (*release)(void *), void *arg)
 {
-	enum MHD_Result ret;
-
-	if (!resp) {
-		metrics_count(&q->r->metrics, q->ep, 500);
-		return MHD_NO;	/* libmicrohttpd closes the connection */
-	}
-	if (type)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-					type);
 	if (etag) {
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-					"no-cache");
+		http_add_header(q->c, "ETag", etag);
+		http_add_header(q->c, "Cache-Control", "no-cache");
 	}
-	ret = MHD_queue_response(q->c, status, resp);
-	MHD_destroy_response(resp);
+	http_respond(q->c, status, type, body, len, release, arg);
 	metrics_count(&q->r->metrics, q->ep, status);
-	return ret;
+	return 0;
+}
+
+/* Out of memory: the connection is closed without an answer. */
+static int queue_nomem(struct req *q)
+{
+	http_respond(q->c, 0, NULL, NULL, 0, NULL, NULL);
+	metrics_count(&q->r->metrics, q->ep, 500);
+	return 0;
 }
 
 /* HTTP status -> error.code. */
@@ -147,14 +115,11 @@ static const struct {
 	{ 500, "internal_error" }, { 503, "unavailable" },
 };
 
-static enum MHD_Result fail(struct req *q, unsigned status,
-			    const char *fmt, ...)
+static int fail(struct req *q, unsigned status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static enum MHD_Result fail(struct req *q, unsigned status,
-			    const char *fmt, ...)
+static int fail(struct req *q, unsigned status, const char *fmt, ...)
 {
-	struct MHD_Response *resp;
 	const char *code = "internal_error";
 	struct buf b = { 0 };
 	char msg[512];
@@ -173,26 +138,20 @@ static enum MHD_Result fail(struct req *q, unsigned status,
 	buf_json_str(&b, msg);
 	buf_str(&b, "}}");
 	text = buf_steal(&b, &len);
-	resp = text ? MHD_create_response_from_buffer(len, text,
-						      MHD_RESPMEM_MUST_FREE)
-		    : NULL;
-	if (!resp)
-		free(text);
-	if (resp && status == 405)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
-					"GET, HEAD");
-	if (resp && status == 401)
-		MHD_add_response_header(resp,
-					MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"verged\"");
-	return queue(q, status, resp, JSON_TYPE, NULL);
+	if (!text)
+		return queue_nomem(q);
+	if (status == 405)
+		http_add_header(q->c, "Allow", "GET, HEAD");
+	if (status == 401)
+		http_add_header(q->c, "WWW-Authenticate",
+				"Bearer realm=\"verged\"");
+	return queue(q, status, JSON_TYPE, NULL, text, len, free, text);
 }
 
 /* Does If-None-Match name etag? (weak comparison, RFC 9110 13.1.2) */
 static bool not_modified(struct req *q, const char *etag)
 {
-	const char *h = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND,
-			MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *h = http_header(q->c, "If-None-Match");
 	size_t n = strlen(etag);
 	const char *p;
 
@@ -214,51 +173,38 @@ static bool not_modified(struct req *q, const char *etag)
 	return false;
 }
 
-static enum MHD_Result reply_304(struct req *q, const char *etag)
+static int reply_304(struct req *q, const char *etag)
 {
-	return queue(q, MHD_HTTP_NOT_MODIFIED,
-		     MHD_create_response_from_buffer(0, "",
-						     MHD_RESPMEM_PERSISTENT),
-		     NULL, etag);
+	return queue(q, 304, NULL, etag, NULL, 0, NULL, NULL);
 }
 
 /* A body of snapshot s (whose reference the response takes). */
-static enum MHD_Result reply_snap(struct req *q, struct snapshot *s,
-				  const struct rest_body *b)
+static int reply_snap(struct req *q, struct snapshot *s,
+		      const struct rest_body *b)
 {
-	struct MHD_Response *resp;
-
 	if (not_modified(q, b->etag)) {
 		snapshot_unref(s);
 		return reply_304(q, b->etag);
 	}
-	resp = MHD_create_response_from_buffer_with_free_callback_cls(
-		b->len, b->data, free_snapshot, s);
-	if (!resp)
-		snapshot_unref(s);
-	return queue(q, MHD_HTTP_OK, resp, JSON_TYPE, b->etag);
+	return queue(q, 200, JSON_TYPE, b->etag, b->data, b->len,
+		     free_snapshot, s);
 }
 
 /* A body made for this request (freed with the response). */
-static enum MHD_Result reply_owned(struct req *q, struct rest_body *b,
-				   const char *type, bool etag)
+static int reply_owned(struct req *q, struct rest_body *b, const char *type,
+		       bool etag)
 {
-	struct MHD_Response *resp;
-
 	if (etag)
 		rest_body_etag(b);
 	if (etag && not_modified(q, b->etag)) {
 		free(b->data);
 		return reply_304(q, b->etag);
 	}
-	resp = MHD_create_response_from_buffer(b->len, b->data,
-					       MHD_RESPMEM_MUST_FREE);
-	if (!resp)
-		free(b->data);
-	return queue(q, MHD_HTTP_OK, resp, type, etag ? b->etag : NULL);
+	return queue(q, 200, type, etag ? b->etag : NULL, b->data, b->len,
+		     free, b->data);
 }
 
-static enum MHD_Result reply_buf(struct req *q, struct buf *src,
+static int reply_buf(struct req *q, struct buf *src,
 				 const char *type, bool etag)
 {
 	struct rest_body b = { 0 };
@@ -293,7 +239,7 @@ static struct snapshot *current_or_fail(struct req *q)
 
 /* The VM of the {name} segment, or a 404 already queued. */
 static const struct snap_vm *find_vm(struct req *q, struct snapshot *s,
-				     enum MHD_Result *ret)
+				     int *ret)
 {
 	const struct snap_vm *v = snapshot_find(s, q->name);
 
@@ -307,7 +253,7 @@ static const struct snap_vm *find_vm(struct req *q, struct snapshot *s,
 
 /* --- handlers ------------------------------------------------------------- */
 
-static enum MHD_Result h_healthz(struct req *q)
+static int h_healthz(struct req *q)
 {
 	struct snapshot *s = snapshot_slot_get(&q->r->slot);
 	struct buf b = { 0 };
@@ -319,17 +265,17 @@ static enum MHD_Result h_healthz(struct req *q)
 	return reply_buf(q, &b, JSON_TYPE, false);
 }
 
-static enum MHD_Result h_vms(struct req *q)
+static int h_vms(struct req *q)
 {
 	struct snapshot *s = current_or_fail(q);
 
-	return s ? reply_snap(q, s, &s->vms) : MHD_YES;
+	return s ? reply_snap(q, s, &s->vms) : 0;
 }
 
-static enum MHD_Result h_vm(struct req *q)
+static int h_vm(struct req *q)
 {
 	struct snapshot *s = current_or_fail(q);
-	enum MHD_Result ret = MHD_YES;
+	int ret = 0;
 	const struct snap_vm *v;
 
 	if (!s || !(v = find_vm(q, s, &ret)))
@@ -337,10 +283,10 @@ static enum MHD_Result h_vm(struct req *q)
 	return reply_snap(q, s, &v->p->vm);
 }
 
-static enum MHD_Result h_vm_clock(struct req *q)
+static int h_vm_clock(struct req *q)
 {
 	struct snapshot *s = current_or_fail(q);
-	enum MHD_Result ret = MHD_YES;
+	int ret = 0;
 	const struct snap_vm *v;
 
 	if (!s || !(v = find_vm(q, s, &ret)))
@@ -348,20 +294,20 @@ static enum MHD_Result h_vm_clock(struct req *q)
 	return reply_snap(q, s, &v->p->clock);
 }
 
-static enum MHD_Result h_partitions(struct req *q)
+static int h_partitions(struct req *q)
 {
 	struct snapshot *s = current_or_fail(q);
 
-	return s ? reply_snap(q, s, &s->partitions) : MHD_YES;
+	return s ? reply_snap(q, s, &s->partitions) : 0;
 }
 
-static enum MHD_Result h_partition(struct req *q)
+static int h_partition(struct req *q)
 {
 	struct snapshot *s = current_or_fail(q);
 	const struct snap_part *p;
 
 	if (!s)
-		return MHD_YES;
+		return 0;
 	p = snapshot_find_part(s, q->name);
 	if (!p) {
 		snapshot_unref(s);
@@ -395,10 +341,10 @@ static void reader_put(struct rest *r, struct store *st)
 	store_close(st);
 }
 
-static enum MHD_Result h_vm_agent(struct req *q)
+static int h_vm_agent(struct req *q)
 {
 	struct snapshot *s = current_or_fail(q);
-	enum MHD_Result ret = MHD_YES;
+	int ret = 0;
 	const struct snap_vm *v;
 	struct store *st;
 	struct buf b = { 0 };
@@ -478,7 +424,7 @@ static void events_body(struct buf *b, json_t *events, int64_t since,
 		   vm ? "&vm=" : "", vm ? vm : "");
 }
 
-static enum MHD_Result h_events(struct req *q)
+static int h_events(struct req *q)
 {
 	const char *vm = q->param[1];
 	int64_t since, limit;
@@ -512,38 +458,20 @@ static enum MHD_Result h_events(struct req *q)
 
 /* The kept body of fleet f (fleet.h), whose reference the response
  * takes. */
-static enum MHD_Result reply_kept(struct req *q, struct fleet_kept *k)
+static int reply_kept(struct req *q, struct fleet_kept *k)
 {
-	struct MHD_Response *resp;
-	enum MHD_Result ret;
-	char etag[sizeof(k->body.etag)];
-	int fd;
-
 	if (not_modified(q, k->body.etag)) {
 		fleet_kept_unref(k);
 		return reply_304(q, k->body.etag);
 	}
-	memcpy(etag, k->body.etag, sizeof(etag));
-	fd = k->fd >= 0 ? fcntl(k->fd, F_DUPFD_CLOEXEC, 0) : -1;
-	if (fd >= 0) {
-		/* sendfile() from the memfd; the response closes fd */
-		resp = MHD_create_response_from_fd64(k->body.len, fd);
-		if (!resp)
-			close(fd);
-	} else {
-		resp = MHD_create_response_from_buffer_with_free_callback_cls(
-			k->body.len, k->body.data, free_kept, k);
-		k = resp ? NULL : k;
-	}
-	ret = queue(q, MHD_HTTP_OK, resp, JSON_TYPE, etag);
-	fleet_kept_unref(k);
-	return ret;
+	return queue(q, 200, JSON_TYPE, k->body.etag, k->body.data,
+		     k->body.len, free_kept, k);
 }
 
 /* The answer of f: kept between requests when it is the hosts' view of
  * the registry (what `verge fleet status` asks), else made for this
  * request. */
-static enum MHD_Result fleet_reply(struct req *q, const struct fleet_src *f)
+static int fleet_reply(struct req *q, const struct fleet_src *f)
 {
 	struct fleet_kept *k;
 	struct buf b = { 0 };
@@ -561,16 +489,15 @@ static enum MHD_Result fleet_reply(struct req *q, const struct fleet_src *f)
  * peers, or the hosts registered in etcd); the VMs when vms, a page of
  * them when page->limit.
  */
-static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms,
-				      const struct fleet_src *page)
+static int fleet_or_hosts(struct req *q, bool local, bool vms,
+			  const struct fleet_src *page)
 {
 	struct fleet_src f = { .host = q->r->host, .vms = vms };
 	struct peers_round *round = NULL;
 	struct etcd_view *v = NULL;
 	struct snapshot *s;
 	char *self = NULL;
-	enum MHD_Result ret;
-	int r;
+	int ret, r;
 
 	/* with etcd, the others' VMs only when asked for (?detail=vms) */
 	bool fan_out = !local && q->r->peers && (!q->r->etcd || vms);
@@ -578,14 +505,14 @@ static enum MHD_Result fleet_or_hosts(struct req *q, bool local, bool vms,
 	if (fan_out) {
 		r = peers_get(q->r->peers, q->c, !q->resumed, &round);
 		if (r == -EAGAIN)	/* suspended: the round resumes it */
-			return MHD_YES;
+			return 0;
 		if (r)
 			return fail(q, 503, "verged is stopping");
 	}
 	s = current_or_fail(q);
 	if (!s) {
 		peers_round_unref(round);
-		return MHD_YES;
+		return 0;
 	}
 	if (!local && q->r->etcd)
 		v = etcd_view_get(q->r->etcd);
@@ -636,7 +563,7 @@ static bool page_params(struct req *q, bool vms, struct fleet_src *page,
 	return true;
 }
 
-static enum MHD_Result h_fleet(struct req *q)
+static int h_fleet(struct req *q)
 {
 	const char *scope = q->param[0], *detail = q->param[1];
 	struct fleet_src page = { 0 };
@@ -655,7 +582,7 @@ static enum MHD_Result h_fleet(struct req *q)
 	return fleet_or_hosts(q, local, vms, &page);
 }
 
-static enum MHD_Result h_hosts(struct req *q)
+static int h_hosts(struct req *q)
 {
 	static const struct fleet_src whole;
 
@@ -706,7 +633,7 @@ static void sd_peers(struct buf *b, const struct peers_round *round,
 }
 
 /* Prometheus HTTP service discovery: a target group per live host. */
-static enum MHD_Result h_sd(struct req *q)
+static int h_sd(struct req *q)
 {
 	struct rest *r = q->r;
 	struct buf b = { 0 };
@@ -790,14 +717,14 @@ static void etcd_metrics(struct buf *b, struct etcd *e)
 	etcd_view_unref(v);
 }
 
-static enum MHD_Result h_metrics(struct req *q)
+static int h_metrics(struct req *q)
 {
 	struct rest *r = q->r;
 	struct snapshot *s = current_or_fail(q);
 	struct buf b = { 0 };
 
 	if (!s)
-		return MHD_YES;
+		return 0;
 	if (verged_now() - atomic_load(&r->stats_at) > REST_STATS_REFRESH_S &&
 	    !atomic_exchange(&r->want_stats, true))
 		uv_async_send(&r->wake);
@@ -876,34 +803,31 @@ static const struct route *route_of(const char *url, char *name, size_t size)
 	return NULL;
 }
 
-static enum MHD_Result on_param(void *cls, enum MHD_ValueKind kind,
-				const char *key, const char *value)
+static bool on_param(void *cls, const char *key, const char *value)
 {
 	struct req *q = cls;
 	size_t i;
 
-	(void)kind;
 	for (i = 0; i < MAX_PARAMS && q->route->params[i]; i++) {
 		if (strcmp(key, q->route->params[i]))
 			continue;
 		if (q->param[i]) {
 			snprintf(q->err, sizeof(q->err),
 				 "query parameter '%s' given twice", key);
-			return MHD_NO;
+			return false;
 		}
 		q->param[i] = value ? value : "";
-		return MHD_YES;
+		return true;
 	}
 	snprintf(q->err, sizeof(q->err), "unknown query parameter '%.64s'%s",
 		 key, q->route->params[0] ? "" : "; this path takes none");
-	return MHD_NO;
+	return false;
 }
 
 /* The bearer token, compared in constant time (token_equal). */
 static bool authorized(struct req *q)
 {
-	const char *h = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND,
-			MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h = http_header(q->c, "Authorization");
 
 	return h && !strncmp(h, "Bearer ", 7) &&
 	       token_equal(q->r->token, h + 7);
@@ -917,256 +841,36 @@ static bool needs_token(const struct req *q)
 	return !q->route->open;
 }
 
-/* The marker in *req_cls of a request suspended for the peers. */
-static int resumed_marker;
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
-				  const char *url, const char *method,
-				  const char *version,
-				  const char *upload_data,
-				  size_t *upload_data_size, void **req_cls)
+static void on_request(void *cls, struct http_req *c)
 {
 	struct req q = { .r = cls, .c = c, .ep = EP_OTHER };
+	const char *method = http_method(c);
 
-	(void)version;
-	(void)upload_data;
-	(void)upload_data_size;
-	q.resumed = *req_cls == &resumed_marker;
-	q.route = route_of(url, q.name, sizeof(q.name));
-	if (!q.route)
-		return fail(&q, 404, "no such path; see docs/openapi.yaml");
+	q.resumed = http_resumed(c);
+	q.route = route_of(http_path(c), q.name, sizeof(q.name));
+	if (!q.route) {
+		fail(&q, 404, "no such path; see docs/openapi.yaml");
+		return;
+	}
 	q.ep = q.route->ep;
-	if (strcmp(method, MHD_HTTP_METHOD_GET) &&
-	    strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return fail(&q, 405, "%.16s is not allowed: the REST API is"
-			    " read-only (GET, HEAD)", method);
-	if (needs_token(&q) && !authorized(&q))
-		return fail(&q, 401, "a bearer token is required"
-			    " (Authorization: Bearer TOKEN)");
-	if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_param,
-				      &q) < 0 || q.err[0])
-		return fail(&q, 400, "%s", q.err);
-	*req_cls = &resumed_marker;
-	return q.route->fn(&q);
-}
-
-/* --- the loop's side ------------------------------------------------------ */
-
-static int cmp_stat(const void *key, const void *elem)
-{
-	return strcmp(key, ((const struct stat_entry *)elem)->name);
-}
-
-/* bsearch() must not be given NULL, which r->stats is while empty. */
-static struct stat_entry *find_stat(struct rest *r, const char *vm)
-{
-	return r->nstats ? bsearch(vm, r->stats, r->nstats,
-				   sizeof(*r->stats), cmp_stat) : NULL;
-}
-
-static const struct vp_stats *stats_of(void *arg, const char *vm)
-{
-	struct stat_entry *e = find_stat(arg, vm);
-
-	return e ? &e->st : NULL;
-}
-
-static void register_self(struct rest *r);
-
-static void publish(struct rest *r)
-{
-	struct snap_stats_fn stats = { stats_of, r };
-	struct snapshot *s, *prev;
-
-	r->dirty = false;
-	uv_timer_stop(&r->publish_timer);
-	prev = snapshot_slot_get(&r->slot);
-	s = snapshot_build(r->d, r->host, ++r->generation, &stats, prev);
-	snapshot_unref(prev);
-	if (!s) {
-		log_err("rest: out of memory; the REST answers are stale");
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		fail(&q, 405, "%.16s is not allowed: the REST API is"
+		     " read-only (GET, HEAD)", method);
 		return;
 	}
-	snapshot_slot_publish(&r->slot, s);
-	register_self(r);
-	/* The bodies just replaced leave holes below the heap's top, which
-	 * free() does not give back: about 0.7 MB of resident memory with
-	 * 100 VMs (docs/verged.md, "Memory"). */
-	malloc_trim(0);
-}
-
-static void publish_cb(uv_timer_t *t)
-{
-	publish(t->data);
-}
-
-/* This host's registration record, from the loop's VMs (etcd.h). */
-static void register_self(struct rest *r)
-{
-	static const enum vm_state states[] = { VM_DEFINED, VM_STARTING,
-		VM_RUNNING, VM_STOPPING, VM_STOPPED, VM_CRASHED, VM_OOM };
-	const char *names[sizeof(states) / sizeof(states[0])];
-	unsigned counts[sizeof(states) / sizeof(states[0])] = { 0 };
-	struct etcd_self es = {
-		.name = r->host, .url = r->self_url, .version = VERGED_VERSION,
-		.site = r->d->cfg.fleet_site, .api = VERGED_API,
-		.cpus = r->cpus, .memory_mib = r->memory_mib,
-		.nstates = sizeof(states) / sizeof(states[0]),
-		.state_names = names, .state_counts = counts,
-	};
-	double now = verged_now();
-	struct vm *vm;
-	size_t i;
-
-	if (!r->etcd)
-		return;
-	for (i = 0; i < es.nstates; i++)
-		names[i] = vm_state_name(states[i]);
-	for (vm = r->d->vms; vm; vm = vm->next) {
-		if ((size_t)vm->state < es.nstates)
-			counts[vm->state]++;
-		if (vm->state != VM_RUNNING)
-			continue;
-		if (!vm->agent_at)
-			es.agent_none++;
-		else if (now - vm->agent_at <= ETCD_AGENT_FRESH_S)
-			es.agent_ok++;
-		else
-			es.agent_stale++;
-		if (vm->clock_mode == VP_CLOCK_EXACT)
-			es.clock_exact++;
-		else if (vm->clock_mode == VP_CLOCK_DILATION)
-			es.clock_dilation++;
-		else
-			es.clock_unreported++;
-	}
-	etcd_set_record(r->etcd, etcd_record(&es));
-}
-
-/* An agent's report ages without an event: looked at again every 5 s. */
-static void record_cb(uv_timer_t *t)
-{
-	register_self(t->data);
-}
-
-void rest_changed(struct verged *d)
-{
-	struct rest *r = d->rest;
-
-	if (!r || r->dirty)
-		return;
-	/* Once per loop iteration, however many changes it makes. */
-	r->dirty = true;
-	uv_timer_start(&r->publish_timer, publish_cb, 0, 0);
-}
-
-void rest_flush(struct verged *d)
-{
-	if (d->rest && d->rest->dirty)
-		publish(d->rest);
-}
-
-/* Keeps the exits of a VM (sorted insert; VMs come and go rarely). */
-static void keep_stats(struct rest *r, const char *name,
-		       const struct vp_stats *st)
-{
-	struct stat_entry *e = find_stat(r, name), *n;
-	size_t i;
-
-	if (e) {
-		e->st = *st;
+	if (needs_token(&q) && !authorized(&q)) {
+		fail(&q, 401, "a bearer token is required"
+		     " (Authorization: Bearer TOKEN)");
 		return;
 	}
-	n = realloc(r->stats, (r->nstats + 1) * sizeof(*n));
-	if (!n)
-		return;
-	r->stats = n;
-	for (i = 0; i < r->nstats && strcmp(n[i].name, name) < 0; i++)
-		;
-	memmove(&n[i + 1], &n[i], (r->nstats - i) * sizeof(*n));
-	n[i].name = strdup(name);
-	n[i].st = *st;
-	if (!n[i].name) {
-		memmove(&n[i], &n[i + 1], (r->nstats - i) * sizeof(*n));
+	if (!http_query_each(c, on_param, &q) || q.err[0]) {
+		fail(&q, 400, "%s", q.err);
 		return;
 	}
-	r->nstats++;
-}
-
-struct stats_call {
-	struct rest *r;
-	char name[MAX_NAME + 1];
-};
-
-static void stats_done(void *arg, int err, const struct vp_frame *f)
-{
-	struct stats_call *sc = arg;
-	struct vp_stats st;
-
-	if (!err && f->hdr.len == sizeof(st)) {
-		memcpy(&st, f->payload, sizeof(st));
-		keep_stats(sc->r, sc->name, &st);
-		rest_changed(sc->r->d);
-	}
-	free(sc);
-}
-
-/* Forgets the exits of VMs that were undefined since. */
-static void prune_stats(struct rest *r)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < r->nstats; i++) {
-		if (vm_find(r->d, r->stats[i].name))
-			r->stats[n++] = r->stats[i];
-		else
-			free(r->stats[i].name);
-	}
-	r->nstats = n;
-}
-
-static void sample_stats(struct rest *r)
-{
-	struct stats_call *sc;
-	struct vm *vm;
-
-	atomic_store(&r->stats_at, verged_now());
-	prune_stats(r);
-	for (vm = r->d->vms; vm; vm = vm->next) {
-		if (!hvlink_up(vm->hv) || !(sc = calloc(1, sizeof(*sc))))
-			continue;
-		sc->r = r;
-		snprintf(sc->name, sizeof(sc->name), "%s", vm->def.name);
-		if (hvlink_request(vm->hv, VP_STATS_GET, NULL, 0, stats_done,
-				   sc))
-			free(sc);
-	}
-}
-
-static void wake_cb(uv_async_t *a)
-{
-	struct rest *r = a->data;
-
-	if (atomic_exchange(&r->want_stats, false))
-		sample_stats(r);
-	if (atomic_exchange(&r->want_refresh, false))
-		rest_changed(r->d);
+	q.route->fn(&q);
 }
 
 /* --- start and stop ------------------------------------------------------- */
-
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char line[512];
-	size_t n;
-
-	(void)cls;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n && line[n - 1] == '\n')
-		line[--n] = '\0';
-	log_debug("rest: %s", line);
-}
 
 /* "ADDR:PORT" or "[ADDR6]:PORT" into ss. */
 static int parse_listen(const char *spec, struct sockaddr_storage *ss)
@@ -1242,29 +946,21 @@ static int start_peers(struct rest *r, const struct verged_config *c)
 	return err;
 }
 
-static int start_mhd(struct rest *r, const struct verged_config *c,
-		     const struct sockaddr_storage *ss)
+static int start_http(struct rest *r, const struct verged_config *c,
+		      const struct sockaddr_storage *ss)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	struct http_config hc = {
+		.addr = ss,
+		.threads = REST_THREADS,
+		.max_conns = (unsigned)c->rest_max_connections,
+		.max_per_ip = (unsigned)c->rest_max_per_ip,
+		.timeout_s = (unsigned)c->rest_timeout_s,
+		.backlog = REST_BACKLOG,
+		.handler = on_request,
+		.arg = r,
+	};
 
-	if (ss->ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	r->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, r,
-		MHD_OPTION_SOCK_ADDR, ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)REST_THREADS,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->rest_max_connections,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)c->rest_max_per_ip,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->rest_timeout_s,
-		/* the request line and headers must fit in this */
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REST_HEADER_LIMIT,
-		/* HTTP/1.1 without Host is a 400, as RFC 9112 says */
-		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)REST_BACKLOG,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_END);
-	return r->mhd ? 0 : -EADDRNOTAVAIL;
+	return http_start(&hc, &r->http);
 }
 
 static char *host_name(const struct verged_config *c)
@@ -1365,7 +1061,7 @@ static int start_etcd(struct rest *r, const struct verged_config *c)
 		return err;
 	err = etcd_start(c, r->host, members_changed, r, &r->etcd);
 	if (!err)
-		register_self(r);
+		rest_register_self(r);
 	return err;
 }
 
@@ -1411,17 +1107,18 @@ int rest_start(struct verged *d)
 			 " in clear text over http", c->rest_listen);
 	uv_timer_init(d->loop, &r->publish_timer);
 	uv_timer_init(d->loop, &r->record_timer);
-	uv_async_init(d->loop, &r->wake, wake_cb);
+	uv_async_init(d->loop, &r->wake, rest_wake_cb);
 	r->publish_timer.data = r->record_timer.data = r->wake.data = r;
 	r->handles = 3;
 	d->rest = r;
-	publish(r);
+	rest_publish(r);
 	err = start_peers(r, c);
 	if (!err)
 		err = start_etcd(r, c);
 	if (!err && r->etcd)
-		uv_timer_start(&r->record_timer, record_cb, 5000, 5000);
-	if (!err && (err = start_mhd(r, c, &ss)))
+		uv_timer_start(&r->record_timer, rest_record_cb, 5000,
+			       5000);
+	if (!err && (err = start_http(r, c, &ss)))
 		log_msg(c->rest_explicit ? LOG_LVL_ERR : LOG_LVL_WARN,
 			"rest: cannot listen on %s (in use, or not an address"
 			" of this host?)%s", c->rest_listen, c->rest_explicit ?
@@ -1447,9 +1144,8 @@ void rest_stop(struct verged *d)
 	/* The peers first: they resume the requests waiting for them,
 	 * which then answer 503; freed once no REST thread can use them. */
 	peers_stop(r->peers);
-	if (r->mhd)
-		MHD_stop_daemon(r->mhd);
-	r->mhd = NULL;
+	http_stop(r->http);
+	r->http = NULL;
 	/* no REST thread reads its view now; it revokes the lease */
 	etcd_stop(r->etcd);
 	r->etcd = NULL;

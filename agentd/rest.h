@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The read-only REST API (docs/rest.md, docs/openapi.yaml): HTTP/1.1 with
- * libmicrohttpd on threads of its own, answering from the snapshots the
+ * The read-only REST API (docs/rest.md, docs/openapi.yaml): HTTP/1.1 on
+ * threads of its own (http.h), answering from the snapshots the
  * loop publishes (snapshot.h), from read-only SQLite connections (event
  * history, agent reports) and, for the fleet, from the peers (peers.h).
  *
@@ -19,8 +19,6 @@ struct verged;
 /* The token file in the state directory, unless [rest] token_file. */
 #define REST_TOKEN_NAME		"rest.token"
 #define REST_THREADS		2
-/* Per connection: the request line and headers must fit (431 if not). */
-#define REST_HEADER_LIMIT	(16 * 1024)
 /* Connections the kernel queues while verged is at its limit. */
 #define REST_BACKLOG		128
 /* Exit statistics are sampled when /metrics finds them older (s). */

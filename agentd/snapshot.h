@@ -3,9 +3,9 @@
  * Immutable, pre-serialized views of verged's state for the REST threads
  * (docs/rest.md). The libuv loop builds a snapshot after every change and
  * publishes it with one pointer swap; an HTTP handler takes a reference,
- * hands the bytes to libmicrohttpd and drops the reference when the
- * response has been sent. A reader never waits for the loop and never
- * sees half an update.
+ * hands the bytes to the HTTP server (http_respond(), which sends them
+ * without a copy) and drops the reference when the response has been
+ * sent. A reader never waits for the loop and never sees half an update.
  */
 #ifndef VERGED_SNAPSHOT_H
 #define VERGED_SNAPSHOT_H

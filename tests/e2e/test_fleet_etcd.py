@@ -89,7 +89,7 @@ def test_summary_follows_a_change(fleet):
 
 
 def test_hosts_view_is_kept_until_it_changes(fleet):
-    """The etcd hosts' body is made once and served from a memfd until the
+    """The etcd hosts' body is made once and served from the kept bytes until the
     membership, the snapshot or this host's record changes."""
     cluster, vs = fleet
 

@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libFuzzer harness: verged's REST API (agentd/rest.c: routing, query
+ * libFuzzer harness: verged's REST API (agentd/http.c: the request
+ * parser, limits and connection handling; agentd/rest.c: routing, query
  * parameters, the token, conditional requests, the handlers that answer
- * from snapshots and from the store) through the real libmicrohttpd
- * server, on a verged with two VMs (verged_fixture.c). HTTP parsing
- * itself is libmicrohttpd's; so that the input reaches verged's code,
- * it gives the parts of a request, one per line, and the harness writes
- * a well-formed request from them:
- *   line 1: the method; line 2: the target (path and query; bytes an
- *   HTTP request line cannot hold are percent-encoded); then header
- *   lines ("Name: value"). Host and Connection: close are added.
- * Checks: an answer arrives; its status is one the API documents (never
- * a 500); a JSON body parses.
+ * from snapshots and from the store) through the real server, on a
+ * verged with two VMs (verged_fixture.c). Each input is sent twice:
+ *   1. as the parts of a request, one per line, from which the harness
+ *      writes a well-formed request, so that the input reaches the
+ *      router and the handlers: line 1: the method; line 2: the target
+ *      (path and query; bytes a request line cannot hold are
+ *      percent-encoded); then header lines ("Name: value"). Host and
+ *      Connection: close are added.
+ *   2. as it is, the raw bytes of a connection (one request, several
+ *      pipelined, or garbage), the harness then shutting down its write
+ *      side: the parser's input.
+ * Checks: the first gets an answer; the second one or none (a head that
+ * never ends is closed without a word), and always an end (the server
+ * closes, never hangs); every status line is HTTP/1.1 with a status the
+ * API documents (never a 500); a JSON body parses.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +116,8 @@ static void request(struct buf *b, const uint8_t *data, size_t size)
 	buf_str(b, "\r\n");
 }
 
-static int exchange(const char *req, size_t len, struct buf *resp)
+static int exchange(const char *req, size_t len, struct buf *resp,
+		    bool half_close)
 {
 	struct timeval tv = { 10, 0 };
 	struct linger lg = { 1, 0 }; /* RST: no TIME_WAIT pile-up */
@@ -122,14 +130,72 @@ static int exchange(const char *req, size_t len, struct buf *resp)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len) {
+	    (len && send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len)) {
 		close(fd);
 		return -1;
 	}
+	if (half_close)
+		shutdown(fd, SHUT_WR);
 	while ((n = recv(fd, chunk, sizeof(chunk), 0)) > 0)
 		buf_add(resp, chunk, (size_t)n);
 	close(fd);
 	return n < 0 ? -1 : 0;
+}
+
+/* The first answer in resp (NUL-terminated), if any: well-formed. */
+static void check_raw_answer(const char *resp, size_t len)
+{
+	const char *body, *cl;
+	unsigned status;
+	size_t n;
+	json_t *j;
+
+	if (!len)
+		return;
+	if (sscanf(resp, "HTTP/1.1 %u ", &status) != 1) {
+		fprintf(stderr, "no status line in: %.200s\n", resp);
+		FUZZ_CHECK(!"a status line");
+	}
+	FUZZ_CHECK(status != 500);
+	body = strstr(resp, "\r\n\r\n");
+	FUZZ_CHECK(body);
+	cl = strstr(resp, "\r\nContent-Length: ");
+	if (status == 304 || !cl || cl > body ||
+	    !strstr(resp, "Content-Type: application/json") ||
+	    strstr(resp, "Content-Type: application/json") > body)
+		return;
+	n = strtoul(cl + 18, NULL, 10);
+	body += 4;
+	/* a HEAD answer has none; else the whole body came */
+	if ((size_t)(resp + len - body) < n || !n)
+		return;
+	j = json_loadb(body, n, 0, NULL);
+	if (!j)
+		fprintf(stderr, "bad JSON body: %.300s\n", body);
+	FUZZ_CHECK(j);
+	json_decref(j);
+}
+
+/* The input as the bytes of a connection; the server must end it. */
+static void raw_request(const uint8_t *data, size_t size)
+{
+	struct buf resp = { 0 };
+	int r = -1;
+
+	for (int tries = 0; tries < 5 && r; tries++) {
+		if (tries)
+			usleep(20000 << tries);
+		resp.len = 0;
+		r = exchange((const char *)data, size, &resp, true);
+	}
+	if (r) {
+		fprintf(stderr, "no end to the connection for: %.*s\n",
+			(int)(size < 200 ? size : 200), (const char *)data);
+		FUZZ_CHECK(!"an end");
+	}
+	buf_add(&resp, "", 1);
+	check_raw_answer(resp.data, resp.len - 1);
+	buf_free(&resp);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -141,14 +207,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	request(&req, data, size);
 	/* A connection refused, reset or closed with no answer is tried
-	 * again, a few times: libmicrohttpd may still hold the last
+	 * again, a few times: the server may still hold the last
 	 * connections (the per-IP limit). A request that never gets an
 	 * answer is a finding. */
 	for (int tries = 0; tries < 5; tries++) {
 		if (tries)
 			usleep(20000 << tries);
 		resp.len = 0;
-		if (exchange(req.data, req.len, &resp) == 0 && resp.len)
+		if (exchange(req.data, req.len, &resp, false) == 0 &&
+		    resp.len)
 			break;
 	}
 	buf_add(&resp, "", 1); /* a C string from here on */
@@ -157,8 +224,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			resp.data, (int)req.len, req.data);
 		FUZZ_CHECK(!"an answer");
 	}
-	/* 500 is what verged answers when it failed; libmicrohttpd's own
-	 * refusals (400, 413, 414, 431, 501, 505) are fine */
+	/* 500 is what verged answers when it failed; the parser's own
+	 * refusals (400, 411, 413, 414, 431, 505) are fine */
 	FUZZ_CHECK(status != 500);
 	body = strstr(resp.data, "\r\n\r\n");
 	if (body && strstr(resp.data, "Content-Type: application/json") &&
@@ -171,5 +238,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	buf_free(&req);
 	buf_free(&resp);
+	raw_request(data, size);
 	return 0;
 }

@@ -205,3 +205,16 @@ for i, (m, t, h) in enumerate([
         ("GET", "/v1/vms", ["Authorization: Bearer wrong"]),
         ("GET", "/v1/vms/%00x", [AUTH])]):
     write("rest", "req%02d" % i, "\n".join([m, t] + h))
+# whole connections, for the raw pass (fuzz_rest.c sends every input as
+# it is too): pipelined requests, HTTP/1.0, a body, a header too many
+for i, raw in enumerate([
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nHEAD /v1/vms HTTP/1.1\r\n"
+        "Host: x\r\n%s\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n" % AUTH,
+        "GET /v1/vms/web-1 HTTP/1.0\r\nConnection: keep-alive\r\n%s\r\n"
+        "\r\nGET /healthz HTTP/1.0\r\n\r\n" % AUTH,
+        "POST /v1/vms HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc",
+        "GET /v1/vms HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        "\r\n0\r\n\r\n",
+        "GET /v1/events?since=1&vm=web%%2D1&limit=1 HTTP/1.1\r\nHost: x\r\n"
+        "%s\r\nConnection: close\r\n\r\n" % AUTH]):
+    write("rest", "raw%02d" % i, raw)

@@ -42,7 +42,7 @@ def healthy(vd, src="127.0.0.1"):
     return rh.status_of(out) == 200 and b'"vm-1"' in out
 
 
-# None: closed without an answer, which libmicrohttpd does when not even
+# None: closed without an answer, which the server may do when not even
 # a method, a target and a version can be told apart.
 @pytest.mark.parametrize("request_bytes,statuses", [
     (b"GARBAGE\r\n\r\n", {400, None}),

@@ -85,7 +85,7 @@ def test_rest_under_asan(asan_verged):  # noqa: F811
 
 
 def test_etcd_fleet_under_asan(asan_verged, tmp_path):  # noqa: F811
-    """The registry's view, the kept hosts' body (memfd) and the pages of
+    """The registry's view, the kept hosts' body and the pages of
     ?detail=vms against a real etcd member, then a stop: no memory error,
     no leak."""
     import shutil

@@ -249,16 +249,33 @@ enum vm_column { VC_ID, VM_COLUMNS(VC_ENUM) VC_COUNT };
  * against the statement (stmt_cols), so that a column added to or moved
  * in the SQL stops verged at open instead of being read as another.
  */
-#define EVENT_COLS(X) X(EV_ID, "id") X(EV_TIME, "time") X(EV_VM, "vm") \
-	X(EV_TYPE, "type") X(EV_UID, "uid") X(EV_DETAIL, "detail") \
+#define EVENT_COLS(X) \
+	X(EV_ID, "id") \
+	X(EV_TIME, "time") \
+	X(EV_VM, "vm") \
+	X(EV_TYPE, "type") \
+	X(EV_UID, "uid") \
+	X(EV_DETAIL, "detail") \
 	X(EV_SOURCE, "source")
-#define REPORT_COLS(X) X(RP_AT, "received_at") X(RP_REPORT, "report")
-#define GI_COLS(X) X(GI_VALUE, "value") X(GI_SOURCE, "source")
-#define GI_HOST_COLS(X) X(GH_KEY, "key") X(GH_VALUE, "value")
-#define PART_COLS(X) X(PC_ID, "id") X(PC_NAME, "name") \
-	X(PC_CPU_QUOTA, "cpu_quota") X(PC_CPU_WEIGHT, "cpu_weight") \
-	X(PC_MEMORY_MAX, "memory_max") X(PC_PIDS_MAX, "pids_max")
-#define DEV_COLS(X) X(DC_DISKS, "disks") X(DC_NICS, "nics")
+#define REPORT_COLS(X) \
+	X(RP_AT, "received_at") \
+	X(RP_REPORT, "report")
+#define GI_COLS(X) \
+	X(GI_VALUE, "value") \
+	X(GI_SOURCE, "source")
+#define GI_HOST_COLS(X) \
+	X(GH_KEY, "key") \
+	X(GH_VALUE, "value")
+#define PART_COLS(X) \
+	X(PC_ID, "id") \
+	X(PC_NAME, "name") \
+	X(PC_CPU_QUOTA, "cpu_quota") \
+	X(PC_CPU_WEIGHT, "cpu_weight") \
+	X(PC_MEMORY_MAX, "memory_max") \
+	X(PC_PIDS_MAX, "pids_max")
+#define DEV_COLS(X) \
+	X(DC_DISKS, "disks") \
+	X(DC_NICS, "nics")
 #define COL_ENUM(id, name) id,
 #define COL_NAME(id, name) name ","
 enum { EVENT_COLS(COL_ENUM) };

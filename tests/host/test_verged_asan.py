@@ -212,15 +212,7 @@ def test_restart_timer_outlives_no_vm(asan_verged):
 
 def fake_verged(asan_verged, extra=""):
     """An ASan verged whose QEMU is tests/host/fake_qemu.py."""
-    fake = Path(__file__).resolve().parent / "fake_qemu.py"
-    v = vh.Verged(binary=asan_verged, env=asan_env(),
-                  config_extra="binary = %s\n%s" % (fake, extra),
-                  isolation="off")
-    (v.tmp / "hv.bin").write_bytes(b"hv")
-    v.config.write_text(v.config.read_text().replace(
-        str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
-    (v.tmp / "Image").write_bytes(b"k")
-    return v
+    return vh.fake_qemu_verged(extra, binary=asan_verged, env=asan_env())
 
 
 def req(rid, method, **params):

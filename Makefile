@@ -124,9 +124,18 @@ HOST_ASAN_TESTS ?= tests/host --ignore=tests/host/test_verged_asan.py \
 	--deselect=tests/host/test_rest.py::test_no_thread_wakes_up_when_idle
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-.PHONY: check-asan
-check-asan:
-	@$(MAKE) --no-print-directory O=$(ASAN_O) SANITIZE=$(ASAN_SANITIZE) all
+# What the sanitizer tiers run: the host programs and the unit tests,
+# built again with the sanitizers. The rest of `all` is guest code, the
+# same in any build: the files of it the host tests name (verge-hv.bin,
+# the test initramfs) are copied from $(O), not built again.
+ASAN_ALL = $(UNIT_TESTS) $(VERGED) $(VERGE_JAIL) $(VERGE_BIN) $(MGMT_BIN) \
+	$(VERGE_ACPI) $(GA_DIR)/x86_64/verge-guest-agent
+.PHONY: check-asan asan-all
+asan-all: $(ASAN_ALL)
+check-asan: $(HV_BIN) $(INITRD)
+	@$(MAKE) --no-print-directory O=$(ASAN_O) SANITIZE=$(ASAN_SANITIZE) \
+		asan-all
+	@cp $(HV_BIN) $(INITRD) $(ASAN_O)/
 	-@$(ASAN_ENV) UNIT_TIER=unit-asan scripts/run-unit.sh $(O)/results \
 		$(patsubst $(O)/%,$(ASAN_O)/%,$(UNIT_TESTS))
 	@$(ASAN_ENV) VERGE_BUILD=$(ASAN_O) VERGE_CACHE=$(CACHE) \

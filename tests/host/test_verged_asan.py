@@ -2,6 +2,7 @@
 """The bad-input run against an AddressSanitizer build of verged: no
 memory error and no leak (LeakSanitizer at exit)."""
 
+import fcntl
 import json
 import os
 import socket
@@ -16,12 +17,16 @@ import verged_harness as vh
 
 @pytest.fixture(scope="module")
 def asan_verged():
-    """verged built with SANITIZE=address into its own build directory."""
+    """verged built with SANITIZE=address into its own build directory;
+    one build at a time (test_rest_asan.py uses it too, maybe in another
+    pytest-xdist worker at the same time)."""
     out = vh.build_dir() / "asan"
-    r = subprocess.run(["make", "-s", "-j2", "O=%s" % out,
-                        "SANITIZE=address", str(out / "verged")],
-                       cwd=vh.REPO, capture_output=True, text=True,
-                       timeout=600)
+    with open(vh.build_dir() / ".asan.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-s", "-j2", "O=%s" % out,
+                            "SANITIZE=address", str(out / "verged")],
+                           cwd=vh.REPO, capture_output=True, text=True,
+                           timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     return out / "verged"
 

@@ -14,13 +14,27 @@
 
 /* The libcurl functions verged calls, typed after libcurl's header. */
 #define CURLFN_LIST(X) \
-	X(global_init) X(global_cleanup) X(easy_init) X(easy_cleanup) \
-	X(easy_setopt) X(easy_getinfo) X(easy_strerror) X(easy_escape) \
-	X(easy_reset) X(easy_perform) \
-	X(free) X(multi_init) \
-	X(multi_cleanup) X(multi_add_handle) X(multi_remove_handle) \
-	X(multi_info_read) X(multi_perform) X(multi_poll) X(multi_wakeup) \
-	X(slist_append) X(slist_free_all)
+	X(global_init) \
+	X(global_cleanup) \
+	X(easy_init) \
+	X(easy_cleanup) \
+	X(easy_setopt) \
+	X(easy_getinfo) \
+	X(easy_strerror) \
+	X(easy_escape) \
+	X(easy_reset) \
+	X(easy_perform) \
+	X(free) \
+	X(multi_init) \
+	X(multi_cleanup) \
+	X(multi_add_handle) \
+	X(multi_remove_handle) \
+	X(multi_info_read) \
+	X(multi_perform) \
+	X(multi_poll) \
+	X(multi_wakeup) \
+	X(slist_append) \
+	X(slist_free_all)
 
 struct curl_fns {
 #define CURLFN_FIELD(name) __typeof__(curl_##name) *name;

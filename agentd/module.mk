@@ -16,7 +16,7 @@ VERGED_CFLAGS += -fno-sanitize-recover=all
 endif
 
 VERGED_SRCS  := agent config daemon hvlink jsonw log methods qemu qmp rpc \
-	server store vm
+	server store vm vmjson
 # REST API (rest.c and its helpers)
 VERGED_SRCS  += buf fleet http metrics peers rest rest_publish snapshot curlfn
 # the fleet registry in etcd

@@ -5,6 +5,7 @@
  * transaction each, with PRAGMA user_version as the schema version.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,73 +172,131 @@ enum stmt {
 };
 
 /*
- * The columns S_VM_ALL selects after v.id (column 0, VC_ID), in order:
- * its SELECT list and the indices read_record() reads them by (VC_*) are
- * made from this one list, so that a column added or moved cannot shift
- * the others.
+ * The columns S_VM_ALL selects after v.id (column 0, VC_ID), in order,
+ * and the member of struct vm_record each is read into: its SELECT list,
+ * the indices (VC_*) and the table read_record() reads them by are made
+ * from this one list, so that a column added or moved cannot shift the
+ * others.
  */
 #define VM_COLUMNS(X) \
-	X(NAME, "v.name") \
-	X(UUID, "v.uuid") \
-	X(KERNEL, "v.kernel") \
-	X(INITRD, "v.initrd") \
-	X(CMDLINE, "v.cmdline") \
-	X(MEMORY_MIB, "v.memory_mib") \
-	X(CPUS, "v.cpus") \
-	X(RESTART, "v.restart") \
-	X(DESIRED, "v.desired") \
-	X(RATE_NUM, "c.rate_num") \
-	X(RATE_DEN, "c.rate_den") \
-	X(FREQ_HZ, "c.freq_hz") \
-	X(STATE, "o.state") \
-	X(PID, "o.pid") \
-	X(STARTED_AT, "o.started_at") \
-	X(BOOTS, "o.boots") \
-	X(OWNER_UID, "v.owner_uid") \
-	X(OWNER_GID, "v.owner_gid") \
-	X(OWNER_GROUPS, "v.owner_groups") \
-	X(CPU_QUOTA, "v.cpu_quota") \
-	X(CPU_WEIGHT, "v.cpu_weight") \
-	X(MEMORY_MAX, "v.memory_max") \
-	X(PIDS_MAX, "v.pids_max") \
-	X(PARTITION, "v.partition") \
-	X(WATCHDOG_S, "v.watchdog_s") \
-	X(HV_BOOT, "o.hv_boot") \
-	X(HV_SEQ, "o.hv_seq") \
-	X(PTIMER, "v.ptimer") \
-	X(ACPI, "v.acpi") \
-	X(BOOT_ATTEMPTS, "v.boot_attempts") \
-	X(MANUAL_COMMIT, "v.manual_commit") \
-	X(BOOT_OK_AFTER_S, "v.boot_ok_after_s") \
-	X(BOOT_DEADLINE_S, "v.boot_deadline_s") \
-	X(BS_ACTIVE, "b.active") \
-	X(BS_GOOD, "b.good") \
-	X(TRIAL_OK, "b.trial_ok") \
-	X(BS_FILLED, "b.filled") \
-	X(BS_BOOTED, "b.booted") \
-	X(BS_FAILED, "b.failed") \
-	X(BOOTS_OK, "b.boots_ok") \
-	X(BOOTS_FAILED, "b.boots_failed") \
-	X(ROLLBACKS, "b.rollbacks") \
-	X(ATTEMPT_PID, "b.attempt_pid") \
-	X(ATTEMPT_AT, "b.attempt_at") \
-	X(FAIL_REASON, "b.fail_reason") \
-	X(FAIL_STAGE, "b.fail_stage") \
-	X(FAIL_AT, "b.fail_at") \
-	X(S0_KERNEL, "s0.kernel") \
-	X(S0_INITRD, "s0.initrd") \
-	X(S0_CMDLINE, "s0.cmdline") \
-	X(S0_SET_AT, "s0.set_at") \
-	X(S1_KERNEL, "s1.kernel") \
-	X(S1_INITRD, "s1.initrd") \
-	X(S1_CMDLINE, "s1.cmdline") \
-	X(S1_SET_AT, "s1.set_at") \
-	X(CPU, "v.cpu")
+	X(NAME, "v.name", name) \
+	X(UUID, "v.uuid", uuid) \
+	X(KERNEL, "v.kernel", kernel) \
+	X(INITRD, "v.initrd", initrd) \
+	X(CMDLINE, "v.cmdline", cmdline) \
+	X(MEMORY_MIB, "v.memory_mib", memory_mib) \
+	X(CPUS, "v.cpus", cpus) \
+	X(RESTART, "v.restart", restart) \
+	X(DESIRED, "v.desired", desired) \
+	X(RATE_NUM, "c.rate_num", rate_num) \
+	X(RATE_DEN, "c.rate_den", rate_den) \
+	X(FREQ_HZ, "c.freq_hz", freq_hz) \
+	X(STATE, "o.state", state) \
+	X(PID, "o.pid", pid) \
+	X(STARTED_AT, "o.started_at", started_at) \
+	X(BOOTS, "o.boots", boots) \
+	X(OWNER_UID, "v.owner_uid", owner_uid) \
+	X(OWNER_GID, "v.owner_gid", owner_gid) \
+	X(OWNER_GROUPS, "v.owner_groups", owner_groups) \
+	X(CPU_QUOTA, "v.cpu_quota", cpu_quota) \
+	X(CPU_WEIGHT, "v.cpu_weight", cpu_weight) \
+	X(MEMORY_MAX, "v.memory_max", memory_max) \
+	X(PIDS_MAX, "v.pids_max", pids_max) \
+	X(PARTITION, "v.partition", partition) \
+	X(WATCHDOG_S, "v.watchdog_s", watchdog_s) \
+	X(HV_BOOT, "o.hv_boot", hv_boot) \
+	X(HV_SEQ, "o.hv_seq", hv_seq) \
+	X(PTIMER, "v.ptimer", ptimer) \
+	X(ACPI, "v.acpi", acpi) \
+	X(BOOT_ATTEMPTS, "v.boot_attempts", bs.attempts_max) \
+	X(MANUAL_COMMIT, "v.manual_commit", bs.manual_commit) \
+	X(BOOT_OK_AFTER_S, "v.boot_ok_after_s", boot_ok_after_s) \
+	X(BOOT_DEADLINE_S, "v.boot_deadline_s", boot_deadline_s) \
+	X(BS_ACTIVE, "b.active", bs.active) \
+	X(BS_GOOD, "b.good", bs.good) \
+	X(TRIAL_OK, "b.trial_ok", bs.trial_ok) \
+	X(BS_FILLED, "b.filled", bs.filled) \
+	X(BS_BOOTED, "b.booted", bs.booted) \
+	X(BS_FAILED, "b.failed", bs.failed) \
+	X(BOOTS_OK, "b.boots_ok", bs.boots_ok) \
+	X(BOOTS_FAILED, "b.boots_failed", bs.boots_failed) \
+	X(ROLLBACKS, "b.rollbacks", bs.rollbacks) \
+	X(ATTEMPT_PID, "b.attempt_pid", attempt_pid) \
+	X(ATTEMPT_AT, "b.attempt_at", attempt_at) \
+	X(FAIL_REASON, "b.fail_reason", fail_reason) \
+	X(FAIL_STAGE, "b.fail_stage", fail_stage) \
+	X(FAIL_AT, "b.fail_at", fail_at) \
+	X(S0_KERNEL, "s0.kernel", slot[0].kernel) \
+	X(S0_INITRD, "s0.initrd", slot[0].initrd) \
+	X(S0_CMDLINE, "s0.cmdline", slot[0].cmdline) \
+	X(S0_SET_AT, "s0.set_at", slot[0].set_at) \
+	X(S1_KERNEL, "s1.kernel", slot[1].kernel) \
+	X(S1_INITRD, "s1.initrd", slot[1].initrd) \
+	X(S1_CMDLINE, "s1.cmdline", slot[1].cmdline) \
+	X(S1_SET_AT, "s1.set_at", slot[1].set_at) \
+	X(CPU, "v.cpu", cpu)
 
-#define VC_ENUM(id, sql) VC_##id,
+#define VC_ENUM(id, sql, field) VC_##id,
 enum vm_column { VC_ID, VM_COLUMNS(VC_ENUM) VC_COUNT };
 #undef VC_ENUM
-#define VC_SQL(id, sql) ", " sql
+#define VC_SQL(id, sql, field) ", " sql
+
+#define VC_NAME(id, sql, field) sql ","
+
+/*
+ * The columns of the other reading statements, in order: their readers
+ * read them by these indices, and prepare_all() checks every name
+ * against the statement (stmt_cols), so that a column added to or moved
+ * in the SQL stops verged at open instead of being read as another.
+ */
+#define EVENT_COLS(X) \
+	X(EV_ID, "id") \
+	X(EV_TIME, "time") \
+	X(EV_VM, "vm") \
+	X(EV_TYPE, "type") \
+	X(EV_UID, "uid") \
+	X(EV_DETAIL, "detail") \
+	X(EV_SOURCE, "source")
+#define REPORT_COLS(X) \
+	X(RP_AT, "received_at") \
+	X(RP_REPORT, "report")
+#define GI_COLS(X) \
+	X(GI_VALUE, "value") \
+	X(GI_SOURCE, "source")
+#define GI_HOST_COLS(X) \
+	X(GH_KEY, "key") \
+	X(GH_VALUE, "value")
+#define PART_COLS(X) \
+	X(PC_ID, "id") \
+	X(PC_NAME, "name") \
+	X(PC_CPU_QUOTA, "cpu_quota") \
+	X(PC_CPU_WEIGHT, "cpu_weight") \
+	X(PC_MEMORY_MAX, "memory_max") \
+	X(PC_PIDS_MAX, "pids_max")
+#define DEV_COLS(X) \
+	X(DC_DISKS, "disks") \
+	X(DC_NICS, "nics")
+#define COL_ENUM(id, name) id,
+#define COL_NAME(id, name) name ","
+enum { EVENT_COLS(COL_ENUM) };
+enum { REPORT_COLS(COL_ENUM) };
+enum { GI_COLS(COL_ENUM) };
+enum { GI_HOST_COLS(COL_ENUM) };
+enum { PART_COLS(COL_ENUM) };
+enum { DEV_COLS(COL_ENUM) };
+
+/* What each reading statement selects: names followed by ",", a table
+ * alias ("v.") not part of the name. */
+static const char *const stmt_cols[S_COUNT] = {
+	[S_VM_ALL] = "v.id," VM_COLUMNS(VC_NAME),
+	[S_EVENTS] = EVENT_COLS(COL_NAME),
+	[S_REPORT_LATEST] = REPORT_COLS(COL_NAME),
+	[S_REPORT_COUNT] = "count(*),",
+	[S_GI_GET] = GI_COLS(COL_NAME),
+	[S_GI_HOST] = GI_HOST_COLS(COL_NAME),
+	[S_PART_ALL] = PART_COLS(COL_NAME),
+	[S_DEV_GET] = DEV_COLS(COL_NAME),
+};
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_VM_INSERT] = "INSERT INTO vms(name, uuid, kernel, initrd, cmdline,"
@@ -388,6 +447,35 @@ static int migrate(struct store *s, int upto)
 	return 0;
 }
 
+/* Checks that statement i selects the columns stmt_cols[i] names. */
+static int check_columns(struct store *s, int i)
+{
+	sqlite3_stmt *q = s->stmt[i];
+	const char *p = stmt_cols[i], *end, *want, *got;
+	int n;
+
+	for (n = 0; p && *p; n++, p = end + 1) {
+		end = strchr(p, ',');
+		want = memchr(p, '.', (size_t)(end - p));
+		want = want ? want + 1 : p;
+		got = n < sqlite3_column_count(q) ?
+		      sqlite3_column_name(q, n) : NULL;
+		if (!got || strlen(got) != (size_t)(end - want) ||
+		    strncmp(got, want, (size_t)(end - want))) {
+			log_err("store: column %d of '%.40s...' is %s, not %.*s",
+				n, stmt_sql[i], got ? got : "missing",
+				(int)(end - want), want);
+			return -EIO;
+		}
+	}
+	if (p && n != sqlite3_column_count(q)) {
+		log_err("store: '%.40s...' has %d columns, not %d",
+			stmt_sql[i], sqlite3_column_count(q), n);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int prepare_all(struct store *s)
 {
 	int i;
@@ -397,12 +485,8 @@ static int prepare_all(struct store *s)
 				       SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
 				       NULL) != SQLITE_OK)
 			return db_fail(s, stmt_sql[i]);
-	/* read_record() reads S_VM_ALL by VC_*: one a column */
-	if (sqlite3_column_count(s->stmt[S_VM_ALL]) != VC_COUNT) {
-		log_err("store: the VM query has %d columns, not %d",
-			sqlite3_column_count(s->stmt[S_VM_ALL]), VC_COUNT);
-		return -EIO;
-	}
+		else if (check_columns(s, i))
+			return -EIO;
 	return 0;
 }
 
@@ -789,73 +873,55 @@ void store_record_free(struct vm_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Each slot's kernel, initrd, cmdline and set_at in S_VM_ALL. */
-static const int slot_cols[BS_SLOTS][4] = {
-	{ VC_S0_KERNEL, VC_S0_INITRD, VC_S0_CMDLINE, VC_S0_SET_AT },
-	{ VC_S1_KERNEL, VC_S1_INITRD, VC_S1_CMDLINE, VC_S1_SET_AT },
+/* What read_record() stores a column as: the member's type. */
+enum col_type { CT_TEXT, CT_I64, CT_U64, CT_UINT, CT_INT, CT_BOOL, CT_DOUBLE };
+#define CT_OF(field) _Generic(((struct vm_record *)0)->field, \
+	char *: CT_TEXT, int64_t: CT_I64, uint64_t: CT_U64, \
+	unsigned: CT_UINT, int: CT_INT, bool: CT_BOOL, double: CT_DOUBLE)
+
+/* S_VM_ALL's columns, by VC_*: the type and place of each member. */
+static const struct vm_col {
+	unsigned char type;
+	size_t off;
+} vm_cols[VC_COUNT] = {
+	[VC_ID] = { CT_I64, offsetof(struct vm_record, id) },
+#define VC_READ(id, sql, field) \
+	[VC_##id] = { CT_OF(field), offsetof(struct vm_record, field) },
+	VM_COLUMNS(VC_READ)
+#undef VC_READ
 };
 
 static void read_record(sqlite3_stmt *q, struct vm_record *r)
 {
 	int i;
 
-	r->id = sqlite3_column_int64(q, VC_ID);
-	r->name = col_dup(q, VC_NAME);
-	r->uuid = col_dup(q, VC_UUID);
-	r->kernel = col_dup(q, VC_KERNEL);
-	r->initrd = col_dup(q, VC_INITRD);
-	r->cmdline = col_dup(q, VC_CMDLINE);
-	r->memory_mib = sqlite3_column_int64(q, VC_MEMORY_MIB);
-	r->cpus = sqlite3_column_int64(q, VC_CPUS);
-	r->restart = col_dup(q, VC_RESTART);
-	r->desired = col_dup(q, VC_DESIRED);
-	r->rate_num = (uint32_t)sqlite3_column_int64(q, VC_RATE_NUM);
-	r->rate_den = (uint32_t)sqlite3_column_int64(q, VC_RATE_DEN);
-	r->freq_hz = (uint64_t)sqlite3_column_int64(q, VC_FREQ_HZ);
-	r->state = col_dup(q, VC_STATE);
-	r->pid = sqlite3_column_int64(q, VC_PID);
-	r->started_at = sqlite3_column_double(q, VC_STARTED_AT);
-	r->boots = sqlite3_column_int64(q, VC_BOOTS);
-	r->owner_uid = sqlite3_column_int64(q, VC_OWNER_UID);
-	r->owner_gid = sqlite3_column_int64(q, VC_OWNER_GID);
-	r->owner_groups = col_dup(q, VC_OWNER_GROUPS);
-	r->cpu_quota = sqlite3_column_int64(q, VC_CPU_QUOTA);
-	r->cpu_weight = sqlite3_column_int64(q, VC_CPU_WEIGHT);
-	r->memory_max = sqlite3_column_int64(q, VC_MEMORY_MAX);
-	r->pids_max = sqlite3_column_int64(q, VC_PIDS_MAX);
-	r->partition = col_dup(q, VC_PARTITION);
-	r->watchdog_s = sqlite3_column_int64(q, VC_WATCHDOG_S);
-	r->hv_boot = (uint64_t)sqlite3_column_int64(q, VC_HV_BOOT);
-	r->hv_seq = (uint32_t)sqlite3_column_int64(q, VC_HV_SEQ);
-	r->ptimer = sqlite3_column_int64(q, VC_PTIMER) != 0;
-	r->acpi = sqlite3_column_int64(q, VC_ACPI) != 0;
-	r->bs.attempts_max = (int)sqlite3_column_int64(q, VC_BOOT_ATTEMPTS);
-	r->bs.manual_commit = sqlite3_column_int64(q, VC_MANUAL_COMMIT) != 0;
-	r->boot_ok_after_s = sqlite3_column_int64(q, VC_BOOT_OK_AFTER_S);
-	r->boot_deadline_s = sqlite3_column_int64(q, VC_BOOT_DEADLINE_S);
-	r->bs.active = (int)sqlite3_column_int64(q, VC_BS_ACTIVE);
-	r->bs.good = (int)sqlite3_column_int64(q, VC_BS_GOOD);
-	r->bs.trial_ok = sqlite3_column_int64(q, VC_TRIAL_OK) != 0;
-	r->bs.filled = (unsigned)sqlite3_column_int64(q, VC_BS_FILLED);
-	r->bs.booted = (unsigned)sqlite3_column_int64(q, VC_BS_BOOTED);
-	r->bs.failed = sqlite3_column_int64(q, VC_BS_FAILED);
-	r->bs.boots_ok = sqlite3_column_int64(q, VC_BOOTS_OK);
-	r->bs.boots_failed = sqlite3_column_int64(q, VC_BOOTS_FAILED);
-	r->bs.rollbacks = sqlite3_column_int64(q, VC_ROLLBACKS);
-	r->attempt_pid = sqlite3_column_int64(q, VC_ATTEMPT_PID);
-	r->attempt_at = sqlite3_column_double(q, VC_ATTEMPT_AT);
-	r->fail_reason = col_dup(q, VC_FAIL_REASON);
-	r->fail_stage = sqlite3_column_int64(q, VC_FAIL_STAGE);
-	r->fail_at = sqlite3_column_double(q, VC_FAIL_AT);
-	for (i = 0; i < BS_SLOTS; i++) {
-		const int *c = slot_cols[i];
+	for (i = 0; i < VC_COUNT; i++) {
+		void *f = (char *)r + vm_cols[i].off;
 
-		r->slot[i].kernel = col_dup(q, c[0]);
-		r->slot[i].initrd = col_dup(q, c[1]);
-		r->slot[i].cmdline = col_dup(q, c[2]);
-		r->slot[i].set_at = sqlite3_column_double(q, c[3]);
+		switch (vm_cols[i].type) {
+		case CT_TEXT:
+			*(char **)f = col_dup(q, i);
+			break;
+		case CT_I64:
+			*(int64_t *)f = sqlite3_column_int64(q, i);
+			break;
+		case CT_U64:
+			*(uint64_t *)f = (uint64_t)sqlite3_column_int64(q, i);
+			break;
+		case CT_UINT:
+			*(unsigned *)f = (unsigned)sqlite3_column_int64(q, i);
+			break;
+		case CT_INT:
+			*(int *)f = (int)sqlite3_column_int64(q, i);
+			break;
+		case CT_BOOL:
+			*(bool *)f = sqlite3_column_int64(q, i) != 0;
+			break;
+		case CT_DOUBLE:
+			*(double *)f = sqlite3_column_double(q, i);
+			break;
+		}
 	}
-	r->cpu = col_dup(q, VC_CPU);
 }
 
 int store_vm_foreach(struct store *s,
@@ -960,17 +1026,17 @@ int store_events_list(struct store *s, const char *vm, int64_t since,
 	bind_text(q, 2, vm);
 	sqlite3_bind_int64(q, 3, limit);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *text = (const char *)sqlite3_column_text(q, 5);
+		const char *text = (const char *)sqlite3_column_text(q, EV_DETAIL);
 
 		detail = json_loads(text ? text : "{}", 0, NULL);
 		json_array_append_new(a, event_json(
-			sqlite3_column_int64(q, 0),
-			sqlite3_column_double(q, 1),
-			(const char *)sqlite3_column_text(q, 2),
-			(const char *)sqlite3_column_text(q, 3),
-			sqlite3_column_type(q, 4) == SQLITE_NULL ? -1 :
-			sqlite3_column_int64(q, 4),
-			(const char *)sqlite3_column_text(q, 6),
+			sqlite3_column_int64(q, EV_ID),
+			sqlite3_column_double(q, EV_TIME),
+			(const char *)sqlite3_column_text(q, EV_VM),
+			(const char *)sqlite3_column_text(q, EV_TYPE),
+			sqlite3_column_type(q, EV_UID) == SQLITE_NULL ? -1 :
+			sqlite3_column_int64(q, EV_UID),
+			(const char *)sqlite3_column_text(q, EV_SOURCE),
 			detail ? detail : json_object()));
 		json_decref(detail);
 	}
@@ -1014,8 +1080,8 @@ int store_report_latest(struct store *s, int64_t vm_id, double *ret_at,
 	sqlite3_bind_int64(q, 1, vm_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		*ret_at = sqlite3_column_double(q, 0);
-		*ret_text = col_dup(q, 1);
+		*ret_at = sqlite3_column_double(q, RP_AT);
+		*ret_text = col_dup(q, RP_REPORT);
 		e = *ret_text ? 0 : -ENOMEM;
 	} else if (rc != SQLITE_DONE) {
 		e = db_fail(s, "latest report");
@@ -1071,8 +1137,8 @@ int store_guestinfo_get(struct store *s, int64_t vm_id, const char *key,
 	bind_text(q, 2, key);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		*ret_value = col_dup(q, 0);
-		*ret_source = col_dup(q, 1);
+		*ret_value = col_dup(q, GI_VALUE);
+		*ret_source = col_dup(q, GI_SOURCE);
 		e = 0;
 	} else if (rc != SQLITE_DONE) {
 		e = db_fail(s, "get guestinfo");
@@ -1090,8 +1156,8 @@ int store_guestinfo_foreach_host(struct store *s, int64_t vm_id,
 
 	sqlite3_bind_int64(q, 1, vm_id);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(q, 0),
-		   (const char *)sqlite3_column_text(q, 1), arg);
+		fn((const char *)sqlite3_column_text(q, GH_KEY),
+		   (const char *)sqlite3_column_text(q, GH_VALUE), arg);
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : db_fail(s, "host guestinfo");
 }
@@ -1137,12 +1203,12 @@ int store_partition_foreach(struct store *s,
 	int rc, e = 0;
 
 	while (!e && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		p.id = sqlite3_column_int64(q, 0);
-		p.name = (char *)sqlite3_column_text(q, 1);
-		p.cpu_quota = sqlite3_column_int64(q, 2);
-		p.cpu_weight = sqlite3_column_int64(q, 3);
-		p.memory_max = sqlite3_column_int64(q, 4);
-		p.pids_max = sqlite3_column_int64(q, 5);
+		p.id = sqlite3_column_int64(q, PC_ID);
+		p.name = (char *)sqlite3_column_text(q, PC_NAME);
+		p.cpu_quota = sqlite3_column_int64(q, PC_CPU_QUOTA);
+		p.cpu_weight = sqlite3_column_int64(q, PC_CPU_WEIGHT);
+		p.memory_max = sqlite3_column_int64(q, PC_MEMORY_MAX);
+		p.pids_max = sqlite3_column_int64(q, PC_PIDS_MAX);
 		e = fn(&p, arg);
 	}
 	sqlite3_reset(q);
@@ -1175,8 +1241,8 @@ int store_devices_get(struct store *s, int64_t vm_id, char **ret_disks,
 	sqlite3_bind_int64(q, 1, vm_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		*ret_disks = col_dup(q, 0);
-		*ret_nics = col_dup(q, 1);
+		*ret_disks = col_dup(q, DC_DISKS);
+		*ret_nics = col_dup(q, DC_NICS);
 		e = *ret_disks && *ret_nics ? 0 : -ENOMEM;
 		if (e) {
 			free(*ret_disks);

@@ -128,6 +128,11 @@ struct jw;
 json_t *vm_json(const struct vm *vm);
 void vm_write_json(struct jw *w, const struct vm *vm, double now);
 json_t *vm_clock_json(const struct vm *vm, const void *vp_clock);
+struct verged_config;
+/* The members that never change after vm.define, as "{..." left open
+ * (vm->json_static); NULL when out of memory. */
+char *vm_static_json(const struct vm_record *r,
+		     const struct verged_config *c);
 
 /*
  * Starts QEMU. 0, or a negative errno with *ret_why saying why, or 1: its

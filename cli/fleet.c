@@ -166,32 +166,45 @@ static const char *host_state(json_t *h)
 							      : "unreachable";
 }
 
+/* The hosts, one row each as row() adds it, under cols. */
+static void show_host_table(struct cli_ctx *ctx, const struct cli_col *cols,
+			    size_t ncols, json_t *hosts,
+			    void (*row)(struct cli_table *t, json_t *h))
+{
+	struct cli_table t;
+	json_t *h;
+	size_t i;
+
+	cli_table_init(&t, cols, ncols);
+	json_array_foreach(hosts, i, h)
+		row(&t, h);
+	fputc('\n', ctx->out);
+	cli_table_print(&t, ctx->out, flags(ctx));
+	cli_table_free(&t);
+}
+
+static void host_row(struct cli_table *t, json_t *h)
+{
+	char vms[24], lat[32];
+
+	cli_fmt_scalar(json_object_get(h, "vms"), vms, sizeof(vms));
+	if (num(h, "latency_ms") >= 0)
+		snprintf(lat, sizeof(lat), "%.1f ms", num(h, "latency_ms"));
+	else
+		snprintf(lat, sizeof(lat), "-");
+	cli_table_add(t, (const char *const[]){ cli_jstr(h, "name"),
+		cli_jstr(h, "url"), host_state(h),
+		vms, lat, cli_jstr(h, "error") });
+}
+
 static void show_hosts(struct cli_ctx *ctx, json_t *hosts)
 {
 	static const struct cli_col cols[] = {
 		{ "HOST", false }, { "URL", false }, { "STATE", false },
 		{ "VMS", true }, { "LATENCY", true }, { "ERROR", false },
 	};
-	char vms[24], lat[32];
-	struct cli_table t;
-	json_t *h;
-	size_t i;
 
-	cli_table_init(&t, cols, 6);
-	json_array_foreach(hosts, i, h) {
-		cli_fmt_scalar(json_object_get(h, "vms"), vms, sizeof(vms));
-		if (num(h, "latency_ms") >= 0)
-			snprintf(lat, sizeof(lat), "%.1f ms",
-				 num(h, "latency_ms"));
-		else
-			snprintf(lat, sizeof(lat), "-");
-		cli_table_add(&t, (const char *const[]){ cli_jstr(h, "name"),
-			cli_jstr(h, "url"), host_state(h),
-			vms, lat, cli_jstr(h, "error") });
-	}
-	fputc('\n', ctx->out);
-	cli_table_print(&t, ctx->out, flags(ctx));
-	cli_table_free(&t);
+	show_host_table(ctx, cols, 6, hosts, host_row);
 }
 
 /* A count of a host's summary (with etcd), "-" when absent. */
@@ -208,6 +221,22 @@ static void count(json_t *h, const char *group, const char *key, char *buf,
 		snprintf(buf, size, "-");
 }
 
+static void registered_row(struct cli_table *t, json_t *h)
+{
+	char vms[24], run[24], ok[24], stale[24], none[24], agents[80];
+
+	cli_fmt_scalar(json_object_get(h, "vms"), vms, sizeof(vms));
+	count(h, "states", "running", run, sizeof(run));
+	count(h, "agent", "ok", ok, sizeof(ok));
+	count(h, "agent", "stale", stale, sizeof(stale));
+	count(h, "agent", "none", none, sizeof(none));
+	/* of the running VMs: ok/stale/none */
+	snprintf(agents, sizeof(agents), "%s/%s/%s", ok, stale, none);
+	cli_table_add(t, (const char *const[]){ cli_jstr(h, "name"),
+		cli_jstr(h, "url"), host_state(h), cli_jstr(h, "site"), vms,
+		run, strcmp(ok, "-") ? agents : "-" });
+}
+
 /* With etcd: the registered hosts and their summaries. */
 static void show_registered(struct cli_ctx *ctx, json_t *hosts)
 {
@@ -216,28 +245,8 @@ static void show_registered(struct cli_ctx *ctx, json_t *hosts)
 		{ "SITE", false }, { "VMS", true }, { "RUNNING", true },
 		{ "AGENTS", true },
 	};
-	char vms[24], run[24], ok[24], stale[24], none[24], agents[80];
-	struct cli_table t;
-	json_t *h;
-	size_t i;
 
-	cli_table_init(&t, cols, 7);
-	json_array_foreach(hosts, i, h) {
-		cli_fmt_scalar(json_object_get(h, "vms"), vms, sizeof(vms));
-		count(h, "states", "running", run, sizeof(run));
-		count(h, "agent", "ok", ok, sizeof(ok));
-		count(h, "agent", "stale", stale, sizeof(stale));
-		count(h, "agent", "none", none, sizeof(none));
-		/* of the running VMs: ok/stale/none */
-		snprintf(agents, sizeof(agents), "%s/%s/%s", ok, stale, none);
-		cli_table_add(&t, (const char *const[]){ cli_jstr(h, "name"),
-			cli_jstr(h, "url"), host_state(h),
-			cli_jstr(h, "site"), vms, run,
-			strcmp(ok, "-") ? agents : "-" });
-	}
-	fputc('\n', ctx->out);
-	cli_table_print(&t, ctx->out, flags(ctx));
-	cli_table_free(&t);
+	show_host_table(ctx, cols, 7, hosts, registered_row);
 }
 
 void show_fleet(struct cli_ctx *ctx, json_t *r)

@@ -16,7 +16,8 @@ PKGS="make gcc libc6-dev gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-arm ipxe-qemu qemu-utils
 	libuv1-dev libjansson-dev libfdt-dev libsqlite3-dev libinih-dev
 	libcurl4-openssl-dev libcmocka-dev etcd-server etcd-client prometheus
-	python3 python3-pytest python3-prometheus-client python3-yaml
+	python3 python3-pytest python3-pytest-xdist python3-prometheus-client
+	python3-yaml
 	device-tree-compiler cpio gzip mandoc acpica-tools pkg-config ca-certificates
 	e2fsprogs iproute2
 	debhelper lintian rpm rpmlint elfutils mmdebstrap

@@ -7,6 +7,10 @@
 # tests collected, or pytest ending badly with no failure counted, counts
 # as 1 failed. $PYTHON picks the interpreter; by default the first of
 # python3 and /usr/bin/python3 (Debian's python3-pytest) that has pytest.
+# PYTEST_JOBS=N (N > 1) runs the tier's test files N at a time
+# (pytest-xdist, Debian's python3-pytest-xdist, --dist loadfile: each
+# file in one process, so its module fixtures are shared as before);
+# without pytest-xdist the tier runs one test at a time, as said.
 set -u
 [ $# -eq 3 ] || { echo "usage: $0 RESULTS NAME DIR" >&2; exit 2; }
 results=$1 name=$2 dir=$3
@@ -17,14 +21,22 @@ if [ -z "${PYTHON:-}" ]; then
 		"$PYTHON" -c 'import pytest' 2>/dev/null && break
 	done
 fi
+jobs=
+if [ "${PYTEST_JOBS:-1}" -gt 1 ]; then
+	if "$PYTHON" -c 'import xdist' 2>/dev/null; then
+		jobs="-n $PYTEST_JOBS --dist loadfile"
+	else
+		echo "$name: no pytest-xdist for $PYTHON; one test at a time"
+	fi
+fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-pytest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
 {
-	# shellcheck disable=SC2086 # DIR may be several paths
+	# shellcheck disable=SC2086 # DIR may be several paths, jobs options
 	timeout -s INT -k 30 "$PYTEST_TIMEOUT" \
-		"$PYTHON" -m pytest -q -p no:cacheprovider $dir 2>&1
+		"$PYTHON" -m pytest -q -p no:cacheprovider $jobs $dir 2>&1
 	echo $? >"$tmp/rc"
 } | tee "$tmp/out"
 rc=$(cat "$tmp/rc")

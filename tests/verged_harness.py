@@ -291,6 +291,29 @@ class Client:
         return reply["result"]
 
 
+FAKE_QEMU = REPO / "tests" / "host" / "fake_qemu.py"
+
+
+def stub_images(v):
+    """Points v's hypervisor at a stub file, and writes a stub kernel
+    (v.tmp / "Image"): verged checks that they exist, a stand-in QEMU
+    never reads them."""
+    (v.tmp / "hv.bin").write_bytes(b"hv")
+    v.config.write_text(v.config.read_text().replace(
+        str(build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
+    (v.tmp / "Image").write_bytes(b"k")
+    return v
+
+
+def fake_qemu_verged(config_extra="", qemu=FAKE_QEMU, **kw):
+    """A verged (not started) whose QEMU is qemu (tests/host/fake_qemu.py
+    unless said), without jails (the stand-in imports tests/mgmt.py,
+    which no jail shows it), with stub images (stub_images). config_extra
+    continues the [qemu] section."""
+    return stub_images(Verged(config_extra="binary = %s\n%s" % (
+        qemu, config_extra), isolation="off", **kw))
+
+
 class Verged:
     """A verged in its own temporary directory."""
 

@@ -2,6 +2,7 @@
 """The bad-input run against an AddressSanitizer build of verged: no
 memory error and no leak (LeakSanitizer at exit)."""
 
+import fcntl
 import json
 import os
 import socket
@@ -16,12 +17,16 @@ import verged_harness as vh
 
 @pytest.fixture(scope="module")
 def asan_verged():
-    """verged built with SANITIZE=address into its own build directory."""
+    """verged built with SANITIZE=address into its own build directory;
+    one build at a time (test_rest_asan.py uses it too, maybe in another
+    pytest-xdist worker at the same time)."""
     out = vh.build_dir() / "asan"
-    r = subprocess.run(["make", "-s", "-j2", "O=%s" % out,
-                        "SANITIZE=address", str(out / "verged")],
-                       cwd=vh.REPO, capture_output=True, text=True,
-                       timeout=600)
+    with open(vh.build_dir() / ".asan.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        r = subprocess.run(["make", "-s", "-j2", "O=%s" % out,
+                            "SANITIZE=address", str(out / "verged")],
+                           cwd=vh.REPO, capture_output=True, text=True,
+                           timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     return out / "verged"
 
@@ -212,15 +217,7 @@ def test_restart_timer_outlives_no_vm(asan_verged):
 
 def fake_verged(asan_verged, extra=""):
     """An ASan verged whose QEMU is tests/host/fake_qemu.py."""
-    fake = Path(__file__).resolve().parent / "fake_qemu.py"
-    v = vh.Verged(binary=asan_verged, env=asan_env(),
-                  config_extra="binary = %s\n%s" % (fake, extra),
-                  isolation="off")
-    (v.tmp / "hv.bin").write_bytes(b"hv")
-    v.config.write_text(v.config.read_text().replace(
-        str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
-    (v.tmp / "Image").write_bytes(b"k")
-    return v
+    return vh.fake_qemu_verged(extra, binary=asan_verged, env=asan_env())
 
 
 def req(rid, method, **params):

@@ -12,18 +12,9 @@ import pytest
 
 import verged_harness as vh
 
-FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
-
-
 def fake_verged(extra=""):
     """A verged whose QEMU is fake_qemu.py (extra: more config)."""
-    v = vh.Verged(config_extra="binary = %s\n%s" % (FAKE, extra),
-                  isolation="off")
-    (v.tmp / "hv.bin").write_bytes(b"hv")
-    v.config.write_text(v.config.read_text().replace(
-        str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
-    (v.tmp / "Image").write_bytes(b"k")
-    return v
+    return vh.fake_qemu_verged(extra)
 
 
 def error_name(reply):

@@ -11,14 +11,11 @@ it gets)."""
 import json
 import re
 import time
-from pathlib import Path
 
 import pytest
 
 import verged_harness as vh  # noqa: E402
 from verged_harness import RpcError  # noqa: E402
-
-FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 
 
 def wait_for(what, fn, timeout=15):
@@ -38,11 +35,7 @@ def fake_log(vd, name):
 
 @pytest.fixture(scope="module")
 def vd():
-    v = vh.Verged(config_extra="binary = %s\n" % FAKE, isolation="off")
-    (v.tmp / "hv.bin").write_bytes(b"hv")
-    v.config.write_text(v.config.read_text().replace(
-        str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
-    (v.tmp / "Image").write_bytes(b"k")
+    v = vh.fake_qemu_verged()
     v.start()
     yield v
     v.cleanup()

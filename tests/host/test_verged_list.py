@@ -14,27 +14,17 @@ and an agent that reports once at connect), as in test_verged_agent.py.
 """
 
 import time
-from pathlib import Path
 
 import pytest
 
 import rest_harness as rh
 import verged_harness as vh
 
-FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
-
-
 @pytest.fixture(scope="module", params=["rest", "off"])
 def vd(request):
     rest = "listen = 127.0.0.1:%d" % rh.free_port() \
         if request.param == "rest" else "listen = off"
-    v = vh.Verged(config_extra="binary = %s\n[rest]\n%s\n" % (FAKE, rest),
-                  isolation="off")
-    # the hypervisor file must exist; the stand-in never reads it
-    (v.tmp / "hv.bin").write_bytes(b"hv")
-    v.config.write_text(v.config.read_text().replace(
-        str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
-    (v.tmp / "Image").write_bytes(b"k")
+    v = vh.fake_qemu_verged("[rest]\n%s\n" % rest)
     with vh.running(v):
         assert ("rest: listening" in v.log_text()) == (request.param ==
                                                        "rest")

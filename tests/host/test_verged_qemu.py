@@ -20,13 +20,7 @@ FAKE = Path(__file__).resolve().parent / "fake_qemu.py"
 
 
 def fake_verged(binary):
-    v = vh.Verged(config_extra="binary = %s\n" % binary, isolation="off")
-    # files must exist; the stand-in never reads them
-    (v.tmp / "hv.bin").write_bytes(b"hv")
-    v.config.write_text(v.config.read_text().replace(
-        str(vh.build_dir() / "verge-hv.bin"), str(v.tmp / "hv.bin")))
-    (v.tmp / "Image").write_bytes(b"k")
-    return v
+    return vh.fake_qemu_verged(qemu=binary)
 
 
 def define(v, name, **kw):

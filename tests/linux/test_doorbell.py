@@ -24,13 +24,14 @@ HOUR = 3600
 PINGS = 5
 
 
-@pytest.fixture
+# One boot for the two doorbell tests (each starts its own agent, _start).
+@pytest.fixture(scope="module")
 def with_bell(mgmt_vm):
     with mgmt_vm("test_doorbell-on") as vm_m:
         yield vm_m
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def without_bell(mgmt_vm):
     with mgmt_vm("test_doorbell-off", hv_opts="verge.doorbell=0") as vm_m:
         yield vm_m
@@ -54,7 +55,10 @@ def _bell_irqs(vm):
 
 def _start(vm, m, opts=""):
     """`run` with reports and the doorbell's fallback TCLO poll an hour
-    away: the hello it sends."""
+    away, once the agent an earlier test of this VM started has exited:
+    the hello it sends."""
+    vm.check("for p in $(pidof %s); do kill $p; while [ -e /proc/$p ]; do "
+             "sleep 0.1; done; done" % AGENT)
     m.events.clear()
     vm.skip()
     vm.send("%s run --interval %d --doorbell-poll %d %s >/tmp/agent.log "

@@ -41,19 +41,31 @@ struct image_header {
 struct hv hv;
 struct cpu hv_cpus[HV_MAX_CPUS];
 uint8_t hv_stacks[HV_MAX_CPUS][HV_STACK_SIZE] __attribute__((aligned(16)));
-extern char __hv_image_start[], __hv_end[];
+extern char __hv_image_start[], __hv_spare[], __hv_end[];
 
 static uint64_t s2_root[S2_ROOT_ENTRIES] __attribute__((aligned(8192)));
 static uint64_t s2_pool[S2_POOL_TABLES][512] __attribute__((aligned(4096)));
 static unsigned s2_used;
+/* The page tables of guest RAM: [__hv_spare, hv.end), see reserve_s2(). */
+static uint64_t s2_pages, s2_pages_end;
 
 static void *s2_alloc(void *ctx)
 {
+	uint64_t *t;
+
 	(void)ctx;
-	return s2_used < S2_POOL_TABLES ? s2_pool[s2_used++] : NULL;
+	if (s2_used < S2_POOL_TABLES)
+		return s2_pool[s2_used++];
+	if (s2_pages >= s2_pages_end)
+		return NULL;
+	t = (uint64_t *)(uintptr_t)s2_pages;
+	s2_pages += SZ_4K;
+	for (unsigned i = 0; i < 512; i++)	/* not BSS: ours to clear */
+		t[i] = 0;
+	return t;
 }
 
-static struct stage2 s2 = { s2_root, s2_alloc, NULL, 0 };
+static struct stage2 s2 = { s2_root, s2_alloc, NULL, 0, false };
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -183,6 +195,37 @@ static int place_guest_dt(const void *fdt, uint64_t ksize, struct hv_err *err)
 	return 0;
 }
 
+/*
+ * Stage-2 maps guest RAM with 4 KiB pages (core/stage2.h says why): the
+ * tables, 2 MiB per GiB of RAM, are hypervisor memory after the image
+ * (from __hv_spare, the image's end), taken from the guest as the image
+ * is, up to a 2 MiB boundary. Where they would reach the guest kernel,
+ * the initrd or the DTB QEMU loaded, RAM keeps 2 MiB blocks.
+ */
+static void reserve_s2(const void *fdt, uint64_t ksize)
+{
+	uint64_t start = (uintptr_t)__hv_spare, end = hv.end;
+	const struct region *ram = platform_find(&hv.plat, hv.base);
+	uint64_t initrd = hv.plat.initrd_start;
+
+	/* More hypervisor memory, less guest RAM to map: a few rounds. */
+	while (end < ram->base + ram->size &&
+	       start + stage2_ram_tables(&hv.plat, hv.base, end) * SZ_4K > end)
+		end += SZ_2M;
+	if (end >= ram->base + ram->size ||
+	    overlaps(start, end - start, hv.cfg.kernel, ksize ? ksize : 1) ||
+	    overlaps(start, end - start, initrd, hv.plat.initrd_end - initrd) ||
+	    overlaps(start, end - start, (uintptr_t)fdt, fdt_totalsize(fdt))) {
+		hv_log("stage-2: guest RAM in 2 MiB blocks: its 4 KiB page tables (0x%lx-0x%lx) would overlap what QEMU loaded",
+		       start, end);
+		return;
+	}
+	s2_pages = start;
+	s2_pages_end = end;
+	s2.ram_pages = true;
+	hv.end = end;
+}
+
 static int check_initrd(struct hv_err *err)
 {
 	uint64_t s = hv.plat.initrd_start, e = hv.plat.initrd_end;
@@ -216,8 +259,6 @@ static int boot_prepare(const void *fdt, struct hv_err *err)
 			   hv.base, (uintptr_t)__hv_image_start - 0x80000);
 		return -EINVAL;
 	}
-	hv_log("hv memory 0x%lx-0x%lx, %u CPUs, tick %u Hz", hv.base, hv.end,
-	       hv.plat.ncpus, hv.cfg.tick_hz);
 	if (vtime_init(hv.cfg.freq, hv.cfg.rate_num, hv.cfg.rate_den) < 0) {
 		hv_err_set(err, "verge.freq/verge.rate: the resulting rate is outside 0.01..100");
 		return -ERANGE;
@@ -237,8 +278,12 @@ static int boot_prepare(const void *fdt, struct hv_err *err)
 	secret_init((void *)fdt);	/* takes the DT's seeds out */
 	secret_guest_seed(guest_seed);
 	r = check_kernel(&ksize, err);
-	if (r == 0)
+	if (r == 0) {
+		reserve_s2(fdt, ksize);
+		hv_log("hv memory 0x%lx-0x%lx, %u CPUs, tick %u Hz", hv.base,
+		       hv.end, hv.plat.ncpus, hv.cfg.tick_hz);
 		r = check_initrd(err);
+	}
 	if (r == 0)
 		r = place_guest_dt(fdt, ksize, err);
 	if (r == 0)

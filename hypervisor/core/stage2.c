@@ -44,7 +44,9 @@ static uint64_t *next_table(struct stage2 *s2, uint64_t *slot, int level)
 	return t;
 }
 
-static int map_level(struct stage2 *s2, uint64_t *table, int level,
+/* Leaves (blocks or pages) from level `leaf` down: 1 allows 1 GiB and
+ * 2 MiB blocks where aligned, 3 only 4 KiB pages. */
+static int map_level(struct stage2 *s2, uint64_t *table, int level, int leaf,
 		     uint64_t ipa, uint64_t pa, uint64_t size, uint64_t attrs)
 {
 	uint64_t block = 1UL << level_shift(level);
@@ -57,17 +59,25 @@ static int map_level(struct stage2 *s2, uint64_t *table, int level,
 
 		if (chunk > size)
 			chunk = size;
-		if (chunk == block && IS_ALIGNED(pa, block) &&
+		if (level >= leaf && chunk == block && IS_ALIGNED(pa, block) &&
 		    !is_table(*slot, level)) {
 			r = map_leaf(slot, pa, attrs, level);
 		} else if ((*slot & DESC_VALID) && !is_table(*slot, level)) {
 			/* Inside an existing block: fine if it says the same. */
 			uint64_t want = (*slot & S2_ADDR_MASK) + (ipa & (block - 1));
 			r = want == pa && (*slot & S2_ATTR_MASK) == attrs ? 0 : -EEXIST;
+		} else if (level == 2 && chunk == block && !(*slot & DESC_VALID)) {
+			/* A whole new level-3 table: no entry to check (and a
+			 * quick fill: 512 of them per 2 MiB of guest RAM). */
+			uint64_t *t = next_table(s2, slot, level);
+
+			for (unsigned i = 0; t && i < 512; i++)
+				t[i] = (pa + i * SZ_4K) | attrs | DESC_TABLE;
+			r = t ? 0 : -ENOMEM;
 		} else {
 			uint64_t *t = next_table(s2, slot, level);
-			r = t ? map_level(s2, t, level + 1, ipa, pa, chunk, attrs)
-			      : -ENOMEM;
+			r = t ? map_level(s2, t, level + 1, leaf, ipa, pa, chunk,
+					  attrs) : -ENOMEM;
 		}
 		if (r < 0)
 			return r;
@@ -78,14 +88,60 @@ static int map_level(struct stage2 *s2, uint64_t *table, int level,
 	return 0;
 }
 
-int stage2_map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size,
-	       uint64_t attrs)
+static int map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size,
+	       uint64_t attrs, int leaf)
 {
 	if (!IS_ALIGNED(ipa | pa | size, SZ_4K) || !size ||
 	    ipa + size > (1UL << S2_IPA_BITS) || ipa + size < ipa ||
 	    (pa + size) > (1UL << 48))
 		return -EINVAL;
-	return map_level(s2, s2->root, 1, ipa, pa, size, attrs & S2_ATTR_MASK);
+	return map_level(s2, s2->root, 1, leaf, ipa, pa, size,
+			 attrs & S2_ATTR_MASK);
+}
+
+int stage2_map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size,
+	       uint64_t attrs)
+{
+	return map(s2, ipa, pa, size, attrs, 1);
+}
+
+int stage2_map_pages(struct stage2 *s2, uint64_t ipa, uint64_t pa,
+		     uint64_t size, uint64_t attrs)
+{
+	return map(s2, ipa, pa, size, attrs, 3);
+}
+
+/* Level-2 and level-3 tables that [base, base + size) can need in pages:
+ * one per 1 GiB and one per 2 MiB it touches. */
+static uint64_t page_tables(uint64_t base, uint64_t size)
+{
+	uint64_t end = base + size;
+
+	if (!size)
+		return 0;
+	return ((end - 1) / SZ_1G - base / SZ_1G + 1) +
+	       ((end - 1) / SZ_2M - base / SZ_2M + 1);
+}
+
+uint64_t stage2_ram_tables(const struct platform *p, uint64_t hv_base,
+			   uint64_t hv_end)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < p->nregions; i++) {
+		const struct region *r = &p->regions[i];
+		uint64_t end = r->base + r->size;
+
+		if (r->kind != REGION_RAM)
+			continue;
+		if (r->base < hv_base)
+			n += page_tables(r->base, (end < hv_base ? end : hv_base) -
+					 r->base);
+		if (end > hv_end)
+			n += page_tables(r->base > hv_end ? r->base : hv_end,
+					 end - (r->base > hv_end ? r->base : hv_end));
+	}
+	return n;
 }
 
 int stage2_translate(const struct stage2 *s2, uint64_t ipa, uint64_t *ret_pa,
@@ -181,13 +237,14 @@ static int map_ram(struct stage2 *s2, const struct platform *p,
 	uint64_t at = ALIGN_UP(r->base, SZ_4K);
 	uint64_t end = (r->base + r->size) & ~(SZ_4K - 1);
 	uint64_t hb, he;
+	int leaf = s2->ram_pages ? 3 : 1;
 	int ret = 0;
 
 	while (ret == 0 && at < end) {
 		if (!next_hole(p, at, end, hv_base, hv_end, &hb, &he))
 			hb = he = end;
 		if (hb > at)
-			ret = stage2_map(s2, at, at, hb - at, S2_NORMAL);
+			ret = map(s2, at, at, hb - at, S2_NORMAL, leaf);
 		at = he > at ? he : at + SZ_4K;
 	}
 	return ret;

@@ -165,6 +165,10 @@ struct cpu_ctx {
 int64_t cpu_off_resume(struct cpu_ctx *ctx);
 void cpu_resume_entry(uint64_t ctx);
 
+/* bench_sieve.c */
+uint64_t sieve_requested(void);
+void test_sieve(void);
+
 /* tests_*.c */
 void test_boot_el(void);
 void test_idregs(void);

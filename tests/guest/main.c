@@ -120,6 +120,13 @@ static const struct test ecv_tests[] = {
 	{ "vtimer_rearm", test_vtimer_rearm },
 };
 
+/* The option word of bench_sieve.c (a QEMU loader writes it, so that
+ * bare QEMU can ask too): the sieve benchmark (bench/sieve.py). */
+static const struct test sieve_tests[] = {
+	{ "boot_el", test_boot_el, BARE },
+	{ "sieve", test_sieve, BARE },
+};
+
 static const char *cur_name = "boot";
 static bool cur_failed;
 static bool in_test;
@@ -241,6 +248,10 @@ int main(void)
 	} else if (dt_has("guest.tests=ecv")) {
 		list = ecv_tests;
 		n = sizeof(ecv_tests) / sizeof(ecv_tests[0]);
+	}
+	if (sieve_requested()) {
+		list = sieve_tests;
+		n = sizeof(sieve_tests) / sizeof(sieve_tests[0]);
 	}
 	if (dt_has("guest.tests=idregs")) {
 		list = idregs_tests;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include "fixture.h"
 
-#define POOL_MAX	64
+#define POOL_MAX	640
 #define HV_BASE		0x40000000UL
 #define HV_END		0x40200000UL
 
@@ -97,6 +97,25 @@ static void unmapped(const struct stage2 *s2, uint64_t ipa)
 			 (unsigned long long)ipa, (unsigned long long)pa, r);
 }
 
+/* The level of the leaf that maps ipa (1, 2 or 3), or 0 if none. */
+static int leaf_level(const struct stage2 *s2, uint64_t ipa)
+{
+	const uint64_t *t = s2->root;
+
+	for (int level = 1; level <= 3; level++) {
+		unsigned shift = 39 - 9 * level;
+		unsigned mask = level == 1 ? S2_ROOT_ENTRIES - 1 : 511;
+		uint64_t d = t[(ipa >> shift) & mask];
+
+		if (!(d & 1))
+			return 0;
+		if (level == 3 || (d & 3) == 1)
+			return level;
+		t = (const uint64_t *)(uintptr_t)(d & S2_ADDR_MASK);
+	}
+	return 0;
+}
+
 static void test_map_translate(void **state)
 {
 	struct env *e = *state;
@@ -163,6 +182,63 @@ static void test_block_sizes(void **state)
 	assert_int_equal(stage2_map(&e->s2, 8 * SZ_1G + 8 * SZ_4K,
 				    8 * SZ_1G + 8 * SZ_4K, SZ_4K, S2_NORMAL), 0);
 	assert_int_equal(e->s2.tables, 3);
+}
+
+/* stage2_map_pages(): 4 KiB pages where stage2_map() would use blocks. */
+static void test_map_pages(void **state)
+{
+	struct env *e = *state;
+
+	assert_int_equal(stage2_map_pages(&e->s2, SZ_1G, SZ_1G, SZ_1G + SZ_2M,
+					  S2_NORMAL), 0);
+	/* two level-2 tables, 513 level-3 */
+	assert_int_equal(e->s2.tables, 2 + 513);
+	for (uint64_t a = SZ_1G; a < 2 * SZ_1G + SZ_2M; a += SZ_2M - SZ_4K) {
+		mapped(&e->s2, a, S2_NORMAL);
+		assert_int_equal(leaf_level(&e->s2, a), 3);
+	}
+	unmapped(&e->s2, 2 * SZ_1G + SZ_2M);
+	/* Blocks still where asked for. */
+	assert_int_equal(stage2_map(&e->s2, 4 * SZ_1G, 4 * SZ_1G, SZ_1G,
+				    S2_NORMAL), 0);
+	assert_int_equal(leaf_level(&e->s2, 4 * SZ_1G), 1);
+	/* A page inside an existing block that says the same: kept. */
+	assert_int_equal(stage2_map_pages(&e->s2, 4 * SZ_1G, 4 * SZ_1G, SZ_4K,
+					  S2_NORMAL), 0);
+	assert_int_equal(stage2_map_pages(&e->s2, 4 * SZ_1G, 4 * SZ_1G, SZ_4K,
+					  S2_DEVICE), -EEXIST);
+	assert_int_equal(stage2_map_pages(&e->s2, 1, 1, SZ_4K, S2_NORMAL),
+			 -EINVAL);
+}
+
+/* stage2_ram_tables(): the tables RAM takes in pages, the hypervisor's
+ * memory left out, enough for stage2_build() whatever its position. */
+static void test_ram_tables(void **state)
+{
+	struct env *e = *state;
+	struct hv_err err = { "" };
+	struct platform p = {
+		.regions = { { 0x40000000, SZ_1G, REGION_RAM },
+			     { 0x09000000, SZ_4K, REGION_DEVICE },
+			     { 0x100000000, SZ_4K, REGION_RAM } },
+		.nregions = 3,
+	};
+
+	/* 1 level-2 and 511 level-3 tables, then 1 + 1 for the page */
+	assert_int_equal(stage2_ram_tables(&p, HV_BASE, HV_END), 512 + 2);
+	/* the hypervisor inside a 2 MiB: both sides need that table */
+	assert_int_equal(stage2_ram_tables(&p, 0x50001000, 0x50002000),
+			 2 + 513 + 2);
+	assert_int_equal(stage2_ram_tables(&p, 0, 0), 513 + 2);
+	e->s2.ram_pages = true;
+	assert_int_equal(stage2_build(&e->s2, &p, 0x50001000, 0x50002000,
+				      &err), 0);
+	/* the device's level-2 and level-3 tables are extra */
+	assert_in_range(e->s2.tables, 1, 2 + 513 + 2 + 2);
+	mapped(&e->s2, 0x50000000, S2_NORMAL);
+	unmapped(&e->s2, 0x50001000);
+	mapped(&e->s2, 0x50002000, S2_NORMAL);
+	assert_int_equal(leaf_level(&e->s2, 0x50002000), 3);
 }
 
 /* [1 GiB - 4 KiB, 1 GiB + 2 MiB + 4 KiB): page, block, page. */
@@ -321,6 +397,34 @@ static void test_build_virt(void **state)
 	mapped(&e->s2, 0x8000000000, S2_DEVICE);	/* PCIe high MMIO */
 	mapped(&e->s2, 0xfffffff000, S2_DEVICE);
 	assert_in_range(e->s2.tables, 1, 16);
+	assert_int_equal(leaf_level(&e->s2, 0x40400000), 2);	/* blocks */
+}
+
+/* With ram_pages, as verge-hv builds it: guest RAM in 4 KiB pages only,
+ * the device windows still in blocks. */
+static void test_build_virt_ram_pages(void **state)
+{
+	struct env *e = *state;
+	struct hv_err err = { "" };
+	struct platform p;
+
+	probe_virt(&p);
+	e->s2.ram_pages = true;
+	if (stage2_build(&e->s2, &p, HV_BASE, HV_END, &err))
+		fail_msg("stage2_build: %s", err.msg);
+	unmapped(&e->s2, 0x401ff000);
+	for (uint64_t a = HV_END; a < 0x80000000; a += SZ_2M) {
+		mapped(&e->s2, a, S2_NORMAL);
+		if (leaf_level(&e->s2, a) != 3)
+			fail_msg("RAM at 0x%llx: level %d leaf, expected a page",
+				 (unsigned long long)a, leaf_level(&e->s2, a));
+	}
+	mapped(&e->s2, 0x7ffff000, S2_NORMAL);
+	unmapped(&e->s2, 0x80000000);
+	mapped(&e->s2, 0x8000000000, S2_DEVICE);	/* PCIe high MMIO */
+	assert_int_equal(leaf_level(&e->s2, 0x8000000000), 1);
+	assert_in_range(e->s2.tables, 512,
+			stage2_ram_tables(&p, HV_BASE, HV_END) + 16);
 }
 
 /* RAM around the hypervisor, wherever it sits. */
@@ -489,6 +593,8 @@ int main(void)
 		T(test_attributes),
 		T(test_not_identity),
 		T(test_block_sizes),
+		T(test_map_pages),
+		T(test_ram_tables),
 		T(test_range_across_boundaries),
 		T(test_ipa_limit),
 		T(test_unaligned),
@@ -496,6 +602,7 @@ int main(void)
 		T(test_nested_same_attrs),
 		T(test_out_of_tables),
 		T(test_build_virt),
+		T(test_build_virt_ram_pages),
 		T(test_build_hv_in_middle),
 		T(test_build_shared_page),
 		T(test_build_adjacent_page),

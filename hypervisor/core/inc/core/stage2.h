@@ -24,10 +24,24 @@ struct stage2 {
 	void *(*alloc)(void *ctx);	/* a zeroed, 4 KiB aligned table */
 	void *ctx;
 	unsigned tables;		/* tables allocated, for reports */
+	/* stage2_build() maps RAM in 4 KiB pages, not blocks. Under QEMU's
+	 * TCG a guest TLB entry counts as large as the larger of its two
+	 * stages' pages, and invalidating one page of a large entry flushes
+	 * the vCPU's whole TLB: with blocks here every TLBI by VA of the
+	 * guest did (docs/hypervisor.md, "Memory"). */
+	bool ram_pages;
 };
 
+/* Maps with 1 GiB and 2 MiB blocks where aligned, 4 KiB pages elsewhere. */
 int stage2_map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size,
 	       uint64_t attrs);
+/* The same with 4 KiB pages only. */
+int stage2_map_pages(struct stage2 *s2, uint64_t ipa, uint64_t pa,
+		     uint64_t size, uint64_t attrs);
+/* The most tables stage2_build() can take for p's RAM with ram_pages,
+ * [hv_base, hv_end) left out. */
+uint64_t stage2_ram_tables(const struct platform *p, uint64_t hv_base,
+			   uint64_t hv_end);
 /* Walks the tables: 0 and the PA/attributes, or -ENOENT if unmapped. */
 int stage2_translate(const struct stage2 *s2, uint64_t ipa, uint64_t *ret_pa,
 		     uint64_t *ret_attrs);

@@ -133,10 +133,12 @@ static void ref_spin(uint32_t *r, int lanes)
 	"ld1 {v" #a ".4s, v" #b ".4s, v" #c ".4s, v" #d ".4s}, [x9], #64\n"
 #define V_ST(a, b, c, d) \
 	"st1 {v" #a ".4s, v" #b ".4s, v" #c ".4s, v" #d ".4s}, [x9], #64\n"
+/* clang-format off */
 #define V_ALL(OP) \
 	OP(0, 1, 2, 3) OP(4, 5, 6, 7) OP(8, 9, 10, 11) OP(12, 13, 14, 15) \
 	OP(16, 17, 18, 19) OP(20, 21, 22, 23) OP(24, 25, 26, 27)          \
 	OP(28, 29, 30, 31)
+/* clang-format on */
 
 #define V_CLOBBERS                                                      \
 	"v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9",      \

@@ -355,8 +355,10 @@ SYSREG(authstatus, "S2_0_C7_C14_6")
 SYSREG(sgi1r, "S3_0_C12_C11_5")
 SYSREG(asgi1r, "S3_0_C12_C11_6")
 SYSREG(sgi0r, "S3_0_C12_C11_7")
+/* clang-format off */
 DBG4(0) DBG4(1) DBG4(2) DBG4(3) DBG4(4) DBG4(5) DBG4(6) DBG4(7)
 DBG4(8) DBG4(9) DBG4(10) DBG4(11) DBG4(12) DBG4(13) DBG4(14) DBG4(15)
+/* clang-format on */
 SYSREG(pmcr, "S3_3_C9_C12_0")
 SYSREG(pmcntenset, "S3_3_C9_C12_1")
 SYSREG(pmcntenclr, "S3_3_C9_C12_2")

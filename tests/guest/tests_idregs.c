@@ -13,11 +13,13 @@
 #define ID_READER(m, o) static uint64_t id_##m##_##o(void) \
 	{ uint64_t v; __asm__ volatile("mrs %0, S3_0_C0_C" #m "_" #o \
 				       : "=r"(v)); return v; }
+/* clang-format off */
 #define ID_ROW(m) ID_READER(m, 0) ID_READER(m, 1) ID_READER(m, 2) \
 	ID_READER(m, 3) ID_READER(m, 4) ID_READER(m, 5) ID_READER(m, 6) \
 	ID_READER(m, 7)
 
 ID_ROW(1) ID_ROW(2) ID_ROW(3) ID_ROW(4) ID_ROW(5) ID_ROW(6) ID_ROW(7)
+/* clang-format on */
 
 #define ID_ALL(m) ID(m, 0), ID(m, 1), ID(m, 2), ID(m, 3), ID(m, 4), \
 	ID(m, 5), ID(m, 6), ID(m, 7)

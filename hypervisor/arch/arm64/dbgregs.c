@@ -8,9 +8,11 @@
 #include <arch/arch.h>
 #include <arch/sysreg.h>
 
+/* clang-format off */
 #define DBG16(F, k) F(k, 0) F(k, 1) F(k, 2) F(k, 3) F(k, 4) F(k, 5) \
 	F(k, 6) F(k, 7) F(k, 8) F(k, 9) F(k, 10) F(k, 11) F(k, 12) \
 	F(k, 13) F(k, 14) F(k, 15)
+/* clang-format on */
 #define RD(k, n)	case n: return read_sysreg(k##n##_el1);
 #define WR(k, n)	case n: write_sysreg(k##n##_el1, v); break;
 #define DBG_ACCESSORS(k) \

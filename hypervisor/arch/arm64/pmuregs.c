@@ -9,11 +9,13 @@
 #include <arch/esr.h>
 #include <arch/sysreg.h>
 
+/* clang-format off */
 #define PM31(F, k) F(k, 0) F(k, 1) F(k, 2) F(k, 3) F(k, 4) F(k, 5) \
 	F(k, 6) F(k, 7) F(k, 8) F(k, 9) F(k, 10) F(k, 11) F(k, 12) \
 	F(k, 13) F(k, 14) F(k, 15) F(k, 16) F(k, 17) F(k, 18) F(k, 19) \
 	F(k, 20) F(k, 21) F(k, 22) F(k, 23) F(k, 24) F(k, 25) F(k, 26) \
 	F(k, 27) F(k, 28) F(k, 29) F(k, 30)
+/* clang-format on */
 #define RD(k, n)	case n: return read_sysreg(k##n##_el0);
 #define WR(k, n)	case n: write_sysreg(k##n##_el0, v); break;
 #define PM_ACCESSORS(k) \

@@ -232,6 +232,7 @@ void test_ecv_present(void);
 void test_vcounter_exact(void);
 void test_vcounter_el0(void);
 void test_vtimer_exact(void);
+void test_vcounter_observed(void);
 void test_vtimer_rearm(void);
 
 /* tests_hostile.c: the hostile-kernel suite */

@@ -191,7 +191,7 @@ static void run_test(const struct test *t)
 
 /* Whether word appears in the DT blob the guest was given (its bootargs
  * are the only text there that could hold it). Byte reads: MMU off. */
-static bool dt_has(const char *word)
+bool dt_has(const char *word)
 {
 	const volatile uint8_t *dt = (const volatile uint8_t *)boot_dtb;
 	size_t size, n = 0;

@@ -84,7 +84,8 @@ def renice(vm, spec):
 def test_observed_error_under_load(qemu_cmd, host_load):
     sock = mgmt.sock_path(tempfile.mkdtemp(prefix="verge-obs-"))
     vm = linuxvm.VM(qemu_cmd(
-        append="verge.kernel=%s -- guest.tests=observe" % GUEST,
+        append="verge.kernel=%s -- guest.tests=observe %s"
+        % (GUEST, os.environ.get("VERGE_OBS_GUEST", "")),
         extra_args=mgmt.qemu_args(sock)), 600)
     rows, bad, text = [], [], ""
     with vm, mgmt.Mgmt(sock).connect() as m:

@@ -513,11 +513,9 @@ void vtime_resume(struct cpu *c)
 	lock(c);
 	/* No vCPU runs: nobody corrected while they were idle. Or the
 	 * others run on a CNTVOFF gone stale: all of them correct now. */
-	if (vtime_dilating()) {
-		if (!others_parked(c) && vtime_stale())
-			gather(c);
-		if (others_parked(c))
-			correct(c);
+	if (others_parked(c) ? vtime_dilating() : vtime_stale()) {
+		gather(c);	/* nothing to do when all are parked */
+		correct(c);
 	}
 	leave(c);
 	unlock(c);

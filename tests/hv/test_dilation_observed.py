@@ -14,6 +14,10 @@ max_error_ticks, and asserts:
   one of the two ends: max_error is an upper bound of what a guest can
   read (it also counts the error a vCPU carried while its thread was off
   its core and never read);
+  A bracket proves V ahead of G across a gap in the burst (a thread off
+  its core: G2 comes after the read) but not V behind G there (G1 came
+  before the gap): at rates above 1 it sees only what was already wrong
+  when the burst began;
 - the proven error within 1 ms of guest time (issue 15's bound) is the
   target: a miss is an expected failure (xfail) with the figures. What
   remains on a host this busy is QEMU's: the EL2 timer's interrupt is
@@ -23,7 +27,8 @@ max_error_ticks, and asserts:
 
 VERGE_OBS_LOAD (default 2) sets the number of busy loops; VERGE_OBS_NICE
 (main:N or all:N) renices QEMU's threads, to measure what a higher CPU
-weight does (measured: nothing that holds the bound).
+weight does (measured: nothing that holds the bound); VERGE_OBS_GUEST
+adds words to the guest's bootargs (guest.obs=sparse: reads apart).
 """
 
 import os

@@ -9,8 +9,8 @@ more flips and some clock steps come at random intervals, and asks the
 management channel for the clock: all must answer within their limits, which are
 generous host-time limits for a hang, not bounds.
 
-VERGE_FLIP_ROUNDS (default 8: about 30 s of rounds after a 25 s boot) sets the number of
-rounds; VERGE_FLIP_SEED the random seed (printed, to replay a failure).
+VERGE_FLIP_ROUNDS (default 8: about 30 s of rounds after a 25 s boot)
+sets the number of rounds; VERGE_FLIP_SEED the random seed (printed, to replay a failure).
 """
 
 import os

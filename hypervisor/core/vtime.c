@@ -511,12 +511,10 @@ void vtime_resume(struct cpu *c)
 {
 	c->vt.busy = true;
 	lock(c);
-	/* No vCPU runs: nobody corrected while they were idle. Or the
-	 * others run on a CNTVOFF gone stale: all of them correct now. */
-	if (others_parked(c) ? vtime_dilating() : vtime_stale()) {
-		gather(c);	/* nothing to do when all are parked */
+	/* No vCPU runs: nobody corrected while they were idle. (Others
+	 * running on a stale CNTVOFF correct at their next exit.) */
+	if (vtime_dilating() && others_parked(c))
 		correct(c);
-	}
 	leave(c);
 	unlock(c);
 	c->vt.busy = false;

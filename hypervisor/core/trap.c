@@ -231,6 +231,7 @@ void trap_guest_sync(struct trap_frame *f)
 		fn(c, f, esr);
 	else
 		unknown_trap(c, f, esr);
+	tick_check(c);
 	if (c->vgic.nqueued)
 		vgic_flush(c);
 	c->frame = NULL;
@@ -291,6 +292,7 @@ void trap_guest_irq(struct trap_frame *f)
 			break;
 		k = irq_dispatch(c, intid);
 	}
+	tick_check(c);
 	count(c, k);
 	c->frame = NULL;
 }

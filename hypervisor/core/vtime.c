@@ -250,6 +250,7 @@ static struct {
 	volatile uint32_t lock;		/* 0, or the holder's id + 1 */
 	volatile uint32_t gather;	/* a holder waiting for vCPUs: id + 1 */
 	uint64_t v_seen;		/* the largest CNTVCT a guest may have read */
+	volatile uint64_t last;		/* host counter of the last correction */
 } dl;
 
 static void atomic_max(uint64_t *x, uint64_t v)
@@ -459,6 +460,7 @@ static void correct(struct cpu *c)
 			clk.cntvoff = p - pl.v;
 			write_end();
 			dl.v_seen = pl.v;
+			dl.last = p;
 			return;
 		}
 		/* The host may change the rate meanwhile: plan again. */
@@ -491,11 +493,28 @@ bool vtime_dilating(void)
 	return !timeline_is_natural(&clk.tl) || p - clk.cntvoff != guest_at(p);
 }
 
+/*
+ * Whether the common CNTVOFF is older than the dilation period: a tick
+ * was missed (its interrupt late, or taken while this CPU waited at EL2
+ * for the lock), and every running vCPU reads a CNTVCT drifting from G.
+ */
+bool vtime_stale(void)
+{
+	struct timeline t;
+
+	if (!vtime_dilating())
+		return false;
+	t = snapshot();
+	return now() - dl.last >
+	       dil_period(&t, t.fg / 2000, t.fh / 4000, tick_period());
+}
+
 void vtime_resume(struct cpu *c)
 {
 	c->vt.busy = true;
 	lock(c);
-	/* No vCPU runs: nobody corrected while they were idle. */
+	/* No vCPU runs: nobody corrected while they were idle. (Others
+	 * running on a stale CNTVOFF correct at their next exit.) */
 	if (vtime_dilating() && others_parked(c))
 		correct(c);
 	leave(c);

@@ -241,6 +241,9 @@ void test_ecv_present(void);
 void test_vcounter_exact(void);
 void test_vcounter_el0(void);
 void test_vtimer_exact(void);
+void test_vcounter_observed(void);
+/* main.c: whether word appears in the guest's bootargs */
+bool dt_has(const char *word);
 void test_vtimer_rearm(void);
 
 /* tests_hostile.c: the hostile-kernel suite */

@@ -127,6 +127,14 @@ static const struct test sieve_tests[] = {
 	{ "sieve", test_sieve, BARE },
 };
 
+/* "guest.tests=observe": dilation's error as the guest sees it, on both
+ * vCPUs (tests/hv/test_dilation_observed.py). */
+static const struct test observe_tests[] = {
+	{ "boot_el", test_boot_el },
+	{ "cpu_on", test_cpu_on },
+	{ "vcounter_observed", test_vcounter_observed },
+};
+
 static const char *cur_name = "boot";
 static bool cur_failed;
 static bool in_test;
@@ -252,6 +260,10 @@ int main(void)
 	if (sieve_requested()) {
 		list = sieve_tests;
 		n = sizeof(sieve_tests) / sizeof(sieve_tests[0]);
+	}
+	if (dt_has("guest.tests=observe")) {
+		list = observe_tests;
+		n = sizeof(observe_tests) / sizeof(observe_tests[0]);
 	}
 	if (dt_has("guest.tests=idregs")) {
 		list = idregs_tests;

@@ -10,6 +10,9 @@ struct cpu;
 void tick_init(void);
 void tick_start(struct cpu *c);
 void tick_handle(struct cpu *c);
+/* At the end of every exit from the guest: the tick (or the guest's
+ * virtual timer watch) if it is due and its interrupt has not come. */
+void tick_check(struct cpu *c);
 /* The next tick one period from now (the period may have changed). */
 void tick_restart(struct cpu *c);
 /* Arms the tick timer again: the next tick, or c->vt.wake if sooner. */

@@ -50,6 +50,9 @@ enum freq_by vtime_freq_by(void);
 bool vtime_cntfrq_writable(void);
 void vtime_cpu_init(struct cpu *c);
 void vtime_tick(struct cpu *c);
+/* Dilating, and the last correction is older than its period (a tick
+ * missed): the next exit of a running vCPU corrects (tick_check()). */
+bool vtime_stale(void);
 /* True while CNTVCT must be steered (rate not natural, or catching up). */
 bool vtime_dilating(void);
 /* CPU 0's tick period while dilating, at most max_period counter ticks. */

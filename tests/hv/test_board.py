@@ -162,6 +162,9 @@ def test_board_wdt_and_mgmt_with_cpu0_off(qemu_cmd):
                       ["-action", "shutdown=pause"])
     with vm, m.connect():
         m.hello()
+        # CPU 0 may go off before the host attached: its power event is
+        # held, and replayed here
+        m.events_ack(replay=True)
         q = Qmp(qmp)
         try:
             wcs, wor = control(q)
@@ -197,7 +200,7 @@ def test_board_wdt_and_mgmt_with_cpu0_off(qemu_cmd):
         "refresh" in text, tail(text)
     # 60 s + 2 s: WOR is half, in ticks of the system counter
     assert (wcs, wor) == (1, 31 * FREQ), (wcs, wor)
-    assert wrr1 > wrr0 > 0, (wrr0, wrr1)
+    assert wrr1 > wrr0, (wrr0, wrr1)
     assert "board watchdog: armed, reset 12000 ms after" in text, tail(text)
     assert loader == (1, 6 * FREQ), loader
 

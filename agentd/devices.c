@@ -870,8 +870,11 @@ static int tap_open(const char *name, const char *br, char *why, size_t n)
 	memset(&ifr, 0, sizeof(ifr));
 	/* IFF_TUN_EXCL: never attach to a device of that name that is
 	 * already there (a persistent tap of someone else's, or another
-	 * verged's with the same [jail] uid_base): refuse instead. */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR | IFF_TUN_EXCL;
+	 * verged's with the same [jail] uid_base): refuse instead.
+	 * ifr_flags is a short and IFF_TUN_EXCL is 0x8000: the bits as
+	 * they are. */
+	ifr.ifr_flags = (short)(uint16_t)(IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+					  IFF_TUN_EXCL);
 	snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr)) {
 		if (errno == EBUSY)

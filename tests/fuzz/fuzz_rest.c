@@ -116,6 +116,17 @@ static void request(struct buf *b, const uint8_t *data, size_t size)
 	buf_str(b, "\r\n");
 }
 
+/* Tries of a connection: 20, 40, 80 ms apart, then every 200 ms,
+ * about 10 s in all (as -timeout=10 allows one input). */
+#define RETRIES 55
+
+static void retry_pause(int tries)
+{
+	unsigned us = tries < 4 ? 20000u << (tries - 1) : 200000u;
+
+	usleep(us);
+}
+
 static int exchange(const char *req, size_t len, struct buf *resp,
 		    bool half_close)
 {
@@ -182,9 +193,9 @@ static void raw_request(const uint8_t *data, size_t size)
 	struct buf resp = { 0 };
 	int r = -1;
 
-	for (int tries = 0; tries < 5 && r; tries++) {
+	for (int tries = 0; tries < RETRIES && r; tries++) {
 		if (tries)
-			usleep(20000 << tries);
+			retry_pause(tries);
 		resp.len = 0;
 		r = exchange((const char *)data, size, &resp, true);
 	}
@@ -207,12 +218,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	request(&req, data, size);
 	/* A connection refused, reset or closed with no answer is tried
-	 * again, a few times: the server may still hold the last
-	 * connections (the per-IP limit). A request that never gets an
-	 * answer is a finding. */
-	for (int tries = 0; tries < 5; tries++) {
+	 * again for about 10 s: the server may still hold the last
+	 * connections (the per-IP limit), and a loaded machine (CI runs the
+	 * fuzzers two at a time beside everything else) may take a while to
+	 * let it go. A request that never gets an answer is a finding. */
+	for (int tries = 0; tries < RETRIES; tries++) {
 		if (tries)
-			usleep(20000 << tries);
+			retry_pause(tries);
 		resp.len = 0;
 		if (exchange(req.data, req.len, &resp, false) == 0 &&
 		    resp.len)

@@ -7,6 +7,7 @@ import http.client
 import json
 import re
 import socket
+import contextlib
 import time
 from pathlib import Path
 
@@ -152,3 +153,18 @@ def wait_for(fn, timeout=10.0, step=0.05):
             return v
         time.sleep(step)
     return fn()
+
+
+@contextlib.contextmanager
+def limited_verged(max_connections, max_per_ip, timeout_s):
+    """A started RestVerged with these [rest] connection limits and one VM,
+    vm-1, defined (the fixture of the HTTP limit tests)."""
+    v = RestVerged(rest_extra="max_connections = %d\nmax_per_ip = %d\n"
+                   "timeout_s = %d\n" % (max_connections, max_per_ip,
+                                         timeout_s))
+    try:
+        v.start()
+        v.define("vm-1")
+        yield v
+    finally:
+        v.cleanup()

@@ -23,14 +23,8 @@ IDLE_S = 2
 
 @pytest.fixture(scope="module")
 def vd():
-    v = rh.RestVerged(rest_extra="max_connections = %d\nmax_per_ip = %d\n"
-                      "timeout_s = %d\n" % (MAX_CONN, PER_IP, IDLE_S))
-    try:
-        v.start()
-        v.define("vm-1")
+    with rh.limited_verged(MAX_CONN, PER_IP, IDLE_S) as v:
         yield v
-    finally:
-        v.cleanup()
 
 
 def healthy(vd, src="127.0.0.1"):

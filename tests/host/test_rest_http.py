@@ -21,14 +21,8 @@ TIMEOUT_S = 5
 
 @pytest.fixture(scope="module")
 def vd():
-    v = rh.RestVerged(rest_extra="max_connections = %d\nmax_per_ip = %d\n"
-                      "timeout_s = %d\n" % (MAX_CONN, PER_IP, TIMEOUT_S))
-    try:
-        v.start()
-        v.define("vm-1")
+    with rh.limited_verged(MAX_CONN, PER_IP, TIMEOUT_S) as v:
         yield v
-    finally:
-        v.cleanup()
 
 
 def auth(vd):
